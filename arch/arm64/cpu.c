@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The running CPU: identity, counter, spinlocks, starting and stopping. */
+#include "arch/arm64/psci_call.h"
+#include "arch/arm64/sysreg.h"
+#include "hyp/arch.h"
+
+extern char arch_secondary_entry[];
+
+void arch_spin_lock(struct spinlock *lock)
+{
+	uint32_t ticket = __atomic_fetch_add(&lock->next_ticket, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&lock->owner_ticket, __ATOMIC_ACQUIRE) != ticket)
+		__asm__ volatile("wfe");
+}
+
+void arch_spin_unlock(struct spinlock *lock)
+{
+	__atomic_store_n(&lock->owner_ticket, lock->owner_ticket + 1, __ATOMIC_RELEASE);
+	/* The release store does not generate an event on its own. */
+	dsb_ishst();
+	__asm__ volatile("sev");
+}
+
+unsigned arch_cpu_index(void) { return (unsigned)sysreg_read(tpidr_el2); }
+
+uint64_t arch_cpu_mpidr(void) { return sysreg_read(mpidr_el1) & 0xff00ffffffull; }
+
+uint64_t arch_counter_now(void)
+{
+	isb();
+	return sysreg_read(cntpct_el0);
+}
+
+uint64_t arch_counter_freq(void) { return sysreg_read(cntfrq_el0) & 0xffffffffu; }
+
+int arch_cpu_start(uint64_t mpidr, unsigned index)
+{
+	return (int)psci_call(PSCI_CPU_ON, mpidr, (uint64_t)(uintptr_t)arch_secondary_entry, index);
+}
+
+void arch_cpu_info(struct arch_cpu_info *info)
+{
+	static const uint8_t parange_bits[] = {32, 36, 40, 42, 44, 48, 52};
+	uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);
+	uint64_t isar0 = sysreg_read(id_aa64isar0_el1);
+	uint64_t vtr = sysreg_read(ich_vtr_el2);
+	unsigned parange = (unsigned)(mmfr0 & 0xf);
+
+	info->midr = sysreg_read(midr_el1);
+	info->pa_bits = parange < sizeof(parange_bits) ? parange_bits[parange] : 48;
+	/* ICH_VTR_EL2: ListRegs [4:0] is count - 1, PRIbits [31:29] is bits - 1 */
+	info->lr_count = (uint32_t)(vtr & 0x1f) + 1;
+	info->pri_bits = (uint32_t)((vtr >> 29) & 0x7) + 1;
+	/* ID_AA64ISAR0_EL1.RNDR [63:60] */
+	info->rndr = ((isar0 >> 60) & 0xf) != 0;
+}

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+# The hypervisor image for the board: project code, libfdt, mbedtls and
+# lwIP built freestanding against newlib, linked at the board's address.
+ferry_require(${FERRY_NEWLIB_DIR}/lib/libc.a "newlib for aarch64-none-elf")
+ferry_require(${FERRY_LWIP_DIR}/src/core/tcp.c "lwIP 2.1 source")
+
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
+                OUTPUT_VARIABLE FERRY_GCC_INCLUDE OUTPUT_STRIP_TRAILING_WHITESPACE)
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-libgcc-file-name
+                OUTPUT_VARIABLE FERRY_LIBGCC OUTPUT_STRIP_TRAILING_WHITESPACE)
+
+# Everything for the board: no glibc headers, no PIC, no outline atomics
+# (their run-time check needs getauxval), frame pointers for backtraces.
+# FP/SIMD is allowed at EL2: the guest's FP/SIMD state is saved on every
+# entry from a guest (docs/architecture.md).
+add_compile_options(
+  -nostdinc "SHELL:-isystem ${FERRY_NEWLIB_DIR}/include" "SHELL:-isystem ${FERRY_GCC_INCLUDE}"
+  -fno-pic -fno-pie -fno-stack-protector -mno-outline-atomics -fno-omit-frame-pointer
+  -ffunction-sections -fdata-sections -g)
+set(CMAKE_C_FLAGS_RELEASE "-O2")
+if(NOT CMAKE_BUILD_TYPE)
+  set(CMAKE_BUILD_TYPE Release)
+endif()
+
+# --- dependencies, with their own warnings silenced ---------------------------
+add_library(fdt STATIC ${FERRY_LIBFDT_SOURCES})
+target_include_directories(fdt SYSTEM PUBLIC ${FERRY_LIBFDT_DIR})
+target_compile_options(fdt PRIVATE -w)
+
+add_library(mbedtls STATIC ${FERRY_MBEDTLS_SOURCES})
+target_include_directories(mbedtls SYSTEM PUBLIC ${FERRY_MBEDTLS_DIR}/include ${CMAKE_SOURCE_DIR}/deps/mbedtls)
+target_compile_definitions(mbedtls PUBLIC MBEDTLS_CONFIG_FILE="ferry_mbedtls_config.h")
+target_compile_options(mbedtls PRIVATE -w)
+
+set(_lw ${FERRY_LWIP_DIR}/src)
+add_library(lwip STATIC
+  ${_lw}/core/init.c ${_lw}/core/def.c ${_lw}/core/inet_chksum.c ${_lw}/core/ip.c
+  ${_lw}/core/mem.c ${_lw}/core/memp.c ${_lw}/core/netif.c ${_lw}/core/pbuf.c
+  ${_lw}/core/stats.c ${_lw}/core/sys.c ${_lw}/core/tcp.c ${_lw}/core/tcp_in.c
+  ${_lw}/core/tcp_out.c ${_lw}/core/timeouts.c
+  ${_lw}/core/ipv4/etharp.c ${_lw}/core/ipv4/icmp.c ${_lw}/core/ipv4/ip4.c
+  ${_lw}/core/ipv4/ip4_addr.c ${_lw}/core/ipv4/ip4_frag.c
+  ${_lw}/netif/ethernet.c)
+target_include_directories(lwip SYSTEM PUBLIC ${_lw}/include ${CMAKE_SOURCE_DIR}/deps/lwip)
+target_compile_options(lwip PRIVATE -w)
+
+# --- the image -------------------------------------------------------------------
+set(FERRY_IMAGE_SOURCES
+  arch/arm64/start.S arch/arm64/vectors.S arch/arm64/idle.S
+  arch/arm64/boot.c arch/arm64/cpu.c arch/arm64/crash.c arch/arm64/esr.c
+  arch/arm64/exception.c arch/arm64/mmu.c arch/arm64/power.c arch/arm64/psci_call.c
+  drivers/gicv3.c drivers/pl011.c drivers/timer.c
+  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/irq.c
+  hyp/libc_glue.c hyp/main.c hyp/page_alloc.c hyp/sched.c
+  ${FERRY_BOARD_SOURCES})
+
+configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)
+add_executable(ferry.elf ${FERRY_IMAGE_SOURCES})
+target_include_directories(ferry.elf PRIVATE ${CMAKE_SOURCE_DIR})
+target_compile_definitions(ferry.elf PRIVATE
+  FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull FERRY_VERSION_STRING="${FERRY_VERSION_STRING}")
+target_compile_options(ferry.elf PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
+target_link_options(ferry.elf PRIVATE
+  -nostdlib -nostartfiles -static -T ${CMAKE_BINARY_DIR}/ferry.ld
+  -Wl,--build-id=none -Wl,--gc-sections -Wl,-Map=${CMAKE_BINARY_DIR}/ferry.map -Wl,--no-warn-rwx-segments)
+set_target_properties(ferry.elf PROPERTIES LINK_DEPENDS ${CMAKE_BINARY_DIR}/ferry.ld)
+target_link_libraries(ferry.elf PRIVATE fdt mbedtls lwip
+  ${FERRY_NEWLIB_DIR}/lib/libc.a ${FERRY_LIBGCC})
+
+# Licences of what the image contains, shipped next to it.
+add_custom_command(TARGET ferry.elf POST_BUILD
+  COMMAND ${CMAKE_COMMAND} -E copy_directory ${FERRY_DEPS_DIR}/licenses ${CMAKE_BINARY_DIR}/licenses
+  COMMAND ${CMAKE_SIZE} ferry.elf
+  WORKING_DIRECTORY ${CMAKE_BINARY_DIR} VERBATIM)

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: Apache-2.0
+# Where tools/setup.sh left the dependency sources and newlib.
+if(NOT FERRY_DEPS_DIR)
+  if(DEFINED ENV{FERRY_CACHE})
+    set(_deps "$ENV{FERRY_CACHE}")
+  elseif(DEFINED ENV{XDG_CACHE_HOME})
+    set(_deps "$ENV{XDG_CACHE_HOME}/ferry")
+  else()
+    set(_deps "$ENV{HOME}/.cache/ferry")
+  endif()
+  set(FERRY_DEPS_DIR "${_deps}" CACHE PATH "dependency cache made by tools/setup.sh")
+endif()
+
+function(ferry_require path what)
+  if(NOT EXISTS "${path}")
+    message(FATAL_ERROR "${what} not found (looked for ${path}).\n"
+                        "Run tools/setup.sh: it installs the Debian packages and "
+                        "fetches every dependency into ${FERRY_DEPS_DIR}.")
+  endif()
+endfunction()
+
+set(FERRY_LIBFDT_DIR ${FERRY_DEPS_DIR}/src/libfdt)
+set(FERRY_MBEDTLS_DIR ${FERRY_DEPS_DIR}/src/mbedtls)
+set(FERRY_LWIP_DIR ${FERRY_DEPS_DIR}/src/lwip)
+set(FERRY_NEWLIB_DIR ${FERRY_DEPS_DIR}/newlib/aarch64-none-elf)
+ferry_require(${FERRY_LIBFDT_DIR}/libfdt.h "libfdt source")
+ferry_require(${FERRY_MBEDTLS_DIR}/include/mbedtls/ssl.h "mbedtls 2.28 source")
+
+set(FERRY_LIBFDT_SOURCES
+    fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c fdt_strerror.c fdt_addresses.c fdt_empty_tree.c)
+list(TRANSFORM FERRY_LIBFDT_SOURCES PREPEND ${FERRY_LIBFDT_DIR}/)
+
+file(GLOB FERRY_MBEDTLS_SOURCES ${FERRY_MBEDTLS_DIR}/library/*.c)

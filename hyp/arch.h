@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * What hyp/ needs from the architecture, declared once and implemented
+ * twice: by arch/arm64 in the hypervisor image and by tests/fake_arch in the
+ * host test binaries.
+ */
+#ifndef HYP_ARCH_H
+#define HYP_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** A spinlock; zero-initialised is unlocked. */
+struct spinlock {
+	volatile uint32_t owner_ticket;
+	volatile uint32_t next_ticket;
+};
+
+void arch_spin_lock(struct spinlock *lock);
+void arch_spin_unlock(struct spinlock *lock);
+
+/** Index of the running CPU (0 is the boot CPU). */
+unsigned arch_cpu_index(void);
+
+/** Affinity fields of the running CPU's MPIDR_EL1. */
+uint64_t arch_cpu_mpidr(void);
+
+/** The system counter and its frequency in Hz. */
+uint64_t arch_counter_now(void);
+uint64_t arch_counter_freq(void);
+
+/** Sleeps until an interrupt is pending and handles it (IRQs stay masked). */
+void arch_idle_wait(void);
+
+/** Handles interrupts already pending, if any. */
+void arch_irq_window(void);
+
+/** Starts CPU `mpidr` at the secondary entry with the given index. */
+int arch_cpu_start(uint64_t mpidr, unsigned index);
+
+/** Ends the machine: exit code `code` under semihosting, else power off. */
+_Noreturn void arch_power_off(int code);
+
+/** Enables semihosting exits (only when the launcher said it is on). */
+void arch_semihosting_enable(void);
+
+/** Builds the EL2 translation tables and turns on the MMU and caches. */
+void arch_mmu_init(uint64_t ram_base, uint64_t ram_size, uint64_t device_end);
+
+/** Maps more RAM once the device tree has told how much there is. */
+void arch_mmu_extend_ram(uint64_t ram_base, uint64_t ram_size);
+
+/** Turns on the MMU of a secondary CPU with the boot CPU's tables. */
+void arch_mmu_enable(void);
+
+/** Identification for the boot banner. */
+struct arch_cpu_info {
+	uint64_t midr;
+	uint32_t pa_bits;
+	uint32_t lr_count;	/**< GICv3 list registers (ICH_VTR_EL2) */
+	uint32_t pri_bits;	/**< virtual priority bits (ICH_VTR_EL2) */
+	bool rndr;		/**< FEAT_RNG */
+};
+void arch_cpu_info(struct arch_cpu_info *info);
+
+/** Deliberately takes a translation fault at EL2 (crash-report test). */
+void arch_selftest_fault(void);
+
+/** Called by the arch layer on an IRQ at EL2. */
+void hyp_irq_handle(void);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The board console: whole lines from every CPU, never interleaved. The
+ * output device is plugged in at boot (drivers/pl011 on the board, a buffer
+ * in host tests).
+ */
+#ifndef HYP_CONSOLE_H
+#define HYP_CONSOLE_H
+
+#include <stddef.h>
+
+/** Writes raw bytes to the console device. */
+typedef void (*console_write_fn)(const char *buf, size_t len);
+
+void console_init(console_write_fn write);
+
+/** Formats (format.h) and writes one message atomically with respect to other CPUs. */
+void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Writes raw bytes atomically. */
+void console_write(const char *buf, size_t len);
+
+/** Like console_write, but takes no lock: only for a crash report. */
+void console_write_unlocked(const char *buf, size_t len);
+
+#endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * Boot sequence of the hypervisor proper: the banner, secondary CPUs via
+ * PSCI CPU_ON, a timer interrupt on every CPU as proof that interrupts
+ * work, then the boot options' self-tests, then (until VMs exist) power-off.
+ */
+#include "hyp/main.h"
+
+#include <stdbool.h>
+
+#include "drivers/gicv3.h"
+#include "drivers/timer.h"
+#include "hyp/arch.h"
+#include "hyp/bootargs.h"
+#include "hyp/console.h"
+#include "hyp/exit_code.h"
+#include "hyp/irq.h"
+#include "hyp/sched.h"
+
+#ifndef FERRY_VERSION_STRING
+#define FERRY_VERSION_STRING "unknown"
+#endif
+
+/** Priority of Ferry's own interrupts (lower is more urgent). */
+#define HYP_IRQ_PRIORITY 0x80
+#define TIMER_TEST_US 2000
+#define CPU_START_TIMEOUT_US 2000000
+
+struct cpu_status {
+	volatile bool online;
+	volatile bool timer_fired;
+	volatile uint64_t timer_armed_at;
+	volatile uint64_t timer_latency;
+};
+
+static struct cpu_status cpu_status[BOARD_CPU_MAX];
+static const struct board_desc *hyp_board;
+
+static uint64_t us_to_ticks(uint64_t us) { return us * arch_counter_freq() / 1000000; }
+static uint64_t ticks_to_us(uint64_t t) { return t * 1000000 / arch_counter_freq(); }
+
+static void hyp_timer_irq(uint32_t intid, void *ctx)
+{
+	struct cpu_status *st = &cpu_status[arch_cpu_index()];
+
+	(void)intid, (void)ctx;
+	timer_hyp_stop();
+	st->timer_latency = arch_counter_now() - st->timer_armed_at;
+	st->timer_fired = true;
+}
+
+/** Arms the EL2 timer and sleeps until its interrupt arrives (or times out). */
+static bool timer_selftest(unsigned cpu)
+{
+	struct cpu_status *st = &cpu_status[cpu];
+	uint64_t deadline;
+
+	gicv3_ppi_enable(hyp_board->timer.hyp_phys_intid, HYP_IRQ_PRIORITY);
+	gicv3_ppi_enable(hyp_board->gic.maint_intid, HYP_IRQ_PRIORITY);
+	st->timer_armed_at = arch_counter_now();
+	timer_hyp_arm(us_to_ticks(TIMER_TEST_US));
+	deadline = st->timer_armed_at + us_to_ticks(100 * TIMER_TEST_US);
+	while (!st->timer_fired && arch_counter_now() < deadline)
+		arch_idle_wait();
+	return st->timer_fired;
+}
+
+static void print_banner(const struct board_desc *b, const struct board_facts *f)
+{
+	struct arch_cpu_info info;
+	uint64_t freq = arch_counter_freq();
+
+	arch_cpu_info(&info);
+	console_printf("\nFerry %s: type-1 hypervisor with live migration\n", FERRY_VERSION_STRING);
+	console_printf("  board   %s, EL2, %u-bit PA, MIDR 0x%08llx%s\n", b->name, info.pa_bits,
+		       (unsigned long long)info.midr, info.rndr ? ", RNDR" : "");
+	console_printf("  RAM     %llu MiB at 0x%llx (Ferry keeps %llu MiB)\n",
+		       (unsigned long long)(f->ram_size >> 20), (unsigned long long)f->ram_base,
+		       (unsigned long long)(b->hyp_reserved >> 20));
+	console_printf("  CPUs    %u (of %u in the device tree)\n", f->cpu_count, f->cpu_count_found);
+	console_printf("  GICv3   GICD 0x%llx, IIDR 0x%08x, %u INTIDs, %u list registers, "
+		       "%u priority bits\n",
+		       (unsigned long long)b->gic.gicd_base, gicv3_iidr(), gicv3_intid_count(),
+		       info.lr_count, info.pri_bits);
+	console_printf("  timer   %llu.%03llu MHz\n", (unsigned long long)(freq / 1000000),
+		       (unsigned long long)(freq % 1000000 / 1000));
+	if (f->bootargs[0])
+		console_printf("  options %s\n", f->bootargs);
+}
+
+static unsigned start_secondaries(const struct board_facts *f)
+{
+	unsigned online = 1;
+
+	for (unsigned cpu = 1; cpu < f->cpu_count; cpu++) {
+		uint64_t deadline = arch_counter_now() + us_to_ticks(CPU_START_TIMEOUT_US);
+		int err = arch_cpu_start(f->cpu_mpidr[cpu], cpu);
+
+		if (err != 0) {
+			console_printf("cpu%u: PSCI CPU_ON failed (%d)\n", cpu, err);
+			continue;
+		}
+		while (!cpu_status[cpu].online && arch_counter_now() < deadline)
+			;
+		if (cpu_status[cpu].online)
+			online++;
+		else
+			console_printf("cpu%u: did not come up within %u ms\n", cpu,
+				       CPU_START_TIMEOUT_US / 1000);
+	}
+	return online;
+}
+
+_Noreturn void hyp_main(const struct board_desc *board, const struct board_facts *facts)
+{
+	char test[32];
+	unsigned online;
+
+	hyp_board = board;
+	irq_register(board->timer.hyp_phys_intid, hyp_timer_irq, NULL);
+	print_banner(board, facts);
+
+	cpu_status[0].online = true;
+	online = start_secondaries(facts);
+	if (!timer_selftest(0)) {
+		console_printf("cpu0: EL2 timer interrupt did not arrive\n");
+		arch_power_off(FERRY_EXIT_TEST_FAILED);
+	}
+	console_printf("cpu0: online, timer interrupt after %llu us\n",
+		       (unsigned long long)ticks_to_us(cpu_status[0].timer_latency));
+	/* Every secondary reports its own timer before the boot CPU goes on. */
+	for (unsigned cpu = 1; cpu < facts->cpu_count; cpu++) {
+		uint64_t deadline = arch_counter_now() + us_to_ticks(CPU_START_TIMEOUT_US);
+
+		while (cpu_status[cpu].online && !cpu_status[cpu].timer_fired &&
+		       arch_counter_now() < deadline)
+			;
+	}
+	console_printf("Ferry ready: %u/%u CPUs online\n", online, facts->cpu_count);
+
+	if (bootargs_get(facts->bootargs, "ferry.test", test, sizeof(test))) {
+		if (__builtin_strcmp(test, "crash") == 0) {
+			console_printf("self-test: taking a deliberate EL2 data abort\n");
+			arch_selftest_fault();
+		}
+	}
+	if (online != facts->cpu_count)
+		arch_power_off(FERRY_EXIT_TEST_FAILED);
+	console_printf("No VM configured: powering off\n");
+	arch_power_off(FERRY_EXIT_OK);
+}
+
+_Noreturn void hyp_secondary(unsigned cpu)
+{
+	cpu_status[cpu].online = true;
+	if (timer_selftest(cpu))
+		console_printf("cpu%u: online, timer interrupt after %llu us\n", cpu,
+			       (unsigned long long)ticks_to_us(cpu_status[cpu].timer_latency));
+	else
+		console_printf("cpu%u: online, but its EL2 timer interrupt did not arrive\n", cpu);
+	sched_idle_loop(cpu);
+}
