@@ -6,37 +6,37 @@
 #include "boards/board.h"
 #include "drivers/mmio.h"
 
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
-#define GICD_IIDR 0x0008
-#define GICD_IGROUPR 0x0080
-#define GICD_ICENABLER 0x0180
-#define GICD_ICPENDR 0x0280
-#define GICD_ICACTIVER 0x0380
+#define GICD_CTLR	0x0000
+#define GICD_TYPER	0x0004
+#define GICD_IIDR	0x0008
+#define GICD_IGROUPR	0x0080
+#define GICD_ICENABLER	0x0180
+#define GICD_ICPENDR	0x0280
+#define GICD_ICACTIVER	0x0380
 #define GICD_IPRIORITYR 0x0400
-#define GICD_IROUTER 0x6000
+#define GICD_IROUTER	0x6000
 
-#define GICD_CTLR_RWP (1u << 31)
-#define GICD_CTLR_ARE (1u << 4)
+#define GICD_CTLR_RWP	    (1u << 31)
+#define GICD_CTLR_ARE	    (1u << 4)
 #define GICD_CTLR_ENABLE_G1 (1u << 1)
 #define GICD_CTLR_ENABLE_G0 (1u << 0)
 
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_TYPER_LAST (1ull << 4)
+#define GICR_TYPER		   0x0008
+#define GICR_WAKER		   0x0014
+#define GICR_TYPER_LAST		   (1ull << 4)
 #define GICR_WAKER_PROCESSOR_SLEEP (1u << 1)
 #define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
 
 #define GICR_SGI_OFFSET 0x10000
-#define GICR_IGROUPR0 0x0080
+#define GICR_IGROUPR0	0x0080
 #define GICR_ISENABLER0 0x0100
 #define GICR_ICENABLER0 0x0180
-#define GICR_ICPENDR0 0x0280
+#define GICR_ICPENDR0	0x0280
 #define GICR_ICACTIVER0 0x0380
 #define GICR_IPRIORITYR 0x0400
 
 #define DEFAULT_PRIORITY 0xa0
-#define WAIT_LOOPS 1000000
+#define WAIT_LOOPS	 1000000
 
 static uintptr_t gicd;
 static uintptr_t gicr_first;
@@ -111,8 +111,8 @@ int gicv3_cpu_init(unsigned cpu_index, uint64_t mpidr)
 
 	/* Wake the redistributor (IHI 0069H 11.1 "Power management"). */
 	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
-	for (int i = 0; i < WAIT_LOOPS && (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP);
-	     i++)
+	for (int i = 0;
+	     i < WAIT_LOOPS && (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP); i++)
 		;
 
 	/* SGIs and PPIs: Group 1, disabled, clean, default priority. */

@@ -4,23 +4,23 @@
 
 #include "drivers/mmio.h"
 
-#define UARTDR 0x000
-#define UARTFR 0x018
-#define UARTIBRD 0x024
-#define UARTFBRD 0x028
+#define UARTDR	  0x000
+#define UARTFR	  0x018
+#define UARTIBRD  0x024
+#define UARTFBRD  0x028
 #define UARTLCR_H 0x02c
-#define UARTCR 0x030
-#define UARTIMSC 0x038
-#define UARTICR 0x044
+#define UARTCR	  0x030
+#define UARTIMSC  0x038
+#define UARTICR	  0x044
 
-#define FR_RXFE (1u << 4)
-#define FR_TXFF (1u << 5)
-#define FR_BUSY (1u << 3)
-#define LCR_H_FEN (1u << 4)
+#define FR_RXFE	    (1u << 4)
+#define FR_TXFF	    (1u << 5)
+#define FR_BUSY	    (1u << 3)
+#define LCR_H_FEN   (1u << 4)
 #define LCR_H_WLEN8 (3u << 5)
-#define CR_UARTEN (1u << 0)
-#define CR_TXE (1u << 8)
-#define CR_RXE (1u << 9)
+#define CR_UARTEN   (1u << 0)
+#define CR_TXE	    (1u << 8)
+#define CR_RXE	    (1u << 9)
 
 static uintptr_t pl011_base;
 

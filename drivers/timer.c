@@ -5,7 +5,7 @@
 #include "arch/arm64/sysreg.h"
 
 #define CNT_CTL_ENABLE (1u << 0)
-#define CNT_CTL_IMASK (1u << 1)
+#define CNT_CTL_IMASK  (1u << 1)
 
 void timer_hyp_arm(uint64_t ticks)
 {

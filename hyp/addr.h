@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define PAGE_SHIFT 12
-#define PAGE_SIZE (1ull << PAGE_SHIFT)
+#define PAGE_SIZE  (1ull << PAGE_SHIFT)
 
 typedef struct {
 	uint64_t pa;

@@ -61,8 +61,8 @@ static bool read_reg(const void *fdt, int node, int index, uint64_t *base, uint6
 	return true;
 }
 
-static void check_device(struct checker *c, const char *compatible, const char *what,
-			 int reg_index, uint64_t want)
+static void check_device(struct checker *c, const char *compatible, const char *what, int reg_index,
+			 uint64_t want)
 {
 	int node = fdt_node_offset_by_compatible(c->fdt, -1, compatible);
 	uint64_t base, size;
@@ -106,8 +106,7 @@ static void check_cpus(struct checker *c, const struct board_desc *b, struct boa
 		report(c, "no /cpus node in the device tree");
 		return;
 	}
-	fdt_for_each_subnode(node, c->fdt, cpus)
-	{
+	fdt_for_each_subnode (node, c->fdt, cpus) {
 		const char *type = fdt_getprop(c->fdt, node, "device_type", NULL);
 		const char *method;
 		uint64_t mpidr, unused;
@@ -121,7 +120,8 @@ static void check_cpus(struct checker *c, const struct board_desc *b, struct boa
 		}
 		method = fdt_getprop(c->fdt, node, "enable-method", NULL);
 		if (f->cpu_count_found > 1 && (!method || strcmp(method, "psci") != 0))
-			report(c, "cpu 0x%llx: enable-method is not psci", (unsigned long long)mpidr);
+			report(c, "cpu 0x%llx: enable-method is not psci",
+			       (unsigned long long)mpidr);
 		if (f->cpu_count < BOARD_CPU_MAX && f->cpu_count < b->cpu_count_max)
 			f->cpu_mpidr[f->cpu_count++] = mpidr & 0xff00ffffffull;
 	}
@@ -143,7 +143,8 @@ static void check_psci(struct checker *c)
 	method = fdt_getprop(c->fdt, node, "method", NULL);
 	/* Ferry runs at EL2: the firmware below it must be reached with SMC. */
 	if (!method || strcmp(method, "smc") != 0)
-		report(c, "PSCI method is \"%s\", Ferry at EL2 needs \"smc\"", method ? method : "");
+		report(c, "PSCI method is \"%s\", Ferry at EL2 needs \"smc\"",
+		       method ? method : "");
 }
 
 unsigned board_check(const void *dtb, size_t dtb_max, const struct board_desc *b,
@@ -166,6 +167,25 @@ unsigned board_check(const void *dtb, size_t dtb_max, const struct board_desc *b
 	if (fdt_totalsize(dtb) > dtb_max) {
 		report(&c, "device tree claims %u bytes, more than the %zu it may use",
 		       fdt_totalsize(dtb), dtb_max);
+		return c.count;
+	}
+	/*
+	 * Versions before 16 name nodes by full path; libfdt's checker
+	 * mishandles some of those (a NULL name), and every firmware we run
+	 * on writes version 17 (DTSpec 5.2).
+	 */
+	if (fdt_version(dtb) < 16) {
+		report(&c, "device tree version %u is too old (Ferry reads 16 and later)",
+		       fdt_version(dtb));
+		return c.count;
+	}
+	/*
+	 * libfdt reads the memory reservation map as 64-bit words and the
+	 * structure block as 32-bit words in place (DTSpec 5.3-5.4 require
+	 * this alignment); refuse a tree that breaks it.
+	 */
+	if (fdt_off_mem_rsvmap(dtb) % 8 || fdt_off_dt_struct(dtb) % 4) {
+		report(&c, "malformed device tree: misaligned blocks");
 		return c.count;
 	}
 	/* Walks the whole structure block once, so later look-ups stay inside it. */

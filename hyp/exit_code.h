@@ -5,9 +5,9 @@
 
 enum ferry_exit_code {
 	FERRY_EXIT_OK = 0,
-	FERRY_EXIT_TEST_FAILED = 1,  /**< a self-test or guest verdict failed */
-	FERRY_EXIT_BAD_BOARD = 2,    /**< the board is not what Ferry was built for */
-	FERRY_EXIT_PANIC = 3,	     /**< an exception Ferry could not handle */
+	FERRY_EXIT_TEST_FAILED = 1, /**< a self-test or guest verdict failed */
+	FERRY_EXIT_BAD_BOARD = 2,   /**< the board is not what Ferry was built for */
+	FERRY_EXIT_PANIC = 3,	    /**< an exception Ferry could not handle */
 };
 
 #endif

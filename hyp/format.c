@@ -154,7 +154,8 @@ static int64_t arg_signed(va_list *ap, char length)
 }
 
 /** Writes an integer with sign/prefix, precision and width, as C99 7.19.6.1. */
-static void out_integer(struct out *o, const struct spec *s, uint64_t value, unsigned base, bool upper, const char *prefix)
+static void out_integer(struct out *o, const struct spec *s, uint64_t value, unsigned base,
+			bool upper, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -309,6 +310,7 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	sb->len += format_vsnprintf(used < sb->size ? sb->buf + used : NULL, sb->size - used, fmt, ap);
+	sb->len +=
+	    format_vsnprintf(used < sb->size ? sb->buf + used : NULL, sb->size - used, fmt, ap);
 	va_end(ap);
 }

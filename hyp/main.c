@@ -22,8 +22,8 @@
 #endif
 
 /** Priority of Ferry's own interrupts (lower is more urgent). */
-#define HYP_IRQ_PRIORITY 0x80
-#define TIMER_TEST_US 2000
+#define HYP_IRQ_PRIORITY     0x80
+#define TIMER_TEST_US	     2000
 #define CPU_START_TIMEOUT_US 2000000
 
 struct cpu_status {
@@ -77,7 +77,8 @@ static void print_banner(const struct board_desc *b, const struct board_facts *f
 	console_printf("  RAM     %llu MiB at 0x%llx (Ferry keeps %llu MiB)\n",
 		       (unsigned long long)(f->ram_size >> 20), (unsigned long long)f->ram_base,
 		       (unsigned long long)(b->hyp_reserved >> 20));
-	console_printf("  CPUs    %u (of %u in the device tree)\n", f->cpu_count, f->cpu_count_found);
+	console_printf("  CPUs    %u (of %u in the device tree)\n", f->cpu_count,
+		       f->cpu_count_found);
 	console_printf("  GICv3   GICD 0x%llx, IIDR 0x%08x, %u INTIDs, %u list registers, "
 		       "%u priority bits\n",
 		       (unsigned long long)b->gic.gicd_base, gicv3_iidr(), gicv3_intid_count(),

@@ -9,25 +9,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ESR_EC(esr) ((unsigned)(((esr) >> 26) & 0x3f))
-#define ESR_IL (1ull << 25)
+#define ESR_EC(esr)  ((unsigned)(((esr) >> 26) & 0x3f))
+#define ESR_IL	     (1ull << 25)
 #define ESR_ISS(esr) ((uint32_t)((esr)&0x1ffffff))
 
-#define ESR_EC_UNKNOWN 0x00
-#define ESR_EC_WFX 0x01
-#define ESR_EC_FP 0x07
-#define ESR_EC_HVC64 0x16
-#define ESR_EC_SMC64 0x17
-#define ESR_EC_SYSREG 0x18
-#define ESR_EC_SVE 0x19
+#define ESR_EC_UNKNOWN	0x00
+#define ESR_EC_WFX	0x01
+#define ESR_EC_FP	0x07
+#define ESR_EC_HVC64	0x16
+#define ESR_EC_SMC64	0x17
+#define ESR_EC_SYSREG	0x18
+#define ESR_EC_SVE	0x19
 #define ESR_EC_IABT_LOW 0x20
 #define ESR_EC_IABT_CUR 0x21
 #define ESR_EC_PC_ALIGN 0x22
 #define ESR_EC_DABT_LOW 0x24
 #define ESR_EC_DABT_CUR 0x25
 #define ESR_EC_SP_ALIGN 0x26
-#define ESR_EC_SERROR 0x2f
-#define ESR_EC_BRK 0x3c
+#define ESR_EC_SERROR	0x2f
+#define ESR_EC_BRK	0x3c
 
 /** The exception class's name, e.g. "Data Abort (same EL)". */
 const char *esr_class_name(unsigned ec);

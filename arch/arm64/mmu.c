@@ -11,8 +11,8 @@
 #include "hyp/arch.h"
 
 #define VA_BITS 39
-#define GIB (1ull << 30)
-#define MIB2 (1ull << 21)
+#define GIB	(1ull << 30)
+#define MIB2	(1ull << 21)
 /** RAM the tables can describe: one level-2 table per GiB. */
 #define RAM_GIB_MAX 8
 

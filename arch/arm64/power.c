@@ -8,7 +8,7 @@
 #include "hyp/arch.h"
 
 /* Arm semihosting v2: SYS_EXIT, ADP_Stopped_ApplicationExit */
-#define SEMIHOSTING_SYS_EXIT 0x18
+#define SEMIHOSTING_SYS_EXIT	     0x18
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 static bool semihosting_on;

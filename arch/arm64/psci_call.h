@@ -9,10 +9,10 @@
 
 #include <stdint.h>
 
-#define PSCI_VERSION 0x84000000u
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON 0xc4000003u
-#define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_VERSION	  0x84000000u
+#define PSCI_CPU_OFF	  0x84000002u
+#define PSCI_CPU_ON	  0xc4000003u
+#define PSCI_SYSTEM_OFF	  0x84000008u
 #define PSCI_SYSTEM_RESET 0x84000009u
 
 int64_t psci_call(uint32_t function, uint64_t a1, uint64_t a2, uint64_t a3);

@@ -16,12 +16,12 @@ enum pte_memattr {
 };
 #define PTE_MAIR_VALUE 0x44ff04ull
 
-#define PTE_VALID (1ull << 0)
-#define PTE_TABLE (1ull << 1) /**< table (levels 0-2) or page (level 3) */
-#define PTE_AP_RO (1ull << 7) /**< AP[2]: read-only */
-#define PTE_SH_INNER (3ull << 8)
-#define PTE_AF (1ull << 10)
-#define PTE_XN (1ull << 54) /**< EL2 regime with one privilege level */
+#define PTE_VALID     (1ull << 0)
+#define PTE_TABLE     (1ull << 1) /**< table (levels 0-2) or page (level 3) */
+#define PTE_AP_RO     (1ull << 7) /**< AP[2]: read-only */
+#define PTE_SH_INNER  (3ull << 8)
+#define PTE_AF	      (1ull << 10)
+#define PTE_XN	      (1ull << 54) /**< EL2 regime with one privilege level */
 #define PTE_ADDR_MASK 0x0000fffffffff000ull
 
 /** Block descriptor (level 1: 1 GiB, level 2: 2 MiB) for EL2 stage 1. */
@@ -37,7 +37,10 @@ static inline uint64_t pte_block(uint64_t pa, enum pte_memattr attr, int executa
 }
 
 /** Table descriptor pointing at the next-level table at `pa`. */
-static inline uint64_t pte_table(uint64_t pa) { return (pa & PTE_ADDR_MASK) | PTE_VALID | PTE_TABLE; }
+static inline uint64_t pte_table(uint64_t pa)
+{
+	return (pa & PTE_ADDR_MASK) | PTE_VALID | PTE_TABLE;
+}
 
 /** Index into the level-`level` table for `va`, 4 KiB granule. */
 static inline unsigned pte_index(uint64_t va, unsigned level)

@@ -5,17 +5,17 @@
 
 #include <stdint.h>
 
-#define BYTE_ORDER LITTLE_ENDIAN
+#define BYTE_ORDER	      LITTLE_ENDIAN
 #define LWIP_ERRNO_STDINCLUDE 1
-#define LWIP_RAND() ((u32_t)lwip_port_rand())
+#define LWIP_RAND()	      ((u32_t)lwip_port_rand())
 
 uint32_t lwip_port_rand(void);
 void lwip_port_diag(const char *fmt, ...);
 void lwip_port_assert(const char *msg, const char *file, int line);
 
-#define LWIP_PLATFORM_DIAG(x)                                                  \
-	do {                                                                   \
-		lwip_port_diag x;                                              \
+#define LWIP_PLATFORM_DIAG(x)                                                                      \
+	do {                                                                                       \
+		lwip_port_diag x;                                                                  \
 	} while (0)
 #define LWIP_PLATFORM_ASSERT(x) lwip_port_assert((x), __FILE__, __LINE__)
 

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: Apache-2.0
+# The host build: unit tests of hyp/, mig/ and arch pure code under ASan and
+# UBSan, fuzzers (with clang), the ferry tool, the QEMU integration tests,
+# and the board image as a sub-build with the cross toolchain.
+include(CTest)
+include(ExternalProject)
+
+option(FERRY_SANITIZE "build host code with ASan and UBSan" ON)
+option(FERRY_BUILD_BOARD "build the board image too" ON)
+
+if(FERRY_SANITIZE)
+  set(FERRY_SAN_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_compile_options(${FERRY_SAN_FLAGS})
+  add_link_options(${FERRY_SAN_FLAGS})
+endif()
+if(NOT CMAKE_BUILD_TYPE)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo)
+endif()
+
+find_path(CMOCKA_INCLUDE_DIR cmocka.h)
+find_library(CMOCKA_LIBRARY cmocka)
+if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
+  message(FATAL_ERROR "cmocka not found: run tools/setup.sh (or apt-get install libcmocka-dev)")
+endif()
+
+# --- libraries ----------------------------------------------------------------
+add_library(fdt_host STATIC ${FERRY_LIBFDT_SOURCES})
+target_include_directories(fdt_host SYSTEM PUBLIC ${FERRY_LIBFDT_DIR})
+target_compile_options(fdt_host PRIVATE -w)
+
+# The arch-neutral code that runs in the hypervisor, built for the host.
+add_library(hyp_host STATIC
+  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/irq.c hyp/page_alloc.c
+  arch/arm64/esr.c
+  tests/fake_arch/fake_arch.c
+  ${FERRY_BOARD_SOURCES})
+target_include_directories(hyp_host PUBLIC ${CMAKE_SOURCE_DIR})
+target_compile_definitions(hyp_host PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
+target_compile_options(hyp_host PRIVATE ${FERRY_WARNINGS})
+target_link_libraries(hyp_host PUBLIC fdt_host)
+
+# --- the ferry tool -------------------------------------------------------------
+set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
+add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c ${FERRY_BOARD_SOURCES})
+target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
+target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
+target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
+add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c)
+target_compile_definitions(ferry PRIVATE FERRY_DEFAULT_IMAGE="${FERRY_BOARD_IMAGE}")
+target_compile_options(ferry PRIVATE ${FERRY_WARNINGS})
+target_link_libraries(ferry PRIVATE ferry_tool_lib)
+
+# --- the board image, cross-compiled ------------------------------------------------
+if(FERRY_BUILD_BOARD)
+  ExternalProject_Add(board
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}
+    BINARY_DIR ${CMAKE_BINARY_DIR}/board
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/cmake/toolchain-aarch64-none-elf.cmake
+               -DFERRY_DEPS_DIR=${FERRY_DEPS_DIR} -DFERRY_BOARD=${FERRY_BOARD}
+               -DCMAKE_BUILD_TYPE=Release
+    CMAKE_GENERATOR ${CMAKE_GENERATOR}
+    BUILD_ALWAYS ON
+    INSTALL_COMMAND ""
+    USES_TERMINAL_BUILD ON)
+endif()
+
+# --- tests ------------------------------------------------------------------------
+# Unit tests: one cmocka binary per module, named <module>.unit.<what>.
+function(ferry_unit_test name source)
+  string(REPLACE "." "_" target "test_${name}")
+  add_executable(${target} ${source})
+  target_include_directories(${target} SYSTEM PRIVATE ${CMOCKA_INCLUDE_DIR})
+  target_compile_options(${target} PRIVATE ${FERRY_WARNINGS} -Wno-missing-prototypes)
+  target_link_libraries(${target} PRIVATE ${ARGN} ${CMOCKA_LIBRARY})
+  add_test(NAME ${name} COMMAND ${target})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout" TIMEOUT 60)
+endfunction()
+
+ferry_unit_test(hyp.unit.format tests/unit/test_format.c hyp_host)
+ferry_unit_test(hyp.unit.page_alloc tests/unit/test_page_alloc.c hyp_host)
+ferry_unit_test(hyp.unit.irq tests/unit/test_irq.c hyp_host)
+ferry_unit_test(boot.unit.bootargs tests/unit/test_bootargs.c hyp_host)
+ferry_unit_test(boot.unit.board_check tests/unit/test_board_check.c hyp_host)
+target_compile_definitions(test_boot_unit_board_check PRIVATE FERRY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+ferry_unit_test(arch.unit.esr tests/unit/test_esr.c hyp_host)
+ferry_unit_test(arch.unit.pte tests/unit/test_pte.c hyp_host)
+ferry_unit_test(tools.unit.qemu_cmdline tests/unit/test_qemu_cmdline.c ferry_tool_lib)
+
+include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake)
+if(FERRY_BUILD_BOARD)
+  include(${CMAKE_SOURCE_DIR}/tests/qemu/qemu.cmake)
+endif()
+
+# Style: the project's C files must be clang-formatted.
+add_test(NAME style.clang_format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh --check)
+add_custom_target(format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: Apache-2.0
+# Fuzzers of every parser of outside input. With clang they are libFuzzer
+# targets that ctest runs for a bounded time from the committed corpus;
+# otherwise they only replay the corpus.
+set(FERRY_FUZZ_SECONDS 20 CACHE STRING "seconds each fuzzer runs under ctest")
+
+function(ferry_fuzzer name source)
+  set(target fuzz_${name})
+  add_executable(${target} ${source} ${ARGN})
+  target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR})
+  target_include_directories(${target} SYSTEM PRIVATE ${FERRY_LIBFDT_DIR})
+  target_compile_definitions(${target} PRIVATE FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
+  set(corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name})
+  set(work ${CMAKE_BINARY_DIR}/fuzz-corpus/${name})
+  if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${target} PRIVATE -fsanitize=fuzzer)
+    file(MAKE_DIRECTORY ${work} ${CMAKE_BINARY_DIR}/fuzz-findings)
+    add_test(NAME ${module}.fuzz.${name}
+      COMMAND $<TARGET_FILE:${target}> -max_total_time=${FERRY_FUZZ_SECONDS} -timeout=10
+              -rss_limit_mb=2048 -print_final_stats=1
+              -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-findings/${name}- ${work} ${corpus})
+  else()
+    target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/fuzz/replay_main.c)
+    add_test(NAME ${module}.fuzz.${name} COMMAND ${target} ${corpus})
+  endif()
+  set_tests_properties(${module}.fuzz.${name} PROPERTIES TIMEOUT 300)
+endfunction()
+
+set(module boot)
+ferry_fuzzer(board_check tests/fuzz/fuzz_board_check.c
+  hyp/board_check.c hyp/format.c ${FERRY_BOARD_SOURCES} ${FERRY_LIBFDT_SOURCES})
+ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c hyp/bootargs.c)

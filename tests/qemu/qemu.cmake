@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: Apache-2.0
+# Integration tests that boot the real image on the emulated board and judge
+# it by QEMU's exit code (Ferry's verdict via semihosting) and its console.
+set(FERRY_EXPECT ${CMAKE_SOURCE_DIR}/tests/qemu/expect.sh)
+
+function(ferry_qemu_test name)
+  cmake_parse_arguments(T "" "RC" "BOOT;EXPECT;REJECT" ${ARGN})
+  set(args --rc ${T_RC} --timeout 60)
+  foreach(re IN LISTS T_EXPECT)
+    list(APPEND args --expect ${re})
+  endforeach()
+  foreach(re IN LISTS T_REJECT)
+    list(APPEND args --reject ${re})
+  endforeach()
+  add_test(NAME ${name} COMMAND ${FERRY_EXPECT} ${args} -- $<TARGET_FILE:ferry> boot ${T_BOOT})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 90 LABELS qemu)
+endfunction()
+
+ferry_qemu_test(boot.qemu.banner RC 0
+  BOOT --semihosting
+  EXPECT "^Ferry [0-9]+\\.[0-9]+\\.[0-9]+"
+         "board +qemu-virt, EL2, [0-9]+-bit PA"
+         "RAM +1024 MiB at 0x40000000"
+         "GICv3 +GICD 0x8000000, IIDR 0x[0-9a-f]+, [0-9]+ INTIDs, 4 list registers, 5 priority bits"
+         "timer +62\\.500 MHz"
+         "^No VM configured: powering off"
+  REJECT "PANIC" "board: ")
+
+ferry_qemu_test(boot.qemu.smp RC 0
+  BOOT --semihosting --cpus 4
+  EXPECT "CPUs +4 \\(of 4 in the device tree\\)"
+         "^cpu0: online, timer interrupt after [0-9]+ us"
+         "^cpu1: online, timer interrupt after [0-9]+ us"
+         "^cpu2: online, timer interrupt after [0-9]+ us"
+         "^cpu3: online, timer interrupt after [0-9]+ us"
+         "^Ferry ready: 4/4 CPUs online"
+  REJECT "did not" "PANIC")
+
+ferry_qemu_test(boot.qemu.single_cpu RC 0
+  BOOT --semihosting --cpus 1
+  EXPECT "^Ferry ready: 1/1 CPUs online"
+  REJECT "cpu1")
+
+ferry_qemu_test(boot.qemu.crash_report RC 3
+  BOOT --semihosting --append ferry.test=crash
+  EXPECT "^FERRY PANIC on cpu0: synchronous exception at EL2"
+         "ESR_EL2 +0x97c08005: Data Abort \\(same EL\\), translation fault level 1, read of 8 bytes via x0"
+         "FAR_EL2 +0x0000007f00000000"
+         "ELR_EL2 +0x0000000040[0-9a-f]+ \\(in Ferry\\)"
+         "x30 0x[0-9a-f]{16}"
+         "backtrace: 0x40[0-9a-f]+"
+         "^FERRY PANIC: stopping the board"
+  REJECT "No VM configured")
+
+ferry_qemu_test(boot.qemu.too_little_ram RC 2
+  BOOT --semihosting --mem 128
+  EXPECT "^board: RAM is 128 MiB, Ferry needs at least 256 MiB"
+         "^Ferry: this board is not qemu-virt \\(1 problems\\): stopping"
+  REJECT "Ferry ready")
+
+# Without semihosting Ferry powers off through PSCI SYSTEM_OFF: QEMU exits 0.
+ferry_qemu_test(boot.qemu.psci_power_off RC 0
+  BOOT
+  EXPECT "^Ferry ready: 2/2 CPUs online" "^No VM configured: powering off")

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** `ferry boot`: one emulated board running the Ferry image. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boards/board.h"
+#include "tools/ferry/commands.h"
+#include "tools/ferry/qemu_cmdline.h"
+
+#ifndef FERRY_DEFAULT_IMAGE
+#define FERRY_DEFAULT_IMAGE "build/board/ferry.elf"
+#endif
+
+static void boot_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ferry boot [options]\n"
+		"  --image FILE     Ferry image (default %s)\n"
+		"  --cpus N         CPUs of the board (default %u)\n"
+		"  --mem MIB        RAM of the board in MiB (default %u)\n"
+		"  --append ARGS    boot options for Ferry (docs/boot-options.md)\n"
+		"  --semihosting    end QEMU with Ferry's exit code (for tests)\n"
+		"  --dry-run        print the QEMU command instead of running it\n",
+		FERRY_DEFAULT_IMAGE, board_current.cpu_count_launch, board_current.ram_mib_launch);
+}
+
+static int parse_count(const char *what, const char *text, unsigned min, unsigned max,
+		       unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || end == text || v < min || v > max) {
+		fprintf(stderr, "ferry boot: %s must be a number from %u to %u, not '%s'\n", what,
+			min, max, text);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"image", required_argument, NULL, 'i'}, {"cpus", required_argument, NULL, 'c'},
+	    {"mem", required_argument, NULL, 'm'},   {"append", required_argument, NULL, 'a'},
+	    {"semihosting", no_argument, NULL, 's'}, {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+	};
+	struct boot_options opt = {.image = FERRY_DEFAULT_IMAGE};
+	const char *qargv[QEMU_ARGV_MAX];
+	char scratch[4096];
+	int dry_run = 0, c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			opt.image = optarg;
+			break;
+		case 'c':
+			if (parse_count("--cpus", optarg, 1, BOARD_CPU_MAX, &opt.cpus))
+				return 2;
+			break;
+		case 'm':
+			if (parse_count("--mem", optarg, 16, 65536, &opt.mem_mib))
+				return 2;
+			break;
+		case 'a':
+			opt.append = optarg;
+			break;
+		case 's':
+			opt.semihosting = true;
+			break;
+		case 'n':
+			dry_run = 1;
+			break;
+		case 'h':
+			boot_usage(stdout);
+			return 0;
+		default:
+			boot_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ferry boot: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (access(opt.image, R_OK) != 0) {
+		fprintf(stderr,
+			"ferry boot: cannot read the image %s: %s (build it first: tools/run.sh "
+			"build)\n",
+			opt.image, strerror(errno));
+		return 2;
+	}
+	if (qemu_cmdline(&board_current, &opt, qargv, scratch, sizeof(scratch)) < 0) {
+		fprintf(stderr, "ferry boot: the QEMU command line is too long\n");
+		return 2;
+	}
+	if (dry_run) {
+		for (int i = 0; qargv[i]; i++)
+			printf("%s%s", i ? " " : "", qargv[i]);
+		printf("\n");
+		return 0;
+	}
+	fflush(NULL);
+	execvp(qargv[0], (char *const *)qargv);
+	fprintf(stderr, "ferry boot: cannot run %s: %s (install qemu-system-arm: tools/setup.sh)\n",
+		qargv[0], strerror(errno));
+	return 127;
+}

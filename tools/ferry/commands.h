@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The subcommands of the ferry tool; each returns the process exit code. */
+#ifndef TOOLS_FERRY_COMMANDS_H
+#define TOOLS_FERRY_COMMANDS_H
+
+int cmd_boot(int argc, char **argv);
+int cmd_boards(int argc, char **argv);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * ferry: the host command line that launches and drives emulated boards.
+ *
+ *   ferry boot [options]   boot one board with the Ferry image
+ *   ferry boards           list the boards this tool knows
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/ferry/commands.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ferry <command> [options]\n"
+		     "commands:\n"
+		     "  boot     boot one emulated board with the Ferry image\n"
+		     "  boards   list the boards this tool can launch\n"
+		     "Run 'ferry <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "boot") == 0)
+		return cmd_boot(argc - 1, argv + 1);
+	if (strcmp(argv[1], "boards") == 0)
+		return cmd_boards(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "ferry: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# One entry point for people and CI. Each command sets up what it needs
+# (Debian packages, dependency sources, newlib: tools/setup.sh), builds,
+# then does its job:
+#   tools/run.sh demo    boot the board and show Ferry's banner
+#   tools/run.sh test    the whole test suite (ctest)
+#   tools/run.sh build   set up and build only
+#   tools/run.sh setup   set up only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmd=${1:-}
+shift || true
+
+setup() { bash tools/setup.sh; }
+
+build() {
+	setup
+	if [ ! -f build/CMakeCache.txt ]; then
+		cmake --preset host >/dev/null || cmake --preset host
+	fi
+	cmake --build --preset host
+}
+
+case "$cmd" in
+setup) setup ;;
+build) build ;;
+test)
+	build
+	ctest --preset host "$@"
+	;;
+demo)
+	build
+	exec build/ferry boot "$@"
+	;;
+*)
+	echo "usage: tools/run.sh demo|test|build|setup" >&2
+	exit 2
+	;;
+esac
