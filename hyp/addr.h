@@ -20,11 +20,11 @@ typedef struct {
 	uint64_t ipa;
 } ipaddr_t;
 
-static inline paddr_t pa_init(uint64_t v) { return (paddr_t){v}; }
+static inline paddr_t pa_init(uint64_t v) { return (paddr_t){ v }; }
 static inline uint64_t pa_addr(paddr_t a) { return a.pa; }
-static inline paddr_t pa_add(paddr_t a, uint64_t n) { return (paddr_t){a.pa + n}; }
-static inline ipaddr_t ipa_init(uint64_t v) { return (ipaddr_t){v}; }
+static inline paddr_t pa_add(paddr_t a, uint64_t n) { return (paddr_t){ a.pa + n }; }
+static inline ipaddr_t ipa_init(uint64_t v) { return (ipaddr_t){ v }; }
 static inline uint64_t ipa_addr(ipaddr_t a) { return a.ipa; }
-static inline ipaddr_t ipa_add(ipaddr_t a, uint64_t n) { return (ipaddr_t){a.ipa + n}; }
+static inline ipaddr_t ipa_add(ipaddr_t a, uint64_t n) { return (ipaddr_t){ a.ipa + n }; }
 
 #endif

@@ -150,7 +150,7 @@ static void check_psci(struct checker *c)
 unsigned board_check(const void *dtb, size_t dtb_max, const struct board_desc *b,
 		     struct board_facts *f, board_problem_fn problem, void *ctx)
 {
-	struct checker c = {.fdt = dtb, .problem = problem, .ctx = ctx};
+	struct checker c = { .fdt = dtb, .problem = problem, .ctx = ctx };
 	int chosen, err;
 
 	memset(f, 0, sizeof(*f));

@@ -243,7 +243,7 @@ static void out_conversion(struct out *o, char conv, struct spec *s, va_list *ap
 		break;
 	}
 	case 'c': {
-		char c[2] = {(char)va_arg(*ap, int), 0};
+		char c[2] = { (char)va_arg(*ap, int), 0 };
 		int pad = s->width > 1 ? s->width - 1 : 0;
 
 		if (!s->left)
@@ -270,12 +270,12 @@ static void out_conversion(struct out *o, char conv, struct spec *s, va_list *ap
 
 size_t format_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 {
-	struct out o = {.buf = buf, .size = size, .len = 0};
+	struct out o = { .buf = buf, .size = size, .len = 0 };
 	va_list ap;
 
 	va_copy(ap, ap_in);
 	for (const char *p = fmt; *p; p++) {
-		struct spec s = {0};
+		struct spec s = { 0 };
 
 		if (*p != '%') {
 			out_char(&o, *p);
@@ -311,6 +311,6 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	sb->len +=
-	    format_vsnprintf(used < sb->size ? sb->buf + used : NULL, sb->size - used, fmt, ap);
+		format_vsnprintf(used < sb->size ? sb->buf + used : NULL, sb->size - used, fmt, ap);
 	va_end(ap);
 }

@@ -17,7 +17,7 @@
  */
 size_t format_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 size_t format_snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /** A fixed buffer filled by successive formats; len counts what was cut too. */
 struct strbuf {

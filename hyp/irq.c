@@ -23,8 +23,9 @@ bool irq_register(uint32_t intid, irq_handler_fn fn, void *ctx)
 
 bool irq_dispatch(uint32_t intid)
 {
-	irq_handler_fn fn =
-	    intid < IRQ_INTID_MAX ? __atomic_load_n(&irq_table[intid].fn, __ATOMIC_ACQUIRE) : NULL;
+	irq_handler_fn fn = intid < IRQ_INTID_MAX
+				    ? __atomic_load_n(&irq_table[intid].fn, __ATOMIC_ACQUIRE)
+				    : NULL;
 
 	if (!fn) {
 		__atomic_fetch_add(&irq_unhandled, 1, __ATOMIC_RELAXED);

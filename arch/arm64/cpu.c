@@ -41,7 +41,7 @@ int arch_cpu_start(uint64_t mpidr, unsigned index)
 
 void arch_cpu_info(struct arch_cpu_info *info)
 {
-	static const uint8_t parange_bits[] = {32, 36, 40, 42, 44, 48, 52};
+	static const uint8_t parange_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 	uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);
 	uint64_t isar0 = sysreg_read(id_aa64isar0_el1);
 	uint64_t vtr = sysreg_read(ich_vtr_el2);

@@ -62,9 +62,9 @@ _Noreturn void crash_report(const char *what, const struct arch_frame *f)
 	crash_print("  FAR_EL2  0x%016llx\n", (unsigned long long)f->far);
 	crash_print("  ELR_EL2  0x%016llx%s\n", (unsigned long long)f->elr,
 		    f->elr >= (uint64_t)(uintptr_t)__image_start &&
-			    f->elr < (uint64_t)(uintptr_t)__image_end
-			? " (in Ferry)"
-			: "");
+				    f->elr < (uint64_t)(uintptr_t)__image_end
+			    ? " (in Ferry)"
+			    : "");
 	crash_print("  SPSR_EL2 0x%08llx\n", (unsigned long long)f->spsr);
 	for (int i = 0; i < 31; i += 3) {
 		crash_print("  x%-2d 0x%016llx", i, (unsigned long long)f->x[i]);

@@ -18,7 +18,7 @@ void arch_semihosting_enable(void) { semihosting_on = true; }
 static void semihosting_exit(int code)
 {
 	/* On AArch64 the parameter block is {reason, exit code}. */
-	uint64_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint64_t)(int64_t)code};
+	uint64_t block[2] = { ADP_STOPPED_APPLICATION_EXIT, (uint64_t)(int64_t)code };
 	register uint64_t x0 __asm__("x0") = SEMIHOSTING_SYS_EXIT;
 	register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)block;
 

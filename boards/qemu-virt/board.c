@@ -9,17 +9,20 @@
 #include <stddef.h>
 
 static const char *const qemu_virt_args[] = {
-    "-M",
-    "virt,virtualization=on,gic-version=3",
-    /* pauth-impdef: QEMU's cheap pointer-auth algorithm, same behaviour */
-    "-cpu",
-    "max,pauth-impdef=on",
-    "-nographic",
-    "-no-reboot",
-    /* virtio 1.0 (version 2) MMIO transport instead of the legacy one */
-    "-global",
-    "virtio-mmio.force-legacy=false",
-    NULL,
+	"-M",
+	"virt,virtualization=on,gic-version=3",
+	/* pauth-impdef: QEMU's cheap pointer-auth algorithm, same behaviour */
+	"-cpu",
+	"max,pauth-impdef=on",
+	"-nographic",
+	"-no-reboot",
+	/* no default PCI NIC: the board's network is virtio-mmio, added per link */
+	"-nic",
+	"none",
+	/* virtio 1.0 (version 2) MMIO transport instead of the legacy one */
+	"-global",
+	"virtio-mmio.force-legacy=false",
+	NULL,
 };
 
 const struct board_desc board_current = {

@@ -27,7 +27,7 @@ static uint64_t tree_buf[4096];
 
 static void prop_reg2(void *fdt, uint64_t a, uint64_t b, uint64_t c, uint64_t d, int pairs)
 {
-	fdt64_t cells[4] = {cpu_to_fdt64(a), cpu_to_fdt64(b), cpu_to_fdt64(c), cpu_to_fdt64(d)};
+	fdt64_t cells[4] = { cpu_to_fdt64(a), cpu_to_fdt64(b), cpu_to_fdt64(c), cpu_to_fdt64(d) };
 
 	assert_int_equal(fdt_property(fdt, "reg", cells, pairs * 16), 0);
 }
@@ -117,7 +117,7 @@ static unsigned check(const void *dtb, size_t size, struct board_facts *facts)
 
 static void test_good_tree(void **state)
 {
-	struct tree t = {.bootargs = "ferry.semihosting"};
+	struct tree t = { .bootargs = "ferry.semihosting" };
 	struct board_facts f;
 
 	(void)state;
@@ -133,7 +133,7 @@ static void test_qemus_own_tree(void **state)
 {
 	static uint64_t buf[2048];
 	FILE *file =
-	    fopen(FERRY_SOURCE_DIR "/tests/fuzz/corpus/board_check/qemu-virt-2cpu.dtb", "rb");
+		fopen(FERRY_SOURCE_DIR "/tests/fuzz/corpus/board_check/qemu-virt-2cpu.dtb", "rb");
 	struct board_facts f;
 	size_t n;
 
@@ -150,19 +150,19 @@ static void test_qemus_own_tree(void **state)
 static void test_mismatches_are_named(void **state)
 {
 	struct board_facts f;
-	struct tree small = {.ram_size = 128ull << 20};
-	struct tree gic = {.gicd = 0x08010000};
-	struct tree hvc = {.psci_method = "hvc"};
-	struct tree no_timer = {.no_timer = true};
-	struct tree spin = {.second_cpu_spin_table = true};
+	struct tree small = { .ram_size = 128ull << 20 };
+	struct tree gic = { .gicd = 0x08010000 };
+	struct tree hvc = { .psci_method = "hvc" };
+	struct tree no_timer = { .no_timer = true };
+	struct tree spin = { .second_cpu_spin_table = true };
 
 	(void)state;
 	assert_int_equal(check(build(&small), sizeof(tree_buf), &f), 1);
 	assert_string_equal(problems[0], "RAM is 128 MiB, Ferry needs at least 256 MiB");
 	assert_int_equal(check(build(&gic), sizeof(tree_buf), &f), 1);
 	assert_string_equal(
-	    problems[0],
-	    "GICv3 distributor at 0x8010000, but the board description says 0x8000000");
+		problems[0],
+		"GICv3 distributor at 0x8010000, but the board description says 0x8000000");
 	assert_int_equal(check(build(&hvc), sizeof(tree_buf), &f), 1);
 	assert_string_equal(problems[0], "PSCI method is \"hvc\", Ferry at EL2 needs \"smc\"");
 	assert_int_equal(check(build(&no_timer), sizeof(tree_buf), &f), 1);
@@ -173,7 +173,7 @@ static void test_mismatches_are_named(void **state)
 
 static void test_more_cpus_than_supported(void **state)
 {
-	struct tree t = {.cpus = 12};
+	struct tree t = { .cpus = 12 };
 	struct board_facts f;
 
 	(void)state;
@@ -185,7 +185,7 @@ static void test_more_cpus_than_supported(void **state)
 static void test_bad_trees_are_refused(void **state)
 {
 	static uint64_t junk[64], copy[4096];
-	struct tree t = {0};
+	struct tree t = { 0 };
 	struct board_facts f;
 	const void *good = build(&t);
 
@@ -208,11 +208,11 @@ static void test_bad_trees_are_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_tree),
-	    cmocka_unit_test(test_qemus_own_tree),
-	    cmocka_unit_test(test_mismatches_are_named),
-	    cmocka_unit_test(test_more_cpus_than_supported),
-	    cmocka_unit_test(test_bad_trees_are_refused),
+		cmocka_unit_test(test_good_tree),
+		cmocka_unit_test(test_qemus_own_tree),
+		cmocka_unit_test(test_mismatches_are_named),
+		cmocka_unit_test(test_more_cpus_than_supported),
+		cmocka_unit_test(test_bad_trees_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

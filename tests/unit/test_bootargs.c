@@ -69,11 +69,11 @@ static void test_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_values_and_bare_keys),
-	    cmocka_unit_test(test_prefixes_do_not_match),
-	    cmocka_unit_test(test_value_too_long_is_refused_not_cut),
-	    cmocka_unit_test(test_first_occurrence_wins),
-	    cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_values_and_bare_keys),
+		cmocka_unit_test(test_prefixes_do_not_match),
+		cmocka_unit_test(test_value_too_long_is_refused_not_cut),
+		cmocka_unit_test(test_first_occurrence_wins),
+		cmocka_unit_test(test_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,9 +55,9 @@ static void test_truncates_safely(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_data_aborts),
-	    cmocka_unit_test(test_other_classes),
-	    cmocka_unit_test(test_truncates_safely),
+		cmocka_unit_test(test_data_aborts),
+		cmocka_unit_test(test_other_classes),
+		cmocka_unit_test(test_truncates_safely),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

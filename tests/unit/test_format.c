@@ -114,13 +114,13 @@ static void test_strbuf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_integers),
-	    cmocka_unit_test(test_width_precision_flags),
-	    cmocka_unit_test(test_strings_chars_pointers),
-	    cmocka_unit_test(test_truncation),
-	    cmocka_unit_test(test_narrow_lengths),
-	    cmocka_unit_test(test_unknown_conversion_is_shown),
-	    cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_width_precision_flags),
+		cmocka_unit_test(test_strings_chars_pointers),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_narrow_lengths),
+		cmocka_unit_test(test_unknown_conversion_is_shown),
+		cmocka_unit_test(test_strbuf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,8 +44,8 @@ static void test_unhandled_are_counted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_register_and_dispatch),
-	    cmocka_unit_test(test_unhandled_are_counted),
+		cmocka_unit_test(test_register_and_dispatch),
+		cmocka_unit_test(test_unhandled_are_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,10 +79,10 @@ static void test_bad_frees_change_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_init_checks),
-	    cmocka_unit_test(test_alloc_is_aligned_physically),
-	    cmocka_unit_test(test_exhaustion_and_reuse),
-	    cmocka_unit_test(test_bad_frees_change_nothing),
+		cmocka_unit_test(test_init_checks),
+		cmocka_unit_test(test_alloc_is_aligned_physically),
+		cmocka_unit_test(test_exhaustion_and_reuse),
+		cmocka_unit_test(test_bad_frees_change_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,8 +39,8 @@ static void test_tables_and_indices(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_blocks),
-	    cmocka_unit_test(test_tables_and_indices),
+		cmocka_unit_test(test_blocks),
+		cmocka_unit_test(test_tables_and_indices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@ static const char *find_after(const char **argv, const char *flag)
 
 static void test_defaults_from_board(void **state)
 {
-	struct boot_options opt = {.image = "ferry.elf"};
+	struct boot_options opt = { .image = "ferry.elf" };
 	const char *argv[QEMU_ARGV_MAX];
 	char scratch[256];
 
@@ -36,11 +36,11 @@ static void test_defaults_from_board(void **state)
 
 static void test_semihosting_and_append(void **state)
 {
-	struct boot_options opt = {.image = "x",
-				   .cpus = 1,
-				   .mem_mib = 512,
-				   .append = "ferry.test=crash",
-				   .semihosting = true};
+	struct boot_options opt = { .image = "x",
+				    .cpus = 1,
+				    .mem_mib = 512,
+				    .append = "ferry.test=crash",
+				    .semihosting = true };
 	const char *argv[QEMU_ARGV_MAX];
 	char scratch[256];
 
@@ -54,8 +54,9 @@ static void test_semihosting_and_append(void **state)
 
 static void test_scratch_overflow_is_an_error(void **state)
 {
-	struct boot_options opt = {
-	    .image = "x", .append = "a-long-option-text", .semihosting = true};
+	struct boot_options opt = { .image = "x",
+				    .append = "a-long-option-text",
+				    .semihosting = true };
 	const char *argv[QEMU_ARGV_MAX];
 	char scratch[16];
 
@@ -66,9 +67,9 @@ static void test_scratch_overflow_is_an_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults_from_board),
-	    cmocka_unit_test(test_semihosting_and_append),
-	    cmocka_unit_test(test_scratch_overflow_is_an_error),
+		cmocka_unit_test(test_defaults_from_board),
+		cmocka_unit_test(test_semihosting_and_append),
+		cmocka_unit_test(test_scratch_overflow_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

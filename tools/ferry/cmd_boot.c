@@ -48,12 +48,16 @@ static int parse_count(const char *what, const char *text, unsigned min, unsigne
 int cmd_boot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"image", required_argument, NULL, 'i'}, {"cpus", required_argument, NULL, 'c'},
-	    {"mem", required_argument, NULL, 'm'},   {"append", required_argument, NULL, 'a'},
-	    {"semihosting", no_argument, NULL, 's'}, {"dry-run", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+		{ "image", required_argument, NULL, 'i' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "semihosting", no_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct boot_options opt = {.image = FERRY_DEFAULT_IMAGE};
+	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	const char *qargv[QEMU_ARGV_MAX];
 	char scratch[4096];
 	int dry_run = 0, c;

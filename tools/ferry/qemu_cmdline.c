@@ -44,7 +44,7 @@ static void __attribute__((format(printf, 2, 3))) addf(struct argv_builder *b, c
 int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt, const char **argv,
 		 char *scratch, size_t scratch_size)
 {
-	struct argv_builder b = {.argv = argv, .scratch = scratch, .left = scratch_size};
+	struct argv_builder b = { .argv = argv, .scratch = scratch, .left = scratch_size };
 	const char *append = opt->append ? opt->append : "";
 
 	add(&b, board->qemu_binary);
