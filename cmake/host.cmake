@@ -36,8 +36,9 @@ target_compile_options(mbedtls_host PRIVATE -w)
 
 # The arch-neutral code that runs in the hypervisor, built for the host.
 add_library(hyp_host STATIC
-  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/irq.c hyp/page_alloc.c
-  arch/arm64/esr.c
+  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
+  hyp/page_alloc.c hyp/s2.c hyp/vm_config.c
+  arch/arm64/esr.c arch/arm64/s2_pte.c
   tests/fake_arch/fake_arch.c
   ${FERRY_BOARD_SOURCES})
 target_include_directories(hyp_host PUBLIC ${CMAKE_SOURCE_DIR})
@@ -88,6 +89,9 @@ ferry_unit_test(hyp.unit.irq tests/unit/test_irq.c hyp_host)
 ferry_unit_test(boot.unit.bootargs tests/unit/test_bootargs.c hyp_host)
 ferry_unit_test(boot.unit.board_check tests/unit/test_board_check.c hyp_host)
 target_compile_definitions(test_boot_unit_board_check PRIVATE FERRY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+ferry_unit_test(hyp.unit.s2 tests/unit/test_s2.c hyp_host)
+ferry_unit_test(hyp.unit.vm_config tests/unit/test_vm_config.c hyp_host)
+ferry_unit_test(hyp.unit.image tests/unit/test_image.c hyp_host)
 ferry_unit_test(arch.unit.esr tests/unit/test_esr.c hyp_host)
 ferry_unit_test(arch.unit.pte tests/unit/test_pte.c hyp_host)
 ferry_unit_test(tools.unit.qemu_cmdline tests/unit/test_qemu_cmdline.c ferry_tool_lib)

@@ -31,3 +31,7 @@ set(module boot)
 ferry_fuzzer(board_check tests/fuzz/fuzz_board_check.c
   hyp/board_check.c hyp/format.c ${FERRY_BOARD_SOURCES} ${FERRY_LIBFDT_SOURCES})
 ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c hyp/bootargs.c)
+
+set(module hyp)
+ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c hyp/format.c)
+ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c hyp/format.c)
