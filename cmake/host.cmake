@@ -37,7 +37,7 @@ target_compile_options(mbedtls_host PRIVATE -w)
 # The arch-neutral code that runs in the hypervisor, built for the host.
 add_library(hyp_host STATIC
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
-  hyp/page_alloc.c hyp/s2.c hyp/vm_config.c
+  hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c
   arch/arm64/esr.c arch/arm64/s2_pte.c
   tests/fake_arch/fake_arch.c
   ${FERRY_BOARD_SOURCES})
@@ -89,6 +89,7 @@ ferry_unit_test(hyp.unit.irq tests/unit/test_irq.c hyp_host)
 ferry_unit_test(boot.unit.bootargs tests/unit/test_bootargs.c hyp_host)
 ferry_unit_test(boot.unit.board_check tests/unit/test_board_check.c hyp_host)
 target_compile_definitions(test_boot_unit_board_check PRIVATE FERRY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+ferry_unit_test(vgic.unit.model tests/unit/test_vgic.c hyp_host)
 ferry_unit_test(hyp.unit.s2 tests/unit/test_s2.c hyp_host)
 ferry_unit_test(hyp.unit.vm_config tests/unit/test_vm_config.c hyp_host)
 ferry_unit_test(hyp.unit.image tests/unit/test_image.c hyp_host)

@@ -6,17 +6,17 @@
 
 #include "drivers/mmio.h"
 
-#define FW_CFG_DATA 0x00
+#define FW_CFG_DATA	0x00
 #define FW_CFG_SELECTOR 0x08 /* 16-bit, big-endian */
-#define FW_CFG_DMA 0x10	     /* 64-bit, big-endian */
+#define FW_CFG_DMA	0x10 /* 64-bit, big-endian */
 
 #define FW_CFG_SIGNATURE 0x0000
-#define FW_CFG_ID 0x0001
-#define FW_CFG_FILE_DIR 0x0019
-#define FW_CFG_ID_DMA (1u << 1)
+#define FW_CFG_ID	 0x0001
+#define FW_CFG_FILE_DIR	 0x0019
+#define FW_CFG_ID_DMA	 (1u << 1)
 
-#define DMA_CTL_ERROR (1u << 0)
-#define DMA_CTL_READ (1u << 1)
+#define DMA_CTL_ERROR  (1u << 0)
+#define DMA_CTL_READ   (1u << 1)
 #define DMA_CTL_SELECT (1u << 3)
 
 /** FWCfgDmaAccess, all fields big-endian. */
@@ -100,7 +100,8 @@ static bool read_dma(uint16_t select, void *dst, uint32_t size)
 	/* No dirty line may be written back over what the device writes. */
 	for (uintptr_t p = start; p < (uintptr_t)dst + size; p += 64)
 		__asm__ volatile("dc civac, %0" ::"r"(p) : "memory");
-	access.control = __builtin_bswap32(((uint32_t)select << 16) | DMA_CTL_SELECT | DMA_CTL_READ);
+	access.control =
+		__builtin_bswap32(((uint32_t)select << 16) | DMA_CTL_SELECT | DMA_CTL_READ);
 	access.length = __builtin_bswap32(size);
 	access.address = __builtin_bswap64((uint64_t)(uintptr_t)dst);
 	__asm__ volatile("dsb sy" ::: "memory");

@@ -24,7 +24,7 @@ enum s2_perm {
 /** Memory type of a stage-2 mapping. */
 enum s2_memtype { S2_MEM_NORMAL, S2_MEM_DEVICE };
 
-#define ARCH_S2_ENTRIES 512
+#define ARCH_S2_ENTRIES	   512
 #define ARCH_S2_LEVEL_LAST 3
 
 pte_t arch_s2_pte_table(uint64_t pa);

@@ -7,17 +7,17 @@
 #include "hyp/format.h"
 
 /* arm64 Image header (Linux booting.rst): magic "ARM\x64" at 0x38 */
-#define ARM64_HEADER_SIZE 64
-#define ARM64_MAGIC 0x644d5241u
+#define ARM64_HEADER_SIZE	 64
+#define ARM64_MAGIC		 0x644d5241u
 #define ARM64_TEXT_OFFSET_LEGACY 0x80000u
 
 /* ELF64 (System V ABI, AArch64 ELF ABI) */
-#define EI_NIDENT 16
-#define ELFCLASS64 2
+#define EI_NIDENT   16
+#define ELFCLASS64  2
 #define ELFDATA2LSB 1
-#define ET_EXEC 2
-#define EM_AARCH64 183
-#define PT_LOAD 1
+#define ET_EXEC	    2
+#define EM_AARCH64  183
+#define PT_LOAD	    1
 
 struct elf64_ehdr {
 	uint8_t ident[EI_NIDENT];
@@ -52,8 +52,8 @@ static uint32_t le32(const uint8_t *p)
 	return v;
 }
 
-static bool inspect_arm64(const uint8_t *d, size_t size, uint64_t ram_size,
-			  struct image_info *info, char *err, size_t n)
+static bool inspect_arm64(const uint8_t *d, size_t size, uint64_t ram_size, struct image_info *info,
+			  char *err, size_t n)
 {
 	uint64_t text_offset = le64(d + 8), image_size = le64(d + 16);
 
@@ -63,9 +63,11 @@ static bool inspect_arm64(const uint8_t *d, size_t size, uint64_t ram_size,
 		image_size = size;
 	}
 	if (image_size < size || text_offset >= ram_size || image_size > ram_size - text_offset) {
-		format_snprintf(err, n, "arm64 Image needs %llu MiB at offset 0x%llx, guest RAM is %llu MiB",
-				(unsigned long long)(image_size >> 20),
-				(unsigned long long)text_offset, (unsigned long long)(ram_size >> 20));
+		format_snprintf(
+			err, n,
+			"arm64 Image needs %llu MiB at offset 0x%llx, guest RAM is %llu MiB",
+			(unsigned long long)(image_size >> 20), (unsigned long long)text_offset,
+			(unsigned long long)(ram_size >> 20));
 		return false;
 	}
 	info->kind = IMAGE_ARM64;
@@ -114,10 +116,10 @@ static bool inspect_elf(const uint8_t *d, size_t size, uint64_t ram_base, uint64
 		}
 		if (ph.paddr < ram_base || ph.paddr - ram_base >= ram_size ||
 		    ph.memsz > ram_size - (ph.paddr - ram_base)) {
-			format_snprintf(err, n,
-					"ELF segment %u at 0x%llx (%llu bytes) is outside guest RAM",
-					i, (unsigned long long)ph.paddr,
-					(unsigned long long)ph.memsz);
+			format_snprintf(
+				err, n,
+				"ELF segment %u at 0x%llx (%llu bytes) is outside guest RAM", i,
+				(unsigned long long)ph.paddr, (unsigned long long)ph.memsz);
 			return false;
 		}
 		if (info->segment_count == IMAGE_SEGMENT_MAX) {
@@ -126,9 +128,11 @@ static bool inspect_elf(const uint8_t *d, size_t size, uint64_t ram_base, uint64
 			return false;
 		}
 		off = ph.paddr - ram_base;
-		info->segments[info->segment_count++] = (struct image_segment){
-			.file_offset = ph.offset, .file_size = ph.filesz, .ram_offset = off, .mem_size = ph.memsz
-		};
+		info->segments[info->segment_count++] =
+			(struct image_segment){ .file_offset = ph.offset,
+						.file_size = ph.filesz,
+						.ram_offset = off,
+						.mem_size = ph.memsz };
 		if (off + ph.memsz > info->end_offset)
 			info->end_offset = off + ph.memsz;
 	}
@@ -151,7 +155,10 @@ bool image_inspect(const void *data, size_t size, uint64_t ram_base, uint64_t ra
 	const uint8_t *d = data;
 
 	memset(info, 0, sizeof(*info));
-	if (size >= 4 && memcmp(d, "\x7f" "ELF", 4) == 0)
+	if (size >= 4 && memcmp(d,
+				"\x7f"
+				"ELF",
+				4) == 0)
 		return inspect_elf(d, size, ram_base, ram_size, info, err, err_size);
 	if (size >= ARM64_HEADER_SIZE && le32(d + 0x38) == ARM64_MAGIC)
 		return inspect_arm64(d, size, ram_size, info, err, err_size);

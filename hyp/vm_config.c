@@ -95,7 +95,8 @@ static bool set_mem(struct vm_config *cfg, const char *val, size_t len, char *wh
 	/* 2 MiB multiples: guest RAM is carved in 2 MiB-aligned runs. */
 	if (!vm_config_parse_size(val, len, &cfg->mem_bytes) || cfg->mem_bytes < VM_MEM_MIN ||
 	    cfg->mem_bytes % (2ull << 20)) {
-		format_snprintf(why, n, "mem must be a multiple of 2M and at least 16M (like 256M)");
+		format_snprintf(why, n,
+				"mem must be a multiple of 2M and at least 16M (like 256M)");
 		return false;
 	}
 	return true;
@@ -138,7 +139,8 @@ static const struct key_handler key_handlers[] = {
 static int find_key(const char *key, size_t len)
 {
 	for (unsigned i = 0; i < KEY_COUNT; i++)
-		if (strlen(key_handlers[i].key) == len && memcmp(key_handlers[i].key, key, len) == 0)
+		if (strlen(key_handlers[i].key) == len &&
+		    memcmp(key_handlers[i].key, key, len) == 0)
 			return (int)i;
 	return -1;
 }

@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VM_NAME_MAX 16
+#define VM_NAME_MAX    16
 #define VM_CMDLINE_MAX 1024
-#define VM_VCPU_MAX 8
-#define VM_MEM_MIN (16ull << 20)
+#define VM_VCPU_MAX    8
+#define VM_MEM_MIN     (16ull << 20)
 
 struct vm_config {
 	char name[VM_NAME_MAX];

@@ -5,16 +5,16 @@
  */
 #include "hyp/arch_mm.h"
 
-#define S2_VALID (1ull << 0)
-#define S2_TABLE (1ull << 1)
-#define S2_MEMATTR_NORMAL_WB (0xfull << 2) /* outer and inner write-back */
+#define S2_VALID		(1ull << 0)
+#define S2_TABLE		(1ull << 1)
+#define S2_MEMATTR_NORMAL_WB	(0xfull << 2) /* outer and inner write-back */
 #define S2_MEMATTR_DEVICE_NGNRE (0x1ull << 2)
-#define S2_AP_READ (1ull << 6)
-#define S2_AP_WRITE (1ull << 7)
-#define S2_SH_INNER (3ull << 8)
-#define S2_AF (1ull << 10)
-#define S2_XN (2ull << 53) /* XN[1:0] = 0b10: not executable at EL1 or EL0 */
-#define S2_ADDR_MASK 0x0000fffffffff000ull
+#define S2_AP_READ		(1ull << 6)
+#define S2_AP_WRITE		(1ull << 7)
+#define S2_SH_INNER		(3ull << 8)
+#define S2_AF			(1ull << 10)
+#define S2_XN			(2ull << 53) /* XN[1:0] = 0b10: not executable at EL1 or EL0 */
+#define S2_ADDR_MASK		0x0000fffffffff000ull
 
 pte_t arch_s2_pte_table(uint64_t pa) { return (pa & S2_ADDR_MASK) | S2_TABLE | S2_VALID; }
 

@@ -34,7 +34,10 @@ static size_t make_elf(uint64_t paddr, uint64_t entry, uint16_t machine)
 	uint8_t *ph = file + 64;
 
 	memset(file, 0, sizeof(file));
-	memcpy(file, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(file,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	file[16] = 2; /* ET_EXEC */
 	memcpy(file + 18, &machine, 2);
 	put64(file + 24, entry);
@@ -56,8 +59,8 @@ static void test_arm64_image(void **state)
 	static uint8_t ram[1 << 20];
 
 	(void)state;
-	assert_true(image_inspect(file, make_arm64(0x80000, 0x10000), RAM_BASE, RAM_SIZE, &info, err,
-				  sizeof(err)));
+	assert_true(image_inspect(file, make_arm64(0x80000, 0x10000), RAM_BASE, RAM_SIZE, &info,
+				  err, sizeof(err)));
 	assert_int_equal(info.kind, IMAGE_ARM64);
 	assert_int_equal(info.entry_offset, 0x80000);
 	assert_int_equal(info.end_offset, 0x90000);
@@ -72,8 +75,8 @@ static void test_arm64_too_big(void **state)
 	struct image_info info;
 
 	(void)state;
-	assert_false(image_inspect(file, make_arm64(0, RAM_SIZE + 1), RAM_BASE, RAM_SIZE, &info, err,
-				   sizeof(err)));
+	assert_false(image_inspect(file, make_arm64(0, RAM_SIZE + 1), RAM_BASE, RAM_SIZE, &info,
+				   err, sizeof(err)));
 	assert_non_null(strstr(err, "guest RAM is 64 MiB"));
 	assert_false(image_inspect(file, make_arm64(RAM_SIZE, 4096), RAM_BASE, RAM_SIZE, &info, err,
 				   sizeof(err)));

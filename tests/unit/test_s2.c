@@ -68,11 +68,13 @@ static void test_protect_for_dirty_tracking(void **state)
 	assert_int_equal(s2.start_level, 0);
 	assert_true(s2_map(&s2, ipa_init(0x40000000), pa_init(0x80000000), 8 * PAGE_SIZE, S2_RWX,
 			   S2_MEM_NORMAL));
-	assert_int_equal(s2_protect(&s2, ipa_init(0x40000000), 8 * PAGE_SIZE, S2_READ | S2_EXEC), 8);
+	assert_int_equal(s2_protect(&s2, ipa_init(0x40000000), 8 * PAGE_SIZE, S2_READ | S2_EXEC),
+			 8);
 	assert_true(s2_lookup(&s2, ipa_init(0x40003000), &pa, &perm));
 	assert_int_equal(perm, S2_READ | S2_EXEC);
 	/* already read-only: nothing changes */
-	assert_int_equal(s2_protect(&s2, ipa_init(0x40000000), 8 * PAGE_SIZE, S2_READ | S2_EXEC), 0);
+	assert_int_equal(s2_protect(&s2, ipa_init(0x40000000), 8 * PAGE_SIZE, S2_READ | S2_EXEC),
+			 0);
 	assert_int_equal(s2_protect(&s2, ipa_init(0x40003000), PAGE_SIZE, S2_RWX), 1);
 	s2_destroy(&s2);
 }
@@ -82,10 +84,12 @@ static void test_descriptor_bits(void **state)
 	(void)state;
 	/* Normal WB, RW, executable, inner shareable, AF, page: Arm ARM D8.3.2 */
 	assert_int_equal(arch_s2_pte_page(0x80000000, S2_RWX, S2_MEM_NORMAL),
-			 0x80000000ull | (1ull << 10) | (3ull << 8) | (3ull << 6) | (0xfull << 2) | 3);
+			 0x80000000ull | (1ull << 10) | (3ull << 8) | (3ull << 6) | (0xfull << 2) |
+				 3);
 	/* Device-nGnRE, read-only, execute-never */
 	assert_int_equal(arch_s2_pte_page(0x09000000, S2_READ, S2_MEM_DEVICE),
-			 0x09000000ull | (2ull << 53) | (1ull << 10) | (1ull << 6) | (1ull << 2) | 3);
+			 0x09000000ull | (2ull << 53) | (1ull << 10) | (1ull << 6) | (1ull << 2) |
+				 3);
 }
 
 static void test_rejects_bad_requests(void **state)
@@ -95,8 +99,10 @@ static void test_rejects_bad_requests(void **state)
 	(void)state;
 	assert_false(s2_init(&s2, &pool, 52));
 	assert_true(s2_init(&s2, &pool, 39));
-	assert_false(s2_map(&s2, ipa_init(0x40000001), pa_init(0), PAGE_SIZE, S2_RWX, S2_MEM_NORMAL));
-	assert_false(s2_map(&s2, ipa_init(1ull << 39), pa_init(0), PAGE_SIZE, S2_RWX, S2_MEM_NORMAL));
+	assert_false(
+		s2_map(&s2, ipa_init(0x40000001), pa_init(0), PAGE_SIZE, S2_RWX, S2_MEM_NORMAL));
+	assert_false(
+		s2_map(&s2, ipa_init(1ull << 39), pa_init(0), PAGE_SIZE, S2_RWX, S2_MEM_NORMAL));
 	assert_false(s2_map(&s2, ipa_init((1ull << 39) - PAGE_SIZE), pa_init(0), 2 * PAGE_SIZE,
 			    S2_RWX, S2_MEM_NORMAL));
 	s2_destroy(&s2);

@@ -13,12 +13,16 @@
 static struct vm_config cfg;
 static char err[128];
 
-static bool parse(const char *text) { return vm_config_parse(text, strlen(text), &cfg, err, sizeof(err)); }
+static bool parse(const char *text)
+{
+	return vm_config_parse(text, strlen(text), &cfg, err, sizeof(err));
+}
 
 static void test_full_record(void **state)
 {
 	(void)state;
-	assert_true(parse("# a guest\nname=linux-1\r\nmem=512M\nvcpus=2\n\ncmdline=console=ttyAMA0 rdinit=/init\n"));
+	assert_true(parse("# a guest\nname=linux-1\r\nmem=512M\nvcpus=2\n\ncmdline=console=ttyAMA0 "
+			  "rdinit=/init\n"));
 	assert_string_equal(cfg.name, "linux-1");
 	assert_int_equal(cfg.mem_bytes, 512ull << 20);
 	assert_int_equal(cfg.vcpu_count, 2);
@@ -39,7 +43,8 @@ static void test_errors_name_the_line(void **state)
 {
 	(void)state;
 	assert_false(parse("name=a\nmem=12X\n"));
-	assert_string_equal(err, "vm config line 2: mem must be a multiple of 2M and at least 16M (like 256M)");
+	assert_string_equal(
+		err, "vm config line 2: mem must be a multiple of 2M and at least 16M (like 256M)");
 	assert_false(parse("vcpus=9"));
 	assert_string_equal(err, "vm config line 1: vcpus must be 1 to 8");
 	assert_false(parse("vcpus=0"));
