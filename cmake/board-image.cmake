@@ -46,12 +46,16 @@ target_compile_options(lwip PRIVATE -w)
 
 # --- the image -------------------------------------------------------------------
 set(FERRY_IMAGE_SOURCES
-  arch/arm64/start.S arch/arm64/vectors.S arch/arm64/idle.S
+  arch/arm64/start.S arch/arm64/vectors.S arch/arm64/idle.S arch/arm64/guest_switch.S
   arch/arm64/boot.c arch/arm64/cpu.c arch/arm64/crash.c arch/arm64/esr.c
-  arch/arm64/exception.c arch/arm64/mmu.c arch/arm64/power.c arch/arm64/psci_call.c
-  drivers/gicv3.c drivers/pl011.c drivers/timer.c
-  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/irq.c
-  hyp/libc_glue.c hyp/main.c hyp/page_alloc.c hyp/sched.c
+  arch/arm64/exception.c arch/arm64/id_regs.c arch/arm64/mmu.c arch/arm64/power.c
+  arch/arm64/psci_call.c arch/arm64/s2_pte.c arch/arm64/vcpu_arch.c arch/arm64/vgic_hw.c
+  drivers/fw_cfg.c drivers/gicv3.c drivers/pl011.c drivers/timer.c
+  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/guest_dtb.c
+  hyp/id_regs.c hyp/image.c hyp/irq.c hyp/libc_glue.c hyp/main.c hyp/mmio.c
+  hyp/page_alloc.c hyp/psci_guest.c hyp/s2.c hyp/sched.c hyp/sysreg_emul.c hyp/vcpu.c
+  hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c
+  hyp/vm_config.c hyp/vpl011.c
   ${FERRY_BOARD_SOURCES})
 
 configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)
@@ -72,3 +76,4 @@ add_custom_command(TARGET ferry.elf POST_BUILD
   COMMAND ${CMAKE_COMMAND} -E copy_directory ${FERRY_DEPS_DIR}/licenses ${CMAKE_BINARY_DIR}/licenses
   COMMAND ${CMAKE_SIZE} ferry.elf
   WORKING_DIRECTORY ${CMAKE_BINARY_DIR} VERBATIM)
+include(${CMAKE_SOURCE_DIR}/tests/guests/guests.cmake)

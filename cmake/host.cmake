@@ -52,7 +52,8 @@ add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c ${FERRY_BOARD_SOURC
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
-add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c)
+add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c
+  tools/ferry/cmd_run.c)
 target_compile_definitions(ferry PRIVATE FERRY_DEFAULT_IMAGE="${FERRY_BOARD_IMAGE}")
 target_compile_options(ferry PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry PRIVATE ferry_tool_lib)

@@ -5,6 +5,7 @@
 #include "arch/arm64/sysreg.h"
 #include "boards/board.h"
 #include "drivers/mmio.h"
+#include "hyp/arch.h"
 
 #define GICD_CTLR	0x0000
 #define GICD_TYPER	0x0004
@@ -126,13 +127,14 @@ int gicv3_cpu_init(unsigned cpu_index, uint64_t mpidr)
 	/*
 	 * CPU interface (IHI 0069H 12.1): system registers at EL2 (SRE, with
 	 * Enable so EL1 may use ICC_SRE_EL1), every priority unmasked, one
-	 * priority group, EOImode 0 (EOI drops priority and deactivates).
+	 * priority group, EOImode 1 (EOI drops the priority, DIR deactivates:
+	 * needed to forward interrupts to guests through HW list registers).
 	 */
 	sysreg_write(icc_sre_el2, 0xf);
 	isb();
 	sysreg_write(icc_pmr_el1, 0xff);
 	sysreg_write(icc_bpr1_el1, 0);
-	sysreg_write(icc_ctlr_el1, 0);
+	sysreg_write(icc_ctlr_el1, 1u << 1);
 	sysreg_write(icc_igrpen1_el1, 1);
 	isb();
 	return 0;
@@ -140,7 +142,7 @@ int gicv3_cpu_init(unsigned cpu_index, uint64_t mpidr)
 
 static uintptr_t current_sgi_frame(void)
 {
-	uint64_t cpu = sysreg_read(tpidr_el2);
+	unsigned cpu = arch_cpu_index();
 
 	return gicr_of_cpu[cpu < BOARD_CPU_MAX ? cpu : 0] + GICR_SGI_OFFSET;
 }
@@ -172,6 +174,27 @@ uint32_t gicv3_ack(void)
 void gicv3_eoi(uint32_t intid)
 {
 	sysreg_write(icc_eoir1_el1, intid);
+	isb();
+}
+
+void gicv3_eoi_deactivate(uint32_t intid)
+{
+	sysreg_write(icc_eoir1_el1, intid);
+	sysreg_write(icc_dir_el1, intid);
+	isb();
+}
+
+void gicv3_send_sgi(uint64_t mpidr, unsigned intid)
+{
+	/* ICC_SGI1R_EL1 (GICv3 spec 12.11.24): Aff3 [55:48], RS [47:44], Aff2 [39:32],
+	 * INTID [27:24], Aff1 [23:16], TargetList [15:0] */
+	uint64_t aff0 = mpidr & 0xff;
+	uint64_t v = (((mpidr >> 32) & 0xff) << 48) | ((aff0 / 16) << 44) |
+		     (((mpidr >> 16) & 0xff) << 32) | ((uint64_t)(intid & 0xf) << 24) |
+		     (((mpidr >> 8) & 0xff) << 16) | (1ull << (aff0 % 16));
+
+	dsb_ishst();
+	sysreg_write(icc_sgi1r_el1, v);
 	isb();
 }
 

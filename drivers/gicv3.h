@@ -27,8 +27,17 @@ void gicv3_ppi_disable(unsigned intid);
 /** Acknowledges the highest-priority pending interrupt (ICC_IAR1_EL1). */
 uint32_t gicv3_ack(void);
 
-/** Ends an acknowledged interrupt: priority drop and deactivation. */
+/**
+ * Ends an acknowledged interrupt. With EOImode 1 (set by gicv3_cpu_init)
+ * gicv3_eoi only drops the running priority: a guest deactivates the
+ * interrupt through a hardware-linked list register. gicv3_eoi_deactivate
+ * does both, for Ferry's own interrupts.
+ */
 void gicv3_eoi(uint32_t intid);
+void gicv3_eoi_deactivate(uint32_t intid);
+
+/** Sends SGI `intid` to the CPU with affinity `mpidr` (ICC_SGI1R_EL1). */
+void gicv3_send_sgi(uint64_t mpidr, unsigned intid);
 
 /** GICD_IIDR and the number of interrupt IDs the distributor implements. */
 uint32_t gicv3_iidr(void);

@@ -25,6 +25,9 @@ unsigned arch_cpu_index(void);
 /** Affinity fields of the running CPU's MPIDR_EL1. */
 uint64_t arch_cpu_mpidr(void);
 
+/** Records the running CPU's MPIDR so that others can send it IPIs. */
+void arch_cpu_set_mpidr(void);
+
 /** The system counter and its frequency in Hz. */
 uint64_t arch_counter_now(void);
 uint64_t arch_counter_freq(void);

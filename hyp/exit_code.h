@@ -8,6 +8,8 @@ enum ferry_exit_code {
 	FERRY_EXIT_TEST_FAILED = 1, /**< a self-test or guest verdict failed */
 	FERRY_EXIT_BAD_BOARD = 2,   /**< the board is not what Ferry was built for */
 	FERRY_EXIT_PANIC = 3,	    /**< an exception Ferry could not handle */
+	FERRY_EXIT_BAD_VM = 4,	    /**< the VM's configuration or image was refused */
+	FERRY_EXIT_VM_STOPPED = 5,  /**< the VM stopped abnormally (reset, crash) */
 };
 
 #endif

@@ -21,7 +21,7 @@ bool irq_register(uint32_t intid, irq_handler_fn fn, void *ctx)
 	return true;
 }
 
-bool irq_dispatch(uint32_t intid)
+enum irq_outcome irq_dispatch(uint32_t intid)
 {
 	irq_handler_fn fn = intid < IRQ_INTID_MAX
 				    ? __atomic_load_n(&irq_table[intid].fn, __ATOMIC_ACQUIRE)
@@ -29,10 +29,9 @@ bool irq_dispatch(uint32_t intid)
 
 	if (!fn) {
 		__atomic_fetch_add(&irq_unhandled, 1, __ATOMIC_RELAXED);
-		return false;
+		return IRQ_UNHANDLED;
 	}
-	fn(intid, irq_table[intid].ctx);
-	return true;
+	return fn(intid, irq_table[intid].ctx);
 }
 
 uint64_t irq_unhandled_count(void) { return __atomic_load_n(&irq_unhandled, __ATOMIC_RELAXED); }

@@ -11,11 +11,14 @@
 #include "drivers/gicv3.h"
 #include "drivers/timer.h"
 #include "hyp/arch.h"
+#include "hyp/arch_vcpu.h"
 #include "hyp/bootargs.h"
 #include "hyp/console.h"
 #include "hyp/exit_code.h"
 #include "hyp/irq.h"
 #include "hyp/sched.h"
+#include "hyp/vcpu_run.h"
+#include "hyp/vm_boot.h"
 
 #ifndef FERRY_VERSION_STRING
 #define FERRY_VERSION_STRING "unknown"
@@ -39,7 +42,7 @@ static const struct board_desc *hyp_board;
 static uint64_t us_to_ticks(uint64_t us) { return us * arch_counter_freq() / 1000000; }
 static uint64_t ticks_to_us(uint64_t t) { return t * 1000000 / arch_counter_freq(); }
 
-static void hyp_timer_irq(uint32_t intid, void *ctx)
+static enum irq_outcome hyp_timer_irq(uint32_t intid, void *ctx)
 {
 	struct cpu_status *st = &cpu_status[arch_cpu_index()];
 
@@ -47,6 +50,7 @@ static void hyp_timer_irq(uint32_t intid, void *ctx)
 	timer_hyp_stop();
 	st->timer_latency = arch_counter_now() - st->timer_armed_at;
 	st->timer_fired = true;
+	return IRQ_DONE;
 }
 
 /** Arms the EL2 timer and sleeps until its interrupt arrives (or times out). */
@@ -57,6 +61,8 @@ static bool timer_selftest(unsigned cpu)
 
 	gicv3_ppi_enable(hyp_board->timer.hyp_phys_intid, HYP_IRQ_PRIORITY);
 	gicv3_ppi_enable(hyp_board->gic.maint_intid, HYP_IRQ_PRIORITY);
+	gicv3_ppi_enable(hyp_board->timer.virt_intid, HYP_IRQ_PRIORITY);
+	gicv3_ppi_enable(ARCH_KICK_INTID, HYP_IRQ_PRIORITY);
 	st->timer_armed_at = arch_counter_now();
 	timer_hyp_arm(us_to_ticks(TIMER_TEST_US));
 	deadline = st->timer_armed_at + us_to_ticks(100 * TIMER_TEST_US);
@@ -119,6 +125,7 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 
 	hyp_board = board;
 	irq_register(board->timer.hyp_phys_intid, hyp_timer_irq, NULL);
+	vcpu_timer_irq_init();
 	print_banner(board, facts);
 
 	cpu_status[0].online = true;
@@ -147,8 +154,20 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 	}
 	if (online != facts->cpu_count)
 		arch_power_off(FERRY_EXIT_TEST_FAILED);
-	console_printf("No VM configured: powering off\n");
-	arch_power_off(FERRY_EXIT_OK);
+	switch (vm_boot(board, facts, online)) {
+	case VM_BOOT_NONE:
+		console_printf("No VM configured: powering off\n");
+		arch_power_off(FERRY_EXIT_OK);
+	case VM_BOOT_POWERED_OFF:
+		console_printf("Ferry: the VM powered off: powering off the board\n");
+		arch_power_off(FERRY_EXIT_OK);
+	case VM_BOOT_STOPPED:
+		arch_power_off(FERRY_EXIT_VM_STOPPED);
+	case VM_BOOT_REFUSED:
+	default:
+		console_printf("Ferry: the VM could not start: powering off\n");
+		arch_power_off(FERRY_EXIT_BAD_VM);
+	}
 }
 
 _Noreturn void hyp_secondary(unsigned cpu)

@@ -7,6 +7,7 @@
 #ifndef HYP_VCPU_REGS_H
 #define HYP_VCPU_REGS_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 /** EL1 system registers (Arm ARM D19.2), saved when a vCPU leaves its CPU. */
@@ -46,20 +47,27 @@ struct vgic_cpu_if {
 struct vcpu_regs {
 	uint64_t x[31];
 	uint64_t pc;
-	uint64_t pstate; /**< SPSR_EL2 view of PSTATE */
+	uint64_t pstate;   /**< SPSR_EL2 view of PSTATE */
+	uint64_t reserved; /**< keeps fp 16-byte aligned for ldp/stp of q registers */
 	struct vcpu_fp fp;
 	struct vcpu_sysregs sys;
 	struct vcpu_timer timer;
 	struct vgic_cpu_if gic;
 };
 
+#endif /* __ASSEMBLER__ */
+
 /* Offsets the guest entry/exit assembly relies on (arch/arm64/guest_switch.S). */
-#define VCPU_REGS_X 0
-#define VCPU_REGS_PC (31 * 8)
+#define VCPU_REGS_X	 0
+#define VCPU_REGS_PC	 (31 * 8)
 #define VCPU_REGS_PSTATE (32 * 8)
-#define VCPU_REGS_FP (33 * 8)
+#define VCPU_REGS_FP	 (34 * 8)
+
+#ifndef __ASSEMBLER__
 _Static_assert(__builtin_offsetof(struct vcpu_regs, pc) == VCPU_REGS_PC, "asm offsets");
 _Static_assert(__builtin_offsetof(struct vcpu_regs, pstate) == VCPU_REGS_PSTATE, "asm offsets");
 _Static_assert(__builtin_offsetof(struct vcpu_regs, fp) == VCPU_REGS_FP, "asm offsets");
+_Static_assert(__builtin_offsetof(struct vcpu_fp, fpsr) == 512, "asm offsets");
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -116,8 +116,9 @@ static bool wants_lr(const struct vgic_dist *d, const struct vgic_irq *irq)
 bool vgic_vcpu_has_pending(const struct vgic_dist *d, unsigned vcpu)
 {
 	for (uint32_t i = 0; i < VGIC_INTID_COUNT; i++) {
-		const struct vgic_irq *irq = i < VGIC_PRIVATE_COUNT ? &d->redist[vcpu].priv[i]
-								    : &d->spi[i - VGIC_PRIVATE_COUNT];
+		const struct vgic_irq *irq = i < VGIC_PRIVATE_COUNT
+						     ? &d->redist[vcpu].priv[i]
+						     : &d->spi[i - VGIC_PRIVATE_COUNT];
 
 		if (i >= VGIC_PRIVATE_COUNT && vgic_spi_target(d, i) != vcpu)
 			continue;
@@ -128,14 +129,14 @@ bool vgic_vcpu_has_pending(const struct vgic_dist *d, unsigned vcpu)
 }
 
 /* ICH_LR<n>_EL2 (GICv3 spec 12.4.8) */
-#define LR_STATE_PENDING (1ull << 62)
-#define LR_STATE_ACTIVE (2ull << 62)
-#define LR_HW (1ull << 61)
-#define LR_GROUP1 (1ull << 60)
+#define LR_STATE_PENDING  (1ull << 62)
+#define LR_STATE_ACTIVE	  (2ull << 62)
+#define LR_HW		  (1ull << 61)
+#define LR_GROUP1	  (1ull << 60)
 #define LR_PRIORITY_SHIFT 48
-#define LR_PINTID_SHIFT 32
-#define ICH_HCR_EN (1u << 0)
-#define ICH_HCR_UIE (1u << 1)
+#define LR_PINTID_SHIFT	  32
+#define ICH_HCR_EN	  (1u << 0)
+#define ICH_HCR_UIE	  (1u << 1)
 
 static uint64_t lr_encode(uint32_t intid, const struct vgic_irq *irq, bool pending)
 {
@@ -152,8 +153,7 @@ static uint64_t lr_encode(uint32_t intid, const struct vgic_irq *irq, bool pendi
 	return lr;
 }
 
-void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
-		    unsigned lr_count)
+void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count)
 {
 	unsigned used = 0, waiting = 0;
 
@@ -178,15 +178,15 @@ void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
 				waiting++;
 				continue;
 			}
-			cif->ich_lr_el2[used++] = lr_encode(
-				i, irq, vgic_irq_pending(irq) && irq->enabled && group_enabled(d, irq));
+			cif->ich_lr_el2[used++] = lr_encode(i, irq,
+							    vgic_irq_pending(irq) && irq->enabled &&
+								    group_enabled(d, irq));
 		}
 	}
 	cif->ich_hcr_el2 = ICH_HCR_EN | (waiting ? ICH_HCR_UIE : 0);
 }
 
-void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
-		   unsigned lr_count)
+void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count)
 {
 	if (lr_count > VGIC_LR_MAX)
 		lr_count = VGIC_LR_MAX;

@@ -17,15 +17,15 @@
 #include "hyp/vcpu_regs.h"
 #include "hyp/vm_config.h"
 
-#define VGIC_INTID_COUNT 96 /* GICD_TYPER.ITLinesNumber = 2 */
+#define VGIC_INTID_COUNT   96 /* GICD_TYPER.ITLinesNumber = 2 */
 #define VGIC_PRIVATE_COUNT 32
-#define VGIC_SPI_COUNT (VGIC_INTID_COUNT - VGIC_PRIVATE_COUNT)
+#define VGIC_SPI_COUNT	   (VGIC_INTID_COUNT - VGIC_PRIVATE_COUNT)
 
 /** GICD_CTLR bits with DS = 1 (GICv3 spec 12.9.4). */
 #define GICD_CTLR_ENABLE_G0 (1u << 0)
 #define GICD_CTLR_ENABLE_G1 (1u << 1)
-#define GICD_CTLR_ARE (1u << 4)
-#define GICD_CTLR_DS (1u << 6)
+#define GICD_CTLR_ARE	    (1u << 4)
+#define GICD_CTLR_DS	    (1u << 6)
 
 /** One interrupt. Pending is the latch OR (for level interrupts) the line. */
 struct vgic_irq {
@@ -91,11 +91,9 @@ bool vgic_vcpu_has_pending(const struct vgic_dist *d, unsigned vcpu);
  * urgent interrupts before it runs; asks for an underflow maintenance
  * interrupt when more were waiting than fit.
  */
-void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
-		    unsigned lr_count);
+void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count);
 
 /** Takes back what the guest did with the list registers after it ran. */
-void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
-		   unsigned lr_count);
+void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count);
 
 #endif

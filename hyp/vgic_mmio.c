@@ -11,9 +11,9 @@
 
 /* Priority bits the virtual CPU interface implements (ICH_VTR_EL2.PRIbits = 5). */
 #define PRIORITY_MASK 0xf8u
-#define VGIC_IIDR 0x4600043bu /* ProductID 'F', implementer Arm (JEP106 0x43b) */
-#define VGIC_PIDR2 0x3bu      /* ArchRev 3: GICv3 */
-#define OFF_PIDR2 0xffe8u
+#define VGIC_IIDR     0x4600043bu /* ProductID 'F', implementer Arm (JEP106 0x43b) */
+#define VGIC_PIDR2    0x3bu	  /* ArchRev 3: GICv3 */
+#define OFF_PIDR2     0xffe8u
 
 /* Per-interrupt fields. */
 static uint32_t get_group(const struct vgic_irq *i) { return i->group1; }
@@ -29,7 +29,10 @@ static uint32_t get_active(const struct vgic_irq *i) { return i->active; }
 static void set_active(struct vgic_irq *i, uint32_t v) { (void)v, i->active = true; }
 static void clear_active(struct vgic_irq *i, uint32_t v) { (void)v, i->active = false; }
 static uint32_t get_priority(const struct vgic_irq *i) { return i->priority; }
-static void set_priority(struct vgic_irq *i, uint32_t v) { i->priority = (uint8_t)(v & PRIORITY_MASK); }
+static void set_priority(struct vgic_irq *i, uint32_t v)
+{
+	i->priority = (uint8_t)(v & PRIORITY_MASK);
+}
 static uint32_t get_config(const struct vgic_irq *i) { return i->edge ? 2u : 0u; }
 static void set_config(struct vgic_irq *i, uint32_t v) { i->edge = (v & 2u) != 0; }
 
@@ -44,15 +47,15 @@ struct irq_field {
 };
 
 static const struct irq_field irq_fields[] = {
-	{ 0x0080, 0x80, 1, false, false, get_group, set_group },	 /* IGROUPR */
-	{ 0x0100, 0x80, 1, true, false, get_enabled, set_enabled },	 /* ISENABLER */
-	{ 0x0180, 0x80, 1, true, false, get_enabled, clear_enabled },	 /* ICENABLER */
-	{ 0x0200, 0x80, 1, true, false, get_pending, set_pending },	 /* ISPENDR */
-	{ 0x0280, 0x80, 1, true, false, get_pending, clear_pending },	 /* ICPENDR */
-	{ 0x0300, 0x80, 1, true, false, get_active, set_active },	 /* ISACTIVER */
-	{ 0x0380, 0x80, 1, true, false, get_active, clear_active },	 /* ICACTIVER */
+	{ 0x0080, 0x80, 1, false, false, get_group, set_group },	/* IGROUPR */
+	{ 0x0100, 0x80, 1, true, false, get_enabled, set_enabled },	/* ISENABLER */
+	{ 0x0180, 0x80, 1, true, false, get_enabled, clear_enabled },	/* ICENABLER */
+	{ 0x0200, 0x80, 1, true, false, get_pending, set_pending },	/* ISPENDR */
+	{ 0x0280, 0x80, 1, true, false, get_pending, clear_pending },	/* ICPENDR */
+	{ 0x0300, 0x80, 1, true, false, get_active, set_active },	/* ISACTIVER */
+	{ 0x0380, 0x80, 1, true, false, get_active, clear_active },	/* ICACTIVER */
 	{ 0x0400, 0x400, 8, false, false, get_priority, set_priority }, /* IPRIORITYR */
-	{ 0x0c00, 0x100, 2, false, true, get_config, set_config },	 /* ICFGR */
+	{ 0x0c00, 0x100, 2, false, true, get_config, set_config },	/* ICFGR */
 };
 
 /**
@@ -92,7 +95,8 @@ static bool access_irq_field(struct vgic_dist *d, unsigned vcpu, const struct ir
 static const struct irq_field *find_field(uint64_t offset)
 {
 	for (size_t i = 0; i < sizeof(irq_fields) / sizeof(irq_fields[0]); i++)
-		if (offset >= irq_fields[i].offset && offset < irq_fields[i].offset + irq_fields[i].length)
+		if (offset >= irq_fields[i].offset &&
+		    offset < irq_fields[i].offset + irq_fields[i].length)
 			return &irq_fields[i];
 	return NULL;
 }
@@ -141,8 +145,9 @@ bool vgic_mmio_dist(void *device, struct mmio_access *a)
 		if (a->size != 4)
 			return false;
 		if (a->write)
-			d->ctlr = GICD_CTLR_ARE | GICD_CTLR_DS |
-				  ((uint32_t)a->value & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1));
+			d->ctlr =
+				GICD_CTLR_ARE | GICD_CTLR_DS |
+				((uint32_t)a->value & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1));
 		else
 			a->value = d->ctlr;
 		return true;
@@ -171,7 +176,7 @@ static bool access_rd_frame(struct vgic_dist *d, unsigned v, struct mmio_access 
 	switch (a->offset) {
 	case 0x0004: /* GICR_IIDR */
 		return read_only_value(a, VGIC_IIDR);
-	case 0x0008: /* GICR_TYPER [31:0]: Processor_Number, Last */
+	case 0x0008:   /* GICR_TYPER [31:0]: Processor_Number, Last */
 	case 0x000c: { /* GICR_TYPER [63:32]: Affinity */
 		uint64_t typer = (r->mpidr & 0xffffff) << 32 | (uint64_t)v << 8 |
 				 (v + 1 == d->vcpu_count ? 1u << 4 : 0);

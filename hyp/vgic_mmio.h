@@ -10,7 +10,7 @@
 #include "hyp/mmio.h"
 #include "hyp/vgic.h"
 
-#define VGIC_DIST_SIZE 0x10000
+#define VGIC_DIST_SIZE	   0x10000
 #define VGIC_REDIST_STRIDE 0x20000
 
 /** mmio_handler_fn for the distributor; device is the struct vgic_dist. */

@@ -47,6 +47,7 @@ _Noreturn void hyp_boot_main(void)
 	}
 	arch_mmu_extend_ram(facts.ram_base, facts.ram_size);
 
+	arch_cpu_set_mpidr();
 	gicv3_init(b->gic.gicd_base, b->gic.gicr_base, b->gic.gicr_stride);
 	if (gicv3_cpu_init(0, arch_cpu_mpidr()) != 0) {
 		console_printf("Ferry: no GIC redistributor for the boot CPU: stopping\n");
@@ -58,6 +59,7 @@ _Noreturn void hyp_boot_main(void)
 _Noreturn void hyp_secondary_main(unsigned cpu)
 {
 	arch_mmu_enable();
+	arch_cpu_set_mpidr();
 	if (gicv3_cpu_init(cpu, arch_cpu_mpidr()) != 0) {
 		console_printf("cpu%u: no GIC redistributor for MPIDR 0x%llx: parked\n", cpu,
 			       (unsigned long long)arch_cpu_mpidr());

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /** The running CPU: identity, counter, spinlocks, starting and stopping. */
+#include "arch/arm64/percpu.h"
 #include "arch/arm64/psci_call.h"
+#include "boards/board.h"
 #include "arch/arm64/sysreg.h"
+#include "drivers/gicv3.h"
 #include "hyp/arch.h"
+#include "hyp/arch_vcpu.h"
 
 extern char arch_secondary_entry[];
 
@@ -22,7 +26,12 @@ void arch_spin_unlock(struct spinlock *lock)
 	__asm__ volatile("sev");
 }
 
-unsigned arch_cpu_index(void) { return (unsigned)sysreg_read(tpidr_el2); }
+struct arch_percpu arch_percpu[BOARD_CPU_MAX];
+
+unsigned arch_cpu_index(void)
+{
+	return (unsigned)((struct arch_percpu *)sysreg_read(tpidr_el2))->index;
+}
 
 uint64_t arch_cpu_mpidr(void) { return sysreg_read(mpidr_el1) & 0xff00ffffffull; }
 
@@ -54,4 +63,17 @@ void arch_cpu_info(struct arch_cpu_info *info)
 	info->pri_bits = (uint32_t)((vtr >> 29) & 0x7) + 1;
 	/* ID_AA64ISAR0_EL1.RNDR [63:60] */
 	info->rndr = ((isar0 >> 60) & 0xf) != 0;
+}
+
+void arch_cpu_set_mpidr(void)
+{
+	struct arch_percpu *pc = (struct arch_percpu *)sysreg_read(tpidr_el2);
+
+	pc->mpidr = arch_cpu_mpidr();
+}
+
+void arch_kick_cpu(unsigned cpu)
+{
+	if (cpu < BOARD_CPU_MAX)
+		gicv3_send_sgi(arch_percpu[cpu].mpidr, ARCH_KICK_INTID);
 }

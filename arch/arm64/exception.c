@@ -37,7 +37,10 @@ void hyp_irq_handle(void)
 
 		if (intid >= 1020 && intid <= 1023)
 			return; /* spurious or nothing left */
-		irq_dispatch(intid);
-		gicv3_eoi(intid);
+		/* EOImode 1: EOIR drops the priority, DIR deactivates (GICv3 spec 4.1.1). */
+		if (irq_dispatch(intid) == IRQ_FORWARDED)
+			gicv3_eoi(intid);
+		else
+			gicv3_eoi_deactivate(intid);
 	}
 }

@@ -5,6 +5,7 @@
  * arch_secondary_entry with x0 = the context id we passed (its CPU index).
  */
 #include "arch/arm64/asm.h"
+#include "arch/arm64/percpu.h"
 
 	.section .text.boot, "ax"
 	.global _start
@@ -38,7 +39,13 @@ cpu_common:
 	mov	x3, #ARCH_STACK_SIZE
 	madd	x1, x2, x3, x1
 	mov	sp, x1
-	msr	tpidr_el2, x19
+	/* TPIDR_EL2 = &arch_percpu[index] */
+	adrp	x1, arch_percpu
+	add	x1, x1, :lo12:arch_percpu
+	mov	x2, #PERCPU_SIZE
+	madd	x1, x19, x2, x1
+	str	x19, [x1, #PERCPU_INDEX]
+	msr	tpidr_el2, x1
 
 	adrp	x1, arch_vectors
 	add	x1, x1, :lo12:arch_vectors

@@ -15,6 +15,14 @@
 	b	vector_common
 .endm
 
+/* From a guest: its registers go to its vCPU (guest_switch.S). */
+.macro gentry kind
+	.balign	0x80
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\kind
+	b	arch_guest_exit
+.endm
+
 	.section .text.vectors, "ax"
 	.balign	0x800
 	.global arch_vectors
@@ -27,14 +35,14 @@ arch_vectors:
 	ventry	VEC_EL2H_IRQ
 	ventry	VEC_EL2H_FIQ
 	ventry	VEC_EL2H_SERROR
-	ventry	VEC_EL1_64_SYNC
-	ventry	VEC_EL1_64_IRQ
-	ventry	VEC_EL1_64_FIQ
-	ventry	VEC_EL1_64_SERROR
-	ventry	VEC_EL1_32_SYNC
-	ventry	VEC_EL1_32_IRQ
-	ventry	VEC_EL1_32_FIQ
-	ventry	VEC_EL1_32_SERROR
+	gentry	VEC_EL1_64_SYNC
+	gentry	VEC_EL1_64_IRQ
+	gentry	VEC_EL1_64_FIQ
+	gentry	VEC_EL1_64_SERROR
+	gentry	VEC_EL1_32_SYNC
+	gentry	VEC_EL1_32_IRQ
+	gentry	VEC_EL1_32_FIQ
+	gentry	VEC_EL1_32_SERROR
 
 vector_common:
 	stp	x2, x3, [sp, #FRAME_X(2)]

@@ -43,3 +43,7 @@ void arch_irq_window(void) {}
 _Noreturn void arch_power_off(int code) { exit(code); }
 
 void arch_semihosting_enable(void) {}
+
+void arch_cpu_set_mpidr(void) {}
+
+void arch_kick_cpu(unsigned cpu) { (void)cpu; }

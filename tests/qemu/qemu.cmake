@@ -16,6 +16,20 @@ function(ferry_qemu_test name)
   set_tests_properties(${name} PROPERTIES TIMEOUT 90 LABELS qemu)
 endfunction()
 
+# Same, with any ferry subcommand: CMD <subcommand> <args...>
+function(ferry_qemu_test_cmd name)
+  cmake_parse_arguments(T "" "RC" "CMD;EXPECT;REJECT" ${ARGN})
+  set(args --rc ${T_RC} --timeout 60)
+  foreach(re IN LISTS T_EXPECT)
+    list(APPEND args --expect ${re})
+  endforeach()
+  foreach(re IN LISTS T_REJECT)
+    list(APPEND args --reject ${re})
+  endforeach()
+  add_test(NAME ${name} COMMAND ${FERRY_EXPECT} ${args} -- $<TARGET_FILE:ferry> ${T_CMD})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 90 LABELS qemu)
+endfunction()
+
 ferry_qemu_test(boot.qemu.banner RC 0
   BOOT --semihosting
   EXPECT "^Ferry [0-9]+\\.[0-9]+\\.[0-9]+"
@@ -62,3 +76,22 @@ ferry_qemu_test(boot.qemu.too_little_ram RC 2
 ferry_qemu_test(boot.qemu.psci_power_off RC 0
   BOOT
   EXPECT "^Ferry ready: 2/2 CPUs online" "^No VM configured: powering off")
+
+# Bare-metal guests (tests/guests/), each on 1 and 2 vCPUs, under Ferry and,
+# as the reference that the guest sees a standard machine, directly on QEMU.
+set(FERRY_GUEST_DIR ${CMAKE_BINARY_DIR}/board/guests)
+foreach(entry hyp:hello vgic:timer vgic:sgi hyp:fpsimd hyp:memory hyp:misbehave)
+  string(REPLACE ":" ";" parts ${entry})
+  list(GET parts 0 module)
+  list(GET parts 1 g)
+  foreach(n 1 2)
+    ferry_qemu_test_cmd(${module}.qemu.guest_${g}_${n}vcpu RC 0
+      CMD run --guest ${FERRY_GUEST_DIR}/guest_${g}.elf --vcpus ${n} --semihosting
+      EXPECT "^vm0\\| FERRY-TEST ${g}: PASS" "^vm0: powered off by the guest"
+      REJECT "FAIL" "PANIC")
+    ferry_qemu_test_cmd(${module}.qemu.direct_${g}_${n}vcpu RC 0
+      CMD run --direct --guest ${FERRY_GUEST_DIR}/guest_${g}.elf --vcpus ${n}
+      EXPECT "^FERRY-TEST ${g}: PASS"
+      REJECT "FAIL")
+  endforeach()
+endforeach()

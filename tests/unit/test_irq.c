@@ -12,10 +12,11 @@
 static uint32_t last_intid;
 static int calls;
 
-static void handler(uint32_t intid, void *ctx)
+static enum irq_outcome handler(uint32_t intid, void *ctx)
 {
 	last_intid = intid;
 	calls += *(int *)ctx;
+	return IRQ_FORWARDED;
 }
 
 static void test_register_and_dispatch(void **state)
@@ -26,7 +27,7 @@ static void test_register_and_dispatch(void **state)
 	assert_true(irq_register(26, handler, &one));
 	assert_false(irq_register(26, handler, &one)); /* taken */
 	assert_false(irq_register(IRQ_INTID_MAX, handler, &one));
-	assert_true(irq_dispatch(26));
+	assert_int_equal(irq_dispatch(26), IRQ_FORWARDED);
 	assert_int_equal(last_intid, 26);
 	assert_int_equal(calls, 1);
 }
@@ -36,8 +37,8 @@ static void test_unhandled_are_counted(void **state)
 	uint64_t before = irq_unhandled_count();
 
 	(void)state;
-	assert_false(irq_dispatch(27));
-	assert_false(irq_dispatch(5000));
+	assert_int_equal(irq_dispatch(27), IRQ_UNHANDLED);
+	assert_int_equal(irq_dispatch(5000), IRQ_UNHANDLED);
 	assert_int_equal(irq_unhandled_count(), before + 2);
 }
 

@@ -38,7 +38,7 @@ static void test_identification(void **state)
 {
 	(void)state;
 	assert_int_equal(rd(vgic_mmio_dist, 0xffe8, 4) >> 4 & 0xf, 3); /* GICv3 */
-	assert_int_equal(rd(vgic_mmio_dist, 0x4, 4) & 0x1f, 2);	     /* 96 INTIDs */
+	assert_int_equal(rd(vgic_mmio_dist, 0x4, 4) & 0x1f, 2);	       /* 96 INTIDs */
 	assert_int_equal(rd(vgic_mmio_dist, 0x0, 4), GICD_CTLR_ARE | GICD_CTLR_DS);
 	wr(vgic_mmio_dist, 0x0, 4, 0x3);
 	assert_int_equal(rd(vgic_mmio_dist, 0x0, 4), 0x53);
@@ -182,7 +182,8 @@ static void test_forwarded_timer(void **state)
 	vgic_set_line(&d, 0, 27, true);
 	vgic_flush_lrs(&d, 0, &cif, 4);
 	/* HW = 1, pINTID = 27, pending */
-	assert_int_equal(cif.ich_lr_el2[0], (1ull << 62) | (1ull << 61) | (1ull << 60) | (27ull << 32) | 27);
+	assert_int_equal(cif.ich_lr_el2[0],
+			 (1ull << 62) | (1ull << 61) | (1ull << 60) | (27ull << 32) | 27);
 	/* acknowledged by the guest: active in the LR, the line is the hardware's now */
 	cif.ich_lr_el2[0] = (cif.ich_lr_el2[0] & ~(3ull << 62)) | (2ull << 62);
 	vgic_sync_lrs(&d, 0, &cif, 4);

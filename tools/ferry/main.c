@@ -15,6 +15,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: ferry <command> [options]\n"
 		     "commands:\n"
 		     "  boot     boot one emulated board with the Ferry image\n"
+		     "  run      boot the board with Ferry running a guest\n"
 		     "  boards   list the boards this tool can launch\n"
 		     "Run 'ferry <command> --help' for a command's options.\n");
 }
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "boot") == 0)
 		return cmd_boot(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boards") == 0)
 		return cmd_boards(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -56,6 +56,26 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 	addf(&b, "%uM", opt->mem_mib ? opt->mem_mib : board->ram_mib_launch);
 	add(&b, "-kernel");
 	add(&b, opt->image);
+	if (opt->vm_record) {
+		char escaped[2048];
+		size_t n = 0;
+
+		/* QEMU option values double their commas. */
+		for (const char *c = opt->vm_record; *c && n + 2 < sizeof(escaped); c++) {
+			if (*c == ',')
+				escaped[n++] = ',';
+			escaped[n++] = *c;
+		}
+		escaped[n] = '\0';
+		add(&b, "-fw_cfg");
+		addf(&b, "name=opt/ferry/vm,string=%s", escaped);
+		add(&b, "-fw_cfg");
+		addf(&b, "name=opt/ferry/kernel,file=%s", opt->guest_kernel);
+		if (opt->guest_initrd) {
+			add(&b, "-fw_cfg");
+			addf(&b, "name=opt/ferry/initrd,file=%s", opt->guest_initrd);
+		}
+	}
 	if (opt->semihosting) {
 		/* SYS_EXIT carries Ferry's verdict out as QEMU's exit code. */
 		add(&b, "-semihosting");
@@ -64,6 +84,38 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 	} else if (append[0]) {
 		add(&b, "-append");
 		add(&b, append);
+	}
+	return b.overflow ? -1 : b.argc;
+}
+
+int qemu_cmdline_direct(const struct direct_options *opt, const char **argv, char *scratch,
+			size_t scratch_size)
+{
+	struct argv_builder b = { .argv = argv, .scratch = scratch, .left = scratch_size };
+
+	add(&b, "qemu-system-aarch64");
+	/* The guest's machine: virt with GICv3, entered at EL1, PSCI over HVC. */
+	add(&b, "-M");
+	add(&b, "virt,gic-version=3");
+	add(&b, "-cpu");
+	add(&b, "max,pauth-impdef=on");
+	add(&b, "-nographic");
+	add(&b, "-no-reboot");
+	add(&b, "-nic");
+	add(&b, "none");
+	add(&b, "-smp");
+	addf(&b, "%u", opt->cpus ? opt->cpus : 1);
+	add(&b, "-m");
+	addf(&b, "%uM", opt->mem_mib ? opt->mem_mib : 256);
+	add(&b, "-kernel");
+	add(&b, opt->kernel);
+	if (opt->initrd) {
+		add(&b, "-initrd");
+		add(&b, opt->initrd);
+	}
+	if (opt->append) {
+		add(&b, "-append");
+		add(&b, opt->append);
 	}
 	return b.overflow ? -1 : b.argc;
 }

@@ -14,6 +14,22 @@ struct boot_options {
 	unsigned cpus;
 	unsigned mem_mib;
 	bool semihosting; /**< test verdicts as QEMU's exit code */
+	/* A guest for Ferry to run, handed over as fw_cfg files (docs/running-guests.md). */
+	const char *vm_record; /**< text of opt/ferry/vm, or NULL for no guest */
+	const char *guest_kernel;
+	const char *guest_initrd;
+};
+
+/**
+ * The QEMU command line that runs a guest directly on QEMU virt without
+ * Ferry (no EL2): the reference the same guest is compared against.
+ */
+struct direct_options {
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	unsigned cpus;
+	unsigned mem_mib;
 };
 
 #define QEMU_ARGV_MAX 64
@@ -24,5 +40,8 @@ struct boot_options {
  */
 int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt, const char **argv,
 		 char *scratch, size_t scratch_size);
+
+int qemu_cmdline_direct(const struct direct_options *opt, const char **argv, char *scratch,
+			size_t scratch_size);
 
 #endif

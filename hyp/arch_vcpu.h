@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** What hyp/ needs from the architecture to run a vCPU (arch/arm64/vcpu_arch.c). */
+#ifndef HYP_ARCH_VCPU_H
+#define HYP_ARCH_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyp/vcpu_regs.h"
+
+/** Per-VM translation and timer settings, programmed when one of its vCPUs runs. */
+struct arch_guest_ctl {
+	uint64_t s2_root; /**< PA of the stage-2 root table */
+	uint16_t vmid;
+	unsigned ipa_bits;
+	uint64_t cntvoff; /**< CNTVOFF_EL2: guest virtual count = physical - cntvoff */
+};
+
+enum vcpu_exit_kind { VCPU_EXIT_SYNC, VCPU_EXIT_IRQ, VCPU_EXIT_FIQ, VCPU_EXIT_SERROR, VCPU_EXIT_AARCH32 };
+
+struct vcpu_exit {
+	enum vcpu_exit_kind kind;
+	uint64_t esr;
+	uint64_t far;
+	uint64_t hpfar; /**< HPFAR_EL2: the faulting IPA, bits [51:12] in [43:4] */
+};
+
+/** Puts a vCPU's EL1 state (system registers, timer, GIC interface) on this CPU. */
+void arch_vcpu_load(struct vcpu_regs *regs, uint64_t vmpidr, const struct arch_guest_ctl *ctl);
+
+/** Takes the EL1 state back into regs (before it is read, saved or migrated). */
+void arch_vcpu_put(struct vcpu_regs *regs);
+
+/** Runs the loaded vCPU until its next exit (list registers from regs->gic). */
+void arch_vcpu_enter(struct vcpu_regs *regs, unsigned lr_count, struct vcpu_exit *exit);
+
+/** Disables the EL1 virtual timer of this CPU (after its vCPU stopped for good). */
+void arch_vcpu_timer_stop(void);
+
+/** List registers of this CPU's GIC (ICH_VTR_EL2). */
+unsigned arch_gic_lr_count(void);
+
+/** Packs a system-register encoding as in the ISS of a trapped MSR/MRS. */
+#define SYSREG_ENC(op0, op1, crn, crm, op2)                                                        \
+	(((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2))
+
+/** Reads an ID register (op0 3, op1 0, CRn 0, CRm 1-7) of this CPU; false if not one. */
+bool arch_read_id_reg(uint32_t encoding, uint64_t *value);
+
+/** Makes CPU `cpu` leave its guest or its idle wait and look at its vCPU again. */
+void arch_kick_cpu(unsigned cpu);
+
+/** The physical interrupt used for arch_kick_cpu (an SGI). */
+#define ARCH_KICK_INTID 0
+
+#endif

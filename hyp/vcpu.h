@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** A virtual CPU: its registers and what the hypervisor knows about it. */
+#ifndef HYP_VCPU_H
+#define HYP_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyp/vcpu_regs.h"
+
+struct vm;
+
+enum vcpu_power { VCPU_OFF, VCPU_ON };
+
+struct vcpu_stats {
+	uint64_t exits;
+	uint64_t wfi;
+	uint64_t mmio;
+	uint64_t hvc;
+	uint64_t sysreg;
+	uint64_t irq;
+};
+
+struct vcpu {
+	struct vcpu_regs regs;
+	struct vm *vm;
+	unsigned index;		     /**< in its VM; also Aff0 of its MPIDR */
+	unsigned pcpu;		     /**< the physical CPU it is pinned to */
+	volatile enum vcpu_power power; /**< PSCI state */
+	bool loaded;		     /**< EL1 state lives in the hardware */
+	struct vcpu_stats stats;
+};
+
+/** The vCPU's MPIDR as the guest reads it: Aff0 = index. */
+static inline uint64_t vcpu_mpidr(const struct vcpu *v) { return v->index; }
+
+/** Architectural reset state: EL1h, interrupts masked, MMU off (Arm ARM D1.9). */
+void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** Exception injection into EL1, see vcpu_inject.h. */
+#include "hyp/vcpu_inject.h"
+
+#include "hyp/arch_vcpu.h"
+
+#define PSTATE_MODE_MASK 0xfull
+#define PSTATE_EL1T 0x4ull
+#define PSTATE_EL1H 0x5ull
+#define PSTATE_DAIF (0xfull << 6)
+#define ESR_IL (1ull << 25)
+#define FSC_SYNC_EXTERNAL 0x10ull
+
+/**
+ * Takes the exception to EL1 as the hardware would: ESR/FAR/ELR/SPSR_EL1
+ * written, PC to the vector for the current or the lower EL (Arm ARM D1.10.2).
+ */
+static void take_exception(struct vcpu *v, uint64_t esr, uint64_t far)
+{
+	uint64_t mode = v->regs.pstate & PSTATE_MODE_MASK;
+	uint64_t offset = mode == PSTATE_EL1H ? 0x200 : mode == PSTATE_EL1T ? 0x000 : 0x400;
+
+	if (v->loaded) {
+		arch_vcpu_put(&v->regs);
+		v->loaded = false;
+	}
+	v->regs.sys.esr_el1 = esr;
+	v->regs.sys.far_el1 = far;
+	v->regs.sys.elr_el1 = v->regs.pc;
+	v->regs.sys.spsr_el1 = v->regs.pstate;
+	v->regs.pc = v->regs.sys.vbar_el1 + offset;
+	v->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
+}
+
+static bool from_el0(const struct vcpu *v) { return (v->regs.pstate & PSTATE_MODE_MASK) == 0; }
+
+void vcpu_inject_data_abort(struct vcpu *v, uint64_t far)
+{
+	/* EC 0x24 from EL0, 0x25 from EL1 */
+	uint64_t ec = from_el0(v) ? 0x24 : 0x25;
+
+	take_exception(v, (ec << 26) | ESR_IL | FSC_SYNC_EXTERNAL, far);
+}
+
+void vcpu_inject_instruction_abort(struct vcpu *v, uint64_t far)
+{
+	uint64_t ec = from_el0(v) ? 0x20 : 0x21;
+
+	take_exception(v, (ec << 26) | ESR_IL | FSC_SYNC_EXTERNAL, far);
+}
+
+void vcpu_inject_undef(struct vcpu *v) { take_exception(v, ESR_IL, 0); }

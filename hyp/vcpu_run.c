@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The run loop of a vCPU and the handling of its exits (ESR_EL2 classes,
+ * Arm ARM D19.2.40). A guest can never crash or hang Ferry: anything it is
+ * not allowed to do is reported once and turned into an exception for it.
+ */
+#include "hyp/vcpu_run.h"
+
+#include "boards/board.h"
+#include "hyp/arch.h"
+#include "hyp/console.h"
+#include "hyp/irq.h"
+#include "hyp/psci_guest.h"
+#include "hyp/sysreg_emul.h"
+#include "hyp/vcpu_inject.h"
+#include "hyp/vm.h"
+
+#define EC_WFX 0x01
+#define EC_HVC64 0x16
+#define EC_SMC64 0x17
+#define EC_SYSREG 0x18
+#define EC_IABT_LOW 0x20
+#define EC_DABT_LOW 0x24
+
+static struct vcpu *current_vcpu[BOARD_CPU_MAX];
+
+struct vcpu *vcpu_current(void)
+{
+	unsigned cpu = arch_cpu_index();
+
+	return cpu < BOARD_CPU_MAX ? current_vcpu[cpu] : NULL;
+}
+
+/** The physical virtual-timer PPI fired while this CPU's vCPU had the timer loaded. */
+static enum irq_outcome vtimer_irq(uint32_t intid, void *ctx)
+{
+	struct vcpu *v = vcpu_current();
+
+	(void)ctx;
+	if (!v) {
+		arch_vcpu_timer_stop(); /* a stopped VM's timer: silence it */
+		return IRQ_DONE;
+	}
+	arch_spin_lock(&v->vm->lock);
+	vgic_set_line(&v->vm->vgic, v->index, intid, true);
+	arch_spin_unlock(&v->vm->lock);
+	/* Stays active in the physical GIC until the guest deactivates it. */
+	return IRQ_FORWARDED;
+}
+
+static enum irq_outcome kick_irq(uint32_t intid, void *ctx)
+{
+	(void)intid, (void)ctx;
+	return IRQ_DONE; /* the exit itself is the point */
+}
+
+static enum irq_outcome maintenance_irq(uint32_t intid, void *ctx)
+{
+	(void)intid, (void)ctx;
+	return IRQ_DONE; /* list registers are refilled on the way back in */
+}
+
+void vcpu_timer_irq_init(void)
+{
+	irq_register(GUEST_VTIMER_INTID, vtimer_irq, NULL);
+	irq_register(ARCH_KICK_INTID, kick_irq, NULL);
+	irq_register(GUEST_MAINT_INTID, maintenance_irq, NULL);
+}
+
+static void report(struct vcpu *v, enum vm_fault_kind kind, const char *what, uint64_t addr)
+{
+	if (vm_fault_once(v->vm, kind))
+		console_printf("%s: vcpu%u at pc 0x%llx: %s 0x%llx (reported once)\n", v->vm->cfg.name,
+			       v->index, (unsigned long long)v->regs.pc, what,
+			       (unsigned long long)addr);
+}
+
+static bool lrs_hold_pending(const struct vcpu *v)
+{
+	for (unsigned n = 0; n < v->vm->lr_count && n < VGIC_LR_MAX; n++)
+		if (v->regs.gic.ich_lr_el2[n] & (1ull << 62))
+			return true;
+	return false;
+}
+
+/** WFI: sleep until the vCPU has an interrupt to take (or its VM stops). */
+static void handle_wfi(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	v->stats.wfi++;
+	for (;;) {
+		bool wake;
+
+		arch_spin_lock(&vm->lock);
+		wake = vgic_vcpu_has_pending(&vm->vgic, v->index) || lrs_hold_pending(v);
+		arch_spin_unlock(&vm->lock);
+		if (wake || vm->stop != VM_RUNNING || v->power != VCPU_ON)
+			return;
+		arch_idle_wait();
+	}
+}
+
+/** A data abort with a valid syndrome on an emulated device (ISS: Arm ARM D19.2.40.5). */
+static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vm *vm = v->vm;
+	uint32_t iss = (uint32_t)(e->esr & 0x1ffffff);
+	uint64_t ipa = ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
+	unsigned size = 1u << ((iss >> 22) & 3), rt = (iss >> 16) & 0x1f;
+	bool sign_extend = (iss >> 21) & 1, sixty_four = (iss >> 15) & 1;
+	const struct mmio_region *r;
+	struct mmio_access a;
+	bool ok;
+
+	if (!((iss >> 24) & 1)) {
+		report(v, VM_FAULT_NO_SYNDROME, "access without a syndrome (no ISV) to", ipa);
+		vcpu_inject_data_abort(v, e->far);
+		return;
+	}
+	r = mmio_bus_find(&vm->mmio, ipa, size);
+	if (!r) {
+		report(v, VM_FAULT_UNMAPPED, "access outside its memory and devices, at", ipa);
+		vcpu_inject_data_abort(v, e->far);
+		return;
+	}
+	a = (struct mmio_access){ .offset = ipa - r->base, .size = size, .write = (iss >> 6) & 1,
+				  .vcpu = v->index };
+	if (a.write)
+		a.value = rt == 31 ? 0 : v->regs.x[rt];
+	v->stats.mmio++;
+	arch_spin_lock(&vm->lock);
+	ok = r->handler(r->device, &a);
+	if (ok && r->device == &vm->uart)
+		vm_update_uart_line(vm);
+	arch_spin_unlock(&vm->lock);
+	if (!ok) {
+		report(v, VM_FAULT_UNMAPPED, "refused device access at", ipa);
+		vcpu_inject_data_abort(v, e->far);
+		return;
+	}
+	if (!a.write && rt != 31) {
+		uint64_t val = a.value;
+
+		if (sign_extend && size < 8 && (val & (1ull << (size * 8 - 1))))
+			val |= ~0ull << (size * 8);
+		v->regs.x[rt] = sixty_four ? val : (uint32_t)val;
+	}
+	if (a.write && r->device == &vm->vgic)
+		vm_kick_pending(vm, v->index);
+	v->regs.pc += 4;
+}
+
+static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
+{
+	unsigned ec = (unsigned)((e->esr >> 26) & 0x3f);
+
+	switch (ec) {
+	case EC_WFX:
+		if (!(e->esr & 1)) /* WFI; WFE only yields */
+			handle_wfi(v);
+		v->regs.pc += 4;
+		break;
+	case EC_HVC64:
+		v->stats.hvc++;
+		psci_guest_call(v); /* ELR already points past the HVC */
+		break;
+	case EC_SMC64:
+		/* A trapped SMC's ELR is the SMC itself (Arm ARM D1.10.4). */
+		report(v, VM_FAULT_SMC, "SMC (served as PSCI), function", v->regs.x[0]);
+		psci_guest_call(v);
+		v->regs.pc += 4;
+		break;
+	case EC_SYSREG:
+		v->stats.sysreg++;
+		if (sysreg_emulate(v, (uint32_t)(e->esr & 0x1ffffff))) {
+			v->regs.pc += 4;
+		} else {
+			report(v, VM_FAULT_SYSREG, "unknown system register, ISS", e->esr & 0x1ffffff);
+			vcpu_inject_undef(v);
+		}
+		break;
+	case EC_DABT_LOW:
+		handle_mmio(v, e);
+		break;
+	case EC_IABT_LOW:
+		report(v, VM_FAULT_IABT, "instruction fetch outside its memory at",
+		       ((e->hpfar >> 4) << 12) | (e->far & 0xfff));
+		vcpu_inject_instruction_abort(v, e->far);
+		break;
+	default:
+		report(v, VM_FAULT_UNKNOWN, "unhandled exception, ESR", e->esr);
+		vcpu_inject_undef(v);
+		break;
+	}
+}
+
+void vcpu_run_loop(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vcpu_exit exit;
+
+	current_vcpu[arch_cpu_index()] = v;
+	while (vm->stop == VM_RUNNING) {
+		if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON) {
+			arch_idle_wait();
+			continue;
+		}
+		if (!v->loaded) {
+			arch_vcpu_load(&v->regs, vcpu_mpidr(v), &vm->ctl);
+			v->loaded = true;
+		}
+		arch_spin_lock(&vm->lock);
+		vgic_flush_lrs(&vm->vgic, v->index, &v->regs.gic, vm->lr_count);
+		arch_spin_unlock(&vm->lock);
+
+		arch_vcpu_enter(&v->regs, vm->lr_count, &exit);
+		v->stats.exits++;
+
+		arch_spin_lock(&vm->lock);
+		vgic_sync_lrs(&vm->vgic, v->index, &v->regs.gic, vm->lr_count);
+		arch_spin_unlock(&vm->lock);
+
+		switch (exit.kind) {
+		case VCPU_EXIT_SYNC:
+			handle_sync(v, &exit);
+			break;
+		case VCPU_EXIT_IRQ:
+			v->stats.irq++;
+			arch_irq_window();
+			break;
+		case VCPU_EXIT_FIQ:
+			break;
+		case VCPU_EXIT_SERROR:
+			console_printf("%s: vcpu%u SError (ESR 0x%llx): VM stopped\n", vm->cfg.name,
+				       v->index, (unsigned long long)exit.esr);
+			vm->stop = VM_CRASHED;
+			break;
+		case VCPU_EXIT_AARCH32:
+			console_printf("%s: vcpu%u entered AArch32, which Ferry does not run: VM stopped\n",
+				       vm->cfg.name, v->index);
+			vm->stop = VM_CRASHED;
+			break;
+		}
+	}
+	if (v->loaded) {
+		arch_vcpu_put(&v->regs);
+		v->loaded = false;
+	}
+	current_vcpu[arch_cpu_index()] = NULL;
+	arch_vcpu_timer_stop();
+}

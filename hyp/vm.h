@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * A virtual machine: its RAM behind stage 2, its vCPUs, its virtual GIC
+ * and devices. What the guest sees is in docs/guest-view.md.
+ */
+#ifndef HYP_VM_H
+#define HYP_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyp/addr.h"
+#include "hyp/arch.h"
+#include "hyp/arch_vcpu.h"
+#include "hyp/mmio.h"
+#include "hyp/s2.h"
+#include "hyp/vcpu.h"
+#include "hyp/vgic.h"
+#include "hyp/vm_config.h"
+#include "hyp/vpl011.h"
+
+/* The guest's memory map, like QEMU virt (shared/design.md section 2). */
+#define GUEST_RAM_IPA 0x40000000ull
+#define GUEST_GICD_IPA 0x08000000ull
+#define GUEST_GICR_IPA 0x080a0000ull
+#define GUEST_UART_IPA 0x09000000ull
+#define GUEST_UART_INTID 33
+#define GUEST_VTIMER_INTID 27
+#define GUEST_MAINT_INTID 25
+
+enum vm_stop_reason { VM_RUNNING, VM_POWER_OFF, VM_RESET, VM_CRASHED };
+
+/** Things a misbehaving guest did, each reported once (bit per kind). */
+enum vm_fault_kind {
+	VM_FAULT_UNMAPPED = 1u << 0,
+	VM_FAULT_NO_SYNDROME = 1u << 1,
+	VM_FAULT_SYSREG = 1u << 2,
+	VM_FAULT_UNKNOWN = 1u << 3,
+	VM_FAULT_SMC = 1u << 4,
+	VM_FAULT_IABT = 1u << 5,
+};
+
+struct vm {
+	struct vm_config cfg;
+	struct spinlock lock; /**< the vGIC and the devices */
+	struct s2 s2;
+	struct arch_guest_ctl ctl;
+	paddr_t ram_pa;
+	struct vgic_dist vgic;
+	struct vpl011 uart;
+	struct mmio_bus mmio;
+	struct vcpu vcpus[VM_VCPU_MAX];
+	unsigned lr_count;
+	volatile enum vm_stop_reason stop;
+	uint32_t faults_reported;
+};
+
+/**
+ * Builds a VM from its configuration around RAM at ram_pa (already zeroed,
+ * cfg->mem_bytes long): stage 2, vGIC, UART, MMIO map, vCPUs all off.
+ */
+bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct page_pool *pool,
+	     uint16_t vmid, unsigned ipa_bits, uint64_t cntvoff, unsigned lr_count,
+	     void (*console_emit)(const char *prefix, const char *line, unsigned len));
+
+/** Host pointer to guest RAM at `ipa` for `size` bytes, or NULL when outside RAM. */
+void *vm_ram_ptr(const struct vm *vm, uint64_t ipa, uint64_t size);
+
+/** Recomputes the UART's interrupt line (call with vm->lock held). */
+void vm_update_uart_line(struct vm *vm);
+
+/** Kicks every vCPU other than `self` that has an interrupt waiting. */
+void vm_kick_pending(struct vm *vm, unsigned self);
+
+/** Reports a guest fault once per kind; returns true the first time. */
+bool vm_fault_once(struct vm *vm, enum vm_fault_kind kind);
+
+#endif

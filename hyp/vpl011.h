@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The PL011 UART a guest sees (Arm DDI 0183, PrimeCell UART TRM): output
+ * goes to the board console a line at a time, prefixed with the VM's name;
+ * input comes from the board console. Interrupt line: UARTINTR
+ * (RIS & IMSC), level-sensitive.
+ */
+#ifndef HYP_VPL011_H
+#define HYP_VPL011_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyp/mmio.h"
+
+#define VPL011_RX_FIFO 32
+#define VPL011_LINE_MAX 160
+
+struct vpl011 {
+	const char *prefix; /**< VM name */
+	uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;
+	uint32_t ris_error; /**< latched error bits of RIS; TX and RX bits are computed */
+	uint8_t rx[VPL011_RX_FIFO];
+	unsigned rx_head, rx_count;
+	char line[VPL011_LINE_MAX];
+	unsigned line_len;
+	/** Where finished lines go (the board console; a buffer in tests). */
+	void (*emit)(const char *prefix, const char *line, unsigned len);
+};
+
+void vpl011_init(struct vpl011 *u, const char *prefix,
+		 void (*emit)(const char *prefix, const char *line, unsigned len));
+
+/** mmio_handler_fn; device is the struct vpl011. */
+bool vpl011_mmio(void *device, struct mmio_access *access);
+
+/** Queues a received byte; false when the FIFO is full (the byte is dropped). */
+bool vpl011_receive(struct vpl011 *u, uint8_t byte);
+
+/** The level of the UART's interrupt output. */
+bool vpl011_irq_level(const struct vpl011 *u);
+
+#endif

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: Apache-2.0
+# Bare-metal EL1 test guests, cross-compiled with the board toolchain.
+# Each checks one thing and prints "FERRY-TEST <name>: PASS|FAIL".
+set(FERRY_GUESTS hello timer sgi fpsimd memory misbehave)
+add_library(guest_rt STATIC
+  tests/guests/rt/start.S tests/guests/rt/vectors.S tests/guests/rt/rt.c hyp/format.c)
+target_include_directories(guest_rt PUBLIC ${CMAKE_SOURCE_DIR})
+target_compile_options(guest_rt PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
+foreach(g IN LISTS FERRY_GUESTS)
+  add_executable(guest_${g}.elf tests/guests/${g}.c)
+  target_include_directories(guest_${g}.elf PRIVATE ${CMAKE_SOURCE_DIR})
+  target_compile_options(guest_${g}.elf PRIVATE ${FERRY_WARNINGS})
+  target_link_options(guest_${g}.elf PRIVATE -nostdlib -nostartfiles -static
+    -T ${CMAKE_SOURCE_DIR}/tests/guests/rt/guest.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
+  target_link_libraries(guest_${g}.elf PRIVATE guest_rt ${FERRY_NEWLIB_DIR}/lib/libc.a ${FERRY_LIBGCC})
+  set_target_properties(guest_${g}.elf PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/guests)
+endforeach()

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The EL1 virtual timer (PPI 27) interrupts at a fixed rate on every CPU:
+ * 100 Hz for half a second by the virtual counter, each interrupt on time,
+ * and the counter never goes backwards.
+ */
+#include "tests/guests/rt/guest.h"
+
+const char test_name[] = "timer";
+
+#define HZ 100
+#define TICKS_WANTED 50
+#define VTIMER 27
+
+static volatile unsigned ticks[GUEST_CPU_MAX];
+static volatile unsigned done;
+static volatile uint64_t worst_late[GUEST_CPU_MAX];
+static uint64_t period;
+
+static void on_irq(unsigned kind, struct guest_frame *f)
+{
+	unsigned cpu = (unsigned)(sysreg_read(mpidr_el1) & 0xff);
+	uint32_t intid;
+
+	(void)f;
+	if (kind != 5)
+		guest_fail("unexpected exception");
+	intid = gic_ack();
+	if (intid == VTIMER) {
+		uint64_t now = guest_counter(), due = sysreg_read(cntv_cval_el0);
+
+		if (now - due > worst_late[cpu])
+			worst_late[cpu] = now - due;
+		ticks[cpu]++;
+		sysreg_write(cntv_cval_el0, due + period);
+	}
+	if (intid < 1020)
+		gic_eoi(intid);
+}
+
+static void run(unsigned cpu)
+{
+	uint64_t start, last, end;
+
+	gic_enable_ppi(cpu, VTIMER);
+	start = last = guest_counter();
+	sysreg_write(cntv_cval_el0, start + period);
+	sysreg_write(cntv_ctl_el0, 1);
+	__asm__ volatile("msr daifclr, #2");
+	while (ticks[cpu] < TICKS_WANTED) {
+		uint64_t now = guest_counter();
+
+		if (now < last)
+			guest_fail("virtual counter went backwards");
+		last = now;
+		__asm__ volatile("wfi");
+	}
+	__asm__ volatile("msr daifset, #2");
+	sysreg_write(cntv_ctl_el0, 0);
+	end = guest_counter();
+	guest_printf("cpu%u: %u ticks in %llu ms, latest tick %llu us late\n", cpu, ticks[cpu],
+		     (unsigned long long)((end - start) * 1000 / guest_counter_freq()),
+		     (unsigned long long)(worst_late[cpu] * 1000000 / guest_counter_freq()));
+	/* 50 ticks at 100 Hz: 500 ms, plus at most one period of slack */
+	if (end - start < (TICKS_WANTED - 1) * period || end - start > (TICKS_WANTED + 5) * period)
+		guest_fail("tick rate off");
+	__atomic_fetch_add(&done, 1, __ATOMIC_SEQ_CST);
+}
+
+void test_main(unsigned cpu)
+{
+	period = guest_counter_freq() / HZ;
+	guest_exception_hook = on_irq;
+	if (cpu == 0) {
+		unsigned n = guest_cpu_count();
+
+		for (unsigned c = 1; c < n; c++)
+			if (guest_cpu_on(c) != 0)
+				guest_fail("CPU_ON failed");
+		run(0);
+		while (done < n)
+			;
+		guest_pass();
+	}
+	run(cpu);
+	for (;;)
+		__asm__ volatile("wfi");
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * `ferry run`: boots the board with Ferry running one guest, and shows the
+ * board console (guest lines carry the VM's name). With --direct the same
+ * guest runs on QEMU virt without Ferry, for comparison.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boards/board.h"
+#include "tools/ferry/commands.h"
+#include "tools/ferry/qemu_cmdline.h"
+
+#ifndef FERRY_DEFAULT_IMAGE
+#define FERRY_DEFAULT_IMAGE "build/board/ferry.elf"
+#endif
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ferry run --guest IMAGE [options]\n"
+		"  --guest FILE     arm64 Linux Image (uncompressed) or AArch64 ELF\n"
+		"  --initrd FILE    initial RAM disk for the guest\n"
+		"  --append ARGS    the guest's kernel command line\n"
+		"  --mem SIZE       guest RAM, like 256M or 1G (default 256M)\n"
+		"  --vcpus N        guest CPUs, at most the board's (default 1)\n"
+		"  --name NAME      the VM's name on the console (default vm0)\n"
+		"  --cpus N         board CPUs (default: as many as vCPUs, at least %u)\n"
+		"  --image FILE     Ferry image (default %s)\n"
+		"  --semihosting    end QEMU with Ferry's exit code (for tests)\n"
+		"  --direct         run the guest on QEMU virt without Ferry\n"
+		"  --dry-run        print the QEMU command instead of running it\n",
+		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE);
+}
+
+static int readable(const char *what, const char *path)
+{
+	if (access(path, R_OK) == 0)
+		return 0;
+	fprintf(stderr, "ferry run: cannot read the %s %s: %s\n", what, path, strerror(errno));
+	return -1;
+}
+
+/** "256M", "1G", "512" (MiB) to MiB; 0 when malformed. */
+static unsigned parse_mib(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || v == 0 || v > 65536)
+		return 0;
+	if (*end == 'G' || *end == 'g')
+		v *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		end++;
+	return *end || v > 65536 ? 0 : (unsigned)v;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "guest", required_argument, NULL, 'g' }, { "initrd", required_argument, NULL, 'r' },
+		{ "append", required_argument, NULL, 'a' }, { "mem", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'v' },  { "name", required_argument, NULL, 'N' },
+		{ "cpus", required_argument, NULL, 'c' },   { "image", required_argument, NULL, 'i' },
+		{ "semihosting", no_argument, NULL, 's' },  { "direct", no_argument, NULL, 'd' },
+		{ "dry-run", no_argument, NULL, 'n' },	    { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *guest = NULL, *initrd = NULL, *append = "", *name = "vm0";
+	unsigned mem = 256, vcpus = 1, cpus = 0;
+	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
+	int direct = 0, dry_run = 0, c, argc_q;
+	const char *qargv[QEMU_ARGV_MAX];
+	char scratch[8192], record[1536];
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			guest = optarg;
+			break;
+		case 'r':
+			initrd = optarg;
+			break;
+		case 'a':
+			append = optarg;
+			break;
+		case 'm':
+			if (!(mem = parse_mib(optarg))) {
+				fprintf(stderr, "ferry run: --mem takes a size like 256M or 1G, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+		case 'c': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v < 1 || v > BOARD_CPU_MAX) {
+				fprintf(stderr, "ferry run: --%s takes 1 to %d, not '%s'\n",
+					c == 'v' ? "vcpus" : "cpus", BOARD_CPU_MAX, optarg);
+				return 2;
+			}
+			*(c == 'v' ? &vcpus : &cpus) = (unsigned)v;
+			break;
+		}
+		case 'N':
+			name = optarg;
+			break;
+		case 'i':
+			opt.image = optarg;
+			break;
+		case 's':
+			opt.semihosting = true;
+			break;
+		case 'd':
+			direct = 1;
+			break;
+		case 'n':
+			dry_run = 1;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return 2;
+		}
+	}
+	if (!guest || optind != argc) {
+		run_usage(stderr);
+		return 2;
+	}
+	if (readable("guest image", guest) || (initrd && readable("initrd", initrd)))
+		return 2;
+	if (direct) {
+		struct direct_options d = { .kernel = guest, .initrd = initrd,
+					    .append = append[0] ? append : NULL, .cpus = vcpus, .mem_mib = mem };
+
+		argc_q = qemu_cmdline_direct(&d, qargv, scratch, sizeof(scratch));
+	} else {
+		if (readable("Ferry image", opt.image))
+			return 2;
+		if (!cpus)
+			cpus = vcpus > board_current.cpu_count_launch ? vcpus : board_current.cpu_count_launch;
+		if (snprintf(record, sizeof(record), "name=%s\nmem=%uM\nvcpus=%u\ncmdline=%s\n", name,
+			     mem, vcpus, append) >= (int)sizeof(record)) {
+			fprintf(stderr, "ferry run: the guest command line is too long\n");
+			return 2;
+		}
+		opt.cpus = cpus;
+		/* the board needs the guest's RAM plus Ferry's own */
+		opt.mem_mib = mem + 256 > board_current.ram_mib_launch ? mem + 256 : board_current.ram_mib_launch;
+		opt.vm_record = record;
+		opt.guest_kernel = guest;
+		opt.guest_initrd = initrd;
+		argc_q = qemu_cmdline(&board_current, &opt, qargv, scratch, sizeof(scratch));
+	}
+	if (argc_q < 0) {
+		fprintf(stderr, "ferry run: the QEMU command line is too long\n");
+		return 2;
+	}
+	if (dry_run) {
+		for (int i = 0; qargv[i]; i++)
+			printf("%s%s", i ? " " : "", qargv[i]);
+		printf("\n");
+		return 0;
+	}
+	fflush(NULL);
+	execvp(qargv[0], (char *const *)qargv);
+	fprintf(stderr, "ferry run: cannot run %s: %s (install qemu-system-arm: tools/setup.sh)\n",
+		qargv[0], strerror(errno));
+	return 127;
+}
