@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "hyp/arch.h"
+#include "hyp/arch_vcpu.h"
 
 void arch_spin_lock(struct spinlock *lock)
 {
