@@ -16,7 +16,13 @@ struct arch_guest_ctl {
 	uint64_t cntvoff; /**< CNTVOFF_EL2: guest virtual count = physical - cntvoff */
 };
 
-enum vcpu_exit_kind { VCPU_EXIT_SYNC, VCPU_EXIT_IRQ, VCPU_EXIT_FIQ, VCPU_EXIT_SERROR, VCPU_EXIT_AARCH32 };
+enum vcpu_exit_kind {
+	VCPU_EXIT_SYNC,
+	VCPU_EXIT_IRQ,
+	VCPU_EXIT_FIQ,
+	VCPU_EXIT_SERROR,
+	VCPU_EXIT_AARCH32
+};
 
 struct vcpu_exit {
 	enum vcpu_exit_kind kind;

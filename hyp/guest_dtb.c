@@ -14,10 +14,10 @@
 #include "hyp/vgic_mmio.h"
 #include "hyp/vm.h"
 
-#define PHANDLE_GIC 1
-#define PHANDLE_CLK 2
-#define GIC_PPI 1
-#define GIC_SPI 0
+#define PHANDLE_GIC    1
+#define PHANDLE_CLK    2
+#define GIC_PPI	       1
+#define GIC_SPI	       0
 #define IRQ_LEVEL_HIGH 4
 
 /** fdt_property_string, without its size_t-to-int conversion warning. */
@@ -68,9 +68,18 @@ static int add_gic_and_timer(void *fdt, unsigned vcpus)
 	uint32_t reg[8] = { 0, (uint32_t)GUEST_GICD_IPA, 0, VGIC_DIST_SIZE,
 			    0, (uint32_t)GUEST_GICR_IPA, 0, vcpus * VGIC_REDIST_STRIDE };
 	/* secure phys, non-secure phys, virtual, hypervisor PPIs (as PPI numbers) */
-	uint32_t timer[12] = { GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH,
-			       GIC_PPI, GUEST_VTIMER_INTID - 16, IRQ_LEVEL_HIGH,
-			       GIC_PPI, 10, IRQ_LEVEL_HIGH };
+	uint32_t timer[12] = { GIC_PPI,
+			       13,
+			       IRQ_LEVEL_HIGH,
+			       GIC_PPI,
+			       14,
+			       IRQ_LEVEL_HIGH,
+			       GIC_PPI,
+			       GUEST_VTIMER_INTID - 16,
+			       IRQ_LEVEL_HIGH,
+			       GIC_PPI,
+			       10,
+			       IRQ_LEVEL_HIGH };
 	uint32_t maint[3] = { GIC_PPI, GUEST_MAINT_INTID - 16, IRQ_LEVEL_HIGH };
 	int err = fdt_begin_node(fdt, "intc@8000000");
 

@@ -5,24 +5,24 @@
 #include "hyp/console.h"
 #include "hyp/vm.h"
 
-#define PSCI_VERSION 0x84000000u
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON_32 0x84000003u
-#define PSCI_CPU_ON_64 0xc4000003u
-#define PSCI_AFFINITY_INFO_32 0x84000004u
-#define PSCI_AFFINITY_INFO_64 0xc4000004u
+#define PSCI_VERSION	       0x84000000u
+#define PSCI_CPU_OFF	       0x84000002u
+#define PSCI_CPU_ON_32	       0x84000003u
+#define PSCI_CPU_ON_64	       0xc4000003u
+#define PSCI_AFFINITY_INFO_32  0x84000004u
+#define PSCI_AFFINITY_INFO_64  0xc4000004u
 #define PSCI_MIGRATE_INFO_TYPE 0x84000006u
-#define PSCI_SYSTEM_OFF 0x84000008u
-#define PSCI_SYSTEM_RESET 0x84000009u
-#define PSCI_FEATURES 0x8400000au
+#define PSCI_SYSTEM_OFF	       0x84000008u
+#define PSCI_SYSTEM_RESET      0x84000009u
+#define PSCI_FEATURES	       0x8400000au
 
-#define PSCI_SUCCESS 0
-#define PSCI_NOT_SUPPORTED (-1)
+#define PSCI_SUCCESS		0
+#define PSCI_NOT_SUPPORTED	(-1)
 #define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_ALREADY_ON (-4)
-#define PSCI_INVALID_ADDRESS (-9)
+#define PSCI_ALREADY_ON		(-4)
+#define PSCI_INVALID_ADDRESS	(-9)
 
-#define PSCI_1_1 0x10001u
+#define PSCI_1_1		   0x10001u
 #define MIGRATE_INFO_NO_TRUSTED_OS 2
 
 static bool supported(uint32_t fid)

@@ -5,10 +5,10 @@
 #include "hyp/id_regs.h"
 #include "hyp/vm.h"
 
-#define ICC_SGI1R_EL1 SYSREG_ENC(3, 0, 12, 11, 5)
+#define ICC_SGI1R_EL1  SYSREG_ENC(3, 0, 12, 11, 5)
 #define ICC_ASGI1R_EL1 SYSREG_ENC(3, 0, 12, 11, 6)
-#define ICC_SGI0R_EL1 SYSREG_ENC(3, 0, 12, 11, 7)
-#define MDSCR_EL1 SYSREG_ENC(2, 0, 0, 2, 2)
+#define ICC_SGI0R_EL1  SYSREG_ENC(3, 0, 12, 11, 7)
+#define MDSCR_EL1      SYSREG_ENC(2, 0, 0, 2, 2)
 
 static uint64_t reg_get(const struct vcpu *v, unsigned rt) { return rt == 31 ? 0 : v->regs.x[rt]; }
 

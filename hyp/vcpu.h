@@ -24,10 +24,10 @@ struct vcpu_stats {
 struct vcpu {
 	struct vcpu_regs regs;
 	struct vm *vm;
-	unsigned index;		     /**< in its VM; also Aff0 of its MPIDR */
-	unsigned pcpu;		     /**< the physical CPU it is pinned to */
+	unsigned index;			/**< in its VM; also Aff0 of its MPIDR */
+	unsigned pcpu;			/**< the physical CPU it is pinned to */
 	volatile enum vcpu_power power; /**< PSCI state */
-	bool loaded;		     /**< EL1 state lives in the hardware */
+	bool loaded;			/**< EL1 state lives in the hardware */
 	struct vcpu_stats stats;
 };
 

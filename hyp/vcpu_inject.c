@@ -4,11 +4,11 @@
 
 #include "hyp/arch_vcpu.h"
 
-#define PSTATE_MODE_MASK 0xfull
-#define PSTATE_EL1T 0x4ull
-#define PSTATE_EL1H 0x5ull
-#define PSTATE_DAIF (0xfull << 6)
-#define ESR_IL (1ull << 25)
+#define PSTATE_MODE_MASK  0xfull
+#define PSTATE_EL1T	  0x4ull
+#define PSTATE_EL1H	  0x5ull
+#define PSTATE_DAIF	  (0xfull << 6)
+#define ESR_IL		  (1ull << 25)
 #define FSC_SYNC_EXTERNAL 0x10ull
 
 /**

@@ -15,10 +15,10 @@
 #include "hyp/vcpu_inject.h"
 #include "hyp/vm.h"
 
-#define EC_WFX 0x01
-#define EC_HVC64 0x16
-#define EC_SMC64 0x17
-#define EC_SYSREG 0x18
+#define EC_WFX	    0x01
+#define EC_HVC64    0x16
+#define EC_SMC64    0x17
+#define EC_SYSREG   0x18
 #define EC_IABT_LOW 0x20
 #define EC_DABT_LOW 0x24
 
@@ -70,8 +70,8 @@ void vcpu_timer_irq_init(void)
 static void report(struct vcpu *v, enum vm_fault_kind kind, const char *what, uint64_t addr)
 {
 	if (vm_fault_once(v->vm, kind))
-		console_printf("%s: vcpu%u at pc 0x%llx: %s 0x%llx (reported once)\n", v->vm->cfg.name,
-			       v->index, (unsigned long long)v->regs.pc, what,
+		console_printf("%s: vcpu%u at pc 0x%llx: %s 0x%llx (reported once)\n",
+			       v->vm->cfg.name, v->index, (unsigned long long)v->regs.pc, what,
 			       (unsigned long long)addr);
 }
 
@@ -124,8 +124,9 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		vcpu_inject_data_abort(v, e->far);
 		return;
 	}
-	a = (struct mmio_access){ .offset = ipa - r->base, .size = size, .write = (iss >> 6) & 1,
-				  .vcpu = v->index };
+	a = (struct mmio_access){
+		.offset = ipa - r->base, .size = size, .write = (iss >> 6) & 1, .vcpu = v->index
+	};
 	if (a.write)
 		a.value = rt == 31 ? 0 : v->regs.x[rt];
 	v->stats.mmio++;
@@ -176,7 +177,8 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 		if (sysreg_emulate(v, (uint32_t)(e->esr & 0x1ffffff))) {
 			v->regs.pc += 4;
 		} else {
-			report(v, VM_FAULT_SYSREG, "unknown system register, ISS", e->esr & 0x1ffffff);
+			report(v, VM_FAULT_SYSREG, "unknown system register, ISS",
+			       e->esr & 0x1ffffff);
 			vcpu_inject_undef(v);
 		}
 		break;
@@ -237,7 +239,8 @@ void vcpu_run_loop(struct vcpu *v)
 			vm->stop = VM_CRASHED;
 			break;
 		case VCPU_EXIT_AARCH32:
-			console_printf("%s: vcpu%u entered AArch32, which Ferry does not run: VM stopped\n",
+			console_printf("%s: vcpu%u entered AArch32, which Ferry does not run: VM "
+				       "stopped\n",
 				       vm->cfg.name, v->index);
 			vm->stop = VM_CRASHED;
 			break;

@@ -14,12 +14,13 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 	vm->cfg = *cfg;
 	vm->ram_pa = ram_pa;
 	vm->lr_count = lr_count;
-	if (!s2_init(&vm->s2, pool, ipa_bits) ||
-	    !s2_map(&vm->s2, ipa_init(GUEST_RAM_IPA), ram_pa, cfg->mem_bytes, S2_RWX, S2_MEM_NORMAL))
+	if (!s2_init(&vm->s2, pool, ipa_bits) || !s2_map(&vm->s2, ipa_init(GUEST_RAM_IPA), ram_pa,
+							 cfg->mem_bytes, S2_RWX, S2_MEM_NORMAL))
 		return false;
-	vm->ctl = (struct arch_guest_ctl){
-		.s2_root = pa_addr(vm->s2.root), .vmid = vmid, .ipa_bits = ipa_bits, .cntvoff = cntvoff
-	};
+	vm->ctl = (struct arch_guest_ctl){ .s2_root = pa_addr(vm->s2.root),
+					   .vmid = vmid,
+					   .ipa_bits = ipa_bits,
+					   .cntvoff = cntvoff };
 
 	vgic_init(&vm->vgic, cfg->vcpu_count);
 	/* The virtual timer is forwarded from the physical PPI of the same number. */

@@ -20,13 +20,13 @@
 #include "hyp/vpl011.h"
 
 /* The guest's memory map, like QEMU virt (shared/design.md section 2). */
-#define GUEST_RAM_IPA 0x40000000ull
-#define GUEST_GICD_IPA 0x08000000ull
-#define GUEST_GICR_IPA 0x080a0000ull
-#define GUEST_UART_IPA 0x09000000ull
-#define GUEST_UART_INTID 33
+#define GUEST_RAM_IPA	   0x40000000ull
+#define GUEST_GICD_IPA	   0x08000000ull
+#define GUEST_GICR_IPA	   0x080a0000ull
+#define GUEST_UART_IPA	   0x09000000ull
+#define GUEST_UART_INTID   33
 #define GUEST_VTIMER_INTID 27
-#define GUEST_MAINT_INTID 25
+#define GUEST_MAINT_INTID  25
 
 enum vm_stop_reason { VM_RUNNING, VM_POWER_OFF, VM_RESET, VM_CRASHED };
 

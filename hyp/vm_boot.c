@@ -13,14 +13,14 @@
 #include "hyp/vcpu_run.h"
 #include "hyp/vm.h"
 
-#define FW_CFG_VM "opt/ferry/vm"
+#define FW_CFG_VM     "opt/ferry/vm"
 #define FW_CFG_KERNEL "opt/ferry/kernel"
 #define FW_CFG_INITRD "opt/ferry/initrd"
 
-#define MIB (1ull << 20)
-#define DTB_AREA (2 * MIB) /* at the top of guest RAM, as Linux allows (booting.rst) */
-#define DTB_MAX (64 * 1024)
-#define IPA_BITS_MAX 40
+#define MIB		    (1ull << 20)
+#define DTB_AREA	    (2 * MIB) /* at the top of guest RAM, as Linux allows (booting.rst) */
+#define DTB_MAX		    (64 * 1024)
+#define IPA_BITS_MAX	    40
 #define BOARD_RAM_PAGES_MAX ((8ull << 30) / PAGE_SIZE)
 
 static struct vm vm0;
@@ -86,7 +86,8 @@ static uint64_t load_kernel(struct vm *vm, uint8_t *ram, uint64_t *entry)
 	}
 	if (info.end_offset > stage) {
 		console_printf("%s: kernel needs %llu MiB of RAM, give the VM more (mem=)\n",
-			       vm->cfg.name, (unsigned long long)((info.end_offset + DTB_AREA) / MIB) + 1);
+			       vm->cfg.name,
+			       (unsigned long long)((info.end_offset + DTB_AREA) / MIB) + 1);
 		return 0;
 	}
 	image_load(ram + stage, &info, ram);
@@ -109,8 +110,8 @@ static bool load_initrd(struct vm *vm, uint8_t *ram, uint64_t kernel_end,
 		return true;
 	start = (top - size) & ~(PAGE_SIZE - 1);
 	if (size > top || start < kernel_end) {
-		console_printf("%s: initrd of %u KiB does not fit beside the kernel\n", vm->cfg.name,
-			       size / 1024);
+		console_printf("%s: initrd of %u KiB does not fit beside the kernel\n",
+			       vm->cfg.name, size / 1024);
 		return false;
 	}
 	if (!fw_cfg_read(sel, ram + start, size))
@@ -153,8 +154,8 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 			       cfg.name, cfg.vcpu_count, cpus_online);
 		return VM_BOOT_REFUSED;
 	}
-	if (!setup_pool(b, f) || !page_alloc(&ram_pool, cfg.mem_bytes / PAGE_SIZE, (2 * MIB) / PAGE_SIZE,
-					     &ram_pa)) {
+	if (!setup_pool(b, f) ||
+	    !page_alloc(&ram_pool, cfg.mem_bytes / PAGE_SIZE, (2 * MIB) / PAGE_SIZE, &ram_pa)) {
 		console_printf("%s: %llu MiB of RAM asked, the board has %llu MiB free\n", cfg.name,
 			       (unsigned long long)(cfg.mem_bytes / MIB),
 			       (unsigned long long)(ram_pool.free_count * PAGE_SIZE / MIB));
@@ -179,7 +180,8 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 	dtb.vcpu_count = cfg.vcpu_count;
 	dtb.bootargs = vm->cfg.cmdline;
 	if (!guest_dtb_build(ram + cfg.mem_bytes - DTB_AREA, DTB_MAX, &dtb)) {
-		console_printf("%s: its device tree does not fit in %u KiB\n", cfg.name, DTB_MAX / 1024);
+		console_printf("%s: its device tree does not fit in %u KiB\n", cfg.name,
+			       DTB_MAX / 1024);
 		return VM_BOOT_REFUSED;
 	}
 	console_printf("%s: %llu MiB at PA 0x%llx, %u vCPU%s, stage-2 IPA %u bits, starting\n",

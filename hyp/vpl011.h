@@ -13,7 +13,7 @@
 
 #include "hyp/mmio.h"
 
-#define VPL011_RX_FIFO 32
+#define VPL011_RX_FIFO	32
 #define VPL011_LINE_MAX 160
 
 struct vpl011 {

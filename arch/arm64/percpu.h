@@ -3,10 +3,10 @@
 #ifndef ARCH_ARM64_PERCPU_H
 #define ARCH_ARM64_PERCPU_H
 
-#define PERCPU_INDEX 0
-#define PERCPU_GUEST 8
+#define PERCPU_INDEX  0
+#define PERCPU_GUEST  8
 #define PERCPU_HYP_SP 16
-#define PERCPU_SIZE 32
+#define PERCPU_SIZE   32
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -17,7 +17,7 @@ struct arch_percpu {
 	uint64_t index;
 	struct vcpu_regs *guest; /**< the vCPU running here, for the exit path */
 	uint64_t hyp_sp;	 /**< hypervisor stack while the guest runs */
-	uint64_t mpidr; /**< affinity, for IPIs to this CPU */
+	uint64_t mpidr;		 /**< affinity, for IPIs to this CPU */
 };
 
 _Static_assert(sizeof(struct arch_percpu) == PERCPU_SIZE, "asm layout");

@@ -24,11 +24,12 @@ unsigned arch_guest_run(struct vcpu_regs *regs);
  * not virtualize, set/way operations trapped (TSW), EL1 is AArch64 (RW).
  */
 #define HCR_GUEST                                                                                  \
-	((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 9) |        \
+	((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 9) |       \
 	 (1ull << 10) | (1ull << 13) | (1ull << 18) | (1ull << 19) | (1ull << 22) | (1ull << 31))
 
 /* MDCR_EL2: trap PMU (TPM, TPMCR), debug registers (TDA, TDOSA, TDRA), trace filter (TTRF). */
-#define MDCR_GUEST ((1ull << 5) | (1ull << 6) | (1ull << 9) | (1ull << 10) | (1ull << 11) | (1ull << 19))
+#define MDCR_GUEST                                                                                 \
+	((1ull << 5) | (1ull << 6) | (1ull << 9) | (1ull << 10) | (1ull << 11) | (1ull << 19))
 
 /* CNTHCTL_EL2 (E2H = 0): guest may read the physical counter, not use the physical timer. */
 #define CNTHCTL_GUEST 1ull
@@ -39,13 +40,14 @@ unsigned arch_guest_run(struct vcpu_regs *regs);
 static uint64_t vtcr_for(unsigned ipa_bits)
 {
 	uint64_t ps = sysreg_read(id_aa64mmfr0_el1) & 7;
-	/* VTCR_EL2 (Arm ARM D19.2.154): T0SZ, SL0 (1: level 1, 2: level 0), WBWA, inner shareable, 4K */
+	/* VTCR_EL2 (Arm ARM D19.2.154): T0SZ, SL0 (1: level 1, 2: level 0), WBWA, inner shareable,
+	 * 4K */
 	uint64_t sl0 = ipa_bits > 39 ? 2 : 1;
 
 	if (ps > 5)
 		ps = 5;
-	return (64 - ipa_bits) | (sl0 << 6) | (1ull << 8) | (1ull << 10) | (3ull << 12) | (ps << 16) |
-	       (1ull << 31);
+	return (64 - ipa_bits) | (sl0 << 6) | (1ull << 8) | (1ull << 10) | (3ull << 12) |
+	       (ps << 16) | (1ull << 31);
 }
 
 void arch_vcpu_load(struct vcpu_regs *r, uint64_t vmpidr, const struct arch_guest_ctl *ctl)

@@ -55,7 +55,8 @@ static void run(unsigned cpu)
 	gic_enable_ppi(cpu, 27);
 	for (unsigned round = 0; round < 20; round++) {
 		for (unsigned i = 0; i < 64; i++)
-			in[cpu][i] = 0x0123456789abcdefull * (i + 1) ^ ((uint64_t)cpu << 56) ^ round;
+			in[cpu][i] =
+				0x0123456789abcdefull * (i + 1) ^ ((uint64_t)cpu << 56) ^ round;
 		/* a timer interrupt 1 ms ahead ends the WFI */
 		sysreg_write(cntv_cval_el0, guest_counter() + guest_counter_freq() / 1000);
 		sysreg_write(cntv_ctl_el0, 1);

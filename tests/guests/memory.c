@@ -8,7 +8,7 @@
 const char test_name[] = "memory";
 
 #define AREA_START 0x40400000ull
-#define AREA_SIZE (32ull << 20)
+#define AREA_SIZE  (32ull << 20)
 
 void test_main(unsigned cpu)
 {

@@ -7,7 +7,7 @@
 
 const char test_name[] = "sgi";
 
-#define ROUNDS 200
+#define ROUNDS	 200
 #define SGI_PING 3
 
 static volatile unsigned received[GUEST_CPU_MAX];

@@ -8,9 +8,9 @@
 
 const char test_name[] = "timer";
 
-#define HZ 100
+#define HZ	     100
 #define TICKS_WANTED 50
-#define VTIMER 27
+#define VTIMER	     27
 
 static volatile unsigned ticks[GUEST_CPU_MAX];
 static volatile unsigned done;

@@ -65,12 +65,18 @@ static unsigned parse_mib(const char *s)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "guest", required_argument, NULL, 'g' }, { "initrd", required_argument, NULL, 'r' },
-		{ "append", required_argument, NULL, 'a' }, { "mem", required_argument, NULL, 'm' },
-		{ "vcpus", required_argument, NULL, 'v' },  { "name", required_argument, NULL, 'N' },
-		{ "cpus", required_argument, NULL, 'c' },   { "image", required_argument, NULL, 'i' },
-		{ "semihosting", no_argument, NULL, 's' },  { "direct", no_argument, NULL, 'd' },
-		{ "dry-run", no_argument, NULL, 'n' },	    { "help", no_argument, NULL, 'h' },
+		{ "guest", required_argument, NULL, 'g' },
+		{ "initrd", required_argument, NULL, 'r' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'v' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "semihosting", no_argument, NULL, 's' },
+		{ "direct", no_argument, NULL, 'd' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *guest = NULL, *initrd = NULL, *append = "", *name = "vm0";
@@ -93,7 +99,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'm':
 			if (!(mem = parse_mib(optarg))) {
-				fprintf(stderr, "ferry run: --mem takes a size like 256M or 1G, not '%s'\n", optarg);
+				fprintf(stderr,
+					"ferry run: --mem takes a size like 256M or 1G, not '%s'\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -140,23 +148,30 @@ int cmd_run(int argc, char **argv)
 	if (readable("guest image", guest) || (initrd && readable("initrd", initrd)))
 		return 2;
 	if (direct) {
-		struct direct_options d = { .kernel = guest, .initrd = initrd,
-					    .append = append[0] ? append : NULL, .cpus = vcpus, .mem_mib = mem };
+		struct direct_options d = { .kernel = guest,
+					    .initrd = initrd,
+					    .append = append[0] ? append : NULL,
+					    .cpus = vcpus,
+					    .mem_mib = mem };
 
 		argc_q = qemu_cmdline_direct(&d, qargv, scratch, sizeof(scratch));
 	} else {
 		if (readable("Ferry image", opt.image))
 			return 2;
 		if (!cpus)
-			cpus = vcpus > board_current.cpu_count_launch ? vcpus : board_current.cpu_count_launch;
-		if (snprintf(record, sizeof(record), "name=%s\nmem=%uM\nvcpus=%u\ncmdline=%s\n", name,
-			     mem, vcpus, append) >= (int)sizeof(record)) {
+			cpus = vcpus > board_current.cpu_count_launch
+				       ? vcpus
+				       : board_current.cpu_count_launch;
+		if (snprintf(record, sizeof(record), "name=%s\nmem=%uM\nvcpus=%u\ncmdline=%s\n",
+			     name, mem, vcpus, append) >= (int)sizeof(record)) {
 			fprintf(stderr, "ferry run: the guest command line is too long\n");
 			return 2;
 		}
 		opt.cpus = cpus;
 		/* the board needs the guest's RAM plus Ferry's own */
-		opt.mem_mib = mem + 256 > board_current.ram_mib_launch ? mem + 256 : board_current.ram_mib_launch;
+		opt.mem_mib = mem + 256 > board_current.ram_mib_launch
+				      ? mem + 256
+				      : board_current.ram_mib_launch;
 		opt.vm_record = record;
 		opt.guest_kernel = guest;
 		opt.guest_initrd = initrd;

@@ -52,6 +52,7 @@ void gic_send_sgi(unsigned target_cpu, unsigned intid);
 		__asm__ volatile("mrs %0, " #reg : "=r"(v_));                                      \
 		v_;                                                                                \
 	})
-#define sysreg_write(reg, val) __asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(val)) : "memory")
+#define sysreg_write(reg, val)                                                                     \
+	__asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(val)) : "memory")
 
 #endif

@@ -5,14 +5,14 @@
 #include "hyp/format.h"
 #include "tests/guests/rt/guest.h"
 
-#define UART 0x09000000ul
-#define GICD 0x08000000ul
-#define GICR 0x080a0000ul
+#define UART	    0x09000000ul
+#define GICD	    0x08000000ul
+#define GICR	    0x080a0000ul
 #define GICR_STRIDE 0x20000ul
-#define SGI_FRAME 0x10000ul
+#define SGI_FRAME   0x10000ul
 
-#define PSCI_SYSTEM_OFF 0x84000008u
-#define PSCI_CPU_ON 0xc4000003u
+#define PSCI_SYSTEM_OFF	   0x84000008u
+#define PSCI_CPU_ON	   0xc4000003u
 #define PSCI_AFFINITY_INFO 0xc4000004u
 
 void (*volatile guest_exception_hook)(unsigned kind, struct guest_frame *f);
@@ -122,7 +122,7 @@ uint64_t guest_counter_freq(void) { return sysreg_read(cntfrq_el0); }
 void gic_init_distributor(void)
 {
 	mmio_write(GICD, 0);
-	mmio_write(GICD, 1u << 4);		   /* ARE */
+	mmio_write(GICD, 1u << 4);		 /* ARE */
 	mmio_write(GICD, (1u << 4) | (1u << 1)); /* ARE, EnableGrp1 */
 }
 
@@ -156,7 +156,8 @@ void gic_eoi(uint32_t intid) { sysreg_write(s3_0_c12_c12_1, intid); /* ICC_EOIR1
 void gic_send_sgi(unsigned target_cpu, unsigned intid)
 {
 	__asm__ volatile("dsb ishst");
-	sysreg_write(s3_0_c12_c11_5, ((uint64_t)intid << 24) | (1ull << target_cpu)); /* ICC_SGI1R_EL1 */
+	sysreg_write(s3_0_c12_c11_5,
+		     ((uint64_t)intid << 24) | (1ull << target_cpu)); /* ICC_SGI1R_EL1 */
 	__asm__ volatile("isb");
 }
 
