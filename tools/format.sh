@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-format >/dev/null || { echo "clang-format not found: apt-get install clang-format" >&2; exit 2; }
-mapfile -t files < <(git ls-files -- '*.c' '*.h' 2>/dev/null || find arch boards drivers hyp mig tests tools deps -name '*.[ch]')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.c' '*.h' 2>/dev/null || find arch boards drivers hyp mig tests tools deps -name '*.[ch]')
 if [ "${1:-}" = --check ]; then
 	bad=0
 	for f in "${files[@]}"; do
