@@ -58,6 +58,9 @@ target_compile_definitions(ferry PRIVATE FERRY_DEFAULT_IMAGE="${FERRY_BOARD_IMAG
 target_compile_options(ferry PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry PRIVATE ferry_tool_lib)
 
+add_executable(mkinitramfs tools/mkinitramfs/mkinitramfs.c)
+target_compile_options(mkinitramfs PRIVATE ${FERRY_WARNINGS})
+
 # --- the board image, cross-compiled ------------------------------------------------
 if(FERRY_BUILD_BOARD)
   ExternalProject_Add(board

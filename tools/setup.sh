@@ -57,6 +57,7 @@ packages=(
 	libcmocka-dev
 	clang llvm libclang-rt-14-dev
 	clang-format
+	gzip
 )
 
 apt_updated=0
@@ -215,6 +216,56 @@ if [ "$(recorded newlib)" != "$nl_ver" ] || [ ! -f "$cache/newlib/aarch64-none-e
 	cp "$srcdir/COPYING.NEWLIB" "$cache/licenses/newlib-COPYING.NEWLIB"
 	rm -rf "$work"
 	record newlib "$nl_ver"
+fi
+
+# --- 5. guest images for the tests: Debian's arm64 kernel and busybox ------------------
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	say "adding the arm64 architecture to apt (to download the test guest's kernel)"
+	as_root dpkg --add-architecture arm64
+	apt_updated=0
+	apt_update
+fi
+
+# Downloads the newest arm64 .deb of a package into the cache; prints its path.
+fetch_arm64_deb() {
+	local pkg=$1 deb
+	deb=$(ls "$cache/debs/${pkg}_"*_arm64.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	if [ -z "$deb" ]; then
+		mkdir -p "$cache/debs"
+		(cd "$cache/debs" && quietly apt-get download -q "$pkg:arm64") || {
+			apt_updated=0
+			apt_update
+			(cd "$cache/debs" && quietly apt-get download -q "$pkg:arm64")
+		} || die "'apt-get download $pkg:arm64' failed"
+		deb=$(ls "$cache/debs/${pkg}_"*_arm64.deb | sort -V | tail -n 1)
+	fi
+	echo "$deb"
+}
+
+guests="$cache/guests/linux"
+if [ ! -f "$guests/Image" ] || [ ! -f "$guests/busybox" ]; then
+	kpkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^:]*\).*/\1/p' | head -n 1)
+	[ -n "$kpkg" ] || { apt_updated=0; apt_update; kpkg=$(apt-cache depends linux-image-arm64:arm64 | sed -n 's/^ *Depends: \(linux-image-[^:]*\).*/\1/p' | head -n 1); }
+	[ -n "$kpkg" ] || die "cannot resolve linux-image-arm64:arm64 to a kernel package"
+	say "fetching the test guest: $kpkg and busybox-static (arm64)"
+	kdeb=$(fetch_arm64_deb "$kpkg")
+	bdeb=$(fetch_arm64_deb busybox-static)
+	tmp=$(mktemp -d)
+	dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" --wildcards './boot/vmlinuz-*' ||
+		die "no kernel image in $kdeb"
+	dpkg-deb -x "$bdeb" "$tmp/bb"
+	mkdir -p "$guests"
+	k=$(ls "$tmp"/boot/vmlinuz-* | head -n 1)
+	# Debian ships arm64 kernels as a plain Image, older ones gzip-compressed.
+	if gzip -t "$k" 2>/dev/null; then gzip -dc "$k" >"$guests/Image.tmp"; else cp "$k" "$guests/Image.tmp"; fi
+	[ "$(dd if="$guests/Image.tmp" bs=1 skip=56 count=4 2>/dev/null)" = "$(printf 'ARM\x64')" ] ||
+		die "$k is not an arm64 Image"
+	mv "$guests/Image.tmp" "$guests/Image"
+	cp "$tmp/bb/bin/busybox" "$guests/busybox"
+	rm -rf "$tmp"
+	record linux-image "$(basename "$kdeb" .deb)"
+	record busybox-static "$(basename "$bdeb" .deb)"
 fi
 
 [ "$verbose" = 1 ] && cat "$versions" >&2

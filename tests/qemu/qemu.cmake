@@ -19,7 +19,7 @@ endfunction()
 # Same, with any ferry subcommand: CMD <subcommand> <args...>
 function(ferry_qemu_test_cmd name)
   cmake_parse_arguments(T "" "RC" "CMD;EXPECT;REJECT" ${ARGN})
-  set(args --rc ${T_RC} --timeout 60)
+  set(args --rc ${T_RC} --timeout 200)
   foreach(re IN LISTS T_EXPECT)
     list(APPEND args --expect ${re})
   endforeach()
@@ -95,3 +95,39 @@ foreach(entry hyp:hello vgic:timer vgic:sgi hyp:fpsimd hyp:memory hyp:misbehave)
       REJECT "FAIL")
   endforeach()
 endforeach()
+
+# An unmodified Debian arm64 kernel with a busybox initramfs (tools/setup.sh
+# fetches both), under Ferry on 1 and 2 vCPUs, and directly on QEMU.
+set(FERRY_LINUX_DIR ${FERRY_DEPS_DIR}/guests/linux)
+if(EXISTS ${FERRY_LINUX_DIR}/Image)
+  set(BUSYBOX ${FERRY_LINUX_DIR}/busybox)
+  set(INIT ${CMAKE_SOURCE_DIR}/tests/guests/linux/init)
+  configure_file(${CMAKE_SOURCE_DIR}/tests/guests/linux/initramfs.list.in
+                 ${CMAKE_BINARY_DIR}/guests/initramfs.list @ONLY)
+  set(FERRY_LINUX_INITRD ${CMAKE_BINARY_DIR}/guests/initramfs.cpio)
+  add_custom_command(OUTPUT ${FERRY_LINUX_INITRD}
+    COMMAND mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${FERRY_LINUX_INITRD}
+    DEPENDS mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${INIT} ${BUSYBOX}
+    COMMENT "initramfs for the Linux guest")
+  add_custom_target(linux_initramfs ALL DEPENDS ${FERRY_LINUX_INITRD})
+  set(linux_expect
+      "FERRY-LINUX: Linux [0-9.]+-[0-9]+-arm64 up, N CPUs online"
+      "FERRY-LINUX: command output: HELLO FROM THE GUEST"
+      "FERRY-LINUX: timer ok")
+  foreach(n 1 2)
+    string(REPLACE "N CPUs" "${n} CPUs" want "${linux_expect}")
+    ferry_qemu_test_cmd(hyp.qemu.linux_${n}vcpu RC 0
+      CMD run --guest ${FERRY_LINUX_DIR}/Image --initrd ${FERRY_LINUX_INITRD} --mem 512M
+          --vcpus ${n} --append "console=ttyAMA0 ferry.check" --semihosting
+      EXPECT ${want} "^vm0: powered off by the guest"
+      REJECT "PANIC" "Kernel panic" "reported once")
+    set_tests_properties(hyp.qemu.linux_${n}vcpu PROPERTIES TIMEOUT 240 RESOURCE_LOCK linux)
+  endforeach()
+  string(REPLACE "N CPUs" "2 CPUs" want "${linux_expect}")
+  ferry_qemu_test_cmd(hyp.qemu.linux_direct_2vcpu RC 0
+    CMD run --direct --guest ${FERRY_LINUX_DIR}/Image --initrd ${FERRY_LINUX_INITRD} --mem 512M
+        --vcpus 2 --append "console=ttyAMA0 ferry.check"
+    EXPECT ${want})
+else()
+  message(WARNING "no Linux test guest in ${FERRY_LINUX_DIR}: run tools/setup.sh")
+endif()
