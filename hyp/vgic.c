@@ -153,8 +153,16 @@ static uint64_t lr_encode(uint32_t intid, const struct vgic_irq *irq, bool pendi
 	return lr;
 }
 
+/** Orders candidates: lower priority value first, then lower INTID. */
+static bool more_urgent(const struct vgic_irq *a, uint32_t ia, const struct vgic_irq *b,
+			uint32_t ib)
+{
+	return a->priority < b->priority || (a->priority == b->priority && ia < ib);
+}
+
 void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count)
 {
+	uint32_t best[VGIC_LR_MAX];
 	unsigned used = 0, waiting = 0;
 
 	if (lr_count > VGIC_LR_MAX)
@@ -162,26 +170,39 @@ void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
 	for (unsigned n = 0; n < VGIC_LR_MAX; n++)
 		cif->ich_lr_el2[n] = 0;
 	/*
-	 * Most urgent first: lower priority values, then lower INTIDs. A
-	 * selection by passes over the priority values keeps this allocation
-	 * free and the order deterministic.
+	 * One pass keeps the lr_count most urgent interrupts in `best`, sorted
+	 * (an insertion into at most 16 slots): this runs on every guest entry.
 	 */
-	for (unsigned prio = 0; prio < 256; prio++) {
-		for (uint32_t i = 0; i < VGIC_INTID_COUNT; i++) {
-			struct vgic_irq *irq = vgic_irq(d, vcpu, i);
+	for (uint32_t i = 0; i < VGIC_INTID_COUNT; i++) {
+		struct vgic_irq *irq = vgic_irq(d, vcpu, i);
+		unsigned pos;
 
-			if (!irq || irq->priority != prio || !wants_lr(d, irq))
-				continue;
-			if (i >= VGIC_PRIVATE_COUNT && vgic_spi_target(d, i) != vcpu)
-				continue;
-			if (used == lr_count) {
-				waiting++;
-				continue;
-			}
-			cif->ich_lr_el2[used++] = lr_encode(i, irq,
-							    vgic_irq_pending(irq) && irq->enabled &&
-								    group_enabled(d, irq));
+		if (!irq || !wants_lr(d, irq))
+			continue;
+		if (i >= VGIC_PRIVATE_COUNT && vgic_spi_target(d, i) != vcpu)
+			continue;
+		pos = used;
+		while (pos > 0 &&
+		       more_urgent(irq, i, vgic_irq(d, vcpu, best[pos - 1]), best[pos - 1]))
+			pos--;
+		if (pos == lr_count) {
+			waiting++;
+			continue;
 		}
+		if (used == lr_count)
+			waiting++; /* the least urgent one drops out */
+		else
+			used++;
+		for (unsigned k = used - 1; k > pos; k--)
+			best[k] = best[k - 1];
+		best[pos] = i;
+	}
+	for (unsigned n = 0; n < used; n++) {
+		struct vgic_irq *irq = vgic_irq(d, vcpu, best[n]);
+
+		cif->ich_lr_el2[n] =
+			lr_encode(best[n], irq,
+				  vgic_irq_pending(irq) && irq->enabled && group_enabled(d, irq));
 	}
 	cif->ich_hcr_el2 = ICH_HCR_EN | (waiting ? ICH_HCR_UIE : 0);
 }
