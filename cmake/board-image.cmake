@@ -46,7 +46,7 @@ target_compile_options(lwip PRIVATE -w)
 
 # --- the image -------------------------------------------------------------------
 set(FERRY_IMAGE_SOURCES
-  arch/arm64/start.S arch/arm64/vectors.S arch/arm64/idle.S arch/arm64/guest_switch.S
+  arch/arm64/start.S arch/arm64/vectors.S arch/arm64/idle.S arch/arm64/guest_switch.S arch/arm64/zero.S
   arch/arm64/boot.c arch/arm64/cpu.c arch/arm64/crash.c arch/arm64/esr.c
   arch/arm64/exception.c arch/arm64/id_regs.c arch/arm64/mmu.c arch/arm64/power.c
   arch/arm64/psci_call.c arch/arm64/s2_pte.c arch/arm64/vcpu_arch.c arch/arm64/vgic_hw.c

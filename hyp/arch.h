@@ -56,6 +56,9 @@ void arch_mmu_extend_ram(uint64_t ram_base, uint64_t ram_size);
 /** Turns on the MMU of a secondary CPU with the boot CPU's tables. */
 void arch_mmu_enable(void);
 
+/** Zeroes `bytes` (a multiple of 64) at 64-byte aligned `dst`, quickly. */
+void arch_zero_pages(void *dst, uint64_t bytes);
+
 /** Identification for the boot banner. */
 struct arch_cpu_info {
 	uint64_t midr;

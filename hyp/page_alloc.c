@@ -29,6 +29,22 @@ bool page_pool_init(struct page_pool *pool, paddr_t base, size_t page_count, uin
 	return true;
 }
 
+/** First free page at or after `from` (page_count when none): skips full words. */
+static size_t next_free(const struct page_pool *pool, size_t from)
+{
+	while (from < pool->page_count) {
+		uint64_t word = pool->bitmap[from / 64] >> (from % 64);
+
+		if (word != (~0ull >> (from % 64))) {
+			size_t at = from + (size_t)__builtin_ctzll(~word);
+
+			return at < pool->page_count ? at : pool->page_count;
+		}
+		from = (from | 63) + 1;
+	}
+	return pool->page_count;
+}
+
 bool page_alloc(struct page_pool *pool, size_t count, size_t align_pages, paddr_t *out)
 {
 	size_t base_page = pa_addr(pool->base) >> PAGE_SHIFT;
@@ -38,17 +54,25 @@ bool page_alloc(struct page_pool *pool, size_t count, size_t align_pages, paddr_
 		return false;
 	/* Candidate starts are aligned in physical terms, not pool-relative. */
 	for (size_t start = (align_pages - base_page % align_pages) % align_pages;
-	     start + count <= pool->page_count; start += align_pages) {
-		size_t run = 0;
+	     start + count <= pool->page_count;) {
+		size_t run = 0, free_at = next_free(pool, start);
 
+		if (free_at != start) {
+			/* next aligned candidate at or after the first free page */
+			start = free_at +
+				(align_pages - (base_page + free_at) % align_pages) % align_pages;
+			continue;
+		}
 		while (run < count && !bit_get(pool->bitmap, start + run))
 			run++;
-		if (run == count) {
-			bits_set(pool->bitmap, start, count, true);
-			pool->free_count -= count;
-			*out = pa_add(pool->base, start << PAGE_SHIFT);
-			return true;
+		if (run < count) {
+			start += align_pages;
+			continue;
 		}
+		bits_set(pool->bitmap, start, count, true);
+		pool->free_count -= count;
+		*out = pa_add(pool->base, start << PAGE_SHIFT);
+		return true;
 	}
 	return false;
 }

@@ -153,10 +153,17 @@ static uint64_t lr_encode(uint32_t intid, const struct vgic_irq *irq, bool pendi
 	return lr;
 }
 
-/** Orders candidates: lower priority value first, then lower INTID. */
+/**
+ * Orders candidates for the list registers: active interrupts first (the
+ * guest is inside their handlers; without an LR its deactivation would be
+ * lost, and a forwarded interrupt would stay active in the physical GIC),
+ * then lower priority values, then lower INTIDs.
+ */
 static bool more_urgent(const struct vgic_irq *a, uint32_t ia, const struct vgic_irq *b,
 			uint32_t ib)
 {
+	if (a->active != b->active)
+		return a->active;
 	return a->priority < b->priority || (a->priority == b->priority && ia < ib);
 }
 
@@ -199,10 +206,20 @@ void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
 	}
 	for (unsigned n = 0; n < used; n++) {
 		struct vgic_irq *irq = vgic_irq(d, vcpu, best[n]);
+		bool pending = vgic_irq_pending(irq) && irq->enabled && group_enabled(d, irq);
 
-		cif->ich_lr_el2[n] =
-			lr_encode(best[n], irq,
-				  vgic_irq_pending(irq) && irq->enabled && group_enabled(d, irq));
+		/* Never pending and active at once with HW = 1 (GICv3 spec 12.4.8). */
+		if (irq->hw && irq->active)
+			pending = false;
+		cif->ich_lr_el2[n] = lr_encode(best[n], irq, pending);
+		irq->lr_pending = false;
+		if (pending && irq->hw) {
+			irq->line_level = false;
+			irq->lr_pending = true;
+		} else if (pending && irq->pending_latch) {
+			irq->pending_latch = false;
+			irq->lr_pending = true;
+		}
 	}
 	cif->ich_hcr_el2 = ICH_HCR_EN | (waiting ? ICH_HCR_UIE : 0);
 }
@@ -221,18 +238,18 @@ void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, 
 		if (!irq)
 			continue;
 		irq->active = (lr & LR_STATE_ACTIVE) != 0;
-		if (!(lr & LR_STATE_PENDING)) {
-			/* The guest acknowledged it: the latch is consumed. */
-			irq->pending_latch = false;
-			/*
-			 * A forwarded interrupt's pending state lives in the
-			 * physical GIC from here on: it stays active there until
-			 * the guest deactivates it, and a new edge of the line
-			 * arrives as a new physical interrupt (GICv3 spec 4.5).
-			 */
+		/*
+		 * Still pending in the LR: the state handed over comes back. A
+		 * pending state the guest took is gone, and whatever was
+		 * asserted since the flush (a new SGI, a new edge) stays.
+		 */
+		if ((lr & LR_STATE_PENDING) && irq->lr_pending) {
 			if (irq->hw)
-				irq->line_level = false;
+				irq->line_level = true;
+			else
+				irq->pending_latch = true;
 		}
+		irq->lr_pending = false;
 		cif->ich_lr_el2[n] = 0;
 	}
 }

@@ -37,6 +37,13 @@ struct vgic_irq {
 	bool active;
 	bool edge; /**< GICD_ICFGR: edge-triggered */
 	bool hw;   /**< forwarded physical interrupt (hw_intid) */
+	/**
+	 * The pending state was handed to a list register at the last flush
+	 * (the latch, or for a forwarded interrupt the line): it comes back at
+	 * the next sync if the guest did not take it. Meanwhile a new
+	 * assertion sets the latch again and is not lost.
+	 */
+	bool lr_pending;
 	uint16_t hw_intid;
 	uint64_t irouter; /**< SPIs: GICD_IROUTER */
 };

@@ -125,6 +125,44 @@ static bool load_initrd(struct vm *vm, uint8_t *ram, uint64_t kernel_end,
 
 static void run_secondary_vcpu(void *arg) { vcpu_run_loop(arg); }
 
+/** A share of the guest RAM to zero, done by one CPU. */
+struct zero_job {
+	uint8_t *start;
+	uint64_t bytes;
+};
+
+static struct zero_job zero_jobs[BOARD_CPU_MAX];
+static unsigned zero_done;
+
+static void zero_share(void *arg)
+{
+	struct zero_job *job = arg;
+
+	arch_zero_pages(job->start, job->bytes);
+	__atomic_fetch_add(&zero_done, 1, __ATOMIC_RELEASE);
+}
+
+/**
+ * Zeroes guest RAM on every online CPU at once: nothing of a previous
+ * owner of this RAM may leak into the guest, and the idle CPUs make it
+ * proportionally faster.
+ */
+static void zero_ram(uint8_t *ram, uint64_t bytes, unsigned cpus)
+{
+	uint64_t share = (bytes / cpus) & ~(PAGE_SIZE - 1);
+
+	zero_done = 0;
+	for (unsigned c = 0; c < cpus; c++) {
+		zero_jobs[c].start = ram + c * share;
+		zero_jobs[c].bytes = c + 1 == cpus ? bytes - c * share : share;
+		if (c > 0)
+			sched_assign(c, zero_share, &zero_jobs[c]);
+	}
+	zero_share(&zero_jobs[0]);
+	while (__atomic_load_n(&zero_done, __ATOMIC_ACQUIRE) < cpus)
+		;
+}
+
 static bool setup_pool(const struct board_desc *b, const struct board_facts *f)
 {
 	uint64_t base = f->ram_base + b->hyp_reserved;
@@ -162,8 +200,7 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 		return VM_BOOT_REFUSED;
 	}
 	ram = (uint8_t *)(uintptr_t)pa_addr(ram_pa);
-	/* Nothing of a previous owner of this RAM may leak into the guest. */
-	memset(ram, 0, cfg.mem_bytes);
+	zero_ram(ram, cfg.mem_bytes, cpus_online);
 
 	arch_cpu_info(&info);
 	if (!vm_init(vm, &cfg, ram_pa, &ram_pool, 1,

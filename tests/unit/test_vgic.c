@@ -113,6 +113,24 @@ static void test_level_and_edge_lines(void **state)
 	assert_true(vgic_irq_pending(uart));
 }
 
+/* An SGI sent again while the first one sits in a list register is not lost. */
+static void test_sgi_while_in_lr(void **state)
+{
+	struct vgic_cpu_if cif;
+	struct vgic_irq *sgi = vgic_irq(&d, 1, 1);
+
+	(void)state;
+	d.ctlr |= GICD_CTLR_ENABLE_G1;
+	sgi->group1 = sgi->enabled = true;
+	vgic_send_sgi(&d, 0, (1ull << 24) | 2);
+	vgic_flush_lrs(&d, 1, &cif, 4);
+	assert_int_equal(cif.ich_lr_el2[0] >> 62, 1);
+	vgic_send_sgi(&d, 0, (1ull << 24) | 2); /* again, while vCPU 1 runs */
+	cif.ich_lr_el2[0] &= ~(3ull << 62);	/* the guest took and finished the first */
+	vgic_sync_lrs(&d, 1, &cif, 4);
+	assert_true(vgic_irq_pending(sgi));
+}
+
 static void test_sgis(void **state)
 {
 	(void)state;
@@ -165,9 +183,32 @@ static void test_list_registers(void **state)
 	/* 5 (active), 3, 2, 1 fit; INTID 0 still waits */
 	assert_int_equal(cif.ich_lr_el2[3] & 0xffffffff, 1);
 	assert_int_equal(cif.ich_hcr_el2, 3);
+	vgic_sync_lrs(&d, 0, &cif, 4); /* the guest ran, took nothing */
+	assert_true(vgic_irq(&d, 0, 3)->pending_latch);
 	vgic_irq(&d, 0, 0)->pending_latch = false;
 	vgic_flush_lrs(&d, 0, &cif, 4);
 	assert_int_equal(cif.ich_hcr_el2, 1); /* all fit now */
+}
+
+/* An active interrupt keeps its list register even when more urgent ones wait. */
+static void test_active_keeps_its_lr(void **state)
+{
+	struct vgic_cpu_if cif;
+
+	(void)state;
+	d.ctlr |= GICD_CTLR_ENABLE_G1;
+	for (uint32_t i = 0; i < 28; i++) {
+		struct vgic_irq *irq = vgic_irq(&d, 0, i);
+
+		irq->group1 = irq->enabled = true;
+		irq->priority = 0xa0;
+		irq->pending_latch = i < 8; /* eight SGIs waiting */
+	}
+	vgic_irq(&d, 0, 27)->active = true; /* the timer's handler is running */
+	vgic_flush_lrs(&d, 0, &cif, 4);
+	assert_int_equal(cif.ich_lr_el2[0] & 0xffffffff, 27);
+	assert_int_equal(cif.ich_lr_el2[1] & 0xffffffff, 0);
+	assert_int_equal(cif.ich_hcr_el2, 3);
 }
 
 static void test_forwarded_timer(void **state)
@@ -200,7 +241,9 @@ int main(void)
 		cmocka_unit_test_setup(test_sgi_frame, setup),
 		cmocka_unit_test_setup(test_level_and_edge_lines, setup),
 		cmocka_unit_test_setup(test_sgis, setup),
+		cmocka_unit_test_setup(test_sgi_while_in_lr, setup),
 		cmocka_unit_test_setup(test_list_registers, setup),
+		cmocka_unit_test_setup(test_active_keeps_its_lr, setup),
 		cmocka_unit_test_setup(test_forwarded_timer, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
