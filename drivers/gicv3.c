@@ -11,6 +11,7 @@
 #define GICD_TYPER	0x0004
 #define GICD_IIDR	0x0008
 #define GICD_IGROUPR	0x0080
+#define GICD_ISENABLER	0x0100
 #define GICD_ICENABLER	0x0180
 #define GICD_ICPENDR	0x0280
 #define GICD_ICACTIVER	0x0380
@@ -161,6 +162,15 @@ void gicv3_ppi_disable(unsigned intid)
 {
 	if (intid < 32)
 		mmio_write32(current_sgi_frame() + GICR_ICENABLER0, 1u << intid);
+}
+
+void gicv3_spi_enable(unsigned intid, uint8_t priority, uint64_t mpidr)
+{
+	if (intid < 32 || intid >= intid_count)
+		return;
+	mmio_write64(gicd + GICD_IROUTER + 8 * intid, mpidr & 0xff00ffffffull);
+	mmio_write8(gicd + GICD_IPRIORITYR + intid, priority);
+	mmio_write32(gicd + GICD_ISENABLER + intid / 32 * 4, 1u << (intid % 32));
 }
 
 uint32_t gicv3_ack(void)

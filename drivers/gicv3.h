@@ -24,6 +24,9 @@ int gicv3_cpu_init(unsigned cpu_index, uint64_t mpidr);
 void gicv3_ppi_enable(unsigned intid, uint8_t priority);
 void gicv3_ppi_disable(unsigned intid);
 
+/** Enables SPI `intid`, routed to the CPU with affinity `mpidr`. */
+void gicv3_spi_enable(unsigned intid, uint8_t priority, uint64_t mpidr);
+
 /** Acknowledges the highest-priority pending interrupt (ICC_IAR1_EL1). */
 uint32_t gicv3_ack(void);
 

@@ -59,6 +59,12 @@ void pl011_write(const char *buf, size_t len)
 	}
 }
 
+void pl011_rx_irq_enable(void)
+{
+	if (pl011_base)
+		mmio_write32(pl011_base + UARTIMSC, (1u << 4) | (1u << 6)); /* RXIM, RTIM */
+}
+
 int pl011_getc(void)
 {
 	if (!pl011_base || (mmio_read32(pl011_base + UARTFR) & FR_RXFE))

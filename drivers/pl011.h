@@ -11,4 +11,7 @@ void pl011_write(const char *buf, size_t len);
 /** Returns a received byte, or -1 when none is waiting. */
 int pl011_getc(void);
 
+/** Raises the UART's interrupt when bytes arrive (receive and receive-timeout). */
+void pl011_rx_irq_enable(void);
+
 #endif

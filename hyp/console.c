@@ -39,3 +39,20 @@ void console_printf(const char *fmt, ...)
 		n = sizeof(line) - 1;
 	console_write(line, n);
 }
+
+static console_input_fn input_fn;
+static void *input_ctx;
+
+void console_set_input(console_input_fn fn, void *ctx)
+{
+	input_ctx = ctx;
+	__atomic_store_n(&input_fn, fn, __ATOMIC_RELEASE);
+}
+
+void console_input(const char *buf, size_t len)
+{
+	console_input_fn fn = __atomic_load_n(&input_fn, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn(buf, len, input_ctx);
+}

@@ -20,6 +20,15 @@ void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Writes raw bytes atomically. */
 void console_write(const char *buf, size_t len);
 
+/** Receives bytes typed on the board console. */
+typedef void (*console_input_fn)(const char *buf, size_t len, void *ctx);
+
+/** Sets who gets console input (a VM's UART); NULL drops it. */
+void console_set_input(console_input_fn fn, void *ctx);
+
+/** Hands bytes read from the console device to its input owner. */
+void console_input(const char *buf, size_t len);
+
 /** Like console_write, but takes no lock: only for a crash report. */
 void console_write_unlocked(const char *buf, size_t len);
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "drivers/gicv3.h"
+#include "drivers/pl011.h"
 #include "drivers/timer.h"
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
@@ -71,6 +72,26 @@ static bool timer_selftest(unsigned cpu)
 	return st->timer_fired;
 }
 
+/** Bytes typed on the board console go to whoever owns console input. */
+static enum irq_outcome uart_irq(uint32_t intid, void *ctx)
+{
+	char buf[32];
+	size_t n = 0;
+	int c;
+
+	(void)intid, (void)ctx;
+	while ((c = pl011_getc()) >= 0) {
+		buf[n++] = (char)c;
+		if (n == sizeof(buf)) {
+			console_input(buf, n);
+			n = 0;
+		}
+	}
+	if (n)
+		console_input(buf, n);
+	return IRQ_DONE;
+}
+
 static void print_banner(const struct board_desc *b, const struct board_facts *f)
 {
 	struct arch_cpu_info info;
@@ -126,6 +147,9 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 	hyp_board = board;
 	irq_register(board->timer.hyp_phys_intid, hyp_timer_irq, NULL);
 	vcpu_timer_irq_init();
+	irq_register(board->uart.intid, uart_irq, NULL);
+	gicv3_spi_enable(board->uart.intid, HYP_IRQ_PRIORITY, arch_cpu_mpidr());
+	pl011_rx_irq_enable();
 	print_banner(board, facts);
 
 	cpu_status[0].online = true;

@@ -83,3 +83,14 @@ bool vm_fault_once(struct vm *vm, enum vm_fault_kind kind)
 	vm->faults_reported |= kind;
 	return true;
 }
+
+void vm_console_input(const char *buf, size_t len, void *ctx)
+{
+	struct vm *vm = ctx;
+
+	arch_spin_lock(&vm->lock);
+	for (size_t i = 0; i < len; i++)
+		vpl011_receive(&vm->uart, (uint8_t)buf[i]);
+	vm_update_uart_line(vm);
+	arch_spin_unlock(&vm->lock);
+}

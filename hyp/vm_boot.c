@@ -226,11 +226,13 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 		       (unsigned long long)pa_addr(ram_pa), cfg.vcpu_count,
 		       cfg.vcpu_count > 1 ? "s" : "", vm->ctl.ipa_bits);
 
+	console_set_input(vm_console_input, vm);
 	vcpu_reset(&vm->vcpus[0], entry, GUEST_RAM_IPA + cfg.mem_bytes - DTB_AREA);
 	vm->vcpus[0].power = VCPU_ON;
 	for (unsigned i = 1; i < cfg.vcpu_count; i++)
 		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
 	vcpu_run_loop(&vm->vcpus[0]);
+	console_set_input(NULL, NULL);
 
 	{
 		uint64_t exits = 0, wfi = 0, mmio = 0;

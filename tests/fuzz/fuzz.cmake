@@ -35,3 +35,6 @@ ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c hyp/bootargs.c)
 set(module hyp)
 ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c hyp/format.c)
 ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c hyp/format.c)
+set(module vgic)
+ferry_fuzzer(guest_mmio tests/fuzz/fuzz_guest_mmio.c
+  hyp/vgic.c hyp/vgic_mmio.c hyp/vpl011.c hyp/mmio.c hyp/format.c)

@@ -123,6 +123,15 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
       REJECT "PANIC" "Kernel panic" "reported once")
     set_tests_properties(hyp.qemu.linux_${n}vcpu PROPERTIES TIMEOUT 240 RESOURCE_LOCK linux)
   endforeach()
+  # Typing on the board console reaches the guest's shell (emulated PL011 input).
+  add_test(NAME hyp.qemu.linux_console_input
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/interact.sh
+      --wait "FERRY-LINUX: shell ready" --send "echo typed-\$((40+2)) > /dev/console"
+      --wait "[|] typed-42$" --send "poweroff -f"
+      --wait "^vm0: powered off by the guest"
+      -- $<TARGET_FILE:ferry> run --guest ${FERRY_LINUX_DIR}/Image --initrd ${FERRY_LINUX_INITRD}
+         --mem 512M --vcpus 2 --append console=ttyAMA0 --semihosting)
+  set_tests_properties(hyp.qemu.linux_console_input PROPERTIES TIMEOUT 240 LABELS qemu RESOURCE_LOCK linux)
   string(REPLACE "N CPUs" "2 CPUs" want "${linux_expect}")
   ferry_qemu_test_cmd(hyp.qemu.linux_direct_2vcpu RC 0
     CMD run --direct --guest ${FERRY_LINUX_DIR}/Image --initrd ${FERRY_LINUX_INITRD} --mem 512M

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Drives a board console like a person at a terminal: runs the command,
+# then performs steps in order, each with its own deadline:
+#   --wait ERE    wait for a console line matching ERE
+#   --send TEXT   type TEXT and Enter
+#   --rc N        finally expect this exit code (default 0)
+#   --timeout S   seconds per wait step (default 120)
+# interact.sh [steps...] -- CMD...
+# Prints the console and the failed step on failure.
+set -u
+steps=()
+rc_want=0
+timeout_s=120
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--wait | --send) steps+=("$1" "$2"); shift 2 ;;
+	--rc) rc_want=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "interact.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+coproc BOARD { exec "$@" 2>&1; }
+pid=$BOARD_PID
+fail() {
+	kill "$pid" 2>/dev/null
+	cat "$log"
+	echo "---- verdict: FAILED: $* ----"
+	exit 1
+}
+i=0
+while [ $i -lt ${#steps[@]} ]; do
+	kind=${steps[$i]} arg=${steps[$((i + 1))]}
+	i=$((i + 2))
+	if [ "$kind" = --send ]; then
+		printf '%s\r' "$arg" >&"${BOARD[1]}" || fail "could not type '$arg'"
+		continue
+	fi
+	deadline=$((SECONDS + timeout_s))
+	found=0
+	while [ $SECONDS -lt $deadline ]; do
+		IFS= read -r -t $((deadline - SECONDS)) line <&"${BOARD[0]}" || break
+		line=${line%$'\r'}
+		printf '%s\n' "$line" >>"$log"
+		if [[ $line =~ $arg ]]; then found=1; break; fi
+	done
+	[ $found = 1 ] || fail "no line matched '$arg' within ${timeout_s} s"
+done
+# drain the rest until the board exits
+while IFS= read -r -t "$timeout_s" line <&"${BOARD[0]}"; do printf '%s\n' "${line%$'\r'}" >>"$log"; done
+wait "$pid"
+rc=$?
+[ "$rc" = "$rc_want" ] || fail "exit code $rc, expected $rc_want"
+cat "$log"
+echo "---- verdict: passed ----"
