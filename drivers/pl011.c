@@ -65,6 +65,12 @@ void pl011_rx_irq_enable(void)
 		mmio_write32(pl011_base + UARTIMSC, (1u << 4) | (1u << 6)); /* RXIM, RTIM */
 }
 
+void pl011_rx_irq_disable(void)
+{
+	if (pl011_base)
+		mmio_write32(pl011_base + UARTIMSC, 0);
+}
+
 int pl011_getc(void)
 {
 	if (!pl011_base || (mmio_read32(pl011_base + UARTFR) & FR_RXFE))

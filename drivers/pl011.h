@@ -13,5 +13,6 @@ int pl011_getc(void);
 
 /** Raises the UART's interrupt when bytes arrive (receive and receive-timeout). */
 void pl011_rx_irq_enable(void);
+void pl011_rx_irq_disable(void);
 
 #endif

@@ -42,17 +42,26 @@ void console_printf(const char *fmt, ...)
 
 static console_input_fn input_fn;
 static void *input_ctx;
+static void (*input_resume)(void);
 
 void console_set_input(console_input_fn fn, void *ctx)
 {
 	input_ctx = ctx;
 	__atomic_store_n(&input_fn, fn, __ATOMIC_RELEASE);
+	console_input_ready();
 }
 
-void console_input(const char *buf, size_t len)
+bool console_input_byte(char c)
 {
 	console_input_fn fn = __atomic_load_n(&input_fn, __ATOMIC_ACQUIRE);
 
-	if (fn)
-		fn(buf, len, input_ctx);
+	return fn ? fn(c, input_ctx) : true; /* nobody listens: dropped */
+}
+
+void console_set_resume(void (*resume)(void)) { input_resume = resume; }
+
+void console_input_ready(void)
+{
+	if (input_resume)
+		input_resume();
 }

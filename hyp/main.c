@@ -72,24 +72,44 @@ static bool timer_selftest(unsigned cpu)
 	return st->timer_fired;
 }
 
-/** Bytes typed on the board console go to whoever owns console input. */
+/** A byte read from the board UART that its owner had no room for yet. */
+static int uart_held = -1;
+static struct spinlock uart_rx_lock;
+
+/**
+ * Moves bytes typed on the board console to whoever owns console input.
+ * When it is full, the rest stays in the UART (and QEMU holds back its
+ * input): the RX interrupt is masked until the owner has room again.
+ */
+static void uart_drain(void)
+{
+	arch_spin_lock(&uart_rx_lock);
+	for (;;) {
+		if (uart_held < 0)
+			uart_held = pl011_getc();
+		if (uart_held < 0)
+			break;
+		if (!console_input_byte((char)uart_held)) {
+			pl011_rx_irq_disable();
+			break;
+		}
+		uart_held = -1;
+	}
+	arch_spin_unlock(&uart_rx_lock);
+}
+
 static enum irq_outcome uart_irq(uint32_t intid, void *ctx)
 {
-	char buf[32];
-	size_t n = 0;
-	int c;
-
 	(void)intid, (void)ctx;
-	while ((c = pl011_getc()) >= 0) {
-		buf[n++] = (char)c;
-		if (n == sizeof(buf)) {
-			console_input(buf, n);
-			n = 0;
-		}
-	}
-	if (n)
-		console_input(buf, n);
+	uart_drain();
 	return IRQ_DONE;
+}
+
+/** The owner has room again: the held byte first, then the UART's FIFO. */
+static void uart_resume(void)
+{
+	pl011_rx_irq_enable();
+	uart_drain();
 }
 
 static void print_banner(const struct board_desc *b, const struct board_facts *f)
@@ -149,6 +169,7 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 	vcpu_timer_irq_init();
 	irq_register(board->uart.intid, uart_irq, NULL);
 	gicv3_spi_enable(board->uart.intid, HYP_IRQ_PRIORITY, arch_cpu_mpidr());
+	console_set_resume(uart_resume);
 	pl011_rx_irq_enable();
 	print_banner(board, facts);
 

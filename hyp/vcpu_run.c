@@ -149,6 +149,9 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	}
 	if (a.write && r->device == &vm->vgic)
 		vm_kick_pending(vm, v->index);
+	/* The guest read its receive FIFO: room for more console input. */
+	if (!a.write && r->device == &vm->uart && a.offset == 0)
+		console_input_ready();
 	v->regs.pc += 4;
 }
 

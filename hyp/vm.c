@@ -84,13 +84,14 @@ bool vm_fault_once(struct vm *vm, enum vm_fault_kind kind)
 	return true;
 }
 
-void vm_console_input(const char *buf, size_t len, void *ctx)
+bool vm_console_input(char c, void *ctx)
 {
 	struct vm *vm = ctx;
+	bool taken;
 
 	arch_spin_lock(&vm->lock);
-	for (size_t i = 0; i < len; i++)
-		vpl011_receive(&vm->uart, (uint8_t)buf[i]);
+	taken = vpl011_receive(&vm->uart, (uint8_t)c);
 	vm_update_uart_line(vm);
 	arch_spin_unlock(&vm->lock);
+	return taken;
 }

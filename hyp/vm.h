@@ -66,8 +66,8 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 /** Host pointer to guest RAM at `ipa` for `size` bytes, or NULL when outside RAM. */
 void *vm_ram_ptr(const struct vm *vm, uint64_t ipa, uint64_t size);
 
-/** console_input_fn: bytes typed on the board console, for the VM's UART. */
-void vm_console_input(const char *buf, size_t len, void *vm);
+/** console_input_fn: a byte typed on the board console, for the VM's UART. */
+bool vm_console_input(char c, void *vm);
 
 /** Recomputes the UART's interrupt line (call with vm->lock held). */
 void vm_update_uart_line(struct vm *vm);

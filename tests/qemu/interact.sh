@@ -4,6 +4,8 @@
 # then performs steps in order, each with its own deadline:
 #   --wait ERE    wait for a console line matching ERE
 #   --send TEXT   type TEXT and Enter
+#   --type TEXT   type TEXT as it is (printf escapes such as \033 allowed)
+#   --sleep S     pause (a shell may flush what is typed before its prompt)
 #   --rc N        finally expect this exit code (default 0)
 #   --timeout S   seconds per wait step (default 120)
 # interact.sh [steps...] -- CMD...
@@ -14,7 +16,7 @@ rc_want=0
 timeout_s=120
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--wait | --send) steps+=("$1" "$2"); shift 2 ;;
+	--wait | --send | --type | --sleep) steps+=("$1" "$2"); shift 2 ;;
 	--rc) rc_want=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--) shift; break ;;
@@ -35,6 +37,14 @@ i=0
 while [ $i -lt ${#steps[@]} ]; do
 	kind=${steps[$i]} arg=${steps[$((i + 1))]}
 	i=$((i + 2))
+	if [ "$kind" = --sleep ]; then
+		sleep "$arg"
+		continue
+	fi
+	if [ "$kind" = --type ]; then
+		printf "$arg" >&"${BOARD[1]}" || fail "could not type '$arg'"
+		continue
+	fi
 	if [ "$kind" = --send ]; then
 		printf '%s\r' "$arg" >&"${BOARD[1]}" || fail "could not type '$arg'"
 		continue
@@ -49,8 +59,9 @@ while [ $i -lt ${#steps[@]} ]; do
 	done
 	[ $found = 1 ] || fail "no line matched '$arg' within ${timeout_s} s"
 done
-# drain the rest until the board exits
+# drain the rest until the board exits (or is stopped after the timeout)
 while IFS= read -r -t "$timeout_s" line <&"${BOARD[0]}"; do printf '%s\n' "${line%$'\r'}" >>"$log"; done
+kill "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
 [ "$rc" = "$rc_want" ] || fail "exit code $rc, expected $rc_want"

@@ -126,7 +126,7 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   # Typing on the board console reaches the guest's shell (emulated PL011 input).
   add_test(NAME hyp.qemu.linux_console_input
     COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/interact.sh
-      --wait "FERRY-LINUX: shell ready" --send "echo typed-\$((40+2)) > /dev/console"
+      --wait "built-in shell" --sleep 1 --send "echo typed-\$((40+2)) > /dev/console"
       --wait "[|] typed-42$" --send "poweroff -f"
       --wait "^vm0: powered off by the guest"
       -- $<TARGET_FILE:ferry> run --guest ${FERRY_LINUX_DIR}/Image --initrd ${FERRY_LINUX_INITRD}
