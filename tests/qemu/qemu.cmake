@@ -3,20 +3,7 @@
 # it by QEMU's exit code (Ferry's verdict via semihosting) and its console.
 set(FERRY_EXPECT ${CMAKE_SOURCE_DIR}/tests/qemu/expect.sh)
 
-function(ferry_qemu_test name)
-  cmake_parse_arguments(T "" "RC" "BOOT;EXPECT;REJECT" ${ARGN})
-  set(args --rc ${T_RC} --timeout 60)
-  foreach(re IN LISTS T_EXPECT)
-    list(APPEND args --expect ${re})
-  endforeach()
-  foreach(re IN LISTS T_REJECT)
-    list(APPEND args --reject ${re})
-  endforeach()
-  add_test(NAME ${name} COMMAND ${FERRY_EXPECT} ${args} -- $<TARGET_FILE:ferry> boot ${T_BOOT})
-  set_tests_properties(${name} PROPERTIES TIMEOUT 90 LABELS qemu)
-endfunction()
-
-# Same, with any ferry subcommand: CMD <subcommand> <args...>
+# A test that runs any ferry subcommand: CMD <subcommand> <args...>
 function(ferry_qemu_test_cmd name)
   cmake_parse_arguments(T "" "RC" "CMD;EXPECT;REJECT" ${ARGN})
   set(args --rc ${T_RC} --timeout 200)
@@ -29,6 +16,12 @@ function(ferry_qemu_test_cmd name)
   add_test(NAME ${name} COMMAND ${FERRY_EXPECT} ${args} -- $<TARGET_FILE:ferry> ${T_CMD})
   set_tests_properties(${name} PROPERTIES TIMEOUT 90 LABELS qemu)
 endfunction()
+
+function(ferry_qemu_test name)
+  cmake_parse_arguments(T "" "RC" "BOOT;EXPECT;REJECT" ${ARGN})
+  ferry_qemu_test_cmd(${name} RC ${T_RC} CMD boot ${T_BOOT} EXPECT ${T_EXPECT} REJECT ${T_REJECT})
+endfunction()
+
 
 ferry_qemu_test(boot.qemu.banner RC 0
   BOOT --semihosting

@@ -9,6 +9,7 @@
 
 #include "boards/board.h"
 #include "tools/ferry/commands.h"
+#include "tools/ferry/launch.h"
 #include "tools/ferry/qemu_cmdline.h"
 
 #ifndef FERRY_DEFAULT_IMAGE
@@ -107,15 +108,5 @@ int cmd_boot(int argc, char **argv)
 		fprintf(stderr, "ferry boot: the QEMU command line is too long\n");
 		return 2;
 	}
-	if (dry_run) {
-		for (int i = 0; qargv[i]; i++)
-			printf("%s%s", i ? " " : "", qargv[i]);
-		printf("\n");
-		return 0;
-	}
-	fflush(NULL);
-	execvp(qargv[0], (char *const *)qargv);
-	fprintf(stderr, "ferry boot: cannot run %s: %s (install qemu-system-arm: tools/setup.sh)\n",
-		qargv[0], strerror(errno));
-	return 127;
+	return launch_qemu(qargv, dry_run, "ferry boot");
 }
