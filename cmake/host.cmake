@@ -37,7 +37,7 @@ target_compile_options(mbedtls_host PRIVATE -w)
 # The arch-neutral code that runs in the hypervisor, built for the host.
 add_library(hyp_host STATIC
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
-  hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c
+  hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/vpl011.c
   arch/arm64/esr.c arch/arm64/s2_pte.c
   tests/fake_arch/fake_arch.c
   ${FERRY_BOARD_SOURCES})
@@ -94,6 +94,13 @@ ferry_unit_test(hyp.unit.irq tests/unit/test_irq.c hyp_host)
 ferry_unit_test(boot.unit.bootargs tests/unit/test_bootargs.c hyp_host)
 ferry_unit_test(boot.unit.board_check tests/unit/test_board_check.c hyp_host)
 target_compile_definitions(test_boot_unit_board_check PRIVATE FERRY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+# The migration engine: plain C, the same files as in the hypervisor image.
+add_library(mig_host STATIC mig/wire.c mig/section.c mig/state_sections.c)
+target_include_directories(mig_host PUBLIC ${CMAKE_SOURCE_DIR})
+target_compile_options(mig_host PRIVATE ${FERRY_WARNINGS})
+target_link_libraries(mig_host PUBLIC hyp_host)
+
+ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(vgic.unit.model tests/unit/test_vgic.c hyp_host)
 ferry_unit_test(hyp.unit.s2 tests/unit/test_s2.c hyp_host)
 ferry_unit_test(hyp.unit.vm_config tests/unit/test_vm_config.c hyp_host)

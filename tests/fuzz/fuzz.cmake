@@ -38,3 +38,7 @@ ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c hyp/format.c)
 set(module vgic)
 ferry_fuzzer(guest_mmio tests/fuzz/fuzz_guest_mmio.c
   hyp/vgic.c hyp/vgic_mmio.c hyp/vpl011.c hyp/mmio.c hyp/format.c)
+
+set(module mig)
+ferry_fuzzer(mig_section tests/fuzz/fuzz_mig_section.c
+  mig/wire.c mig/section.c mig/state_sections.c hyp/format.c hyp/vgic.c hyp/vpl011.c)

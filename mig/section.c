@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The section interpreter, see section.h. Hosts and boards are little-endian. */
+#include "mig/section.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "hyp/format.h"
+
+#define NAME_MAX_LEN   32
+#define SUBSECTION_MAX 16
+#define NEST_MAX       4
+
+static const uint8_t *elem(const void *obj, const struct mig_field *f, unsigned i)
+{
+	return (const uint8_t *)obj + f->offset + (size_t)i * (f->stride ? f->stride : f->size);
+}
+
+static void save(const struct mig_section *d, const void *obj, struct mig_writer *w)
+{
+	size_t name_len = strlen(d->name), len_at, body_start;
+	unsigned subs = 0;
+
+	mig_put_u8(w, (uint8_t)name_len);
+	mig_put_bytes(w, d->name, name_len);
+	mig_put_u16(w, d->version);
+	len_at = w->len;
+	mig_put_u32(w, 0); /* body length, patched below */
+	body_start = w->len;
+	for (unsigned i = 0; i < d->field_count; i++) {
+		const struct mig_field *f = &d->fields[i];
+
+		for (unsigned k = 0; k < f->count; k++) {
+			uint64_t v = 0;
+
+			memcpy(&v, elem(obj, f, k), f->size);
+			mig_put_le(w, f->kind == MIG_BOOL ? (v & 0xff) != 0 : v, f->size);
+		}
+	}
+	for (unsigned i = 0; i < d->subsection_count; i++)
+		if (!d->subsections[i].needed || d->subsections[i].needed(obj))
+			subs++;
+	mig_put_u8(w, (uint8_t)subs);
+	for (unsigned i = 0; i < d->subsection_count; i++)
+		if (!d->subsections[i].needed || d->subsections[i].needed(obj))
+			save(d->subsections[i].section, obj, w);
+	if (!w->overflow) {
+		uint32_t body = (uint32_t)(w->len - body_start);
+
+		for (unsigned b = 0; b < 4; b++)
+			w->buf[len_at + b] = (uint8_t)(body >> (8 * b));
+	}
+}
+
+void mig_section_save(const struct mig_section *desc, const void *obj, struct mig_writer *w)
+{
+	save(desc, obj, w);
+}
+
+struct load_ctx {
+	char *err;
+	size_t err_size;
+};
+
+static bool __attribute__((format(printf, 2, 3))) fail(struct load_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_vsnprintf(c->err, c->err_size, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/** Reads a section header; false on a malformed one. */
+static bool read_header(struct mig_reader *r, char *name, uint16_t *version,
+			struct mig_reader *body)
+{
+	uint8_t name_len = mig_get_u8(r);
+
+	if (r->error || name_len == 0 || name_len >= NAME_MAX_LEN ||
+	    !mig_get_bytes(r, name, name_len))
+		return false;
+	name[name_len] = '\0';
+	*version = mig_get_u16(r);
+	return mig_get_sub(r, mig_get_u32(r), body);
+}
+
+static bool load_body(const struct mig_section *d, uint16_t version, struct mig_reader *r,
+		      void *obj, struct load_ctx *c, unsigned depth);
+
+static bool load(const struct mig_section *d, struct mig_reader *r, void *obj, struct load_ctx *c,
+		 unsigned depth)
+{
+	char name[NAME_MAX_LEN];
+	struct mig_reader body;
+	uint16_t version;
+
+	if (!read_header(r, name, &version, &body))
+		return fail(c, "section %s: truncated or malformed header", d->name);
+	if (strcmp(name, d->name) != 0)
+		return fail(c, "expected section %s, found %s", d->name, name);
+	if (version > d->version)
+		return fail(c, "section %s: version %u is newer than this build reads (%u)",
+			    d->name, version, d->version);
+	if (version < d->min_version)
+		return fail(c, "section %s: version %u is older than this build reads (%u)",
+			    d->name, version, d->min_version);
+	return load_body(d, version, &body, obj, c, depth);
+}
+
+static bool load_fields(const struct mig_section *d, uint16_t version, struct mig_reader *r,
+			void *obj, struct load_ctx *c)
+{
+	for (unsigned i = 0; i < d->field_count; i++) {
+		const struct mig_field *f = &d->fields[i];
+
+		if (f->since > version)
+			continue; /* absent in that version: keeps its default */
+		for (unsigned k = 0; k < f->count; k++) {
+			uint64_t v = mig_get_le(r, f->size);
+
+			if (r->error)
+				return fail(c, "section %s: field %s truncated", d->name, f->name);
+			if ((f->kind == MIG_BOOL && v > 1) || (f->max && v > f->max))
+				return fail(c,
+					    "section %s: field %s has an invalid value at index %u",
+					    d->name, f->name, k);
+			memcpy((uint8_t *)elem(obj, f, k), &v, f->size);
+		}
+	}
+	return true;
+}
+
+static bool load_body(const struct mig_section *d, uint16_t version, struct mig_reader *r,
+		      void *obj, struct load_ctx *c, unsigned depth)
+{
+	bool seen[SUBSECTION_MAX] = { false };
+	unsigned subs;
+
+	if (!load_fields(d, version, r, obj, c))
+		return false;
+	subs = mig_get_u8(r);
+	if (r->error)
+		return fail(c, "section %s: truncated before its subsections", d->name);
+	if (depth >= NEST_MAX)
+		return fail(c, "section %s: subsections nested too deep", d->name);
+	for (unsigned s = 0; s < subs; s++) {
+		char name[NAME_MAX_LEN];
+		struct mig_reader probe = *r;
+		uint16_t v;
+		struct mig_reader body;
+		unsigned i;
+
+		if (!read_header(&probe, name, &v, &body))
+			return fail(c, "section %s: malformed subsection %u", d->name, s);
+		for (i = 0; i < d->subsection_count && i < SUBSECTION_MAX; i++)
+			if (!strcmp(d->subsections[i].section->name, name))
+				break;
+		if (i == d->subsection_count || i == SUBSECTION_MAX)
+			return fail(c, "section %s: unknown subsection %s", d->name, name);
+		if (seen[i])
+			return fail(c, "section %s: subsection %s given twice", d->name, name);
+		seen[i] = true;
+		if (!load(d->subsections[i].section, r, obj, c, depth + 1))
+			return false;
+	}
+	if (mig_remaining(r))
+		return fail(c, "section %s: %zu bytes left over", d->name, mig_remaining(r));
+	return true;
+}
+
+bool mig_section_load(const struct mig_section *desc, struct mig_reader *r, void *obj, char *err,
+		      size_t err_size)
+{
+	struct load_ctx c = { err, err_size };
+
+	return load(desc, r, obj, &c, 0);
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The section interpreter: golden wire bytes, versions, hostile input, real state round trips. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mig/state_sections.h"
+
+struct demo {
+	uint32_t a;
+	uint16_t arr[2];
+	bool flag;
+	uint64_t added_in_v2;
+	uint8_t extra;
+};
+
+static bool extra_needed(const void *obj) { return ((const struct demo *)obj)->flag; }
+
+static const struct mig_field extra_fields[] = { MIG_FIELD(struct demo, extra, 1) };
+static const struct mig_section extra_section = { "extra", 1, 1, extra_fields, 1, NULL, 0 };
+static const struct mig_subsection demo_subs[] = { { &extra_section, extra_needed } };
+static const struct mig_field demo_fields[] = {
+	MIG_FIELD(struct demo, a, 1),
+	MIG_FIELD_ARRAY(struct demo, arr, 1),
+	{ "flag", offsetof(struct demo, flag), 1, MIG_BOOL, 1, 0, 1, 0 },
+	MIG_FIELD(struct demo, added_in_v2, 2),
+};
+static const struct mig_section demo_v2 = { "demo", 2, 1, demo_fields, 4, demo_subs, 1 };
+
+/* demo {a = 0x11223344, arr = {0x5566, 0x7788}, flag = true, added_in_v2 = 9, extra = 0xee} */
+/* clang-format off */
+static const uint8_t golden[] = {
+	4, 'd', 'e', 'm', 'o',		/* name */
+	2, 0,				/* version 2 */
+	32, 0, 0, 0,			/* body length */
+	0x44, 0x33, 0x22, 0x11,		/* a */
+	0x66, 0x55, 0x88, 0x77,		/* arr[0], arr[1] */
+	1,				/* flag */
+	9, 0, 0, 0, 0, 0, 0, 0,		/* added_in_v2 */
+	1,				/* one subsection: */
+	5, 'e', 'x', 't', 'r', 'a',	/*   name */
+	1, 0,				/*   version 1 */
+	2, 0, 0, 0,			/*   body length */
+	0xee,				/*   extra */
+	0,				/*   no subsections of its own */
+};
+/* clang-format on */
+
+static char err[160];
+
+static bool load(const struct mig_section *d, const void *buf, size_t len, void *obj)
+{
+	struct mig_reader r;
+
+	mig_reader_init(&r, buf, len);
+	return mig_section_load(d, &r, obj, err, sizeof(err));
+}
+
+static void test_golden_bytes(void **state)
+{
+	struct demo in = { 0x11223344, { 0x5566, 0x7788 }, true, 9, 0xee }, out = { 0 };
+	uint8_t buf[128];
+	struct mig_writer w;
+
+	(void)state;
+	mig_writer_init(&w, buf, sizeof(buf));
+	mig_section_save(&demo_v2, &in, &w);
+	assert_false(w.overflow);
+	assert_int_equal(w.len, sizeof(golden));
+	assert_memory_equal(buf, golden, sizeof(golden));
+	assert_true(load(&demo_v2, golden, sizeof(golden), &out));
+	assert_int_equal(out.a, 0x11223344);
+	assert_int_equal(out.arr[1], 0x7788);
+	assert_true(out.flag);
+	assert_int_equal(out.added_in_v2, 9);
+	assert_int_equal(out.extra, 0xee);
+}
+
+static void test_version_1_keeps_defaults(void **state)
+{
+	/* version 1: no added_in_v2, no subsection */
+	static const uint8_t v1[] = { 4, 'd', 'e', 'm', 'o', 1, 0, 10, 0, 0, 0,
+				      1, 0,   0,   0,	2,   0, 3, 0,  0, 0 };
+	struct demo out = { .added_in_v2 = 77, .extra = 5 };
+
+	(void)state;
+	assert_true(load(&demo_v2, v1, sizeof(v1), &out));
+	assert_int_equal(out.a, 1);
+	assert_int_equal(out.arr[0], 2);
+	assert_int_equal(out.added_in_v2, 77);
+	assert_int_equal(out.extra, 5);
+}
+
+static void test_refusals(void **state)
+{
+	uint8_t bad[sizeof(golden) + 1];
+	struct demo out;
+
+	(void)state;
+	/* every truncation */
+	for (size_t n = 0; n < sizeof(golden); n++)
+		assert_false(load(&demo_v2, golden, n, &out));
+	/* a newer version */
+	memcpy(bad, golden, sizeof(golden));
+	bad[5] = 3;
+	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
+	assert_string_equal(err, "section demo: version 3 is newer than this build reads (2)");
+	/* a bool that is neither 0 nor 1 */
+	memcpy(bad, golden, sizeof(golden));
+	bad[19] = 2;
+	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
+	assert_string_equal(err, "section demo: field flag has an invalid value at index 0");
+	/* another section's name */
+	memcpy(bad, golden, sizeof(golden));
+	bad[1] = 'D';
+	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
+	assert_string_equal(err, "expected section demo, found Demo");
+	/* an unknown subsection */
+	memcpy(bad, golden, sizeof(golden));
+	bad[30] = 'X';
+	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
+	assert_string_equal(err, "section demo: unknown subsection Xxtra");
+	/* a byte too many inside the body */
+	memcpy(bad, golden, sizeof(golden));
+	bad[7] = 33;
+	bad[sizeof(golden)] = 0;
+	assert_false(load(&demo_v2, bad, sizeof(golden) + 1, &out));
+	assert_string_equal(err, "section demo: 1 bytes left over");
+}
+
+static void fill(void *p, size_t n, uint32_t seed)
+{
+	uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		b[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+/** Saves, loads into a blank object, saves again: the bytes must match. */
+static void round_trip(const struct mig_section *d, const void *obj, void *blank)
+{
+	static uint8_t a[65536], b[65536];
+	struct mig_writer wa, wb;
+
+	mig_writer_init(&wa, a, sizeof(a));
+	mig_section_save(d, obj, &wa);
+	assert_false(wa.overflow);
+	assert_true(load(d, a, wa.len, blank));
+	mig_writer_init(&wb, b, sizeof(b));
+	mig_section_save(d, blank, &wb);
+	assert_int_equal(wa.len, wb.len);
+	assert_memory_equal(a, b, wa.len);
+}
+
+static void test_vcpu_round_trip(void **state)
+{
+	static struct vcpu_regs in, out;
+
+	(void)state;
+	fill(&in, sizeof(in), 1);
+	memset(&out, 0, sizeof(out));
+	round_trip(&mig_section_vcpu, &in, &out);
+	assert_int_equal(out.x[30], in.x[30]);
+	assert_int_equal(out.fp.v[63], in.fp.v[63]);
+	assert_int_equal(out.sys.vbar_el1, in.sys.vbar_el1);
+	assert_int_equal(out.timer.cntv_cval_el0, in.timer.cntv_cval_el0);
+	assert_int_equal(out.gic.ich_lr_el2[15], in.gic.ich_lr_el2[15]);
+}
+
+static void test_vgic_round_trip(void **state)
+{
+	static struct vgic_dist in, out;
+
+	(void)state;
+	vgic_init(&in, 2);
+	for (unsigned i = 0; i < VGIC_SPI_COUNT; i++) {
+		in.spi[i].priority = (uint8_t)(i * 8);
+		in.spi[i].enabled = i & 1;
+		in.spi[i].pending_latch = i & 2;
+		in.spi[i].line_level = i & 4;
+		in.spi[i].irouter = i % 2;
+	}
+	in.redist[1].priv[27].active = true;
+	in.redist[1].priv[27].hw = true;
+	in.redist[1].priv[27].hw_intid = 27;
+	vgic_init(&out, 2);
+	round_trip(&mig_section_vgic_dist, &in, &out);
+	round_trip(&mig_section_vgic_redist, &in.redist[1], &out.redist[1]);
+	assert_true(out.spi[4].line_level);
+	assert_false(out.spi[4].pending_latch);
+	assert_true(out.spi[2].pending_latch);
+	assert_true(out.redist[1].priv[27].hw);
+}
+
+static void test_pl011_limits(void **state)
+{
+	static struct vpl011 in, out;
+	uint8_t buf[1024];
+	struct mig_writer w;
+
+	(void)state;
+	vpl011_init(&in, "vm0", NULL);
+	vpl011_receive(&in, 'x');
+	round_trip(&mig_section_pl011, &in, &out);
+	assert_int_equal(out.rx_count, 1);
+	/* a receive FIFO claiming more than it holds is refused */
+	in.rx_count = VPL011_RX_FIFO + 1;
+	mig_writer_init(&w, buf, sizeof(buf));
+	mig_section_save(&mig_section_pl011, &in, &w);
+	assert_false(load(&mig_section_pl011, buf, w.len, &out));
+	assert_string_equal(err, "section pl011: field rx_count has an invalid value at index 0");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_bytes),
+		cmocka_unit_test(test_version_1_keeps_defaults),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_vcpu_round_trip),
+		cmocka_unit_test(test_vgic_round_trip),
+		cmocka_unit_test(test_pl011_limits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
