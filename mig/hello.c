@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** HELLO encoding and the compatibility check, see hello.h. */
+#include "mig/hello.h"
+
+#include <string.h>
+
+#include "hyp/format.h"
+
+void mig_hello_put(struct mig_writer *w, const struct mig_hello *h)
+{
+	size_t n = strnlen(h->producer, MIG_PRODUCER_MAX - 1);
+
+	mig_put_bytes(w, MIG_MAGIC, 8);
+	mig_put_u16(w, h->format_version);
+	mig_put_u8(w, (uint8_t)n);
+	mig_put_bytes(w, h->producer, n);
+	mig_put_u64(w, h->midr);
+	mig_put_u64(w, h->id_aa64pfr0);
+	mig_put_u64(w, h->id_aa64isar0);
+	mig_put_u64(w, h->id_aa64isar1);
+	mig_put_u64(w, h->id_aa64mmfr0);
+	mig_put_u32(w, h->cntfrq);
+	mig_put_u32(w, h->gic_iidr);
+	mig_put_u16(w, h->gic_intid_count);
+	mig_put_u16(w, h->vcpu_count);
+	mig_put_u64(w, h->ram_base);
+	mig_put_u64(w, h->ram_size);
+	mig_put_u32(w, h->page_size);
+	mig_put_u32(w, h->capabilities);
+}
+
+bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t err_size)
+{
+	char magic[8];
+	uint8_t n;
+
+	memset(h, 0, sizeof(*h));
+	if (!mig_get_bytes(r, magic, 8) || memcmp(magic, MIG_MAGIC, 8) != 0) {
+		format_snprintf(err, err_size, "not a Ferry migration stream (bad magic)");
+		return false;
+	}
+	h->format_version = mig_get_u16(r);
+	n = mig_get_u8(r);
+	if (n >= MIG_PRODUCER_MAX || !mig_get_bytes(r, h->producer, n)) {
+		format_snprintf(err, err_size, "HELLO: malformed producer version");
+		return false;
+	}
+	h->midr = mig_get_u64(r);
+	h->id_aa64pfr0 = mig_get_u64(r);
+	h->id_aa64isar0 = mig_get_u64(r);
+	h->id_aa64isar1 = mig_get_u64(r);
+	h->id_aa64mmfr0 = mig_get_u64(r);
+	h->cntfrq = mig_get_u32(r);
+	h->gic_iidr = mig_get_u32(r);
+	h->gic_intid_count = mig_get_u16(r);
+	h->vcpu_count = mig_get_u16(r);
+	h->ram_base = mig_get_u64(r);
+	h->ram_size = mig_get_u64(r);
+	h->page_size = mig_get_u32(r);
+	h->capabilities = mig_get_u32(r);
+	/* Later format versions may append fields; version 1 ends here. */
+	if (r->error || (h->format_version == MIG_FORMAT_VERSION && mig_remaining(r))) {
+		format_snprintf(err, err_size, "HELLO: truncated or too long for format version %u",
+				h->format_version);
+		return false;
+	}
+	return true;
+}
+
+#define REFUSE(...)                                                                                \
+	do {                                                                                       \
+		format_snprintf(err, err_size, __VA_ARGS__);                                       \
+		return false;                                                                      \
+	} while (0)
+
+bool mig_hello_compatible(const struct mig_hello *l, const struct mig_hello *r, char *err,
+			  size_t err_size)
+{
+	if (r->format_version != MIG_FORMAT_VERSION)
+		REFUSE("stream format version %u, this board reads version %u", r->format_version,
+		       MIG_FORMAT_VERSION);
+	if (r->page_size != l->page_size)
+		REFUSE("page size %u, this board uses %u", r->page_size, l->page_size);
+	if (r->cntfrq != l->cntfrq)
+		REFUSE("counter frequency %u Hz, this board's is %u Hz (the guest's time would "
+		       "change speed)",
+		       r->cntfrq, l->cntfrq);
+	if (r->midr != l->midr)
+		REFUSE("CPU MIDR 0x%llx, this board's is 0x%llx", (unsigned long long)r->midr,
+		       (unsigned long long)l->midr);
+	/* Features the guest may use must all exist here (a superset is fine). */
+	if ((r->id_aa64isar0 & ~l->id_aa64isar0) || (r->id_aa64isar1 & ~l->id_aa64isar1) ||
+	    (r->id_aa64pfr0 & ~l->id_aa64pfr0))
+		REFUSE("the guest uses CPU features this board lacks (ID_AA64ISAR0 0x%llx here "
+		       "0x%llx)",
+		       (unsigned long long)r->id_aa64isar0, (unsigned long long)l->id_aa64isar0);
+	if (r->gic_intid_count != l->gic_intid_count)
+		REFUSE("virtual GIC with %u interrupt IDs, this board emulates %u",
+		       r->gic_intid_count, l->gic_intid_count);
+	if (r->vcpu_count == 0 || r->vcpu_count > l->vcpu_count)
+		REFUSE("%u vCPUs, this board can run %u", r->vcpu_count, l->vcpu_count);
+	if (r->ram_base != l->ram_base)
+		REFUSE("guest RAM at 0x%llx, this board places it at 0x%llx",
+		       (unsigned long long)r->ram_base, (unsigned long long)l->ram_base);
+	if (r->ram_size > l->ram_size)
+		REFUSE("%llu MiB of guest RAM, this board has %llu MiB free",
+		       (unsigned long long)(r->ram_size >> 20),
+		       (unsigned long long)(l->ram_size >> 20));
+	if (!(r->capabilities & MIG_CAP_VM_STARTED))
+		REFUSE("the source does not wait for VM_STARTED (needed to end its downtime "
+		       "clock)");
+	return true;
+}

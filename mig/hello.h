@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * HELLO: what the source is and what it will send, checked by the
+ * destination before any data moves (docs/migration-protocol.md, "HELLO").
+ * The destination answers ACCEPT with the capabilities both have, or
+ * REFUSE with the reason.
+ */
+#ifndef MIG_HELLO_H
+#define MIG_HELLO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mig/wire.h"
+
+#define MIG_MAGIC	   "FERRYMIG"
+#define MIG_FORMAT_VERSION 1
+#define MIG_PRODUCER_MAX   32
+
+/** Capabilities, a bit each. */
+enum mig_capability {
+	MIG_CAP_ZERO_PAGES = 1u << 0,	  /**< zero pages travel as a flag */
+	MIG_CAP_POSTCOPY = 1u << 1,	  /**< the destination can run before all RAM arrived */
+	MIG_CAP_SWITCHOVER_ACK = 1u << 2, /**< the destination approves the switchover */
+	MIG_CAP_VM_STARTED = 1u << 3,	  /**< VM_STARTED on the return path (always required) */
+};
+
+struct mig_hello {
+	uint16_t format_version;
+	char producer[MIG_PRODUCER_MAX]; /**< Ferry version of the source */
+	/* board and CPU identity: what the guest can see */
+	uint64_t midr;
+	uint64_t id_aa64pfr0, id_aa64isar0, id_aa64isar1, id_aa64mmfr0;
+	uint32_t cntfrq;
+	uint32_t gic_iidr;
+	uint16_t gic_intid_count;
+	uint16_t vcpu_count;
+	uint64_t ram_base, ram_size;
+	uint32_t page_size;
+	uint32_t capabilities;
+};
+
+/** Encodes a HELLO payload. */
+void mig_hello_put(struct mig_writer *w, const struct mig_hello *h);
+
+/** Decodes a HELLO payload; false (with the reason) when malformed or not Ferry's. */
+bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t err_size);
+
+/**
+ * The destination's verdict on a source: false with the reason (one line,
+ * naming both values) when the VM cannot run here unchanged.
+ */
+bool mig_hello_compatible(const struct mig_hello *local, const struct mig_hello *remote, char *err,
+			  size_t err_size);
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * Records of the migration stream and of its return path
+ * (docs/migration-protocol.md): self-delimiting, little-endian
+ *
+ *     u16 type, u16 flags, u32 length, length bytes of payload
+ *
+ * The length is checked against MIG_RECORD_MAX and what was received
+ * before a single payload byte is read.
+ */
+#ifndef MIG_RECORD_H
+#define MIG_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mig/wire.h"
+
+#define MIG_RECORD_HEADER_SIZE 8
+/** Largest payload: a RAM batch of 256 pages with their addresses, or a device package. */
+#define MIG_RECORD_MAX (2u << 20)
+
+enum mig_record_type {
+	/* main stream, source to destination */
+	MIG_REC_HELLO = 0x0001,
+	MIG_REC_RAM = 0x0010,	    /**< a batch of pages */
+	MIG_REC_ROUND_END = 0x0011, /**< end of a precopy round */
+	MIG_REC_DEVICE_PACKAGE = 0x0020,
+	MIG_REC_PING = 0x0030,
+	MIG_REC_RUN = 0x0031,
+	MIG_REC_CANCEL = 0x0032,
+	MIG_REC_END = 0x003f,
+	/* return path, destination to source */
+	MIG_REC_ACCEPT = 0x8001,
+	MIG_REC_REFUSE = 0x8002,
+	MIG_REC_PONG = 0x8030,
+	MIG_REC_VM_STARTED = 0x8031,
+	MIG_REC_SWITCHOVER_ACK = 0x8032,
+	MIG_REC_REQ_PAGES = 0x8040,
+	MIG_REC_RECV_BITMAP = 0x8041,
+	MIG_REC_ERROR = 0x80ff,
+};
+
+struct mig_record {
+	uint16_t type;
+	uint16_t flags;
+	uint32_t length;
+	struct mig_reader payload;
+};
+
+/** Appends a record (header and payload). */
+void mig_record_put(struct mig_writer *w, uint16_t type, uint16_t flags, const void *payload,
+		    uint32_t length);
+
+/**
+ * Reads the next record from r. Returns false when r does not yet hold a
+ * whole record (more bytes needed) or the record is malformed; *bad is
+ * set in the second case (a length over MIG_RECORD_MAX).
+ */
+bool mig_record_get(struct mig_reader *r, struct mig_record *rec, bool *bad);
+
+/** The record type's name, for messages ("HELLO", ...), or "unknown". */
+const char *mig_record_name(uint16_t type);
+
+#endif
