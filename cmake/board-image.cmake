@@ -23,14 +23,8 @@ if(NOT CMAKE_BUILD_TYPE)
 endif()
 
 # --- dependencies, with their own warnings silenced ---------------------------
-add_library(fdt STATIC ${FERRY_LIBFDT_SOURCES})
-target_include_directories(fdt SYSTEM PUBLIC ${FERRY_LIBFDT_DIR})
-target_compile_options(fdt PRIVATE -w)
-
-add_library(mbedtls STATIC ${FERRY_MBEDTLS_SOURCES})
-target_include_directories(mbedtls SYSTEM PUBLIC ${FERRY_MBEDTLS_DIR}/include ${CMAKE_SOURCE_DIR}/deps/mbedtls)
-target_compile_definitions(mbedtls PUBLIC MBEDTLS_CONFIG_FILE="ferry_mbedtls_config.h")
-target_compile_options(mbedtls PRIVATE -w)
+ferry_add_fdt(fdt)
+ferry_add_mbedtls(mbedtls)
 
 set(_lw ${FERRY_LWIP_DIR}/src)
 add_library(lwip STATIC

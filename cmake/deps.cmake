@@ -31,3 +31,19 @@ set(FERRY_LIBFDT_SOURCES
 list(TRANSFORM FERRY_LIBFDT_SOURCES PREPEND ${FERRY_LIBFDT_DIR}/)
 
 file(GLOB FERRY_MBEDTLS_SOURCES ${FERRY_MBEDTLS_DIR}/library/*.c)
+
+# The dependency libraries, built from their sources with their own warnings
+# silenced; the same definitions serve the board build and the host build.
+function(ferry_add_fdt name)
+  add_library(${name} STATIC ${FERRY_LIBFDT_SOURCES})
+  target_include_directories(${name} SYSTEM PUBLIC ${FERRY_LIBFDT_DIR})
+  target_compile_options(${name} PRIVATE -w)
+endfunction()
+
+function(ferry_add_mbedtls name)
+  add_library(${name} STATIC ${FERRY_MBEDTLS_SOURCES})
+  target_include_directories(${name} SYSTEM PUBLIC
+    ${FERRY_MBEDTLS_DIR}/include ${CMAKE_SOURCE_DIR}/deps/mbedtls)
+  target_compile_definitions(${name} PUBLIC MBEDTLS_CONFIG_FILE="ferry_mbedtls_config.h")
+  target_compile_options(${name} PRIVATE -w)
+endfunction()

@@ -24,15 +24,9 @@ if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
 endif()
 
 # --- libraries ----------------------------------------------------------------
-add_library(fdt_host STATIC ${FERRY_LIBFDT_SOURCES})
-target_include_directories(fdt_host SYSTEM PUBLIC ${FERRY_LIBFDT_DIR})
-target_compile_options(fdt_host PRIVATE -w)
-
+ferry_add_fdt(fdt_host)
 # mbedtls with Ferry's configuration, for host tests and tools of the link.
-add_library(mbedtls_host STATIC ${FERRY_MBEDTLS_SOURCES})
-target_include_directories(mbedtls_host SYSTEM PUBLIC ${FERRY_MBEDTLS_DIR}/include ${CMAKE_SOURCE_DIR}/deps/mbedtls)
-target_compile_definitions(mbedtls_host PUBLIC MBEDTLS_CONFIG_FILE="ferry_mbedtls_config.h")
-target_compile_options(mbedtls_host PRIVATE -w)
+ferry_add_mbedtls(mbedtls_host)
 
 # The arch-neutral code that runs in the hypervisor, built for the host.
 add_library(hyp_host STATIC

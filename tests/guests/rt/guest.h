@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/arm64/sysreg.h" /* sysreg_read, sysreg_write */
+
 #define GUEST_CPU_MAX 4
 
 /** Written by each test: runs on every CPU that comes up. */
@@ -45,14 +47,5 @@ void gic_enable_ppi(unsigned cpu, unsigned intid);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
 void gic_send_sgi(unsigned target_cpu, unsigned intid);
-
-#define sysreg_read(reg)                                                                           \
-	({                                                                                         \
-		uint64_t v_;                                                                       \
-		__asm__ volatile("mrs %0, " #reg : "=r"(v_));                                      \
-		v_;                                                                                \
-	})
-#define sysreg_write(reg, val)                                                                     \
-	__asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(val)) : "memory")
 
 #endif
