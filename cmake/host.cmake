@@ -89,13 +89,15 @@ ferry_unit_test(boot.unit.bootargs tests/unit/test_bootargs.c hyp_host)
 ferry_unit_test(boot.unit.board_check tests/unit/test_board_check.c hyp_host)
 target_compile_definitions(test_boot_unit_board_check PRIVATE FERRY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 # The migration engine: plain C, the same files as in the hypervisor image.
-add_library(mig_host STATIC mig/wire.c mig/section.c mig/state_sections.c mig/record.c mig/hello.c)
+add_library(mig_host STATIC mig/wire.c mig/section.c mig/state_sections.c mig/record.c mig/hello.c
+  mig/ram_codec.c mig/precopy_policy.c)
 target_include_directories(mig_host PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_options(mig_host PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(mig_host PUBLIC hyp_host)
 
 ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)
+ferry_unit_test(mig.unit.ram tests/unit/test_mig_ram.c mig_host)
 ferry_unit_test(vgic.unit.model tests/unit/test_vgic.c hyp_host)
 ferry_unit_test(hyp.unit.s2 tests/unit/test_s2.c hyp_host)
 ferry_unit_test(hyp.unit.vm_config tests/unit/test_vm_config.c hyp_host)

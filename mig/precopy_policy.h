@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * When precopy switches over: after each round, from what the round sent
+ * and how long it took (the bandwidth actually measured), the downtime the
+ * remaining dirty pages would cost is estimated; the VM stops when that fits
+ * the downtime limit. Caps on rounds and total time end a migration that
+ * does not converge, with the outcome the policy asks for. Pure arithmetic,
+ * host-tested.
+ */
+#ifndef MIG_PRECOPY_POLICY_H
+#define MIG_PRECOPY_POLICY_H
+
+#include <stdint.h>
+
+enum mig_no_convergence {
+	MIG_NC_KEEP_GOING, /**< more rounds, report that it is not converging */
+	MIG_NC_GIVE_UP,	   /**< fail the migration; the VM goes on at the source */
+	MIG_NC_SWITCH,	   /**< switch over anyway: a longer downtime than asked */
+};
+
+struct mig_precopy_params {
+	uint64_t downtime_limit_ns;
+	unsigned max_rounds;
+	uint64_t max_total_ns;
+	uint64_t device_bytes; /**< estimated size of the device package */
+	enum mig_no_convergence on_no_convergence;
+};
+
+/** What one round did. */
+struct mig_round {
+	uint64_t bytes;	      /**< put on the wire */
+	uint64_t ns;	      /**< how long it took */
+	uint64_t dirty_pages; /**< dirtied while it ran: the next round's work */
+};
+
+struct mig_precopy_state {
+	unsigned rounds;
+	uint64_t total_ns;
+	uint64_t bandwidth;	       /**< bytes per second, measured */
+	uint64_t expected_downtime_ns; /**< if it switched over now */
+	int not_converging;	       /**< the caps were reached */
+};
+
+enum mig_precopy_decision { MIG_NEXT_ROUND, MIG_SWITCH_OVER, MIG_GIVE_UP };
+
+/** Bytes a dirty page costs on the wire (entry and data). */
+#define MIG_PAGE_WIRE_BYTES (8u + 4096u)
+
+/** Accounts a finished round and decides what comes next. */
+enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
+					     const struct mig_precopy_params *p,
+					     const struct mig_round *r);
+
+#endif

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** RAM record payloads and the precopy switchover policy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mig/precopy_policy.h"
+#include "mig/ram_codec.h"
+
+#define PAGES 8
+
+static uint8_t src[PAGES][MIG_PAGE_SIZE] __attribute__((aligned(8)));
+static uint8_t dst[PAGES][MIG_PAGE_SIZE] __attribute__((aligned(8)));
+static uint8_t payload[MIG_RAM_BATCH_MAX * (MIG_PAGE_SIZE + 8) + 4];
+static char err[128];
+
+static void sink(void *ctx, uint64_t page, const void *data)
+{
+	(void)ctx;
+	if (data)
+		memcpy(dst[page], data, MIG_PAGE_SIZE);
+	else
+		memset(dst[page], 0, MIG_PAGE_SIZE);
+}
+
+static size_t encode_all(unsigned *zero_count)
+{
+	struct mig_ram_batch b;
+
+	mig_ram_batch_init(&b, payload, sizeof(payload));
+	for (unsigned p = 0; p < PAGES; p++)
+		assert_true(mig_ram_batch_add(&b, p, src[p]));
+	mig_ram_batch_finish(&b);
+	*zero_count = b.zero_count;
+	return b.w.len;
+}
+
+static void test_pages_and_zero_pages(void **state)
+{
+	struct mig_reader r;
+	unsigned zeros;
+	size_t len;
+
+	(void)state;
+	memset(src, 0, sizeof(src));
+	memset(dst, 0xff, sizeof(dst));
+	for (unsigned p = 0; p < PAGES; p += 2)
+		memset(src[p], (int)p + 1, MIG_PAGE_SIZE);
+	len = encode_all(&zeros);
+	assert_int_equal(zeros, PAGES / 2);
+	/* 4 count bytes, 8 entries of 8 bytes, 4 full pages */
+	assert_int_equal(len, 4 + 8 * 8 + 4 * MIG_PAGE_SIZE);
+	mig_reader_init(&r, payload, len);
+	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+	assert_memory_equal(src, dst, sizeof(src));
+}
+
+static void test_hostile_payloads_touch_nothing(void **state)
+{
+	struct mig_reader r;
+	unsigned zeros;
+	size_t len;
+
+	(void)state;
+	memset(src, 0x5a, sizeof(src));
+	len = encode_all(&zeros);
+	/* a page number beyond the guest */
+	memset(dst, 0, sizeof(dst));
+	mig_reader_init(&r, payload, len);
+	assert_false(mig_ram_decode(&r, PAGES - 1, sink, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: page 7 beyond the guest's 7 pages");
+	assert_int_equal(dst[0][0], 0); /* checked before anything was written */
+	/* every truncation */
+	for (size_t n = 0; n < len; n += 509) {
+		mig_reader_init(&r, payload, n);
+		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+	}
+	/* a trailing byte, an absurd count */
+	mig_reader_init(&r, payload, len + 1);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+	payload[3] = 0x80;
+	mig_reader_init(&r, payload, len);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: bad page count");
+	assert_int_equal(dst[0][0], 0);
+}
+
+static const struct mig_precopy_params params = {
+	.downtime_limit_ns = 50000000, /* 50 ms */
+	.max_rounds = 30,
+	.max_total_ns = 0,
+	.device_bytes = 64 * 1024,
+	.on_no_convergence = MIG_NC_GIVE_UP,
+};
+
+static void test_switches_when_the_rest_fits(void **state)
+{
+	struct mig_precopy_state s = { 0 };
+	/* 100 MB/s measured; 10000 dirty pages = 41 MB: 410 ms, too long */
+	struct mig_round r = { .bytes = 100000000, .ns = 1000000000, .dirty_pages = 10000 };
+
+	(void)state;
+	assert_int_equal(mig_precopy_decide(&s, &params, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.bandwidth, 100000000);
+	assert_true(s.expected_downtime_ns > 400000000);
+	/* next round: 500 pages left, 2 MB + 64 KiB: 21 ms */
+	r = (struct mig_round){ .bytes = 41000000, .ns = 410000000, .dirty_pages = 500 };
+	assert_int_equal(mig_precopy_decide(&s, &params, &r), MIG_SWITCH_OVER);
+	assert_true(s.expected_downtime_ns < 50000000);
+	assert_int_equal(s.rounds, 2);
+}
+
+static void test_no_convergence_outcomes(void **state)
+{
+	struct mig_precopy_params p = params;
+	struct mig_round r = { .bytes = 10000000, .ns = 100000000, .dirty_pages = 100000 };
+	struct mig_precopy_state s = { 0 };
+	enum mig_precopy_decision d = MIG_NEXT_ROUND;
+
+	(void)state;
+	for (unsigned i = 0; i < 30; i++)
+		d = mig_precopy_decide(&s, &p, &r);
+	assert_int_equal(d, MIG_GIVE_UP);
+	assert_true(s.not_converging);
+	p.on_no_convergence = MIG_NC_SWITCH;
+	s = (struct mig_precopy_state){ 0 };
+	for (unsigned i = 0; i < 30; i++)
+		d = mig_precopy_decide(&s, &p, &r);
+	assert_int_equal(d, MIG_SWITCH_OVER);
+	p.on_no_convergence = MIG_NC_KEEP_GOING;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	/* a round too short to time never divides by zero */
+	s = (struct mig_precopy_state){ 0 };
+	r.ns = 0;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.expected_downtime_ns, UINT64_MAX);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pages_and_zero_pages),
+		cmocka_unit_test(test_hostile_payloads_touch_nothing),
+		cmocka_unit_test(test_switches_when_the_rest_fits),
+		cmocka_unit_test(test_no_convergence_outcomes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
