@@ -51,7 +51,7 @@ set(FERRY_IMAGE_SOURCES
   hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c
   hyp/vm_config.c hyp/vpl011.c
   mig/hello.c mig/precopy_policy.c mig/ram_codec.c mig/record.c mig/section.c
-  mig/state_sections.c mig/wire.c
+  mig/state_sections.c mig/wire.c mig/channel.c mig/source.c mig/dest.c
   ${FERRY_BOARD_SOURCES})
 
 configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)

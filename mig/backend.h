@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * What the migration engine needs from a VM: its RAM page by page, dirty
+ * tracking, stopping and resuming, its device state, and, on the
+ * destination, loading that state into shadow, synchronizing it into the
+ * hardware context, and starting. Implemented by the hypervisor for real
+ * VMs and by a fake VM in host tests.
+ */
+#ifndef MIG_BACKEND_H
+#define MIG_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mig_vm_ops {
+	uint64_t (*page_count)(void *vm);
+	/** Pointer to a guest page (the engine reads and writes whole pages). */
+	uint8_t *(*page)(void *vm, uint64_t page_number);
+	void (*dirty_start)(void *vm);
+	/** ORs the pages dirtied since the last call into bitmap and restarts tracking. */
+	void (*dirty_collect)(void *vm, uint64_t *bitmap);
+	void (*dirty_stop)(void *vm);
+	void (*stop)(void *vm);
+	void (*resume)(void *vm);
+	/** Device package: bytes written into buf, 0 when it does not fit. */
+	size_t (*save_devices)(void *vm, uint8_t *buf, size_t size);
+	/** Loads a device package into shadow state, validating every field. */
+	bool (*load_devices)(void *vm, const uint8_t *buf, size_t len, char *err, size_t err_size);
+	/** Puts the loaded state into the hardware context (before PONG). */
+	bool (*sync_devices)(void *vm, char *err, size_t err_size);
+	/** Starts the vCPUs; true once they run. */
+	bool (*start)(void *vm);
+	/** A monotonic clock in nanoseconds. */
+	uint64_t (*now_ns)(void *vm);
+};
+
+struct mig_vm {
+	const struct mig_vm_ops *ops;
+	void *ctx;
+};
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** Records over a byte channel, see channel.h. */
+#include "mig/channel.h"
+
+int mig_chan_send(struct mig_channel *c, uint16_t type, uint16_t flags, const void *payload,
+		  uint32_t length)
+{
+	uint8_t header[MIG_RECORD_HEADER_SIZE];
+	struct mig_writer w;
+
+	mig_writer_init(&w, header, sizeof(header));
+	mig_put_u16(&w, type);
+	mig_put_u16(&w, flags);
+	mig_put_u32(&w, length);
+	if (c->ops->send(c->ctx, header, sizeof(header)) ||
+	    (length && c->ops->send(c->ctx, payload, length)))
+		return MIG_CHAN_BROKEN;
+	return MIG_CHAN_OK;
+}
+
+int mig_chan_recv(struct mig_channel *c, void *buf, struct mig_record *rec, unsigned timeout_ms)
+{
+	uint8_t header[MIG_RECORD_HEADER_SIZE];
+	struct mig_reader r;
+	int err = c->ops->recv(c->ctx, header, sizeof(header), timeout_ms);
+
+	if (err)
+		return err;
+	mig_reader_init(&r, header, sizeof(header));
+	rec->type = mig_get_u16(&r);
+	rec->flags = mig_get_u16(&r);
+	rec->length = mig_get_u32(&r);
+	if (rec->length > MIG_RECORD_MAX)
+		return MIG_CHAN_BAD;
+	if (rec->length && (err = c->ops->recv(c->ctx, buf, rec->length, timeout_ms)))
+		return err;
+	mig_reader_init(&rec->payload, buf, rec->length);
+	return MIG_CHAN_OK;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * A byte channel between the two boards (the TLS link on a board, a
+ * socketpair in host tests), and whole records over it.
+ */
+#ifndef MIG_CHANNEL_H
+#define MIG_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mig/record.h"
+
+struct mig_channel_ops {
+	/** Sends all of buf; 0, or -1 when the channel is broken. */
+	int (*send)(void *ctx, const void *buf, size_t len);
+	/** Receives exactly len bytes; 0, -1 broken, -2 timed out. */
+	int (*recv)(void *ctx, void *buf, size_t len, unsigned timeout_ms);
+};
+
+struct mig_channel {
+	const struct mig_channel_ops *ops;
+	void *ctx;
+};
+
+enum mig_chan_status {
+	MIG_CHAN_OK = 0,
+	MIG_CHAN_BROKEN = -1,
+	MIG_CHAN_TIMEOUT = -2,
+	MIG_CHAN_BAD = -3
+};
+
+/** Sends one record. */
+int mig_chan_send(struct mig_channel *c, uint16_t type, uint16_t flags, const void *payload,
+		  uint32_t length);
+
+/** Receives one record into buf (at least MIG_RECORD_MAX bytes); rec->payload points into buf. */
+int mig_chan_recv(struct mig_channel *c, void *buf, struct mig_record *rec, unsigned timeout_ms);
+
+#endif
