@@ -201,6 +201,44 @@ static int sock_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
 
 static const struct mig_channel_ops sock_ops = { sock_send, sock_recv };
 
+/*
+ * The source's side of a link that breaks after a chosen number of channel
+ * events (each send or receive of a record's header or payload): the link
+ * cut, or the peer gone, at every point of the protocol.
+ */
+struct faulty_link {
+	int fd;
+	int cut_at; /**< event index at which the link breaks; -1 never */
+	int events;
+};
+
+static bool link_breaks_now(struct faulty_link *l)
+{
+	int event = l->events++;
+
+	if (l->cut_at >= 0 && event >= l->cut_at) {
+		shutdown(l->fd, SHUT_RDWR);
+		return true;
+	}
+	return false;
+}
+
+static int faulty_send(void *ctx, const void *buf, size_t len)
+{
+	struct faulty_link *l = ctx;
+
+	return link_breaks_now(l) ? -1 : sock_send(&l->fd, buf, len);
+}
+
+static int faulty_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
+{
+	struct faulty_link *l = ctx;
+
+	return link_breaks_now(l) ? MIG_CHAN_BROKEN : sock_recv(&l->fd, buf, len, timeout_ms);
+}
+
+static const struct mig_channel_ops faulty_ops = { faulty_send, faulty_recv };
+
 static struct mig_hello board_hello(void)
 {
 	struct mig_hello h = {
@@ -256,14 +294,16 @@ static void fake_init(struct fake_vm *vm, bool source)
 	}
 }
 
-/** Runs one migration; returns the source's final state. */
-static enum mig_state migrate(struct fake_vm *src, struct fake_vm *dst, bool dirtying,
-			      struct mig_report *rep, struct dest_args *da)
+/** Runs one migration (the link breaking at event cut_at, -1 never); returns the source's state. */
+static enum mig_state migrate_cut(struct fake_vm *src, struct fake_vm *dst, bool dirtying,
+				  struct mig_report *rep, struct dest_args *da, int cut_at,
+				  int *events)
 {
 	int sv[2];
 	pthread_t dt, wt;
 	struct mig_vm vm = { &fake_ops, src };
-	struct mig_channel ch = { &sock_ops, &sv[0] };
+	struct faulty_link link = { .cut_at = cut_at };
+	struct mig_channel ch = { &faulty_ops, &link };
 	struct mig_source_config cfg = {
 		.hello = board_hello(),
 		.precopy = { .downtime_limit_ns = 20000000,
@@ -275,6 +315,7 @@ static enum mig_state migrate(struct fake_vm *src, struct fake_vm *dst, bool dir
 	enum mig_state st;
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	link.fd = sv[0];
 	da->vm = dst;
 	da->fd = sv[1];
 	pthread_create(&dt, NULL, dest_thread, da);
@@ -290,7 +331,15 @@ static enum mig_state migrate(struct fake_vm *src, struct fake_vm *dst, bool dir
 		pthread_mutex_unlock(&src->lock);
 		pthread_join(wt, NULL);
 	}
+	if (events)
+		*events = link.events;
 	return st;
+}
+
+static enum mig_state migrate(struct fake_vm *src, struct fake_vm *dst, bool dirtying,
+			      struct mig_report *rep, struct dest_args *da)
+{
+	return migrate_cut(src, dst, dirtying, rep, da, -1, NULL);
 }
 
 static void check_equal(struct fake_vm *src, struct fake_vm *dst)
@@ -375,6 +424,60 @@ static void test_refused(void **state)
 	free(dst.ram);
 }
 
+/*
+ * The link cut at every event of a migration, in turn. The rules of design
+ * section 5, checked each time: never two running copies; a failure before
+ * RUN leaves the VM running at the source; no copy running only while the
+ * source reports the migration unresolved; after VM_STARTED the source
+ * never resumes.
+ */
+static void test_link_cut_at_every_point(void **state)
+{
+	struct fake_vm src, dst;
+	struct mig_report rep;
+	struct dest_args da = { .local = board_hello() };
+	int total, cases = 0, unresolved = 0, failed = 0, completed = 0;
+
+	(void)state;
+	fake_init(&src, true);
+	fake_init(&dst, false);
+	assert_int_equal(migrate_cut(&src, &dst, false, &rep, &da, -1, &total), MIG_COMPLETED);
+	free(src.ram);
+	free(dst.ram);
+	for (int cut = 0; cut < total; cut++) {
+		enum mig_state st;
+
+		fake_init(&src, true);
+		fake_init(&dst, false);
+		st = migrate_cut(&src, &dst, false, &rep, &da, cut, NULL);
+		cases++;
+		assert_false(src.running && dst.running); /* never split brain */
+		switch (st) {
+		case MIG_FAILED:
+			failed++;
+			assert_true(src.running); /* nothing lost */
+			break;
+		case MIG_UNRESOLVED:
+			unresolved++;
+			assert_false(src.running); /* stays stopped, reported */
+			break;
+		case MIG_COMPLETED:
+			completed++;
+			assert_true(dst.running);
+			break;
+		default:
+			fail_msg("unexpected source state %s at cut %d", mig_state_name(st), cut);
+		}
+		free(src.ram);
+		free(dst.ram);
+	}
+	print_message(
+		"link cut at %d points: %d failed (VM on the source), %d unresolved (stopped, "
+		"reported), %d completed\n",
+		cases, failed, unresolved, completed);
+	assert_true(failed > 0 && unresolved > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_dirtying_vm),
 		cmocka_unit_test(test_failure_before_run_resumes_source),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_link_cut_at_every_point),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
