@@ -35,6 +35,7 @@ struct cpu_status {
 	volatile bool timer_fired;
 	volatile uint64_t timer_armed_at;
 	volatile uint64_t timer_latency;
+	volatile bool reported; /**< printed its status line */
 };
 
 static struct cpu_status cpu_status[BOARD_CPU_MAX];
@@ -185,7 +186,7 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 	for (unsigned cpu = 1; cpu < facts->cpu_count; cpu++) {
 		uint64_t deadline = arch_counter_now() + us_to_ticks(CPU_START_TIMEOUT_US);
 
-		while (cpu_status[cpu].online && !cpu_status[cpu].timer_fired &&
+		while (cpu_status[cpu].online && !cpu_status[cpu].reported &&
 		       arch_counter_now() < deadline)
 			;
 	}
@@ -223,5 +224,6 @@ _Noreturn void hyp_secondary(unsigned cpu)
 			       (unsigned long long)ticks_to_us(cpu_status[cpu].timer_latency));
 	else
 		console_printf("cpu%u: online, but its EL2 timer interrupt did not arrive\n", cpu);
+	cpu_status[cpu].reported = true;
 	sched_idle_loop(cpu);
 }
