@@ -7,13 +7,10 @@
  *
  *     bench_mig_engine [MiB] [repetitions]
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "tests/support/fake_vm.h"
 
@@ -25,50 +22,21 @@ static uint64_t now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-struct dest {
-	struct fake_vm *vm;
-	int fd;
-	struct mig_hello local;
-	struct mig_report rep;
-};
-
-static void *dest_main(void *arg)
-{
-	struct dest *d = arg;
-	struct mig_vm vm = { &fake_vm_ops, d->vm };
-	struct mig_channel ch = { &sock_channel_ops, &d->fd };
-
-	mig_dest_run(&vm, &ch, &d->local, 10000, &d->rep);
-	close(d->fd);
-	return NULL;
-}
-
 /** Migrates src into dst; returns nanoseconds, or 0 on failure. */
 static uint64_t migrate(struct fake_vm *src, struct fake_vm *dst, struct mig_report *rep)
 {
-	struct mig_source_config cfg = {
-		.hello = fake_vm_hello(src->pages),
+	struct fake_migration m = {
+		.dest_local = fake_vm_hello(src->pages),
 		.precopy = { .downtime_limit_ns = 300000000, .max_rounds = 30 },
-		.reply_timeout_ms = 10000,
+		.timeout_ms = 10000,
+		.cut_at = -1,
 	};
-	struct dest d = { .vm = dst, .local = fake_vm_hello(src->pages) };
-	struct mig_vm vm = { &fake_vm_ops, src };
-	struct mig_channel ch;
-	int sv[2];
-	pthread_t t;
-	uint64_t t0;
-	enum mig_state st;
+	uint64_t t0 = now();
+	enum mig_state st = fake_vm_migrate(src, dst, &m);
+	uint64_t ns = now() - t0;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		return 0;
-	d.fd = sv[1];
-	ch = (struct mig_channel){ &sock_channel_ops, &sv[0] };
-	pthread_create(&t, NULL, dest_main, &d);
-	t0 = now();
-	st = mig_source_run(&vm, &ch, &cfg, rep);
-	close(sv[0]);
-	pthread_join(t, NULL);
-	return st == MIG_COMPLETED ? now() - t0 : 0;
+	*rep = m.src;
+	return st == MIG_COMPLETED ? ns : 0;
 }
 
 static int cmp(const void *a, const void *b)

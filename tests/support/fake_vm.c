@@ -253,3 +253,55 @@ void fake_vm_free(struct fake_vm *vm)
 	free(vm->dirty);
 	pthread_mutex_destroy(&vm->lock);
 }
+
+struct dest_args {
+	struct fake_vm *vm;
+	int fd;
+	struct fake_migration *m;
+};
+
+static void *dest_thread(void *arg)
+{
+	struct dest_args *a = arg;
+	struct mig_vm vm = { &fake_vm_ops, a->vm };
+	struct mig_channel ch = { &sock_channel_ops, &a->fd };
+
+	a->m->dst_state = mig_dest_run(&vm, &ch, &a->m->dest_local, a->m->timeout_ms, &a->m->dst);
+	close(a->fd);
+	return NULL;
+}
+
+enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct fake_migration *m)
+{
+	struct faulty_link link = { .cut_at = m->cut_at };
+	struct mig_vm vm = { &fake_vm_ops, src };
+	struct mig_channel ch = { &faulty_channel_ops, &link };
+	struct mig_source_config cfg = {
+		.hello = fake_vm_hello(src->pages),
+		.precopy = m->precopy,
+		.reply_timeout_ms = m->timeout_ms,
+	};
+	struct dest_args da = { .vm = dst, .m = m };
+	pthread_t dt, wt;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return m->src_state = MIG_FAILED;
+	link.fd = sv[0];
+	da.fd = sv[1];
+	pthread_create(&dt, NULL, dest_thread, &da);
+	if (m->dirtying)
+		pthread_create(&wt, NULL, fake_vm_workload, src);
+	m->src_state = mig_source_run(&vm, &ch, &cfg, &m->src);
+	close(sv[0]);
+	pthread_join(dt, NULL);
+	if (m->dirtying) {
+		pthread_mutex_lock(&src->lock);
+		src->writes = UINT64_MAX; /* ends the workload */
+		src->running = false;
+		pthread_mutex_unlock(&src->lock);
+		pthread_join(wt, NULL);
+	}
+	m->events = link.events;
+	return m->src_state;
+}

@@ -52,4 +52,20 @@ struct faulty_link {
 };
 extern const struct mig_channel_ops faulty_channel_ops;
 
+/** One migration between two fake VMs, source and destination in two threads. */
+struct fake_migration {
+	struct mig_hello dest_local; /**< what the destination accepts */
+	struct mig_precopy_params precopy;
+	unsigned timeout_ms;
+	bool dirtying; /**< the workload writes the source's memory meanwhile */
+	int cut_at;    /**< the link breaks at this channel event; -1 never */
+	/* results */
+	enum mig_state src_state, dst_state;
+	struct mig_report src, dst;
+	int events; /**< channel events the source saw */
+};
+
+/** Migrates src into dst as `m` says; returns the source's final state. */
+enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct fake_migration *m);
+
 #endif
