@@ -50,9 +50,7 @@ set(FERRY_IMAGE_SOURCES
   hyp/page_alloc.c hyp/psci_guest.c hyp/s2.c hyp/sched.c hyp/sysreg_emul.c hyp/vcpu.c
   hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c
   hyp/vm_config.c hyp/vpl011.c
-  mig/hello.c mig/precopy_policy.c mig/ram_codec.c mig/record.c mig/section.c
-  mig/state_sections.c mig/wire.c mig/channel.c mig/source.c mig/dest.c
-  ${FERRY_BOARD_SOURCES})
+  ${FERRY_MIG_SOURCES} ${FERRY_BOARD_SOURCES})
 
 configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)
 add_executable(ferry.elf ${FERRY_IMAGE_SOURCES})

@@ -89,8 +89,7 @@ ferry_unit_test(boot.unit.bootargs tests/unit/test_bootargs.c hyp_host)
 ferry_unit_test(boot.unit.board_check tests/unit/test_board_check.c hyp_host)
 target_compile_definitions(test_boot_unit_board_check PRIVATE FERRY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 # The migration engine: plain C, the same files as in the hypervisor image.
-add_library(mig_host STATIC mig/wire.c mig/section.c mig/state_sections.c mig/record.c mig/hello.c
-  mig/ram_codec.c mig/precopy_policy.c mig/channel.c mig/source.c mig/dest.c)
+add_library(mig_host STATIC ${FERRY_MIG_SOURCES})
 target_include_directories(mig_host PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_options(mig_host PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(mig_host PUBLIC hyp_host)
@@ -99,7 +98,8 @@ ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)
 ferry_unit_test(mig.unit.ram tests/unit/test_mig_ram.c mig_host)
 ferry_unit_test(mig.unit.engine tests/unit/test_mig_engine.c mig_host)
-target_sources(test_mig_unit_engine PRIVATE tests/support/fake_vm.c)
+target_sources(test_mig_unit_engine PRIVATE tests/support/fake_vm.c tests/support/fake_link.c
+  tests/support/fake_migration.c)
 target_link_libraries(test_mig_unit_engine PRIVATE pthread)
 ferry_unit_test(vgic.unit.model tests/unit/test_vgic.c hyp_host)
 ferry_unit_test(hyp.unit.s2 tests/unit/test_s2.c hyp_host)
@@ -111,7 +111,8 @@ ferry_unit_test(tools.unit.qemu_cmdline tests/unit/test_qemu_cmdline.c ferry_too
 
 # Benchmarks: only in a build without sanitizers (preset "bench").
 if(NOT FERRY_SANITIZE)
-  add_executable(bench_mig_engine bench/mig_engine.c tests/support/fake_vm.c)
+  add_executable(bench_mig_engine bench/mig_engine.c tests/support/fake_vm.c
+    tests/support/fake_link.c tests/support/fake_migration.c)
   target_compile_options(bench_mig_engine PRIVATE ${FERRY_WARNINGS})
   target_link_libraries(bench_mig_engine PRIVATE mig_host pthread)
 endif()

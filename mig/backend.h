@@ -31,6 +31,16 @@ struct mig_vm_ops {
 	bool (*sync_devices)(void *vm, char *err, size_t err_size);
 	/** Starts the vCPUs; true once they run. */
 	bool (*start)(void *vm);
+	/*
+	 * Destination, postcopy. begin: the pages clear in `have` are missing;
+	 * a vCPU touching one stalls (only that vCPU) until it is placed.
+	 * fault: the next missing page a vCPU waits for (each reported once);
+	 * false when none. place: fills a missing page (NULL: zeroes) and maps
+	 * it, waking its vCPUs.
+	 */
+	void (*postcopy_begin)(void *vm, const uint64_t *have);
+	bool (*postcopy_fault)(void *vm, uint64_t *page);
+	void (*postcopy_place)(void *vm, uint64_t page, const void *data);
 	/** A monotonic clock in nanoseconds. */
 	uint64_t (*now_ns)(void *vm);
 };

@@ -37,3 +37,10 @@ int mig_chan_recv(struct mig_channel *c, void *buf, struct mig_record *rec, unsi
 	mig_reader_init(&rec->payload, buf, rec->length);
 	return MIG_CHAN_OK;
 }
+
+int mig_chan_ready(struct mig_channel *c, unsigned timeout_ms)
+{
+	int n = c->ops->wait(c->ctx, timeout_ms);
+
+	return n < 0 ? MIG_CHAN_BROKEN : n;
+}

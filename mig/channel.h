@@ -16,6 +16,8 @@ struct mig_channel_ops {
 	int (*send)(void *ctx, const void *buf, size_t len);
 	/** Receives exactly len bytes; 0, -1 broken, -2 timed out. */
 	int (*recv)(void *ctx, void *buf, size_t len, unsigned timeout_ms);
+	/** Waits up to timeout_ms for bytes to read: 1 there are, 0 none yet, -1 broken. */
+	int (*wait)(void *ctx, unsigned timeout_ms);
 };
 
 struct mig_channel {
@@ -33,6 +35,9 @@ enum mig_chan_status {
 /** Sends one record. */
 int mig_chan_send(struct mig_channel *c, uint16_t type, uint16_t flags, const void *payload,
 		  uint32_t length);
+
+/** 1 when a record (or part of one) waits to be received, 0 not yet, MIG_CHAN_BROKEN. */
+int mig_chan_ready(struct mig_channel *c, unsigned timeout_ms);
 
 /** Receives one record into buf (at least MIG_RECORD_MAX bytes); rec->payload points into buf. */
 int mig_chan_recv(struct mig_channel *c, void *buf, struct mig_record *rec, unsigned timeout_ms);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * The two ends of a migration (docs/migration-protocol.md, "The
- * switchover"). Each runs on its board's migration CPU and talks to the
- * other over a channel; both are plain C, the same in the hypervisor and
- * in host tests.
+ * switchover", "Postcopy", "Reconnecting"). Each runs on its board's
+ * migration CPU and talks to the other over a channel; both are plain C,
+ * the same in the hypervisor and in host tests. A migration is an object
+ * that outlives one link: after a cut it is resolved, or its postcopy
+ * recovered, over a new link to the same peer.
  */
 #ifndef MIG_ENGINE_H
 #define MIG_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mig/backend.h"
@@ -17,40 +20,102 @@
 
 enum mig_state {
 	MIG_SETUP,
-	MIG_ACTIVE,	/**< precopy rounds, the VM runs */
-	MIG_DEVICE,	/**< stopped, sending the last pages and the device package */
-	MIG_UNRESOLVED, /**< RUN sent, VM_STARTED not seen: stay stopped */
+	MIG_ACTIVE,	      /**< precopy rounds, the VM runs on the source */
+	MIG_DEVICE,	      /**< stopped: the last pages and the device package */
+	MIG_POSTCOPY_DEVICE,  /**< stopped: what is missing, and the device package */
+	MIG_POSTCOPY_ACTIVE,  /**< runs on the destination, pages still coming */
+	MIG_POSTCOPY_PAUSED,  /**< link lost in postcopy: waiting for a new one */
+	MIG_POSTCOPY_RECOVER, /**< new link: agreeing on the pages still missing */
+	MIG_UNRESOLVED,	      /**< RUN sent, VM_STARTED not seen: stay stopped */
 	MIG_COMPLETED,
 	MIG_FAILED, /**< before RUN: the VM runs on at the source */
+	MIG_CANCELLING,
 	MIG_CANCELLED,
 };
 
 const char *mig_state_name(enum mig_state s);
 
+/** True when the destination runs the VM in this state. */
+bool mig_state_runs_on_destination(enum mig_state s);
+
+enum mig_mode { MIG_MODE_PRECOPY, MIG_MODE_POSTCOPY };
+
 struct mig_report {
 	enum mig_state state;
+	enum mig_mode mode;
 	unsigned rounds;
 	uint64_t pages_sent, zero_pages, bytes_sent;
+	uint64_t pages_requested;    /**< postcopy: served on the destination's request */
+	uint64_t duplicates_dropped; /**< destination: pages that had arrived already */
 	uint64_t total_ns, downtime_ns, expected_downtime_ns;
 	uint64_t dest_loaded_ns, dest_synced_ns, dest_started_ns; /**< destination clock */
+	unsigned reconnects;
 	char error[160];
+};
+
+/** What a running migration reports after each round and batch of postcopy pages. */
+struct mig_progress {
+	enum mig_state state;
+	unsigned round;
+	uint64_t ram_bytes_sent;
+	uint64_t pages_total, pages_remaining;
+	uint64_t dirty_pages_per_s; /**< measured over the last round */
+	uint64_t bandwidth;	    /**< bytes per second, last round */
+	uint64_t expected_downtime_ns;
+	uint64_t elapsed_ns;
 };
 
 struct mig_source_config {
 	struct mig_hello hello;
 	struct mig_precopy_params precopy;
 	unsigned reply_timeout_ms;
+	enum mig_mode mode;
+	/** Postcopy: precopy rounds before the switchover (0: none, every page comes later). */
+	unsigned postcopy_after_rounds;
+	void (*progress)(void *ctx, const struct mig_progress *p);
+	void *progress_ctx;
 };
 
-/** Migrates vm out through ch; the report says how it ended. */
-enum mig_state mig_source_run(struct mig_vm *vm, struct mig_channel *ch,
-			      const struct mig_source_config *cfg, struct mig_report *rep);
+struct mig_source;
 
-/** Receives a VM through ch into vm; local describes what this board can run. */
-enum mig_state mig_dest_run(struct mig_vm *vm, struct mig_channel *ch,
-			    const struct mig_hello *local, unsigned timeout_ms,
-			    struct mig_report *rep);
+/** A migration of vm out; NULL when out of memory. */
+struct mig_source *mig_source_new(struct mig_vm *vm, const struct mig_source_config *cfg);
+
+/** Runs the migration over ch until it ends, is unresolved, or its postcopy pauses. */
+enum mig_state mig_source_run(struct mig_source *s, struct mig_channel *ch);
+
+/**
+ * After MIG_UNRESOLVED or MIG_POSTCOPY_PAUSED, over a new (authenticated)
+ * link to the same destination: asks what the destination did and resolves
+ * (completed, or the VM resumes here) or recovers the postcopy.
+ */
+enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch);
+
+/**
+ * Asks the migration to cancel (from any thread): true when it will, false
+ * when RUN was already sent (the VM is the destination's from then on).
+ */
+bool mig_source_cancel(struct mig_source *s);
+
+const struct mig_report *mig_source_report(const struct mig_source *s);
+void mig_source_free(struct mig_source *s);
+
+struct mig_dest;
+
+/** A board ready to receive a VM into vm; local says what this board can run. */
+struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local,
+			      unsigned timeout_ms);
+
+/**
+ * Serves one link from the source: a new migration (HELLO) or a reconnection
+ * (RECONNECT). Returns the destination's state when the link ends.
+ */
+enum mig_state mig_dest_serve(struct mig_dest *d, struct mig_channel *ch);
+
+const struct mig_report *mig_dest_report(const struct mig_dest *d);
+void mig_dest_free(struct mig_dest *d);
 
 #define MIG_PING_PACKAGE_LOADED 1u
+#define MIG_PING_POSTCOPY_DONE	2u
 
 #endif

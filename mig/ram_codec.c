@@ -18,32 +18,60 @@ bool mig_page_is_zero(const void *page)
 
 void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size)
 {
+	memset(b, 0, sizeof(*b));
 	mig_writer_init(&b->w, buf, size);
-	b->count_at = 0;
-	b->count = 0;
-	b->zero_count = 0;
 	mig_put_u32(&b->w, 0);
+}
+
+static void patch_u32(struct mig_ram_batch *b, size_t at, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		b->w.buf[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+static void close_run(struct mig_ram_batch *b)
+{
+	if (b->run_len)
+		patch_u32(b, b->run_at, b->run_len);
+	b->run_len = 0;
 }
 
 bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page)
 {
-	bool zero = mig_page_is_zero(page);
-
-	if (b->count == MIG_RAM_BATCH_MAX || b->w.size - b->w.len < 8 + MIG_PAGE_SIZE)
+	if (mig_page_is_zero(page)) {
+		if (b->run_len && b->run_next == page_number && b->run_len < UINT32_MAX) {
+			b->run_len++;
+			b->run_next++;
+			b->zero_pages++;
+			return true;
+		}
+		if (b->entries == MIG_RAM_ENTRIES_MAX || b->w.size - b->w.len < 12)
+			return false;
+		close_run(b);
+		mig_put_u64(&b->w, page_number << 2 | MIG_RAM_ZERO_RUN);
+		b->run_at = b->w.len;
+		mig_put_u32(&b->w, 0);
+		b->run_len = 1;
+		b->run_next = page_number + 1;
+		b->zero_pages++;
+		b->entries++;
+		return true;
+	}
+	if (b->data_pages == MIG_RAM_BATCH_MAX || b->entries == MIG_RAM_ENTRIES_MAX ||
+	    b->w.size - b->w.len < 8 + MIG_PAGE_SIZE)
 		return false;
-	mig_put_u64(&b->w, page_number << 1 | (zero ? MIG_RAM_ENTRY_ZERO : 0));
-	if (zero)
-		b->zero_count++;
-	else
-		mig_put_bytes(&b->w, page, MIG_PAGE_SIZE);
-	b->count++;
+	close_run(b);
+	mig_put_u64(&b->w, page_number << 2 | MIG_RAM_DATA);
+	mig_put_bytes(&b->w, page, MIG_PAGE_SIZE);
+	b->data_pages++;
+	b->entries++;
 	return true;
 }
 
 void mig_ram_batch_finish(struct mig_ram_batch *b)
 {
-	for (unsigned i = 0; i < 4; i++)
-		b->w.buf[b->count_at + i] = (uint8_t)(b->count >> (8 * i));
+	close_run(b);
+	patch_u32(b, 0, b->entries);
 }
 
 /** One pass over the entries; with sink == NULL it only checks them. */
@@ -51,32 +79,47 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_p
 		 void *ctx, char *err, size_t err_size)
 {
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t entry = mig_get_u64(&r), page = entry >> 1;
+		uint64_t entry = mig_get_u64(&r), page = entry >> 2, run = 1;
 		const uint8_t *data = NULL;
 
 		if (r.error) {
 			format_snprintf(err, err_size, "RAM record: entry %u truncated", i);
 			return false;
 		}
-		if (page >= page_count) {
-			format_snprintf(err, err_size,
-					"RAM record: page %llu beyond the guest's %llu pages",
-					(unsigned long long)page, (unsigned long long)page_count);
-			return false;
-		}
-		if (!(entry & MIG_RAM_ENTRY_ZERO)) {
+		switch (entry & 3) {
+		case MIG_RAM_DATA:
 			if (mig_remaining(&r) < MIG_PAGE_SIZE) {
 				format_snprintf(err, err_size, "RAM record: page %u truncated", i);
 				return false;
 			}
 			data = r.buf + r.pos;
 			r.pos += MIG_PAGE_SIZE;
+			break;
+		case MIG_RAM_ZERO_RUN:
+			run = mig_get_u32(&r);
+			if (r.error || run == 0) {
+				format_snprintf(err, err_size, "RAM record: zero run %u malformed",
+						i);
+				return false;
+			}
+			break;
+		default:
+			format_snprintf(err, err_size, "RAM record: entry %u of unknown kind %u", i,
+					(unsigned)(entry & 3));
+			return false;
 		}
-		if (sink)
-			sink(ctx, page, data);
+		if (page >= page_count || run > page_count - page) {
+			format_snprintf(err, err_size,
+					"RAM record: page %llu beyond the guest's %llu pages",
+					(unsigned long long)(page + run - 1),
+					(unsigned long long)page_count);
+			return false;
+		}
+		for (uint64_t p = page; sink && p < page + run; p++)
+			sink(ctx, p, data);
 	}
 	if (mig_remaining(&r)) {
-		format_snprintf(err, err_size, "RAM record: %zu bytes after its %u pages",
+		format_snprintf(err, err_size, "RAM record: %zu bytes after its %u entries",
 				mig_remaining(&r), count);
 		return false;
 	}
@@ -88,8 +131,8 @@ bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_si
 {
 	uint32_t count = mig_get_u32(payload);
 
-	if (payload->error || count > MIG_RAM_BATCH_MAX) {
-		format_snprintf(err, err_size, "RAM record: bad page count");
+	if (payload->error || count > MIG_RAM_ENTRIES_MAX) {
+		format_snprintf(err, err_size, "RAM record: bad entry count");
 		return false;
 	}
 	/* Validate the whole record before guest memory sees any of it. */

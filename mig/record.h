@@ -29,6 +29,8 @@ enum mig_record_type {
 	MIG_REC_PING = 0x0030,
 	MIG_REC_RUN = 0x0031,
 	MIG_REC_CANCEL = 0x0032,
+	MIG_REC_POSTCOPY_DISCARD = 0x0040, /**< pages the destination must fetch (chunks) */
+	MIG_REC_RECONNECT = 0x0050,	   /**< a new link to the same destination */
 	MIG_REC_END = 0x003f,
 	/* return path, destination to source */
 	MIG_REC_ACCEPT = 0x8001,
@@ -38,6 +40,7 @@ enum mig_record_type {
 	MIG_REC_SWITCHOVER_ACK = 0x8032,
 	MIG_REC_REQ_PAGES = 0x8040,
 	MIG_REC_RECV_BITMAP = 0x8041,
+	MIG_REC_STATUS = 0x8050, /**< answer to RECONNECT: the destination's state */
 	MIG_REC_ERROR = 0x80ff,
 };
 

@@ -1,80 +1,139 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/** The source end: HELLO, precopy rounds, the switchover (design section 5). */
+/** The source end: HELLO, precopy rounds, cancel (design section 5). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hyp/format.h"
-#include "mig/engine.h"
+#include "mig/page_sets.h"
 #include "mig/ram_codec.h"
+#include "mig/source_internal.h"
 
-struct source {
-	struct mig_vm *vm;
-	struct mig_channel *ch;
-	const struct mig_source_config *cfg;
-	struct mig_report *rep;
-	uint64_t *bitmap;
-	uint64_t pages;
-	uint8_t *buf; /**< MIG_RECORD_MAX + header: one record at a time */
-};
+#define NS_PER_S 1000000000ull
 
-static enum mig_state fail(struct source *s, const char *why)
+enum mig_state mig_source_fail(struct mig_source *s, const char *why)
 {
-	format_snprintf(s->rep->error, sizeof(s->rep->error), "%s", why);
-	return s->rep->state = MIG_FAILED;
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "%s", why);
+	return s->rep.state = MIG_FAILED;
 }
 
-/** Sends the pages set in the bitmap (clearing them); returns bytes sent or -1. */
-static int64_t send_dirty(struct source *s)
+void mig_source_progress(struct mig_source *s)
+{
+	struct mig_progress p = {
+		.state = s->rep.state,
+		.round = s->rep.rounds,
+		.ram_bytes_sent = s->rep.bytes_sent,
+		.pages_total = s->pages,
+		.pages_remaining = mig_bitmap_count(s->bitmap, s->pages),
+		.dirty_pages_per_s = s->dirty_rate,
+		.bandwidth = s->pre.bandwidth,
+		.expected_downtime_ns = s->rep.expected_downtime_ns,
+		.elapsed_ns = s->ops->now_ns(s->vm->ctx) - s->t_start,
+	};
+
+	if (s->cfg.progress)
+		s->cfg.progress(s->cfg.progress_ctx, &p);
+}
+
+struct mig_source *mig_source_new(struct mig_vm *vm, const struct mig_source_config *cfg)
+{
+	struct mig_source *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->vm = vm;
+	s->ops = vm->ops;
+	s->cfg = *cfg;
+	s->pages = vm->ops->page_count(vm->ctx);
+	s->bitmap = calloc(mig_bitmap_words(s->pages), sizeof(uint64_t));
+	s->buf = malloc(MIG_RECORD_MAX);
+	s->rbuf = malloc(MIG_RECORD_MAX);
+	if (!s->bitmap || !s->buf || !s->rbuf) {
+		mig_source_free(s);
+		return NULL;
+	}
+	s->rep.mode = cfg->mode;
+	return s;
+}
+
+void mig_source_free(struct mig_source *s)
+{
+	if (!s)
+		return;
+	free(s->bitmap);
+	free(s->buf);
+	free(s->rbuf);
+	free(s);
+}
+
+const struct mig_report *mig_source_report(const struct mig_source *s) { return &s->rep; }
+
+bool mig_source_cancel(struct mig_source *s)
+{
+	int open = MIG_CTL_OPEN;
+
+	return __atomic_compare_exchange_n(&s->control, &open, MIG_CTL_CANCEL, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ||
+	       open == MIG_CTL_CANCEL;
+}
+
+static bool cancel_requested(struct mig_source *s)
+{
+	return __atomic_load_n(&s->control, __ATOMIC_SEQ_CST) == MIG_CTL_CANCEL;
+}
+
+enum mig_state mig_source_cancelled(struct mig_source *s, bool stopped)
+{
+	s->rep.state = MIG_CANCELLING;
+	mig_chan_send(s->ch, MIG_REC_CANCEL, 0, NULL, 0); /* best effort: the peer discards */
+	s->ops->dirty_stop(s->vm->ctx);
+	if (stopped)
+		s->ops->resume(s->vm->ctx);
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "cancelled: the VM runs on here");
+	return s->rep.state = MIG_CANCELLED;
+}
+
+int64_t mig_source_send_batch(struct mig_source *s, unsigned max_pages)
 {
 	struct mig_ram_batch b;
-	int64_t bytes = 0;
+	uint64_t words = mig_bitmap_words(s->pages);
 
 	mig_ram_batch_init(&b, s->buf, MIG_RECORD_MAX);
-	for (uint64_t p = 0; p < s->pages; p++) {
-		if (!(s->bitmap[p / 64] >> (p % 64) & 1))
+	while (s->cursor < s->pages && mig_ram_batch_pages(&b) < max_pages) {
+		uint64_t w = s->cursor / 64, bits = s->bitmap[w] >> (s->cursor % 64);
+
+		if (!bits) { /* skip a clear word at once */
+			s->cursor = (w + 1) * 64;
+			if (w + 1 >= words)
+				break;
 			continue;
-		s->bitmap[p / 64] &= ~(1ull << (p % 64));
-		if (!mig_ram_batch_add(&b, p, s->vm->ops->page(s->vm->ctx, p))) {
-			mig_ram_batch_finish(&b);
-			if (mig_chan_send(s->ch, MIG_REC_RAM, 0, b.w.buf, (uint32_t)b.w.len))
-				return -1;
-			bytes += (int64_t)(b.w.len + MIG_RECORD_HEADER_SIZE);
-			s->rep->zero_pages += b.zero_count;
-			mig_ram_batch_init(&b, s->buf, MIG_RECORD_MAX);
-			mig_ram_batch_add(&b, p, s->vm->ops->page(s->vm->ctx, p));
 		}
-		s->rep->pages_sent++;
+		s->cursor += (uint64_t)__builtin_ctzll(bits);
+		if (!mig_ram_batch_add(&b, s->cursor, s->ops->page(s->vm->ctx, s->cursor)))
+			break;
+		mig_bit_clear(s->bitmap, s->cursor);
+		s->cursor++;
 	}
-	if (b.count) {
-		mig_ram_batch_finish(&b);
-		if (mig_chan_send(s->ch, MIG_REC_RAM, 0, b.w.buf, (uint32_t)b.w.len))
-			return -1;
-		bytes += (int64_t)(b.w.len + MIG_RECORD_HEADER_SIZE);
-		s->rep->zero_pages += b.zero_count;
-	}
-	s->rep->bytes_sent += (uint64_t)bytes;
-	return bytes;
+	if (!mig_ram_batch_pages(&b))
+		return 0;
+	mig_ram_batch_finish(&b);
+	if (mig_chan_send(s->ch, MIG_REC_RAM, 0, b.w.buf, (uint32_t)b.w.len))
+		return -1;
+	s->rep.pages_sent += mig_ram_batch_pages(&b);
+	s->rep.zero_pages += b.zero_pages;
+	s->rep.bytes_sent += b.w.len + MIG_RECORD_HEADER_SIZE;
+	return (int64_t)(b.w.len + MIG_RECORD_HEADER_SIZE);
 }
 
-static uint64_t count_bits(const uint64_t *bm, uint64_t pages)
-{
-	uint64_t n = 0;
-
-	for (uint64_t i = 0; i < (pages + 63) / 64; i++)
-		n += (uint64_t)__builtin_popcountll(bm[i]);
-	return n;
-}
-
-static int hello(struct source *s)
+static int hello(struct mig_source *s)
 {
 	struct mig_writer w;
 	struct mig_record rec;
 
 	mig_writer_init(&w, s->buf, MIG_RECORD_MAX);
-	mig_hello_put(&w, &s->cfg->hello);
+	mig_hello_put(&w, &s->cfg.hello);
 	if (mig_chan_send(s->ch, MIG_REC_HELLO, 0, w.buf, (uint32_t)w.len) ||
-	    mig_chan_recv(s->ch, s->buf, &rec, s->cfg->reply_timeout_ms)) {
-		fail(s, "the destination did not answer HELLO");
+	    mig_chan_recv(s->ch, s->rbuf, &rec, s->cfg.reply_timeout_ms)) {
+		mig_source_fail(s, "the destination did not answer HELLO");
 		return -1;
 	}
 	if (rec.type == MIG_REC_REFUSE) {
@@ -82,145 +141,141 @@ static int hello(struct source *s)
 		uint8_t n = mig_get_u8(&rec.payload);
 
 		mig_get_bytes(&rec.payload, why, n < sizeof(why) ? n : sizeof(why) - 1);
-		format_snprintf(s->rep->error, sizeof(s->rep->error),
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
 				"refused by the destination: %s", why);
-		s->rep->state = MIG_FAILED;
+		s->rep.state = MIG_FAILED;
 		return -1;
 	}
 	if (rec.type != MIG_REC_ACCEPT) {
-		fail(s, "the destination answered HELLO with something else than ACCEPT");
+		mig_source_fail(s,
+				"the destination answered HELLO with something else than ACCEPT");
+		return -1;
+	}
+	s->caps = mig_get_u32(&rec.payload) & s->cfg.hello.capabilities;
+	if (s->cfg.mode == MIG_MODE_POSTCOPY && !(s->caps & MIG_CAP_POSTCOPY)) {
+		mig_source_fail(s, "the destination cannot take a postcopy migration");
 		return -1;
 	}
 	return 0;
 }
 
-/** Waits for a return-path record of `want` type; anything else is a failure. */
-static int expect(struct source *s, uint16_t want, struct mig_record *rec)
+/** One precopy round: the pages in the bitmap; bytes sent, or -1 (link) / -2 (cancel). */
+static int64_t precopy_round(struct mig_source *s)
 {
-	int err = mig_chan_recv(s->ch, s->buf, rec, s->cfg->reply_timeout_ms);
+	int64_t bytes = 0, n;
+	uint32_t round = s->rep.rounds + 1;
 
-	if (err)
-		return err;
-	return rec->type == want ? 0 : MIG_CHAN_BAD;
+	s->cursor = 0;
+	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0) {
+		bytes += n;
+		if (cancel_requested(s))
+			return -2;
+		if (mig_source_serve_return_path(s))
+			return -1;
+	}
+	if (n < 0 || mig_chan_send(s->ch, MIG_REC_ROUND_END, 0, &round, sizeof(round)))
+		return -1;
+	return bytes;
 }
 
-static enum mig_state switchover(struct source *s, uint64_t t_start)
+/** With SWITCHOVER_ACK agreed, the VM stops only once the destination approved. */
+static enum mig_state approved_switchover(struct mig_source *s)
 {
-	const struct mig_vm_ops *vm = s->vm->ops;
-	struct mig_record rec;
-	uint32_t ping = MIG_PING_PACKAGE_LOADED;
-	uint64_t t_stop;
-	size_t dev;
+	if ((s->caps & MIG_CAP_SWITCHOVER_ACK) && !s->switchover_acked) {
+		struct mig_record rec;
 
-	vm->stop(s->vm->ctx); /* the downtime starts */
-	t_stop = vm->now_ns(s->vm->ctx);
-	s->rep->state = MIG_DEVICE;
-	vm->dirty_collect(s->vm->ctx, s->bitmap);
-	vm->dirty_stop(s->vm->ctx);
-	if (send_dirty(s) < 0)
-		goto resume;
-	dev = vm->save_devices(s->vm->ctx, s->buf, MIG_RECORD_MAX);
-	if (!dev || mig_chan_send(s->ch, MIG_REC_DEVICE_PACKAGE, 0, s->buf, (uint32_t)dev) ||
-	    mig_chan_send(s->ch, MIG_REC_PING, 0, &ping, sizeof(ping)))
-		goto resume;
-	s->rep->bytes_sent += dev;
-	/* PONG(PACKAGE_LOADED): the destination loaded *and* synchronized the state. */
-	if (expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != ping)
-		goto resume;
-	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0)) {
-		/* RUN may or may not have arrived: from here on, never resume. */
-		s->rep->state = MIG_UNRESOLVED;
-		format_snprintf(s->rep->error, sizeof(s->rep->error),
-				"link lost while sending RUN: the VM stays stopped until resolved");
-		return MIG_UNRESOLVED;
+		if (mig_source_expect(s, MIG_REC_SWITCHOVER_ACK, &rec)) {
+			s->ops->dirty_stop(s->vm->ctx);
+			if (!s->rep.error[0])
+				format_snprintf(s->rep.error, sizeof(s->rep.error),
+						"the destination did not approve the switchover");
+			return s->rep.state = MIG_FAILED;
+		}
+		s->switchover_acked = true;
 	}
-	s->rep->state = MIG_UNRESOLVED;
-	if (expect(s, MIG_REC_VM_STARTED, &rec)) {
-		format_snprintf(s->rep->error, sizeof(s->rep->error),
-				"no VM_STARTED after RUN: the VM stays stopped until resolved");
-		return MIG_UNRESOLVED;
-	}
-	s->rep->downtime_ns = vm->now_ns(s->vm->ctx) - t_stop; /* the downtime ends */
-	s->rep->dest_loaded_ns = mig_get_u64(&rec.payload);
-	s->rep->dest_synced_ns = mig_get_u64(&rec.payload);
-	s->rep->dest_started_ns = mig_get_u64(&rec.payload);
-	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
-	s->rep->total_ns = vm->now_ns(s->vm->ctx) - t_start;
-	return s->rep->state = MIG_COMPLETED;
-
-resume:
-	/* Before RUN nothing is lost: the VM goes on here. */
-	vm->resume(s->vm->ctx);
-	return fail(s, "the destination did not confirm the device state: the VM resumed here");
+	return mig_source_switchover(s);
 }
 
-enum mig_state mig_source_run(struct mig_vm *vm, struct mig_channel *ch,
-			      const struct mig_source_config *cfg, struct mig_report *rep)
+/** Precopy rounds until the policy (or postcopy) says switch over; the state when it ends here. */
+static enum mig_state precopy(struct mig_source *s)
 {
-	struct source s = { .vm = vm, .ch = ch, .cfg = cfg, .rep = rep };
-	struct mig_precopy_state pre = { 0 };
-	enum mig_state result;
-	uint64_t t_start;
+	const struct mig_vm_ops *ops = s->ops;
+	uint64_t words = mig_bitmap_words(s->pages);
 
-	memset(rep, 0, sizeof(*rep));
-	rep->state = MIG_SETUP;
-	s.pages = vm->ops->page_count(vm->ctx);
-	s.bitmap = calloc((s.pages + 63) / 64, sizeof(uint64_t));
-	s.buf = malloc(MIG_RECORD_MAX);
-	if (!s.bitmap || !s.buf) {
-		free(s.bitmap);
-		free(s.buf);
-		return fail(&s, "out of memory for the migration buffers");
+	s->rep.state = MIG_ACTIVE;
+	ops->dirty_start(s->vm->ctx);
+	memset(s->bitmap, 0xff, words * sizeof(uint64_t)); /* the first round is all of RAM */
+	if (s->pages % 64)
+		s->bitmap[words - 1] = (1ull << (s->pages % 64)) - 1;
+	if (s->cfg.mode == MIG_MODE_POSTCOPY && s->cfg.postcopy_after_rounds == 0) {
+		/* No precopy: every page is fetched after the switchover. */
+		uint32_t none = 0;
+
+		if (mig_chan_send(s->ch, MIG_REC_ROUND_END, 0, &none, sizeof(none)))
+			return mig_source_fail(s, "link lost before postcopy: the VM runs on here");
+		return approved_switchover(s);
 	}
-	t_start = vm->ops->now_ns(vm->ctx);
-	if (hello(&s)) {
-		result = rep->state;
-		goto out;
-	}
-	rep->state = MIG_ACTIVE;
-	vm->ops->dirty_start(vm->ctx);
-	/* The first round is all of RAM. */
-	memset(s.bitmap, 0xff, (s.pages + 63) / 64 * sizeof(uint64_t));
-	if (s.pages % 64)
-		s.bitmap[s.pages / 64] = (1ull << (s.pages % 64)) - 1;
 	for (;;) {
-		uint64_t t0 = vm->ops->now_ns(vm->ctx);
-		int64_t bytes = send_dirty(&s);
+		uint64_t t0 = ops->now_ns(s->vm->ctx);
+		int64_t bytes = precopy_round(s);
 		struct mig_round round;
 		enum mig_precopy_decision d;
 
+		if (bytes == -2)
+			return mig_source_cancelled(s, false);
 		if (bytes < 0) {
-			vm->ops->dirty_stop(vm->ctx);
-			result = fail(&s, "link lost during precopy: the VM runs on here");
-			goto out;
+			ops->dirty_stop(s->vm->ctx);
+			if (!s->rep.error[0])
+				mig_source_fail(s, "link lost during precopy: the VM runs on here");
+			return s->rep.state = MIG_FAILED;
 		}
-		vm->ops->dirty_collect(vm->ctx, s.bitmap);
+		ops->dirty_collect(s->vm->ctx, s->bitmap);
 		round = (struct mig_round){ .bytes = (uint64_t)bytes,
-					    .ns = vm->ops->now_ns(vm->ctx) - t0,
-					    .dirty_pages = count_bits(s.bitmap, s.pages) };
-		d = mig_precopy_decide(&pre, &cfg->precopy, &round);
-		rep->rounds = pre.rounds;
-		rep->expected_downtime_ns = pre.expected_downtime_ns;
-		if (d == MIG_SWITCH_OVER)
-			break;
+					    .ns = ops->now_ns(s->vm->ctx) - t0,
+					    .dirty_pages = mig_bitmap_count(s->bitmap, s->pages) };
+		s->dirty_rate = round.ns ? round.dirty_pages * NS_PER_S / round.ns : 0;
+		d = mig_precopy_decide(&s->pre, &s->cfg.precopy, &round);
+		s->rep.rounds = s->pre.rounds;
+		s->rep.expected_downtime_ns = s->pre.expected_downtime_ns;
+		mig_source_progress(s);
+		if (s->cfg.mode == MIG_MODE_POSTCOPY &&
+		    (s->pre.rounds >= s->cfg.postcopy_after_rounds || d == MIG_SWITCH_OVER))
+			d = MIG_SWITCH_OVER;
 		if (d == MIG_GIVE_UP) {
-			vm->ops->dirty_stop(vm->ctx);
-			result =
-				fail(&s, "precopy did not converge: given up, the VM runs on here");
-			goto out;
+			ops->dirty_stop(s->vm->ctx);
+			return mig_source_fail(
+				s, "precopy did not converge: given up, the VM runs on here");
 		}
+		if (d == MIG_SWITCH_OVER)
+			return approved_switchover(s);
 	}
-	result = switchover(&s, t_start);
-out:
-	free(s.bitmap);
-	free(s.buf);
-	return result;
+}
+
+enum mig_state mig_source_run(struct mig_source *s, struct mig_channel *ch)
+{
+	s->ch = ch;
+	s->rep.state = MIG_SETUP;
+	s->t_start = s->ops->now_ns(s->vm->ctx);
+	if (hello(s))
+		return s->rep.state;
+	if (cancel_requested(s))
+		return mig_source_cancelled(s, false);
+	return precopy(s);
+}
+
+bool mig_state_runs_on_destination(enum mig_state st)
+{
+	return st == MIG_COMPLETED || st == MIG_POSTCOPY_ACTIVE || st == MIG_POSTCOPY_PAUSED ||
+	       st == MIG_POSTCOPY_RECOVER;
 }
 
 const char *mig_state_name(enum mig_state st)
 {
-	static const char *const names[] = { "setup",	  "active", "device",	"unresolved",
-					     "completed", "failed", "cancelled" };
+	static const char *const names[] = {
+		"setup",	   "active",	      "device",		  "postcopy-device",
+		"postcopy-active", "postcopy-paused", "postcopy-recover", "unresolved",
+		"completed",	   "failed",	      "cancelling",	  "cancelled",
+	};
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/** Fuzzes record framing and HELLO decoding: the first bytes a destination reads from a peer. */
+/** Fuzzes record framing and the payload decoders: HELLO, RAM, page lists, page bitmaps. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "mig/hello.h"
+#include "mig/page_sets.h"
 #include "mig/ram_codec.h"
 #include "mig/record.h"
 
@@ -46,6 +47,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mig_hello_compatible(&local, &remote, err, sizeof(err));
 		if (rec.type == MIG_REC_RAM)
 			mig_ram_decode(&rec.payload, 64, page_sink, NULL, err, sizeof(err));
+		if (rec.type == MIG_REC_REQ_PAGES) {
+			uint64_t pages[MIG_PAGE_LIST_MAX];
+			int n = mig_page_list_get(&rec.payload, pages, 70, err, sizeof(err));
+
+			for (int i = 0; i < n; i++)
+				if (pages[i] >= 70)
+					__builtin_trap();
+		}
+		if (rec.type == MIG_REC_RECV_BITMAP || rec.type == MIG_REC_POSTCOPY_DISCARD) {
+			uint64_t bm[2] = { 0, 0 }; /* 70 pages */
+
+			if (mig_bitmap_chunk_get(&rec.payload, bm, 70, err, sizeof(err)) &&
+			    bm[1] >> 6)
+				__builtin_trap(); /* a page beyond the guest got in */
+		}
 		(void)mig_record_name(rec.type);
 	}
 	return 0;

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/** The fake VM and socket channels of the engine tests and benchmark, see fake_vm.h. */
+/** The fake VM, its workload and the migration harness, see fake_vm.h. */
 #include "tests/support/fake_vm.h"
 
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "mig/page_sets.h"
 #include "mig/section.h"
 #include "mig/state_sections.h"
 
@@ -30,7 +29,7 @@ static void dirty_start(void *ctx)
 
 	pthread_mutex_lock(&vm->lock);
 	vm->tracking = true;
-	memset(vm->dirty, 0, (vm->pages + 63) / 64 * sizeof(uint64_t));
+	memset(vm->dirty, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -39,14 +38,21 @@ static void dirty_collect(void *ctx, uint64_t *bitmap)
 	struct fake_vm *vm = ctx;
 
 	pthread_mutex_lock(&vm->lock);
-	for (uint64_t i = 0; i < (vm->pages + 63) / 64; i++) {
+	for (uint64_t i = 0; i < mig_bitmap_words(vm->pages); i++) {
 		bitmap[i] |= vm->dirty[i];
 		vm->dirty[i] = 0;
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static void dirty_stop(void *ctx) { ((struct fake_vm *)ctx)->tracking = false; }
+static void dirty_stop(void *ctx)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->tracking = false;
+	pthread_mutex_unlock(&vm->lock);
+}
 
 static void set_running(void *ctx, bool on)
 {
@@ -104,110 +110,121 @@ static bool start(void *ctx)
 	return true;
 }
 
+static void postcopy_begin(void *ctx, const uint64_t *have)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	memcpy(vm->present, have, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
+	memset(vm->faulted, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
+	vm->postcopy = true;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool postcopy_fault(void *ctx, uint64_t *p)
+{
+	struct fake_vm *vm = ctx;
+	bool any;
+
+	pthread_mutex_lock(&vm->lock);
+	any = vm->ring_tail != vm->ring_head;
+	if (any)
+		*p = vm->ring[vm->ring_tail++ % FAKE_FAULT_RING];
+	pthread_mutex_unlock(&vm->lock);
+	return any;
+}
+
+static void postcopy_place(void *ctx, uint64_t p, const void *data)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	if (mig_bit_test(vm->present, p))
+		vm->placed_twice++; /* would overwrite what the guest wrote since */
+	if (data)
+		memcpy(vm->ram + p * 4096, data, 4096);
+	else
+		memset(vm->ram + p * 4096, 0, 4096);
+	mig_bit_set(vm->present, p);
+	pthread_cond_broadcast(&vm->placed);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 const struct mig_vm_ops fake_vm_ops = {
-	page_count, page,	  dirty_start,	dirty_collect, dirty_stop, stop,
-	resume,	    save_devices, load_devices, sync_devices,  start,	   now_ns,
+	.page_count = page_count,
+	.page = page,
+	.dirty_start = dirty_start,
+	.dirty_collect = dirty_collect,
+	.dirty_stop = dirty_stop,
+	.stop = stop,
+	.resume = resume,
+	.save_devices = save_devices,
+	.load_devices = load_devices,
+	.sync_devices = sync_devices,
+	.start = start,
+	.postcopy_begin = postcopy_begin,
+	.postcopy_fault = postcopy_fault,
+	.postcopy_place = postcopy_place,
+	.now_ns = now_ns,
 };
 
-/* The workload: while the VM runs it writes pages and changes its registers. */
+/* A missing page stalls the touching vCPU until it is placed (called locked). */
+static void touch(struct fake_vm *vm, uint64_t p)
+{
+	if (vm->postcopy && !mig_bit_test(vm->present, p)) {
+		vm->stalls++;
+		if (!mig_bit_test(vm->faulted, p)) {
+			mig_bit_set(vm->faulted, p);
+			vm->ring[vm->ring_head++ % FAKE_FAULT_RING] = p;
+		}
+		while (!mig_bit_test(vm->present, p) && !vm->ending)
+			pthread_cond_wait(&vm->placed, &vm->lock);
+	}
+	vm->touches++;
+}
+
+/* The workload: on the source it writes pages and changes a register; on
+ * the destination it touches pages. */
 void *fake_vm_workload(void *ctx)
 {
 	struct fake_vm *vm = ctx;
 	uint32_t seed = 7;
 
-	for (;;) {
-		pthread_mutex_lock(&vm->lock);
-		if (vm->tracking == false && !vm->running && vm->writes == UINT64_MAX) {
-			pthread_mutex_unlock(&vm->lock);
-			return NULL;
-		}
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->ending) {
 		if (vm->running) {
-			for (unsigned i = 0; i < 16; i++) {
+			for (unsigned i = 0; i < 16 && !vm->ending; i++) {
 				uint64_t p;
 
 				seed = seed * 1103515245u + 12345u;
 				p = (seed >> 8) % vm->pages;
+				if (vm->toucher) {
+					touch(vm, p);
+					continue;
+				}
 				vm->ram[p * 4096 + (seed & 4095)] = (uint8_t)seed;
 				if (vm->tracking)
-					vm->dirty[p / 64] |= 1ull << (p % 64);
+					mig_bit_set(vm->dirty, p);
 			}
-			vm->regs.x[0]++;
+			if (!vm->toucher)
+				vm->regs.x[0]++;
 			vm->writes++;
 		}
 		pthread_mutex_unlock(&vm->lock);
 		usleep(50);
+		pthread_mutex_lock(&vm->lock);
 	}
+	pthread_mutex_unlock(&vm->lock);
+	return NULL;
 }
 
-/* A channel over one end of a socketpair. */
-static int sock_send(void *ctx, const void *buf, size_t len)
+void fake_vm_end_workload(struct fake_vm *vm)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(*(int *)ctx, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	pthread_mutex_lock(&vm->lock);
+	vm->ending = true;
+	pthread_cond_broadcast(&vm->placed);
+	pthread_mutex_unlock(&vm->lock);
 }
-
-static int sock_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		struct pollfd pfd = { .fd = *(int *)ctx, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, (int)timeout_ms) == 0)
-			return MIG_CHAN_TIMEOUT;
-		n = recv(*(int *)ctx, p, len, 0);
-		if (n <= 0)
-			return MIG_CHAN_BROKEN;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-const struct mig_channel_ops sock_channel_ops = { sock_send, sock_recv };
-
-/*
- * The source's side of a link that breaks after a chosen number of channel
- * events (each send or receive of a record's header or payload): the link
- * cut, or the peer gone, at every point of the protocol.
- */
-
-static bool link_breaks_now(struct faulty_link *l)
-{
-	int event = l->events++;
-
-	if (l->cut_at >= 0 && event >= l->cut_at) {
-		shutdown(l->fd, SHUT_RDWR);
-		return true;
-	}
-	return false;
-}
-
-static int faulty_send(void *ctx, const void *buf, size_t len)
-{
-	struct faulty_link *l = ctx;
-
-	return link_breaks_now(l) ? -1 : sock_send(&l->fd, buf, len);
-}
-
-static int faulty_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
-{
-	struct faulty_link *l = ctx;
-
-	return link_breaks_now(l) ? MIG_CHAN_BROKEN : sock_recv(&l->fd, buf, len, timeout_ms);
-}
-
-const struct mig_channel_ops faulty_channel_ops = { faulty_send, faulty_recv };
 
 struct mig_hello fake_vm_hello(uint64_t pages)
 {
@@ -221,7 +238,8 @@ struct mig_hello fake_vm_hello(uint64_t pages)
 		.ram_base = 0x40000000,
 		.ram_size = pages * 4096ull,
 		.page_size = 4096,
-		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED,
+		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_POSTCOPY |
+				MIG_CAP_SWITCHOVER_ACK,
 	};
 	return h;
 }
@@ -231,8 +249,11 @@ void fake_vm_init(struct fake_vm *vm, uint64_t pages, bool source)
 	memset(vm, 0, sizeof(*vm));
 	vm->pages = pages;
 	vm->ram = calloc(pages, 4096);
-	vm->dirty = calloc((pages + 63) / 64, sizeof(uint64_t));
+	vm->dirty = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
+	vm->present = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
+	vm->faulted = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->placed, NULL);
 	vgic_init(&vm->vgic, 1);
 	if (source) {
 		for (uint64_t p = 0; p < pages; p += 3) /* two thirds zero pages */
@@ -251,57 +272,8 @@ void fake_vm_free(struct fake_vm *vm)
 {
 	free(vm->ram);
 	free(vm->dirty);
+	free(vm->present);
+	free(vm->faulted);
 	pthread_mutex_destroy(&vm->lock);
-}
-
-struct dest_args {
-	struct fake_vm *vm;
-	int fd;
-	struct fake_migration *m;
-};
-
-static void *dest_thread(void *arg)
-{
-	struct dest_args *a = arg;
-	struct mig_vm vm = { &fake_vm_ops, a->vm };
-	struct mig_channel ch = { &sock_channel_ops, &a->fd };
-
-	a->m->dst_state = mig_dest_run(&vm, &ch, &a->m->dest_local, a->m->timeout_ms, &a->m->dst);
-	close(a->fd);
-	return NULL;
-}
-
-enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct fake_migration *m)
-{
-	struct faulty_link link = { .cut_at = m->cut_at };
-	struct mig_vm vm = { &fake_vm_ops, src };
-	struct mig_channel ch = { &faulty_channel_ops, &link };
-	struct mig_source_config cfg = {
-		.hello = fake_vm_hello(src->pages),
-		.precopy = m->precopy,
-		.reply_timeout_ms = m->timeout_ms,
-	};
-	struct dest_args da = { .vm = dst, .m = m };
-	pthread_t dt, wt;
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		return m->src_state = MIG_FAILED;
-	link.fd = sv[0];
-	da.fd = sv[1];
-	pthread_create(&dt, NULL, dest_thread, &da);
-	if (m->dirtying)
-		pthread_create(&wt, NULL, fake_vm_workload, src);
-	m->src_state = mig_source_run(&vm, &ch, &cfg, &m->src);
-	close(sv[0]);
-	pthread_join(dt, NULL);
-	if (m->dirtying) {
-		pthread_mutex_lock(&src->lock);
-		src->writes = UINT64_MAX; /* ends the workload */
-		src->running = false;
-		pthread_mutex_unlock(&src->lock);
-		pthread_join(wt, NULL);
-	}
-	m->events = link.events;
-	return m->src_state;
+	pthread_cond_destroy(&vm->placed);
 }

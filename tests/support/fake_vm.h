@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * A fake VM for the migration engine on the host: a RAM array with dirty
- * tracking, real vCPU and vGIC state saved through the real sections, a
- * workload thread that writes memory while the VM runs; and channels over
- * a socketpair, one of which breaks on request. Shared by the engine tests
- * and the engine benchmark.
+ * tracking and postcopy's missing pages, real vCPU and vGIC state saved
+ * through the real sections, a workload thread that writes memory while
+ * the VM runs on the source (or touches pages, faulting on missing ones,
+ * on the destination); channels over a socketpair that fail on request;
+ * and one helper that runs a whole migration, with a fault and its
+ * resolution. Shared by the engine tests and the engine benchmark.
  */
 #ifndef TESTS_SUPPORT_FAKE_VM_H
 #define TESTS_SUPPORT_FAKE_VM_H
@@ -12,21 +14,32 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hyp/vcpu_regs.h"
 #include "hyp/vgic.h"
 #include "mig/engine.h"
+
+#define FAKE_FAULT_RING 64
 
 struct fake_vm {
 	uint8_t *ram;
 	uint64_t pages;
 	uint64_t *dirty;
 	pthread_mutex_t lock;
-	bool tracking, running;
+	pthread_cond_t placed;
+	bool tracking, running, ending;
+	bool toucher; /**< the workload reads pages instead of writing them */
 	struct vcpu_regs regs, shadow_regs;
 	struct vgic_dist vgic, shadow_vgic;
 	bool fail_load, fail_sync;
-	uint64_t writes; /**< UINT64_MAX tells the workload to end */
+	uint64_t writes;
+	/* postcopy, destination */
+	bool postcopy;
+	uint64_t *present, *faulted;
+	uint64_t ring[FAKE_FAULT_RING];
+	unsigned ring_head, ring_tail;
+	uint64_t touches, stalls, placed_twice;
 };
 
 extern const struct mig_vm_ops fake_vm_ops;
@@ -35,20 +48,38 @@ extern const struct mig_vm_ops fake_vm_ops;
 void fake_vm_init(struct fake_vm *vm, uint64_t pages, bool source);
 void fake_vm_free(struct fake_vm *vm);
 
-/** The HELLO of a board that can take a VM of `pages` pages. */
+/** The HELLO of a board that can take a VM of `pages` pages (every capability). */
 struct mig_hello fake_vm_hello(uint64_t pages);
 
-/** The workload thread's body (arg: the struct fake_vm). */
+/** The workload thread's body (arg: the struct fake_vm); ends with fake_vm_end_workload. */
 void *fake_vm_workload(void *vm);
+void fake_vm_end_workload(struct fake_vm *vm);
 
 /** A channel over one socket; ctx is a pointer to the fd. */
 extern const struct mig_channel_ops sock_channel_ops;
 
-/** The source's side of a link that breaks at channel event cut_at (-1: never). */
+/** Faults the harness injects, each at one channel event of one side. */
+enum fake_fault {
+	FAULT_NONE,
+	FAULT_CUT,	      /**< source side: the link is cut */
+	FAULT_STALL,	      /**< source side: from then on nothing moves (timeouts) */
+	FAULT_CORRUPT,	      /**< source side: the first byte of that send or receive flipped */
+	FAULT_SOURCE_DIES,    /**< source side: cut, and the source is gone for good */
+	FAULT_DEST_DIES,      /**< destination side: cut, and the destination is gone */
+	FAULT_VM_STARTED_LOST /**< destination side: VM_STARTED is dropped, then the link cut */
+};
+
+const char *fake_fault_name(enum fake_fault f);
+bool fake_fault_on_dest_side(enum fake_fault f);
+
+/** One side of a link that fails as told. */
 struct faulty_link {
 	int fd;
-	int cut_at;
+	enum fake_fault kind;
+	int fault_at; /**< channel event (each send or receive of a header or payload) */
 	int events;
+	bool broken, stalled;
+	FILE *record; /**< when set, everything received is appended (fuzzer seeds) */
 };
 extern const struct mig_channel_ops faulty_channel_ops;
 
@@ -56,16 +87,23 @@ extern const struct mig_channel_ops faulty_channel_ops;
 struct fake_migration {
 	struct mig_hello dest_local; /**< what the destination accepts */
 	struct mig_precopy_params precopy;
+	enum mig_mode mode;
+	unsigned postcopy_after_rounds; /**< 0: postcopy at once, every page fetched later */
 	unsigned timeout_ms;
 	bool dirtying; /**< the workload writes the source's memory meanwhile */
-	int cut_at;    /**< the link breaks at this channel event; -1 never */
+	enum fake_fault fault;
+	int fault_at;
+	bool cancel_after_first_round;
+	struct mig_source *source; /**< set by the harness while it runs */
 	/* results */
-	enum mig_state src_state, dst_state;
+	enum mig_state src_state, dst_state; /**< after the resolution */
+	enum mig_state src_first_state;	     /**< when the first link ended */
 	struct mig_report src, dst;
-	int events; /**< channel events the source saw */
+	int src_events, dst_events; /**< channel events of the first link */
+	unsigned progress_reports;
 };
 
-/** Migrates src into dst as `m` says; returns the source's final state. */
+/** Migrates src into dst as `m` says, then reconnects as needed; returns the source's state. */
 enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct fake_migration *m);
 
 #endif

@@ -2,8 +2,10 @@
 /**
  * The migration engine end to end on the host: a fake VM with real vCPU
  * and vGIC state and a RAM array, the two ends in two threads over a
- * socketpair. Memory and every register must arrive intact; a failure
- * before RUN must leave the VM running on the source.
+ * socketpair, by precopy and by postcopy. Memory and every register must
+ * arrive intact; a failure before RUN must leave the VM running on the
+ * source; and every fault at every point of the protocol must keep the
+ * rules of design section 5.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,12 +26,8 @@ struct fixture {
 	struct fake_migration m;
 };
 
-static int setup(void **state)
+static void fresh(struct fixture *f)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
 	fake_vm_init(&f->src, PAGES, true);
 	fake_vm_init(&f->dst, PAGES, false);
 	f->m = (struct fake_migration){
@@ -38,20 +36,32 @@ static int setup(void **state)
 			     .max_rounds = 50,
 			     .device_bytes = 8192,
 			     .on_no_convergence = MIG_NC_SWITCH },
+		.postcopy_after_rounds = 1,
 		.timeout_ms = 5000,
-		.cut_at = -1,
 	};
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	fresh(f);
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
+static void release(struct fixture *f)
 {
-	struct fixture *f = *state;
-
 	fake_vm_free(&f->src);
 	fake_vm_free(&f->dst);
-	free(f);
+}
+
+static int teardown(void **state)
+{
+	release(*state);
+	free(*state);
 	return 0;
 }
 
@@ -60,30 +70,83 @@ static void check_equal(struct fake_vm *src, struct fake_vm *dst)
 	assert_memory_equal(src->ram, dst->ram, PAGES * 4096);
 	assert_memory_equal(&src->regs, &dst->regs, sizeof(src->regs));
 	assert_true(dst->vgic.spi[1].line_level);
+	assert_int_equal(dst->placed_twice, 0); /* no page arrived twice in postcopy */
 }
 
-static void test_idle_vm(void **state)
+static void completed(struct fixture *f)
 {
-	struct fixture *f = *state;
-
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
 	assert_int_equal(f->m.dst_state, MIG_COMPLETED);
 	check_equal(&f->src, &f->dst);
 	assert_true(f->dst.running);
 	assert_false(f->src.running);
-	assert_true(f->m.src.zero_pages >= PAGES / 2);
 	assert_true(f->m.src.downtime_ns > 0);
 	assert_true(f->m.src.dest_started_ns >= f->m.src.dest_synced_ns);
+	assert_true(f->m.progress_reports > 0);
 }
 
-static void test_dirtying_vm(void **state)
+static void test_precopy_idle_vm(void **state)
+{
+	struct fixture *f = *state;
+
+	completed(f);
+	assert_true(f->m.src.zero_pages >= PAGES / 2);
+	/* zero pages travel as runs: far less than 8 bytes each */
+	assert_true(f->m.src.bytes_sent < (PAGES / 3 + 1) * 4200ull + 2 * 4096);
+}
+
+static void test_precopy_dirtying_vm(void **state)
 {
 	struct fixture *f = *state;
 
 	f->m.dirtying = true;
-	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
-	check_equal(&f->src, &f->dst); /* the source stopped for good at the switchover */
+	completed(f); /* the source stopped for good at the switchover */
 	assert_true(f->src.regs.x[0] > 0x1000);
+}
+
+static void test_postcopy_from_the_start(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.mode = MIG_MODE_POSTCOPY;
+	f->m.postcopy_after_rounds = 0; /* every page fetched while the VM runs there */
+	completed(f);
+	assert_int_equal(f->m.src.rounds, 0);
+	assert_true(f->dst.stalls > 0);		   /* vCPUs faulted on missing pages... */
+	assert_true(f->m.dst.pages_requested > 0); /* ...which were requested */
+	assert_true(f->m.src.pages_requested > 0); /* and served ahead of the push */
+}
+
+static void test_postcopy_dirtying_vm(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.mode = MIG_MODE_POSTCOPY;
+	f->m.dirtying = true;
+	f->m.postcopy_after_rounds = 2;
+	completed(f);
+	assert_in_range(f->m.src.rounds, 1, 2); /* 2, or converged after 1 */
+	assert_true(f->src.regs.x[0] > 0x1000);
+}
+
+/* A VM of one 64-page block, both ways (its streams seed the engine fuzzer). */
+static void test_small_vm(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int mode = MIG_MODE_PRECOPY; mode <= MIG_MODE_POSTCOPY; mode++) {
+		struct fake_vm src, dst;
+		struct fake_migration m = f->m;
+
+		fake_vm_init(&src, 64, true);
+		fake_vm_init(&dst, 64, false);
+		m.dest_local = fake_vm_hello(64);
+		m.mode = (enum mig_mode)mode;
+		assert_int_equal(fake_vm_migrate(&src, &dst, &m), MIG_COMPLETED);
+		assert_memory_equal(src.ram, dst.ram, 64 * 4096);
+		fake_vm_free(&src);
+		fake_vm_free(&dst);
+	}
 }
 
 static void failure_before_run(struct fixture *f)
@@ -100,6 +163,7 @@ static void test_load_failure_resumes_source(void **state)
 
 	f->dst.fail_load = true;
 	failure_before_run(f);
+	assert_non_null(strstr(f->m.src.error, "destination: injected load failure"));
 }
 
 static void test_sync_failure_resumes_source(void **state)
@@ -107,7 +171,9 @@ static void test_sync_failure_resumes_source(void **state)
 	struct fixture *f = *state;
 
 	f->dst.fail_sync = true;
+	f->m.mode = MIG_MODE_POSTCOPY;
 	failure_before_run(f);
+	assert_non_null(strstr(f->m.src.error, "injected synchronization failure"));
 }
 
 static void test_refused(void **state)
@@ -119,62 +185,196 @@ static void test_refused(void **state)
 	assert_non_null(strstr(f->m.src.error, "refused by the destination: counter frequency"));
 }
 
-/*
- * The link cut at every event of a migration, in turn. The rules of design
- * section 5, checked each time: never two running copies; a failure before
- * RUN leaves the VM running at the source; no copy running only while the
- * source reports the migration unresolved; after VM_STARTED the source
- * never resumes.
- */
-static void test_link_cut_at_every_point(void **state)
+static void test_postcopy_refused_without_the_capability(void **state)
 {
 	struct fixture *f = *state;
-	int total, failed = 0, unresolved = 0, completed = 0;
 
-	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
-	total = f->m.events;
-	for (int cut = 0; cut < total; cut++) {
-		enum mig_state st;
+	f->m.dest_local.capabilities &= ~(uint32_t)MIG_CAP_POSTCOPY;
+	f->m.mode = MIG_MODE_POSTCOPY;
+	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
+	assert_string_equal(f->m.src.error, "the destination cannot take a postcopy migration");
+	assert_true(f->src.running);
+}
 
-		teardown(state);
-		setup(state);
-		f = *state;
-		f->m.cut_at = cut;
-		st = fake_vm_migrate(&f->src, &f->dst, &f->m);
-		assert_false(f->src.running && f->dst.running); /* never split brain */
-		switch (st) {
-		case MIG_FAILED:
-			failed++;
-			assert_true(f->src.running); /* nothing lost */
-			break;
-		case MIG_UNRESOLVED:
-			unresolved++;
-			assert_false(f->src.running); /* stays stopped, reported */
-			break;
-		case MIG_COMPLETED:
-			completed++;
-			assert_true(f->dst.running);
-			break;
-		default:
-			fail_msg("unexpected source state %s at cut %d", mig_state_name(st), cut);
-		}
+static void test_cancel_during_precopy(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.dirtying = true;
+	f->m.precopy.downtime_limit_ns = 1; /* never converges by itself */
+	f->m.precopy.on_no_convergence = MIG_NC_KEEP_GOING;
+	f->m.cancel_after_first_round = true;
+	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_CANCELLED);
+	assert_int_equal(f->m.dst_state, MIG_CANCELLED);
+	assert_true(f->src.running);
+	assert_false(f->dst.running);
+}
+
+static void test_vm_started_lost_is_resolved_by_reconnecting(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.fault = FAULT_VM_STARTED_LOST;
+	completed(f);
+	assert_int_equal(f->m.src_first_state, MIG_UNRESOLVED);
+	assert_int_equal(f->m.src.reconnects, 1);
+	assert_non_null(strstr(f->m.src.error, "resolved by reconnecting"));
+}
+
+static void test_postcopy_recovers_after_a_cut(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.mode = MIG_MODE_POSTCOPY;
+	f->m.postcopy_after_rounds = 0;
+	f->m.fault = FAULT_CUT;
+	f->m.fault_at = 30; /* in the middle of the postcopy push */
+	completed(f);
+	assert_int_equal(f->m.src_first_state, MIG_POSTCOPY_PAUSED);
+	assert_true(f->m.src.reconnects >= 1);
+}
+
+/** Outcomes of one fault kind over every point of the protocol. */
+struct tally {
+	int cases, failed, completed, unresolved, lost;
+};
+
+/*
+ * The rules of design section 5, checked after each fault and its
+ * resolution: never two running copies; a failure before RUN leaves the
+ * VM running at the source with everything it had; a completed migration
+ * leaves an identical VM running on the destination; an unresolved source
+ * stays stopped. The VM may be lost only when a board itself died with the
+ * only copy (a source before RUN, or any board during postcopy).
+ */
+static void check_rules(struct fixture *f, struct tally *t)
+{
+	struct fake_migration *m = &f->m;
+	bool dest_died = m->fault == FAULT_DEST_DIES, source_died = m->fault == FAULT_SOURCE_DIES;
+
+	t->cases++;
+	assert_false(f->src.running && f->dst.running);
+	switch (m->src_state) {
+	case MIG_FAILED:
+	case MIG_CANCELLED:
+		t->failed++;
+		assert_false(f->dst.running);
+		if (source_died)
+			t->lost++;
+		else
+			assert_true(f->src.running);
+		break;
+	case MIG_COMPLETED:
+		t->completed++;
+		if (dest_died)
+			break; /* it died after the VM ran there */
+		assert_true(f->dst.running);
+		check_equal(&f->src, &f->dst);
+		break;
+	case MIG_UNRESOLVED:
+		t->unresolved++;
+		/* only when nobody can be asked any more */
+		assert_true(dest_died || source_died);
+		assert_false(f->src.running);
+		break;
+	case MIG_POSTCOPY_PAUSED:
+	case MIG_POSTCOPY_ACTIVE:
+		t->lost += dest_died || source_died;
+		assert_true(dest_died || source_died);
+		break;
+	default:
+		fail_msg("unexpected source state %s (%s at %d)", mig_state_name(m->src_state),
+			 fake_fault_name(m->fault), m->fault_at);
 	}
-	print_message(
-		"link cut at %d points: %d failed (VM on the source), %d unresolved (stopped, "
-		"reported), %d completed\n",
-		total, failed, unresolved, completed);
-	assert_true(failed > 0 && unresolved > 0);
+	if (source_died && f->dst.running && m->dst_state == MIG_COMPLETED)
+		check_equal(&f->src, &f->dst); /* it got everything before the source died */
+}
+
+static void run_matrix(struct fixture *f, enum mig_mode mode, unsigned after_rounds)
+{
+	static const enum fake_fault kinds[] = { FAULT_CUT,	  FAULT_STALL,
+						 FAULT_CORRUPT,	  FAULT_SOURCE_DIES,
+						 FAULT_DEST_DIES, FAULT_VM_STARTED_LOST };
+	int src_events, dst_events, total = 0;
+
+	fresh(f);
+	f->m.mode = mode;
+	f->m.postcopy_after_rounds = after_rounds;
+	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
+	src_events = f->m.src_events;
+	dst_events = f->m.dst_events;
+	release(f);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		int points = kinds[k] == FAULT_VM_STARTED_LOST	 ? 1
+			     : fake_fault_on_dest_side(kinds[k]) ? dst_events
+								 : src_events;
+		struct tally t = { 0 };
+
+		for (int at = 0; at < points; at++) {
+			fresh(f);
+			f->m.mode = mode;
+			f->m.postcopy_after_rounds = after_rounds;
+			f->m.fault = kinds[k];
+			f->m.fault_at = at;
+			if (kinds[k] == FAULT_STALL)
+				f->m.timeout_ms = 150;
+			fake_vm_migrate(&f->src, &f->dst, &f->m);
+			if (getenv("FERRY_TEST_VERBOSE"))
+				print_message(
+					"  %s at %d: source %s (first %s), destination %s: %s\n",
+					fake_fault_name(kinds[k]), at,
+					mig_state_name(f->m.src_state),
+					mig_state_name(f->m.src_first_state),
+					mig_state_name(f->m.dst_state), f->m.src.error);
+			check_rules(f, &t);
+			release(f);
+		}
+		print_message("%s %-16s %3d points: %3d failed (VM on the source), %3d completed, "
+			      "%3d unresolved, %3d VM lost with a dead board\n",
+			      mode == MIG_MODE_PRECOPY ? "precopy " : "postcopy",
+			      fake_fault_name(kinds[k]), t.cases, t.failed, t.completed,
+			      t.unresolved, t.lost);
+		total += t.cases;
+	}
+	print_message("%s: %d fault cases, every rule held\n",
+		      mode == MIG_MODE_PRECOPY ? "precopy" : "postcopy", total);
+	fresh(f); /* for teardown */
+}
+
+static void test_faults_at_every_point_precopy(void **state)
+{
+	release(*state);
+	run_matrix(*state, MIG_MODE_PRECOPY, 0);
+}
+
+static void test_faults_at_every_point_postcopy(void **state)
+{
+	release(*state);
+	run_matrix(*state, MIG_MODE_POSTCOPY, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_idle_vm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dirtying_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_precopy_idle_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_precopy_dirtying_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postcopy_from_the_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_failure_resumes_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_failure_resumes_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_cut_at_every_point, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postcopy_refused_without_the_capability, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_during_precopy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_started_lost_is_resolved_by_reconnecting,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postcopy_recovers_after_a_cut, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_faults_at_every_point_precopy, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_faults_at_every_point_postcopy, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

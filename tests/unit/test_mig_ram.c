@@ -16,7 +16,7 @@
 
 static uint8_t src[PAGES][MIG_PAGE_SIZE] __attribute__((aligned(8)));
 static uint8_t dst[PAGES][MIG_PAGE_SIZE] __attribute__((aligned(8)));
-static uint8_t payload[MIG_RAM_BATCH_MAX * (MIG_PAGE_SIZE + 8) + 4];
+static uint8_t payload[MIG_RAM_BATCH_BYTES];
 static char err[128];
 
 static void sink(void *ctx, uint64_t page, const void *data)
@@ -36,7 +36,7 @@ static size_t encode_all(unsigned *zero_count)
 	for (unsigned p = 0; p < PAGES; p++)
 		assert_true(mig_ram_batch_add(&b, p, src[p]));
 	mig_ram_batch_finish(&b);
-	*zero_count = b.zero_count;
+	*zero_count = b.zero_pages;
 	return b.w.len;
 }
 
@@ -53,8 +53,8 @@ static void test_pages_and_zero_pages(void **state)
 		memset(src[p], (int)p + 1, MIG_PAGE_SIZE);
 	len = encode_all(&zeros);
 	assert_int_equal(zeros, PAGES / 2);
-	/* 4 count bytes, 8 entries of 8 bytes, 4 full pages */
-	assert_int_equal(len, 4 + 8 * 8 + 4 * MIG_PAGE_SIZE);
+	/* 4 count bytes, 4 data entries, 4 one-page zero runs */
+	assert_int_equal(len, 4 + 4 * (8 + MIG_PAGE_SIZE) + 4 * 12);
 	mig_reader_init(&r, payload, len);
 	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
 	assert_memory_equal(src, dst, sizeof(src));
@@ -86,8 +86,52 @@ static void test_hostile_payloads_touch_nothing(void **state)
 	payload[3] = 0x80;
 	mig_reader_init(&r, payload, len);
 	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
-	assert_string_equal(err, "RAM record: bad page count");
+	assert_string_equal(err, "RAM record: bad entry count");
 	assert_int_equal(dst[0][0], 0);
+}
+
+static uint64_t zero_sink_pages;
+
+static void count_zero(void *ctx, uint64_t page, const void *data)
+{
+	(void)ctx;
+	(void)page;
+	assert_null(data);
+	zero_sink_pages++;
+}
+
+/* Consecutive zero pages are one run; a run must stay inside the guest. */
+static void test_zero_runs(void **state)
+{
+	struct mig_ram_batch b;
+	struct mig_reader r;
+	static const uint8_t zero[MIG_PAGE_SIZE] __attribute__((aligned(8)));
+	const uint64_t guest_pages = 131072; /* 512 MiB */
+
+	(void)state;
+	mig_ram_batch_init(&b, payload, sizeof(payload));
+	for (uint64_t p = 0; p < guest_pages; p++)
+		assert_true(mig_ram_batch_add(&b, p, zero));
+	mig_ram_batch_finish(&b);
+	assert_int_equal(b.w.len, 4 + 12); /* all of it: one entry */
+	assert_int_equal(mig_ram_batch_pages(&b), guest_pages);
+	mig_reader_init(&r, payload, b.w.len);
+	zero_sink_pages = 0;
+	assert_true(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_int_equal(zero_sink_pages, guest_pages);
+	/* one page too many for the guest */
+	mig_reader_init(&r, payload, b.w.len);
+	assert_false(mig_ram_decode(&r, guest_pages - 1, sink, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: page 131071 beyond the guest's 131071 pages");
+	/* an empty run, an unknown entry kind */
+	payload[12] = payload[13] = payload[14] = payload[15] = 0;
+	mig_reader_init(&r, payload, b.w.len);
+	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: zero run 0 malformed");
+	payload[4] = 3;
+	mig_reader_init(&r, payload, b.w.len);
+	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: entry 0 of unknown kind 3");
 }
 
 static const struct mig_precopy_params params = {
@@ -146,6 +190,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pages_and_zero_pages),
 		cmocka_unit_test(test_hostile_payloads_touch_nothing),
+		cmocka_unit_test(test_zero_runs),
 		cmocka_unit_test(test_switches_when_the_rest_fits),
 		cmocka_unit_test(test_no_convergence_outcomes),
 	};

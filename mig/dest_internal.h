@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The destination end's state, shared by its files (dest*.c). */
+#ifndef MIG_DEST_INTERNAL_H
+#define MIG_DEST_INTERNAL_H
+
+#include "mig/engine.h"
+
+struct mig_dest {
+	struct mig_vm *vm;
+	const struct mig_vm_ops *ops;
+	struct mig_hello local;
+	unsigned timeout_ms;
+	struct mig_channel *ch;
+	struct mig_report rep;
+	uint64_t pages;
+	uint64_t *have;	     /**< pages that arrived (and were not discarded since) */
+	uint64_t *requested; /**< postcopy: asked for, not yet arrived */
+	uint64_t *scratch;   /**< a decoded bitmap chunk */
+	uint8_t *buf;	     /**< MIG_RECORD_MAX */
+	uint32_t caps;
+	bool loaded, synced, running, postcopy, approved;
+};
+
+/** Answers the source with a short text record (REFUSE, ERROR). */
+void mig_dest_reply_text(struct mig_dest *d, uint16_t type, const char *text);
+
+/** Postcopy: asks for the pages the vCPUs fault on; 0 or -1 (link). */
+int mig_dest_request_faults(struct mig_dest *d);
+
+/** Postcopy: places the pages of a RAM record, dropping those already here. */
+bool mig_dest_place_postcopy(struct mig_dest *d, struct mig_record *rec);
+
+/** Postcopy recovery over a new link: RECV_BITMAP, then the pending requests again. */
+int mig_dest_send_recv_bitmap(struct mig_dest *d);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The source end's state, shared by its files (source*.c). */
+#ifndef MIG_SOURCE_INTERNAL_H
+#define MIG_SOURCE_INTERNAL_H
+
+#include "mig/engine.h"
+
+/** The cancel/commit race is decided once, atomically: whichever comes first wins. */
+enum mig_control { MIG_CTL_OPEN, MIG_CTL_CANCEL, MIG_CTL_COMMITTED };
+
+struct mig_source {
+	struct mig_vm *vm;
+	const struct mig_vm_ops *ops;
+	struct mig_source_config cfg;
+	struct mig_channel *ch;
+	struct mig_report rep;
+	uint64_t pages;
+	uint64_t *bitmap; /**< precopy: this round's pages; postcopy: not yet sent */
+	uint64_t cursor;  /**< next page the background scan looks at */
+	uint8_t *buf;	  /**< records built here (MIG_RECORD_MAX) */
+	uint8_t *rbuf;	  /**< records received here (MIG_RECORD_MAX) */
+	uint32_t caps;	  /**< agreed in HELLO/ACCEPT */
+	bool switchover_acked;
+	int control; /**< enum mig_control, atomic */
+	uint64_t t_start, t_stop;
+	struct mig_precopy_state pre;
+	uint64_t dirty_rate;
+};
+
+enum mig_state mig_source_fail(struct mig_source *s, const char *why);
+void mig_source_progress(struct mig_source *s);
+
+/** A batch as large as the record allows. */
+#define MIG_BATCH_FULL UINT32_MAX
+/** Pages sent with a requested one: its neighbours, likely next. */
+#define MIG_REQUEST_PREFETCH 4u
+
+/**
+ * Sends up to max_pages of the pages set in the bitmap from the cursor on
+ * (clearing them); bytes sent, 0 when none is left, -1 when the link broke.
+ */
+int64_t mig_source_send_batch(struct mig_source *s, unsigned max_pages);
+
+/**
+ * Handles what waits on the return path (SWITCHOVER_ACK, REQ_PAGES,
+ * ERROR); 0, or -1 when the link broke or the destination gave up.
+ */
+int mig_source_serve_return_path(struct mig_source *s);
+
+/** Waits for a return-path record of type want, serving others meanwhile; 0 or < 0. */
+int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec);
+
+/** Stops the VM and hands it over (precopy or postcopy), see source_switchover.c. */
+enum mig_state mig_source_switchover(struct mig_source *s);
+
+/** Cancels before RUN: the VM runs on here. */
+enum mig_state mig_source_cancelled(struct mig_source *s, bool stopped);
+
+/** Postcopy: pushes what the destination lacks, its requests first, then ends. */
+enum mig_state mig_source_postcopy_push(struct mig_source *s);
+
+#endif

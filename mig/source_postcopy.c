@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The source in postcopy (docs/migration-protocol.md, "Postcopy"): the VM
+ * runs on the destination; pages it faults on are requested and go ahead
+ * of the background push. A cut link pauses; over a new link the
+ * destination's RECV_BITMAP says what is still missing. Also the
+ * resolution of an unresolved switchover by reconnecting.
+ */
+#include <string.h>
+
+#include "hyp/format.h"
+#include "mig/page_sets.h"
+#include "mig/ram_codec.h"
+#include "mig/source_internal.h"
+
+/** Batches between two progress reports. */
+#define PROGRESS_EVERY 64u
+
+static enum mig_state paused(struct mig_source *s)
+{
+	uint64_t left = mig_bitmap_count(s->bitmap, s->pages);
+
+	format_snprintf(s->rep.error, sizeof(s->rep.error),
+			"link lost in postcopy with %llu pages not yet sent: paused until a "
+			"new link recovers it",
+			(unsigned long long)left);
+	return s->rep.state = MIG_POSTCOPY_PAUSED;
+}
+
+enum mig_state mig_source_postcopy_push(struct mig_source *s)
+{
+	uint32_t done = MIG_PING_POSTCOPY_DONE;
+	struct mig_record rec;
+	unsigned batches = 0;
+
+	s->rep.state = MIG_POSTCOPY_ACTIVE;
+	s->cursor = 0;
+	while (mig_bitmap_count(s->bitmap, s->pages)) {
+		int64_t n;
+
+		if (mig_source_serve_return_path(s))
+			return paused(s);
+		n = mig_source_send_batch(s, MIG_RAM_BATCH_MAX);
+		if (n < 0)
+			return paused(s);
+		if (n == 0)
+			s->cursor = 0; /* requests took pages behind the cursor: wrap */
+		if (++batches % PROGRESS_EVERY == 0)
+			mig_source_progress(s);
+	}
+	/* Everything sent: the destination confirms it has every page. */
+	if (mig_chan_send(s->ch, MIG_REC_PING, 0, &done, sizeof(done)) ||
+	    mig_source_expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != done)
+		return paused(s);
+	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
+	s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;
+	s->rep.error[0] = 0;
+	mig_source_progress(s);
+	return s->rep.state = MIG_COMPLETED;
+}
+
+/** RECV_BITMAP chunks: what the destination has; the rest is to send. */
+static int receive_bitmap(struct mig_source *s)
+{
+	uint64_t words = mig_bitmap_words(s->pages);
+	struct mig_record rec;
+
+	memset(s->bitmap, 0, words * sizeof(uint64_t));
+	do {
+		if (mig_source_expect(s, MIG_REC_RECV_BITMAP, &rec) ||
+		    !mig_bitmap_chunk_get(&rec.payload, s->bitmap, s->pages, s->rep.error,
+					  sizeof(s->rep.error)))
+			return -1;
+	} while (!(rec.flags & MIG_FLAG_LAST));
+	for (uint64_t i = 0; i < words; i++)
+		s->bitmap[i] = ~s->bitmap[i];
+	if (s->pages % 64)
+		s->bitmap[words - 1] &= (1ull << (s->pages % 64)) - 1;
+	return 0;
+}
+
+enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch)
+{
+	enum mig_state was = s->rep.state, theirs;
+	struct mig_record rec;
+
+	if (was != MIG_UNRESOLVED && was != MIG_POSTCOPY_PAUSED)
+		return was;
+	s->ch = ch;
+	s->rep.reconnects++;
+	if (mig_chan_send(ch, MIG_REC_RECONNECT, 0, NULL, 0) ||
+	    mig_source_expect(s, MIG_REC_STATUS, &rec))
+		return was; /* still unknown: stay as we were */
+	theirs = (enum mig_state)mig_get_u8(&rec.payload);
+	if (rec.payload.error || theirs > MIG_CANCELLED)
+		return was;
+	if (!mig_state_runs_on_destination(theirs)) {
+		if (was == MIG_UNRESOLVED) {
+			/* RUN never took effect there: this copy is the only one. */
+			s->ops->resume(s->vm->ctx);
+			format_snprintf(s->rep.error, sizeof(s->rep.error),
+					"resolved: the destination never started the VM (%s "
+					"there); it resumed here",
+					mig_state_name(theirs));
+			return s->rep.state = MIG_FAILED;
+		}
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"the destination lost the VM in postcopy (%s there)",
+				mig_state_name(theirs));
+		return s->rep.state = MIG_FAILED;
+	}
+	if (was == MIG_UNRESOLVED) {
+		/* VM_STARTED was lost, the VM runs there: the downtime is only bounded. */
+		s->rep.downtime_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+		s->rep.dest_loaded_ns = mig_get_u64(&rec.payload);
+		s->rep.dest_synced_ns = mig_get_u64(&rec.payload);
+		s->rep.dest_started_ns = mig_get_u64(&rec.payload);
+	}
+	if (theirs == MIG_COMPLETED || s->cfg.mode == MIG_MODE_PRECOPY) {
+		s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"resolved by reconnecting: the VM runs on the destination");
+		mig_chan_send(ch, MIG_REC_END, 0, NULL, 0);
+		return s->rep.state = MIG_COMPLETED;
+	}
+	s->rep.state = MIG_POSTCOPY_RECOVER;
+	if (receive_bitmap(s))
+		return paused(s);
+	return mig_source_postcopy_push(s);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * One whole migration between two fake VMs, see fake_vm.h: the source in
+ * the calling thread, the destination in another, the fault injected on
+ * the first link; then, while the source is unresolved or its postcopy
+ * paused, new healthy links to the same destination (unless a board died).
+ */
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/support/fake_vm.h"
+
+#define MAX_RECONNECTS 3
+
+struct dest_args {
+	struct mig_dest *dest;
+	struct mig_channel ch;
+	int fd;
+	enum mig_state state;
+};
+
+/* The destination serves the link, then hangs up, as a board does. */
+static void *dest_thread(void *arg)
+{
+	struct dest_args *a = arg;
+
+	a->state = mig_dest_serve(a->dest, &a->ch);
+	shutdown(a->fd, SHUT_RDWR);
+	return NULL;
+}
+
+static void count_progress(void *ctx, const struct mig_progress *p)
+{
+	struct fake_migration *m = ctx;
+
+	m->progress_reports++;
+	if (m->cancel_after_first_round && p->round >= 1)
+		mig_source_cancel(m->source);
+}
+
+/** A board that died: its VM is gone. */
+static void stop_for_good(struct fake_vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->running = false;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+struct first_link {
+	struct faulty_link src, dst;
+};
+
+/*
+ * With FERRY_MIG_RECORD=dir, what each side receives on a fault-free first
+ * link is written to dir as a seed of the engine fuzzer (fuzz_mig_engine):
+ * two selector bytes, then the bytes.
+ */
+static void open_records(struct first_link *fl, const struct fake_migration *m, uint64_t pages)
+{
+	const char *dir = getenv("FERRY_MIG_RECORD");
+	const char *mode = m->mode == MIG_MODE_POSTCOPY ? "postcopy" : "precopy";
+	char path[512];
+
+	if (!dir || m->fault != FAULT_NONE)
+		return;
+	snprintf(path, sizeof(path), "%s/destination-%s-%llu", dir, mode,
+		 (unsigned long long)pages);
+	if ((fl->dst.record = fopen(path, "wb")))
+		fwrite("\0\0", 1, 2, fl->dst.record);
+	snprintf(path, sizeof(path), "%s/source-%s-%llu", dir, mode, (unsigned long long)pages);
+	if ((fl->src.record = fopen(path, "wb"))) {
+		uint8_t sel[2] = { 1, (uint8_t)(m->mode == MIG_MODE_POSTCOPY
+							? (m->postcopy_after_rounds ? 3 : 1)
+							: 0) };
+
+		fwrite(sel, 1, 2, fl->src.record);
+	}
+}
+
+/** Runs fn(source) against the destination over one link; fills states. */
+static enum mig_state over_link(struct mig_source *s, struct mig_dest *d, struct first_link *fl,
+				bool first, enum mig_state *dst_state)
+{
+	struct first_link healthy = { .src.kind = FAULT_NONE, .dst.kind = FAULT_NONE };
+	struct first_link *l = fl ? fl : &healthy;
+	struct mig_channel src_ch = { &faulty_channel_ops, &l->src };
+	struct dest_args da = { .dest = d, .ch = { &faulty_channel_ops, &l->dst } };
+	enum mig_state st;
+	pthread_t dt;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return MIG_FAILED;
+	l->src.fd = sv[0];
+	l->dst.fd = sv[1];
+	da.fd = sv[1];
+	pthread_create(&dt, NULL, dest_thread, &da);
+	st = first ? mig_source_run(s, &src_ch) : mig_source_reconnect(s, &src_ch);
+	close(sv[0]);
+	pthread_join(dt, NULL);
+	close(sv[1]);
+	*dst_state = da.state;
+	return st;
+}
+
+enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct fake_migration *m)
+{
+	struct mig_vm svm = { &fake_vm_ops, src }, dvm = { &fake_vm_ops, dst };
+	struct mig_source_config cfg = {
+		.hello = fake_vm_hello(src->pages),
+		.precopy = m->precopy,
+		.reply_timeout_ms = m->timeout_ms,
+		.mode = m->mode,
+		.postcopy_after_rounds = m->postcopy_after_rounds,
+		.progress = count_progress,
+		.progress_ctx = m,
+	};
+	bool dest_side = fake_fault_on_dest_side(m->fault);
+	struct first_link fl = {
+		.src = { .kind = dest_side ? FAULT_NONE : m->fault, .fault_at = m->fault_at },
+		.dst = { .kind = dest_side ? m->fault : FAULT_NONE, .fault_at = m->fault_at },
+	};
+	struct mig_source *s = mig_source_new(&svm, &cfg);
+	struct mig_dest *d = mig_dest_new(&dvm, &m->dest_local, m->timeout_ms);
+	pthread_t src_work, dst_work;
+
+	if (!s || !d) {
+		mig_source_free(s);
+		mig_dest_free(d);
+		return m->src_state = MIG_FAILED;
+	}
+	dst->toucher = true;
+	pthread_create(&dst_work, NULL, fake_vm_workload, dst);
+	if (m->dirtying)
+		pthread_create(&src_work, NULL, fake_vm_workload, src);
+	m->source = s;
+	open_records(&fl, m, src->pages);
+	m->src_state = over_link(s, d, &fl, true, &m->dst_state);
+	m->src_first_state = m->src_state;
+	if (fl.src.record)
+		fclose(fl.src.record);
+	if (fl.dst.record)
+		fclose(fl.dst.record);
+	m->src_events = fl.src.events;
+	m->dst_events = fl.dst.events;
+	if (m->fault == FAULT_DEST_DIES)
+		stop_for_good(dst);
+	if (m->fault == FAULT_SOURCE_DIES)
+		stop_for_good(src);
+	for (unsigned i = 0;
+	     i < MAX_RECONNECTS && m->fault != FAULT_DEST_DIES && m->fault != FAULT_SOURCE_DIES &&
+	     (m->src_state == MIG_UNRESOLVED || m->src_state == MIG_POSTCOPY_PAUSED);
+	     i++)
+		m->src_state = over_link(s, d, NULL, false, &m->dst_state);
+	fake_vm_end_workload(dst);
+	pthread_join(dst_work, NULL);
+	if (m->dirtying) {
+		fake_vm_end_workload(src);
+		pthread_join(src_work, NULL);
+	}
+	m->src = *mig_source_report(s);
+	m->dst = *mig_dest_report(d);
+	mig_source_free(s);
+	mig_dest_free(d);
+	return m->src_state;
+}
