@@ -49,7 +49,7 @@ set(FERRY_IMAGE_SOURCES
   hyp/id_regs.c hyp/image.c hyp/irq.c hyp/libc_glue.c hyp/main.c hyp/mmio.c
   hyp/page_alloc.c hyp/psci_guest.c hyp/s2.c hyp/sched.c hyp/sysreg_emul.c hyp/vcpu.c
   hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c
-  hyp/vm_config.c hyp/vpl011.c
+  hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
   ${FERRY_MIG_SOURCES} ${FERRY_BOARD_SOURCES})
 
 configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)

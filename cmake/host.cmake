@@ -27,11 +27,13 @@ endif()
 ferry_add_fdt(fdt_host)
 # mbedtls with Ferry's configuration, for host tests and tools of the link.
 ferry_add_mbedtls(mbedtls_host)
+# its entropy source on the host: the kernel's (on the board: RNDR)
+target_sources(mbedtls_host PRIVATE link/entropy_host.c)
 
 # The arch-neutral code that runs in the hypervisor, built for the host.
 add_library(hyp_host STATIC
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
-  hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/vpl011.c
+  hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
   arch/arm64/esr.c arch/arm64/s2_pte.c
   tests/fake_arch/fake_arch.c
   ${FERRY_BOARD_SOURCES})
@@ -40,15 +42,22 @@ target_compile_definitions(hyp_host PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}u
 target_compile_options(hyp_host PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(hyp_host PUBLIC fdt_host)
 
+# The link (TLS, its configuration) over host sockets: the same code as on the board.
+add_library(link_host STATIC link/tls.c link/link_config.c link/socket_io.c)
+target_include_directories(link_host PUBLIC ${CMAKE_SOURCE_DIR})
+target_compile_options(link_host PRIVATE ${FERRY_WARNINGS})
+target_link_libraries(link_host PUBLIC hyp_host mbedtls_host)
+
 # --- the ferry tool -------------------------------------------------------------
 set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
 add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.c
-  ${FERRY_BOARD_SOURCES})
+  tools/ferry/creds.c ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
+target_link_libraries(ferry_tool_lib PUBLIC link_host)
 add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c
-  tools/ferry/cmd_run.c)
+  tools/ferry/cmd_run.c tools/ferry/cmd_creds.c)
 target_compile_definitions(ferry PRIVATE FERRY_DEFAULT_IMAGE="${FERRY_BOARD_IMAGE}")
 target_compile_options(ferry PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry PRIVATE ferry_tool_lib)
@@ -108,6 +117,9 @@ ferry_unit_test(hyp.unit.image tests/unit/test_image.c hyp_host)
 ferry_unit_test(arch.unit.esr tests/unit/test_esr.c hyp_host)
 ferry_unit_test(arch.unit.pte tests/unit/test_pte.c hyp_host)
 ferry_unit_test(tools.unit.qemu_cmdline tests/unit/test_qemu_cmdline.c ferry_tool_lib)
+ferry_unit_test(link.unit.tls tests/unit/test_link_tls.c ferry_tool_lib)
+target_sources(test_link_unit_tls PRIVATE tests/support/link_pair.c)
+target_link_libraries(test_link_unit_tls PRIVATE pthread)
 
 # Benchmarks: only in a build without sanitizers (preset "bench").
 if(NOT FERRY_SANITIZE)

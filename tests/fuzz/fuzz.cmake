@@ -33,7 +33,7 @@ ferry_fuzzer(board_check tests/fuzz/fuzz_board_check.c
 ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c hyp/bootargs.c)
 
 set(module hyp)
-ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c hyp/format.c)
+ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c hyp/kv_text.c hyp/format.c)
 ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c hyp/format.c)
 set(module vgic)
 ferry_fuzzer(guest_mmio tests/fuzz/fuzz_guest_mmio.c
@@ -46,3 +46,8 @@ ferry_fuzzer(mig_stream tests/fuzz/fuzz_mig_stream.c mig/wire.c mig/record.c mig
   mig/ram_codec.c hyp/format.c)
 ferry_fuzzer(mig_engine tests/fuzz/fuzz_mig_engine.c tests/support/fake_vm.c ${FERRY_MIG_SOURCES}
   hyp/format.c hyp/vgic.c hyp/vpl011.c)
+
+set(module link)
+ferry_fuzzer(link_config tests/fuzz/fuzz_link_config.c link/link_config.c hyp/kv_text.c
+  hyp/vm_config.c hyp/format.c)
+target_include_directories(fuzz_link_config SYSTEM PRIVATE ${FERRY_MBEDTLS_DIR}/include)

@@ -4,6 +4,7 @@
  *
  *   ferry boot [options]   boot one board with the Ferry image
  *   ferry boards           list the boards this tool knows
+ *   ferry creds            make the link credentials of two boards
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@ static void usage(FILE *out)
 		     "  boot     boot one emulated board with the Ferry image\n"
 		     "  run      boot the board with Ferry running a guest\n"
 		     "  boards   list the boards this tool can launch\n"
+		     "  creds    make the link credentials of two boards\n"
 		     "Run 'ferry <command> --help' for a command's options.\n");
 }
 
@@ -30,6 +32,8 @@ int main(int argc, char **argv)
 		return cmd_boot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "creds") == 0)
+		return cmd_creds(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boards") == 0)
 		return cmd_boards(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
