@@ -44,12 +44,15 @@ set(FERRY_IMAGE_SOURCES
   arch/arm64/boot.c arch/arm64/cpu.c arch/arm64/crash.c arch/arm64/esr.c
   arch/arm64/exception.c arch/arm64/id_regs.c arch/arm64/mmu.c arch/arm64/power.c
   arch/arm64/psci_call.c arch/arm64/s2_pte.c arch/arm64/vcpu_arch.c arch/arm64/vgic_hw.c
-  drivers/fw_cfg.c drivers/gicv3.c drivers/pl011.c drivers/timer.c
+  arch/arm64/random.c
+  drivers/fw_cfg.c drivers/gicv3.c drivers/pl011.c drivers/timer.c drivers/virtio_net.c
+  drivers/virtqueue.c
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/guest_dtb.c
   hyp/id_regs.c hyp/image.c hyp/irq.c hyp/libc_glue.c hyp/main.c hyp/mmio.c
   hyp/page_alloc.c hyp/psci_guest.c hyp/s2.c hyp/sched.c hyp/sysreg_emul.c hyp/vcpu.c
   hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c
-  hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
+  hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c hyp/link_boot.c
+  link/entropy_board.c link/link_config.c link/lwip_port.c link/net.c link/tcp.c link/tls.c
   ${FERRY_MIG_SOURCES} ${FERRY_BOARD_SOURCES})
 
 configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)

@@ -51,7 +51,7 @@ target_link_libraries(link_host PUBLIC hyp_host mbedtls_host)
 # --- the ferry tool -------------------------------------------------------------
 set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
 add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.c
-  tools/ferry/creds.c ${FERRY_BOARD_SOURCES})
+  tools/ferry/creds.c tools/ferry/link_options.c ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})

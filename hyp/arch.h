@@ -69,6 +69,12 @@ struct arch_cpu_info {
 };
 void arch_cpu_info(struct arch_cpu_info *info);
 
+/**
+ * 64 random bits from the CPU's random number generator (RNDR, FEAT_RNG,
+ * Arm ARM C5.2.16); false when it has none or it failed this time.
+ */
+bool arch_random64(uint64_t *out);
+
 /** Deliberately takes a translation fault at EL2 (crash-report test). */
 void arch_selftest_fault(void);
 

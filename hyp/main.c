@@ -17,6 +17,7 @@
 #include "hyp/console.h"
 #include "hyp/exit_code.h"
 #include "hyp/irq.h"
+#include "hyp/link_boot.h"
 #include "hyp/sched.h"
 #include "hyp/vcpu_run.h"
 #include "hyp/vm_boot.h"
@@ -200,6 +201,16 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 	}
 	if (online != facts->cpu_count)
 		arch_power_off(FERRY_EXIT_TEST_FAILED);
+	switch (link_boot(board, facts)) {
+	case LINK_BOOT_FAILED:
+		arch_power_off(FERRY_EXIT_TEST_FAILED);
+	case LINK_BOOT_TEST_PASSED:
+		console_printf("link: self-test passed: powering off\n");
+		arch_power_off(FERRY_EXIT_OK);
+	case LINK_BOOT_NONE:
+	case LINK_BOOT_READY:
+		break;
+	}
 	switch (vm_boot(board, facts, online)) {
 	case VM_BOOT_NONE:
 		console_printf("No VM configured: powering off\n");

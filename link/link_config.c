@@ -6,7 +6,6 @@
 
 #include "hyp/format.h"
 #include "hyp/kv_text.h"
-#include "hyp/vm_config.h"
 
 #define LINE_MAX_LEN 256
 
@@ -191,16 +190,6 @@ static bool set_liveness(void *obj, const char *val, size_t len, char *why, size
 	return set_ms(&((struct link_config *)obj)->liveness_ms, val, len, "liveness_ms", why, n);
 }
 
-static bool set_test_bytes(void *obj, const char *val, size_t len, char *why, size_t n)
-{
-	if (!vm_config_parse_size(val, len, &((struct link_config *)obj)->test_bytes) ||
-	    ((struct link_config *)obj)->test_bytes > (1ull << 32)) {
-		format_snprintf(why, n, "test_bytes must be a size up to 4G (like 64M)");
-		return false;
-	}
-	return true;
-}
-
 static const struct kv_key keys[] = {
 	{ "auth", set_auth },
 	{ "cipher", set_cipher },
@@ -213,7 +202,6 @@ static const struct kv_key keys[] = {
 	{ "role", set_role },
 	{ "timeout_ms", set_timeout },
 	{ "liveness_ms", set_liveness },
-	{ "test_bytes", set_test_bytes },
 };
 
 bool link_config_parse(const char *text, size_t len, struct link_config *cfg, char *err,

@@ -14,7 +14,6 @@
  *     role=listen              listen | connect
  *     timeout_ms=5000          handshake and stall limit
  *     liveness_ms=2000         a silent peer is reported after this long
- *     test_bytes=0             > 0: the link self-test moves this many bytes
  *
  * In cert mode the CA, the board's certificate and key come as PEM files
  * (opt/ferry/link-ca, link-cert, link-key). Outside input: every value is
@@ -35,7 +34,6 @@ struct link_config {
 	uint16_t port;
 	bool listen;
 	unsigned timeout_ms, liveness_ms;
-	uint64_t test_bytes;
 };
 
 bool link_config_parse(const char *text, size_t len, struct link_config *cfg, char *err,

@@ -49,5 +49,5 @@ ferry_fuzzer(mig_engine tests/fuzz/fuzz_mig_engine.c tests/support/fake_vm.c ${F
 
 set(module link)
 ferry_fuzzer(link_config tests/fuzz/fuzz_link_config.c link/link_config.c hyp/kv_text.c
-  hyp/vm_config.c hyp/format.c)
+  hyp/format.c)
 target_include_directories(fuzz_link_config SYSTEM PRIVATE ${FERRY_MBEDTLS_DIR}/include)

@@ -9,6 +9,7 @@
 
 #include "boards/board.h"
 #include "tools/ferry/commands.h"
+#include "tools/ferry/link_options.h"
 #include "tools/ferry/launch.h"
 #include "tools/ferry/qemu_cmdline.h"
 
@@ -25,6 +26,9 @@ static void boot_usage(FILE *out)
 		"  --mem MIB        RAM of the board in MiB (default %u)\n"
 		"  --append ARGS    boot options for Ferry (docs/boot-options.md)\n"
 		"  --semihosting    end QEMU with Ferry's exit code (for tests)\n"
+		"  --link DIR       the board's link credentials (made by 'ferry creds')\n"
+		"  --net SOCKET     the emulated Ethernet to the peer board: a unix socket\n"
+		"                   QEMU connects to (--net-listen: one it listens on)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
 		FERRY_DEFAULT_IMAGE, board_current.cpu_count_launch, board_current.ram_mib_launch);
 }
@@ -55,10 +59,15 @@ int cmd_boot(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "semihosting", no_argument, NULL, 's' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "link", required_argument, NULL, 'L' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "net-listen", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
+	struct link_files files;
+	char err[512];
 	const char *qargv[QEMU_ARGV_MAX];
 	char scratch[4096];
 	int dry_run = 0, c;
@@ -84,6 +93,17 @@ int cmd_boot(int argc, char **argv)
 			break;
 		case 'n':
 			dry_run = 1;
+			break;
+		case 'L':
+			if (!link_options_load(optarg, &files, &opt, err, sizeof(err))) {
+				fprintf(stderr, "ferry boot: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'N':
+		case 'S':
+			opt.net_socket = optarg;
+			opt.net_server = c == 'S';
 			break;
 		case 'h':
 			boot_usage(stdout);

@@ -76,6 +76,28 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 			addf(&b, "name=opt/ferry/initrd,file=%s", opt->guest_initrd);
 		}
 	}
+	if (opt->link_conf) {
+		const char *const files[][2] = { { "link", opt->link_conf },
+						 { "link-ca", opt->link_ca },
+						 { "link-cert", opt->link_cert },
+						 { "link-key", opt->link_key } };
+
+		for (unsigned i = 0; i < 4; i++) {
+			if (!files[i][1])
+				continue;
+			add(&b, "-fw_cfg");
+			addf(&b, "name=opt/ferry/%s,file=%s", files[i][0], files[i][1]);
+		}
+	}
+	if (opt->net_socket) {
+		/* One Ethernet between boards: QEMU's stream netdev over a unix socket. */
+		add(&b, "-netdev");
+		addf(&b, "stream,id=link,server=%s,addr.type=unix,addr.path=%s",
+		     opt->net_server ? "on" : "off", opt->net_socket);
+		add(&b, "-device");
+		addf(&b, "virtio-net-device,netdev=link,mac=52:54:00:fe:00:%02x",
+		     opt->net_mac_last);
+	}
 	if (opt->semihosting) {
 		/* SYS_EXIT carries Ferry's verdict out as QEMU's exit code. */
 		add(&b, "-semihosting");

@@ -18,6 +18,11 @@ struct boot_options {
 	const char *vm_record; /**< text of opt/ferry/vm, or NULL for no guest */
 	const char *guest_kernel;
 	const char *guest_initrd;
+	/* The migration link (docs/link.md): its files as fw_cfg, its network device. */
+	const char *link_conf, *link_ca, *link_cert, *link_key;
+	const char *net_socket;	    /**< unix socket of the emulated Ethernet, or NULL */
+	bool net_server;	    /**< this QEMU listens on it (else it connects) */
+	unsigned char net_mac_last; /**< last byte of the device's MAC */
 };
 
 /**

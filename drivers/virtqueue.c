@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** Split virtqueues, see virtqueue.h. */
+#include "drivers/virtqueue.h"
+
+/*
+ * Ordering (Virtio 1.1 section 2.6.13): the descriptor and its ring entry
+ * are visible before the index that publishes them; the used index is read
+ * before the entries it covers. Inner-shareable barriers: the device is
+ * another observer of normal memory.
+ */
+#define dmb_ish() __asm__ volatile("dmb ish" ::: "memory")
+
+void virtq_offer(struct virtq *q, uint16_t id)
+{
+	q->avail.ring[q->avail.idx % VIRTQ_SIZE] = id;
+	dmb_ish();
+	*(volatile uint16_t *)&q->avail.idx = (uint16_t)(q->avail.idx + 1);
+	q->in_flight++;
+}
+
+bool virtq_take_used(struct virtq *q, uint16_t *id, uint32_t *len)
+{
+	uint16_t used_idx = *(volatile uint16_t *)&q->used.idx;
+
+	if (used_idx == q->last_used)
+		return false;
+	dmb_ish();
+	*id = (uint16_t)q->used.ring[q->last_used % VIRTQ_SIZE].id;
+	*len = q->used.ring[q->last_used % VIRTQ_SIZE].len;
+	q->last_used++;
+	q->in_flight--;
+	return true;
+}
+
+bool virtq_notify_suppressed(const struct virtq *q)
+{
+	__asm__ volatile("dmb ish" ::: "memory");
+	return *(const volatile uint16_t *)&q->used.flags & VIRTQ_USED_F_NO_NOTIFY;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * A split virtqueue (Virtio 1.1 section 2.6): descriptor table, driver
+ * (available) ring and device (used) ring, in memory the device reads and
+ * writes. One descriptor a buffer: Ferry's buffers are whole frames.
+ */
+#ifndef DRIVERS_VIRTQUEUE_H
+#define DRIVERS_VIRTQUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VIRTQ_SIZE	       256u
+#define VIRTQ_DESC_F_WRITE     2u /**< the device writes the buffer */
+#define VIRTQ_USED_F_NO_NOTIFY 1u
+
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct virtq_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[VIRTQ_SIZE];
+	uint16_t used_event;
+};
+
+struct virtq_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+struct virtq_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct virtq_used_elem ring[VIRTQ_SIZE];
+	uint16_t avail_event;
+};
+
+struct virtq {
+	struct virtq_desc desc[VIRTQ_SIZE] __attribute__((aligned(4096)));
+	struct virtq_avail avail __attribute__((aligned(64)));
+	struct virtq_used used __attribute__((aligned(4096)));
+	uint16_t last_used; /**< next used entry the driver looks at */
+	uint16_t in_flight;
+};
+
+/** Offers descriptor `id` (already filled) to the device. */
+void virtq_offer(struct virtq *q, uint16_t id);
+
+/** Takes the next used buffer: true with its descriptor id and written length. */
+bool virtq_take_used(struct virtq *q, uint16_t *id, uint32_t *len);
+
+/** True when the device asked not to be notified of new buffers. */
+bool virtq_notify_suppressed(const struct virtq *q);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The board's side of the migration link at boot: its configuration and
+ * credentials from fw_cfg (opt/ferry/link, link-ca, link-cert, link-key;
+ * docs/link.md), the network brought up, and, with the boot option
+ * ferry.link_test=SIZE, the link self-test: the connecting board sends
+ * SIZE bytes over TLS, the listening board checks them.
+ */
+#ifndef HYP_LINK_BOOT_H
+#define HYP_LINK_BOOT_H
+
+#include "boards/board.h"
+#include "hyp/board_check.h"
+
+enum link_boot_result {
+	LINK_BOOT_NONE,	 /**< no link configured */
+	LINK_BOOT_READY, /**< the network is up */
+	LINK_BOOT_TEST_PASSED,
+	LINK_BOOT_FAILED, /**< reported on the console */
+};
+
+enum link_boot_result link_boot(const struct board_desc *board, const struct board_facts *facts);
+
+#endif

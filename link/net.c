@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** lwIP on the virtio-net device, see net.h. */
+#include "link/net.h"
+
+#include <string.h>
+
+#include "drivers/timer.h"
+#include "drivers/virtio_net.h"
+#include "hyp/arch.h"
+#include "hyp/format.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+static struct netif netif;
+
+/* Gathers a pbuf chain into one frame for the device (lwIP's linkoutput). */
+static err_t link_output(struct netif *n, struct pbuf *p)
+{
+	const void *parts[16];
+	size_t lens[16];
+	unsigned count = 0;
+
+	(void)n;
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (count == 16)
+			return ERR_BUF;
+		parts[count] = q->payload;
+		lens[count++] = q->len;
+	}
+	/* A full ring drains within microseconds: wait for it rather than drop the frame. */
+	for (unsigned spins = 0; !virtio_net_send(parts, lens, count); spins++)
+		if (spins == 100000)
+			return ERR_MEM;
+	return ERR_OK;
+}
+
+static void frame_in(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+
+	(void)ctx;
+	if (!p)
+		return; /* out of buffers: TCP retransmits */
+	pbuf_take(p, frame, (u16_t)len);
+	if (netif.input(p, &netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+static err_t netif_setup(struct netif *n)
+{
+	n->name[0] = 'v';
+	n->name[1] = 'n';
+	n->output = etharp_output;
+	n->linkoutput = link_output;
+	n->mtu = 1500;
+	n->hwaddr_len = 6;
+	virtio_net_mac(n->hwaddr);
+	n->flags =
+		NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err, size_t n)
+{
+	ip4_addr_t ip, mask, gw;
+
+	if (!virtio_net_init(virtio_base, frame_in, NULL, err, n))
+		return false;
+	lwip_init();
+	ip4_addr_set_u32(&ip, lwip_htonl(cfg->ip));
+	ip4_addr_set_u32(&mask, lwip_htonl(cfg->netmask));
+	ip4_addr_set_zero(&gw);
+	if (!netif_add(&netif, &ip, &mask, &gw, NULL, netif_setup, ethernet_input)) {
+		format_snprintf(err, n, "lwIP refused the interface");
+		return false;
+	}
+	netif_set_default(&netif);
+	netif_set_up(&netif);
+	return true;
+}
+
+uint64_t link_net_now_ms(void) { return arch_counter_now() / (arch_counter_freq() / 1000); }
+
+void link_net_pump(unsigned timeout_ms)
+{
+	uint64_t deadline = link_net_now_ms() + timeout_ms;
+
+	for (;;) {
+		unsigned frames = virtio_net_poll();
+
+		sys_check_timeouts();
+		if (frames || link_net_now_ms() >= deadline)
+			return;
+		/* Nothing yet: sleep until the device's interrupt or the deadline. */
+		timer_hyp_arm((deadline - link_net_now_ms()) * (arch_counter_freq() / 1000) + 1);
+		arch_idle_wait();
+	}
+}

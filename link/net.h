@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The board's network for the link: lwIP (NO_SYS, raw API) on the virtio-net
+ * device, a static IPv4 address from the link configuration (docs/link.md).
+ * Everything runs on the CPU that calls link_net_pump: the device is
+ * polled, and while nothing happens the CPU sleeps until the device's
+ * interrupt or lwIP's next timer.
+ */
+#ifndef LINK_NET_H
+#define LINK_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "link/link_config.h"
+#include "link/link_io.h"
+
+/** Brings the interface up on the virtio-net device at base; false with err. */
+bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err, size_t err_size);
+
+/** Processes frames and timers; sleeps up to timeout_ms when there is nothing to do. */
+void link_net_pump(unsigned timeout_ms);
+
+/** Milliseconds since boot. */
+uint64_t link_net_now_ms(void);
+
+struct link_tcp;
+
+/**
+ * A TCP connection to the peer of cfg: accepted (listen) or connected,
+ * within cfg->timeout_ms; NULL with err. Keepalive probes after
+ * liveness_ms of silence detect a vanished peer.
+ */
+struct link_tcp *link_tcp_open(const struct link_config *cfg, char *err, size_t err_size);
+
+/** The connection as the TLS layer's byte stream. */
+struct link_io link_tcp_io(struct link_tcp *t);
+
+void link_tcp_close(struct link_tcp *t);
+
+#endif

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The link's TCP connection on lwIP's raw API, see net.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hyp/format.h"
+#include "link/net.h"
+#include "lwip/tcp.h"
+
+/* Received chains, not yet read; each keeps its own (16-bit) length. */
+#define RX_CHAINS 128
+
+struct link_tcp {
+	struct tcp_pcb *pcb, *listener;
+	struct pbuf *rx[RX_CHAINS];
+	unsigned rx_head, rx_count;
+	bool closed; /**< the peer closed or reset, or keepalive gave up */
+	err_t error;
+};
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct link_tcp *t = arg;
+
+	(void)pcb;
+	if (!p || err != ERR_OK) {
+		t->closed = true;
+		if (p)
+			pbuf_free(p);
+		return ERR_OK;
+	}
+	if (t->rx_count == RX_CHAINS)
+		return ERR_MEM; /* lwIP keeps it and offers it again */
+	t->rx[(t->rx_head + t->rx_count++) % RX_CHAINS] = p;
+	return ERR_OK;
+}
+
+static void on_error(void *arg, err_t err)
+{
+	struct link_tcp *t = arg;
+
+	t->pcb = NULL; /* lwIP freed it */
+	t->closed = true;
+	t->error = err;
+}
+
+static void adopt(struct link_tcp *t, struct tcp_pcb *pcb, const struct link_config *cfg)
+{
+	t->pcb = pcb;
+	tcp_arg(pcb, t);
+	tcp_recv(pcb, on_recv);
+	tcp_err(pcb, on_error);
+	tcp_nagle_disable(pcb); /* the return path's records are small and urgent */
+	/* A vanished peer: keepalive probes after liveness_ms of silence (RFC 1122 4.2.3.6). */
+	ip_set_option(pcb, SOF_KEEPALIVE);
+	pcb->keep_idle = cfg->liveness_ms;
+	pcb->keep_intvl = cfg->liveness_ms / 4 ? cfg->liveness_ms / 4 : 1;
+	pcb->keep_cnt = 4;
+}
+
+static const struct link_config *accept_cfg;
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct link_tcp *t = arg;
+
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	if (t->pcb) {
+		tcp_abort(pcb); /* one peer only */
+		return ERR_ABRT;
+	}
+	if (ip4_addr_get_u32(&pcb->remote_ip) != lwip_htonl(accept_cfg->peer_ip)) {
+		tcp_abort(pcb); /* not the configured peer */
+		return ERR_ABRT;
+	}
+	adopt(t, pcb, accept_cfg);
+	return ERR_OK;
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	(void)arg;
+	(void)pcb;
+	(void)err;
+	return ERR_OK;
+}
+
+struct link_tcp *link_tcp_open(const struct link_config *cfg, char *err, size_t n)
+{
+	struct link_tcp *t = calloc(1, sizeof(*t));
+	uint64_t deadline = link_net_now_ms() + cfg->timeout_ms;
+	ip4_addr_t peer;
+
+	if (!t) {
+		format_snprintf(err, n, "out of memory for the TCP connection");
+		return NULL;
+	}
+	ip4_addr_set_u32(&peer, lwip_htonl(cfg->peer_ip));
+	if (cfg->listen) {
+		struct tcp_pcb *pcb = tcp_new();
+
+		if (!pcb || tcp_bind(pcb, IP4_ADDR_ANY, cfg->port) != ERR_OK ||
+		    !(t->listener = tcp_listen(pcb))) {
+			format_snprintf(err, n, "cannot listen on TCP port %u", cfg->port);
+			free(t);
+			return NULL;
+		}
+		accept_cfg = cfg;
+		tcp_arg(t->listener, t);
+		tcp_accept(t->listener, on_accept);
+		while (!t->pcb && link_net_now_ms() < deadline)
+			link_net_pump(10);
+		tcp_close(t->listener);
+		t->listener = NULL;
+	} else {
+		/* The listener may boot later: try again until the deadline. */
+		while (!t->pcb || t->pcb->state != ESTABLISHED) {
+			if (link_net_now_ms() >= deadline)
+				break;
+			if (!t->pcb || t->closed) {
+				struct tcp_pcb *pcb = tcp_new();
+
+				t->closed = false;
+				if (!pcb)
+					break;
+				adopt(t, pcb, cfg);
+				if (tcp_connect(pcb, &peer, cfg->port, on_connected) != ERR_OK)
+					break;
+			}
+			link_net_pump(10);
+			if (t->closed && t->pcb)
+				t->pcb = NULL;
+		}
+	}
+	if (!t->pcb || t->pcb->state != ESTABLISHED) {
+		format_snprintf(err, n, "no TCP connection with %u.%u.%u.%u:%u within %u ms",
+				cfg->peer_ip >> 24, cfg->peer_ip >> 16 & 255,
+				cfg->peer_ip >> 8 & 255, cfg->peer_ip & 255, cfg->port,
+				cfg->timeout_ms);
+		link_tcp_close(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int tcp_stream_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct link_tcp *t = ctx;
+	size_t room;
+
+	if (!t->pcb || t->closed)
+		return -1;
+	room = tcp_sndbuf(t->pcb);
+	if (len > room)
+		len = room;
+	if (len > 0xffff)
+		len = 0xffff; /* tcp_write takes a u16 length */
+	if (!len)
+		return 0;
+	if (tcp_write(t->pcb, buf, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK)
+		return 0;
+	tcp_output(t->pcb);
+	return (int)len;
+}
+
+static int tcp_stream_recv(void *ctx, uint8_t *buf, size_t len)
+{
+	struct link_tcp *t = ctx;
+	struct pbuf **head = &t->rx[t->rx_head];
+	u16_t n;
+
+	if (!t->rx_count)
+		return t->closed ? -1 : 0;
+	n = (u16_t)(len < (*head)->tot_len ? len : (*head)->tot_len);
+	pbuf_copy_partial(*head, buf, n, 0);
+	*head = pbuf_free_header(*head, n);
+	if (!*head) {
+		t->rx_head = (t->rx_head + 1) % RX_CHAINS;
+		t->rx_count--;
+	}
+	if (t->pcb)
+		tcp_recved(t->pcb, n);
+	return n;
+}
+
+static void tcp_stream_pump(void *ctx, unsigned timeout_ms, bool writing)
+{
+	(void)ctx;
+	(void)writing;
+	link_net_pump(timeout_ms);
+}
+
+static uint64_t tcp_stream_now(void *ctx)
+{
+	(void)ctx;
+	return link_net_now_ms();
+}
+
+static const struct link_io_ops tcp_stream_ops = { tcp_stream_send, tcp_stream_recv,
+						   tcp_stream_pump, tcp_stream_now };
+
+struct link_io link_tcp_io(struct link_tcp *t) { return (struct link_io){ &tcp_stream_ops, t }; }
+
+void link_tcp_close(struct link_tcp *t)
+{
+	if (!t)
+		return;
+	if (t->pcb) {
+		tcp_arg(t->pcb, NULL);
+		tcp_recv(t->pcb, NULL);
+		tcp_err(t->pcb, NULL);
+		if (tcp_close(t->pcb) != ERR_OK)
+			tcp_abort(t->pcb);
+	}
+	if (t->listener)
+		tcp_close(t->listener);
+	for (; t->rx_count; t->rx_count--, t->rx_head = (t->rx_head + 1) % RX_CHAINS)
+		pbuf_free(t->rx[t->rx_head]);
+	free(t);
+}
