@@ -137,3 +137,7 @@ endif()
 # Style: the project's C files must be clang-formatted.
 add_test(NAME style.clang_format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh --check)
 add_custom_target(format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+
+# The emulated Ethernet between two boards, with faults (link tests).
+add_executable(frame_relay tests/support/frame_relay.c)
+target_compile_options(frame_relay PRIVATE ${FERRY_WARNINGS})

@@ -186,14 +186,15 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 	if (!tls) {
 		console_printf("link: %s\n", err);
 		link_tcp_close(tcp);
+		link_net_pump(100);
 		return LINK_BOOT_FAILED;
 	}
 	console_printf("link: authenticated %s over %s, handshake %llu ms\n", cfg.creds.peer,
 		       link_tls_suite(tls), (unsigned long long)(link_net_now_ms() - t0));
 	ok = transfer(tls, test_bytes);
 	link_tls_close(tls);
-	/* Let the close and the last acknowledgements go out. */
-	link_net_pump(50);
 	link_tcp_close(tcp);
+	/* Let the close (FIN, or RST with data unread) reach the peer before power-off. */
+	link_net_pump(100);
 	return ok ? LINK_BOOT_TEST_PASSED : LINK_BOOT_FAILED;
 }

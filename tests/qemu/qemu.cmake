@@ -133,3 +133,40 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
 else()
   message(WARNING "no Linux test guest in ${FERRY_LINUX_DIR}: run tools/setup.sh")
 endif()
+
+# --- the link between two boards (docs/link.md) ------------------------------------
+# Two QEMUs joined by the frame relay; one pair at a time.
+function(ferry_link_test name)
+  add_test(NAME link.qemu.${name}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/link_pair.sh --ferry $<TARGET_FILE:ferry>
+            --relay $<TARGET_FILE:frame_relay> --work ${CMAKE_BINARY_DIR}/link-tests/${name}
+            ${ARGN})
+  set_tests_properties(link.qemu.${name} PROPERTIES TIMEOUT 240 LABELS qemu
+    RESOURCE_LOCK board_pair)
+endfunction()
+
+ferry_link_test(psk_transfer --bytes 32M --rc-a 0 --rc-b 0
+  --expect-a "authenticated b over TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256"
+  --expect-a "received, checksum ok, 32768 KiB"
+  --expect-b "sent, the peer confirmed the checksum, 32768 KiB")
+ferry_link_test(cert_transfer --cert --bytes 16M --rc-a 0 --rc-b 0
+  --expect-a "authenticated b over TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256"
+  --expect-a "received, checksum ok, 16384 KiB")
+ferry_link_test(cert_aes_gcm --cert --aes-gcm --bytes 4M --rc-a 0 --rc-b 0
+  --expect-a "authenticated b over TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
+  --expect-a "received, checksum ok")
+ferry_link_test(wrong_psk --other-b psk --rc-a 1 --rc-b 1
+  --expect-a "handshake: authentication failed: the peer does not hold the same pre-shared key"
+  --expect-b "handshake: the peer refused the handshake")
+ferry_link_test(untrusted_certificate --cert --other-b cert --rc-a 1 --rc-b 1
+  --expect-a "handshake: the peer refused the handshake"
+  --expect-b "handshake: the peer's certificate is not trusted")
+ferry_link_test(plaintext_peer --relay-fault --plaintext --rc-a 1 --rc-b 1
+  --expect-a "handshake: the peer (closed the connection|refused the handshake)"
+  --expect-b "handshake: the peer does not speak TLS")
+ferry_link_test(flipped_byte --relay-fault "--flip 1000000" --rc-a 1 --rc-b 1
+  --expect-a "receive: a record failed its authentication check: forged or corrupted on the wire"
+  --expect-b "send: the peer closed the connection")
+ferry_link_test(cut_link --relay-fault "--cut 2000000" --rc-a 1 --rc-b 1
+  --expect-a "receive: nothing from the peer for 2000 ms"
+  --expect-b "send: the peer took nothing for 2000 ms")

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The emulated Ethernet between two boards, with faults: listens on two
+ * unix sockets that the boards' QEMUs connect to (-netdev stream), and
+ * forwards their frames (each a 4-byte big-endian length and the frame)
+ * both ways. Faults (N counts TCP payload bytes either way):
+ *
+ *   --flip N       flips a byte of the first TCP payload after N bytes,
+ *                  fixing the TCP checksum: only TLS can notice
+ *   --cut N        after N bytes nothing passes any more, either way
+ *   --plaintext    every TCP payload byte from the first board becomes 'P'
+ *                  (checksum fixed): it speaks plaintext as far as its peer
+ *                  can tell
+ *
+ *     frame_relay SOCK_A SOCK_B [fault]
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+enum fault { NONE, FLIP, CUT, PLAINTEXT };
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1)) {
+		perror(path);
+		exit(2);
+	}
+	return fd;
+}
+
+static bool read_all(int fd, uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)(p[n - 1] << 8);
+	return sum;
+}
+
+/** The TCP payload of an IPv4 frame, or NULL; *tcp and *tcp_len for the checksum. */
+static uint8_t *tcp_payload(uint8_t *f, size_t len, size_t *plen, uint8_t **tcp, size_t *tcp_len)
+{
+	size_t ihl, doff, ip_len;
+
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || f[14 + 9] != 6)
+		return NULL;
+	ihl = (size_t)(f[14] & 15) * 4;
+	ip_len = (size_t)(f[16] << 8 | f[17]);
+	if (ip_len > len - 14 || ihl + 20 > ip_len)
+		return NULL;
+	*tcp = f + 14 + ihl;
+	*tcp_len = ip_len - ihl;
+	doff = (size_t)((*tcp)[12] >> 4) * 4;
+	if (doff > *tcp_len)
+		return NULL;
+	*plen = *tcp_len - doff;
+	return *plen ? *tcp + doff : NULL;
+}
+
+static void fix_tcp_checksum(uint8_t *f, uint8_t *tcp, size_t tcp_len)
+{
+	uint32_t sum = 0;
+
+	tcp[16] = tcp[17] = 0;
+	sum = sum16(f + 14 + 12, 8, sum); /* source and destination addresses */
+	sum += 6 + (uint32_t)tcp_len;
+	sum = sum16(tcp, tcp_len, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	tcp[16] = (uint8_t)(~sum >> 8);
+	tcp[17] = (uint8_t)~sum;
+}
+
+int main(int argc, char **argv)
+{
+	enum fault fault = NONE;
+	unsigned long long after = 0, payload_seen = 0;
+	bool flipped = false;
+	int la, lb, fd[2];
+	static uint8_t frame[65536 + 4];
+
+	if (argc < 3) {
+		fprintf(stderr,
+			"usage: frame_relay SOCK_A SOCK_B [--flip N | --cut N | --plaintext]\n");
+		return 2;
+	}
+	if (argc >= 5 && !strcmp(argv[3], "--flip"))
+		fault = FLIP, after = strtoull(argv[4], NULL, 0);
+	else if (argc >= 5 && !strcmp(argv[3], "--cut"))
+		fault = CUT, after = strtoull(argv[4], NULL, 0);
+	else if (argc >= 4 && !strcmp(argv[3], "--plaintext"))
+		fault = PLAINTEXT;
+	signal(SIGPIPE, SIG_IGN);
+	la = listen_on(argv[1]);
+	lb = listen_on(argv[2]);
+	fd[0] = accept(la, NULL, NULL);
+	fd[1] = accept(lb, NULL, NULL);
+	if (fd[0] < 0 || fd[1] < 0)
+		return 2;
+	for (;;) {
+		struct pollfd p[2] = { { .fd = fd[0], .events = POLLIN },
+				       { .fd = fd[1], .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0)
+			return 1;
+		for (int i = 0; i < 2; i++) {
+			uint32_t len;
+			size_t plen = 0, tcp_len = 0;
+			uint8_t *payload, *tcp = NULL;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			if (!read_all(fd[i], frame, 4))
+				return 0; /* a board is gone: so is the wire */
+			len = (uint32_t)frame[0] << 24 | (uint32_t)frame[1] << 16 |
+			      (uint32_t)frame[2] << 8 | frame[3];
+			if (len > sizeof(frame) - 4 || !read_all(fd[i], frame + 4, len))
+				return 1;
+			payload = tcp_payload(frame + 4, len, &plen, &tcp, &tcp_len);
+			if (payload) {
+				if (fault == FLIP && !flipped && payload_seen >= after) {
+					payload[plen / 2] ^= 0x20;
+					fix_tcp_checksum(frame + 4, tcp, tcp_len);
+					flipped = true;
+					fprintf(stderr,
+						"frame_relay: flipped a byte after %llu bytes\n",
+						payload_seen);
+				}
+				if (fault == PLAINTEXT && i == 0) {
+					memset(payload, 'P', plen);
+					fix_tcp_checksum(frame + 4, tcp, tcp_len);
+				}
+				payload_seen += plen;
+			}
+			if (fault == CUT && payload_seen >= after) {
+				if (after) {
+					fprintf(stderr, "frame_relay: link cut after %llu bytes\n",
+						payload_seen);
+					after = 0;
+				}
+				continue; /* nothing passes */
+			}
+			if (!write_all(fd[1 - i], frame, len + 4))
+				return 0;
+		}
+	}
+}
