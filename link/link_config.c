@@ -214,8 +214,9 @@ bool link_config_parse(const char *text, size_t len, struct link_config *cfg, ch
 	if (!kv_text_parse(text, len, keys, sizeof(keys) / sizeof(keys[0]), LINE_MAX_LEN, cfg,
 			   "link config", err, err_size))
 		return false;
-	if (!cfg->creds.identity[0] || !cfg->creds.peer[0]) {
-		format_snprintf(err, err_size, "link config: identity and peer are required");
+	if (!cfg->creds.identity[0] || !cfg->creds.peer[0] || !cfg->ip || !cfg->peer_ip) {
+		format_snprintf(err, err_size,
+				"link config: identity, peer, ip and peer_ip are required");
 		return false;
 	}
 	if (cfg->creds.auth == LINK_AUTH_PSK && !cfg->creds.psk_len) {
