@@ -37,8 +37,9 @@
 #define STATUS_FEATURES_OK 8u
 #define STATUS_FAILED	   128u
 
-#define VIRTIO_NET_F_MAC   (1ull << 5)
-#define VIRTIO_F_VERSION_1 (1ull << 32)
+#define VIRTIO_NET_F_MAC	(1ull << 5)
+#define VIRTIO_RING_F_EVENT_IDX (1ull << 29)
+#define VIRTIO_F_VERSION_1	(1ull << 32)
 
 #define RXQ 0u
 #define TXQ 1u
@@ -63,11 +64,11 @@ static struct {
 static uint32_t rd(uint32_t off) { return mmio_read32(dev.base + off); }
 static void wr(uint32_t off, uint32_t v) { mmio_write32(dev.base + off, v); }
 
-static void notify(uint32_t queue, const struct virtq *q)
+static void notify(uint32_t queue, struct virtq *q)
 {
-	/* The ring index is in memory before the doorbell rings. */
-	__asm__ volatile("dsb st" ::: "memory");
-	if (!virtq_notify_suppressed(q)) {
+	if (virtq_need_notify(q)) {
+		/* The ring index is in memory before the doorbell rings. */
+		__asm__ volatile("dsb st" ::: "memory");
 		wr(VMMIO_QUEUE_NOTIFY, queue);
 		dev.stats.notifies++;
 	}
@@ -136,6 +137,8 @@ bool virtio_net_init(uintptr_t base, virtio_net_rx_fn rx, void *ctx, char *err, 
 	have = device_features();
 	if ((have & want) != want)
 		return fail("the device lacks VERSION_1 or MAC", err, n);
+	/* Fewer doorbells and interrupts where the device offers it. */
+	want |= have & VIRTIO_RING_F_EVENT_IDX;
 	wr(VMMIO_DRIVER_FEAT_SEL, 0);
 	wr(VMMIO_DRIVER_FEATURES, (uint32_t)want);
 	wr(VMMIO_DRIVER_FEAT_SEL, 1);
@@ -145,6 +148,8 @@ bool virtio_net_init(uintptr_t base, virtio_net_rx_fn rx, void *ctx, char *err, 
 		return fail("the device refused the features", err, n);
 	if (!setup_queue(RXQ, &rxq, err, n) || !setup_queue(TXQ, &txq, err, n))
 		return fail("queue set-up failed", err, n);
+	rxq.event_idx = txq.event_idx = want & VIRTIO_RING_F_EVENT_IDX;
+	virtq_interrupts(&txq, false); /* finished transmissions are reaped by polling */
 	for (unsigned i = 0; i < 6; i++)
 		dev.mac[i] = mmio_read8(base + VMMIO_CONFIG + i);
 	/* Every receive buffer posted at once. */
@@ -156,8 +161,9 @@ bool virtio_net_init(uintptr_t base, virtio_net_rx_fn rx, void *ctx, char *err, 
 		tx_free[i] = i;
 	}
 	tx_free_count = VIRTQ_SIZE;
+	virtq_interrupts(&rxq, false); /* polled while busy: see virtio_net_wait_arm */
 	wr(VMMIO_STATUS, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
-	notify(RXQ, &rxq);
+	wr(VMMIO_QUEUE_NOTIFY, RXQ); /* the receive buffers are there */
 	return true;
 }
 
@@ -219,6 +225,19 @@ unsigned virtio_net_poll(void)
 	}
 	return frames;
 }
+
+bool virtio_net_wait_arm(void)
+{
+	virtq_interrupts(&rxq, true);
+	/* A frame that came before the device saw the request raises nothing: look again. */
+	if (*(volatile uint16_t *)&rxq.used.idx != rxq.last_used) {
+		virtq_interrupts(&rxq, false);
+		return false;
+	}
+	return true;
+}
+
+void virtio_net_wait_done(void) { virtq_interrupts(&rxq, false); }
 
 void virtio_net_irq_ack(void)
 {

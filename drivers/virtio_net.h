@@ -35,6 +35,14 @@ bool virtio_net_send(const void *const *parts, const size_t *lens, unsigned coun
 /** Hands received frames to rx and recycles finished transmit buffers; frames delivered. */
 unsigned virtio_net_poll(void);
 
+/**
+ * Before the CPU sleeps: asks for an interrupt on the next received frame;
+ * false when one is already there (do not sleep). virtio_net_wait_done
+ * after waking: back to polling without interrupts.
+ */
+bool virtio_net_wait_arm(void);
+void virtio_net_wait_done(void);
+
 /** Acknowledges the device's interrupt (from its handler). */
 void virtio_net_irq_ack(void);
 

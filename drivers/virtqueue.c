@@ -32,8 +32,34 @@ bool virtq_take_used(struct virtq *q, uint16_t *id, uint32_t *len)
 	return true;
 }
 
-bool virtq_notify_suppressed(const struct virtq *q)
+bool virtq_need_notify(struct virtq *q)
 {
+	uint16_t new_idx = q->avail.idx, old_idx = q->notified_idx;
+	bool need;
+
+	/* The new index is visible before the device's wish is read (section 2.6.13.6). */
 	__asm__ volatile("dmb ish" ::: "memory");
-	return *(const volatile uint16_t *)&q->used.flags & VIRTQ_USED_F_NO_NOTIFY;
+	if (q->event_idx) {
+		uint16_t event = *(const volatile uint16_t *)&q->used.avail_event;
+
+		/* vring_need_event: the device wants a kick once idx passes event. */
+		need = (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+	} else {
+		need = !(*(const volatile uint16_t *)&q->used.flags & VIRTQ_USED_F_NO_NOTIFY);
+	}
+	if (need)
+		q->notified_idx = new_idx;
+	return need;
+}
+
+void virtq_interrupts(struct virtq *q, bool on)
+{
+	if (q->event_idx)
+		/* used_event: interrupt when the used index passes it; behind us: never. */
+		*(volatile uint16_t *)&q->avail.used_event =
+			on ? q->last_used : (uint16_t)(q->last_used - 1);
+	else
+		*(volatile uint16_t *)&q->avail.flags =
+			(uint16_t)(on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT);
+	__asm__ volatile("dmb ish" ::: "memory");
 }

@@ -10,9 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIRTQ_SIZE	       256u
-#define VIRTQ_DESC_F_WRITE     2u /**< the device writes the buffer */
-#define VIRTQ_USED_F_NO_NOTIFY 1u
+#define VIRTQ_SIZE		   256u
+#define VIRTQ_DESC_F_WRITE	   2u /**< the device writes the buffer */
+#define VIRTQ_USED_F_NO_NOTIFY	   1u
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1u
 
 struct virtq_desc {
 	uint64_t addr;
@@ -46,6 +47,8 @@ struct virtq {
 	struct virtq_used used __attribute__((aligned(4096)));
 	uint16_t last_used; /**< next used entry the driver looks at */
 	uint16_t in_flight;
+	uint16_t notified_idx; /**< avail.idx when the device was last notified */
+	bool event_idx;	       /**< VIRTIO_RING_F_EVENT_IDX negotiated */
 };
 
 /** Offers descriptor `id` (already filled) to the device. */
@@ -54,7 +57,18 @@ void virtq_offer(struct virtq *q, uint16_t id);
 /** Takes the next used buffer: true with its descriptor id and written length. */
 bool virtq_take_used(struct virtq *q, uint16_t *id, uint32_t *len);
 
-/** True when the device asked not to be notified of new buffers. */
-bool virtq_notify_suppressed(const struct virtq *q);
+/**
+ * True when the device must be notified of the buffers offered since the
+ * last notification (its avail_event with EVENT_IDX, Virtio 1.1 section
+ * 2.6.7.2; else its NO_NOTIFY flag); the caller then rings the doorbell.
+ */
+bool virtq_need_notify(struct virtq *q);
+
+/**
+ * Asks for an interrupt on the next used buffer (on) or for none while the
+ * driver polls (off). With on, check for used buffers again afterwards:
+ * one may have come before the device saw the request.
+ */
+void virtq_interrupts(struct virtq *q, bool on);
 
 #endif

@@ -12,6 +12,7 @@
 #include "hyp/bootargs.h"
 #include "hyp/console.h"
 #include "hyp/irq.h"
+#include "hyp/link_bench.h"
 #include "hyp/vm_config.h"
 #include "link/link_config.h"
 #include "link/net.h"
@@ -85,15 +86,6 @@ static uint32_t fnv1a(uint32_t sum, const uint8_t *p, size_t n)
 	return sum;
 }
 
-static void print_rate(const char *what, uint64_t bytes, uint64_t ms)
-{
-	uint64_t kbs = ms ? bytes / ms : 0; /* bytes per ms = kB/s */
-
-	console_printf("link: %s %llu KiB in %llu ms: %llu.%02llu MB/s\n", what,
-		       (unsigned long long)(bytes >> 10), (unsigned long long)ms,
-		       (unsigned long long)(kbs / 1000), (unsigned long long)(kbs % 1000 / 10));
-}
-
 /** The self-test transfer; true when the bytes arrived intact. */
 static bool transfer(struct link_tls *t, uint64_t bytes)
 {
@@ -123,16 +115,16 @@ static bool transfer(struct link_tls *t, uint64_t bytes)
 		ok = theirs == sum;
 		if (link_tls_send(t, &ok, 1, cfg.liveness_ms))
 			goto broken;
-		print_rate(ok ? "received, checksum ok," : "received, CHECKSUM MISMATCH,", bytes,
-			   link_net_now_ms() - t0);
+		link_print_rate(ok ? "received, checksum ok," : "received, CHECKSUM MISMATCH,",
+				bytes, link_net_now_ms() - t0);
 	} else {
 		if (link_tls_send(t, &sum, sizeof(sum), cfg.liveness_ms) ||
 		    link_tls_recv(t, &ok, 1, cfg.liveness_ms))
 			goto broken;
-		print_rate(ok ? "sent, the peer confirmed the checksum,"
-			      : "sent, the peer saw a "
-				"CHECKSUM MISMATCH,",
-			   bytes, link_net_now_ms() - t0);
+		link_print_rate(ok ? "sent, the peer confirmed the checksum,"
+				   : "sent, the peer saw a "
+				     "CHECKSUM MISMATCH,",
+				bytes, link_net_now_ms() - t0);
 	}
 	return ok;
 broken:
@@ -146,7 +138,7 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 	uint32_t intid = v->first_intid + v->link_slot;
 	uint16_t sel;
 	uint32_t size;
-	char err[160], size_text[24];
+	char err[160], size_text[24], mode[8];
 	uint64_t test_bytes = 0, t0;
 	struct link_tcp *tcp;
 	struct link_tls *tls;
@@ -175,6 +167,16 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 		       cfg.creds.auth == LINK_AUTH_PSK ? "pre-shared key" : "certificates");
 	if (!test_bytes)
 		return LINK_BOOT_READY;
+	if (bootargs_get(facts->bootargs, "ferry.link_bench", mode, sizeof(mode))) {
+		if (!strcmp(mode, "raw"))
+			return link_bench_raw(&cfg, test_bytes) ? LINK_BOOT_TEST_PASSED
+								: LINK_BOOT_FAILED;
+		if (!strcmp(mode, "tcp"))
+			return link_bench_tcp(&cfg, test_bytes) ? LINK_BOOT_TEST_PASSED
+								: LINK_BOOT_FAILED;
+		console_printf("link: ferry.link_bench must be raw or tcp\n");
+		return LINK_BOOT_FAILED;
+	}
 	tcp = link_tcp_open(&cfg, err, sizeof(err));
 	if (!tcp) {
 		console_printf("link: %s\n", err);
@@ -192,6 +194,8 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 	console_printf("link: authenticated %s over %s, handshake %llu ms\n", cfg.creds.peer,
 		       link_tls_suite(tls), (unsigned long long)(link_net_now_ms() - t0));
 	ok = transfer(tls, test_bytes);
+	if (cfg.listen)
+		link_print_profile(test_bytes);
 	link_tls_close(tls);
 	link_tcp_close(tcp);
 	/* Let the close (FIN, or RST with data unread) reach the peer before power-off. */

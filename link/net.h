@@ -19,6 +19,14 @@
 /** Brings the interface up on the virtio-net device at base; false with err. */
 bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err, size_t err_size);
 
+/** Frames of the link benchmark's own EtherType (0x88b5, IEEE local experimental) go here, not to
+ * lwIP. */
+#define LINK_BENCH_ETHERTYPE 0x88b5
+void link_net_set_bench_sink(void (*sink)(const uint8_t *frame, size_t len));
+
+/** Sends one raw frame (the link benchmark); false when the device is full. */
+bool link_net_send_raw(const void *frame, size_t len);
+
 /** Processes frames and timers; sleeps up to timeout_ms when there is nothing to do. */
 void link_net_pump(unsigned timeout_ms);
 

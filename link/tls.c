@@ -109,7 +109,10 @@ static void explain(struct link_tls *t, int ret, const char *during)
 		break;
 	case MBEDTLS_ERR_SSL_CONN_EOF:
 	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-		why = "the peer closed the connection";
+		why = strcmp(during, "handshake")
+			      ? "the peer closed the connection"
+			      : "the peer closed the connection: it refused our credentials, or it "
+				"is gone";
 		break;
 	default:
 		why = t->peer_gone ? "the peer closed the connection" : "TLS error";
