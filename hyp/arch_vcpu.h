@@ -40,6 +40,16 @@ void arch_vcpu_put(struct vcpu_regs *regs);
 /** Runs the loaded vCPU until its next exit (list registers from regs->gic). */
 void arch_vcpu_enter(struct vcpu_regs *regs, unsigned lr_count, struct vcpu_exit *exit);
 
+/**
+ * Stage-2 entries of the VM changed (made read-only): invalidates its
+ * translations on every CPU. Any CPU may call it (Arm ARM D8.13: TLBI by
+ * VMID acts on the VMID in VTTBR_EL2, so it is loaded for the operation).
+ */
+void arch_s2_flush_vm(const struct arch_guest_ctl *ctl);
+
+/** Invalidates this CPU's translations of its loaded VM (after a permission upgrade). */
+void arch_s2_flush_local(void);
+
 /** Disables the EL1 virtual timer of this CPU (after its vCPU stopped for good). */
 void arch_vcpu_timer_stop(void);
 

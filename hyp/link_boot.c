@@ -23,6 +23,7 @@
 #define PEM_MAX		  8192u
 
 static struct link_config cfg;
+static bool link_ready;
 
 /** A fw_cfg file as a NUL-terminated string (malloc'ed), or NULL when absent. */
 static char *read_file(const char *name, size_t max, bool *too_big)
@@ -165,8 +166,10 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 		       cfg.peer_ip >> 24, cfg.peer_ip >> 16 & 255, cfg.peer_ip >> 8 & 255,
 		       cfg.peer_ip & 255, cfg.port,
 		       cfg.creds.auth == LINK_AUTH_PSK ? "pre-shared key" : "certificates");
-	if (!test_bytes)
+	if (!test_bytes) {
+		link_ready = true;
 		return LINK_BOOT_READY;
+	}
 	if (bootargs_get(facts->bootargs, "ferry.link_bench", mode, sizeof(mode))) {
 		if (!strcmp(mode, "raw"))
 			return link_bench_raw(&cfg, test_bytes) ? LINK_BOOT_TEST_PASSED
@@ -201,4 +204,12 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 	/* Let the close (FIN, or RST with data unread) reach the peer before power-off. */
 	link_net_pump(100);
 	return ok ? LINK_BOOT_TEST_PASSED : LINK_BOOT_FAILED;
+}
+
+const struct link_config *link_boot_config(void) { return link_ready ? &cfg : NULL; }
+
+void link_boot_take_irq(const struct board_desc *board)
+{
+	gicv3_spi_enable(board->virtio.first_intid + board->virtio.link_slot, LINK_IRQ_PRIORITY,
+			 arch_cpu_mpidr());
 }

@@ -11,6 +11,7 @@
 
 #include "boards/board.h"
 #include "hyp/board_check.h"
+#include "link/link_config.h"
 
 enum link_boot_result {
 	LINK_BOOT_NONE,	 /**< no link configured */
@@ -20,5 +21,11 @@ enum link_boot_result {
 };
 
 enum link_boot_result link_boot(const struct board_desc *board, const struct board_facts *facts);
+
+/** The link's configuration once link_boot said READY, else NULL. */
+const struct link_config *link_boot_config(void);
+
+/** Routes the network device's interrupt to the calling CPU (the one that will run the link). */
+void link_boot_take_irq(const struct board_desc *board);
 
 #endif

@@ -220,6 +220,12 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 		arch_power_off(FERRY_EXIT_OK);
 	case VM_BOOT_STOPPED:
 		arch_power_off(FERRY_EXIT_VM_STOPPED);
+	case VM_BOOT_MIGRATED:
+		console_printf("Ferry: the VM left for the peer board: powering off\n");
+		arch_power_off(FERRY_EXIT_OK);
+	case VM_BOOT_NOTHING_ARRIVED:
+		console_printf("Ferry: no VM arrived: powering off\n");
+		arch_power_off(FERRY_EXIT_BAD_VM);
 	case VM_BOOT_REFUSED:
 	default:
 		console_printf("Ferry: the VM could not start: powering off\n");

@@ -95,7 +95,7 @@ static void handle_wfi(struct vcpu *v)
 		arch_spin_lock(&vm->lock);
 		wake = vgic_vcpu_has_pending(&vm->vgic, v->index) || lrs_hold_pending(v);
 		arch_spin_unlock(&vm->lock);
-		if (wake || vm->stop != VM_RUNNING || v->power != VCPU_ON)
+		if (wake || vm->stop != VM_RUNNING || v->power != VCPU_ON || vm->pause_req)
 			return;
 		arch_idle_wait();
 	}
@@ -186,6 +186,10 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 		}
 		break;
 	case EC_DABT_LOW:
+		/* A stage-2 permission fault (DFSC 0b0011xx) on RAM: a logged write. */
+		if ((e->esr & 0x3c) == 0x0c &&
+		    vm_dirty_fault(v->vm, ((e->hpfar >> 4) << 12) | (e->far & 0xfff)))
+			break; /* the guest retries the write */
 		handle_mmio(v, e);
 		break;
 	case EC_IABT_LOW:
@@ -200,6 +204,21 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 	}
 }
 
+/* Parked for migration: the state goes to memory until the VM runs again (or leaves). */
+static void park(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (v->loaded) {
+		arch_vcpu_put(&v->regs);
+		v->loaded = false;
+	}
+	__atomic_fetch_add(&vm->parked, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING)
+		arch_idle_wait();
+	__atomic_fetch_sub(&vm->parked, 1, __ATOMIC_RELEASE);
+}
+
 void vcpu_run_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -207,6 +226,10 @@ void vcpu_run_loop(struct vcpu *v)
 
 	current_vcpu[arch_cpu_index()] = v;
 	while (vm->stop == VM_RUNNING) {
+		if (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE)) {
+			park(v);
+			continue;
+		}
 		if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_ON) {
 			arch_idle_wait();
 			continue;

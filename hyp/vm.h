@@ -28,7 +28,7 @@
 #define GUEST_VTIMER_INTID 27
 #define GUEST_MAINT_INTID  25
 
-enum vm_stop_reason { VM_RUNNING, VM_POWER_OFF, VM_RESET, VM_CRASHED };
+enum vm_stop_reason { VM_RUNNING, VM_POWER_OFF, VM_RESET, VM_CRASHED, VM_MIGRATED };
 
 /** Things a misbehaving guest did, each reported once (bit per kind). */
 enum vm_fault_kind {
@@ -53,7 +53,29 @@ struct vm {
 	unsigned lr_count;
 	volatile enum vm_stop_reason stop;
 	uint32_t faults_reported;
+	/* Migration (hyp/vm_migrate_ops.c): vCPUs parked on request, writes logged. */
+	volatile bool pause_req;
+	unsigned parked; /**< vCPUs that saw pause_req and put their state */
+	uint64_t *dirty; /**< a bit per RAM page written since the last collection */
+	volatile bool dirty_logging;
+	uint64_t dirty_faults;
 };
+
+/** Parks every vCPU (each puts its state into its struct vcpu) and waits until they all did. */
+void vm_pause(struct vm *vm);
+
+/** Ends the VM on this board for `why`: every vCPU loop returns, parked or not. */
+void vm_stop_all(struct vm *vm, enum vm_stop_reason why);
+
+/** Lets parked vCPUs run again. */
+void vm_unpause(struct vm *vm);
+
+/**
+ * A write to a page stage 2 keeps read-only while writes are logged: marks
+ * it dirty and lets the guest write it (from the vCPU's fault handler).
+ * False when `ipa` is no such page (the fault is the guest's).
+ */
+bool vm_dirty_fault(struct vm *vm, uint64_t ipa);
 
 /**
  * Builds a VM from its configuration around RAM at ram_pa (already zeroed,

@@ -7,7 +7,11 @@
 #include "drivers/fw_cfg.h"
 #include "hyp/arch.h"
 #include "hyp/console.h"
+#include "hyp/bootargs.h"
 #include "hyp/guest_dtb.h"
+#include "hyp/link_boot.h"
+#include "hyp/migrate.h"
+#include "mig/engine.h"
 #include "hyp/image.h"
 #include "hyp/sched.h"
 #include "hyp/vcpu_run.h"
@@ -125,6 +129,65 @@ static bool load_initrd(struct vm *vm, uint8_t *ram, uint64_t kernel_end,
 
 static void run_secondary_vcpu(void *arg) { vcpu_run_loop(arg); }
 
+/* Migration (hyp/migrate.c): its own CPU beside the vCPUs. */
+static struct migrate_job mig_job;
+static unsigned mig_cpu;
+
+/** Reads the migration boot options; false (reported) when they cannot work. */
+static bool plan_migration(struct vm *vm, const struct board_desc *b, const struct board_facts *f,
+			   unsigned cpus_online)
+{
+	char mode[16], at[16];
+	bool incoming = bootargs_flag(f->bootargs, "ferry.incoming");
+	bool outgoing = bootargs_get(f->bootargs, "ferry.migrate", mode, sizeof(mode));
+	unsigned ms = 2000;
+
+	if (!incoming && !outgoing)
+		return true;
+	if (outgoing && __builtin_strcmp(mode, "precopy") != 0) {
+		console_printf("%s: ferry.migrate=%s: only precopy runs on the board so far\n",
+			       vm->cfg.name, mode);
+		return false;
+	}
+	if (!link_boot_config()) {
+		console_printf("%s: migration needs the link (ferry boot --link)\n", vm->cfg.name);
+		return false;
+	}
+	mig_cpu = vm->cfg.vcpu_count;
+	if (mig_cpu >= cpus_online) {
+		console_printf("%s: migration needs a CPU beside the %u vCPUs: give the board %u\n",
+			       vm->cfg.name, vm->cfg.vcpu_count, vm->cfg.vcpu_count + 1);
+		return false;
+	}
+	if (bootargs_get(f->bootargs, "ferry.migrate_at", at, sizeof(at))) {
+		ms = 0;
+		for (const char *c = at; *c >= '0' && *c <= '9' && ms < 10000000; c++)
+			ms = ms * 10 + (unsigned)(*c - '0');
+	}
+	mig_job = (struct migrate_job){ .vm = vm, .board = b, .incoming = incoming, .at_ms = ms };
+	return true;
+}
+
+/* The destination: the VM is ready with its vCPUs parked until RUN. */
+static enum vm_boot_result run_incoming(struct vm *vm)
+{
+	console_printf("%s: %llu MiB, %u vCPU%s, waiting for its state from the peer\n",
+		       vm->cfg.name, (unsigned long long)(vm->cfg.mem_bytes / MIB),
+		       vm->cfg.vcpu_count, vm->cfg.vcpu_count > 1 ? "s" : "");
+	vm->pause_req = true;
+	console_set_input(vm_console_input, vm);
+	for (unsigned i = 1; i < vm->cfg.vcpu_count; i++)
+		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
+	sched_assign(mig_cpu, migrate_job_run, &mig_job);
+	vcpu_run_loop(&vm->vcpus[0]);
+	console_set_input(NULL, NULL);
+	while (!__atomic_load_n(&mig_job.done, __ATOMIC_ACQUIRE) && vm->stop == VM_CRASHED)
+		;
+	if (!mig_state_runs_on_destination((enum mig_state)mig_job.outcome) && mig_job.done)
+		return VM_BOOT_NOTHING_ARRIVED;
+	return vm->stop == VM_POWER_OFF ? VM_BOOT_POWERED_OFF : VM_BOOT_STOPPED;
+}
+
 /** A share of the guest RAM to zero, done by one CPU. */
 struct zero_job {
 	uint8_t *start;
@@ -209,6 +272,10 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 		console_printf("%s: out of memory for its stage-2 tables\n", cfg.name);
 		return VM_BOOT_REFUSED;
 	}
+	if (!plan_migration(vm, b, f, cpus_online))
+		return VM_BOOT_REFUSED;
+	if (mig_job.incoming)
+		return run_incoming(vm);
 	kernel_end = load_kernel(vm, ram, &entry);
 	if (!kernel_end || !load_initrd(vm, ram, kernel_end, &dtb))
 		return VM_BOOT_REFUSED;
@@ -231,8 +298,17 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 	vm->vcpus[0].power = VCPU_ON;
 	for (unsigned i = 1; i < cfg.vcpu_count; i++)
 		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
+	if (mig_job.vm) {
+		mig_job.at_ms += arch_counter_now() / (arch_counter_freq() / 1000);
+		sched_assign(mig_cpu, migrate_job_run, &mig_job);
+	}
 	vcpu_run_loop(&vm->vcpus[0]);
 	console_set_input(NULL, NULL);
+	if (vm->stop == VM_MIGRATED) {
+		while (!__atomic_load_n(&mig_job.done, __ATOMIC_ACQUIRE))
+			;
+		return VM_BOOT_MIGRATED;
+	}
 
 	{
 		uint64_t exits = 0, wfi = 0, mmio = 0;

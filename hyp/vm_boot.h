@@ -11,10 +11,12 @@
 #include "hyp/board_check.h"
 
 enum vm_boot_result {
-	VM_BOOT_NONE,	     /**< no VM configured */
-	VM_BOOT_POWERED_OFF, /**< the VM ran and powered itself off */
-	VM_BOOT_STOPPED,     /**< the VM ran and stopped abnormally (reset, crash) */
-	VM_BOOT_REFUSED,     /**< bad configuration or image: reported, nothing ran */
+	VM_BOOT_NONE,		 /**< no VM configured */
+	VM_BOOT_POWERED_OFF,	 /**< the VM ran and powered itself off */
+	VM_BOOT_STOPPED,	 /**< the VM ran and stopped abnormally (reset, crash) */
+	VM_BOOT_REFUSED,	 /**< bad configuration or image: reported, nothing ran */
+	VM_BOOT_MIGRATED,	 /**< the VM left for the peer board (migration completed) */
+	VM_BOOT_NOTHING_ARRIVED, /**< incoming: no VM came (reported) */
 };
 
 /** Runs the configured VM to its end on this (boot) CPU and the secondaries. */

@@ -104,18 +104,21 @@ uint64_t link_net_now_ms(void) { return arch_counter_now() / (arch_counter_freq(
 
 void link_net_pump(unsigned timeout_ms)
 {
-	uint64_t deadline = link_net_now_ms() + timeout_ms;
+	uint64_t freq = arch_counter_freq(), ticks_per_ms = freq / 1000;
+	uint64_t deadline = arch_counter_now() + timeout_ms * ticks_per_ms;
 
 	for (;;) {
 		unsigned frames = virtio_net_poll();
+		uint64_t now;
 
 		sys_check_timeouts();
-		if (frames || link_net_now_ms() >= deadline)
+		now = arch_counter_now();
+		if (frames || now >= deadline)
 			return;
 		/* Nothing yet: sleep until the device's interrupt or the deadline. */
 		if (!virtio_net_wait_arm())
 			continue;
-		timer_hyp_arm((deadline - link_net_now_ms()) * (arch_counter_freq() / 1000) + 1);
+		timer_hyp_arm(deadline - now);
 		arch_idle_wait();
 		virtio_net_wait_done();
 	}

@@ -183,6 +183,7 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
 	s->rep.total_ns = ops->now_ns(s->vm->ctx) - s->t_start;
 	s->rep.error[0] = 0;
+	s->rep.state = MIG_COMPLETED;
 	mig_source_progress(s);
-	return s->rep.state = MIG_COMPLETED;
+	return MIG_COMPLETED;
 }

@@ -139,3 +139,16 @@ static const struct mig_field pl011_fields[] = {
 const struct mig_section mig_section_pl011 = {
 	"pl011", 1, 1, pl011_fields, COUNT(pl011_fields), NULL, 0,
 };
+
+/* --- the VM: the destination computes its own CNTVOFF from the count at stop --- */
+
+static const struct mig_field vm_fields[] = {
+	MIG_FIELD(struct mig_vm_state, guest_counter, 1),
+	{ "vcpu_count", (uint32_t)offsetof(struct mig_vm_state, vcpu_count), 4, MIG_UINT, 1, 0, 1,
+	  VM_VCPU_MAX },
+	MIG_FIELD(struct mig_vm_state, vcpu_on_mask, 1),
+};
+
+const struct mig_section mig_section_vm = {
+	"vm", 1, 1, vm_fields, COUNT(vm_fields), NULL, 0,
+};

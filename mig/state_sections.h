@@ -21,4 +21,12 @@ extern const struct mig_section
 extern const struct mig_section mig_section_vgic_redist; /**< struct vgic_redist */
 extern const struct mig_section mig_section_pl011;	 /**< struct vpl011 */
 
+/** What belongs to the VM as a whole (section "vm"). */
+struct mig_vm_state {
+	uint64_t guest_counter; /**< the guest's virtual count when it stopped */
+	uint32_t vcpu_count;
+	uint32_t vcpu_on_mask; /**< vCPUs that were on (PSCI) */
+};
+extern const struct mig_section mig_section_vm; /**< struct mig_vm_state */
+
 #endif

@@ -169,3 +169,24 @@ void arch_vcpu_timer_stop(void)
 	sysreg_write(cntv_ctl_el0, 0);
 	isb();
 }
+
+void arch_s2_flush_vm(const struct arch_guest_ctl *ctl)
+{
+	uint64_t saved = sysreg_read(vttbr_el2);
+
+	dsb_ish(); /* the new descriptors are visible first */
+	sysreg_write(vttbr_el2, ctl->s2_root | ((uint64_t)ctl->vmid << 48));
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	dsb_ish();
+	sysreg_write(vttbr_el2, saved);
+	isb();
+}
+
+void arch_s2_flush_local(void)
+{
+	dsb_ish();
+	__asm__ volatile("tlbi vmalls12e1" ::: "memory");
+	__asm__ volatile("dsb nsh" ::: "memory");
+	isb();
+}

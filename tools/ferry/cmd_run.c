@@ -13,6 +13,7 @@
 
 #include "boards/board.h"
 #include "tools/ferry/commands.h"
+#include "tools/ferry/link_options.h"
 #include "tools/ferry/launch.h"
 #include "tools/ferry/qemu_cmdline.h"
 
@@ -34,6 +35,11 @@ static void run_usage(FILE *out)
 		"  --image FILE     Ferry image (default %s)\n"
 		"  --semihosting    end QEMU with Ferry's exit code (for tests)\n"
 		"  --direct         run the guest on QEMU virt without Ferry\n"
+		"  --ferry ARGS     boot options for Ferry (docs/boot-options.md), like\n"
+		"                   ferry.migrate=precopy ferry.migrate_at=2000\n"
+		"  --incoming       no guest: wait for the VM to arrive from the peer board\n"
+		"  --link DIR       the board's link credentials (made by 'ferry creds')\n"
+		"  --net SOCKET     the emulated Ethernet to the peer (--net-listen: listen)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
 		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE);
 }
@@ -77,15 +83,21 @@ int cmd_run(int argc, char **argv)
 		{ "semihosting", no_argument, NULL, 's' },
 		{ "direct", no_argument, NULL, 'd' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "ferry", required_argument, NULL, 'F' },
+		{ "incoming", no_argument, NULL, 'I' },
+		{ "link", required_argument, NULL, 'L' },
+		{ "net", required_argument, NULL, 'E' },
+		{ "net-listen", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *guest = NULL, *initrd = NULL, *append = "", *name = "vm0";
 	unsigned mem = 256, vcpus = 1, cpus = 0;
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
-	int direct = 0, dry_run = 0, c, argc_q;
-	const char *qargv[QEMU_ARGV_MAX];
-	char scratch[8192], record[1536];
+	int direct = 0, dry_run = 0, incoming = 0, c, argc_q;
+	const char *qargv[QEMU_ARGV_MAX], *ferry_args = "";
+	char scratch[8192], record[1536], boot_args[512], err[512];
+	struct link_files files;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -134,6 +146,23 @@ int cmd_run(int argc, char **argv)
 		case 'n':
 			dry_run = 1;
 			break;
+		case 'F':
+			ferry_args = optarg;
+			break;
+		case 'I':
+			incoming = 1;
+			break;
+		case 'L':
+			if (!link_options_load(optarg, &files, &opt, err, sizeof(err))) {
+				fprintf(stderr, "ferry run: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'E':
+		case 'S':
+			opt.net_socket = optarg;
+			opt.net_server = c == 'S';
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -142,12 +171,16 @@ int cmd_run(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!guest || optind != argc) {
+	if ((!guest && !incoming) || (guest && incoming) || optind != argc) {
 		run_usage(stderr);
 		return 2;
 	}
-	if (readable("guest image", guest) || (initrd && readable("initrd", initrd)))
+	if ((guest && readable("guest image", guest)) || (initrd && readable("initrd", initrd)))
 		return 2;
+	if (incoming && direct) {
+		fprintf(stderr, "ferry run: --incoming needs Ferry (not --direct)\n");
+		return 2;
+	}
 	if (direct) {
 		struct direct_options d = { .kernel = guest,
 					    .initrd = initrd,
@@ -175,6 +208,10 @@ int cmd_run(int argc, char **argv)
 				      : board_current.ram_mib_launch;
 		opt.vm_record = record;
 		opt.guest_kernel = guest;
+		snprintf(boot_args, sizeof(boot_args), "%s%s%s", ferry_args,
+			 ferry_args[0] && incoming ? " " : "", incoming ? "ferry.incoming" : "");
+		if (boot_args[0])
+			opt.append = boot_args;
 		opt.guest_initrd = initrd;
 		argc_q = qemu_cmdline(&board_current, &opt, qargv, scratch, sizeof(scratch));
 	}

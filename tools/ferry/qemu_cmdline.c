@@ -69,8 +69,10 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		escaped[n] = '\0';
 		add(&b, "-fw_cfg");
 		addf(&b, "name=opt/ferry/vm,string=%s", escaped);
-		add(&b, "-fw_cfg");
-		addf(&b, "name=opt/ferry/kernel,file=%s", opt->guest_kernel);
+		if (opt->guest_kernel) {
+			add(&b, "-fw_cfg");
+			addf(&b, "name=opt/ferry/kernel,file=%s", opt->guest_kernel);
+		}
 		if (opt->guest_initrd) {
 			add(&b, "-fw_cfg");
 			addf(&b, "name=opt/ferry/initrd,file=%s", opt->guest_initrd);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** Live migration on the board, see migrate.h. */
+#include "hyp/migrate.h"
+
+#include "hyp/arch.h"
+#include "hyp/arch_vcpu.h"
+#include "hyp/console.h"
+#include "hyp/link_boot.h"
+#include "hyp/vm_migrate_ops.h"
+#include "link/mig_channel.h"
+#include "link/net.h"
+#include "mig/engine.h"
+
+#define REPLY_TIMEOUT_MS 5000u
+#define RECONNECTS	 3u
+
+static struct mig_hello local_hello(const struct vm *vm)
+{
+	struct mig_hello h = {
+		.format_version = MIG_FORMAT_VERSION,
+		.producer = FERRY_VERSION_STRING,
+		.cntfrq = (uint32_t)arch_counter_freq(),
+		.gic_iidr = 0x4600043bu,
+		.gic_intid_count = VGIC_INTID_COUNT,
+		.vcpu_count = (uint16_t)vm->cfg.vcpu_count,
+		.ram_base = GUEST_RAM_IPA,
+		.ram_size = vm->cfg.mem_bytes,
+		.page_size = PAGE_SIZE,
+		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK,
+	};
+
+	/* What the guest sees of the CPU (op0 3, op1 0, CRn 0): must match on both boards. */
+	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 4, 0), &h.id_aa64pfr0);
+	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 6, 0), &h.id_aa64isar0);
+	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 6, 1), &h.id_aa64isar1);
+	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 7, 0), &h.id_aa64mmfr0);
+	return h;
+}
+
+static uint64_t ms_of(uint64_t ns) { return ns / 1000000u; }
+
+static void print_progress(void *ctx, const struct mig_progress *p)
+{
+	(void)ctx;
+	console_printf("migration: %s, round %u: %llu KiB sent, %llu of %llu pages to go, "
+		       "%llu pages/s dirtied, expected downtime %llu us\n",
+		       mig_state_name(p->state), p->round,
+		       (unsigned long long)(p->ram_bytes_sent >> 10),
+		       (unsigned long long)p->pages_remaining, (unsigned long long)p->pages_total,
+		       (unsigned long long)p->dirty_pages_per_s,
+		       (unsigned long long)(p->expected_downtime_ns / 1000));
+}
+
+/** A TLS connection to the peer; NULL (reported) when there is none. */
+static struct link_tls *connect_peer(struct link_tcp **tcp)
+{
+	const struct link_config *cfg = link_boot_config();
+	char err[160];
+	struct link_tls *tls;
+
+	*tcp = link_tcp_open(cfg, err, sizeof(err));
+	if (!*tcp) {
+		console_printf("migration: %s\n", err);
+		return NULL;
+	}
+	tls = link_tls_open(&cfg->creds, cfg->listen, link_tcp_io(*tcp), cfg->timeout_ms, err,
+			    sizeof(err));
+	if (!tls) {
+		console_printf("migration: %s\n", err);
+		link_tcp_close(*tcp);
+		*tcp = NULL;
+		return NULL;
+	}
+	console_printf("migration: link to %s up (%s)\n", cfg->creds.peer, link_tls_suite(tls));
+	return tls;
+}
+
+static void hang_up(struct link_tls *tls, struct link_tcp *tcp)
+{
+	link_tls_close(tls);
+	link_tcp_close(tcp);
+	link_net_pump(50);
+}
+
+static void report_source(const struct mig_report *r)
+{
+	uint64_t mib_s = r->total_ns ? r->bytes_sent * 1000u / (r->total_ns / 1000u) : 0;
+
+	console_printf("migration: %s%s%s\n", mig_state_name(r->state), r->error[0] ? ": " : "",
+		       r->error);
+	if (r->state != MIG_COMPLETED)
+		return;
+	console_printf("migration report: downtime %llu.%03llu ms (stop to VM_STARTED), total %llu "
+		       "ms, %u rounds, %llu pages (%llu zero), %llu KiB on the wire, %llu.%03llu "
+		       "MB/s\n",
+		       (unsigned long long)(r->downtime_ns / 1000000),
+		       (unsigned long long)(r->downtime_ns / 1000 % 1000),
+		       (unsigned long long)ms_of(r->total_ns), r->rounds,
+		       (unsigned long long)r->pages_sent, (unsigned long long)r->zero_pages,
+		       (unsigned long long)(r->bytes_sent >> 10),
+		       (unsigned long long)(mib_s / 1000), (unsigned long long)(mib_s % 1000));
+	console_printf("migration report: destination: synchronized %llu us after loading, "
+		       "started %llu us after that\n",
+		       (unsigned long long)((r->dest_synced_ns - r->dest_loaded_ns) / 1000),
+		       (unsigned long long)((r->dest_started_ns - r->dest_synced_ns) / 1000));
+}
+
+static void run_source(struct migrate_job *j)
+{
+	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
+	struct mig_source_config cfg = {
+		.hello = local_hello(j->vm),
+		.precopy = { .downtime_limit_ns = 20000000,
+			     .max_rounds = 30,
+			     .device_bytes = 64 * 1024,
+			     .on_no_convergence = MIG_NC_SWITCH },
+		.reply_timeout_ms = REPLY_TIMEOUT_MS,
+		.mode = MIG_MODE_PRECOPY,
+		.progress = print_progress,
+	};
+	struct mig_source *s = mig_source_new(&mvm, &cfg);
+	struct link_tcp *tcp;
+	struct link_tls *tls;
+	enum mig_state st = MIG_FAILED;
+
+	while (link_net_now_ms() < j->at_ms)
+		link_net_pump(10);
+	if (!s) {
+		console_printf("migration: out of memory for the migration buffers\n");
+		j->outcome = MIG_FAILED;
+		return;
+	}
+	console_printf("migration: starting (precopy) to %s\n", link_boot_config()->creds.peer);
+	tls = connect_peer(&tcp);
+	if (tls) {
+		struct mig_channel ch = { &link_mig_channel_ops, tls };
+
+		st = mig_source_run(s, &ch);
+		hang_up(tls, tcp);
+		/* Unresolved: ask the destination over a new link what it did. */
+		for (unsigned i = 0; i < RECONNECTS && st == MIG_UNRESOLVED; i++) {
+			console_printf(
+				"migration: unresolved, reconnecting to ask the destination\n");
+			tls = connect_peer(&tcp);
+			if (!tls)
+				continue;
+			ch.ctx = tls;
+			st = mig_source_reconnect(s, &ch);
+			hang_up(tls, tcp);
+		}
+		report_source(mig_source_report(s));
+	}
+	if (st == MIG_COMPLETED)
+		vm_stop_all(j->vm, VM_MIGRATED); /* never resumed here again */
+	j->outcome = st;
+	mig_source_free(s);
+}
+
+static void run_destination(struct migrate_job *j)
+{
+	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
+	struct mig_hello local = local_hello(j->vm);
+	struct mig_dest *d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
+	enum mig_state st = MIG_FAILED;
+
+	if (!d)
+		console_printf("migration: out of memory for the migration buffers\n");
+
+	unsigned failures = 0;
+
+	console_printf("migration: waiting for the VM from %s\n", link_boot_config()->creds.peer);
+	/* After a failure, one more link: a source left unresolved asks what happened. */
+	while (d && !mig_state_runs_on_destination(st) && failures < 2) {
+		struct link_tcp *tcp;
+		struct link_tls *tls = connect_peer(&tcp);
+		struct mig_channel ch = { &link_mig_channel_ops, tls };
+
+		if (!tls)
+			break;
+		st = mig_dest_serve(d, &ch);
+		hang_up(tls, tcp);
+		console_printf("migration: %s%s%s\n", mig_state_name(st),
+			       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
+		if (st == MIG_FAILED || st == MIG_CANCELLED)
+			failures++;
+	}
+	if (mig_state_runs_on_destination(st))
+		console_printf("migration: the VM runs here\n");
+	else
+		vm_stop_all(j->vm, VM_CRASHED); /* nothing arrived: no VM on this board */
+	j->outcome = st;
+	mig_dest_free(d);
+}
+
+void migrate_job_run(void *arg)
+{
+	struct migrate_job *j = arg;
+
+	link_boot_take_irq(j->board);
+	if (j->incoming)
+		run_destination(j);
+	else
+		run_source(j);
+	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+}
