@@ -5,6 +5,7 @@
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
 #include "hyp/console.h"
+#include "hyp/format.h"
 #include "hyp/link_boot.h"
 #include "hyp/vm_migrate_ops.h"
 #include "link/mig_channel.h"
@@ -51,8 +52,8 @@ static void print_progress(void *ctx, const struct mig_progress *p)
 		       (unsigned long long)(p->expected_downtime_ns / 1000));
 }
 
-/** A TLS connection to the peer; NULL (reported) when there is none. */
-static struct link_tls *connect_peer(struct link_tcp **tcp)
+/** A TLS connection to the peer; NULL (reported when `loud`) when there is none. */
+static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud)
 {
 	const struct link_config *cfg = link_boot_config();
 	char err[160];
@@ -60,7 +61,8 @@ static struct link_tls *connect_peer(struct link_tcp **tcp)
 
 	*tcp = link_tcp_open(cfg, err, sizeof(err));
 	if (!*tcp) {
-		console_printf("migration: %s\n", err);
+		if (loud)
+			console_printf("migration: %s\n", err);
 		return NULL;
 	}
 	tls = link_tls_open(&cfg->creds, cfg->listen, link_tcp_io(*tcp), cfg->timeout_ms, err,
@@ -131,7 +133,7 @@ static void run_source(struct migrate_job *j)
 		return;
 	}
 	console_printf("migration: starting (precopy) to %s\n", link_boot_config()->creds.peer);
-	tls = connect_peer(&tcp);
+	tls = connect_peer(&tcp, true);
 	if (tls) {
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
@@ -141,7 +143,7 @@ static void run_source(struct migrate_job *j)
 		for (unsigned i = 0; i < RECONNECTS && st == MIG_UNRESOLVED; i++) {
 			console_printf(
 				"migration: unresolved, reconnecting to ask the destination\n");
-			tls = connect_peer(&tcp);
+			tls = connect_peer(&tcp, true);
 			if (!tls)
 				continue;
 			ch.ctx = tls;
@@ -156,39 +158,112 @@ static void run_source(struct migrate_job *j)
 	mig_source_free(s);
 }
 
+/*
+ * Test-only faults of the destination (boot option ferry.test=...), for the
+ * end-to-end fault tests: a synchronization that fails, and a link that
+ * breaks just as VM_STARTED would go out.
+ */
+static bool failing_sync(void *ctx, char *err, size_t n)
+{
+	(void)ctx;
+	format_snprintf(err, n, "injected synchronization failure (ferry.test=fail_sync)");
+	return false;
+}
+
+static const struct mig_channel_ops *inner_ops;
+static bool vm_started_lost;
+
+static int lossy_send(void *ctx, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+
+	if (vm_started_lost)
+		return MIG_CHAN_BROKEN;
+	if (len == MIG_RECORD_HEADER_SIZE && (b[0] | b[1] << 8) == MIG_REC_VM_STARTED) {
+		console_printf("migration: test: the link breaks before VM_STARTED\n");
+		vm_started_lost = true;
+		return MIG_CHAN_BROKEN;
+	}
+	return inner_ops->send(ctx, buf, len);
+}
+
+static int lossy_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
+{
+	return vm_started_lost ? MIG_CHAN_BROKEN : inner_ops->recv(ctx, buf, len, timeout_ms);
+}
+
+static int lossy_wait(void *ctx, unsigned timeout_ms)
+{
+	return vm_started_lost ? -1 : inner_ops->wait(ctx, timeout_ms);
+}
+
+static const struct mig_channel_ops lossy_ops = { lossy_send, lossy_recv, lossy_wait };
+
 static void run_destination(struct migrate_job *j)
 {
+	static struct mig_vm_ops faulty;
 	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
 	struct mig_hello local = local_hello(j->vm);
-	struct mig_dest *d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
+	struct mig_dest *d;
 	enum mig_state st = MIG_FAILED;
+	unsigned failures = 0;
+	bool lose = j->test_fault && !__builtin_strcmp(j->test_fault, "lose_vm_started");
 
+	if (j->test_fault && !__builtin_strcmp(j->test_fault, "fail_sync")) {
+		faulty = vm_migrate_ops;
+		faulty.sync_devices = failing_sync;
+		mvm.ops = &faulty;
+	}
+	d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
 	if (!d)
 		console_printf("migration: out of memory for the migration buffers\n");
-
-	unsigned failures = 0;
-
 	console_printf("migration: waiting for the VM from %s\n", link_boot_config()->creds.peer);
-	/* After a failure, one more link: a source left unresolved asks what happened. */
+	/*
+	 * Until the VM runs here: sessions with the source (after a failure, one
+	 * more: a source left unresolved asks what happened).
+	 */
 	while (d && !mig_state_runs_on_destination(st) && failures < 2) {
 		struct link_tcp *tcp;
-		struct link_tls *tls = connect_peer(&tcp);
+		struct link_tls *tls = connect_peer(&tcp, true);
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
-		if (!tls)
-			break;
+		if (!tls) {
+			failures++;
+			continue;
+		}
+		if (lose) {
+			inner_ops = &link_mig_channel_ops;
+			ch.ops = &lossy_ops;
+			lose = false;
+		}
 		st = mig_dest_serve(d, &ch);
+		vm_started_lost = false;
 		hang_up(tls, tcp);
 		console_printf("migration: %s%s%s\n", mig_state_name(st),
 			       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
 		if (st == MIG_FAILED || st == MIG_CANCELLED)
 			failures++;
 	}
-	if (mig_state_runs_on_destination(st))
-		console_printf("migration: the VM runs here\n");
-	else
-		vm_stop_all(j->vm, VM_CRASHED); /* nothing arrived: no VM on this board */
 	j->outcome = st;
+	if (!mig_state_runs_on_destination(st)) {
+		vm_stop_all(j->vm, VM_CRASHED); /* nothing arrived: no VM on this board */
+		mig_dest_free(d);
+		return;
+	}
+	console_printf("migration: the VM runs here\n");
+	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+	/* From now on the link stays open to answer a source that reconnects to ask. */
+	while (j->vm->stop == VM_RUNNING) {
+		struct link_tcp *tcp;
+		struct link_tls *tls = connect_peer(&tcp, false);
+		struct mig_channel ch = { &link_mig_channel_ops, tls };
+
+		if (!tls)
+			continue;
+		console_printf("migration: the source reconnected: told it %s\n",
+			       mig_state_name(mig_dest_serve(d, &ch)));
+		hang_up(tls, tcp);
+	}
 	mig_dest_free(d);
 }
 
@@ -202,4 +277,5 @@ void migrate_job_run(void *arg)
 	else
 		run_source(j);
 	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+	link_net_pump(0);
 }

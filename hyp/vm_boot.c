@@ -132,6 +132,7 @@ static void run_secondary_vcpu(void *arg) { vcpu_run_loop(arg); }
 /* Migration (hyp/migrate.c): its own CPU beside the vCPUs. */
 static struct migrate_job mig_job;
 static unsigned mig_cpu;
+static char test_fault[24];
 
 /** Reads the migration boot options; false (reported) when they cannot work. */
 static bool plan_migration(struct vm *vm, const struct board_desc *b, const struct board_facts *f,
@@ -165,6 +166,8 @@ static bool plan_migration(struct vm *vm, const struct board_desc *b, const stru
 			ms = ms * 10 + (unsigned)(*c - '0');
 	}
 	mig_job = (struct migrate_job){ .vm = vm, .board = b, .incoming = incoming, .at_ms = ms };
+	if (bootargs_get(f->bootargs, "ferry.test", test_fault, sizeof(test_fault)))
+		mig_job.test_fault = test_fault;
 	return true;
 }
 

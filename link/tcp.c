@@ -100,6 +100,8 @@ struct link_tcp *link_tcp_open(const struct link_config *cfg, char *err, size_t 
 	if (cfg->listen) {
 		struct tcp_pcb *pcb = tcp_new();
 
+		if (pcb)
+			ip_set_option(pcb, SOF_REUSEADDR);
 		if (!pcb || tcp_bind(pcb, IP4_ADDR_ANY, cfg->port) != ERR_OK ||
 		    !(t->listener = tcp_listen(pcb))) {
 			format_snprintf(err, n, "cannot listen on TCP port %u", cfg->port);

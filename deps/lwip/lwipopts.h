@@ -25,6 +25,7 @@
 #define LWIP_RAW	   0
 #define LWIP_TCP	   1
 #define LWIP_TCP_KEEPALIVE 1
+#define SO_REUSE	   1 /* a board listens again while the last connection is in TIME-WAIT */
 #define LWIP_ALTCP	   0
 
 #define MEM_ALIGNMENT		8

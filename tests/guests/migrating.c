@@ -10,17 +10,23 @@
  */
 #include "tests/guests/rt/guest.h"
 
-const char test_name[] = "migrating";
+#ifndef GUEST_NAME
+#define GUEST_NAME "migrating"
+#endif
+const char test_name[] = GUEST_NAME;
 
-#define AREA_START     0x40400000ull
-#define AREA_PAGES     4096u /* 16 MiB */
-#define WORDS	       512u  /* per page */
-#define RUN_MS	       8000u
-#define BEAT_MS	       100u
-#define PACE_MS	       10u
+#define AREA_START 0x40400000ull
+#define AREA_PAGES 4096u /* 16 MiB */
+#define WORDS	   512u	 /* per page */
+#define RUN_MS	   8000u
+#define BEAT_MS	   100u
+#define PACE_MS	   10u
+#ifndef PAGES_PER_PACE
 #define PAGES_PER_PACE 8u /* 3.2 MB/s of rewritten memory */
+#endif
 
 static uint32_t generation[AREA_PAGES];
+static const volatile unsigned pages_per_pace = PAGES_PER_PACE; /* 0 for the idle variant */
 
 static uint64_t pattern(unsigned page, uint32_t gen, unsigned word)
 {
@@ -68,7 +74,7 @@ void test_main(unsigned cpu)
 			guest_fail("the virtual counter went backwards");
 		last = now;
 		if (now >= next_pace) {
-			for (unsigned i = 0; i < PAGES_PER_PACE; i++) {
+			for (unsigned i = 0; i < pages_per_pace; i++) {
 				write_page(cursor);
 				cursor = (cursor * 5 + 1) % AREA_PAGES;
 			}

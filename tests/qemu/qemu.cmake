@@ -170,3 +170,45 @@ ferry_link_test(flipped_byte --relay-fault "--flip 1000000" --rc-a 1 --rc-b 1
 ferry_link_test(cut_link --relay-fault "--cut 2000000" --rc-a 1 --rc-b 1
   --expect-a "receive: nothing from the peer for 2000 ms"
   --expect-b "send: the peer took nothing for 2000 ms")
+
+# --- live migration between two boards (docs/migration-protocol.md) --------------------
+function(ferry_migrate_test name)
+  add_test(NAME e2e.qemu.${name}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/migrate_pair.sh --ferry $<TARGET_FILE:ferry>
+            --relay $<TARGET_FILE:frame_relay> --work ${CMAKE_BINARY_DIR}/e2e-tests/${name}
+            ${ARGN})
+  set_tests_properties(e2e.qemu.${name} PROPERTIES TIMEOUT 300 LABELS qemu
+    RESOURCE_LOCK board_pair)
+endfunction()
+set(MIGRATING ${CMAKE_BINARY_DIR}/board/guests/guest_migrating.elf)
+set(MIGRATING_IDLE ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_idle.elf)
+
+# The guest checks its whole memory and its counter every 100 ms, wherever it runs.
+ferry_migrate_test(precopy_dirtying --guest ${MIGRATING} --rc-src 0 --rc-dst 0
+  --expect-src "migration report: downtime [0-9.]+ ms \\(stop to VM_STARTED\\)"
+  --expect-src "Ferry: the VM left for the peer board"
+  --reject-src "FERRY-TEST"
+  --expect-dst "migration: the VM runs here" --expect-dst "FERRY-TEST migrating: PASS")
+ferry_migrate_test(precopy_idle --guest ${MIGRATING_IDLE} --rc-src 0 --rc-dst 0
+  --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating_idle: PASS")
+# Faults: the VM runs on exactly one board afterwards, nothing lost.
+ferry_migrate_test(dest_sync_fails --guest ${MIGRATING} --dst-ferry ferry.test=fail_sync
+  --rc-src 0 --rc-dst 4
+  --expect-src "failed: destination: injected synchronization failure .*: the VM resumed here"
+  --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "Ferry: no VM arrived" --reject-dst "FERRY-TEST")
+ferry_migrate_test(vm_started_lost --guest ${MIGRATING} --dst-ferry ferry.test=lose_vm_started
+  --rc-src 0 --rc-dst 0
+  --expect-src "completed: resolved by reconnecting: the VM runs on the destination"
+  --reject-src "FERRY-TEST"
+  --expect-dst "the source reconnected: told it completed"
+  --expect-dst "FERRY-TEST migrating: PASS")
+ferry_migrate_test(wrong_credentials --guest ${MIGRATING} --other-dst-creds --rc-src 0 --rc-dst 4
+  --expect-src "migration: handshake: " --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "migration: handshake: " --reject-dst "FERRY-TEST")
+ferry_migrate_test(link_cut_during_precopy --guest ${MIGRATING} --relay-fault "--cut 4000000"
+  --rc-src 0 --rc-dst 4
+  --expect-src "migration: failed: .*the VM runs on here" --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "migration: failed: link lost before RUN: this copy is discarded"
+  --reject-dst "FERRY-TEST")

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# A live migration between two emulated boards joined by the frame relay:
+# board "src" runs GUEST and migrates it (precopy) to board "dst", which
+# waits for it (--incoming). Each board's exit code and console are judged.
+#
+#   migrate_pair.sh --ferry BIN --relay BIN --work DIR --guest ELF
+#                   [--vcpus N] [--mem SIZE] [--at MS] [--relay-fault "ARGS"]
+#                   [--dst-ferry "ARGS"] [--other-dst-creds]
+#                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
+#                   [--reject-src RE]... [--reject-dst RE]...
+set -uo pipefail
+ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= other=
+rc_src=0 rc_dst=0
+expect_src=() expect_dst=() reject_src=() reject_dst=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--other-dst-creds) other=1; shift; continue ;;
+	--ferry) ferry=$2 ;;
+	--relay) relay=$2 ;;
+	--work) work=$2 ;;
+	--guest) guest=$2 ;;
+	--vcpus) vcpus=$2 ;;
+	--mem) mem=$2 ;;
+	--at) at=$2 ;;
+	--relay-fault) fault=$2 ;;
+	--dst-ferry) dst_ferry=$2 ;;
+	--rc-src) rc_src=$2 ;;
+	--rc-dst) rc_dst=$2 ;;
+	--expect-src) expect_src+=("$2") ;;
+	--expect-dst) expect_dst+=("$2") ;;
+	--reject-src) reject_src+=("$2") ;;
+	--reject-dst) reject_dst+=("$2") ;;
+	*) echo "migrate_pair.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+rm -rf "$work" && mkdir -p "$work"
+"$ferry" creds "$work/creds" dst src >/dev/null || exit 2
+dst_dir=$work/creds/dst
+if [ -n "$other" ]; then
+	"$ferry" creds "$work/other" dst src >/dev/null || exit 2
+	dst_dir=$work/other/dst
+fi
+
+# shellcheck disable=SC2086
+"$relay" "$work/src.sock" "$work/dst.sock" $fault 2>"$work/relay.log" &
+relay_pid=$!
+for _ in $(seq 100); do
+	[ -S "$work/src.sock" ] && [ -S "$work/dst.sock" ] && break
+	sleep 0.05
+done
+timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
+	--link "$dst_dir" --net "$work/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
+	>"$work/dst.log" 2>&1 &
+pid_dst=$!
+timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
+	--link "$work/creds/src" --net "$work/src.sock" \
+	--ferry "ferry.migrate=precopy ferry.migrate_at=$at" >"$work/src.log" 2>&1
+echo $? >"$work/src.log.rc"
+wait $pid_dst
+echo $? >"$work/dst.log.rc"
+kill $relay_pid 2>/dev/null
+wait $relay_pid 2>/dev/null
+
+status=0
+judge() { # name log want-rc
+	local name=$1 log=$2 want=$3 got re
+	got=$(cat "$log.rc")
+	echo "----- board $name (exit $got) -----"
+	grep -E "^(link|migration|Ferry:|vm0:)|FERRY-TEST|PANIC" "$log"
+	grep -E "beat" "$log" | sed -n '1p;$p'
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: board $name exited $got, expected $want"
+		status=1
+	fi
+}
+check() { # name log expect|reject regexes...
+	local name=$1 log=$2 mode=$3 re
+	shift 3
+	for re in "$@"; do
+		if grep -Eq -- "$re" "$log"; then
+			[ "$mode" = reject ] && { echo "FAIL: board $name printed /$re/"; status=1; }
+		else
+			[ "$mode" = expect ] && { echo "FAIL: board $name never printed /$re/"; status=1; }
+		fi
+	done
+}
+judge src "$work/src.log" "$rc_src"
+check src "$work/src.log" expect "${expect_src[@]}"
+check src "$work/src.log" reject "${reject_src[@]}"
+judge dst "$work/dst.log" "$rc_dst"
+check dst "$work/dst.log" expect "${expect_dst[@]}"
+check dst "$work/dst.log" reject "${reject_dst[@]}"
+cat "$work/relay.log"
+exit $status
