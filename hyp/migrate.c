@@ -206,7 +206,7 @@ static void run_destination(struct migrate_job *j)
 	struct mig_hello local = local_hello(j->vm);
 	struct mig_dest *d;
 	enum mig_state st = MIG_FAILED;
-	unsigned failures = 0;
+	unsigned failures = 0, sessions = 0;
 	bool lose = j->test_fault && !__builtin_strcmp(j->test_fault, "lose_vm_started");
 
 	if (j->test_fault && !__builtin_strcmp(j->test_fault, "fail_sync")) {
@@ -224,13 +224,14 @@ static void run_destination(struct migrate_job *j)
 	 */
 	while (d && !mig_state_runs_on_destination(st) && failures < 2) {
 		struct link_tcp *tcp;
-		struct link_tls *tls = connect_peer(&tcp, true);
+		struct link_tls *tls = connect_peer(&tcp, sessions > 0);
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
 		if (!tls) {
-			failures++;
+			failures += sessions > 0; /* before the first: wait as long as it takes */
 			continue;
 		}
+		sessions++;
 		if (lose) {
 			inner_ops = &link_mig_channel_ops;
 			ch.ops = &lossy_ops;
