@@ -71,9 +71,10 @@ void vm_stop_all(struct vm *vm, enum vm_stop_reason why);
 void vm_unpause(struct vm *vm);
 
 /**
- * A write to a page stage 2 keeps read-only while writes are logged: marks
- * it dirty and lets the guest write it (from the vCPU's fault handler).
- * False when `ipa` is no such page (the fault is the guest's).
+ * A stage-2 permission fault on guest RAM (read-only only while writes are
+ * logged): marks the page dirty when logging and lets the guest write it
+ * (from the vCPU's fault handler). False when `ipa` is not RAM (the fault
+ * is the guest's).
  */
 bool vm_dirty_fault(struct vm *vm, uint64_t ipa);
 

@@ -83,8 +83,8 @@ static void dirty_stop(void *ctx)
 
 	if (!vm->dirty_logging)
 		return;
+	protect_all(vm, S2_RWX); /* writable again before anyone may take a fault as the guest's */
 	vm->dirty_logging = false;
-	protect_all(vm, S2_RWX);
 }
 
 static void stop(void *ctx) { vm_pause(ctx); }

@@ -36,7 +36,12 @@ bool vm_dirty_fault(struct vm *vm, uint64_t ipa)
 {
 	uint64_t page = (ipa - GUEST_RAM_IPA) / PAGE_SIZE;
 
-	if (!vm->dirty_logging || ipa < GUEST_RAM_IPA || page >= vm->cfg.mem_bytes / PAGE_SIZE)
+	/*
+	 * RAM is only ever read-only for logging: a permission fault on it is a
+	 * logged write, or a stale translation from a logging that just ended.
+	 * Either way the page becomes writable again; only the first is marked.
+	 */
+	if (ipa < GUEST_RAM_IPA || page >= vm->cfg.mem_bytes / PAGE_SIZE)
 		return false;
 	/*
 	 * Writable first, dirty second: a collection that runs in between
@@ -45,6 +50,8 @@ bool vm_dirty_fault(struct vm *vm, uint64_t ipa)
 	 */
 	s2_protect(&vm->s2, ipa_init(GUEST_RAM_IPA + page * PAGE_SIZE), PAGE_SIZE, S2_RWX);
 	arch_s2_flush_local();
+	if (!vm->dirty_logging || !vm->dirty)
+		return true;
 	__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64), __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&vm->dirty_faults, 1, __ATOMIC_RELAXED);
 	return true;

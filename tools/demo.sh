@@ -41,7 +41,7 @@ tail_pid=$!
 
 # Board B's console, until the guest's shell answered there.
 deadline=$((SECONDS + 240))
-typed=
+typed= answered=
 while IFS= read -r -t 240 line <&3; do
 	line=${line%$'\r'}
 	case "$line" in
@@ -54,8 +54,8 @@ while IFS= read -r -t 240 line <&3; do
 		printf '%s\n' 'echo "I am the same Linux, up $(cut -d" " -f1 /proc/uptime) s, now on board B"' >&"$b_in"
 		typed=1
 		;;
-	*"I am the same Linux, up "*"now on board B"*)
-		[ -n "$typed" ] && { printf 'poweroff -f\n' >&"$b_in"; }
+	*"I am the same Linux, up "[0-9]*" s, now on board B"*)
+		[ -n "$typed" ] && { answered=1; printf 'poweroff -f\n' >&"$b_in"; }
 		;;
 	*"Ferry: the VM powered off"* | *"Ferry: no VM arrived"*) break ;;
 	esac
@@ -68,3 +68,5 @@ wait "$B_PID" 2>/dev/null || true
 say "Report (board A, the source)"
 grep -E "^migration report|^migration: (completed|failed|unresolved)" "$work/a.log" | tr -d '\r' | sed 's/^/  /'
 grep -q "^migration report: downtime" "$work/a.log" || { echo "demo: the migration did not complete" >&2; exit 1; }
+[ -n "$answered" ] || { echo "demo: the guest did not answer on board B" >&2; exit 1; }
+echo "  The guest kept running: it answered on board B."

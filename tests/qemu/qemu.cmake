@@ -192,6 +192,13 @@ ferry_migrate_test(precopy_dirtying --guest ${MIGRATING} --rc-src 0 --rc-dst 0
 ferry_migrate_test(precopy_idle --guest ${MIGRATING_IDLE} --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating_idle: PASS")
+# The README's main job: Debian Linux with a memory-writing job, migrated, answering on B.
+if(EXISTS ${FERRY_LINUX_DIR}/Image)
+  add_test(NAME e2e.qemu.linux_demo COMMAND ${CMAKE_SOURCE_DIR}/tools/demo.sh
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(e2e.qemu.linux_demo PROPERTIES TIMEOUT 400 LABELS qemu
+    RESOURCE_LOCK "board_pair;linux")
+endif()
 # Faults: the VM runs on exactly one board afterwards, nothing lost.
 ferry_migrate_test(dest_sync_fails --guest ${MIGRATING} --dst-ferry ferry.test=fail_sync
   --rc-src 0 --rc-dst 4
