@@ -5,8 +5,10 @@
  * and its own generation, the generations kept in memory too), prints a
  * heartbeat every 100 ms of its virtual time, and checks all of it each
  * time: every page still holds what was last written, the virtual counter
- * never went backwards. After 8 s of its own time it passes, wherever it
- * runs by then.
+ * never went backwards. With a second vCPU, that one takes its virtual
+ * timer's interrupt every 5 ms and sends an SGI to vCPU 0 every fourth
+ * tick: each heartbeat also checks both kept coming. After 8 s of its own
+ * time it passes, wherever it runs by then.
  */
 #include "tests/guests/rt/guest.h"
 
@@ -27,6 +29,64 @@ const char test_name[] = GUEST_NAME;
 
 static uint32_t generation[AREA_PAGES];
 static const volatile unsigned pages_per_pace = PAGES_PER_PACE; /* 0 for the idle variant */
+
+#define VTIMER_INTID 27
+#define SGI_TICK     2
+#define TICK_MS	     5u
+
+static volatile unsigned ticks, sgis;
+
+static void on_irq(unsigned kind, struct guest_frame *f)
+{
+	uint32_t intid;
+
+	(void)f;
+	if (kind != 5)
+		guest_fail("unexpected exception");
+	intid = gic_ack();
+	if (intid == VTIMER_INTID) {
+		/* The next tick, from the last deadline: the line drops before EOI. */
+		sysreg_write(cntv_cval_el0,
+			     sysreg_read(cntv_cval_el0) + guest_counter_freq() * TICK_MS / 1000);
+		if (++ticks % 4 == 0)
+			gic_send_sgi(0, SGI_TICK);
+	} else if (intid == SGI_TICK) {
+		sgis++;
+	}
+	if (intid < 1020)
+		gic_eoi(intid);
+}
+
+/* vCPU 1: the timer's interrupts, and SGIs to vCPU 0. */
+static _Noreturn void ticker(void)
+{
+	gic_enable_ppi(1, VTIMER_INTID);
+	sysreg_write(cntv_cval_el0, guest_counter() + guest_counter_freq() * TICK_MS / 1000);
+	sysreg_write(cntv_ctl_el0, 1);
+	__asm__ volatile("msr daifclr, #2");
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+/*
+ * Every tenth heartbeat (a second; the host may stall a vCPU for a while,
+ * a lost interrupt stops the count for good): with two vCPUs, timer ticks
+ * and SGIs must have kept coming.
+ */
+static void check_interrupts(unsigned beat)
+{
+	static unsigned last_ticks, last_sgis;
+
+	if (guest_cpu_count() < 2 || beat % 10)
+		return;
+	if (beat > 10 && (ticks == last_ticks || sgis == last_sgis)) {
+		guest_printf("ticks %u (a second ago %u), SGIs %u (a second ago %u)\n", ticks,
+			     last_ticks, sgis, last_sgis);
+		guest_fail("the timer's interrupts or the SGIs stopped");
+	}
+	last_ticks = ticks;
+	last_sgis = sgis;
+}
 
 static uint64_t pattern(unsigned page, uint32_t gen, unsigned word)
 {
@@ -63,7 +123,15 @@ void test_main(unsigned cpu)
 	uint64_t next_pace = start;
 	unsigned beat = 0, cursor = 0;
 
-	(void)cpu;
+	guest_exception_hook = on_irq;
+	if (cpu == 1)
+		ticker();
+	if (guest_cpu_count() > 1) {
+		gic_enable_ppi(0, SGI_TICK);
+		__asm__ volatile("msr daifclr, #2");
+		if (guest_cpu_on(1) != 0)
+			guest_fail("CPU_ON of vCPU 1 failed");
+	}
 	for (unsigned page = 0; page < AREA_PAGES; page++)
 		write_page(page);
 	next_beat = start + freq * BEAT_MS / 1000;
@@ -83,9 +151,11 @@ void test_main(unsigned cpu)
 		if (now < next_beat)
 			continue;
 		check_all();
-		guest_printf("beat %u at %llu ms: %u pages checked\n", ++beat,
-			     (unsigned long long)((now - start) * 1000 / freq), AREA_PAGES);
-		next_beat += freq * BEAT_MS / 1000;
+		check_interrupts(++beat);
+		guest_printf("beat %u at %llu ms: %u pages checked, %u timer ticks, %u SGIs\n",
+			     beat, (unsigned long long)((now - start) * 1000 / freq), AREA_PAGES,
+			     ticks, sgis);
+		next_beat = now + freq * BEAT_MS / 1000; /* no catching up after a stall */
 		if ((now - start) * 1000 / freq >= RUN_MS)
 			guest_pass();
 	}

@@ -189,6 +189,10 @@ ferry_migrate_test(precopy_dirtying --guest ${MIGRATING} --rc-src 0 --rc-dst 0
   --expect-src "Ferry: the VM left for the peer board"
   --reject-src "FERRY-TEST"
   --expect-dst "migration: the VM runs here" --expect-dst "FERRY-TEST migrating: PASS")
+# Two vCPUs: vCPU 1's timer ticks every 5 ms and sends SGIs to vCPU 0; both must keep coming.
+ferry_migrate_test(precopy_2vcpus_timer_sgi --guest ${MIGRATING} --vcpus 2 --rc-src 0 --rc-dst 0
+  --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating: PASS")
 ferry_migrate_test(precopy_idle --guest ${MIGRATING_IDLE} --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating_idle: PASS")

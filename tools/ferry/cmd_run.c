@@ -31,7 +31,8 @@ static void run_usage(FILE *out)
 		"  --mem SIZE       guest RAM, like 256M or 1G (default 256M)\n"
 		"  --vcpus N        guest CPUs, at most the board's (default 1)\n"
 		"  --name NAME      the VM's name on the console (default vm0)\n"
-		"  --cpus N         board CPUs (default: as many as vCPUs, at least %u)\n"
+		"  --cpus N         board CPUs (default: the vCPUs, one more with --link,\n"
+		"                   at least %u)\n"
 		"  --image FILE     Ferry image (default %s)\n"
 		"  --semihosting    end QEMU with Ferry's exit code (for tests)\n"
 		"  --direct         run the guest on QEMU virt without Ferry\n"
@@ -192,9 +193,10 @@ int cmd_run(int argc, char **argv)
 	} else {
 		if (readable("Ferry image", opt.image))
 			return 2;
+		/* With a link, one more CPU for the migration beside the vCPUs. */
 		if (!cpus)
-			cpus = vcpus > board_current.cpu_count_launch
-				       ? vcpus
+			cpus = vcpus + (opt.link_conf ? 1 : 0) > board_current.cpu_count_launch
+				       ? vcpus + (opt.link_conf ? 1 : 0)
 				       : board_current.cpu_count_launch;
 		if (snprintf(record, sizeof(record), "name=%s\nmem=%uM\nvcpus=%u\ncmdline=%s\n",
 			     name, mem, vcpus, append) >= (int)sizeof(record)) {
