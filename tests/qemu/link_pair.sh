@@ -41,13 +41,10 @@ if [ -n "$other_b" ]; then
 	b_dir=$work/other/b
 fi
 
+# shellcheck source=tests/qemu/pair_lib.sh
+. "$(dirname "$0")/pair_lib.sh"
 # shellcheck disable=SC2086
-"$relay" "$work/a.sock" "$work/b.sock" $fault 2>"$work/relay.log" &
-relay_pid=$!
-for _ in $(seq 100); do
-	[ -S "$work/a.sock" ] && [ -S "$work/b.sock" ] && break
-	sleep 0.05
-done
+start_relay "$relay" "$work/a.sock" "$work/b.sock" "$work/relay.log" $fault
 boot() { # board creds-dir socket log
 	timeout 120 "$ferry" boot --cpus 1 --mem 256 --semihosting --link "$2" --net "$3" \
 		--append "ferry.link_test=$bytes" >"$4" 2>&1
@@ -61,25 +58,10 @@ wait $pid_a $pid_b
 kill $relay_pid 2>/dev/null
 wait $relay_pid 2>/dev/null
 
-status=0
-judge() { # name log want-rc regexes...
-	local name=$1 log=$2 want=$3 got
-	shift 3
-	got=$(cat "$log.rc")
-	echo "----- board $name (exit $got) -----"
-	grep -E "^link:|PANIC|lwIP" "$log"
-	if [ "$got" != "$want" ]; then
-		echo "FAIL: board $name exited $got, expected $want"
-		status=1
-	fi
-	for re in "$@"; do
-		if ! grep -Eq -- "$re" "$log"; then
-			echo "FAIL: board $name never printed /$re/"
-			status=1
-		fi
-	done
-}
-judge a "$work/a.log" "$rc_a" "${expect_a[@]}"
-judge b "$work/b.log" "$rc_b" "${expect_b[@]}"
+lines="^link:|PANIC|lwIP"
+judge a "$work/a.log" "$rc_a" "$lines"
+check a "$work/a.log" expect "${expect_a[@]}"
+judge b "$work/b.log" "$rc_b" "$lines"
+check b "$work/b.log" expect "${expect_b[@]}"
 cat "$work/relay.log"
 exit $status

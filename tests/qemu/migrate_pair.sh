@@ -43,13 +43,10 @@ if [ -n "$other" ]; then
 	dst_dir=$work/other/dst
 fi
 
+# shellcheck source=tests/qemu/pair_lib.sh
+. "$(dirname "$0")/pair_lib.sh"
 # shellcheck disable=SC2086
-"$relay" "$work/src.sock" "$work/dst.sock" $fault 2>"$work/relay.log" &
-relay_pid=$!
-for _ in $(seq 100); do
-	[ -S "$work/src.sock" ] && [ -S "$work/dst.sock" ] && break
-	sleep 0.05
-done
+start_relay "$relay" "$work/src.sock" "$work/dst.sock" "$work/relay.log" $fault
 timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
 	--link "$dst_dir" --net "$work/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
 	>"$work/dst.log" 2>&1 &
@@ -63,33 +60,11 @@ echo $? >"$work/dst.log.rc"
 kill $relay_pid 2>/dev/null
 wait $relay_pid 2>/dev/null
 
-status=0
-judge() { # name log want-rc
-	local name=$1 log=$2 want=$3 got re
-	got=$(cat "$log.rc")
-	echo "----- board $name (exit $got) -----"
-	grep -E "^(link|migration|Ferry:|vm0:)|FERRY-TEST|PANIC" "$log"
-	grep -E "beat" "$log" | sed -n '1p;$p'
-	if [ "$got" != "$want" ]; then
-		echo "FAIL: board $name exited $got, expected $want"
-		status=1
-	fi
-}
-check() { # name log expect|reject regexes...
-	local name=$1 log=$2 mode=$3 re
-	shift 3
-	for re in "$@"; do
-		if grep -Eq -- "$re" "$log"; then
-			[ "$mode" = reject ] && { echo "FAIL: board $name printed /$re/"; status=1; }
-		else
-			[ "$mode" = expect ] && { echo "FAIL: board $name never printed /$re/"; status=1; }
-		fi
-	done
-}
-judge src "$work/src.log" "$rc_src"
+lines="^(link|migration|Ferry:|vm0:)|FERRY-TEST|PANIC"
+judge src "$work/src.log" "$rc_src" "$lines"; grep beat "$work/src.log" | sed -n '1p;$p'
 check src "$work/src.log" expect "${expect_src[@]}"
 check src "$work/src.log" reject "${reject_src[@]}"
-judge dst "$work/dst.log" "$rc_dst"
+judge dst "$work/dst.log" "$rc_dst" "$lines"; grep beat "$work/dst.log" | sed -n '1p;$p'
 check dst "$work/dst.log" expect "${expect_dst[@]}"
 check dst "$work/dst.log" reject "${reject_dst[@]}"
 cat "$work/relay.log"

@@ -134,15 +134,18 @@ else()
   message(WARNING "no Linux test guest in ${FERRY_LINUX_DIR}: run tools/setup.sh")
 endif()
 
-# --- the link between two boards (docs/link.md) ------------------------------------
-# Two QEMUs joined by the frame relay; one pair at a time.
-function(ferry_link_test name)
-  add_test(NAME link.qemu.${name}
-    COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/link_pair.sh --ferry $<TARGET_FILE:ferry>
-            --relay $<TARGET_FILE:frame_relay> --work ${CMAKE_BINARY_DIR}/link-tests/${name}
+# --- two boards: two QEMUs joined by the frame relay; one pair at a time --------------
+function(ferry_pair_test test script)
+  add_test(NAME ${test}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/${script} --ferry $<TARGET_FILE:ferry>
+            --relay $<TARGET_FILE:frame_relay> --work ${CMAKE_BINARY_DIR}/pair-tests/${test}
             ${ARGN})
-  set_tests_properties(link.qemu.${name} PROPERTIES TIMEOUT 240 LABELS qemu
-    RESOURCE_LOCK board_pair)
+  set_tests_properties(${test} PROPERTIES TIMEOUT 300 LABELS qemu RESOURCE_LOCK board_pair)
+endfunction()
+
+# The link (docs/link.md).
+function(ferry_link_test name)
+  ferry_pair_test(link.qemu.${name} link_pair.sh ${ARGN})
 endfunction()
 
 ferry_link_test(psk_transfer --bytes 32M --rc-a 0 --rc-b 0
@@ -171,14 +174,9 @@ ferry_link_test(cut_link --relay-fault "--cut 2000000" --rc-a 1 --rc-b 1
   --expect-a "receive: nothing from the peer for 2000 ms"
   --expect-b "send: the peer took nothing for 2000 ms")
 
-# --- live migration between two boards (docs/migration-protocol.md) --------------------
+# Live migration (docs/migration-protocol.md, "On the board").
 function(ferry_migrate_test name)
-  add_test(NAME e2e.qemu.${name}
-    COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/migrate_pair.sh --ferry $<TARGET_FILE:ferry>
-            --relay $<TARGET_FILE:frame_relay> --work ${CMAKE_BINARY_DIR}/e2e-tests/${name}
-            ${ARGN})
-  set_tests_properties(e2e.qemu.${name} PROPERTIES TIMEOUT 300 LABELS qemu
-    RESOURCE_LOCK board_pair)
+  ferry_pair_test(e2e.qemu.${name} migrate_pair.sh ${ARGN})
 endfunction()
 set(MIGRATING ${CMAKE_BINARY_DIR}/board/guests/guest_migrating.elf)
 set(MIGRATING_IDLE ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_idle.elf)

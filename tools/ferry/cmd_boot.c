@@ -59,20 +59,23 @@ int cmd_boot(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "semihosting", no_argument, NULL, 's' },
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "link", required_argument, NULL, 'L' },
-		{ "net", required_argument, NULL, 'N' },
-		{ "net-listen", required_argument, NULL, 'S' },
+		LINK_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	struct link_files files;
-	char err[512];
 	const char *qargv[QEMU_ARGV_MAX];
 	char scratch[4096];
 	int dry_run = 0, c;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		int taken = link_option(c, optarg, &files, &opt, "ferry boot");
+
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'i':
 			opt.image = optarg;
@@ -94,17 +97,7 @@ int cmd_boot(int argc, char **argv)
 		case 'n':
 			dry_run = 1;
 			break;
-		case 'L':
-			if (!link_options_load(optarg, &files, &opt, err, sizeof(err))) {
-				fprintf(stderr, "ferry boot: %s\n", err);
-				return 2;
-			}
-			break;
-		case 'N':
-		case 'S':
-			opt.net_socket = optarg;
-			opt.net_server = c == 'S';
-			break;
+
 		case 'h':
 			boot_usage(stdout);
 			return 0;

@@ -86,9 +86,7 @@ int cmd_run(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "ferry", required_argument, NULL, 'F' },
 		{ "incoming", no_argument, NULL, 'I' },
-		{ "link", required_argument, NULL, 'L' },
-		{ "net", required_argument, NULL, 'E' },
-		{ "net-listen", required_argument, NULL, 'S' },
+		LINK_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -97,10 +95,16 @@ int cmd_run(int argc, char **argv)
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	int direct = 0, dry_run = 0, incoming = 0, c, argc_q;
 	const char *qargv[QEMU_ARGV_MAX], *ferry_args = "";
-	char scratch[8192], record[1536], boot_args[512], err[512];
+	char scratch[8192], record[1536], boot_args[512];
 	struct link_files files;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		int taken = link_option(c, optarg, &files, &opt, "ferry run");
+
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'g':
 			guest = optarg;
@@ -153,17 +157,7 @@ int cmd_run(int argc, char **argv)
 		case 'I':
 			incoming = 1;
 			break;
-		case 'L':
-			if (!link_options_load(optarg, &files, &opt, err, sizeof(err))) {
-				fprintf(stderr, "ferry run: %s\n", err);
-				return 2;
-			}
-			break;
-		case 'E':
-		case 'S':
-			opt.net_socket = optarg;
-			opt.net_server = c == 'S';
-			break;
+
 		case 'h':
 			run_usage(stdout);
 			return 0;

@@ -49,3 +49,25 @@ bool link_options_load(const char *dir, struct link_files *f, struct boot_option
 	opt->link_key = f->key;
 	return true;
 }
+
+int link_option(int c, const char *arg, struct link_files *files, struct boot_options *opt,
+		const char *who)
+{
+	char err[512];
+
+	switch (c) {
+	case LINK_OPT_LINK:
+		if (!link_options_load(arg, files, opt, err, sizeof(err))) {
+			fprintf(stderr, "%s: %s\n", who, err);
+			return -1;
+		}
+		return 1;
+	case LINK_OPT_NET:
+	case LINK_OPT_NET_LISTEN:
+		opt->net_socket = arg;
+		opt->net_server = c == LINK_OPT_NET_LISTEN;
+		return 1;
+	default:
+		return 0;
+	}
+}

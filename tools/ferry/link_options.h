@@ -3,6 +3,7 @@
 #ifndef TOOLS_FERRY_LINK_OPTIONS_H
 #define TOOLS_FERRY_LINK_OPTIONS_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "tools/ferry/qemu_cmdline.h"
@@ -18,5 +19,21 @@ struct link_files {
  */
 bool link_options_load(const char *dir, struct link_files *files, struct boot_options *opt,
 		       char *err, size_t err_size);
+
+/* getopt_long entries shared by `ferry boot` and `ferry run`. */
+enum { LINK_OPT_LINK = 0x100, LINK_OPT_NET, LINK_OPT_NET_LISTEN };
+#define LINK_LONGOPTS                                                                              \
+	{ "link", required_argument, NULL, LINK_OPT_LINK },                                        \
+		{ "net", required_argument, NULL, LINK_OPT_NET },                                  \
+	{                                                                                          \
+		"net-listen", required_argument, NULL, LINK_OPT_NET_LISTEN                         \
+	}
+
+/**
+ * Takes one of the link options (getopt's c and optarg): 1 when it was one,
+ * 0 when not, -1 after printing why it is wrong (`who` names the command).
+ */
+int link_option(int c, const char *arg, struct link_files *files, struct boot_options *opt,
+		const char *who);
 
 #endif

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the two-board test scripts (link_pair.sh, migrate_pair.sh):
+# the frame relay between the boards, and the verdict on each board.
+# Sourced; the verdict accumulates in $status.
+status=0
+
+# start_relay RELAY SOCK_A SOCK_B LOG [FAULT...]: sets relay_pid once both sockets exist.
+start_relay() {
+	local relay=$1 a=$2 b=$3 log=$4
+	shift 4
+	"$relay" "$a" "$b" "$@" 2>"$log" &
+	relay_pid=$!
+	for _ in $(seq 100); do
+		[ -S "$a" ] && [ -S "$b" ] && return
+		sleep 0.05
+	done
+}
+
+# judge NAME LOG WANT_RC LINES_ERE: shows the board's telling lines and checks its exit code.
+judge() {
+	local name=$1 log=$2 want=$3 lines=$4 got
+	got=$(cat "$log.rc")
+	echo "----- board $name (exit $got) -----"
+	grep -E "$lines" "$log"
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: board $name exited $got, expected $want"
+		status=1
+	fi
+}
+
+# check NAME LOG expect|reject ERE...: lines the board must (not) have printed.
+check() {
+	local name=$1 log=$2 mode=$3 re
+	shift 3
+	for re in "$@"; do
+		if grep -Eq -- "$re" "$log"; then
+			[ "$mode" = reject ] && { echo "FAIL: board $name printed /$re/"; status=1; }
+		else
+			[ "$mode" = expect ] && { echo "FAIL: board $name never printed /$re/"; status=1; }
+		fi
+	done
+	return 0
+}
