@@ -52,8 +52,11 @@ static void print_progress(void *ctx, const struct mig_progress *p)
 		       (unsigned long long)(p->expected_downtime_ns / 1000));
 }
 
-/** A TLS connection to the peer; NULL (reported when `loud`) when there is none. */
-static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud)
+/**
+ * A TLS connection to the peer; NULL when there is none: no TCP connection
+ * (reported when `loud`), or a refused handshake (always reported, *refused set).
+ */
+static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud, bool *refused)
 {
 	const struct link_config *cfg = link_boot_config();
 	char err[160];
@@ -68,6 +71,8 @@ static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud)
 	tls = link_tls_open(&cfg->creds, cfg->listen, link_tcp_io(*tcp), cfg->timeout_ms, err,
 			    sizeof(err));
 	if (!tls) {
+		if (refused)
+			*refused = true;
 		console_printf("migration: %s\n", err);
 		link_tcp_close(*tcp);
 		*tcp = NULL;
@@ -133,7 +138,7 @@ static void run_source(struct migrate_job *j)
 		return;
 	}
 	console_printf("migration: starting (precopy) to %s\n", link_boot_config()->creds.peer);
-	tls = connect_peer(&tcp, true);
+	tls = connect_peer(&tcp, true, NULL);
 	if (tls) {
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
@@ -143,7 +148,7 @@ static void run_source(struct migrate_job *j)
 		for (unsigned i = 0; i < RECONNECTS && st == MIG_UNRESOLVED; i++) {
 			console_printf(
 				"migration: unresolved, reconnecting to ask the destination\n");
-			tls = connect_peer(&tcp, true);
+			tls = connect_peer(&tcp, true, NULL);
 			if (!tls)
 				continue;
 			ch.ctx = tls;
@@ -224,11 +229,15 @@ static void run_destination(struct migrate_job *j)
 	 */
 	while (d && !mig_state_runs_on_destination(st) && failures < 2) {
 		struct link_tcp *tcp;
-		struct link_tls *tls = connect_peer(&tcp, sessions > 0);
+		bool refused = false;
+		struct link_tls *tls = connect_peer(&tcp, sessions > 0, &refused);
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
 		if (!tls) {
-			failures += sessions > 0; /* before the first: wait as long as it takes */
+			/* Before the first session wait as long as it takes; a refused peer counts.
+			 */
+			sessions += refused;
+			failures += sessions > 0;
 			continue;
 		}
 		sessions++;
@@ -256,7 +265,7 @@ static void run_destination(struct migrate_job *j)
 	/* From now on the link stays open to answer a source that reconnects to ask. */
 	while (j->vm->stop == VM_RUNNING) {
 		struct link_tcp *tcp;
-		struct link_tls *tls = connect_peer(&tcp, false);
+		struct link_tls *tls = connect_peer(&tcp, false, NULL);
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
 		if (!tls)
