@@ -176,7 +176,7 @@ static bool failing_sync(void *ctx, char *err, size_t n)
 }
 
 static const struct mig_channel_ops *inner_ops;
-static bool vm_started_lost;
+static bool vm_started_lost, cut_after_vm_started, vm_started_sent;
 
 static int lossy_send(void *ctx, const void *buf, size_t len)
 {
@@ -184,7 +184,16 @@ static int lossy_send(void *ctx, const void *buf, size_t len)
 
 	if (vm_started_lost)
 		return MIG_CHAN_BROKEN;
+	if (vm_started_sent && len == MIG_RECORD_HEADER_SIZE) {
+		console_printf("migration: test: the link breaks after VM_STARTED\n");
+		vm_started_lost = true;
+		return MIG_CHAN_BROKEN;
+	}
 	if (len == MIG_RECORD_HEADER_SIZE && (b[0] | b[1] << 8) == MIG_REC_VM_STARTED) {
+		if (cut_after_vm_started) {
+			vm_started_sent = true; /* its payload goes too, then nothing */
+			return inner_ops->send(ctx, buf, len);
+		}
 		console_printf("migration: test: the link breaks before VM_STARTED\n");
 		vm_started_lost = true;
 		return MIG_CHAN_BROKEN;
@@ -194,6 +203,10 @@ static int lossy_send(void *ctx, const void *buf, size_t len)
 
 static int lossy_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
 {
+	if (vm_started_sent && !vm_started_lost) {
+		console_printf("migration: test: the link breaks after VM_STARTED\n");
+		vm_started_lost = true;
+	}
 	return vm_started_lost ? MIG_CHAN_BROKEN : inner_ops->recv(ctx, buf, len, timeout_ms);
 }
 
@@ -212,7 +225,11 @@ static void run_destination(struct migrate_job *j)
 	struct mig_dest *d;
 	enum mig_state st = MIG_FAILED;
 	unsigned failures = 0, sessions = 0;
-	bool lose = j->test_fault && !__builtin_strcmp(j->test_fault, "lose_vm_started");
+	bool lose = j->test_fault && (!__builtin_strcmp(j->test_fault, "lose_vm_started") ||
+				      !__builtin_strcmp(j->test_fault, "cut_after_vm_started"));
+
+	cut_after_vm_started =
+		j->test_fault && !__builtin_strcmp(j->test_fault, "cut_after_vm_started");
 
 	if (j->test_fault && !__builtin_strcmp(j->test_fault, "fail_sync")) {
 		faulty = vm_migrate_ops;
@@ -247,7 +264,7 @@ static void run_destination(struct migrate_job *j)
 			lose = false;
 		}
 		st = mig_dest_serve(d, &ch);
-		vm_started_lost = false;
+		vm_started_lost = vm_started_sent = false;
 		hang_up(tls, tcp);
 		console_printf("migration: %s%s%s\n", mig_state_name(st),
 			       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);

@@ -213,6 +213,11 @@ ferry_migrate_test(vm_started_lost --guest ${MIGRATING} --dst-ferry ferry.test=l
   --reject-src "FERRY-TEST"
   --expect-dst "the source reconnected: told it completed"
   --expect-dst "FERRY-TEST migrating: PASS")
+ferry_migrate_test(link_cut_after_vm_started --guest ${MIGRATING}
+  --dst-ferry ferry.test=cut_after_vm_started --rc-src 0 --rc-dst 0
+  --expect-src "migration report: downtime" --reject-src "FERRY-TEST" --reject-src "unresolved"
+  --expect-dst "test: the link breaks after VM_STARTED"
+  --expect-dst "FERRY-TEST migrating: PASS")
 ferry_migrate_test(wrong_credentials --guest ${MIGRATING} --other-dst-creds --rc-src 0 --rc-dst 4
   --expect-src "migration: handshake: " --expect-src "FERRY-TEST migrating: PASS"
   --expect-dst "migration: handshake: " --reject-dst "FERRY-TEST")
