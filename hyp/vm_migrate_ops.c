@@ -94,7 +94,8 @@ static size_t save_devices(void *ctx, uint8_t *buf, size_t size)
 {
 	struct vm *vm = ctx;
 	struct mig_vm_state st = {
-		.guest_counter = arch_counter_now() - vm->ctl.cntvoff,
+		/* The guest's clock stopped with its vCPUs, not now. */
+		.guest_counter = vm->paused_at - vm->ctl.cntvoff,
 		.vcpu_count = vm->cfg.vcpu_count,
 	};
 	struct mig_writer w;

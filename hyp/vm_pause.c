@@ -16,6 +16,7 @@ void vm_pause(struct vm *vm)
 	while (__atomic_load_n(&vm->parked, __ATOMIC_ACQUIRE) < vm->cfg.vcpu_count &&
 	       vm->stop == VM_RUNNING)
 		;
+	vm->paused_at = arch_counter_now();
 }
 
 void vm_unpause(struct vm *vm)
