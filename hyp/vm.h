@@ -56,8 +56,9 @@ struct vm {
 	/* Migration (hyp/vm_migrate_ops.c): vCPUs parked on request, writes logged. */
 	volatile bool pause_req;
 	unsigned parked; /**< vCPUs that saw pause_req and put their state */
-	uint64_t paused_at; /**< physical count when the last vCPU parked: the guest's clock stops */
-	uint64_t *dirty; /**< a bit per RAM page written since the last collection */
+	uint64_t
+		paused_at; /**< physical count when the last vCPU parked: the guest's clock stops */
+	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */
 	volatile bool dirty_logging;
 	uint64_t dirty_faults;
 };

@@ -2,17 +2,30 @@
 /** Records over a byte channel, see channel.h. */
 #include "mig/channel.h"
 
+#include <string.h>
+
+/* Records up to this size go out in one send: one TLS record, one segment. */
+#define SMALL_RECORD 2048u
+
 int mig_chan_send(struct mig_channel *c, uint16_t type, uint16_t flags, const void *payload,
 		  uint32_t length)
 {
-	uint8_t header[MIG_RECORD_HEADER_SIZE];
+	uint8_t small[MIG_RECORD_HEADER_SIZE + SMALL_RECORD];
+	uint8_t *header = small;
 	struct mig_writer w;
 
-	mig_writer_init(&w, header, sizeof(header));
+	mig_writer_init(&w, header, MIG_RECORD_HEADER_SIZE);
 	mig_put_u16(&w, type);
 	mig_put_u16(&w, flags);
 	mig_put_u32(&w, length);
-	if (c->ops->send(c->ctx, header, sizeof(header)) ||
+	if (length <= SMALL_RECORD) {
+		if (length)
+			memcpy(small + MIG_RECORD_HEADER_SIZE, payload, length);
+		return c->ops->send(c->ctx, small, MIG_RECORD_HEADER_SIZE + length)
+			       ? MIG_CHAN_BROKEN
+			       : MIG_CHAN_OK;
+	}
+	if (c->ops->send(c->ctx, header, MIG_RECORD_HEADER_SIZE) ||
 	    (length && c->ops->send(c->ctx, payload, length)))
 		return MIG_CHAN_BROKEN;
 	return MIG_CHAN_OK;

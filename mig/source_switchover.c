@@ -112,6 +112,7 @@ static int send_discard(struct mig_source *s)
 
 static enum mig_state resume_here(struct mig_source *s)
 {
+	s->ops->dirty_stop(s->vm->ctx);
 	s->ops->resume(s->vm->ctx);
 	/* The destination may have said why before it hung up. */
 	if (!s->rep.error[0])
@@ -126,6 +127,7 @@ static enum mig_state resume_here(struct mig_source *s)
 
 static enum mig_state unresolved(struct mig_source *s, const char *why)
 {
+	s->ops->dirty_stop(s->vm->ctx);
 	format_snprintf(s->rep.error, sizeof(s->rep.error),
 			"%s: the VM stays stopped until resolved", why);
 	return s->rep.state = MIG_UNRESOLVED;
@@ -143,8 +145,8 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	ops->stop(s->vm->ctx); /* the downtime starts */
 	s->t_stop = ops->now_ns(s->vm->ctx);
 	s->rep.state = postcopy ? MIG_POSTCOPY_DEVICE : MIG_DEVICE;
+	/* Logging ends after the downtime: the VM is stopped and may never run here again. */
 	ops->dirty_collect(s->vm->ctx, s->bitmap);
-	ops->dirty_stop(s->vm->ctx);
 	if (postcopy) {
 		if (send_discard(s))
 			return resume_here(s);
@@ -157,14 +159,17 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 		if (n < 0)
 			return resume_here(s);
 	}
+	s->rep.stop_pages_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
 	dev = ops->save_devices(s->vm->ctx, s->buf, MIG_RECORD_MAX);
 	if (!dev || mig_chan_send(s->ch, MIG_REC_DEVICE_PACKAGE, 0, s->buf, (uint32_t)dev) ||
 	    mig_chan_send(s->ch, MIG_REC_PING, 0, &ping, sizeof(ping)))
 		return resume_here(s);
 	s->rep.bytes_sent += dev + MIG_RECORD_HEADER_SIZE;
+	s->rep.stop_package_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
 	/* PONG(PACKAGE_LOADED): the destination loaded *and* synchronized the state. */
 	if (mig_source_expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != ping)
 		return resume_here(s);
+	s->rep.stop_pong_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
 	/* Commit, unless a cancel came first. */
 	if (!__atomic_compare_exchange_n(&s->control, &open, MIG_CTL_COMMITTED, false,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
@@ -172,9 +177,11 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
 		return unresolved(s, "link lost while sending RUN"); /* it may have arrived */
 	s->rep.state = MIG_UNRESOLVED;
+	s->rep.stop_run_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (mig_source_expect(s, MIG_REC_VM_STARTED, &rec))
 		return unresolved(s, "no VM_STARTED after RUN");
 	s->rep.downtime_ns = ops->now_ns(s->vm->ctx) - s->t_stop; /* the downtime ends */
+	ops->dirty_stop(s->vm->ctx);
 	s->rep.dest_loaded_ns = mig_get_u64(&rec.payload);
 	s->rep.dest_synced_ns = mig_get_u64(&rec.payload);
 	s->rep.dest_started_ns = mig_get_u64(&rec.payload);
