@@ -169,6 +169,17 @@ bool virtio_net_init(uintptr_t base, virtio_net_rx_fn rx, void *ctx, char *err, 
 
 void virtio_net_mac(uint8_t mac[6]) { memcpy(mac, dev.mac, 6); }
 
+/* Transmit buffers the device is done with. */
+static void reap_tx(void)
+{
+	uint16_t id;
+	uint32_t len;
+
+	while (virtq_take_used(&txq, &id, &len))
+		if (id < VIRTQ_SIZE && tx_free_count < VIRTQ_SIZE)
+			tx_free[tx_free_count++] = id;
+}
+
 bool virtio_net_send(const void *const *parts, const size_t *lens, unsigned count)
 {
 	size_t total = 0;
@@ -180,7 +191,7 @@ bool virtio_net_send(const void *const *parts, const size_t *lens, unsigned coun
 	if (total > VIRTIO_NET_FRAME_MAX)
 		return false;
 	if (!tx_free_count) {
-		virtio_net_poll();
+		reap_tx(); /* only that: receiving here would re-enter the network stack */
 		if (!tx_free_count) {
 			dev.stats.tx_full++;
 			return false;
@@ -208,9 +219,7 @@ unsigned virtio_net_poll(void)
 	uint16_t id;
 	uint32_t len;
 
-	while (virtq_take_used(&txq, &id, &len))
-		if (id < VIRTQ_SIZE)
-			tx_free[tx_free_count++] = id;
+	reap_tx();
 	while (virtq_take_used(&rxq, &id, &len)) {
 		if (id >= VIRTQ_SIZE)
 			continue; /* a device bug: never touch a buffer it cannot own */

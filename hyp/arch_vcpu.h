@@ -47,6 +47,10 @@ void arch_vcpu_enter(struct vcpu_regs *regs, unsigned lr_count, struct vcpu_exit
  */
 void arch_s2_flush_vm(const struct arch_guest_ctl *ctl);
 
+/** Makes new stage-2 descriptors visible to every CPU's table walks (invalid to valid needs no
+ * TLBI). */
+void arch_s2_publish(void);
+
 /** Invalidates this CPU's translations of its loaded VM (after a permission upgrade). */
 void arch_s2_flush_local(void);
 

@@ -27,7 +27,8 @@ static struct mig_hello local_hello(const struct vm *vm)
 		.ram_base = GUEST_RAM_IPA,
 		.ram_size = vm->cfg.mem_bytes,
 		.page_size = PAGE_SIZE,
-		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK,
+		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
+				MIG_CAP_POSTCOPY,
 	};
 
 	/* What the guest sees of the CPU (op0 3, op1 0, CRn 0): must match on both boards. */
@@ -129,7 +130,8 @@ static void run_source(struct migrate_job *j)
 			     .device_bytes = 64 * 1024,
 			     .on_no_convergence = MIG_NC_SWITCH },
 		.reply_timeout_ms = REPLY_TIMEOUT_MS,
-		.mode = MIG_MODE_PRECOPY,
+		.mode = j->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
+		.postcopy_after_rounds = 0,
 		.progress = print_progress,
 	};
 	struct mig_source *s = mig_source_new(&mvm, &cfg);
@@ -144,22 +146,29 @@ static void run_source(struct migrate_job *j)
 		j->outcome = MIG_FAILED;
 		return;
 	}
-	console_printf("migration: starting (precopy) to %s\n", link_boot_config()->creds.peer);
+	console_printf("migration: starting (%s) to %s\n", j->postcopy ? "postcopy" : "precopy",
+		       link_boot_config()->creds.peer);
 	tls = connect_peer(&tcp, true, NULL);
 	if (tls) {
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
 		st = mig_source_run(s, &ch);
+		if (link_tls_error(tls)[0])
+			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp);
-		/* Unresolved: ask the destination over a new link what it did. */
-		for (unsigned i = 0; i < RECONNECTS && st == MIG_UNRESOLVED; i++) {
-			console_printf(
-				"migration: unresolved, reconnecting to ask the destination\n");
+		/* Unresolved or paused: ask the destination over a new link, or recover. */
+		for (unsigned i = 0;
+		     i < RECONNECTS && (st == MIG_UNRESOLVED || st == MIG_POSTCOPY_PAUSED); i++) {
+			console_printf("migration: %s, reconnecting to the destination\n",
+				       mig_state_name(st));
 			tls = connect_peer(&tcp, true, NULL);
 			if (!tls)
 				continue;
 			ch.ctx = tls;
 			st = mig_source_reconnect(s, &ch);
+			if (st != MIG_COMPLETED)
+				console_printf("migration: after reconnecting: %s (%s)\n",
+					       mig_source_report(s)->error, link_tls_error(tls));
 			hang_up(tls, tcp);
 		}
 		report_source(mig_source_report(s));
@@ -273,6 +282,8 @@ static void run_destination(struct migrate_job *j)
 		}
 		st = mig_dest_serve(d, &ch);
 		vm_started_lost = vm_started_sent = false;
+		if (link_tls_error(tls)[0])
+			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp);
 		console_printf("migration: %s%s%s\n", mig_state_name(st),
 			       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);

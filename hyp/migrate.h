@@ -20,7 +20,9 @@ struct migrate_job {
 	struct vm *vm;
 	const struct board_desc *board;
 	bool incoming;
-	uint64_t at_ms;		/**< source: milliseconds after the VM started */
+	bool postcopy;	/**< source: ferry.migrate=postcopy (the VM moves at once, its memory
+			   follows) */
+	uint64_t at_ms; /**< source: milliseconds after the VM started */
 	const char *test_fault; /**< ferry.test=fail_sync | lose_vm_started (destination) */
 	volatile bool done;
 	int outcome; /**< enum mig_state when done */

@@ -69,17 +69,37 @@ bool s2_map(struct s2 *s2, ipaddr_t ipa, paddr_t pa, uint64_t size, enum s2_perm
 	return true;
 }
 
+/**
+ * Calls fn on each existing last-level entry of a range, walking from the
+ * root once per last-level table (512 pages), not once per page.
+ */
+static void for_each_leaf(struct s2 *s2, uint64_t ipa, uint64_t size,
+			  void (*fn)(pte_t *pte, void *arg), void *arg)
+{
+	uint64_t off = 0;
+
+	while (off < size && ipa_in_range(s2, ipa + off, PAGE_SIZE)) {
+		unsigned i = arch_s2_index(ipa + off, ARCH_S2_LEVEL_LAST);
+		pte_t *pte = walk(s2, ipa + off, false);
+
+		if (!pte) {
+			off += PAGE_SIZE;
+			continue;
+		}
+		for (; i < ARCH_S2_ENTRIES && off < size; i++, pte++, off += PAGE_SIZE)
+			fn(pte, arg);
+	}
+}
+
+static void clear_leaf(pte_t *pte, void *arg)
+{
+	(void)arg;
+	*pte = 0;
+}
+
 void s2_unmap(struct s2 *s2, ipaddr_t ipa, uint64_t size)
 {
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		pte_t *pte;
-
-		if (!ipa_in_range(s2, ipa_addr(ipa) + off, PAGE_SIZE))
-			break;
-		pte = walk(s2, ipa_addr(ipa) + off, false);
-		if (pte)
-			*pte = 0;
-	}
+	for_each_leaf(s2, ipa_addr(ipa), size, clear_leaf, NULL);
 }
 
 bool s2_lookup(const struct s2 *s2, ipaddr_t ipa, paddr_t *pa, enum s2_perm *perm)
@@ -97,31 +117,27 @@ bool s2_lookup(const struct s2 *s2, ipaddr_t ipa, paddr_t *pa, enum s2_perm *per
 	return true;
 }
 
+struct protect_job {
+	enum s2_perm perm;
+	uint64_t changed;
+};
+
+static void protect_leaf(pte_t *pte, void *arg)
+{
+	struct protect_job *job = arg;
+
+	if (arch_s2_pte_valid(*pte) && arch_s2_pte_perm(*pte) != job->perm) {
+		*pte = arch_s2_pte_with_perm(*pte, job->perm);
+		job->changed++;
+	}
+}
+
 uint64_t s2_protect(struct s2 *s2, ipaddr_t ipa, uint64_t size, enum s2_perm perm)
 {
-	uint64_t changed = 0, off = 0;
+	struct protect_job job = { perm, 0 };
 
-	while (off < size) {
-		uint64_t addr = ipa_addr(ipa) + off;
-		unsigned i = arch_s2_index(addr, ARCH_S2_LEVEL_LAST);
-		pte_t *pte;
-
-		if (!ipa_in_range(s2, addr, PAGE_SIZE))
-			break;
-		pte = walk(s2, addr, false);
-		if (!pte) {
-			off += PAGE_SIZE;
-			continue;
-		}
-		/* The rest of this last-level table without walking again (64 MiB: 32 walks). */
-		for (; i < ARCH_S2_ENTRIES && off < size; i++, pte++, off += PAGE_SIZE) {
-			if (arch_s2_pte_valid(*pte) && arch_s2_pte_perm(*pte) != perm) {
-				*pte = arch_s2_pte_with_perm(*pte, perm);
-				changed++;
-			}
-		}
-	}
-	return changed;
+	for_each_leaf(s2, ipa_addr(ipa), size, protect_leaf, &job);
+	return job.changed;
 }
 
 static void free_level(struct s2 *s2, paddr_t table_pa, unsigned level)

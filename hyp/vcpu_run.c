@@ -186,6 +186,11 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 		}
 		break;
 	case EC_DABT_LOW:
+		/* A stage-2 translation fault (DFSC 0b0001xx) on RAM: a page postcopy still owes.
+		 */
+		if ((e->esr & 0x3c) == 0x04 &&
+		    vm_postcopy_fault(v->vm, v->index, ((e->hpfar >> 4) << 12) | (e->far & 0xfff)))
+			break;
 		/* A stage-2 permission fault (DFSC 0b0011xx) on RAM: a logged write. */
 		if ((e->esr & 0x3c) == 0x0c &&
 		    vm_dirty_fault(v->vm, ((e->hpfar >> 4) << 12) | (e->far & 0xfff)))
@@ -193,6 +198,9 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 		handle_mmio(v, e);
 		break;
 	case EC_IABT_LOW:
+		if ((e->esr & 0x3c) == 0x04 &&
+		    vm_postcopy_fault(v->vm, v->index, ((e->hpfar >> 4) << 12) | (e->far & 0xfff)))
+			break; /* code still owed by postcopy */
 		report(v, VM_FAULT_IABT, "instruction fetch outside its memory at",
 		       ((e->hpfar >> 4) << 12) | (e->far & 0xfff));
 		vcpu_inject_instruction_abort(v, e->far);

@@ -61,10 +61,27 @@ struct vm {
 	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */
 	volatile bool dirty_logging;
 	uint64_t dirty_faults;
+	/* Postcopy destination: pages still missing are unmapped; a vCPU touching one waits. */
+	volatile bool postcopy;
+	uint64_t *present;   /**< a bit per RAM page that is here */
+	uint64_t *requested; /**< faulted on, not yet reported to the engine */
+	struct spinlock fault_lock;
+	uint64_t fault_ring[64];
+	unsigned fault_head, fault_tail;
+	uint64_t postcopy_stalls;
+	uint64_t waiting_page[VM_VCPU_MAX]; /**< page + 1 a vCPU waits for, 0 none */
 };
 
 /** Parks every vCPU (each puts its state into its struct vcpu) and waits until they all did. */
 void vm_pause(struct vm *vm);
+
+/**
+ * A stage-2 translation fault on guest RAM during postcopy (from the vCPU's
+ * fault handler): the page has not arrived; it is reported to the engine
+ * and this vCPU waits until it is placed (only this vCPU). False when
+ * `ipa` is not a missing RAM page (the fault is the guest's).
+ */
+bool vm_postcopy_fault(struct vm *vm, unsigned vcpu, uint64_t ipa);
 
 /** Ends the VM on this board for `why`: every vCPU loop returns, parked or not. */
 void vm_stop_all(struct vm *vm, enum vm_stop_reason why);

@@ -145,9 +145,9 @@ static bool plan_migration(struct vm *vm, const struct board_desc *b, const stru
 
 	if (!incoming && !outgoing)
 		return true;
-	if (outgoing && __builtin_strcmp(mode, "precopy") != 0) {
-		console_printf("%s: ferry.migrate=%s: only precopy runs on the board so far\n",
-			       vm->cfg.name, mode);
+	if (outgoing && __builtin_strcmp(mode, "precopy") != 0 &&
+	    __builtin_strcmp(mode, "postcopy") != 0) {
+		console_printf("%s: ferry.migrate=%s: precopy or postcopy\n", vm->cfg.name, mode);
 		return false;
 	}
 	if (!link_boot_config()) {
@@ -165,7 +165,11 @@ static bool plan_migration(struct vm *vm, const struct board_desc *b, const stru
 		for (const char *c = at; *c >= '0' && *c <= '9' && ms < 10000000; c++)
 			ms = ms * 10 + (unsigned)(*c - '0');
 	}
-	mig_job = (struct migrate_job){ .vm = vm, .board = b, .incoming = incoming, .at_ms = ms };
+	mig_job = (struct migrate_job){ .vm = vm,
+					.board = b,
+					.incoming = incoming,
+					.postcopy = outgoing && !__builtin_strcmp(mode, "postcopy"),
+					.at_ms = ms };
 	if (bootargs_get(f->bootargs, "ferry.test", test_fault, sizeof(test_fault)))
 		mig_job.test_fault = test_fault;
 	return true;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hyp/arch.h"
+#include "hyp/arch_vcpu.h"
 #include "hyp/format.h"
 #include "mig/page_sets.h"
 #include "mig/state_sections.h"
@@ -168,6 +169,70 @@ static bool sync_devices(void *ctx, char *err, size_t n)
 	return true;
 }
 
+/* Postcopy, destination: pages the VM lacks are unmapped until they arrive. */
+static void postcopy_begin(void *ctx, const uint64_t *have)
+{
+	struct vm *vm = ctx;
+	uint64_t pages = page_count(vm), words = mig_bitmap_words(pages);
+
+	vm->present = calloc(words, sizeof(uint64_t));
+	vm->requested = calloc(words, sizeof(uint64_t));
+	if (!vm->present || !vm->requested)
+		return; /* every page stays mapped: the engine still places them all */
+	memcpy(vm->present, have, words * sizeof(uint64_t));
+	/* Runs of missing pages at once: one walk per stage-2 table, not per page. */
+	for (uint64_t p = 0; p < pages;) {
+		uint64_t end = p;
+
+		if (mig_bit_test(have, p)) {
+			p++;
+			continue;
+		}
+		while (end < pages && !mig_bit_test(have, end))
+			end++;
+		s2_unmap(&vm->s2, ipa_init(GUEST_RAM_IPA + p * PAGE_SIZE), (end - p) * PAGE_SIZE);
+		p = end;
+	}
+	arch_s2_flush_vm(&vm->ctl);
+	vm->postcopy = true;
+}
+
+static bool postcopy_fault(void *ctx, uint64_t *page)
+{
+	struct vm *vm = ctx;
+	bool any;
+
+	arch_spin_lock(&vm->fault_lock);
+	any = vm->fault_tail != vm->fault_head;
+	if (any)
+		*page = vm->fault_ring[vm->fault_tail++ %
+				       (sizeof(vm->fault_ring) / sizeof(vm->fault_ring[0]))];
+	arch_spin_unlock(&vm->fault_lock);
+	return any;
+}
+
+static void postcopy_place(void *ctx, uint64_t p, const void *data)
+{
+	struct vm *vm = ctx;
+	uint8_t *dst = page(vm, p);
+
+	if (data)
+		memcpy(dst, data, PAGE_SIZE);
+	else
+		memset(dst, 0, PAGE_SIZE);
+	if (!vm->present)
+		return;
+	/* Contents first, then the mapping, then the bit its vCPUs wait on. */
+	s2_map(&vm->s2, ipa_init(GUEST_RAM_IPA + p * PAGE_SIZE),
+	       pa_init(pa_addr(vm->ram_pa) + p * PAGE_SIZE), PAGE_SIZE, S2_RWX, S2_MEM_NORMAL);
+	arch_s2_publish();
+	__atomic_fetch_or(&vm->present[p / 64], 1ull << (p % 64), __ATOMIC_SEQ_CST);
+	/* Wake the vCPUs waiting for it (see vm_postcopy_fault: no wake-up is lost). */
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		if (__atomic_load_n(&vm->waiting_page[i], __ATOMIC_SEQ_CST) == p + 1)
+			arch_kick_cpu(vm->vcpus[i].pcpu);
+}
+
 static bool start(void *ctx)
 {
 	vm_unpause(ctx);
@@ -186,5 +251,8 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.load_devices = load_devices,
 	.sync_devices = sync_devices,
 	.start = start,
+	.postcopy_begin = postcopy_begin,
+	.postcopy_fault = postcopy_fault,
+	.postcopy_place = postcopy_place,
 	.now_ns = now_ns,
 };

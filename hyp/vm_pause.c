@@ -57,3 +57,35 @@ bool vm_dirty_fault(struct vm *vm, uint64_t ipa)
 	__atomic_fetch_add(&vm->dirty_faults, 1, __ATOMIC_RELAXED);
 	return true;
 }
+
+bool vm_postcopy_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
+{
+	uint64_t page = (ipa - GUEST_RAM_IPA) / PAGE_SIZE, bit = 1ull << (page % 64);
+
+	if (!vm->postcopy || ipa < GUEST_RAM_IPA || page >= vm->cfg.mem_bytes / PAGE_SIZE)
+		return false;
+	/* Placed between the fault and now: the access simply goes again. */
+	if (__atomic_load_n(&vm->present[page / 64], __ATOMIC_ACQUIRE) & bit)
+		return true;
+	arch_spin_lock(&vm->fault_lock);
+	if (!(vm->requested[page / 64] & bit) &&
+	    vm->fault_head - vm->fault_tail < sizeof(vm->fault_ring) / sizeof(vm->fault_ring[0])) {
+		vm->requested[page / 64] |= bit;
+		vm->fault_ring[vm->fault_head++ %
+			       (sizeof(vm->fault_ring) / sizeof(vm->fault_ring[0]))] = page;
+	}
+	arch_spin_unlock(&vm->fault_lock);
+	vm->postcopy_stalls++;
+	/*
+	 * Only this vCPU waits; placing the page kicks it. Say what it waits for,
+	 * then look: the placer sets the bit, then looks who waits (both
+	 * sequentially consistent), so one of the two always sees the other and
+	 * no wake-up is lost. Parking or stopping ends the wait too.
+	 */
+	__atomic_store_n(&vm->waiting_page[vcpu], page + 1, __ATOMIC_SEQ_CST);
+	while (!(__atomic_load_n(&vm->present[page / 64], __ATOMIC_SEQ_CST) & bit) &&
+	       vm->stop == VM_RUNNING && !vm->pause_req)
+		arch_idle_wait();
+	__atomic_store_n(&vm->waiting_page[vcpu], 0, __ATOMIC_SEQ_CST);
+	return true; /* the guest retries the access */
+}

@@ -31,7 +31,9 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 		parts[count] = q->payload;
 		lens[count++] = q->len;
 	}
-	/* A full ring drains within microseconds: wait for it rather than drop the frame. */
+	/* A full ring drains within microseconds: wait for it rather than drop the frame
+	 * (virtio_net_send only reaps finished transmissions: no frame comes in meanwhile,
+	 * lwIP is not re-entered from its own output). */
 	for (unsigned spins = 0; !virtio_net_send(parts, lens, count); spins++)
 		if (spins == 100000)
 			return ERR_MEM;

@@ -51,10 +51,15 @@ static void adopt(struct link_tcp *t, struct tcp_pcb *pcb, const struct link_con
 	tcp_recv(pcb, on_recv);
 	tcp_err(pcb, on_error);
 	tcp_nagle_disable(pcb); /* the return path's records are small and urgent */
-	/* A vanished peer: keepalive probes after liveness_ms of silence (RFC 1122 4.2.3.6). */
+	/*
+	 * A vanished peer on an idle link: keepalive probes (RFC 1122 4.2.3.6).
+	 * Every layer above times out on silence after liveness_ms itself; the
+	 * probes start only after five times that, so a board the host stalls
+	 * for a few seconds (emulation on a loaded machine) is not cut off.
+	 */
 	ip_set_option(pcb, SOF_KEEPALIVE);
-	pcb->keep_idle = cfg->liveness_ms;
-	pcb->keep_intvl = cfg->liveness_ms / 4 ? cfg->liveness_ms / 4 : 1;
+	pcb->keep_idle = 5u * cfg->liveness_ms;
+	pcb->keep_intvl = cfg->liveness_ms;
 	pcb->keep_cnt = 4;
 }
 

@@ -125,7 +125,13 @@ enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch
 		return s->rep.state = MIG_COMPLETED;
 	}
 	s->rep.state = MIG_POSTCOPY_RECOVER;
-	if (receive_bitmap(s))
-		return paused(s);
+	if (receive_bitmap(s)) {
+		char why[sizeof(s->rep.error)];
+
+		format_snprintf(why, sizeof(why), "recovery: %s", s->rep.error);
+		paused(s);
+		format_snprintf(s->rep.error, sizeof(s->rep.error), "%s", why);
+		return s->rep.state;
+	}
 	return mig_source_postcopy_push(s);
 }

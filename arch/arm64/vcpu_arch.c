@@ -190,3 +190,5 @@ void arch_s2_flush_local(void)
 	__asm__ volatile("dsb nsh" ::: "memory");
 	isb();
 }
+
+void arch_s2_publish(void) { __asm__ volatile("dsb ishst" ::: "memory"); }

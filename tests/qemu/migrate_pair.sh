@@ -5,12 +5,13 @@
 # waits for it (--incoming). Each board's exit code and console are judged.
 #
 #   migrate_pair.sh --ferry BIN --relay BIN --work DIR --guest ELF
-#                   [--vcpus N] [--mem SIZE] [--at MS] [--relay-fault "ARGS"]
+#                   [--vcpus N] [--mem SIZE] [--at MS] [--mode precopy|postcopy]
+#                   [--relay-fault "ARGS"]
 #                   [--dst-ferry "ARGS"] [--other-dst-creds]
 #                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
 #                   [--reject-src RE]... [--reject-dst RE]...
 set -uo pipefail
-ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= other=
+ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= other= mode=precopy
 rc_src=0 rc_dst=0
 expect_src=() expect_dst=() reject_src=() reject_dst=()
 while [ $# -gt 0 ]; do
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
 	--vcpus) vcpus=$2 ;;
 	--mem) mem=$2 ;;
 	--at) at=$2 ;;
+	--mode) mode=$2 ;;
 	--relay-fault) fault=$2 ;;
 	--dst-ferry) dst_ferry=$2 ;;
 	--rc-src) rc_src=$2 ;;
@@ -53,7 +55,7 @@ timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting 
 pid_dst=$!
 timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
 	--link "$work/creds/src" --net "$work/src.sock" \
-	--ferry "ferry.migrate=precopy ferry.migrate_at=$at" >"$work/src.log" 2>&1
+	--ferry "ferry.migrate=$mode ferry.migrate_at=$at" >"$work/src.log" 2>&1
 echo $? >"$work/src.log.rc"
 wait $pid_dst
 echo $? >"$work/dst.log.rc"

@@ -191,6 +191,14 @@ ferry_migrate_test(precopy_dirtying --guest ${MIGRATING} --rc-src 0 --rc-dst 0
 ferry_migrate_test(precopy_2vcpus_timer_sgi --guest ${MIGRATING} --vcpus 2 --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating: PASS")
+# Postcopy: the VM moves at once, its memory follows; vCPUs wait only for pages they touch.
+ferry_migrate_test(postcopy_2vcpus_timer_sgi --guest ${MIGRATING} --vcpus 2 --mode postcopy
+  --rc-src 0 --rc-dst 0
+  --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating: PASS")
+ferry_migrate_test(postcopy_idle --guest ${MIGRATING_IDLE} --mode postcopy --rc-src 0 --rc-dst 0
+  --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating_idle: PASS")
 ferry_migrate_test(precopy_idle --guest ${MIGRATING_IDLE} --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating_idle: PASS")

@@ -11,6 +11,8 @@
  *   --plaintext    every TCP payload byte from the first board becomes 'P'
  *                  (checksum fixed): it speaks plaintext as far as its peer
  *                  can tell
+ *   --blackout N MS  after N bytes nothing passes for MS milliseconds, then
+ *                  the wire works again (a link that comes back)
  *
  *     frame_relay SOCK_A SOCK_B [fault]
  */
@@ -23,9 +25,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-enum fault { NONE, FLIP, CUT, PLAINTEXT };
+enum fault { NONE, FLIP, CUT, PLAINTEXT, BLACKOUT };
 
 static int listen_on(const char *path)
 {
@@ -113,7 +116,8 @@ static void fix_tcp_checksum(uint8_t *f, uint8_t *tcp, size_t tcp_len)
 int main(int argc, char **argv)
 {
 	enum fault fault = NONE;
-	unsigned long long after = 0, payload_seen = 0;
+	unsigned long long after = 0, payload_seen = 0, blackout_ms = 0;
+	struct timespec dark_until = { 0, 0 };
 	bool flipped = false;
 	int la, lb, fd[2];
 	static uint8_t frame[65536 + 4];
@@ -129,6 +133,9 @@ int main(int argc, char **argv)
 		fault = CUT, after = strtoull(argv[4], NULL, 0);
 	else if (argc >= 4 && !strcmp(argv[3], "--plaintext"))
 		fault = PLAINTEXT;
+	else if (argc >= 6 && !strcmp(argv[3], "--blackout"))
+		fault = BLACKOUT, after = strtoull(argv[4], NULL, 0),
+		blackout_ms = strtoull(argv[5], NULL, 0);
 	signal(SIGPIPE, SIG_IGN);
 	la = listen_on(argv[1]);
 	lb = listen_on(argv[2]);
@@ -170,6 +177,26 @@ int main(int argc, char **argv)
 					fix_tcp_checksum(frame + 4, tcp, tcp_len);
 				}
 				payload_seen += plen;
+			}
+			if (fault == BLACKOUT && payload_seen >= after && after) {
+				clock_gettime(CLOCK_MONOTONIC, &dark_until);
+				dark_until.tv_sec += (time_t)(blackout_ms / 1000);
+				dark_until.tv_nsec += (long)(blackout_ms % 1000) * 1000000;
+				if (dark_until.tv_nsec >= 1000000000)
+					dark_until.tv_sec++, dark_until.tv_nsec -= 1000000000;
+				fprintf(stderr,
+					"frame_relay: blackout for %llu ms after %llu bytes\n",
+					blackout_ms, payload_seen);
+				after = 0;
+			}
+			if (fault == BLACKOUT && dark_until.tv_sec) {
+				struct timespec now;
+
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (now.tv_sec < dark_until.tv_sec ||
+				    (now.tv_sec == dark_until.tv_sec &&
+				     now.tv_nsec < dark_until.tv_nsec))
+					continue; /* dropped */
 			}
 			if (fault == CUT && payload_seen >= after) {
 				if (after) {
