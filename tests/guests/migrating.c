@@ -41,9 +41,7 @@ static void on_irq(unsigned kind, struct guest_frame *f)
 	uint32_t intid;
 
 	(void)f;
-	if (kind != 5)
-		guest_fail("unexpected exception");
-	intid = gic_ack();
+	intid = guest_irq_take(kind);
 	if (intid == VTIMER_INTID) {
 		/* The next tick, from the last deadline: the line drops before EOI. */
 		sysreg_write(cntv_cval_el0,

@@ -19,9 +19,7 @@ static void on_irq(unsigned kind, struct guest_frame *f)
 	uint32_t intid;
 
 	(void)f;
-	if (kind != 5)
-		guest_fail("unexpected exception");
-	intid = gic_ack();
+	intid = guest_irq_take(kind);
 	if (intid == SGI_PING)
 		received[cpu]++;
 	if (intid < 1020)

@@ -23,9 +23,7 @@ static void on_irq(unsigned kind, struct guest_frame *f)
 	uint32_t intid;
 
 	(void)f;
-	if (kind != 5)
-		guest_fail("unexpected exception");
-	intid = gic_ack();
+	intid = guest_irq_take(kind);
 	if (intid == VTIMER) {
 		uint64_t now = guest_counter(), due = sysreg_read(cntv_cval_el0);
 

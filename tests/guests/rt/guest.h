@@ -45,6 +45,8 @@ void gic_init_distributor(void);
 void gic_init_cpu(unsigned cpu);
 void gic_enable_ppi(unsigned cpu, unsigned intid);
 uint32_t gic_ack(void);
+/** In an exception hook: fails the test unless `kind` is an IRQ, then acknowledges it. */
+uint32_t guest_irq_take(unsigned kind);
 void gic_eoi(uint32_t intid);
 void gic_send_sgi(unsigned target_cpu, unsigned intid);
 
