@@ -306,8 +306,12 @@ static void run_destination(struct migrate_job *j)
 
 		if (!tls)
 			continue;
-		console_printf("migration: the source reconnected: told it %s\n",
-			       mig_state_name(mig_dest_serve(d, &ch)));
+		st = mig_dest_serve(d, &ch);
+		console_printf("migration: the source reconnected: told it %s%s%s\n",
+			       mig_state_name(st), mig_dest_report(d)->error[0] ? ": " : "",
+			       mig_dest_report(d)->error);
+		if (link_tls_error(tls)[0])
+			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp);
 	}
 	mig_dest_free(d);
