@@ -9,6 +9,7 @@
 #include "hyp/console.h"
 #include "hyp/bootargs.h"
 #include "hyp/guest_dtb.h"
+#include "hyp/kv_text.h"
 #include "hyp/link_boot.h"
 #include "hyp/migrate.h"
 #include "mig/engine.h"
@@ -160,10 +161,11 @@ static bool plan_migration(struct vm *vm, const struct board_desc *b, const stru
 			       vm->cfg.name, vm->cfg.vcpu_count, vm->cfg.vcpu_count + 1);
 		return false;
 	}
-	if (bootargs_get(f->bootargs, "ferry.migrate_at", at, sizeof(at))) {
-		ms = 0;
-		for (const char *c = at; *c >= '0' && *c <= '9' && ms < 10000000; c++)
-			ms = ms * 10 + (unsigned)(*c - '0');
+	if (bootargs_get(f->bootargs, "ferry.migrate_at", at, sizeof(at)) &&
+	    !kv_parse_uint(at, __builtin_strlen(at), 86400000, &ms)) {
+		console_printf("%s: ferry.migrate_at=%s: milliseconds, 0 to 86400000\n",
+			       vm->cfg.name, at);
+		return false;
 	}
 	mig_job = (struct migrate_job){ .vm = vm,
 					.board = b,

@@ -52,6 +52,43 @@ static void test_semihosting_and_append(void **state)
 	assert_non_null(find_after(argv, "-semihosting"));
 }
 
+/* The link: its files as fw_cfg, the emulated Ethernet as a stream netdev with its MAC. */
+static void test_link_and_network(void **state)
+{
+	struct boot_options opt = { .image = "x",
+				    .link_conf = "d/link.conf",
+				    .link_ca = "d/ca.crt",
+				    .link_cert = "d/board.crt",
+				    .link_key = "d/board.key",
+				    .net_socket = "/tmp/s",
+				    .net_server = true,
+				    .net_mac_last = 2 };
+	const char *argv[QEMU_ARGV_MAX];
+	char scratch[2048];
+	int n, files = 0;
+
+	(void)state;
+	n = qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch));
+	assert_true(n > 0);
+	for (int i = 0; i + 1 < n; i++)
+		if (!strcmp(argv[i], "-fw_cfg") && !strncmp(argv[i + 1], "name=opt/ferry/link", 19))
+			files++;
+	assert_int_equal(files, 4);
+	assert_string_equal(find_after(argv, "-netdev"),
+			    "stream,id=link,server=on,addr.type=unix,addr.path=/tmp/s");
+	assert_string_equal(find_after(argv, "-device"),
+			    "virtio-net-device,netdev=link,mac=52:54:00:fe:00:02");
+	opt.net_server = false;
+	opt.link_ca = opt.link_cert = opt.link_key = NULL; /* PSK mode: link.conf only */
+	n = qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch));
+	files = 0;
+	for (int i = 0; i + 1 < n; i++)
+		if (!strcmp(argv[i], "-fw_cfg") && !strncmp(argv[i + 1], "name=opt/ferry/link", 19))
+			files++;
+	assert_int_equal(files, 1);
+	assert_non_null(strstr(find_after(argv, "-netdev"), "server=off"));
+}
+
 static void test_scratch_overflow_is_an_error(void **state)
 {
 	struct boot_options opt = { .image = "x",
@@ -69,6 +106,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_from_board),
 		cmocka_unit_test(test_semihosting_and_append),
+		cmocka_unit_test(test_link_and_network),
 		cmocka_unit_test(test_scratch_overflow_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
