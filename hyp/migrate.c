@@ -5,6 +5,7 @@
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
 #include "hyp/console.h"
+#include "hyp/exit_code.h"
 #include "hyp/format.h"
 #include "hyp/link_boot.h"
 #include "hyp/vm_migrate_ops.h"
@@ -83,10 +84,18 @@ static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud, bool *ref
 	return tls;
 }
 
-static void hang_up(struct link_tls *tls, struct link_tcp *tcp)
+/**
+ * Ends a session's link. One that ended cleanly closes in order; any other
+ * is reset, so the old connection's unacknowledged data and buffers do not
+ * linger beside the next link (a postcopy recovery needs all of them).
+ */
+static void hang_up(struct link_tls *tls, struct link_tcp *tcp, enum mig_state st)
 {
 	link_tls_close(tls);
-	link_tcp_close(tcp);
+	if (st == MIG_COMPLETED)
+		link_tcp_close(tcp);
+	else
+		link_tcp_abort(tcp);
 	link_net_pump(50);
 }
 
@@ -155,7 +164,7 @@ static void run_source(struct migrate_job *j)
 		st = mig_source_run(s, &ch);
 		if (link_tls_error(tls)[0])
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
-		hang_up(tls, tcp);
+		hang_up(tls, tcp, st);
 		/* Unresolved or paused: ask the destination over a new link, or recover. */
 		for (unsigned i = 0;
 		     i < RECONNECTS && (st == MIG_UNRESOLVED || st == MIG_POSTCOPY_PAUSED); i++) {
@@ -169,7 +178,7 @@ static void run_source(struct migrate_job *j)
 			if (st != MIG_COMPLETED)
 				console_printf("migration: after reconnecting: %s (%s)\n",
 					       mig_source_report(s)->error, link_tls_error(tls));
-			hang_up(tls, tcp);
+			hang_up(tls, tcp, st);
 		}
 		report_source(mig_source_report(s));
 	}
@@ -181,14 +190,26 @@ static void run_source(struct migrate_job *j)
 
 /*
  * Test-only faults of the destination (boot option ferry.test=...), for the
- * end-to-end fault tests: a synchronization that fails, and a link that
- * breaks just as VM_STARTED would go out.
+ * end-to-end fault tests: a board that dies while loading, a synchronization
+ * that fails, and a link that breaks around VM_STARTED.
  */
 static bool failing_sync(void *ctx, char *err, size_t n)
 {
 	(void)ctx;
 	format_snprintf(err, n, "injected synchronization failure (ferry.test=fail_sync)");
 	return false;
+}
+
+/* The board dies mid-load, as if its host killed it: no goodbye on the link. */
+static bool dying_load(void *ctx, const uint8_t *pkg, size_t len, char *err, size_t n)
+{
+	(void)ctx;
+	(void)pkg;
+	(void)len;
+	(void)err;
+	(void)n;
+	console_printf("migration: test: the board dies while loading the device package\n");
+	arch_power_off(FERRY_EXIT_PANIC);
 }
 
 static const struct mig_channel_ops *inner_ops;
@@ -253,6 +274,11 @@ static void run_destination(struct migrate_job *j)
 		faulty.sync_devices = failing_sync;
 		mvm.ops = &faulty;
 	}
+	if (j->test_fault && !__builtin_strcmp(j->test_fault, "die_loading")) {
+		faulty = vm_migrate_ops;
+		faulty.load_devices = dying_load;
+		mvm.ops = &faulty;
+	}
 	d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
 	if (!d)
 		console_printf("migration: out of memory for the migration buffers\n");
@@ -284,7 +310,7 @@ static void run_destination(struct migrate_job *j)
 		vm_started_lost = vm_started_sent = false;
 		if (link_tls_error(tls)[0])
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
-		hang_up(tls, tcp);
+		hang_up(tls, tcp, st);
 		console_printf("migration: %s%s%s\n", mig_state_name(st),
 			       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
 		if (st == MIG_FAILED || st == MIG_CANCELLED)
@@ -297,8 +323,11 @@ static void run_destination(struct migrate_job *j)
 		return;
 	}
 	console_printf("migration: the VM runs here\n");
-	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
-	/* From now on the link stays open to answer a source that reconnects to ask. */
+	/*
+	 * From now on the link stays open to answer a source that reconnects to
+	 * ask, or to recover a paused postcopy; the board waits for the session
+	 * in progress even when the VM stops meanwhile, so the source hears the end.
+	 */
 	while (j->vm->stop == VM_RUNNING) {
 		struct link_tcp *tcp;
 		struct link_tls *tls = connect_peer(&tcp, false, NULL);
@@ -312,7 +341,7 @@ static void run_destination(struct migrate_job *j)
 			       mig_dest_report(d)->error);
 		if (link_tls_error(tls)[0])
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
-		hang_up(tls, tcp);
+		hang_up(tls, tcp, st);
 	}
 	mig_dest_free(d);
 }

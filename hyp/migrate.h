@@ -23,7 +23,7 @@ struct migrate_job {
 	bool postcopy;	/**< source: ferry.migrate=postcopy (the VM moves at once, its memory
 			   follows) */
 	uint64_t at_ms; /**< source: milliseconds after the VM started */
-	const char *test_fault; /**< ferry.test=fail_sync | lose_vm_started (destination) */
+	const char *test_fault; /**< destination: ferry.test=die_loading | fail_sync | ... */
 	volatile bool done;
 	int outcome; /**< enum mig_state when done */
 };

@@ -190,9 +190,10 @@ static enum vm_boot_result run_incoming(struct vm *vm)
 	sched_assign(mig_cpu, migrate_job_run, &mig_job);
 	vcpu_run_loop(&vm->vcpus[0]);
 	console_set_input(NULL, NULL);
-	while (!__atomic_load_n(&mig_job.done, __ATOMIC_ACQUIRE) && vm->stop == VM_CRASHED)
+	/* The job ends within one link timeout of the VM stopping (hyp/migrate.c). */
+	while (!__atomic_load_n(&mig_job.done, __ATOMIC_ACQUIRE))
 		;
-	if (!mig_state_runs_on_destination((enum mig_state)mig_job.outcome) && mig_job.done)
+	if (!mig_state_runs_on_destination((enum mig_state)mig_job.outcome))
 		return VM_BOOT_NOTHING_ARRIVED;
 	return vm->stop == VM_POWER_OFF ? VM_BOOT_POWERED_OFF : VM_BOOT_STOPPED;
 }

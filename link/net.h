@@ -47,4 +47,11 @@ struct link_io link_tcp_io(struct link_tcp *t);
 
 void link_tcp_close(struct link_tcp *t);
 
+/**
+ * Ends a broken connection at once with a reset (RFC 793 3.4): nothing of
+ * it stays behind retransmitting or holding buffers the next connection
+ * needs.
+ */
+void link_tcp_abort(struct link_tcp *t);
+
 #endif

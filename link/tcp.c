@@ -209,7 +209,7 @@ static const struct link_io_ops tcp_stream_ops = { tcp_stream_send, tcp_stream_r
 
 struct link_io link_tcp_io(struct link_tcp *t) { return (struct link_io){ &tcp_stream_ops, t }; }
 
-void link_tcp_close(struct link_tcp *t)
+static void release(struct link_tcp *t, bool abort)
 {
 	if (!t)
 		return;
@@ -217,7 +217,7 @@ void link_tcp_close(struct link_tcp *t)
 		tcp_arg(t->pcb, NULL);
 		tcp_recv(t->pcb, NULL);
 		tcp_err(t->pcb, NULL);
-		if (tcp_close(t->pcb) != ERR_OK)
+		if (abort || tcp_close(t->pcb) != ERR_OK)
 			tcp_abort(t->pcb);
 	}
 	if (t->listener)
@@ -226,3 +226,7 @@ void link_tcp_close(struct link_tcp *t)
 		pbuf_free(t->rx[t->rx_head]);
 	free(t);
 }
+
+void link_tcp_close(struct link_tcp *t) { release(t, false); }
+
+void link_tcp_abort(struct link_tcp *t) { release(t, true); }

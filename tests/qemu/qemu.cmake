@@ -210,6 +210,12 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
     RESOURCE_LOCK "board_pair;linux")
 endif()
 # Faults: the VM runs on exactly one board afterwards, nothing lost.
+# The destination dies (no goodbye on the link) while it loads the device package.
+ferry_migrate_test(dest_dies_loading --guest ${MIGRATING} --dst-ferry ferry.test=die_loading
+  --rc-src 0 --rc-dst 3
+  --expect-src "migration: failed: .*the VM resumed here" --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "test: the board dies while loading the device package"
+  --reject-dst "FERRY-TEST")
 ferry_migrate_test(dest_sync_fails --guest ${MIGRATING} --dst-ferry ferry.test=fail_sync
   --rc-src 0 --rc-dst 4
   --expect-src "failed: destination: injected synchronization failure .*: the VM resumed here"
@@ -229,6 +235,13 @@ ferry_migrate_test(link_cut_after_vm_started --guest ${MIGRATING}
 ferry_migrate_test(wrong_credentials --guest ${MIGRATING} --other-dst-creds --rc-src 0 --rc-dst 4
   --expect-src "migration: handshake: " --expect-src "FERRY-TEST migrating: PASS"
   --expect-dst "migration: handshake: " --reject-dst "FERRY-TEST")
+# Postcopy: 7 s of silence on the wire pauses both ends; a new link recovers the missing pages.
+ferry_migrate_test(postcopy_link_cut_recovered --guest ${MIGRATING} --mode postcopy
+  --relay-fault "--blackout 6000000 7000" --rc-src 0 --rc-dst 0
+  --expect-src "postcopy-paused, reconnecting to the destination"
+  --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
+  --expect-dst "postcopy-paused: link lost in postcopy"
+  --expect-dst "FERRY-TEST migrating: PASS")
 ferry_migrate_test(link_cut_during_precopy --guest ${MIGRATING} --relay-fault "--cut 4000000"
   --rc-src 0 --rc-dst 4
   --expect-src "migration: failed: .*the VM runs on here" --expect-src "FERRY-TEST migrating: PASS"
