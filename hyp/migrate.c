@@ -44,7 +44,8 @@ static uint64_t ms_of(uint64_t ns) { return ns / 1000000u; }
 
 static void print_progress(void *ctx, const struct mig_progress *p)
 {
-	(void)ctx;
+	struct migrate_job *j = ctx;
+
 	console_printf("migration: %s, round %u: %llu KiB sent, %llu of %llu pages to go, "
 		       "%llu pages/s dirtied, expected downtime %llu us\n",
 		       mig_state_name(p->state), p->round,
@@ -52,6 +53,8 @@ static void print_progress(void *ctx, const struct mig_progress *p)
 		       (unsigned long long)p->pages_remaining, (unsigned long long)p->pages_total,
 		       (unsigned long long)p->dirty_pages_per_s,
 		       (unsigned long long)(p->expected_downtime_ns / 1000));
+	if (j->observer.progress)
+		j->observer.progress(j->observer.ctx, p);
 }
 
 /**
@@ -129,33 +132,66 @@ static void report_source(const struct mig_report *r)
 		       (unsigned long long)((r->dest_started_ns - r->dest_synced_ns) / 1000));
 }
 
-static void run_source(struct migrate_job *j)
+static void set_source(struct migrate_job *j, struct mig_source *s)
+{
+	arch_spin_lock(&j->lock);
+	j->source = s;
+	arch_spin_unlock(&j->lock);
+}
+
+bool migrate_cancel(struct migrate_job *j)
+{
+	bool will;
+
+	arch_spin_lock(&j->lock);
+	will = j->source && mig_source_cancel(j->source);
+	arch_spin_unlock(&j->lock);
+	return will;
+}
+
+bool migrate_report(struct migrate_job *j, struct mig_report *out)
+{
+	bool have;
+
+	arch_spin_lock(&j->lock);
+	have = j->source || j->dest;
+	if (j->source)
+		*out = *mig_source_report(j->source);
+	else if (j->dest)
+		*out = *mig_dest_report(j->dest);
+	arch_spin_unlock(&j->lock);
+	return have;
+}
+
+enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p)
 {
 	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
 	struct mig_source_config cfg = {
 		.hello = local_hello(j->vm),
-		.precopy = { .downtime_limit_ns = 20000000,
+		.precopy = { .downtime_limit_ns =
+				     (p->downtime_limit_ms ? p->downtime_limit_ms : 20) *
+				     1000000ull,
 			     .max_rounds = 30,
 			     .device_bytes = 64 * 1024,
 			     .on_no_convergence = MIG_NC_SWITCH },
 		.reply_timeout_ms = REPLY_TIMEOUT_MS,
-		.mode = j->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
-		.postcopy_after_rounds = 0,
+		.mode = p->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
+		.postcopy_after_rounds = p->postcopy_after_rounds,
+		.max_bandwidth = p->max_bandwidth_mbs * 1000000ull,
 		.progress = print_progress,
+		.progress_ctx = j,
 	};
 	struct mig_source *s = mig_source_new(&mvm, &cfg);
 	struct link_tcp *tcp;
 	struct link_tls *tls;
 	enum mig_state st = MIG_FAILED;
 
-	while (link_net_now_ms() < j->at_ms)
-		link_net_pump(10);
 	if (!s) {
 		console_printf("migration: out of memory for the migration buffers\n");
-		j->outcome = MIG_FAILED;
-		return;
+		return j->outcome = MIG_FAILED;
 	}
-	console_printf("migration: starting (%s) to %s\n", j->postcopy ? "postcopy" : "precopy",
+	set_source(j, s);
+	console_printf("migration: starting (%s) to %s\n", p->postcopy ? "postcopy" : "precopy",
 		       link_boot_config()->creds.peer);
 	tls = connect_peer(&tcp, true, NULL);
 	if (tls) {
@@ -181,11 +217,17 @@ static void run_source(struct migrate_job *j)
 			hang_up(tls, tcp, st);
 		}
 		report_source(mig_source_report(s));
+	} else {
+		/* No link: nothing was sent, the VM never stopped. */
+		mig_source_abandon(s, "no link to the destination: the VM runs on here");
 	}
 	if (st == MIG_COMPLETED)
 		vm_stop_all(j->vm, VM_MIGRATED); /* never resumed here again */
-	j->outcome = st;
+	if (j->observer.ended)
+		j->observer.ended(j->observer.ctx, false, mig_source_report(s));
+	set_source(j, NULL);
 	mig_source_free(s);
+	return j->outcome = st;
 }
 
 /*
@@ -255,7 +297,15 @@ static int lossy_wait(void *ctx, unsigned timeout_ms)
 
 static const struct mig_channel_ops lossy_ops = { lossy_send, lossy_recv, lossy_wait };
 
-static void run_destination(struct migrate_job *j)
+static void forget_dest(struct migrate_job *j, struct mig_dest *d)
+{
+	arch_spin_lock(&j->lock);
+	j->dest = NULL;
+	arch_spin_unlock(&j->lock);
+	mig_dest_free(d);
+}
+
+void migrate_in(struct migrate_job *j)
 {
 	static struct mig_vm_ops faulty;
 	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
@@ -282,6 +332,9 @@ static void run_destination(struct migrate_job *j)
 	d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
 	if (!d)
 		console_printf("migration: out of memory for the migration buffers\n");
+	arch_spin_lock(&j->lock);
+	j->dest = d;
+	arch_spin_unlock(&j->lock);
 	console_printf("migration: waiting for the VM from %s\n", link_boot_config()->creds.peer);
 	/*
 	 * Until the VM runs here: sessions with the source (after a failure, one
@@ -317,9 +370,11 @@ static void run_destination(struct migrate_job *j)
 			failures++;
 	}
 	j->outcome = st;
+	if (d && j->observer.ended)
+		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
 	if (!mig_state_runs_on_destination(st)) {
 		vm_stop_all(j->vm, VM_CRASHED); /* nothing arrived: no VM on this board */
-		mig_dest_free(d);
+		forget_dest(j, d);
 		return;
 	}
 	console_printf("migration: the VM runs here\n");
@@ -342,19 +397,8 @@ static void run_destination(struct migrate_job *j)
 		if (link_tls_error(tls)[0])
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp, st);
+		if (j->observer.ended)
+			j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
 	}
-	mig_dest_free(d);
-}
-
-void migrate_job_run(void *arg)
-{
-	struct migrate_job *j = arg;
-
-	link_boot_take_irq(j->board);
-	if (j->incoming)
-		run_destination(j);
-	else
-		run_source(j);
-	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
-	link_net_pump(0);
+	forget_dest(j, d);
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * A live migration on the board (docs/migration-protocol.md, "On the
- * board"): the engine runs on a CPU of its own beside the guest's vCPUs,
- * over the TLS link. The source migrates at a set time after the VM
- * started (boot option ferry.migrate=precopy, ferry.migrate_at=MS); the
+ * board"): the engine runs on the board's control CPU beside the guest's
+ * vCPUs, over the TLS link. The source migrates when the management
+ * channel says `migrate` (docs/management.md) or at a set time after the
+ * VM started (boot options ferry.migrate, ferry.migrate_at); the
  * destination (ferry.incoming) prepares the VM with its vCPUs parked and
- * waits for it.
+ * waits for it. hyp/control.c drives both.
  */
 #ifndef HYP_MIGRATE_H
 #define HYP_MIGRATE_H
@@ -14,21 +15,48 @@
 #include <stdint.h>
 
 #include "boards/board.h"
+#include "hyp/arch.h"
 #include "hyp/vm.h"
+#include "mig/engine.h"
+
+struct migrate_params {
+	bool postcopy;			/**< the VM moves at once, its memory follows */
+	uint64_t downtime_limit_ms;	/**< 0: the default */
+	uint64_t max_bandwidth_mbs;	/**< 0: unlimited */
+	unsigned postcopy_after_rounds; /**< postcopy: precopy rounds first */
+};
+
+/** Where a migration's news goes (the management channel's events). */
+struct migrate_observer {
+	void (*progress)(void *ctx, const struct mig_progress *p);
+	void (*ended)(void *ctx, bool incoming, const struct mig_report *r);
+	void *ctx;
+};
 
 struct migrate_job {
 	struct vm *vm;
 	const struct board_desc *board;
 	bool incoming;
-	bool postcopy;	/**< source: ferry.migrate=postcopy (the VM moves at once, its memory
-			   follows) */
-	uint64_t at_ms; /**< source: milliseconds after the VM started */
 	const char *test_fault; /**< destination: ferry.test=die_loading | fail_sync | ... */
+	struct migrate_observer observer;
+	/* The outgoing migration in progress, for cancel and query (under lock). */
+	struct spinlock lock;
+	struct mig_source *source;
+	struct mig_dest *dest;
 	volatile bool done;
-	int outcome; /**< enum mig_state when done */
+	int outcome; /**< enum mig_state of the last migration */
 };
 
-/** The job's body, for sched_assign on the migration CPU. */
-void migrate_job_run(void *job);
+/** One outgoing migration to the link's peer, to its end (reconnecting where that helps). */
+enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p);
+
+/** The destination: receives the VM, then serves reconnects while it runs here. */
+void migrate_in(struct migrate_job *j);
+
+/** Asks the outgoing migration to cancel; false when there is none or it is past RUN. */
+bool migrate_cancel(struct migrate_job *j);
+
+/** The report of the migration in progress or last ended; false when there was none. */
+bool migrate_report(struct migrate_job *j, struct mig_report *out);
 
 #endif

@@ -11,8 +11,7 @@
 #include "hyp/guest_dtb.h"
 #include "hyp/kv_text.h"
 #include "hyp/link_boot.h"
-#include "hyp/migrate.h"
-#include "mig/engine.h"
+#include "hyp/control.h"
 #include "hyp/image.h"
 #include "hyp/sched.h"
 #include "hyp/vcpu_run.h"
@@ -130,53 +129,6 @@ static bool load_initrd(struct vm *vm, uint8_t *ram, uint64_t kernel_end,
 
 static void run_secondary_vcpu(void *arg) { vcpu_run_loop(arg); }
 
-/* Migration (hyp/migrate.c): its own CPU beside the vCPUs. */
-static struct migrate_job mig_job;
-static unsigned mig_cpu;
-static char test_fault[24];
-
-/** Reads the migration boot options; false (reported) when they cannot work. */
-static bool plan_migration(struct vm *vm, const struct board_desc *b, const struct board_facts *f,
-			   unsigned cpus_online)
-{
-	char mode[16], at[16];
-	bool incoming = bootargs_flag(f->bootargs, "ferry.incoming");
-	bool outgoing = bootargs_get(f->bootargs, "ferry.migrate", mode, sizeof(mode));
-	unsigned ms = 2000;
-
-	if (!incoming && !outgoing)
-		return true;
-	if (outgoing && __builtin_strcmp(mode, "precopy") != 0 &&
-	    __builtin_strcmp(mode, "postcopy") != 0) {
-		console_printf("%s: ferry.migrate=%s: precopy or postcopy\n", vm->cfg.name, mode);
-		return false;
-	}
-	if (!link_boot_config()) {
-		console_printf("%s: migration needs the link (ferry boot --link)\n", vm->cfg.name);
-		return false;
-	}
-	mig_cpu = vm->cfg.vcpu_count;
-	if (mig_cpu >= cpus_online) {
-		console_printf("%s: migration needs a CPU beside the %u vCPUs: give the board %u\n",
-			       vm->cfg.name, vm->cfg.vcpu_count, vm->cfg.vcpu_count + 1);
-		return false;
-	}
-	if (bootargs_get(f->bootargs, "ferry.migrate_at", at, sizeof(at)) &&
-	    !kv_parse_uint(at, __builtin_strlen(at), 86400000, &ms)) {
-		console_printf("%s: ferry.migrate_at=%s: milliseconds, 0 to 86400000\n",
-			       vm->cfg.name, at);
-		return false;
-	}
-	mig_job = (struct migrate_job){ .vm = vm,
-					.board = b,
-					.incoming = incoming,
-					.postcopy = outgoing && !__builtin_strcmp(mode, "postcopy"),
-					.at_ms = ms };
-	if (bootargs_get(f->bootargs, "ferry.test", test_fault, sizeof(test_fault)))
-		mig_job.test_fault = test_fault;
-	return true;
-}
-
 /* The destination: the VM is ready with its vCPUs parked until RUN. */
 static enum vm_boot_result run_incoming(struct vm *vm)
 {
@@ -187,13 +139,12 @@ static enum vm_boot_result run_incoming(struct vm *vm)
 	console_set_input(vm_console_input, vm);
 	for (unsigned i = 1; i < vm->cfg.vcpu_count; i++)
 		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
-	sched_assign(mig_cpu, migrate_job_run, &mig_job);
+	control_start();
 	vcpu_run_loop(&vm->vcpus[0]);
 	console_set_input(NULL, NULL);
-	/* The job ends within one link timeout of the VM stopping (hyp/migrate.c). */
-	while (!__atomic_load_n(&mig_job.done, __ATOMIC_ACQUIRE))
-		;
-	if (!mig_state_runs_on_destination((enum mig_state)mig_job.outcome))
+	/* The control CPU ends within one link timeout of the VM stopping (hyp/migrate.c). */
+	control_finish();
+	if (!control_vm_arrived())
 		return VM_BOOT_NOTHING_ARRIVED;
 	return vm->stop == VM_POWER_OFF ? VM_BOOT_POWERED_OFF : VM_BOOT_STOPPED;
 }
@@ -257,6 +208,7 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 	paddr_t ram_pa;
 	uint8_t *ram;
 	uint64_t entry = 0, kernel_end;
+	bool incoming;
 
 	if (!fw_cfg_probe(b->fw_cfg_base) || !read_config(&cfg))
 		return VM_BOOT_NONE;
@@ -282,9 +234,9 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 		console_printf("%s: out of memory for its stage-2 tables\n", cfg.name);
 		return VM_BOOT_REFUSED;
 	}
-	if (!plan_migration(vm, b, f, cpus_online))
+	if (!control_plan(vm, b, f, cpus_online, &incoming))
 		return VM_BOOT_REFUSED;
-	if (mig_job.incoming)
+	if (incoming)
 		return run_incoming(vm);
 	kernel_end = load_kernel(vm, ram, &entry);
 	if (!kernel_end || !load_initrd(vm, ram, kernel_end, &dtb))
@@ -308,17 +260,12 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 	vm->vcpus[0].power = VCPU_ON;
 	for (unsigned i = 1; i < cfg.vcpu_count; i++)
 		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
-	if (mig_job.vm) {
-		mig_job.at_ms += arch_counter_now() / (arch_counter_freq() / 1000);
-		sched_assign(mig_cpu, migrate_job_run, &mig_job);
-	}
+	control_start();
 	vcpu_run_loop(&vm->vcpus[0]);
 	console_set_input(NULL, NULL);
-	if (vm->stop == VM_MIGRATED) {
-		while (!__atomic_load_n(&mig_job.done, __ATOMIC_ACQUIRE))
-			;
+	control_finish();
+	if (vm->stop == VM_MIGRATED)
 		return VM_BOOT_MIGRATED;
-	}
 
 	{
 		uint64_t exits = 0, wfi = 0, mmio = 0;

@@ -104,11 +104,17 @@ bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err
 
 uint64_t link_net_now_ms(void) { return arch_counter_now() / (arch_counter_freq() / 1000); }
 
+static void (*idle_work)(void);
+
+void link_net_set_idle_work(void (*work)(void)) { idle_work = work; }
+
 void link_net_pump(unsigned timeout_ms)
 {
 	uint64_t freq = arch_counter_freq(), ticks_per_ms = freq / 1000;
 	uint64_t deadline = arch_counter_now() + timeout_ms * ticks_per_ms;
 
+	if (idle_work)
+		idle_work();
 	for (;;) {
 		unsigned frames = virtio_net_poll();
 		uint64_t now;

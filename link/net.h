@@ -30,6 +30,12 @@ bool link_net_send_raw(const void *frame, size_t len);
 /** Processes frames and timers; sleeps up to timeout_ms when there is nothing to do. */
 void link_net_pump(unsigned timeout_ms);
 
+/**
+ * Work the pumping CPU also does while it waits for the network (the
+ * board's management channel), called on every pump; NULL for none.
+ */
+void link_net_set_idle_work(void (*work)(void));
+
 /** Milliseconds since boot. */
 uint64_t link_net_now_ms(void);
 

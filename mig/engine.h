@@ -75,6 +75,8 @@ struct mig_source_config {
 	enum mig_mode mode;
 	/** Postcopy: precopy rounds before the switchover (0: none, every page comes later). */
 	unsigned postcopy_after_rounds;
+	/** Bytes per second at most while the VM runs (rounds, postcopy push); 0: no cap. */
+	uint64_t max_bandwidth;
 	void (*progress)(void *ctx, const struct mig_progress *p);
 	void *progress_ctx;
 };
@@ -99,6 +101,9 @@ enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch
  * when RUN was already sent (the VM is the destination's from then on).
  */
 bool mig_source_cancel(struct mig_source *s);
+
+/** Ends a migration that never began (no link): failed with why; the VM was never stopped. */
+void mig_source_abandon(struct mig_source *s, const char *why);
 
 const struct mig_report *mig_source_report(const struct mig_source *s);
 void mig_source_free(struct mig_source *s);

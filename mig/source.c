@@ -67,6 +67,33 @@ void mig_source_free(struct mig_source *s)
 
 const struct mig_report *mig_source_report(const struct mig_source *s) { return &s->rep; }
 
+void mig_source_abandon(struct mig_source *s, const char *why) { mig_source_fail(s, why); }
+
+/* The cap is kept over windows of 100 ms: a burst never runs far ahead of it. */
+#define BANDWIDTH_WINDOW_NS 100000000ull
+
+/** While the VM runs, holds the sending back to cfg.max_bandwidth. */
+static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
+{
+	uint64_t now = s->ops->now_ns(s->vm->ctx), end;
+
+	if (!s->cfg.max_bandwidth ||
+	    (s->rep.state != MIG_ACTIVE && s->rep.state != MIG_POSTCOPY_ACTIVE))
+		return;
+	if (now - s->window_start_ns >= BANDWIDTH_WINDOW_NS) {
+		s->window_start_ns = now;
+		s->window_bytes = 0;
+	}
+	s->window_bytes += bytes;
+	if (s->window_bytes < s->cfg.max_bandwidth / (NS_PER_S / BANDWIDTH_WINDOW_NS))
+		return;
+	/* This window's share is sent: wait for the next, the return path still served. */
+	end = s->window_start_ns + BANDWIDTH_WINDOW_NS;
+	while ((now = s->ops->now_ns(s->vm->ctx)) < end)
+		if (mig_chan_ready(s->ch, (unsigned)((end - now) / 1000000u) + 1) < 0)
+			break;
+}
+
 bool mig_source_cancel(struct mig_source *s)
 {
 	int open = MIG_CTL_OPEN;
@@ -121,6 +148,7 @@ int64_t mig_source_send_batch(struct mig_source *s, unsigned max_pages)
 	s->rep.pages_sent += mig_ram_batch_pages(&b);
 	s->rep.zero_pages += b.zero_pages;
 	s->rep.bytes_sent += b.w.len + MIG_RECORD_HEADER_SIZE;
+	keep_to_bandwidth(s, b.w.len + MIG_RECORD_HEADER_SIZE);
 	return (int64_t)(b.w.len + MIG_RECORD_HEADER_SIZE);
 }
 

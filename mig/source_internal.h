@@ -25,6 +25,7 @@ struct mig_source {
 	uint64_t t_start, t_stop;
 	struct mig_precopy_state pre;
 	uint64_t dirty_rate;
+	uint64_t window_start_ns, window_bytes; /**< the bandwidth cap's current window */
 };
 
 enum mig_state mig_source_fail(struct mig_source *s, const char *why);

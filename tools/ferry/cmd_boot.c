@@ -29,6 +29,8 @@ static void boot_usage(FILE *out)
 		"  --link DIR       the board's link credentials (made by 'ferry creds')\n"
 		"  --net SOCKET     the emulated Ethernet to the peer board: a unix socket\n"
 		"                   QEMU connects to (--net-listen: one it listens on)\n"
+		"  --mgmt SOCKET    the board's management channel, a unix socket QEMU\n"
+		"                   listens on (docs/management.md)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
 		FERRY_DEFAULT_IMAGE, board_current.cpu_count_launch, board_current.ram_mib_launch);
 }

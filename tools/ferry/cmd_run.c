@@ -41,6 +41,7 @@ static void run_usage(FILE *out)
 		"  --incoming       no guest: wait for the VM to arrive from the peer board\n"
 		"  --link DIR       the board's link credentials (made by 'ferry creds')\n"
 		"  --net SOCKET     the emulated Ethernet to the peer (--net-listen: listen)\n"
+		"  --mgmt SOCKET    the board's management channel (docs/management.md)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
 		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE);
 }
@@ -187,10 +188,12 @@ int cmd_run(int argc, char **argv)
 	} else {
 		if (readable("Ferry image", opt.image))
 			return 2;
-		/* With a link, one more CPU for the migration beside the vCPUs. */
+		/* With a link or management, one more CPU for them beside the vCPUs. */
+		unsigned control = opt.link_conf || opt.mgmt_socket ? 1 : 0;
+
 		if (!cpus)
-			cpus = vcpus + (opt.link_conf ? 1 : 0) > board_current.cpu_count_launch
-				       ? vcpus + (opt.link_conf ? 1 : 0)
+			cpus = vcpus + control > board_current.cpu_count_launch
+				       ? vcpus + control
 				       : board_current.cpu_count_launch;
 		if (snprintf(record, sizeof(record), "name=%s\nmem=%uM\nvcpus=%u\ncmdline=%s\n",
 			     name, mem, vcpus, append) >= (int)sizeof(record)) {

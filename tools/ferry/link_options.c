@@ -67,6 +67,9 @@ int link_option(int c, const char *arg, struct link_files *files, struct boot_op
 		opt->net_socket = arg;
 		opt->net_server = c == LINK_OPT_NET_LISTEN;
 		return 1;
+	case LINK_OPT_MGMT:
+		opt->mgmt_socket = arg;
+		return 1;
 	default:
 		return 0;
 	}

@@ -21,13 +21,14 @@ bool link_options_load(const char *dir, struct link_files *files, struct boot_op
 		       char *err, size_t err_size);
 
 /* getopt_long entries shared by `ferry boot` and `ferry run`. */
-enum { LINK_OPT_LINK = 0x100, LINK_OPT_NET, LINK_OPT_NET_LISTEN };
-#define LINK_LONGOPTS                                                                              \
-	{ "link", required_argument, NULL, LINK_OPT_LINK },                                        \
-		{ "net", required_argument, NULL, LINK_OPT_NET },                                  \
-	{                                                                                          \
-		"net-listen", required_argument, NULL, LINK_OPT_NET_LISTEN                         \
-	}
+enum { LINK_OPT_LINK = 0x100, LINK_OPT_NET, LINK_OPT_NET_LISTEN, LINK_OPT_MGMT };
+/* clang-format off */
+#define LINK_LONGOPTS                                                  \
+	{ "link", required_argument, NULL, LINK_OPT_LINK },            \
+	{ "net", required_argument, NULL, LINK_OPT_NET },              \
+	{ "net-listen", required_argument, NULL, LINK_OPT_NET_LISTEN }, \
+	{ "mgmt", required_argument, NULL, LINK_OPT_MGMT }
+/* clang-format on */
 
 /**
  * Takes one of the link options (getopt's c and optarg): 1 when it was one,

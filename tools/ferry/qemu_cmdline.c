@@ -100,6 +100,19 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		addf(&b, "virtio-net-device,netdev=link,mac=52:54:00:fe:00:%02x",
 		     opt->net_mac_last);
 	}
+	if (opt->mgmt_socket) {
+		/*
+		 * The management channel: a virtio-console of its own (one port, so
+		 * no MULTIPORT), on a unix socket QEMU listens on without waiting.
+		 * Added after the network device: that keeps the link's slot.
+		 */
+		add(&b, "-chardev");
+		addf(&b, "socket,id=mgmt,path=%s,server=on,wait=off", opt->mgmt_socket);
+		add(&b, "-device");
+		add(&b, "virtio-serial-device,max_ports=1");
+		add(&b, "-device");
+		add(&b, "virtconsole,chardev=mgmt");
+	}
 	if (opt->semihosting) {
 		/* SYS_EXIT carries Ferry's verdict out as QEMU's exit code. */
 		add(&b, "-semihosting");

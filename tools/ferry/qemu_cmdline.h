@@ -23,6 +23,8 @@ struct boot_options {
 	const char *net_socket;	    /**< unix socket of the emulated Ethernet, or NULL */
 	bool net_server;	    /**< this QEMU listens on it (else it connects) */
 	unsigned char net_mac_last; /**< last byte of the device's MAC */
+	/** Unix socket (QEMU listens) of the management channel (docs/management.md), or NULL. */
+	const char *mgmt_socket;
 };
 
 /**

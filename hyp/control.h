@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The board's control CPU (one beside the vCPUs): it serves the management
+ * channel (hyp/mgmt.c on the virtio-console, docs/management.md) and runs
+ * the migrations it asks for (hyp/migrate.c), or the one the boot options
+ * plan (ferry.migrate, ferry.migrate_at, ferry.incoming).
+ */
+#ifndef HYP_CONTROL_H
+#define HYP_CONTROL_H
+
+#include <stdbool.h>
+
+#include "boards/board.h"
+#include "hyp/main.h"
+#include "hyp/vm.h"
+
+/**
+ * Reads the boot options and finds the management channel; false (reported)
+ * when what they ask cannot work. Sets *incoming for a destination.
+ */
+bool control_plan(struct vm *vm, const struct board_desc *b, const struct board_facts *f,
+		  unsigned cpus_online, bool *incoming);
+
+/** Starts the control CPU's work (if it has any); `started`: the VM runs now. */
+void control_start(void);
+
+/**
+ * After the VM stopped (the vCPU run loop returned): cancels a migration
+ * that was under way, waits until the control CPU is done. True when the VM
+ * now runs elsewhere or arrived here (destination), see control_outcome.
+ */
+void control_finish(void);
+
+/** The destination: did a VM arrive and run here? */
+bool control_vm_arrived(void);
+
+#endif
