@@ -34,6 +34,7 @@ target_sources(mbedtls_host PRIVATE link/entropy_host.c)
 add_library(hyp_host STATIC
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
   hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
+  hyp/json.c hyp/json_out.c hyp/mgmt.c
   arch/arm64/esr.c arch/arm64/s2_pte.c
   tests/fake_arch/fake_arch.c
   ${FERRY_BOARD_SOURCES})
@@ -110,6 +111,7 @@ ferry_unit_test(mig.unit.engine tests/unit/test_mig_engine.c mig_host)
 target_sources(test_mig_unit_engine PRIVATE tests/support/fake_vm.c tests/support/fake_link.c
   tests/support/fake_migration.c)
 target_link_libraries(test_mig_unit_engine PRIVATE pthread)
+ferry_unit_test(mgmt.unit.protocol tests/unit/test_mgmt.c hyp_host)
 ferry_unit_test(vgic.unit.model tests/unit/test_vgic.c hyp_host)
 ferry_unit_test(hyp.unit.s2 tests/unit/test_s2.c hyp_host)
 ferry_unit_test(hyp.unit.vm_config tests/unit/test_vm_config.c hyp_host)

@@ -51,3 +51,7 @@ set(module link)
 ferry_fuzzer(link_config tests/fuzz/fuzz_link_config.c link/link_config.c hyp/kv_text.c
   hyp/format.c)
 target_include_directories(fuzz_link_config SYSTEM PRIVATE ${FERRY_MBEDTLS_DIR}/include)
+
+set(module mgmt)
+ferry_fuzzer(mgmt_command tests/fuzz/fuzz_mgmt_command.c hyp/mgmt.c hyp/json.c hyp/json_out.c
+  hyp/format.c)

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The management protocol (hyp/mgmt.c) and its JSON reader and writer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hyp/json.h"
+#include "hyp/json_out.h"
+#include "hyp/mgmt.h"
+
+/* --- the JSON reader ------------------------------------------------------------ */
+
+static void test_json_lookups(void **state)
+{
+	const char *t = " {\"execute\":\"migrate\", \"arguments\": {\"peer\":\"b\\u0041\\n\","
+			"\"list\":[1,{\"x\":2},[]], \"n\": 20}, \"id\": -1.5e3 } ";
+	struct json_tok toks[32];
+	char s[16];
+	uint64_t v;
+	int n = json_parse(t, strlen(t), toks, 32, s, sizeof(s)), args;
+
+	(void)state;
+	assert_true(n > 0);
+	args = json_get(t, toks, 0, "arguments");
+	assert_int_equal(toks[args].type, JSON_OBJECT);
+	assert_true(json_get_string(t, &toks[json_get(t, toks, args, "peer")], s, sizeof(s)));
+	assert_string_equal(s, "bA\n");
+	/* a key after a nested array is still found: subtrees are skipped whole */
+	assert_true(json_get_uint(t, &toks[json_get(t, toks, args, "n")], 100, &v));
+	assert_int_equal(v, 20);
+	assert_false(json_get_uint(t, &toks[json_get(t, toks, args, "n")], 19, &v));
+	assert_false(json_get_uint(t, &toks[json_get(t, toks, 0, "id")], 1000000, &v));
+	assert_int_equal(json_get(t, toks, 0, "x"), -1); /* only the object's own keys */
+	assert_int_equal(json_get(t, toks, args, "missing"), -1);
+	assert_int_equal(json_get(t, toks, json_get(t, toks, args, "list"), "x"), -1);
+	assert_false(json_get_string(t, &toks[json_get(t, toks, args, "peer")], s, 3));
+}
+
+static void test_json_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"",	       "{",	      "{\"a\":}",     "{\"a\" 1}",	  "{\"a\":1,}",
+		"[1,]",	       "{} x",	      "\"abc",	      "\"a\\x\"",	  "\"a\\u12g4\"",
+		"01",	       "-",	      "1.",	      "1e",		  "tru",
+		"{1:2}",       "\"a\tb\"",    "[[[[[[[[[[[]]]]]]]]]]]",	  "nul",
+		"{\"a\":1}}",
+	};
+	struct json_tok toks[16];
+	char err[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(json_parse(bad[i], strlen(bad[i]), toks, 16, err, sizeof(err)),
+				 -1);
+		assert_true(err[0]);
+	}
+	/* more values than tokens */
+	assert_int_equal(json_parse("[1,2,3,4,5]", 11, toks, 4, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too many"));
+}
+
+/* --- the JSON writer ------------------------------------------------------------ */
+
+static void test_json_out(void **state)
+{
+	char buf[128];
+	struct json_out o;
+	size_t len;
+
+	(void)state;
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_str(&o, "s", "a\"b\\c\n\x01");
+	json_out_array(&o, "a");
+	json_out_u64(&o, NULL, 1);
+	json_out_bool(&o, NULL, false);
+	json_out_end(&o);
+	json_out_i64(&o, "n", -5);
+	json_out_end(&o);
+	assert_string_equal(json_out_text(&o, &len),
+			    "{\"s\":\"a\\\"b\\\\c\\u000a\\u0001\",\"a\":[1,false],\"n\":-5}");
+	/* too small: never a half-written text */
+	json_out_init(&o, buf, 8);
+	json_out_object(&o, NULL);
+	json_out_str(&o, "key", "value");
+	json_out_end(&o);
+	assert_null(json_out_text(&o, &len));
+	/* unbalanced */
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	assert_null(json_out_text(&o, &len));
+}
+
+/* --- the protocol ---------------------------------------------------------------- */
+
+struct fake_board {
+	char out[8192];
+	size_t out_len;
+	struct mgmt_migrate_args last;
+	unsigned migrates, stops;
+	bool refuse;
+};
+
+static void fake_write(void *ctx, const char *text, size_t len)
+{
+	struct fake_board *b = ctx;
+
+	assert_true(b->out_len + len < sizeof(b->out));
+	memcpy(b->out + b->out_len, text, len);
+	b->out_len += len;
+	b->out[b->out_len] = '\0';
+}
+
+static uint64_t fake_now(void *ctx)
+{
+	(void)ctx;
+	return 3000042;
+}
+
+static bool fake_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err, size_t n)
+{
+	struct fake_board *b = ctx;
+
+	if (b->refuse) {
+		snprintf(err, n, "a migration is already under way");
+		return false;
+	}
+	b->last = *a;
+	b->migrates++;
+	return true;
+}
+
+static bool fake_simple(void *ctx, char *err, size_t n)
+{
+	struct fake_board *b = ctx;
+
+	(void)err, (void)n;
+	b->stops++;
+	return true;
+}
+
+static void fake_query(void *ctx, struct json_out *ret)
+{
+	(void)ctx;
+	json_out_str(ret, "status", "active");
+}
+
+static const struct mgmt_ops fake_ops = {
+	fake_write, fake_now, fake_migrate, fake_simple, fake_query, fake_query,
+	fake_simple, fake_simple,
+};
+
+static const char *say(struct mgmt *m, struct fake_board *b, const char *line)
+{
+	b->out_len = 0;
+	b->out[0] = '\0';
+	mgmt_input(m, line, strlen(line));
+	return b->out;
+}
+
+static void test_commands_answered_with_their_id(void **state)
+{
+	struct fake_board b = { 0 };
+	struct mgmt m;
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	assert_string_equal(say(&m, &b, "{\"execute\":\"query-migrate\",\"id\":\"q1\"}\n"),
+			    "{\"return\":{\"status\":\"active\"},\"id\":\"q1\"}\n");
+	assert_string_equal(say(&m, &b, "{\"id\":7,\"execute\":\"stop\"}\r\n"),
+			    "{\"return\":{},\"id\":7}\n");
+	assert_int_equal(b.stops, 1);
+	/* two commands in one read, a third split across reads */
+	say(&m, &b, "{\"execute\":\"stop\"}\n{\"execute\":\"cont\"}\n{\"execute\":");
+	assert_int_equal(b.stops, 3);
+	assert_string_equal(say(&m, &b, "\"query-vms\"}\n"), "{\"return\":{\"status\":\"active\"}}\n");
+	assert_string_equal(say(&m, &b, "\n  \n"), ""); /* empty lines are no commands */
+}
+
+static void test_migrate_arguments(void **state)
+{
+	struct fake_board b = { 0 };
+	struct mgmt m;
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	say(&m, &b,
+	    "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"board-b\",\"mode\":\"postcopy\","
+	    "\"downtime-limit\":15,\"max-bandwidth\":100,\"postcopy-after-rounds\":2}}\n");
+	assert_int_equal(b.migrates, 1);
+	assert_string_equal(b.last.peer, "board-b");
+	assert_true(b.last.postcopy);
+	assert_int_equal(b.last.downtime_limit_ms, 15);
+	assert_int_equal(b.last.max_bandwidth_mbs, 100);
+	assert_int_equal(b.last.postcopy_after_rounds, 2);
+	say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"}}\n");
+	assert_false(b.last.postcopy);
+	assert_int_equal(b.last.downtime_limit_ms, 0);
+	/* each wrong argument named, nothing started */
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\"}\n"), "'peer'"));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+					   "\"b\",\"mode\":\"fast\"}}\n"),
+			       "'mode'"));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+					   "\"b\",\"downtime-limit\":-1}}\n"),
+			       "'downtime-limit' must be a whole number"));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+					   "\"b\",\"bandwith\":5}}\n"),
+			       "unknown argument 'bandwith'"));
+	assert_int_equal(b.migrates, 2);
+	b.refuse = true;
+	assert_string_equal(
+		say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"},\"id\":3}\n"),
+		"{\"error\":{\"class\":\"GenericError\",\"desc\":\"a migration is already under "
+		"way\"},\"id\":3}\n");
+}
+
+static void test_bad_requests(void **state)
+{
+	struct fake_board b = { 0 };
+	struct mgmt m;
+	char huge[3000];
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	assert_non_null(strstr(say(&m, &b, "hello\n"), "not JSON"));
+	assert_non_null(strstr(say(&m, &b, "[1]\n"), "\\\"execute\\\""));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"reboot\"}\n"), "unknown command 'reboot'"));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"arguments\":[]}\n"),
+			       "must be an object"));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"arguments\":{\"now\":1}}\n"),
+			       "stop: unknown argument 'now'"));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"id\":{}}\n"), "'id'"));
+	/* a line too long is refused whole; the next line works */
+	memset(huge, 'x', sizeof(huge) - 2);
+	huge[sizeof(huge) - 2] = '\n';
+	huge[sizeof(huge) - 1] = '\0';
+	assert_non_null(strstr(say(&m, &b, huge), "line too long"));
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\"}\n"), "\"return\""));
+	assert_int_equal(b.stops, 1);
+}
+
+static void test_events(void **state)
+{
+	struct fake_board b = { 0 };
+	struct mgmt m, silent = { 0 };
+	struct json_out o;
+	char buf[256];
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	mgmt_event_begin(&m, &o, buf, sizeof(buf), "MIGRATION");
+	json_out_str(&o, "status", "active");
+	mgmt_event_send(&m, &o);
+	assert_string_equal(b.out, "{\"event\":\"MIGRATION\",\"timestamp\":{\"seconds\":3,"
+				   "\"microseconds\":42},\"data\":{\"status\":\"active\"}}\n");
+	/* without a channel an event goes nowhere */
+	mgmt_event_begin(&silent, &o, buf, sizeof(buf), "MIGRATION");
+	mgmt_event_send(&silent, &o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_lookups),
+		cmocka_unit_test(test_json_rejects),
+		cmocka_unit_test(test_json_out),
+		cmocka_unit_test(test_commands_answered_with_their_id),
+		cmocka_unit_test(test_migrate_arguments),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_events),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
