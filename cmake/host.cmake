@@ -52,13 +52,14 @@ target_link_libraries(link_host PUBLIC hyp_host mbedtls_host)
 # --- the ferry tool -------------------------------------------------------------
 set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
 add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.c
-  tools/ferry/creds.c tools/ferry/link_options.c ${FERRY_BOARD_SOURCES})
+  tools/ferry/creds.c tools/ferry/link_options.c tools/ferry/mgmt_client.c
+  tools/ferry/migrate_view.c tools/ferry/migrate_session.c ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry_tool_lib PUBLIC link_host)
 add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c
-  tools/ferry/cmd_run.c tools/ferry/cmd_creds.c)
+  tools/ferry/cmd_run.c tools/ferry/cmd_creds.c tools/ferry/cmd_migrate.c)
 target_compile_definitions(ferry PRIVATE FERRY_DEFAULT_IMAGE="${FERRY_BOARD_IMAGE}")
 target_compile_options(ferry PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry PRIVATE ferry_tool_lib)

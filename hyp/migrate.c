@@ -44,8 +44,17 @@ static uint64_t ms_of(uint64_t ns) { return ns / 1000000u; }
 
 static void print_progress(void *ctx, const struct mig_progress *p)
 {
+	static unsigned printed_round = ~0u;
+	static enum mig_state printed_state;
 	struct migrate_job *j = ctx;
 
+	if (j->observer.progress)
+		j->observer.progress(j->observer.ctx, p);
+	/* The console gets a line a round (the management channel gets every report). */
+	if (p->round == printed_round && p->state == printed_state)
+		return;
+	printed_round = p->round;
+	printed_state = p->state;
 	console_printf("migration: %s, round %u: %llu KiB sent, %llu of %llu pages to go, "
 		       "%llu pages/s dirtied, expected downtime %llu us\n",
 		       mig_state_name(p->state), p->round,
@@ -53,8 +62,6 @@ static void print_progress(void *ctx, const struct mig_progress *p)
 		       (unsigned long long)p->pages_remaining, (unsigned long long)p->pages_total,
 		       (unsigned long long)p->dirty_pages_per_s,
 		       (unsigned long long)(p->expected_downtime_ns / 1000));
-	if (j->observer.progress)
-		j->observer.progress(j->observer.ctx, p);
 }
 
 /**

@@ -20,7 +20,7 @@ void mig_source_progress(struct mig_source *s)
 {
 	struct mig_progress p = {
 		.state = s->rep.state,
-		.round = s->rep.rounds,
+		.round = s->rep.rounds > s->current_round ? s->rep.rounds : s->current_round,
 		.ram_bytes_sent = s->rep.bytes_sent,
 		.pages_total = s->pages,
 		.pages_remaining = mig_bitmap_count(s->bitmap, s->pages),
@@ -30,6 +30,7 @@ void mig_source_progress(struct mig_source *s)
 		.elapsed_ns = s->ops->now_ns(s->vm->ctx) - s->t_start,
 	};
 
+	s->progress_ns = s->ops->now_ns(s->vm->ctx);
 	if (s->cfg.progress)
 		s->cfg.progress(s->cfg.progress_ctx, &p);
 }
@@ -69,31 +70,6 @@ const struct mig_report *mig_source_report(const struct mig_source *s) { return 
 
 void mig_source_abandon(struct mig_source *s, const char *why) { mig_source_fail(s, why); }
 
-/* The cap is kept over windows of 100 ms: a burst never runs far ahead of it. */
-#define BANDWIDTH_WINDOW_NS 100000000ull
-
-/** While the VM runs, holds the sending back to cfg.max_bandwidth. */
-static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
-{
-	uint64_t now = s->ops->now_ns(s->vm->ctx), end;
-
-	if (!s->cfg.max_bandwidth ||
-	    (s->rep.state != MIG_ACTIVE && s->rep.state != MIG_POSTCOPY_ACTIVE))
-		return;
-	if (now - s->window_start_ns >= BANDWIDTH_WINDOW_NS) {
-		s->window_start_ns = now;
-		s->window_bytes = 0;
-	}
-	s->window_bytes += bytes;
-	if (s->window_bytes < s->cfg.max_bandwidth / (NS_PER_S / BANDWIDTH_WINDOW_NS))
-		return;
-	/* This window's share is sent: wait for the next, the return path still served. */
-	end = s->window_start_ns + BANDWIDTH_WINDOW_NS;
-	while ((now = s->ops->now_ns(s->vm->ctx)) < end)
-		if (mig_chan_ready(s->ch, (unsigned)((end - now) / 1000000u) + 1) < 0)
-			break;
-}
-
 bool mig_source_cancel(struct mig_source *s)
 {
 	int open = MIG_CTL_OPEN;
@@ -117,6 +93,34 @@ enum mig_state mig_source_cancelled(struct mig_source *s, bool stopped)
 		s->ops->resume(s->vm->ctx);
 	format_snprintf(s->rep.error, sizeof(s->rep.error), "cancelled: the VM runs on here");
 	return s->rep.state = MIG_CANCELLED;
+}
+
+/* The cap lets a burst run this far ahead of it. */
+#define BANDWIDTH_BURST_NS 100000000ull
+
+/**
+ * While the VM runs, holds the sending back to cfg.max_bandwidth: each send
+ * moves a clock on by what it costs at that rate, and the sender waits
+ * (serving nothing but the network) while that clock is ahead of now by
+ * more than a burst.
+ */
+static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
+{
+	uint64_t now = s->ops->now_ns(s->vm->ctx);
+
+	if (!s->cfg.max_bandwidth ||
+	    (s->rep.state != MIG_ACTIVE && s->rep.state != MIG_POSTCOPY_ACTIVE))
+		return;
+	if (s->paced_until_ns < now)
+		s->paced_until_ns = now;
+	s->paced_until_ns += bytes * NS_PER_S / s->cfg.max_bandwidth;
+	while (now + BANDWIDTH_BURST_NS < s->paced_until_ns && !cancel_requested(s)) {
+		unsigned ms = (unsigned)((s->paced_until_ns - BANDWIDTH_BURST_NS - now) / 1000000u);
+
+		if (mig_chan_ready(s->ch, ms > 50 ? 50 : ms + 1) < 0)
+			break;
+		now = s->ops->now_ns(s->vm->ctx);
+	}
 }
 
 int64_t mig_source_send_batch(struct mig_source *s, unsigned max_pages)
@@ -193,11 +197,15 @@ static int64_t precopy_round(struct mig_source *s)
 	int64_t bytes = 0, n;
 	uint32_t round = s->rep.rounds + 1;
 
+	s->current_round = round;
 	s->cursor = 0;
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0) {
 		bytes += n;
 		if (cancel_requested(s))
 			return -2;
+		/* A long round (the first, of all memory) reports as it goes. */
+		if (s->ops->now_ns(s->vm->ctx) - s->progress_ns >= MIG_PROGRESS_EVERY_NS)
+			mig_source_progress(s);
 		if (mig_source_serve_return_path(s))
 			return -1;
 	}

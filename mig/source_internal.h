@@ -25,8 +25,13 @@ struct mig_source {
 	uint64_t t_start, t_stop;
 	struct mig_precopy_state pre;
 	uint64_t dirty_rate;
-	uint64_t window_start_ns, window_bytes; /**< the bandwidth cap's current window */
+	uint64_t paced_until_ns; /**< the bandwidth cap's clock: when what was sent is paid for */
+	uint64_t progress_ns;	 /**< when progress was last reported */
+	unsigned current_round;	 /**< the precopy round being sent */
 };
+
+/** Within a round, progress is reported this often. */
+#define MIG_PROGRESS_EVERY_NS 250000000ull
 
 enum mig_state mig_source_fail(struct mig_source *s, const char *why);
 void mig_source_progress(struct mig_source *s);

@@ -51,8 +51,9 @@ static void query(void *ctx, struct json_out *ret)
 	json_out_str(ret, "status", "active");
 }
 
-static const struct mgmt_ops ops = { check_write, now, migrate, simple, query, query, simple,
-				     simple };
+static const struct mgmt_ops ops = {
+	check_write, now, migrate, simple, query, query, simple, simple
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,6 +3,9 @@
 # A live migration between two emulated boards joined by the frame relay:
 # board "src" runs GUEST and migrates it (precopy) to board "dst", which
 # waits for it (--incoming). Each board's exit code and console are judged.
+# With --by-mgmt the migration is asked for on the source's management
+# channel by `ferry migrate ARGS` (its exit code and output judged too);
+# otherwise by the boot options.
 #
 #   migrate_pair.sh --ferry BIN --relay BIN --work DIR --guest ELF
 #                   [--vcpus N] [--mem SIZE] [--at MS] [--mode precopy|postcopy]
@@ -10,10 +13,12 @@
 #                   [--dst-ferry "ARGS"] [--other-dst-creds]
 #                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
 #                   [--reject-src RE]... [--reject-dst RE]...
+#                   [--by-mgmt "ARGS" --rc-tool N [--expect-tool RE]...
+#                    [--cancel-after SECONDS]]   (Ctrl-C to the tool: it cancels)
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= other= mode=precopy
-rc_src=0 rc_dst=0
-expect_src=() expect_dst=() reject_src=() reject_dst=()
+rc_src=0 rc_dst=0 by_mgmt= rc_tool=0 cancel_after=
+expect_src=() expect_dst=() reject_src=() reject_dst=() expect_tool=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--other-dst-creds) other=1; shift; continue ;;
@@ -33,6 +38,10 @@ while [ $# -gt 0 ]; do
 	--expect-dst) expect_dst+=("$2") ;;
 	--reject-src) reject_src+=("$2") ;;
 	--reject-dst) reject_dst+=("$2") ;;
+	--by-mgmt) by_mgmt=$2 ;;
+	--rc-tool) rc_tool=$2 ;;
+	--expect-tool) expect_tool+=("$2") ;;
+	--cancel-after) cancel_after=$2 ;;
 	*) echo "migrate_pair.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -53,10 +62,31 @@ timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting 
 	--link "$dst_dir" --net "$work/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
 	>"$work/dst.log" 2>&1 &
 pid_dst=$!
-timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
-	--link "$work/creds/src" --net "$work/src.sock" \
-	--ferry "ferry.migrate=$mode ferry.migrate_at=$at" >"$work/src.log" 2>&1
-echo $? >"$work/src.log.rc"
+if [ -z "$by_mgmt" ]; then
+	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
+		--link "$work/creds/src" --net "$work/src.sock" \
+		--ferry "ferry.migrate=$mode ferry.migrate_at=$at" >"$work/src.log" 2>&1
+	echo $? >"$work/src.log.rc"
+else
+	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
+		--link "$work/creds/src" --net "$work/src.sock" --mgmt "$work/src.mgmt" \
+		>"$work/src.log" 2>&1 &
+	pid_src=$!
+	# The guest runs a while first; the command waits for the channel itself.
+	sleep "$(awk "BEGIN { print $at / 1000 }")"
+	# shellcheck disable=SC2086
+	timeout 100 "$ferry" migrate --mgmt "$work/src.mgmt" --peer dst $by_mgmt \
+		>"$work/tool.log" 2>&1 &
+	pid_tool=$!
+	if [ -n "$cancel_after" ]; then
+		sleep "$cancel_after"
+		pkill -INT -P $pid_tool -x ferry
+	fi
+	wait $pid_tool
+	echo $? >"$work/tool.log.rc"
+	wait $pid_src
+	echo $? >"$work/src.log.rc"
+fi
 wait $pid_dst
 echo $? >"$work/dst.log.rc"
 kill $relay_pid 2>/dev/null
@@ -69,5 +99,9 @@ check src "$work/src.log" reject "${reject_src[@]}"
 judge dst "$work/dst.log" "$rc_dst" "$lines"; grep beat "$work/dst.log" | sed -n '1p;$p'
 check dst "$work/dst.log" expect "${expect_dst[@]}"
 check dst "$work/dst.log" reject "${reject_dst[@]}"
+if [ -n "$by_mgmt" ]; then
+	judge tool "$work/tool.log" "$rc_tool" "."
+	check tool "$work/tool.log" expect "${expect_tool[@]}"
+fi
 cat "$work/relay.log"
 exit $status

@@ -202,6 +202,21 @@ ferry_migrate_test(postcopy_idle --guest ${MIGRATING_IDLE} --mode postcopy --rc-
 ferry_migrate_test(precopy_idle --guest ${MIGRATING_IDLE} --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating_idle: PASS")
+# Asked for on the management channel with `ferry migrate` (docs/management.md).
+ferry_migrate_test(mgmt_precopy --guest ${MIGRATING} --rc-src 0 --rc-dst 0
+  --by-mgmt "--mode precopy" --rc-tool 0
+  --expect-tool "migration +completed \\(precopy\\)" --expect-tool "downtime +[0-9.]+ ms"
+  --expect-tool "round 1 .* MiB sent" --reject-src "FERRY-TEST" --expect-dst "FERRY-TEST migrating: PASS")
+ferry_migrate_test(mgmt_postcopy --guest ${MIGRATING} --rc-src 0 --rc-dst 0
+  --by-mgmt "--mode postcopy" --rc-tool 0
+  --expect-tool "migration +completed \\(postcopy\\)" --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating: PASS")
+# Ctrl-C to `ferry migrate` of a slow (bandwidth-capped) migration: the board cancels.
+ferry_migrate_test(mgmt_cancel --guest ${MIGRATING} --rc-src 0 --rc-dst 4
+  --by-mgmt "--max-bandwidth 2" --cancel-after 2 --rc-tool 1
+  --expect-tool "asking the board to cancel" --expect-tool "migration +cancelled"
+  --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "cancelled by the source" --reject-dst "FERRY-TEST")
 # The README's main job: Debian Linux with a memory-writing job, migrated, answering on B.
 if(EXISTS ${FERRY_LINUX_DIR}/Image)
   add_test(NAME e2e.qemu.linux_demo COMMAND ${CMAKE_SOURCE_DIR}/tools/demo.sh

@@ -113,6 +113,7 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		.reply_timeout_ms = m->timeout_ms,
 		.mode = m->mode,
 		.postcopy_after_rounds = m->postcopy_after_rounds,
+		.max_bandwidth = m->max_bandwidth,
 		.progress = count_progress,
 		.progress_ctx = m,
 	};

@@ -89,6 +89,7 @@ struct fake_migration {
 	struct mig_precopy_params precopy;
 	enum mig_mode mode;
 	unsigned postcopy_after_rounds; /**< 0: postcopy at once, every page fetched later */
+	uint64_t max_bandwidth;		/**< bytes/s while the VM runs; 0: no cap */
 	unsigned timeout_ms;
 	bool dirtying; /**< the workload writes the source's memory meanwhile */
 	enum fake_fault fault;

@@ -44,11 +44,16 @@ static void test_json_lookups(void **state)
 static void test_json_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"",	       "{",	      "{\"a\":}",     "{\"a\" 1}",	  "{\"a\":1,}",
-		"[1,]",	       "{} x",	      "\"abc",	      "\"a\\x\"",	  "\"a\\u12g4\"",
-		"01",	       "-",	      "1.",	      "1e",		  "tru",
-		"{1:2}",       "\"a\tb\"",    "[[[[[[[[[[[]]]]]]]]]]]",	  "nul",
-		"{\"a\":1}}",
+		"",	      "{",
+		"{\"a\":}",   "{\"a\" 1}",
+		"{\"a\":1,}", "[1,]",
+		"{} x",	      "\"abc",
+		"\"a\\x\"",   "\"a\\u12g4\"",
+		"01",	      "-",
+		"1.",	      "1e",
+		"tru",	      "{1:2}",
+		"\"a\tb\"",   "[[[[[[[[[[[]]]]]]]]]]]",
+		"nul",	      "{\"a\":1}}",
 	};
 	struct json_tok toks[16];
 	char err[64];
@@ -151,8 +156,8 @@ static void fake_query(void *ctx, struct json_out *ret)
 }
 
 static const struct mgmt_ops fake_ops = {
-	fake_write, fake_now, fake_migrate, fake_simple, fake_query, fake_query,
-	fake_simple, fake_simple,
+	fake_write, fake_now,	fake_migrate, fake_simple,
+	fake_query, fake_query, fake_simple,  fake_simple,
 };
 
 static const char *say(struct mgmt *m, struct fake_board *b, const char *line)
@@ -178,7 +183,8 @@ static void test_commands_answered_with_their_id(void **state)
 	/* two commands in one read, a third split across reads */
 	say(&m, &b, "{\"execute\":\"stop\"}\n{\"execute\":\"cont\"}\n{\"execute\":");
 	assert_int_equal(b.stops, 3);
-	assert_string_equal(say(&m, &b, "\"query-vms\"}\n"), "{\"return\":{\"status\":\"active\"}}\n");
+	assert_string_equal(say(&m, &b, "\"query-vms\"}\n"),
+			    "{\"return\":{\"status\":\"active\"}}\n");
 	assert_string_equal(say(&m, &b, "\n  \n"), ""); /* empty lines are no commands */
 }
 
@@ -203,14 +209,17 @@ static void test_migrate_arguments(void **state)
 	assert_int_equal(b.last.downtime_limit_ms, 0);
 	/* each wrong argument named, nothing started */
 	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\"}\n"), "'peer'"));
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
-					   "\"b\",\"mode\":\"fast\"}}\n"),
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+				   "\"b\",\"mode\":\"fast\"}}\n"),
 			       "'mode'"));
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
-					   "\"b\",\"downtime-limit\":-1}}\n"),
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+				   "\"b\",\"downtime-limit\":-1}}\n"),
 			       "'downtime-limit' must be a whole number"));
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
-					   "\"b\",\"bandwith\":5}}\n"),
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+				   "\"b\",\"bandwith\":5}}\n"),
 			       "unknown argument 'bandwith'"));
 	assert_int_equal(b.migrates, 2);
 	b.refuse = true;
@@ -230,7 +239,8 @@ static void test_bad_requests(void **state)
 	mgmt_init(&m, &fake_ops, &b);
 	assert_non_null(strstr(say(&m, &b, "hello\n"), "not JSON"));
 	assert_non_null(strstr(say(&m, &b, "[1]\n"), "\\\"execute\\\""));
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"reboot\"}\n"), "unknown command 'reboot'"));
+	assert_non_null(
+		strstr(say(&m, &b, "{\"execute\":\"reboot\"}\n"), "unknown command 'reboot'"));
 	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"arguments\":[]}\n"),
 			       "must be an object"));
 	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"arguments\":{\"now\":1}}\n"),

@@ -95,6 +95,19 @@ static void test_precopy_idle_vm(void **state)
 	assert_true(f->m.src.bytes_sent < (PAGES / 3 + 1) * 4200ull + 2 * 4096);
 }
 
+/* The bandwidth cap: the first round alone takes at least its bytes at that rate. */
+static void test_bandwidth_cap(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t rate = 4u << 20;
+
+	f->m.max_bandwidth = rate;
+	completed(f);
+	/* less a burst of 100 ms allowed ahead of the cap */
+	assert_true(f->m.src.total_ns + 100000000ull >=
+		    (f->m.src.bytes_sent - 16384) * 1000000000ull / rate);
+}
+
 static void test_precopy_dirtying_vm(void **state)
 {
 	struct fixture *f = *state;
@@ -357,6 +370,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precopy_idle_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_from_the_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),

@@ -5,6 +5,7 @@
  *   ferry boot [options]   boot one board with the Ferry image
  *   ferry boards           list the boards this tool knows
  *   ferry creds            make the link credentials of two boards
+ *   ferry migrate          migrate a running board's VM to its peer
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static void usage(FILE *out)
 		     "  run      boot the board with Ferry running a guest\n"
 		     "  boards   list the boards this tool can launch\n"
 		     "  creds    make the link credentials of two boards\n"
+		     "  migrate  migrate a running board's VM to its peer board\n"
 		     "Run 'ferry <command> --help' for a command's options.\n");
 }
 
@@ -34,6 +36,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "creds") == 0)
 		return cmd_creds(argc - 1, argv + 1);
+	if (strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boards") == 0)
 		return cmd_boards(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** `ferry migrate`: migrates the VM of a running board to its peer (docs/management.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/ferry/commands.h"
+#include "tools/ferry/migrate_session.h"
+
+static void migrate_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ferry migrate --mgmt SOCKET --peer NAME [options]\n"
+		"  --mgmt SOCKET          the source board's management channel\n"
+		"  --peer NAME            the destination board (its name in the link's "
+		"credentials)\n"
+		"  --mode MODE            precopy (default) or postcopy\n"
+		"  --downtime-limit MS    precopy: stop the VM once the rest fits in MS (default "
+		"20)\n"
+		"  --max-bandwidth MB/S   cap the traffic while the VM runs (default: none)\n"
+		"  --postcopy-after-rounds N  postcopy: N precopy rounds first (default 0)\n"
+		"  --json                 events and the report as JSON lines, for scripts\n"
+		"Exit code: 0 completed, 1 failed or cancelled (the VM runs on at the source),\n"
+		"3 unresolved (the VM stays stopped), 4 the board could not be followed.\n");
+}
+
+static bool number(const char *opt, const char *arg, unsigned long long max,
+		   unsigned long long *out)
+{
+	char *end;
+
+	*out = strtoull(arg, &end, 10);
+	if (!*arg || *end || *out > max || arg[0] == '-') {
+		fprintf(stderr, "ferry migrate: --%s takes a whole number up to %llu, not '%s'\n",
+			opt, max, arg);
+		return false;
+	}
+	return true;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mgmt", required_argument, NULL, 'm' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "downtime-limit", required_argument, NULL, 'd' },
+		{ "max-bandwidth", required_argument, NULL, 'b' },
+		{ "postcopy-after-rounds", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct migrate_request r = { .silence_s = 120 };
+	const char *sock = NULL;
+	struct mgmt_client c;
+	char err[256];
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			sock = optarg;
+			break;
+		case 'p':
+			r.peer = optarg;
+			break;
+		case 'M':
+			if (strcmp(optarg, "precopy") && strcmp(optarg, "postcopy")) {
+				fprintf(stderr, "ferry migrate: --mode is precopy or postcopy\n");
+				return 2;
+			}
+			r.mode = optarg;
+			break;
+		case 'd':
+			if (!number("downtime-limit", optarg, 60000, &r.downtime_limit_ms))
+				return 2;
+			break;
+		case 'b':
+			if (!number("max-bandwidth", optarg, 100000, &r.max_bandwidth_mbs))
+				return 2;
+			break;
+		case 'r':
+			if (!number("postcopy-after-rounds", optarg, 100, &r.postcopy_after_rounds))
+				return 2;
+			break;
+		case 'j':
+			r.json = true;
+			break;
+		case 'h':
+			migrate_usage(stdout);
+			return 0;
+		default:
+			migrate_usage(stderr);
+			return 2;
+		}
+	}
+	if (!sock || !r.peer || optind != argc) {
+		migrate_usage(stderr);
+		return 2;
+	}
+	if (!mgmt_client_open(&c, sock, 2000, err, sizeof(err))) {
+		fprintf(stderr, "ferry migrate: %s\n", err);
+		return 4;
+	}
+	rc = migrate_session(&c, &r, "ferry migrate");
+	mgmt_client_close(&c);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** One migration over the management channel, see migrate_session.h. */
+#include "tools/ferry/migrate_session.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hyp/json_out.h"
+#include "tools/ferry/migrate_view.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct follow {
+	const struct migrate_request *r;
+	bool tty, bar_open;
+	int outcome; /**< -1 until the end event */
+};
+
+/** One event line: shown, and the end noted. */
+static void on_event(void *ctx, struct mgmt_client *c)
+{
+	struct follow *f = ctx;
+	char name[40], status[32];
+	int data = mgmt_client_get(c, 0, "data");
+
+	mgmt_client_str(c, 0, "event", name, sizeof(name));
+	if (f->r->json) {
+		printf("%s\n", c->line);
+		fflush(stdout);
+	}
+	if (!strcmp(name, "MIGRATION_PROGRESS") && !f->r->json) {
+		migrate_view_progress(stderr, f->tty, c, data);
+		f->bar_open = true;
+		return;
+	}
+	if (strcmp(name, "MIGRATION_COMPLETED") != 0 && strcmp(name, "MIGRATION_FAILED") != 0)
+		return;
+	mgmt_client_str(c, data, "status", status, sizeof(status));
+	f->outcome = !strcmp(name, "MIGRATION_COMPLETED") ? 0
+		     : !strcmp(status, "unresolved")	  ? 3
+							  : 1;
+	if (f->r->json)
+		return;
+	if (f->bar_open)
+		migrate_view_progress_done(stderr, f->tty);
+	printf("\nReport (the source board):\n");
+	migrate_view_report(stdout, c, data);
+	fflush(stdout);
+}
+
+int migrate_session(struct mgmt_client *c, const struct migrate_request *r, const char *who)
+{
+	struct follow f = { .r = r, .tty = isatty(2), .outcome = -1 };
+	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	char cmd[512], err[256];
+	struct json_out o;
+	size_t len;
+	bool cancel_sent = false;
+
+	json_out_init(&o, cmd, sizeof(cmd));
+	json_out_object(&o, NULL);
+	json_out_str(&o, "execute", "migrate");
+	json_out_object(&o, "arguments");
+	json_out_str(&o, "peer", r->peer);
+	json_out_str(&o, "mode", r->mode ? r->mode : "precopy");
+	if (r->downtime_limit_ms)
+		json_out_u64(&o, "downtime-limit", r->downtime_limit_ms);
+	if (r->max_bandwidth_mbs)
+		json_out_u64(&o, "max-bandwidth", r->max_bandwidth_mbs);
+	if (r->postcopy_after_rounds)
+		json_out_u64(&o, "postcopy-after-rounds", r->postcopy_after_rounds);
+	json_out_end(&o);
+	json_out_end(&o);
+	if (!json_out_text(&o, &len)) {
+		fprintf(stderr, "%s: the peer's name is too long\n", who);
+		return 2;
+	}
+	if (!mgmt_client_command(c, cmd, 5000, on_event, &f, err, sizeof(err))) {
+		fprintf(stderr, "%s: the board refused: %s\n", who, err);
+		return 1;
+	}
+	interrupted = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	while (f.outcome < 0) {
+		int got = mgmt_client_next(c, (int)r->silence_s * 1000, err, sizeof(err));
+
+		if (interrupted && !cancel_sent) {
+			/* The answer comes later, among the events; the end event says what won. */
+			fprintf(stderr, "\n%s: asking the board to cancel\n", who);
+			mgmt_client_send(c, "{\"execute\":\"migrate-cancel\"}");
+			cancel_sent = true;
+		}
+		if (got < 0 || (got == 0 && !interrupted)) {
+			if (f.bar_open)
+				migrate_view_progress_done(stderr, f.tty);
+			fprintf(stderr, "%s: %s\n", who,
+				got < 0 ? err : "no news from the board for too long");
+			sigaction(SIGINT, &old, NULL);
+			return 4;
+		}
+		if (got == 0)
+			continue;
+		if (mgmt_client_get(c, 0, "event") >= 0)
+			on_event(&f, c);
+		else if (mgmt_client_get(c, 0, "error") >= 0 && !r->json)
+			fprintf(stderr, "%s: %s\n", who,
+				mgmt_client_str(c, mgmt_client_get(c, 0, "error"), "desc", err,
+						sizeof(err)));
+	}
+	sigaction(SIGINT, &old, NULL);
+	return f.outcome;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * One migration driven over the source board's management channel: the
+ * `migrate` command, then its events until the end, shown as a progress bar
+ * and a report (or passed through as JSON lines for scripts). Ctrl-C asks
+ * the board to cancel.
+ */
+#ifndef TOOLS_FERRY_MIGRATE_SESSION_H
+#define TOOLS_FERRY_MIGRATE_SESSION_H
+
+#include <stdbool.h>
+
+#include "tools/ferry/mgmt_client.h"
+
+struct migrate_request {
+	const char *peer;
+	const char *mode; /**< "precopy" or "postcopy", NULL: precopy */
+	unsigned long long downtime_limit_ms, max_bandwidth_mbs, postcopy_after_rounds;
+	bool json;	    /**< events and the report as JSON lines on stdout */
+	unsigned silence_s; /**< no event for this long: the board is gone */
+};
+
+/**
+ * Runs it on the board behind c. Returns 0 when the migration completed, 1
+ * when it failed or was cancelled (the VM runs on at the source), 3 when it
+ * is unresolved (the VM stays stopped), 4 when the board could not be
+ * followed to the end.
+ */
+int migrate_session(struct mgmt_client *c, const struct migrate_request *r, const char *who);
+
+#endif

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The progress bar and the report, see migrate_view.h. */
+#include "tools/ferry/migrate_view.h"
+
+#include <string.h>
+
+#define BAR_WIDTH 24
+
+static void ms3(char *out, size_t n, unsigned long long us)
+{
+	snprintf(out, n, "%llu.%03llu ms", us / 1000, us % 1000);
+}
+
+void migrate_view_progress(FILE *out, bool tty, const struct mgmt_client *c, int data)
+{
+	char status[32], bar[BAR_WIDTH + 1];
+	unsigned long long total = mgmt_client_u64(c, data, "pages-total"),
+			   left = mgmt_client_u64(c, data, "pages-remaining");
+	unsigned pct =
+		total ? (unsigned)((total - (left > total ? total : left)) * 100 / total) : 100;
+	unsigned filled = pct * BAR_WIDTH / 100;
+
+	for (unsigned i = 0; i < BAR_WIDTH; i++)
+		bar[i] = i < filled ? '#' : '-';
+	bar[BAR_WIDTH] = '\0';
+	mgmt_client_str(c, data, "status", status, sizeof(status));
+	fprintf(out,
+		"%s  %-16s round %-2llu [%s] %3u%%  %6.1f MiB sent, %llu pages to go, dirtying "
+		"%llu pages/s, expected downtime %.1f ms%s",
+		tty ? "\r\033[K" : "", status, mgmt_client_u64(c, data, "round"), bar, pct,
+		(double)mgmt_client_u64(c, data, "ram-sent") / (1 << 20), left,
+		mgmt_client_u64(c, data, "dirty-pages-rate"),
+		(double)mgmt_client_u64(c, data, "expected-downtime-us") / 1000.0, tty ? "" : "\n");
+	fflush(out);
+}
+
+void migrate_view_progress_done(FILE *out, bool tty)
+{
+	if (tty)
+		fputc('\n', out);
+}
+
+void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
+{
+	char status[32], mode[16], error[200], a[32], b[32];
+	int steps = mgmt_client_get(c, data, "downtime-steps"),
+	    dest = mgmt_client_get(c, data, "destination");
+	unsigned long long bytes = mgmt_client_u64(c, data, "bytes");
+
+	mgmt_client_str(c, data, "status", status, sizeof(status));
+	mgmt_client_str(c, data, "mode", mode, sizeof(mode));
+	mgmt_client_str(c, data, "error", error, sizeof(error));
+	fprintf(out, "  migration        %s (%s)%s%s\n", status, mode, error[0] ? ": " : "", error);
+	if (strcmp(status, "completed") != 0)
+		return;
+	ms3(a, sizeof(a), mgmt_client_u64(c, data, "downtime-us"));
+	fprintf(out, "  downtime         %s, measured by the source from the stop to VM_STARTED\n",
+		a);
+	if (steps >= 0)
+		fprintf(out,
+			"    its steps      last pages sent %.3f ms, device package sent %.3f ms, "
+			"PONG %.3f ms, RUN sent %.3f ms\n",
+			(double)mgmt_client_u64(c, steps, "last-pages-us") / 1000.0,
+			(double)mgmt_client_u64(c, steps, "package-us") / 1000.0,
+			(double)mgmt_client_u64(c, steps, "pong-us") / 1000.0,
+			(double)mgmt_client_u64(c, steps, "run-us") / 1000.0);
+	if (dest >= 0) {
+		ms3(a, sizeof(a), mgmt_client_u64(c, dest, "sync-us"));
+		ms3(b, sizeof(b), mgmt_client_u64(c, dest, "start-us"));
+		fprintf(out,
+			"  destination      package loaded, synchronized into the hardware context "
+			"in %s, vCPUs started %s later\n",
+			a, b);
+	}
+	fprintf(out, "  total time       %llu ms\n", mgmt_client_u64(c, data, "total-time-ms"));
+	fprintf(out, "  rounds           %llu\n", mgmt_client_u64(c, data, "rounds"));
+	fprintf(out, "  pages sent       %llu (%llu of them zero, sent as runs)\n",
+		mgmt_client_u64(c, data, "pages"), mgmt_client_u64(c, data, "zero-pages"));
+	fprintf(out, "  on the wire      %.1f MiB\n", (double)bytes / (1 << 20));
+	fprintf(out, "  throughput       %.2f MB/s\n",
+		(double)mgmt_client_u64(c, data, "throughput") / 1e6);
+}
