@@ -32,7 +32,7 @@ test)
 	;;
 demo)
 	build
-	exec bash tools/demo.sh "$@"
+	exec build/ferry demo "$@"
 	;;
 *)
 	echo "usage: tools/run.sh demo|test|build|setup" >&2

@@ -219,8 +219,8 @@ ferry_migrate_test(mgmt_cancel --guest ${MIGRATING} --rc-src 0 --rc-dst 4
   --expect-dst "cancelled by the source" --reject-dst "FERRY-TEST")
 # The README's main job: Debian Linux with a memory-writing job, migrated, answering on B.
 if(EXISTS ${FERRY_LINUX_DIR}/Image)
-  add_test(NAME e2e.qemu.linux_demo COMMAND ${CMAKE_SOURCE_DIR}/tools/demo.sh
-    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  add_test(NAME e2e.qemu.linux_demo COMMAND $<TARGET_FILE:ferry> demo
+    --work ${CMAKE_BINARY_DIR}/pair-tests/linux_demo)
   set_tests_properties(e2e.qemu.linux_demo PROPERTIES TIMEOUT 400 LABELS qemu
     RESOURCE_LOCK "board_pair;linux")
 endif()

@@ -8,5 +8,6 @@ int cmd_boards(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_creds(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
  *   ferry boards           list the boards this tool knows
  *   ferry creds            make the link credentials of two boards
  *   ferry migrate          migrate a running board's VM to its peer
+ *   ferry demo             two boards, a Linux guest migrated live from one to the other
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: ferry <command> [options]\n"
 		     "commands:\n"
+		     "  demo     two boards: Linux live-migrated from A to B, with the report\n"
 		     "  boot     boot one emulated board with the Ferry image\n"
 		     "  run      boot the board with Ferry running a guest\n"
 		     "  boards   list the boards this tool can launch\n"
@@ -36,6 +38,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "creds") == 0)
 		return cmd_creds(argc - 1, argv + 1);
+	if (strcmp(argv[1], "demo") == 0)
+		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "migrate") == 0)
 		return cmd_migrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boards") == 0)

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** Boards as child processes, see board_process.h. */
+#define _GNU_SOURCE /* pipe2 */
+#include "tools/ferry/board_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+bool board_start(struct board_process *b, const char *name, char *const argv[],
+		 const char *log_path, char *err, size_t n)
+{
+	int in[2], out;
+
+	memset(b, 0, sizeof(*b));
+	b->name = name;
+	b->input = -1;
+	b->exit_code = -1;
+	out = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0 || pipe2(in, O_CLOEXEC) != 0) {
+		snprintf(err, n, "board %s: %s: %s", name, log_path, strerror(errno));
+		if (out >= 0)
+			close(out);
+		return false;
+	}
+	b->pid = fork();
+	if (b->pid < 0) {
+		snprintf(err, n, "board %s: fork: %s", name, strerror(errno));
+		return false;
+	}
+	if (b->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out);
+	b->input = in[1];
+	signal(SIGPIPE, SIG_IGN); /* a board that ended: its input fails, no signal */
+	b->log = fopen(log_path, "r");
+	if (!b->log) {
+		snprintf(err, n, "board %s: %s: %s", name, log_path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+const char *board_next_line(struct board_process *b, char *line, size_t size)
+{
+	int c;
+
+	while ((c = fgetc(b->log)) != EOF) {
+		if (c == '\n') {
+			size_t len = b->partial_len;
+
+			while (len && b->partial[len - 1] == '\r')
+				len--;
+			if (len >= size)
+				len = size - 1;
+			memcpy(line, b->partial, len);
+			line[len] = '\0';
+			b->partial_len = 0;
+			return line;
+		}
+		if (b->partial_len + 1 < sizeof(b->partial))
+			b->partial[b->partial_len++] = (char)c;
+	}
+	clearerr(b->log); /* more may come: the board still writes */
+	return NULL;
+}
+
+bool board_type(struct board_process *b, const char *text)
+{
+	size_t len = strlen(text);
+
+	return b->input >= 0 && write(b->input, text, len) == (ssize_t)len;
+}
+
+bool board_wait(struct board_process *b, int timeout_ms)
+{
+	for (int waited = 0;; waited += 50) {
+		int status;
+
+		if (b->exit_code >= 0)
+			return true;
+		if (waitpid(b->pid, &status, WNOHANG) == b->pid) {
+			b->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+			return true;
+		}
+		if (waited >= timeout_ms)
+			return false;
+		usleep(50000);
+	}
+}
+
+void board_stop(struct board_process *b)
+{
+	if (b->pid > 0 && !board_wait(b, 0)) {
+		kill(b->pid, SIGTERM);
+		board_wait(b, 2000);
+	}
+	if (b->input >= 0)
+		close(b->input);
+	if (b->log)
+		fclose(b->log);
+	b->input = -1;
+	b->log = NULL;
+}
