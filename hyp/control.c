@@ -74,6 +74,7 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_str(o, "status", mig_state_name(r->state));
 	json_out_str(o, "role", incoming ? "destination" : "source");
 	json_out_str(o, "mode", r->mode == MIG_MODE_POSTCOPY ? "postcopy" : "precopy");
+	json_out_bool(o, "switched-to-postcopy", r->switched_to_postcopy);
 	if (r->error[0])
 		json_out_str(o, "error", r->error);
 	json_out_u64(o, "rounds", r->rounds);

@@ -113,8 +113,10 @@ static void report_source(const struct mig_report *r)
 {
 	uint64_t mib_s = r->total_ns ? r->bytes_sent * 1000u / (r->total_ns / 1000u) : 0;
 
-	console_printf("migration: %s%s%s\n", mig_state_name(r->state), r->error[0] ? ": " : "",
-		       r->error);
+	console_printf("migration: %s%s%s%s\n", mig_state_name(r->state),
+		       r->switched_to_postcopy ? " (precopy did not converge: finished in postcopy)"
+					       : "",
+		       r->error[0] ? ": " : "", r->error);
 	if (r->state != MIG_COMPLETED)
 		return;
 	console_printf("migration report: downtime %llu.%03llu ms (stop to VM_STARTED), total %llu "
@@ -180,7 +182,10 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 				     1000000ull,
 			     .max_rounds = 30,
 			     .device_bytes = 64 * 1024,
-			     .on_no_convergence = MIG_NC_SWITCH },
+			     /* A guest that dirties as fast as the link carries finishes in
+				postcopy, its downtime still the one asked. */
+			     .stall_rounds = 4,
+			     .on_no_convergence = MIG_NC_POSTCOPY },
 		.reply_timeout_ms = REPLY_TIMEOUT_MS,
 		.mode = p->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
 		.postcopy_after_rounds = p->postcopy_after_rounds,

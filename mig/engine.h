@@ -53,6 +53,7 @@ struct mig_report {
 	 * RUN sent. */
 	uint64_t stop_pages_ns, stop_package_ns, stop_pong_ns, stop_run_ns;
 	unsigned reconnects;
+	bool switched_to_postcopy; /**< precopy did not converge: postcopy finished it */
 	char error[160];
 };
 

@@ -16,6 +16,7 @@ enum mig_no_convergence {
 	MIG_NC_KEEP_GOING, /**< more rounds, report that it is not converging */
 	MIG_NC_GIVE_UP,	   /**< fail the migration; the VM goes on at the source */
 	MIG_NC_SWITCH,	   /**< switch over anyway: a longer downtime than asked */
+	MIG_NC_POSTCOPY,   /**< switch to postcopy: the downtime asked, the rest fetched after */
 };
 
 struct mig_precopy_params {
@@ -23,6 +24,8 @@ struct mig_precopy_params {
 	unsigned max_rounds;
 	uint64_t max_total_ns;
 	uint64_t device_bytes; /**< estimated size of the device package */
+	/** Rounds in a row whose leftover did not shrink that mean no convergence (0: never). */
+	unsigned stall_rounds;
 	enum mig_no_convergence on_no_convergence;
 };
 
@@ -39,9 +42,11 @@ struct mig_precopy_state {
 	uint64_t bandwidth;	       /**< bytes per second, measured */
 	uint64_t expected_downtime_ns; /**< if it switched over now */
 	int not_converging;	       /**< the caps were reached */
+	uint64_t best_dirty_pages;     /**< the smallest leftover yet */
+	unsigned stalled;	       /**< rounds since the leftover last shrank */
 };
 
-enum mig_precopy_decision { MIG_NEXT_ROUND, MIG_SWITCH_OVER, MIG_GIVE_UP };
+enum mig_precopy_decision { MIG_NEXT_ROUND, MIG_SWITCH_OVER, MIG_GIVE_UP, MIG_GO_POSTCOPY };
 
 /** Bytes a dirty page costs on the wire (entry and data). */
 #define MIG_PAGE_WIRE_BYTES (8u + 4096u)

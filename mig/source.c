@@ -277,6 +277,15 @@ static enum mig_state precopy(struct mig_source *s)
 		if (s->cfg.mode == MIG_MODE_POSTCOPY &&
 		    (s->pre.rounds >= s->cfg.postcopy_after_rounds || d == MIG_SWITCH_OVER))
 			d = MIG_SWITCH_OVER;
+		if (d == MIG_GO_POSTCOPY) {
+			/* Precopy does not converge: postcopy from here, where the peer can. */
+			if (s->caps & MIG_CAP_POSTCOPY) {
+				s->cfg.mode = MIG_MODE_POSTCOPY;
+				s->rep.mode = MIG_MODE_POSTCOPY;
+				s->rep.switched_to_postcopy = true;
+			}
+			d = MIG_SWITCH_OVER;
+		}
 		if (d == MIG_GIVE_UP) {
 			ops->dirty_stop(s->vm->ctx);
 			return mig_source_fail(

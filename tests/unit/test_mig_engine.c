@@ -117,6 +117,21 @@ static void test_precopy_dirtying_vm(void **state)
 	assert_true(f->src.regs.x[0] > 0x1000);
 }
 
+/* Precopy that cannot converge (a downtime limit nothing fits) falls back to postcopy. */
+static void test_precopy_not_converging_goes_postcopy(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.dirtying = true;
+	f->m.precopy.downtime_limit_ns = 1;
+	f->m.precopy.max_rounds = 3;
+	f->m.precopy.on_no_convergence = MIG_NC_POSTCOPY;
+	completed(f);
+	assert_true(f->m.src.switched_to_postcopy);
+	assert_int_equal(f->m.src.mode, MIG_MODE_POSTCOPY);
+	assert_int_equal(f->m.src.rounds, 3);
+}
+
 static void test_postcopy_from_the_start(void **state)
 {
 	struct fixture *f = *state;
@@ -371,6 +386,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precopy_idle_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_precopy_not_converging_goes_postcopy, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_from_the_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),

@@ -185,6 +185,27 @@ static void test_no_convergence_outcomes(void **state)
 	assert_int_equal(s.expected_downtime_ns, UINT64_MAX);
 }
 
+/* A leftover that stops shrinking ends precopy long before the round cap. */
+static void test_stalled_rounds_go_postcopy(void **state)
+{
+	struct mig_precopy_params p = params;
+	struct mig_round r = { .bytes = 10000000, .ns = 100000000, .dirty_pages = 100000 };
+	struct mig_precopy_state s = { 0 };
+
+	(void)state;
+	p.stall_rounds = 3;
+	p.on_no_convergence = MIG_NC_POSTCOPY;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	r.dirty_pages = 90000; /* shrinking: keep going */
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	r.dirty_pages = 95000;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_GO_POSTCOPY);
+	assert_true(s.not_converging);
+	assert_int_equal(s.rounds, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_zero_runs),
 		cmocka_unit_test(test_switches_when_the_rest_fits),
 		cmocka_unit_test(test_no_convergence_outcomes),
+		cmocka_unit_test(test_stalled_rounds_go_postcopy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

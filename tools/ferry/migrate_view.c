@@ -53,6 +53,13 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 	fprintf(out, "  migration        %s (%s)%s%s\n", status, mode, error[0] ? ": " : "", error);
 	if (strcmp(status, "completed") != 0)
 		return;
+	{
+		int sw = mgmt_client_get(c, data, "switched-to-postcopy");
+
+		if (sw >= 0 && c->toks[sw].type == JSON_TRUE)
+			fprintf(out, "  convergence      precopy did not converge: finished in "
+				     "postcopy\n");
+	}
 	ms3(a, sizeof(a), mgmt_client_u64(c, data, "downtime-us"));
 	fprintf(out, "  downtime         %s, measured by the source from the stop to VM_STARTED\n",
 		a);
