@@ -2,19 +2,27 @@
 # SPDX-License-Identifier: Apache-2.0
 """Ferry's live migration against QEMU's own, on the same guest, interleaved.
 
-The guest (tests/guests/migrating.c) prints a heartbeat line every 100 ms
-of its own virtual time, with that time. Each line is timestamped on the
+The guests (tests/guests/migrating*.c) print a heartbeat line every 100 ms
+of their own virtual time, with that time. Each line is timestamped on the
 host as it arrives. The downtime the guest saw is the host time between its
 last heartbeat on the source and its first on the destination, minus the
 guest time between them: how long its clock stood still (neither system
 lets the virtual counter run during the downtime). Each system's reported
 downtime is compared with that.
 
-  Ferry: two boards, precopy over TLS on QEMU's -netdev stream.
+  Ferry: two boards, `ferry migrate` on the source's management channel,
+         over TLS on QEMU's -netdev stream, Ferry's default settings.
   QEMU:  the same guest directly on QEMU virt, `migrate` over QMP to a
          second QEMU on loopback TCP, QEMU's default settings.
 
-  bench/vs_qemu.py [PAIRS]      (default 5) -> bench/results/vs-qemu.json
+Guests: dirtying 3.2 MB/s (64 MiB), idle (64 MiB), all-zero (512 MiB),
+and dirtying 125 MiB/s of a 256 MiB area (512 MiB VM): a migration that
+has not completed 45 s after it began did not converge (cancelled).
+Each pair also measures the link itself (raw frames and plain TCP between
+two boards), for Ferry's migration goodput over TLS against it.
+
+  tools/run.sh bench [PAIRS]    (default 5) -> bench/results/vs-qemu.json
+                                               bench/results/vs-qemu.png
 """
 import json
 import os
@@ -86,31 +94,77 @@ def guest_seen_downtime(src, dst):
     return (tb - ta) * 1000.0 - (gb - ga)
 
 
-def ferry_pair(work, guest):
+GUESTS_RUN = [
+    # name, memory, MB/s it dirties (for the plot)
+    ("guest_migrating", "64M", 3.2),
+    ("guest_migrating_idle", "64M", 0.0),
+    ("guest_migrating_zero", "512M", 0.0),
+    ("guest_migrating_fast", "512M", 131.0),
+]
+CONVERGE_S = 45
+
+
+def ferry_pair(work, guest, mem):
     creds = os.path.join(work, "creds")
     subprocess.run([FERRY, "creds", creds, "dst", "src"], check=True, stdout=subprocess.DEVNULL)
-    sock = os.path.join(work, "m.sock")
-    dst = Board([FERRY, "run", "--incoming", "--mem", "64M", "--semihosting",
+    sock, mgmt = os.path.join(work, "m.sock"), os.path.join(work, "src.mgmt")
+    dst = Board([FERRY, "run", "--incoming", "--mem", mem, "--semihosting",
                  "--link", os.path.join(creds, "dst"), "--net-listen", sock],
                 os.path.join(work, "ferry-dst.log"))
     for _ in range(200):
         if os.path.exists(sock):
             break
         time.sleep(0.02)
-    src = Board([FERRY, "run", "--guest", os.path.join(GUESTS, guest + ".elf"), "--mem", "64M",
+    src = Board([FERRY, "run", "--guest", os.path.join(GUESTS, guest + ".elf"), "--mem", mem,
                  "--semihosting", "--link", os.path.join(creds, "src"), "--net", sock,
-                 "--ferry", "ferry.migrate=precopy ferry.migrate_at=1500"],
-                os.path.join(work, "ferry-src.log"))
+                 "--mgmt", mgmt], os.path.join(work, "ferry-src.log"))
+    if not src.wait_for(r"beat 15 at"):
+        src.finish(1), dst.finish(1)
+        return None
+    tool = subprocess.run([FERRY, "migrate", "--mgmt", mgmt, "--peer", "dst", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=300)
+    events = [json.loads(l) for l in tool.stdout.splitlines() if l.startswith("{")]
     src.finish()
     dst.finish()
-    rep = next((l for _, l in src.lines if l.startswith("migration report: downtime")), None)
-    if not rep:
-        return None
-    m = re.search(r"downtime ([\d.]+) ms .* total (\d+) ms, (\d+) rounds, .* (\d+) KiB on the wire", rep)
+    end = next((e["data"] for e in events
+                if e.get("event") in ("MIGRATION_COMPLETED", "MIGRATION_FAILED")), None)
+    if not end or end.get("status") != "completed":
+        return {"converged": False, "error": (end or {}).get("error", tool.stdout[-300:])}
+    # The first round's bandwidth: the link's goodput for migration data over TLS.
+    firsts = [e["data"]["bandwidth"] for e in events
+              if e.get("event") == "MIGRATION_PROGRESS" and e["data"].get("round") == 1
+              and e["data"].get("bandwidth")]
     passed = any("FERRY-TEST" in l and "PASS" in l for _, l in dst.lines)
-    return {"reported_ms": float(m.group(1)), "total_ms": int(m.group(2)),
-            "rounds": int(m.group(3)), "wire_bytes": int(m.group(4)) * 1024,
-            "guest_seen_ms": guest_seen_downtime(src, dst), "guest_passed": passed}
+    return {"reported_ms": end["downtime-us"] / 1000.0, "total_ms": end["total-time-ms"],
+            "rounds": end["rounds"], "wire_bytes": end["bytes"],
+            "switched_to_postcopy": end.get("switched-to-postcopy", False),
+            "round1_goodput_mb_s": firsts[-1] / 1e6 if firsts else None,
+            "guest_seen_ms": guest_seen_downtime(src, dst), "guest_passed": passed,
+            "converged": True}
+
+
+def link_rate(work, mode):
+    """MB/s of 32 MiB between two boards on the same emulated link: raw frames or plain TCP."""
+    creds = os.path.join(work, "link")
+    if not os.path.exists(creds):
+        subprocess.run([FERRY, "creds", creds, "a", "b"], check=True, stdout=subprocess.DEVNULL)
+    sock = os.path.join(work, "l.sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    args = ["--cpus", "1", "--mem", "256", "--semihosting", "--append",
+            f"ferry.link_test=32M ferry.link_bench={mode}"]
+    a = subprocess.Popen([FERRY, "boot", "--link", os.path.join(creds, "a"), "--net-listen", sock]
+                         + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for _ in range(200):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.02)
+    subprocess.run([FERRY, "boot", "--link", os.path.join(creds, "b"), "--net", sock] + args,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    out = a.communicate(timeout=120)[0]
+    m = re.search(r"link: (raw frames: received all|plain TCP: received).*: ([\d.]+) MB/s", out)
+    return float(m.group(2)) if m else None
 
 
 def qmp(path, *commands):
@@ -136,9 +190,9 @@ def qmp(path, *commands):
     return out[1:]
 
 
-def qemu_pair(work, guest, port):
+def qemu_pair(work, guest, port, mem):
     base = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
-            "-nographic", "-no-reboot", "-nic", "none", "-smp", "1", "-m", "64M",
+            "-nographic", "-no-reboot", "-nic", "none", "-smp", "1", "-m", mem,
             "-kernel", os.path.join(GUESTS, guest + ".elf")]
     qa, qb = os.path.join(work, "a.qmp"), os.path.join(work, "b.qmp")
     dst = Board(base + ["-qmp", f"unix:{qb},server=on,wait=off",
@@ -150,7 +204,7 @@ def qemu_pair(work, guest, port):
         return None
     qmp(qa, {"execute": "migrate", "arguments": {"uri": f"tcp:127.0.0.1:{port}"}})
     info = {}
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + CONVERGE_S
     while time.monotonic() < deadline:
         info = qmp(qa, {"execute": "query-migrate"})[0].get("return", {})
         if info.get("status") in ("completed", "failed", "cancelled"):
@@ -159,11 +213,16 @@ def qemu_pair(work, guest, port):
     if info.get("status") == "completed":
         qmp(qa, {"execute": "quit"})
     else:
+        qmp(qa, {"execute": "migrate_cancel"})
         src.proc.kill()
+        dst.proc.kill()
     src.finish()
     dst.finish()
     if info.get("status") != "completed":
-        return {"converged": False}
+        return {"converged": False, "status": info.get("status"),
+                "wire_bytes": info.get("ram", {}).get("transferred"),
+                "dirty_pages_rate": info.get("ram", {}).get("dirty-pages-rate"),
+                "expected_downtime_ms": info.get("expected-downtime")}
     passed = any("FERRY-TEST" in l and "PASS" in l for _, l in dst.lines)
     return {"reported_ms": float(info.get("downtime", 0)), "total_ms": info.get("total-time"),
             "wire_bytes": info.get("ram", {}).get("transferred"),
@@ -179,44 +238,110 @@ def summary(values):
             "max": round(max(values), 3)}
 
 
+def plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for system, colour in (("ferry", "tab:blue"), ("qemu", "tab:orange")):
+        for name, _, rate in GUESTS_RUN:
+            if name not in results["guests"]:
+                continue
+            g = results["guests"][name][system]
+            ok = [r for r in g["runs"] if r and r.get("converged") and r.get("guest_seen_ms") is not None]
+            x = [rate + (0.4 if system == "qemu" else 0)] * len(ok)
+            ax1.scatter(x, [r["guest_seen_ms"] for r in ok], color=colour, s=18,
+                        label=system if name == GUESTS_RUN[0][0] else None)
+            ax2.scatter(x, [r["total_ms"] / 1000.0 for r in ok], color=colour, s=18,
+                        label=system if name == GUESTS_RUN[0][0] else None)
+            failed = g["runs"].count(None) + sum(1 for r in g["runs"] if r and not r.get("converged"))
+            if failed:
+                ax2.annotate(f"{system}: {failed} did not converge", (rate, 0),
+                             textcoords="offset points", xytext=(-40, 12 + 12 * (system == "qemu")),
+                             fontsize=7, color=colour)
+    ax1.set(xlabel="guest dirty rate (MB/s)", ylabel="downtime the guest saw (ms)",
+            title="Downtime", yscale="log")
+    ax2.set(xlabel="guest dirty rate (MB/s)", ylabel="total migration time (s)",
+            title="Total time", yscale="log")
+    for ax in (ax1, ax2):
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"Ferry vs QEMU live migration ({results['pairs']} interleaved pairs a guest; "
+                 f"{results['command']})", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    results = {"command": f"bench/vs_qemu.py {pairs}", "pairs": pairs, "guests": {}}
+    results = {"command": f"tools/run.sh bench {pairs}", "pairs": pairs, "guests": {},
+               "converge_limit_s": CONVERGE_S}
     port = 47000
-    for guest in ("guest_migrating", "guest_migrating_idle"):
+    link = {"raw": [], "tcp": []}
+    only = os.environ.get("FERRY_BENCH_GUESTS")  # a comma-separated subset, for a quick look
+    for guest, mem, rate in GUESTS_RUN:
+        if only and guest not in only.split(","):
+            continue
         runs = {"ferry": [], "qemu": []}
         for i in range(pairs):
             for system in ("ferry", "qemu"):
                 with tempfile.TemporaryDirectory(prefix="ferry-vs-qemu.") as work:
                     port += 1
-                    r = ferry_pair(work, guest) if system == "ferry" else qemu_pair(work, guest, port)
+                    r = (ferry_pair(work, guest, mem) if system == "ferry"
+                         else qemu_pair(work, guest, port, mem))
                 runs[system].append(r)
                 print(f"{guest} pair {i + 1} {system}: {r}", file=sys.stderr)
-        g = {}
+            if guest == "guest_migrating_fast":
+                with tempfile.TemporaryDirectory(prefix="ferry-link.") as work:
+                    for mode in ("raw", "tcp"):
+                        link[mode].append(link_rate(work, mode))
+                print(f"link: raw {link['raw'][-1]} MB/s, tcp {link['tcp'][-1]} MB/s",
+                      file=sys.stderr)
+        g = {"memory": mem, "dirty_mb_s": rate}
         for system in ("ferry", "qemu"):
-            ok = [r for r in runs[system] if r and r.get("guest_seen_ms") is not None]
+            done = [r for r in runs[system] if r and r.get("converged")]
+            ok = [r for r in done if r.get("guest_seen_ms") is not None]
             g[system] = {
-                "completed": len(ok),
+                "converged": f"{len(done)} of {pairs}",
                 "guest_seen_downtime_ms": summary([r["guest_seen_ms"] for r in ok]),
                 "reported_downtime_ms": summary([r["reported_ms"] for r in ok]),
                 "report_error_ms": summary([abs(r["reported_ms"] - r["guest_seen_ms"]) for r in ok]),
-                "total_ms": summary([r["total_ms"] for r in ok]),
-                "wire_bytes": summary([r["wire_bytes"] for r in ok]),
+                "total_ms": summary([r["total_ms"] for r in done]),
+                "wire_bytes": summary([r["wire_bytes"] for r in done]),
                 "guest_passed_on_destination": sum(1 for r in ok if r["guest_passed"]),
                 "runs": runs[system],
             }
-        f, q = g["ferry"]["guest_seen_downtime_ms"], g["qemu"]["guest_seen_downtime_ms"]
-        if f and q:
-            ratios = [a["guest_seen_ms"] / b["guest_seen_ms"]
-                      for a, b in zip(runs["ferry"], runs["qemu"])
-                      if a and b and a.get("guest_seen_ms") and b.get("guest_seen_ms")]
-            g["ratio_ferry_to_qemu_guest_seen_downtime"] = summary(ratios)
+        ratios = [a["guest_seen_ms"] / b["guest_seen_ms"]
+                  for a, b in zip(runs["ferry"], runs["qemu"])
+                  if a and b and a.get("guest_seen_ms") and b.get("guest_seen_ms")]
+        g["ratio_ferry_to_qemu_guest_seen_downtime"] = summary(ratios)
+        totals = [a["total_ms"] / b["total_ms"] for a, b in zip(runs["ferry"], runs["qemu"])
+                  if a and b and a.get("converged") and b.get("converged") and b["total_ms"]]
+        g["ratio_ferry_to_qemu_total_time"] = summary(totals)
         results["guests"][guest] = g
+    fast = results["guests"].get("guest_migrating_fast", {}).get("ferry", {}).get("runs", [])
+    goodput = [r["round1_goodput_mb_s"] for r in fast if r and r.get("round1_goodput_mb_s")]
+    raw, tcp = summary(link["raw"]), summary(link["tcp"])
+    results["goodput"] = {
+        "what": "Ferry's first precopy round over TLS (256 MiB of data) against the same emulated "
+                "link's raw frames and plain TCP, measured in the same pairs",
+        "migration_tls_mb_s": summary(goodput), "raw_frames_mb_s": raw, "plain_tcp_mb_s": tcp,
+        "ratio_to_raw_frames": round(summary(goodput)["median"] / raw["median"], 3)
+        if goodput and raw else None,
+        "ratio_to_plain_tcp": round(summary(goodput)["median"] / tcp["median"], 3)
+        if goodput and tcp else None,
+    }
     out = os.path.join(ROOT, "bench", "results", "vs-qemu.json")
     with open(out, "w") as fh:
         json.dump(results, fh, indent=2)
+    try:
+        plot(results, os.path.join(ROOT, "bench", "results", "vs-qemu.png"))
+    except ImportError:
+        print("bench: no matplotlib here (tools/run.sh bench installs it): no plot", file=sys.stderr)
     print(json.dumps({k: {s: {m: v for m, v in d.items() if m != "runs"} if isinstance(d, dict) else d
                           for s, d in g.items()} for k, g in results["guests"].items()}, indent=2))
+    print(json.dumps(results["goodput"], indent=2))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 # then does its job:
 #   tools/run.sh demo    two boards: Debian Linux live-migrated from A to B over TLS
 #   tools/run.sh test    the whole test suite (ctest)
+#   tools/run.sh bench   Ferry's migration against QEMU's (bench/vs_qemu.py, ~20 min)
 #   tools/run.sh build   set up and build only
 #   tools/run.sh setup   set up only
 set -euo pipefail
@@ -13,10 +14,10 @@ cd "$(dirname "$0")/.."
 cmd=${1:-}
 shift || true
 
-setup() { bash tools/setup.sh; }
+setup() { bash tools/setup.sh "$@"; }
 
 build() {
-	setup
+	setup "$@"
 	if [ ! -f build/CMakeCache.txt ]; then
 		cmake --preset host >/dev/null || cmake --preset host
 	fi
@@ -30,12 +31,17 @@ test)
 	build
 	ctest --preset host "$@"
 	;;
+bench)
+	build --bench
+	# Debian's own Python: the one that has its python3-matplotlib
+	exec /usr/bin/python3 bench/vs_qemu.py "$@"
+	;;
 demo)
 	build
 	exec build/ferry demo "$@"
 	;;
 *)
-	echo "usage: tools/run.sh demo|test|build|setup" >&2
+	echo "usage: tools/run.sh demo|test|bench|build|setup" >&2
 	exit 2
 	;;
 esac

@@ -9,7 +9,8 @@
 #     build tree, so that a rebuild needs no network;
 #  4. builds newlib for aarch64-none-elf from the newlib-source package.
 #
-# Idempotent and quiet when everything is already in place. Uses sudo when
+# With --bench it also installs what the benchmarks need (matplotlib for
+# their plots). Idempotent and quiet when everything is already in place. Uses sudo when
 # not run as root. The cache is $FERRY_CACHE (default ~/.cache/ferry); the
 # versions it holds are recorded in $FERRY_CACHE/versions.txt.
 set -euo pipefail
@@ -59,6 +60,7 @@ packages=(
 	clang-format
 	gzip
 )
+[ "${1:-}" = --bench ] && packages+=(python3-matplotlib)
 
 apt_updated=0
 apt_update() {
