@@ -243,32 +243,35 @@ def plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for system, colour in (("ferry", "tab:blue"), ("qemu", "tab:orange")):
-        for name, _, rate in GUESTS_RUN:
-            if name not in results["guests"]:
-                continue
-            g = results["guests"][name][system]
-            ok = [r for r in g["runs"] if r and r.get("converged") and r.get("guest_seen_ms") is not None]
-            x = [rate + (0.4 if system == "qemu" else 0)] * len(ok)
-            ax1.scatter(x, [r["guest_seen_ms"] for r in ok], color=colour, s=18,
-                        label=system if name == GUESTS_RUN[0][0] else None)
-            ax2.scatter(x, [r["total_ms"] / 1000.0 for r in ok], color=colour, s=18,
-                        label=system if name == GUESTS_RUN[0][0] else None)
-            failed = g["runs"].count(None) + sum(1 for r in g["runs"] if r and not r.get("converged"))
-            if failed:
-                ax2.annotate(f"{system}: {failed} did not converge", (rate, 0),
-                             textcoords="offset points", xytext=(-40, 12 + 12 * (system == "qemu")),
-                             fontsize=7, color=colour)
-    ax1.set(xlabel="guest dirty rate (MB/s)", ylabel="downtime the guest saw (ms)",
-            title="Downtime", yscale="log")
-    ax2.set(xlabel="guest dirty rate (MB/s)", ylabel="total migration time (s)",
-            title="Total time", yscale="log")
+    names = [g for g in sorted(GUESTS_RUN, key=lambda g: g[2]) if g[0] in results["guests"]]
+    ticks = [f"{rate:g} MB/s\n{name.replace('guest_migrating', 'migrating')}\n{mem}"
+             for name, mem, rate in names]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for system, colour, shift in (("ferry", "tab:blue", -0.1), ("qemu", "tab:orange", 0.1)):
+        xs, down, tot, nx = [], [], [], []
+        for i, (name, _, _) in enumerate(names):
+            for r in results["guests"][name][system]["runs"]:
+                if r and r.get("converged"):
+                    if r.get("guest_seen_ms") is not None:
+                        xs.append(i + shift)
+                        down.append(r["guest_seen_ms"])
+                        tot.append(r["total_ms"] / 1000.0)
+                else:
+                    nx.append(i + shift)
+        ax1.scatter(xs, down, color=colour, s=20, label=system)
+        ax2.scatter(xs, tot, color=colour, s=20, label=system)
+        if nx:
+            ax2.scatter(nx, [CONVERGE_S] * len(nx), color=colour, marker="x", s=50,
+                        label=f"{system}: did not converge in {CONVERGE_S} s")
+    ax1.set(ylabel="downtime the guest saw (ms)", title="Downtime", yscale="log")
+    ax2.set(ylabel="total migration time (s)", title="Total time", yscale="log")
     for ax in (ax1, ax2):
+        ax.set_xticks(range(len(names)), ticks, fontsize=8)
+        ax.set_xlabel("guest dirty rate, guest, memory")
         ax.grid(True, alpha=0.3)
-        ax.legend()
-    fig.suptitle(f"Ferry vs QEMU live migration ({results['pairs']} interleaved pairs a guest; "
-                 f"{results['command']})", fontsize=9)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Ferry vs QEMU live migration, default settings ({results['pairs']} "
+                 f"interleaved pairs a guest; {results['command']})", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

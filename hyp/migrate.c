@@ -184,7 +184,7 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 			     .device_bytes = 64 * 1024,
 			     /* A guest that dirties as fast as the link carries finishes in
 				postcopy, its downtime still the one asked. */
-			     .stall_rounds = 4,
+			     .stall_rounds = 2,
 			     .on_no_convergence = MIG_NC_POSTCOPY },
 		.reply_timeout_ms = REPLY_TIMEOUT_MS,
 		.mode = p->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,

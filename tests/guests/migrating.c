@@ -36,7 +36,7 @@ const char test_name[] = GUEST_NAME;
 #endif
 
 static uint32_t generation[AREA_PAGES + 1];
-static const volatile unsigned area_pages = AREA_PAGES; /* 0 for the all-zero variant */
+static const volatile unsigned area_pages = AREA_PAGES;		/* 0 for the all-zero variant */
 static const volatile unsigned pages_per_pace = PAGES_PER_PACE; /* 0 for the idle variant */
 
 #define VTIMER_INTID 27

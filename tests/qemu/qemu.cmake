@@ -202,6 +202,10 @@ ferry_migrate_test(postcopy_idle --guest ${MIGRATING_IDLE} --mode postcopy --rc-
 ferry_migrate_test(precopy_idle --guest ${MIGRATING_IDLE} --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating_idle: PASS")
+# A board's management channel asked what it runs (docs/management.md).
+add_test(NAME mgmt.qemu.boards COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/mgmt_board.sh
+  $<TARGET_FILE:ferry> ${MIGRATING_IDLE} ${CMAKE_BINARY_DIR}/pair-tests/mgmt.qemu.boards)
+set_tests_properties(mgmt.qemu.boards PROPERTIES TIMEOUT 120 LABELS qemu)
 # Asked for on the management channel with `ferry migrate` (docs/management.md).
 ferry_migrate_test(mgmt_precopy --guest ${MIGRATING} --rc-src 0 --rc-dst 0
   --by-mgmt "--mode precopy" --rc-tool 0

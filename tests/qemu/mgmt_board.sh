@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# One board with a management channel: `ferry boards` asks it what it runs
+# (as text and as JSON) while its guest runs; then the guest passes.
+#
+#   mgmt_board.sh FERRY GUEST WORK
+set -uo pipefail
+ferry=$1 guest=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+timeout 60 "$ferry" run --guest "$guest" --mem 64M --semihosting --mgmt "$work/b.mgmt" \
+	>"$work/board.log" 2>&1 &
+pid=$!
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+sleep 1
+"$ferry" boards --mgmt "$work/b.mgmt" >"$work/boards.txt" 2>&1 || fail "ferry boards exited $?"
+"$ferry" boards --mgmt "$work/b.mgmt" --json >"$work/boards.json" 2>&1 || fail "ferry boards --json exited $?"
+"$ferry" boards --mgmt "$work/nowhere.mgmt" >"$work/nowhere.txt" 2>&1 && fail "a board that is not there was found"
+wait $pid || fail "the board exited $?"
+cat "$work/boards.txt" "$work/boards.json" "$work/nowhere.txt"
+grep -q "control: management channel on virtio-console" "$work/board.log" || fail "no management channel"
+grep -Eq "vm0 +running +1 vCPUs, 64 MiB" "$work/boards.txt" || fail "the VM is not shown running"
+grep -q "migration: none" "$work/boards.txt" || fail "no migration state"
+grep -q '"state":"running"' "$work/boards.json" || fail "no JSON state"
+grep -q "cannot reach the board's management channel" "$work/nowhere.txt" || fail "no clear error"
+grep -q "FERRY-TEST migrating_idle: PASS" "$work/board.log" || fail "the guest did not pass"
+exit $status
