@@ -3,6 +3,10 @@
 # it by QEMU's exit code (Ferry's verdict via semihosting) and its console.
 set(FERRY_EXPECT ${CMAKE_SOURCE_DIR}/tests/qemu/expect.sh)
 
+# The whole image (with migration, TLS, TCP) within 384 KiB loaded.
+add_test(NAME boot.size.image COMMAND ${CMAKE_SOURCE_DIR}/tests/image_size.sh
+  aarch64-linux-gnu-size ${CMAKE_BINARY_DIR}/board/ferry.elf 393216)
+
 # A test that runs any ferry subcommand: CMD <subcommand> <args...>
 function(ferry_qemu_test_cmd name)
   cmake_parse_arguments(T "" "RC" "CMD;EXPECT;REJECT" ${ARGN})

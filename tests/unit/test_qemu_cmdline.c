@@ -89,6 +89,30 @@ static void test_link_and_network(void **state)
 	assert_non_null(strstr(find_after(argv, "-netdev"), "server=off"));
 }
 
+/* The management channel comes after the network device, so the link keeps slot 31. */
+static void test_management_channel(void **state)
+{
+	struct boot_options opt = { .image = "x", .net_socket = "/tmp/s", .mgmt_socket = "/tmp/m" };
+	const char *argv[QEMU_ARGV_MAX];
+	char scratch[2048];
+	int n, net = -1, serial = -1;
+
+	(void)state;
+	n = qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch));
+	assert_true(n > 0);
+	assert_string_equal(find_after(argv, "-chardev"),
+			    "socket,id=mgmt,path=/tmp/m,server=on,wait=off");
+	for (int i = 0; i + 1 < n; i++) {
+		if (!strcmp(argv[i], "-device") && !strncmp(argv[i + 1], "virtio-net-device", 17))
+			net = i;
+		if (!strcmp(argv[i], "-device") &&
+		    !strcmp(argv[i + 1], "virtio-serial-device,max_ports=1"))
+			serial = i;
+	}
+	assert_true(net >= 0 && serial > net);
+	assert_string_equal(argv[serial + 3], "virtconsole,chardev=mgmt");
+}
+
 static void test_scratch_overflow_is_an_error(void **state)
 {
 	struct boot_options opt = { .image = "x",
@@ -107,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_from_board),
 		cmocka_unit_test(test_semihosting_and_append),
 		cmocka_unit_test(test_link_and_network),
+		cmocka_unit_test(test_management_channel),
 		cmocka_unit_test(test_scratch_overflow_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
