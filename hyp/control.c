@@ -81,6 +81,7 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "reconnects", r->reconnects);
 	if (incoming) {
 		json_out_u64(o, "duplicates-dropped", r->duplicates_dropped);
+		json_out_u64(o, "load-us", r->dest_load_ns / 1000u);
 		json_out_u64(o, "sync-us", (r->dest_synced_ns - r->dest_loaded_ns) / 1000u);
 		json_out_u64(o, "start-us", (r->dest_started_ns - r->dest_synced_ns) / 1000u);
 		return;
@@ -101,6 +102,7 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "vm-started-us", r->downtime_ns / 1000u);
 	json_out_end(o);
 	json_out_object(o, "destination");
+	json_out_u64(o, "load-us", r->dest_load_ns / 1000u);
 	json_out_u64(o, "sync-us", (r->dest_synced_ns - r->dest_loaded_ns) / 1000u);
 	json_out_u64(o, "start-us", (r->dest_started_ns - r->dest_synced_ns) / 1000u);
 	json_out_end(o);

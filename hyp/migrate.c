@@ -135,8 +135,9 @@ static void report_source(const struct mig_report *r)
 		       (unsigned long long)(r->stop_pong_ns / 1000),
 		       (unsigned long long)(r->stop_run_ns / 1000),
 		       (unsigned long long)(r->downtime_ns / 1000));
-	console_printf("migration report: destination: synchronized %llu us after loading, "
-		       "started %llu us after that\n",
+	console_printf("migration report: destination: loaded in %llu us, synchronized %llu us "
+		       "after loading, started %llu us after that\n",
+		       (unsigned long long)(r->dest_load_ns / 1000),
 		       (unsigned long long)((r->dest_synced_ns - r->dest_loaded_ns) / 1000),
 		       (unsigned long long)((r->dest_started_ns - r->dest_synced_ns) / 1000));
 }

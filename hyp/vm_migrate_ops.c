@@ -233,9 +233,24 @@ static void postcopy_place(void *ctx, uint64_t p, const void *data)
 			arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
+/* How long the vCPUs may take to leave their parking once told to run. */
+#define START_WAIT_MS 1000u
+
+/**
+ * RUN: the vCPUs leave their parking; VM_STARTED goes out only once every
+ * one of them has (each enters the guest next), so the source's downtime
+ * ends when the VM really runs here.
+ */
 static bool start(void *ctx)
 {
-	vm_unpause(ctx);
+	struct vm *vm = ctx;
+	uint64_t give_up = arch_counter_now() + arch_counter_freq() / 1000u * START_WAIT_MS;
+
+	vm_unpause(vm);
+	/* Unparked, the VM is this board's whatever happens: a late vCPU only delays the news. */
+	while (__atomic_load_n(&vm->parked, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING &&
+	       arch_counter_now() < give_up)
+		;
 	return true;
 }
 

@@ -189,7 +189,7 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 
 static bool run(struct mig_dest *d)
 {
-	uint8_t stamps[24];
+	uint8_t stamps[32];
 	struct mig_writer w;
 
 	if (!d->synced || !d->ops->start(d->vm->ctx)) {
@@ -203,9 +203,26 @@ static bool run(struct mig_dest *d)
 	mig_put_u64(&w, d->rep.dest_loaded_ns);
 	mig_put_u64(&w, d->rep.dest_synced_ns);
 	mig_put_u64(&w, d->rep.dest_started_ns);
+	mig_put_u64(&w, d->rep.dest_load_ns);
 	mig_chan_send(d->ch, MIG_REC_VM_STARTED, 0, stamps, sizeof(stamps));
 	if (d->postcopy)
 		d->rep.state = MIG_POSTCOPY_ACTIVE;
+	return true;
+}
+
+/** DEVICE_PACKAGE: into shadow state, timed; synchronized only at PING. */
+static bool load(struct mig_dest *d, struct mig_record *rec)
+{
+	uint64_t t0 = d->ops->now_ns(d->vm->ctx);
+
+	if (!d->postcopy)
+		d->rep.state = MIG_DEVICE;
+	if (!d->ops->load_devices(d->vm->ctx, rec->payload.buf, rec->length, d->rep.error,
+				  sizeof(d->rep.error)))
+		return fail(d, d->rep.error), false;
+	d->loaded = true;
+	d->rep.dest_loaded_ns = d->ops->now_ns(d->vm->ctx);
+	d->rep.dest_load_ns = d->rep.dest_loaded_ns - t0;
 	return true;
 }
 
@@ -233,14 +250,7 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 	case MIG_REC_DEVICE_PACKAGE:
 		if (d->running)
 			break;
-		if (!d->postcopy)
-			d->rep.state = MIG_DEVICE;
-		if (!d->ops->load_devices(d->vm->ctx, rec->payload.buf, rec->length, d->rep.error,
-					  sizeof(d->rep.error)))
-			return fail(d, d->rep.error), false;
-		d->loaded = true;
-		d->rep.dest_loaded_ns = d->ops->now_ns(d->vm->ctx);
-		return true;
+		return load(d, rec);
 	case MIG_REC_PING:
 		return ping(d, rec) || (fail(d, d->rep.error), false);
 	case MIG_REC_RUN:

@@ -49,6 +49,7 @@ struct mig_report {
 	uint64_t duplicates_dropped; /**< destination: pages that had arrived already */
 	uint64_t total_ns, downtime_ns, expected_downtime_ns;
 	uint64_t dest_loaded_ns, dest_synced_ns, dest_started_ns; /**< destination clock */
+	uint64_t dest_load_ns; /**< how long the destination took to load the device package */
 	/** The source's downtime in steps (ns from the stop): last pages sent, package sent, PONG,
 	 * RUN sent. */
 	uint64_t stop_pages_ns, stop_package_ns, stop_pong_ns, stop_run_ns;

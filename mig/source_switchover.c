@@ -185,6 +185,7 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	s->rep.dest_loaded_ns = mig_get_u64(&rec.payload);
 	s->rep.dest_synced_ns = mig_get_u64(&rec.payload);
 	s->rep.dest_started_ns = mig_get_u64(&rec.payload);
+	s->rep.dest_load_ns = mig_get_u64(&rec.payload);
 	if (postcopy)
 		return mig_source_postcopy_push(s);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);

@@ -72,12 +72,15 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 			(double)mgmt_client_u64(c, steps, "pong-us") / 1000.0,
 			(double)mgmt_client_u64(c, steps, "run-us") / 1000.0);
 	if (dest >= 0) {
+		char l[32];
+
+		ms3(l, sizeof(l), mgmt_client_u64(c, dest, "load-us"));
 		ms3(a, sizeof(a), mgmt_client_u64(c, dest, "sync-us"));
 		ms3(b, sizeof(b), mgmt_client_u64(c, dest, "start-us"));
 		fprintf(out,
-			"  destination      package loaded, synchronized into the hardware context "
-			"in %s, vCPUs started %s later\n",
-			a, b);
+			"  destination      device package loaded in %s, synchronized into the "
+			"hardware context in %s, vCPUs running %s later (RUN's arrival included)\n",
+			l, a, b);
 	}
 	fprintf(out, "  total time       %llu ms\n", mgmt_client_u64(c, data, "total-time-ms"));
 	fprintf(out, "  rounds           %llu\n", mgmt_client_u64(c, data, "rounds"));
