@@ -17,7 +17,7 @@ static void migrate_usage(FILE *out)
 		"credentials)\n"
 		"  --mode MODE            precopy (default) or postcopy\n"
 		"  --downtime-limit MS    precopy: stop the VM once the rest fits in MS (default "
-		"20)\n"
+		"5)\n"
 		"  --max-bandwidth MB/S   cap the traffic while the VM runs (default: none)\n"
 		"  --postcopy-after-rounds N  postcopy: N precopy rounds first (default 0)\n"
 		"  --json                 events and the report as JSON lines, for scripts\n"
