@@ -12,6 +12,7 @@ timeout 60 "$ferry" run --guest "$guest" --mem 64M --semihosting --mgmt "$work/b
 pid=$!
 status=0
 fail() { echo "FAIL: $*"; status=1; }
+for _ in $(seq 100); do [ -S "$work/b.mgmt" ] && break; sleep 0.1; done
 sleep 1
 "$ferry" boards --mgmt "$work/b.mgmt" >"$work/boards.txt" 2>&1 || fail "ferry boards exited $?"
 "$ferry" boards --mgmt "$work/b.mgmt" --json >"$work/boards.json" 2>&1 || fail "ferry boards --json exited $?"
