@@ -82,6 +82,7 @@ static void completed(struct fixture *f)
 	assert_false(f->src.running);
 	assert_true(f->m.src.downtime_ns > 0);
 	assert_true(f->m.src.dest_started_ns >= f->m.src.dest_synced_ns);
+	assert_true(f->m.src.dest_load_ns > 0); /* the destination's load time came along */
 	assert_true(f->m.progress_reports > 0);
 }
 
