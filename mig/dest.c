@@ -314,7 +314,7 @@ static enum mig_state receive(struct mig_dest *d)
 
 static enum mig_state reconnected(struct mig_dest *d)
 {
-	uint8_t status[1 + 24];
+	uint8_t status[1 + 32];
 	struct mig_writer w;
 
 	mig_writer_init(&w, status, sizeof(status));
@@ -322,6 +322,7 @@ static enum mig_state reconnected(struct mig_dest *d)
 	mig_put_u64(&w, d->rep.dest_loaded_ns);
 	mig_put_u64(&w, d->rep.dest_synced_ns);
 	mig_put_u64(&w, d->rep.dest_started_ns);
+	mig_put_u64(&w, d->rep.dest_load_ns);
 	if (mig_chan_send(d->ch, MIG_REC_STATUS, 0, status, sizeof(status)))
 		return d->rep.state;
 	d->rep.reconnects++;

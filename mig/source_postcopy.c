@@ -116,6 +116,7 @@ enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch
 		s->rep.dest_loaded_ns = mig_get_u64(&rec.payload);
 		s->rep.dest_synced_ns = mig_get_u64(&rec.payload);
 		s->rep.dest_started_ns = mig_get_u64(&rec.payload);
+		s->rep.dest_load_ns = mig_get_u64(&rec.payload);
 	}
 	if (theirs == MIG_COMPLETED || s->cfg.mode == MIG_MODE_PRECOPY) {
 		s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;
