@@ -26,8 +26,8 @@ void control_start(void);
 
 /**
  * After the VM stopped (the vCPU run loop returned): cancels a migration
- * that was under way, waits until the control CPU is done. True when the VM
- * now runs elsewhere or arrived here (destination), see control_outcome.
+ * that was under way, and waits until the control CPU is done (the
+ * destination's session in progress is served to its end first).
  */
 void control_finish(void);
 

@@ -104,6 +104,8 @@ static void test_bandwidth_cap(void **state)
 
 	f->m.max_bandwidth = rate;
 	completed(f);
+	/* a round this long reports as it goes, not only at its end */
+	assert_true(f->m.progress_reports > f->m.src.rounds + 2);
 	/* less a burst of 100 ms allowed ahead of the cap */
 	assert_true(f->m.src.total_ns + 100000000ull >=
 		    (f->m.src.bytes_sent - 16384) * 1000000000ull / rate);
