@@ -155,3 +155,9 @@ void virtio_net_irq_ack(void)
 }
 
 void virtio_net_stats(struct virtio_net_stats *s) { *s = dev.stats; }
+
+bool virtio_net_tx_idle(void)
+{
+	reap_tx();
+	return tx_free_count == VIRTQ_SIZE;
+}

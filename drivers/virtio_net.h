@@ -52,4 +52,13 @@ struct virtio_net_stats {
 };
 void virtio_net_stats(struct virtio_net_stats *s);
 
+/**
+ * True when the device has used every frame handed to it. A transmit
+ * buffer is used once the frame left for the wire (or its back end took it
+ * to send later), so frames sent before this is true survive the board
+ * powering off (Virtio 1.1 section 2.6.8: the device returns a buffer when
+ * it is done with it).
+ */
+bool virtio_net_tx_idle(void);
+
 #endif

@@ -167,6 +167,6 @@ bool link_bench_tcp(const struct link_config *cfg, uint64_t bytes)
 	/* The receiver holds the connection until the sender's last bytes are in. */
 	link_net_pump(100);
 	link_tcp_close(tcp);
-	link_net_pump(100);
+	link_net_drain(LINK_DRAIN_MS);
 	return done == bytes;
 }

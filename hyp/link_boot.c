@@ -191,7 +191,7 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 	if (!tls) {
 		console_printf("link: %s\n", err);
 		link_tcp_close(tcp);
-		link_net_pump(100);
+		link_net_drain(LINK_DRAIN_MS);
 		return LINK_BOOT_FAILED;
 	}
 	console_printf("link: authenticated %s over %s, handshake %llu ms\n", cfg.creds.peer,
@@ -201,8 +201,8 @@ enum link_boot_result link_boot(const struct board_desc *board, const struct boa
 		link_print_profile(test_bytes);
 	link_tls_close(tls);
 	link_tcp_close(tcp);
-	/* Let the close (FIN, or RST with data unread) reach the peer before power-off. */
-	link_net_pump(100);
+	/* The close (FIN, or RST with data unread) reaches the peer before power-off. */
+	link_net_drain(LINK_DRAIN_MS);
 	return ok ? LINK_BOOT_TEST_PASSED : LINK_BOOT_FAILED;
 }
 

@@ -113,7 +113,7 @@ static void hang_up(struct link_tls *tls, struct link_tcp *tcp, enum mig_state s
 		link_tcp_close(tcp);
 	else
 		link_tcp_abort(tcp);
-	link_net_pump(50);
+	link_net_drain(LINK_DRAIN_MS);
 }
 
 static void report_source(const struct mig_report *r)

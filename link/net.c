@@ -131,3 +131,11 @@ void link_net_pump(unsigned timeout_ms)
 		virtio_net_wait_done();
 	}
 }
+
+void link_net_drain(unsigned timeout_ms)
+{
+	uint64_t deadline = link_net_now_ms() + timeout_ms;
+
+	while (!virtio_net_tx_idle() && link_net_now_ms() < deadline)
+		link_net_pump(1);
+}

@@ -36,6 +36,18 @@ void link_net_pump(unsigned timeout_ms);
  */
 void link_net_set_idle_work(void (*work)(void));
 
+/**
+ * Pumps until the device has sent every frame handed to it, at most
+ * timeout_ms: before a board powers off or drops a connection, so that the
+ * peer hears the close (FIN, RST, TLS alert) instead of silence. Frames
+ * keep coming in while a peer sends: draining waits for the device, not for
+ * a quiet wire.
+ */
+void link_net_drain(unsigned timeout_ms);
+
+/** A live device sends within microseconds; a dead wire must not hold a board's power-off long. */
+#define LINK_DRAIN_MS 500u
+
 /** Milliseconds since boot. */
 uint64_t link_net_now_ms(void);
 
