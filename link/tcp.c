@@ -7,7 +7,16 @@
 #include "link/net.h"
 #include "lwip/tcp.h"
 
-/* Received chains, not yet read; each keeps its own (16-bit) length. */
+/*
+ * Received chains, not yet read; each keeps its own (16-bit) length. A
+ * chain that arrives is appended to the last one while their sum fits in
+ * 16 bits, so any two neighbours hold more than 64 KiB and the ring holds
+ * far more than the receive window: lwIP never sees it full. A refused
+ * chain would make lwIP drop every segment after it until it offers that
+ * chain again (from its timer, or the next segment's arrival), and the
+ * sender waits for its retransmission timeout: the stall that many tiny
+ * return-path records used to cause when each took a slot of its own.
+ */
 #define RX_CHAINS 128
 
 struct link_tcp {
@@ -29,8 +38,16 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 			pbuf_free(p);
 		return ERR_OK;
 	}
+	if (t->rx_count) {
+		struct pbuf *last = t->rx[(t->rx_head + t->rx_count - 1) % RX_CHAINS];
+
+		if ((uint32_t)last->tot_len + p->tot_len <= 0xffff) {
+			pbuf_cat(last, p);
+			return ERR_OK;
+		}
+	}
 	if (t->rx_count == RX_CHAINS)
-		return ERR_MEM; /* lwIP keeps it and offers it again */
+		return ERR_MEM; /* never with the window lwipopts.h sets; lwIP offers it again */
 	t->rx[(t->rx_head + t->rx_count++) % RX_CHAINS] = p;
 	return ERR_OK;
 }

@@ -123,13 +123,13 @@ static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
 	}
 }
 
-int64_t mig_source_send_batch(struct mig_source *s, unsigned max_pages)
+int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages)
 {
 	struct mig_ram_batch b;
 	uint64_t words = mig_bitmap_words(s->pages);
 
 	mig_ram_batch_init(&b, s->buf, MIG_RECORD_MAX);
-	while (s->cursor < s->pages && mig_ram_batch_pages(&b) < max_pages) {
+	while (s->cursor < s->pages && b.data_pages < max_data_pages) {
 		uint64_t w = s->cursor / 64, bits = s->bitmap[w] >> (s->cursor % 64);
 
 		if (!bits) { /* skip a clear word at once */

@@ -40,12 +40,21 @@ void mig_source_progress(struct mig_source *s);
 #define MIG_BATCH_FULL UINT32_MAX
 /** Pages sent with a requested one: its neighbours, likely next. */
 #define MIG_REQUEST_PREFETCH 4u
+/**
+ * Data pages in one record of postcopy's background push. A page a vCPU
+ * waits for is sent between two such records, so it queues behind one at
+ * most: 64 KiB is a few ms over the board's TLS, where a 1 MiB record was
+ * tens of ms; the record overhead (a 16-byte header) stays negligible.
+ */
+#define MIG_POSTCOPY_PUSH_PAGES 16u
 
 /**
- * Sends up to max_pages of the pages set in the bitmap from the cursor on
- * (clearing them); bytes sent, 0 when none is left, -1 when the link broke.
+ * Sends the pages set in the bitmap from the cursor on (clearing them), up
+ * to max_data_pages that are not all zero (zero pages cost a run entry
+ * each and do not count); bytes sent, 0 when none is left, -1 when the
+ * link broke.
  */
-int64_t mig_source_send_batch(struct mig_source *s, unsigned max_pages);
+int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages);
 
 /**
  * Handles what waits on the return path (SWITCHOVER_ACK, REQ_PAGES,

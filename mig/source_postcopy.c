@@ -13,9 +13,6 @@
 #include "mig/ram_codec.h"
 #include "mig/source_internal.h"
 
-/** Batches between two progress reports. */
-#define PROGRESS_EVERY 64u
-
 static enum mig_state paused(struct mig_source *s)
 {
 	uint64_t left = mig_bitmap_count(s->bitmap, s->pages);
@@ -31,7 +28,6 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 {
 	uint32_t done = MIG_PING_POSTCOPY_DONE;
 	struct mig_record rec;
-	unsigned batches = 0;
 
 	s->rep.state = MIG_POSTCOPY_ACTIVE;
 	s->cursor = 0;
@@ -40,12 +36,12 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 
 		if (mig_source_serve_return_path(s))
 			return paused(s);
-		n = mig_source_send_batch(s, MIG_RAM_BATCH_MAX);
+		n = mig_source_send_batch(s, MIG_POSTCOPY_PUSH_PAGES);
 		if (n < 0)
 			return paused(s);
 		if (n == 0)
 			s->cursor = 0; /* requests took pages behind the cursor: wrap */
-		if (++batches % PROGRESS_EVERY == 0)
+		if (s->ops->now_ns(s->vm->ctx) - s->progress_ns >= MIG_PROGRESS_EVERY_NS)
 			mig_source_progress(s);
 	}
 	/* Everything sent: the destination confirms it has every page. */
