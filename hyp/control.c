@@ -81,6 +81,11 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "reconnects", r->reconnects);
 	if (incoming) {
 		json_out_u64(o, "duplicates-dropped", r->duplicates_dropped);
+		json_out_u64(o, "faults-served", r->faults_served);
+		json_out_u64(o, "fault-wait-mean-us",
+			     r->faults_served ? r->fault_wait_total_ns / r->faults_served / 1000u
+					      : 0);
+		json_out_u64(o, "fault-wait-max-us", r->fault_wait_max_ns / 1000u);
 		json_out_u64(o, "load-us", r->dest_load_ns / 1000u);
 		json_out_u64(o, "sync-us", (r->dest_synced_ns - r->dest_loaded_ns) / 1000u);
 		json_out_u64(o, "start-us", (r->dest_started_ns - r->dest_synced_ns) / 1000u);

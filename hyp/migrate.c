@@ -317,6 +317,45 @@ static int lossy_wait(void *ctx, unsigned timeout_ms)
 
 static const struct mig_channel_ops lossy_ops = { lossy_send, lossy_recv, lossy_wait };
 
+/* What postcopy cost the guest here: its vCPUs' waits for pages. */
+static void report_dest_faults(const struct mig_report *r)
+{
+	if (!r->faults_served)
+		return;
+	console_printf("migration: postcopy: %llu page faults served, waited %llu us on average, "
+		       "%llu us at most\n",
+		       (unsigned long long)r->faults_served,
+		       (unsigned long long)(r->fault_wait_total_ns / r->faults_served / 1000u),
+		       (unsigned long long)(r->fault_wait_max_ns / 1000u));
+}
+
+/*
+ * The VM stopped here before postcopy finished: the source, paused or
+ * still pushing, would wait for a destination that powers off. One more
+ * link timeout to tell a source that reconnects that the VM ended here.
+ */
+static void tell_source_vm_ended(struct migrate_job *j, struct mig_dest *d)
+{
+	struct link_tcp *tcp;
+	struct link_tls *tls;
+	struct mig_channel ch = { &link_mig_channel_ops, NULL };
+	enum mig_state st;
+
+	if (!mig_dest_vm_ended(d))
+		return;
+	console_printf("migration: %s; waiting for the source to hear it\n",
+		       mig_dest_report(d)->error);
+	tls = connect_peer(&tcp, false, NULL);
+	if (!tls)
+		return;
+	ch.ctx = tls;
+	st = mig_dest_serve(d, &ch);
+	console_printf("migration: the source reconnected: told it %s\n", mig_state_name(st));
+	hang_up(tls, tcp, st);
+	if (j->observer.ended)
+		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+}
+
 static void forget_dest(struct migrate_job *j, struct mig_dest *d)
 {
 	arch_spin_lock(&j->lock);
@@ -398,6 +437,7 @@ void migrate_in(struct migrate_job *j)
 		return;
 	}
 	console_printf("migration: the VM runs here\n");
+	report_dest_faults(mig_dest_report(d));
 	/*
 	 * From now on the link stays open to answer a source that reconnects to
 	 * ask, or to recover a paused postcopy; the board waits for the session
@@ -417,8 +457,10 @@ void migrate_in(struct migrate_job *j)
 		if (link_tls_error(tls)[0])
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp, st);
+		report_dest_faults(mig_dest_report(d));
 		if (j->observer.ended)
 			j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
 	}
+	tell_source_vm_ended(j, d);
 	forget_dest(j, d);
 }

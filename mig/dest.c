@@ -119,6 +119,8 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	memset(&d->rep, 0, sizeof(d->rep));
 	memset(d->have, 0, words * sizeof(uint64_t));
 	memset(d->requested, 0, words * sizeof(uint64_t));
+	d->timed_count = 0;
+	d->vm_ended = false;
 	d->loaded = d->synced = d->running = d->postcopy = d->approved = false;
 	if (!mig_hello_get(&rec->payload, &remote, d->rep.error, sizeof(d->rep.error)) ||
 	    !mig_hello_compatible(&d->local, &remote, d->rep.error, sizeof(d->rep.error))) {
@@ -323,7 +325,8 @@ static enum mig_state reconnected(struct mig_dest *d)
 	mig_put_u64(&w, d->rep.dest_synced_ns);
 	mig_put_u64(&w, d->rep.dest_started_ns);
 	mig_put_u64(&w, d->rep.dest_load_ns);
-	if (mig_chan_send(d->ch, MIG_REC_STATUS, 0, status, sizeof(status)))
+	if (mig_chan_send(d->ch, MIG_REC_STATUS, d->vm_ended ? MIG_FLAG_VM_ENDED : 0, status,
+			  sizeof(status)))
 		return d->rep.state;
 	d->rep.reconnects++;
 	if (d->rep.state != MIG_POSTCOPY_PAUSED)
@@ -334,6 +337,20 @@ static enum mig_state reconnected(struct mig_dest *d)
 	d->rep.state = MIG_POSTCOPY_ACTIVE;
 	d->rep.error[0] = 0;
 	return receive(d);
+}
+
+bool mig_dest_vm_ended(struct mig_dest *d)
+{
+	if (d->rep.state != MIG_POSTCOPY_ACTIVE && d->rep.state != MIG_POSTCOPY_PAUSED &&
+	    d->rep.state != MIG_POSTCOPY_RECOVER)
+		return false;
+	format_snprintf(
+		d->rep.error, sizeof(d->rep.error),
+		"the VM ended here in postcopy; its %llu pages not yet fetched are not needed",
+		(unsigned long long)(d->pages - mig_bitmap_count(d->have, d->pages)));
+	d->vm_ended = true;
+	d->rep.state = MIG_COMPLETED;
+	return true;
 }
 
 enum mig_state mig_dest_serve(struct mig_dest *d, struct mig_channel *ch)

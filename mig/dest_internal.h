@@ -5,6 +5,12 @@
 
 #include "mig/engine.h"
 
+/**
+ * Requests whose wait is timed at once: each waiting vCPU has one in
+ * flight, so all of them in practice; more would still go out, untimed.
+ */
+#define MIG_FAULTS_TIMED 64u
+
 struct mig_dest {
 	struct mig_vm *vm;
 	const struct mig_vm_ops *ops;
@@ -17,8 +23,13 @@ struct mig_dest {
 	uint64_t *requested; /**< postcopy: asked for, not yet arrived */
 	uint64_t *scratch;   /**< a decoded bitmap chunk */
 	uint8_t *buf;	     /**< MIG_RECORD_MAX */
+	struct {
+		uint64_t page, since_ns;
+	} timed[MIG_FAULTS_TIMED]; /**< postcopy: requests in flight, when each went out */
+	unsigned timed_count;
 	uint32_t caps;
 	bool loaded, synced, running, postcopy, approved;
+	bool vm_ended; /**< the VM stopped here in postcopy: see mig_dest_vm_ended */
 };
 
 /** Answers the source with a short text record (REFUSE, ERROR). */

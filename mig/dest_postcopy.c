@@ -27,7 +27,7 @@ static int send_page_list(struct mig_dest *d, const uint64_t *pages, uint32_t n)
 
 int mig_dest_request_faults(struct mig_dest *d)
 {
-	uint64_t pages[MIG_PAGE_LIST_MAX], page;
+	uint64_t pages[MIG_PAGE_LIST_MAX], page, now;
 	uint32_t n = 0;
 
 	while (n < MIG_PAGE_LIST_MAX && d->ops->postcopy_fault(d->vm->ctx, &page)) {
@@ -37,10 +37,31 @@ int mig_dest_request_faults(struct mig_dest *d)
 		mig_bit_set(d->requested, page);
 		pages[n++] = page;
 	}
+	now = n ? d->ops->now_ns(d->vm->ctx) : 0;
+	for (uint32_t i = 0; i < n && d->timed_count < MIG_FAULTS_TIMED; i++)
+		d->timed[d->timed_count].page = pages[i], d->timed[d->timed_count++].since_ns = now;
 	if (!n)
 		return 0;
 	d->rep.pages_requested += n;
 	return send_page_list(d, pages, n);
+}
+
+/** A requested page is in place: its vCPU runs again; how long it waited. */
+static void fault_served(struct mig_dest *d, uint64_t page)
+{
+	for (unsigned i = 0; i < d->timed_count; i++) {
+		uint64_t waited;
+
+		if (d->timed[i].page != page)
+			continue;
+		waited = d->ops->now_ns(d->vm->ctx) - d->timed[i].since_ns;
+		d->rep.faults_served++;
+		d->rep.fault_wait_total_ns += waited;
+		if (waited > d->rep.fault_wait_max_ns)
+			d->rep.fault_wait_max_ns = waited;
+		d->timed[i] = d->timed[--d->timed_count];
+		return;
+	}
 }
 
 static void place(void *ctx, uint64_t page, const void *data)
@@ -53,7 +74,10 @@ static void place(void *ctx, uint64_t page, const void *data)
 	}
 	d->ops->postcopy_place(d->vm->ctx, page, data);
 	mig_bit_set(d->have, page);
-	mig_bit_clear(d->requested, page);
+	if (mig_bit_test(d->requested, page)) {
+		mig_bit_clear(d->requested, page);
+		fault_served(d, page);
+	}
 }
 
 bool mig_dest_place_postcopy(struct mig_dest *d, struct mig_record *rec)

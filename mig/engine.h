@@ -47,6 +47,12 @@ struct mig_report {
 	uint64_t pages_sent, zero_pages, bytes_sent;
 	uint64_t pages_requested;    /**< postcopy: served on the destination's request */
 	uint64_t duplicates_dropped; /**< destination: pages that had arrived already */
+	/**
+	 * Destination, postcopy: vCPU faults whose page arrived, and how long
+	 * each waited from its request to its placement (sum and longest): what
+	 * a guest feels of postcopy after the downtime.
+	 */
+	uint64_t faults_served, fault_wait_total_ns, fault_wait_max_ns;
 	uint64_t total_ns, downtime_ns, expected_downtime_ns;
 	uint64_t dest_loaded_ns, dest_synced_ns, dest_started_ns; /**< destination clock */
 	uint64_t dest_load_ns; /**< how long the destination took to load the device package */
@@ -122,8 +128,20 @@ struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local,
  */
 enum mig_state mig_dest_serve(struct mig_dest *d, struct mig_channel *ch);
 
+/**
+ * The VM stopped on this board (it powered itself off) while postcopy was
+ * unfinished: the pages not yet here are no longer needed, the migration is
+ * complete. A source that reconnects is told so (STATUS `completed` with
+ * MIG_FLAG_VM_ENDED) instead of waiting, paused, for pages nobody wants.
+ * True when postcopy was unfinished (a source may still be waiting).
+ */
+bool mig_dest_vm_ended(struct mig_dest *d);
+
 const struct mig_report *mig_dest_report(const struct mig_dest *d);
 void mig_dest_free(struct mig_dest *d);
+
+/** STATUS flag: the VM ran on the destination and has ended there (mig_dest_vm_ended). */
+#define MIG_FLAG_VM_ENDED 2u
 
 #define MIG_PING_PACKAGE_LOADED 1u
 #define MIG_PING_POSTCOPY_DONE	2u

@@ -116,8 +116,12 @@ enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch
 	}
 	if (theirs == MIG_COMPLETED || s->cfg.mode == MIG_MODE_PRECOPY) {
 		s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;
-		format_snprintf(s->rep.error, sizeof(s->rep.error),
-				"resolved by reconnecting: the VM runs on the destination");
+		format_snprintf(
+			s->rep.error, sizeof(s->rep.error), "%s",
+			rec.flags & MIG_FLAG_VM_ENDED
+				? "resolved by reconnecting: the VM ran on the destination "
+				  "and has ended there"
+				: "resolved by reconnecting: the VM runs on the destination");
 		mig_chan_send(ch, MIG_REC_END, 0, NULL, 0);
 		return s->rep.state = MIG_COMPLETED;
 	}

@@ -199,6 +199,7 @@ ferry_migrate_test(precopy_2vcpus_timer_sgi --guest ${MIGRATING} --vcpus 2 --rc-
 ferry_migrate_test(postcopy_2vcpus_timer_sgi --guest ${MIGRATING} --vcpus 2 --mode postcopy
   --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
+  --expect-dst "migration: postcopy: [1-9][0-9]* page faults served, waited [0-9]+ us on average"
   --expect-dst "FERRY-TEST migrating: PASS")
 ferry_migrate_test(postcopy_idle --guest ${MIGRATING_IDLE} --mode postcopy --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"

@@ -149,6 +149,10 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		stop_for_good(dst);
 	if (m->fault == FAULT_SOURCE_DIES)
 		stop_for_good(src);
+	if (m->dest_vm_ends) {
+		stop_for_good(dst);
+		mig_dest_vm_ended(d);
+	}
 	for (unsigned i = 0;
 	     i < MAX_RECONNECTS && m->fault != FAULT_DEST_DIES && m->fault != FAULT_SOURCE_DIES &&
 	     (m->src_state == MIG_UNRESOLVED || m->src_state == MIG_POSTCOPY_PAUSED);

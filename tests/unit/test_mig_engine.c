@@ -146,6 +146,11 @@ static void test_postcopy_from_the_start(void **state)
 	assert_true(f->dst.stalls > 0);		   /* vCPUs faulted on missing pages... */
 	assert_true(f->m.dst.pages_requested > 0); /* ...which were requested */
 	assert_true(f->m.src.pages_requested > 0); /* and served ahead of the push */
+	/* Each wait was timed from its request to its page's placement. */
+	assert_in_range(f->m.dst.faults_served, 1, f->m.dst.pages_requested);
+	assert_true(f->m.dst.fault_wait_total_ns > 0);
+	assert_true(f->m.dst.fault_wait_max_ns * f->m.dst.faults_served >=
+		    f->m.dst.fault_wait_total_ns);
 }
 
 static void test_postcopy_dirtying_vm(void **state)
@@ -263,6 +268,27 @@ static void test_postcopy_recovers_after_a_cut(void **state)
 	completed(f);
 	assert_int_equal(f->m.src_first_state, MIG_POSTCOPY_PAUSED);
 	assert_true(f->m.src.reconnects >= 1);
+}
+
+/* The VM powers off on the destination while postcopy is cut: the source is told, not left paused.
+ */
+static void test_postcopy_vm_ends_on_the_destination(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.mode = MIG_MODE_POSTCOPY;
+	f->m.postcopy_after_rounds = 0;
+	f->m.fault = FAULT_CUT;
+	f->m.fault_at = 30; /* in the middle of the postcopy push */
+	f->m.dest_vm_ends = true;
+	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
+	assert_int_equal(f->m.src_first_state, MIG_POSTCOPY_PAUSED);
+	assert_int_equal(f->m.dst_state, MIG_COMPLETED);
+	assert_false(f->src.running); /* never resumed: the VM was the destination's */
+	assert_string_equal(f->m.src.error,
+			    "resolved by reconnecting: the VM ran on the destination and has "
+			    "ended there");
+	assert_non_null(strstr(f->m.dst.error, "the VM ended here in postcopy"));
 }
 
 /** Outcomes of one fault kind over every point of the protocol. */
@@ -403,6 +429,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_during_precopy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_started_lost_is_resolved_by_reconnecting,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postcopy_vm_ends_on_the_destination, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_recovers_after_a_cut, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_faults_at_every_point_precopy, setup,
