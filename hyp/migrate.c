@@ -276,6 +276,18 @@ static bool dying_load(void *ctx, const uint8_t *pkg, size_t len, char *err, siz
 
 static const struct mig_channel_ops *inner_ops;
 static bool vm_started_lost, cut_after_vm_started, vm_started_sent;
+static struct vm *ends_after_vm_started; /* ferry.test=end_after_vm_started */
+
+/* The link breaks after VM_STARTED; with end_after_vm_started the VM also powers off here. */
+static void break_after_vm_started(void)
+{
+	console_printf("migration: test: the link breaks after VM_STARTED\n");
+	vm_started_lost = true;
+	if (ends_after_vm_started) {
+		console_printf("migration: test: the VM powers off on this board\n");
+		vm_stop_all(ends_after_vm_started, VM_POWER_OFF);
+	}
+}
 
 static int lossy_send(void *ctx, const void *buf, size_t len)
 {
@@ -284,8 +296,7 @@ static int lossy_send(void *ctx, const void *buf, size_t len)
 	if (vm_started_lost)
 		return MIG_CHAN_BROKEN;
 	if (vm_started_sent) {
-		console_printf("migration: test: the link breaks after VM_STARTED\n");
-		vm_started_lost = true;
+		break_after_vm_started();
 		return MIG_CHAN_BROKEN;
 	}
 	/* A record's header starts a send (a small record goes whole in one). */
@@ -303,10 +314,8 @@ static int lossy_send(void *ctx, const void *buf, size_t len)
 
 static int lossy_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
 {
-	if (vm_started_sent && !vm_started_lost) {
-		console_printf("migration: test: the link breaks after VM_STARTED\n");
-		vm_started_lost = true;
-	}
+	if (vm_started_sent && !vm_started_lost)
+		break_after_vm_started();
 	return vm_started_lost ? MIG_CHAN_BROKEN : inner_ops->recv(ctx, buf, len, timeout_ms);
 }
 
@@ -373,10 +382,13 @@ void migrate_in(struct migrate_job *j)
 	enum mig_state st = MIG_FAILED;
 	unsigned failures = 0, sessions = 0;
 	bool lose = j->test_fault && (!__builtin_strcmp(j->test_fault, "lose_vm_started") ||
-				      !__builtin_strcmp(j->test_fault, "cut_after_vm_started"));
+				      !__builtin_strcmp(j->test_fault, "cut_after_vm_started") ||
+				      !__builtin_strcmp(j->test_fault, "end_after_vm_started"));
+	bool ends = j->test_fault && !__builtin_strcmp(j->test_fault, "end_after_vm_started");
 
 	cut_after_vm_started =
-		j->test_fault && !__builtin_strcmp(j->test_fault, "cut_after_vm_started");
+		ends || (j->test_fault && !__builtin_strcmp(j->test_fault, "cut_after_vm_started"));
+	ends_after_vm_started = ends ? j->vm : NULL;
 
 	if (j->test_fault && !__builtin_strcmp(j->test_fault, "fail_sync")) {
 		faulty = vm_migrate_ops;

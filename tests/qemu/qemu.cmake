@@ -256,6 +256,14 @@ ferry_migrate_test(link_cut_after_vm_started --guest ${MIGRATING}
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST" --reject-src "unresolved"
   --expect-dst "test: the link breaks after VM_STARTED"
   --expect-dst "FERRY-TEST migrating: PASS")
+# The VM powers off on the destination in postcopy while the link is down:
+# the source, paused, reconnects and hears that the VM ended there.
+ferry_migrate_test(postcopy_vm_ends_on_destination --guest ${MIGRATING} --mode postcopy
+  --dst-ferry ferry.test=end_after_vm_started --rc-src 0 --rc-dst 0
+  --expect-src "resolved by reconnecting: the VM ran on the destination and has ended there"
+  --reject-src "FERRY-TEST"
+  --expect-dst "the VM ended here in postcopy. its [0-9]+ pages not yet fetched are not needed"
+  --expect-dst "the source reconnected: told it completed" --reject-dst "FERRY-TEST")
 ferry_migrate_test(wrong_credentials --guest ${MIGRATING} --other-dst-creds --rc-src 0 --rc-dst 4
   --expect-src "migration: handshake: " --expect-src "FERRY-TEST migrating: PASS"
   --expect-dst "migration: handshake: " --reject-dst "FERRY-TEST")
