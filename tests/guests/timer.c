@@ -30,7 +30,13 @@ static void on_irq(unsigned kind, struct guest_frame *f)
 		if (now - due > worst_late[cpu])
 			worst_late[cpu] = now - due;
 		ticks[cpu]++;
-		sysreg_write(cntv_cval_el0, due + period);
+		/*
+		 * The next tick a period after this one was due; a tick that came
+		 * a whole period late (the host did not run this vCPU) starts the
+		 * count again from now, or every missed period would fire at once,
+		 * back to back, and on a loaded host never catch up.
+		 */
+		sysreg_write(cntv_cval_el0, now - due < period ? due + period : now + period);
 	}
 	if (intid < 1020)
 		gic_eoi(intid);
