@@ -257,14 +257,20 @@ static void test_vm_started_lost_is_resolved_by_reconnecting(void **state)
 	assert_non_null(strstr(f->m.src.error, "resolved by reconnecting"));
 }
 
+/* Postcopy from the start, its link cut in the middle of the push. */
+static void cut_during_postcopy(struct fixture *f)
+{
+	f->m.mode = MIG_MODE_POSTCOPY;
+	f->m.postcopy_after_rounds = 0;
+	f->m.fault = FAULT_CUT;
+	f->m.fault_at = 30;
+}
+
 static void test_postcopy_recovers_after_a_cut(void **state)
 {
 	struct fixture *f = *state;
 
-	f->m.mode = MIG_MODE_POSTCOPY;
-	f->m.postcopy_after_rounds = 0;
-	f->m.fault = FAULT_CUT;
-	f->m.fault_at = 30; /* in the middle of the postcopy push */
+	cut_during_postcopy(f);
 	completed(f);
 	assert_int_equal(f->m.src_first_state, MIG_POSTCOPY_PAUSED);
 	assert_true(f->m.src.reconnects >= 1);
@@ -276,10 +282,7 @@ static void test_postcopy_vm_ends_on_the_destination(void **state)
 {
 	struct fixture *f = *state;
 
-	f->m.mode = MIG_MODE_POSTCOPY;
-	f->m.postcopy_after_rounds = 0;
-	f->m.fault = FAULT_CUT;
-	f->m.fault_at = 30; /* in the middle of the postcopy push */
+	cut_during_postcopy(f);
 	f->m.dest_vm_ends = true;
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
 	assert_int_equal(f->m.src_first_state, MIG_POSTCOPY_PAUSED);
