@@ -274,6 +274,12 @@ static bool dying_load(void *ctx, const uint8_t *pkg, size_t len, char *err, siz
 	arch_power_off(FERRY_EXIT_PANIC);
 }
 
+/** Whether the boot option ferry.test names this hook. */
+static bool test_hook(const struct migrate_job *j, const char *name)
+{
+	return j->test_fault && !__builtin_strcmp(j->test_fault, name);
+}
+
 static const struct mig_channel_ops *inner_ops;
 static bool vm_started_lost, cut_after_vm_started, vm_started_sent;
 static struct vm *ends_after_vm_started; /* ferry.test=end_after_vm_started */
@@ -339,30 +345,42 @@ static void report_dest_faults(const struct mig_report *r)
 }
 
 /*
+ * After the VM arrived: one link from a source that reconnects (to ask
+ * what became of the VM, or to recover a paused postcopy), served within
+ * the link timeout; nothing when no source came.
+ */
+static void serve_reconnect(struct migrate_job *j, struct mig_dest *d)
+{
+	struct link_tcp *tcp;
+	struct link_tls *tls = connect_peer(&tcp, false, NULL);
+	struct mig_channel ch = { &link_mig_channel_ops, tls };
+	enum mig_state st;
+
+	if (!tls)
+		return;
+	st = mig_dest_serve(d, &ch);
+	console_printf("migration: the source reconnected: told it %s%s%s\n", mig_state_name(st),
+		       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
+	if (link_tls_error(tls)[0])
+		console_printf("migration: the link: %s\n", link_tls_error(tls));
+	hang_up(tls, tcp, st);
+	report_dest_faults(mig_dest_report(d));
+	if (j->observer.ended)
+		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+}
+
+/*
  * The VM stopped here before postcopy finished: the source, paused or
  * still pushing, would wait for a destination that powers off. One more
  * link timeout to tell a source that reconnects that the VM ended here.
  */
 static void tell_source_vm_ended(struct migrate_job *j, struct mig_dest *d)
 {
-	struct link_tcp *tcp;
-	struct link_tls *tls;
-	struct mig_channel ch = { &link_mig_channel_ops, NULL };
-	enum mig_state st;
-
 	if (!mig_dest_vm_ended(d))
 		return;
 	console_printf("migration: %s; waiting for the source to hear it\n",
 		       mig_dest_report(d)->error);
-	tls = connect_peer(&tcp, false, NULL);
-	if (!tls)
-		return;
-	ch.ctx = tls;
-	st = mig_dest_serve(d, &ch);
-	console_printf("migration: the source reconnected: told it %s\n", mig_state_name(st));
-	hang_up(tls, tcp, st);
-	if (j->observer.ended)
-		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+	serve_reconnect(j, d);
 }
 
 static void forget_dest(struct migrate_job *j, struct mig_dest *d)
@@ -381,21 +399,18 @@ void migrate_in(struct migrate_job *j)
 	struct mig_dest *d;
 	enum mig_state st = MIG_FAILED;
 	unsigned failures = 0, sessions = 0;
-	bool lose = j->test_fault && (!__builtin_strcmp(j->test_fault, "lose_vm_started") ||
-				      !__builtin_strcmp(j->test_fault, "cut_after_vm_started") ||
-				      !__builtin_strcmp(j->test_fault, "end_after_vm_started"));
-	bool ends = j->test_fault && !__builtin_strcmp(j->test_fault, "end_after_vm_started");
+	bool ends = test_hook(j, "end_after_vm_started");
+	bool lose = ends || test_hook(j, "lose_vm_started") || test_hook(j, "cut_after_vm_started");
 
-	cut_after_vm_started =
-		ends || (j->test_fault && !__builtin_strcmp(j->test_fault, "cut_after_vm_started"));
+	cut_after_vm_started = ends || test_hook(j, "cut_after_vm_started");
 	ends_after_vm_started = ends ? j->vm : NULL;
 
-	if (j->test_fault && !__builtin_strcmp(j->test_fault, "fail_sync")) {
+	if (test_hook(j, "fail_sync")) {
 		faulty = vm_migrate_ops;
 		faulty.sync_devices = failing_sync;
 		mvm.ops = &faulty;
 	}
-	if (j->test_fault && !__builtin_strcmp(j->test_fault, "die_loading")) {
+	if (test_hook(j, "die_loading")) {
 		faulty = vm_migrate_ops;
 		faulty.load_devices = dying_load;
 		mvm.ops = &faulty;
@@ -455,24 +470,8 @@ void migrate_in(struct migrate_job *j)
 	 * ask, or to recover a paused postcopy; the board waits for the session
 	 * in progress even when the VM stops meanwhile, so the source hears the end.
 	 */
-	while (j->vm->stop == VM_RUNNING) {
-		struct link_tcp *tcp;
-		struct link_tls *tls = connect_peer(&tcp, false, NULL);
-		struct mig_channel ch = { &link_mig_channel_ops, tls };
-
-		if (!tls)
-			continue;
-		st = mig_dest_serve(d, &ch);
-		console_printf("migration: the source reconnected: told it %s%s%s\n",
-			       mig_state_name(st), mig_dest_report(d)->error[0] ? ": " : "",
-			       mig_dest_report(d)->error);
-		if (link_tls_error(tls)[0])
-			console_printf("migration: the link: %s\n", link_tls_error(tls));
-		hang_up(tls, tcp, st);
-		report_dest_faults(mig_dest_report(d));
-		if (j->observer.ended)
-			j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
-	}
+	while (j->vm->stop == VM_RUNNING)
+		serve_reconnect(j, d);
 	tell_source_vm_ended(j, d);
 	forget_dest(j, d);
 }
