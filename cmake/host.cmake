@@ -114,6 +114,19 @@ ferry_unit_test(mig.unit.engine tests/unit/test_mig_engine.c mig_host)
 target_sources(test_mig_unit_engine PRIVATE tests/support/fake_vm.c tests/support/fake_link.c
   tests/support/fake_migration.c)
 target_link_libraries(test_mig_unit_engine PRIVATE pthread)
+# The fault matrix (every fault kind at every point): a test per mode, beside the rest.
+set_tests_properties(mig.unit.engine PROPERTIES
+  ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout;FERRY_TEST_FILTER=-test_faults_*")
+foreach(mode precopy postcopy)
+  add_test(NAME mig.unit.engine_faults_${mode} COMMAND test_mig_unit_engine)
+  set_tests_properties(mig.unit.engine_faults_${mode} PROPERTIES TIMEOUT 60
+    ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout;FERRY_TEST_FILTER=test_faults_${mode}_*")
+endforeach()
+# Each end of the migration against a scripted, hostile peer.
+ferry_unit_test(mig.unit.hostile_peer tests/unit/test_mig_hostile_peer.c mig_host)
+target_sources(test_mig_unit_hostile_peer PRIVATE tests/support/script_peer.c
+  tests/support/fake_vm.c tests/support/fake_link.c tests/support/fake_migration.c)
+target_link_libraries(test_mig_unit_hostile_peer PRIVATE pthread)
 ferry_unit_test(mgmt.unit.protocol tests/unit/test_mgmt.c hyp_host)
 ferry_unit_test(vgic.unit.model tests/unit/test_vgic.c hyp_host)
 ferry_unit_test(hyp.unit.s2 tests/unit/test_s2.c hyp_host)

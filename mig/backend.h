@@ -29,16 +29,26 @@ struct mig_vm_ops {
 	bool (*load_devices)(void *vm, const uint8_t *buf, size_t len, char *err, size_t err_size);
 	/** Puts the loaded state into the hardware context (before PONG). */
 	bool (*sync_devices)(void *vm, char *err, size_t err_size);
-	/** Starts the vCPUs; true once they run. */
-	bool (*start)(void *vm);
+	/**
+	 * Starts the vCPUs. Synchronization did everything that can fail:
+	 * after PONG, starting cannot fail; it returns once they run.
+	 */
+	void (*start)(void *vm);
+	/**
+	 * The destination throws away what it received (a failure or a cancel
+	 * before the VM ran here): RAM mapped as before postcopy, vCPUs and
+	 * devices back to reset, so the next migration finds a clean board.
+	 */
+	void (*discard)(void *vm);
 	/*
-	 * Destination, postcopy. begin: the pages clear in `have` are missing;
-	 * a vCPU touching one stalls (only that vCPU) until it is placed.
+	 * Destination, postcopy. begin (before PONG, so it may fail, with why):
+	 * the pages clear in `have` are missing; a vCPU touching one stalls
+	 * (only that vCPU) until it is placed.
 	 * fault: the next missing page a vCPU waits for (each reported once);
 	 * false when none. place: fills a missing page (NULL: zeroes) and maps
 	 * it, waking its vCPUs.
 	 */
-	void (*postcopy_begin)(void *vm, const uint64_t *have);
+	bool (*postcopy_begin)(void *vm, const uint64_t *have, char *err, size_t err_size);
 	bool (*postcopy_fault)(void *vm, uint64_t *page);
 	void (*postcopy_place)(void *vm, uint64_t page, const void *data);
 	/** A monotonic clock in nanoseconds. */

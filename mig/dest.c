@@ -4,8 +4,10 @@
  * package into shadow state and synchronizes it into the hardware context
  * *before* it answers PONG (shared/seeds: an acknowledged package must be
  * one this board can run), starts the VM on RUN and says so with
- * VM_STARTED. Before RUN a lost link discards this copy for good: the
- * source resumes, and a later RECONNECT is told so.
+ * VM_STARTED. Each record is legal in some phases only (the table below);
+ * anything else ends the session. Before RUN a lost link, a failure or a
+ * cancel discards this copy for good and leaves a clean board: the source
+ * resumes, and a later RECONNECT about this migration is told so.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,60 @@
 
 /** How often a postcopy destination looks for vCPU faults while it waits for records. */
 #define FAULT_POLL_MS 1u
+
+#define IN(phase) (1u << (phase))
+
+/**
+ * Which record may come in which phase (docs/migration-protocol.md, "Records
+ * in order"). HELLO and RECONNECT only begin a link; the return path's
+ * records never come this way. CANCEL is heard in every phase, and refused
+ * once the VM runs here.
+ */
+static const struct {
+	uint16_t type;
+	uint16_t phases;
+} legal[] = {
+	{ MIG_REC_RAM, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_POSTCOPY) },
+	{ MIG_REC_ROUND_END, IN(MIG_PHASE_RECEIVING) },
+	{ MIG_REC_POSTCOPY_DISCARD, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DISCARDING) },
+	{ MIG_REC_DEVICE_PACKAGE, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DEVICE_NEXT) },
+	{ MIG_REC_PING, IN(MIG_PHASE_LOADED) | IN(MIG_PHASE_POSTCOPY) },
+	{ MIG_REC_RUN, IN(MIG_PHASE_SYNCED) },
+	{ MIG_REC_CANCEL, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DISCARDING) |
+				  IN(MIG_PHASE_DEVICE_NEXT) | IN(MIG_PHASE_LOADED) |
+				  IN(MIG_PHASE_SYNCED) | IN(MIG_PHASE_RUNNING) |
+				  IN(MIG_PHASE_POSTCOPY) },
+	{ MIG_REC_END, IN(MIG_PHASE_RUNNING) | IN(MIG_PHASE_POSTCOPY) },
+};
+
+static const char *phase_name(enum mig_dest_phase p)
+{
+	static const char *const names[MIG_PHASE_COUNT] = {
+		"idle",
+		"receiving RAM",
+		"taking the postcopy discard",
+		"waiting for the package",
+		"loaded",
+		"synchronized",
+		"running the VM",
+		"running the VM in postcopy",
+	};
+
+	return (unsigned)p < MIG_PHASE_COUNT ? names[p] : "unknown";
+}
+
+static bool record_legal(const struct mig_dest *d, uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(legal) / sizeof(legal[0]); i++)
+		if (legal[i].type == type)
+			return legal[i].phases & IN(d->phase);
+	return false;
+}
+
+static bool vm_runs_here(const struct mig_dest *d)
+{
+	return d->phase == MIG_PHASE_RUNNING || d->phase == MIG_PHASE_POSTCOPY;
+}
 
 void mig_dest_reply_text(struct mig_dest *d, uint16_t type, const char *text)
 {
@@ -30,20 +86,31 @@ void mig_dest_reply_text(struct mig_dest *d, uint16_t type, const char *text)
 	mig_chan_send(d->ch, type, 0, msg, (uint32_t)(n + 1));
 }
 
+/** This copy is thrown away: the board is clean for the next migration. */
+static enum mig_state discard_copy(struct mig_dest *d, enum mig_state st)
+{
+	if (d->phase != MIG_PHASE_IDLE)
+		d->ops->discard(d->vm->ctx);
+	d->phase = MIG_PHASE_IDLE;
+	d->postcopy = false;
+	return d->rep.state = st;
+}
+
 /** A failure: before RUN this copy is discarded; after it the VM runs on here regardless. */
 static enum mig_state fail(struct mig_dest *d, const char *why)
 {
 	if (why != d->rep.error)
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "%s", why);
 	mig_dest_reply_text(d, MIG_REC_ERROR, d->rep.error);
-	if (d->running)
-		return d->rep.state = d->postcopy ? MIG_POSTCOPY_PAUSED : MIG_COMPLETED;
-	return d->rep.state = MIG_FAILED;
+	if (vm_runs_here(d))
+		return d->rep.state =
+			       d->phase == MIG_PHASE_POSTCOPY ? MIG_POSTCOPY_PAUSED : MIG_COMPLETED;
+	return discard_copy(d, MIG_FAILED);
 }
 
 static enum mig_state link_lost(struct mig_dest *d)
 {
-	if (d->running && d->postcopy) {
+	if (d->phase == MIG_PHASE_POSTCOPY) {
 		format_snprintf(
 			d->rep.error, sizeof(d->rep.error),
 			"link lost in postcopy: the VM runs, vCPUs touching the %llu "
@@ -51,11 +118,11 @@ static enum mig_state link_lost(struct mig_dest *d)
 			(unsigned long long)(d->pages - mig_bitmap_count(d->have, d->pages)));
 		return d->rep.state = MIG_POSTCOPY_PAUSED;
 	}
-	if (d->running)
+	if (d->phase == MIG_PHASE_RUNNING)
 		return d->rep.state = MIG_COMPLETED;
 	format_snprintf(d->rep.error, sizeof(d->rep.error),
 			"link lost before RUN: this copy is discarded");
-	return d->rep.state = MIG_FAILED;
+	return discard_copy(d, MIG_FAILED);
 }
 
 static void write_page(void *ctx, uint64_t page, const void *data)
@@ -107,29 +174,34 @@ void mig_dest_free(struct mig_dest *d)
 
 const struct mig_report *mig_dest_report(const struct mig_dest *d) { return &d->rep; }
 
+bool mig_dest_in_doubt(const struct mig_dest *d) { return d->in_doubt; }
+
 static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_hello remote;
 	uint64_t words = mig_bitmap_words(d->pages);
 
-	if (mig_state_runs_on_destination(d->rep.state)) {
+	if (mig_state_runs_on_destination(d->rep.state) || vm_runs_here(d)) {
 		mig_dest_reply_text(d, MIG_REC_REFUSE, "a migrated VM already runs here");
 		return false;
 	}
+	discard_copy(d, MIG_SETUP); /* a new migration forgets the last one */
 	memset(&d->rep, 0, sizeof(d->rep));
 	memset(d->have, 0, words * sizeof(uint64_t));
 	memset(d->requested, 0, words * sizeof(uint64_t));
 	d->timed_count = 0;
-	d->vm_ended = false;
-	d->loaded = d->synced = d->running = d->postcopy = d->approved = false;
+	d->vm_ended = d->approved = d->in_doubt = false;
+	d->id = 0;
 	if (!mig_hello_get(&rec->payload, &remote, d->rep.error, sizeof(d->rep.error)) ||
 	    !mig_hello_compatible(&d->local, &remote, d->rep.error, sizeof(d->rep.error))) {
 		mig_dest_reply_text(d, MIG_REC_REFUSE, d->rep.error);
 		d->rep.state = MIG_FAILED;
 		return false;
 	}
+	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
 	mig_chan_send(d->ch, MIG_REC_ACCEPT, 0, &d->caps, sizeof(d->caps));
+	d->phase = MIG_PHASE_RECEIVING;
 	d->rep.state = MIG_ACTIVE;
 	return true;
 }
@@ -139,7 +211,7 @@ static bool discard(struct mig_dest *d, struct mig_record *rec)
 {
 	uint64_t words = mig_bitmap_words(d->pages);
 
-	if (!(d->caps & MIG_CAP_POSTCOPY) || d->running) {
+	if (!(d->caps & MIG_CAP_POSTCOPY)) {
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "postcopy was not agreed");
 		return false;
 	}
@@ -149,33 +221,39 @@ static bool discard(struct mig_dest *d, struct mig_record *rec)
 		return false;
 	for (uint64_t i = 0; i < words; i++)
 		d->have[i] &= ~d->scratch[i];
+	d->phase = MIG_PHASE_DISCARDING;
 	if (rec->flags & MIG_FLAG_LAST) {
 		d->postcopy = true;
+		d->phase = MIG_PHASE_DEVICE_NEXT;
 		d->rep.mode = MIG_MODE_POSTCOPY;
 		d->rep.state = MIG_POSTCOPY_DEVICE;
 	}
 	return true;
 }
 
-/** PING: PACKAGE_LOADED is answered only once the state runs here; POSTCOPY_DONE once all RAM is.
+/**
+ * PING(PACKAGE_LOADED): synchronized into the hardware context (and, in
+ * postcopy, the missing pages unmapped) before PONG, so that after PONG
+ * starting cannot fail. PING(POSTCOPY_DONE): only once all RAM is here.
  */
 static bool ping(struct mig_dest *d, struct mig_record *rec)
 {
 	uint32_t id = mig_get_u32(&rec->payload);
 
-	if (id == MIG_PING_PACKAGE_LOADED) {
-		if (!d->loaded) {
-			format_snprintf(d->rep.error, sizeof(d->rep.error),
-					"PING before the device package");
-			return false;
-		}
+	if (rec->payload.error || mig_remaining(&rec->payload)) {
+		format_snprintf(d->rep.error, sizeof(d->rep.error), "malformed PING");
+		return false;
+	}
+	if (d->phase == MIG_PHASE_LOADED && id == MIG_PING_PACKAGE_LOADED) {
 		if (!d->ops->sync_devices(d->vm->ctx, d->rep.error, sizeof(d->rep.error)))
 			return false;
-		if (d->postcopy)
-			d->ops->postcopy_begin(d->vm->ctx, d->have);
-		d->synced = true;
+		if (d->postcopy && !d->ops->postcopy_begin(d->vm->ctx, d->have, d->rep.error,
+							   sizeof(d->rep.error)))
+			return false;
+		d->phase = MIG_PHASE_SYNCED;
 		d->rep.dest_synced_ns = d->ops->now_ns(d->vm->ctx);
-	} else if (id == MIG_PING_POSTCOPY_DONE) {
+		d->in_doubt = true; /* acknowledged: the source may commit on it */
+	} else if (d->phase == MIG_PHASE_POSTCOPY && id == MIG_PING_POSTCOPY_DONE) {
 		uint64_t missing = d->pages - mig_bitmap_count(d->have, d->pages);
 
 		if (missing) {
@@ -184,22 +262,23 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 					(unsigned long long)missing);
 			return false;
 		}
+	} else {
+		format_snprintf(d->rep.error, sizeof(d->rep.error), "PING %u while %s", id,
+				phase_name(d->phase));
+		return false;
 	}
 	mig_chan_send(d->ch, MIG_REC_PONG, 0, &id, sizeof(id));
 	return true;
 }
 
-static bool run(struct mig_dest *d)
+static void run(struct mig_dest *d)
 {
-	uint8_t stamps[32];
+	uint8_t stamps[MIG_VM_STARTED_BYTES];
 	struct mig_writer w;
 
-	if (!d->synced || !d->ops->start(d->vm->ctx)) {
-		format_snprintf(d->rep.error, sizeof(d->rep.error),
-				"RUN without a synchronized device state");
-		return false;
-	}
-	d->running = true;
+	d->ops->start(d->vm->ctx);
+	d->in_doubt = false; /* the VM runs here: this board answers for as long as it does */
+	d->phase = d->postcopy ? MIG_PHASE_POSTCOPY : MIG_PHASE_RUNNING;
 	d->rep.dest_started_ns = d->ops->now_ns(d->vm->ctx);
 	mig_writer_init(&w, stamps, sizeof(stamps));
 	mig_put_u64(&w, d->rep.dest_loaded_ns);
@@ -209,7 +288,6 @@ static bool run(struct mig_dest *d)
 	mig_chan_send(d->ch, MIG_REC_VM_STARTED, 0, stamps, sizeof(stamps));
 	if (d->postcopy)
 		d->rep.state = MIG_POSTCOPY_ACTIVE;
-	return true;
 }
 
 /** DEVICE_PACKAGE: into shadow state, timed; synchronized only at PING. */
@@ -221,64 +299,95 @@ static bool load(struct mig_dest *d, struct mig_record *rec)
 		d->rep.state = MIG_DEVICE;
 	if (!d->ops->load_devices(d->vm->ctx, rec->payload.buf, rec->length, d->rep.error,
 				  sizeof(d->rep.error)))
-		return fail(d, d->rep.error), false;
-	d->loaded = true;
+		return false;
+	d->phase = MIG_PHASE_LOADED;
 	d->rep.dest_loaded_ns = d->ops->now_ns(d->vm->ctx);
 	d->rep.dest_load_ns = d->rep.dest_loaded_ns - t0;
 	return true;
 }
 
+static bool ram(struct mig_dest *d, struct mig_record *rec)
+{
+	if (d->phase == MIG_PHASE_POSTCOPY)
+		return mig_dest_place_postcopy(d, rec);
+	return mig_ram_decode(&rec->payload, d->pages, write_page, d, d->rep.error,
+			      sizeof(d->rep.error));
+}
+
+/** ROUND_END: the first full pass is here, this board approves the switchover. */
+static void round_end(struct mig_dest *d)
+{
+	if ((d->caps & MIG_CAP_SWITCHOVER_ACK) && !d->approved) {
+		d->approved = true;
+		mig_chan_send(d->ch, MIG_REC_SWITCHOVER_ACK, 0, NULL, 0);
+	}
+	d->rep.rounds++;
+}
+
+/** END: the source is done; a postcopy still missing pages is only paused. */
+static enum mig_state end(struct mig_dest *d)
+{
+	if (d->phase == MIG_PHASE_POSTCOPY && mig_bitmap_count(d->have, d->pages) != d->pages)
+		return link_lost(d);
+	d->phase = MIG_PHASE_RUNNING;
+	return d->rep.state = MIG_COMPLETED;
+}
+
+/** CANCEL: before the VM runs here it is discarded; after, refused and the link goes on. */
+static bool cancel(struct mig_dest *d)
+{
+	if (vm_runs_here(d)) {
+		mig_dest_reply_text(d, MIG_REC_ERROR, "cancel refused: the VM runs here");
+		return true;
+	}
+	format_snprintf(d->rep.error, sizeof(d->rep.error), "cancelled by the source");
+	d->in_doubt = false; /* the source decided: it knows */
+	discard_copy(d, MIG_CANCELLED);
+	return false;
+}
+
 /** One record of the stream; false ends the link with d->rep.state set. */
 static bool handle(struct mig_dest *d, struct mig_record *rec)
 {
+	bool ok = true;
+
+	if (!record_legal(d, rec->type)) {
+		format_snprintf(d->rep.error, sizeof(d->rep.error), "%s while %s",
+				mig_record_name(rec->type), phase_name(d->phase));
+		fail(d, d->rep.error);
+		return false;
+	}
 	switch (rec->type) {
 	case MIG_REC_RAM:
-		if (d->running && d->postcopy)
-			return mig_dest_place_postcopy(d, rec) || (fail(d, d->rep.error), false);
-		if (d->running || !mig_ram_decode(&rec->payload, d->pages, write_page, d,
-						  d->rep.error, sizeof(d->rep.error)))
-			return fail(d, d->running ? "RAM after RUN" : d->rep.error), false;
-		return true;
+		ok = ram(d, rec);
+		break;
 	case MIG_REC_ROUND_END:
-		/* The first full pass is here: this board approves the switchover. */
-		if ((d->caps & MIG_CAP_SWITCHOVER_ACK) && !d->approved) {
-			d->approved = true;
-			mig_chan_send(d->ch, MIG_REC_SWITCHOVER_ACK, 0, NULL, 0);
-		}
-		d->rep.rounds++;
-		return true;
+		round_end(d);
+		break;
 	case MIG_REC_POSTCOPY_DISCARD:
-		return discard(d, rec) || (fail(d, d->rep.error), false);
+		ok = discard(d, rec);
+		break;
 	case MIG_REC_DEVICE_PACKAGE:
-		if (d->running)
-			break;
-		return load(d, rec);
+		ok = load(d, rec);
+		break;
 	case MIG_REC_PING:
-		return ping(d, rec) || (fail(d, d->rep.error), false);
+		ok = ping(d, rec);
+		break;
 	case MIG_REC_RUN:
-		return run(d) || (fail(d, d->rep.error), false);
+		run(d);
+		break;
 	case MIG_REC_END:
-		if (!d->running)
-			return fail(d, "END before RUN"), false;
-		if (d->postcopy && mig_bitmap_count(d->have, d->pages) != d->pages)
-			return link_lost(d), false;
-		d->rep.state = MIG_COMPLETED;
+		end(d);
 		return false;
 	case MIG_REC_CANCEL:
-		if (d->running) {
-			mig_dest_reply_text(d, MIG_REC_ERROR, "cancel refused: the VM runs here");
-			return true;
-		}
-		format_snprintf(d->rep.error, sizeof(d->rep.error), "cancelled by the source");
-		d->rep.state = MIG_CANCELLED;
-		return false;
+		return cancel(d);
 	default:
+		ok = false;
 		break;
 	}
-	format_snprintf(d->rep.error, sizeof(d->rep.error), "unexpected %s on the migration stream",
-			mig_record_name(rec->type));
-	fail(d, d->rep.error);
-	return false;
+	if (!ok)
+		fail(d, d->rep.error);
+	return ok;
 }
 
 /** Receives and handles records until the link ends; postcopy faults are served meanwhile. */
@@ -290,7 +399,7 @@ static enum mig_state receive(struct mig_dest *d)
 		struct mig_record rec;
 		int err;
 
-		if (d->running && d->postcopy) {
+		if (d->phase == MIG_PHASE_POSTCOPY) {
 			if (mig_dest_request_faults(d))
 				return link_lost(d);
 			err = mig_chan_ready(d->ch, FAULT_POLL_MS);
@@ -314,21 +423,40 @@ static enum mig_state receive(struct mig_dest *d)
 	}
 }
 
-static enum mig_state reconnected(struct mig_dest *d)
+/** STATUS: what became of migration `id` here (flag UNKNOWN: not the one this board holds). */
+static int send_status(struct mig_dest *d, uint16_t flags)
 {
-	uint8_t status[1 + 32];
+	uint8_t status[MIG_STATUS_BYTES];
 	struct mig_writer w;
 
 	mig_writer_init(&w, status, sizeof(status));
+	mig_put_u64(&w, d->id);
 	mig_put_u8(&w, (uint8_t)d->rep.state);
 	mig_put_u64(&w, d->rep.dest_loaded_ns);
 	mig_put_u64(&w, d->rep.dest_synced_ns);
 	mig_put_u64(&w, d->rep.dest_started_ns);
 	mig_put_u64(&w, d->rep.dest_load_ns);
-	if (mig_chan_send(d->ch, MIG_REC_STATUS, d->vm_ended ? MIG_FLAG_VM_ENDED : 0, status,
-			  sizeof(status)))
+	return mig_chan_send(d->ch, MIG_REC_STATUS, flags, status, sizeof(status));
+}
+
+static enum mig_state reconnected(struct mig_dest *d, struct mig_record *rec)
+{
+	uint64_t id = mig_get_u64(&rec->payload);
+
+	if (rec->payload.error || mig_remaining(&rec->payload)) {
+		mig_dest_reply_text(d, MIG_REC_ERROR, "malformed RECONNECT");
+		return d->rep.state;
+	}
+	/* Only about the migration this board holds: anything else it cannot vouch for. */
+	if (!d->id || id != d->id) {
+		send_status(d, MIG_FLAG_UNKNOWN_MIGRATION);
+		return d->rep.state;
+	}
+	if (send_status(d, d->vm_ended ? MIG_FLAG_VM_ENDED : 0))
 		return d->rep.state;
 	d->rep.reconnects++;
+	if (d->phase == MIG_PHASE_IDLE)
+		d->in_doubt = false; /* the source has heard that this copy was discarded */
 	if (d->rep.state != MIG_POSTCOPY_PAUSED)
 		return d->rep.state;
 	d->rep.state = MIG_POSTCOPY_RECOVER;
@@ -349,7 +477,25 @@ bool mig_dest_vm_ended(struct mig_dest *d)
 		"the VM ended here in postcopy; its %llu pages not yet fetched are not needed",
 		(unsigned long long)(d->pages - mig_bitmap_count(d->have, d->pages)));
 	d->vm_ended = true;
+	d->phase = MIG_PHASE_RUNNING; /* no page is wanted any more */
 	d->rep.state = MIG_COMPLETED;
+	return true;
+}
+
+bool mig_dest_declare_lost(struct mig_dest *d, char *err, size_t err_size)
+{
+	if (d->rep.state != MIG_POSTCOPY_PAUSED) {
+		format_snprintf(err, err_size,
+				"only a paused postcopy can be declared lost (the migration is %s)",
+				mig_state_name(d->rep.state));
+		return false;
+	}
+	d->rep.pages_lost = d->pages - mig_bitmap_count(d->have, d->pages);
+	format_snprintf(d->rep.error, sizeof(d->rep.error),
+			"the VM is lost: the source was declared gone with %llu pages that never "
+			"arrived",
+			(unsigned long long)d->rep.pages_lost);
+	d->rep.state = MIG_LOST;
 	return true;
 }
 
@@ -361,7 +507,7 @@ enum mig_state mig_dest_serve(struct mig_dest *d, struct mig_channel *ch)
 	if (mig_chan_recv(ch, d->buf, &rec, d->timeout_ms))
 		return d->rep.state; /* nobody spoke: nothing changes */
 	if (rec.type == MIG_REC_RECONNECT)
-		return reconnected(d);
+		return reconnected(d, &rec);
 	if (rec.type != MIG_REC_HELLO) {
 		mig_dest_reply_text(d, MIG_REC_ERROR, "a link must begin with HELLO or RECONNECT");
 		return d->rep.state;

@@ -11,6 +11,22 @@
  */
 #define MIG_FAULTS_TIMED 64u
 
+/**
+ * Where the destination is in a migration; each record type is legal in
+ * some phases only (dest.c, docs/migration-protocol.md "Records in order").
+ */
+enum mig_dest_phase {
+	MIG_PHASE_IDLE,	       /**< no copy here: a link begins with HELLO or RECONNECT */
+	MIG_PHASE_RECEIVING,   /**< accepted: precopy rounds of RAM */
+	MIG_PHASE_DISCARDING,  /**< postcopy: POSTCOPY_DISCARD chunks until the last */
+	MIG_PHASE_DEVICE_NEXT, /**< postcopy: the device package is next */
+	MIG_PHASE_LOADED,      /**< the package is in shadow state: PING(PACKAGE_LOADED) next */
+	MIG_PHASE_SYNCED,      /**< synchronized and acknowledged (PONG): RUN next */
+	MIG_PHASE_RUNNING,     /**< the VM runs here with all its memory: END closes */
+	MIG_PHASE_POSTCOPY,    /**< the VM runs here, pages still coming */
+	MIG_PHASE_COUNT
+};
+
 struct mig_dest {
 	struct mig_vm *vm;
 	const struct mig_vm_ops *ops;
@@ -28,7 +44,11 @@ struct mig_dest {
 	} timed[MIG_FAULTS_TIMED]; /**< postcopy: requests in flight, when each went out */
 	unsigned timed_count;
 	uint32_t caps;
-	bool loaded, synced, running, postcopy, approved;
+	enum mig_dest_phase phase;
+	uint64_t id;   /**< the migration's, from HELLO; 0 before any */
+	bool postcopy; /**< the source announced postcopy (its last POSTCOPY_DISCARD) */
+	bool approved; /**< SWITCHOVER_ACK sent */
+	bool in_doubt; /**< see mig_dest_in_doubt */
 	bool vm_ended; /**< the VM stopped here in postcopy: see mig_dest_vm_ended */
 };
 

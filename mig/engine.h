@@ -31,6 +31,11 @@ enum mig_state {
 	MIG_FAILED, /**< before RUN: the VM runs on at the source */
 	MIG_CANCELLING,
 	MIG_CANCELLED,
+	/**
+	 * Postcopy: one board died, or was declared gone by the operator, while
+	 * neither had all of the VM; it runs nowhere and cannot be restarted.
+	 */
+	MIG_LOST,
 };
 
 const char *mig_state_name(enum mig_state s);
@@ -53,6 +58,8 @@ struct mig_report {
 	 * a guest feels of postcopy after the downtime.
 	 */
 	uint64_t faults_served, fault_wait_total_ns, fault_wait_max_ns;
+	uint64_t pages_lost; /**< MIG_LOST: pages that only the lost board had */
+	uint64_t migration_id;
 	uint64_t total_ns, downtime_ns, expected_downtime_ns;
 	uint64_t dest_loaded_ns, dest_synced_ns, dest_started_ns; /**< destination clock */
 	uint64_t dest_load_ns; /**< how long the destination took to load the device package */
@@ -77,7 +84,7 @@ struct mig_progress {
 };
 
 struct mig_source_config {
-	struct mig_hello hello;
+	struct mig_hello hello; /**< with a random, non-zero migration_id */
 	struct mig_precopy_params precopy;
 	unsigned reply_timeout_ms;
 	enum mig_mode mode;
@@ -113,6 +120,21 @@ bool mig_source_cancel(struct mig_source *s);
 /** Ends a migration that never began (no link): failed with why; the VM was never stopped. */
 void mig_source_abandon(struct mig_source *s, const char *why);
 
+/** Where the operator says the VM is, when the boards cannot agree by themselves. */
+enum mig_verdict {
+	MIG_VERDICT_SOURCE,	 /**< unresolved: the destination never ran it; resume here */
+	MIG_VERDICT_DESTINATION, /**< unresolved: it runs on the destination; complete */
+	MIG_VERDICT_LOST,	 /**< postcopy paused: the destination is gone with it */
+};
+
+/**
+ * The operator's word on an unresolved or paused migration (the management
+ * channel's `migrate-resolve` with `force`): the state it leads to, or
+ * false (with why) when the verdict does not fit the state. Called between
+ * reconnection attempts, never during one.
+ */
+bool mig_source_resolve(struct mig_source *s, enum mig_verdict v, char *err, size_t err_size);
+
 const struct mig_report *mig_source_report(const struct mig_source *s);
 void mig_source_free(struct mig_source *s);
 
@@ -137,11 +159,32 @@ enum mig_state mig_dest_serve(struct mig_dest *d, struct mig_channel *ch);
  */
 bool mig_dest_vm_ended(struct mig_dest *d);
 
+/**
+ * True while a source may be waiting to hear from this destination: it
+ * acknowledged a device package (PONG), then discarded its copy without
+ * the source having heard so. A board must then keep answering (a source
+ * that reconnects is told), whatever else went wrong.
+ */
+bool mig_dest_in_doubt(const struct mig_dest *d);
+
+/**
+ * The operator says the source is gone while postcopy is paused: the pages
+ * that never arrived are lost with it, and so is the VM (MIG_LOST). False
+ * (with why) in any other state.
+ */
+bool mig_dest_declare_lost(struct mig_dest *d, char *err, size_t err_size);
+
 const struct mig_report *mig_dest_report(const struct mig_dest *d);
 void mig_dest_free(struct mig_dest *d);
 
 /** STATUS flag: the VM ran on the destination and has ended there (mig_dest_vm_ended). */
 #define MIG_FLAG_VM_ENDED 2u
+/** STATUS flag: the destination does not know the migration id asked about. */
+#define MIG_FLAG_UNKNOWN_MIGRATION 4u
+/** STATUS payload: u64 migration id, u8 state, u64 x4 timestamps (as VM_STARTED). */
+#define MIG_STATUS_BYTES (8u + 1u + 32u)
+/** VM_STARTED payload: u64 x4, the destination's loaded, synced, started, load time. */
+#define MIG_VM_STARTED_BYTES 32u
 
 #define MIG_PING_PACKAGE_LOADED 1u
 #define MIG_PING_POSTCOPY_DONE	2u

@@ -14,11 +14,10 @@ void mig_hello_put(struct mig_writer *w, const struct mig_hello *h)
 	mig_put_u16(w, h->format_version);
 	mig_put_u8(w, (uint8_t)n);
 	mig_put_bytes(w, h->producer, n);
+	mig_put_u64(w, h->migration_id);
 	mig_put_u64(w, h->midr);
-	mig_put_u64(w, h->id_aa64pfr0);
-	mig_put_u64(w, h->id_aa64isar0);
-	mig_put_u64(w, h->id_aa64isar1);
-	mig_put_u64(w, h->id_aa64mmfr0);
+	for (unsigned i = 0; i < MIG_ID_REG_COUNT; i++)
+		mig_put_u64(w, h->id_regs[i]);
 	mig_put_u32(w, h->cntfrq);
 	mig_put_u32(w, h->gic_iidr);
 	mig_put_u16(w, h->gic_intid_count);
@@ -45,11 +44,10 @@ bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t 
 		format_snprintf(err, err_size, "HELLO: malformed producer version");
 		return false;
 	}
+	h->migration_id = mig_get_u64(r);
 	h->midr = mig_get_u64(r);
-	h->id_aa64pfr0 = mig_get_u64(r);
-	h->id_aa64isar0 = mig_get_u64(r);
-	h->id_aa64isar1 = mig_get_u64(r);
-	h->id_aa64mmfr0 = mig_get_u64(r);
+	for (unsigned i = 0; i < MIG_ID_REG_COUNT; i++)
+		h->id_regs[i] = mig_get_u64(r);
 	h->cntfrq = mig_get_u32(r);
 	h->gic_iidr = mig_get_u32(r);
 	h->gic_intid_count = mig_get_u16(r);
@@ -58,7 +56,7 @@ bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t 
 	h->ram_size = mig_get_u64(r);
 	h->page_size = mig_get_u32(r);
 	h->capabilities = mig_get_u32(r);
-	/* Later format versions may append fields; version 1 ends here. */
+	/* Later format versions may append fields; version 2 ends here. */
 	if (r->error || (h->format_version == MIG_FORMAT_VERSION && mig_remaining(r))) {
 		format_snprintf(err, err_size, "HELLO: truncated or too long for format version %u",
 				h->format_version);
@@ -79,6 +77,8 @@ bool mig_hello_compatible(const struct mig_hello *l, const struct mig_hello *r, 
 	if (r->format_version != MIG_FORMAT_VERSION)
 		REFUSE("stream format version %u, this board reads version %u", r->format_version,
 		       MIG_FORMAT_VERSION);
+	if (!r->migration_id)
+		REFUSE("HELLO without a migration id");
 	if (r->page_size != l->page_size)
 		REFUSE("page size %u, this board uses %u", r->page_size, l->page_size);
 	if (r->cntfrq != l->cntfrq)
@@ -88,24 +88,26 @@ bool mig_hello_compatible(const struct mig_hello *l, const struct mig_hello *r, 
 	if (r->midr != l->midr)
 		REFUSE("CPU MIDR 0x%llx, this board's is 0x%llx", (unsigned long long)r->midr,
 		       (unsigned long long)l->midr);
-	/* Features the guest may use must all exist here (a superset is fine). */
-	if ((r->id_aa64isar0 & ~l->id_aa64isar0) || (r->id_aa64isar1 & ~l->id_aa64isar1) ||
-	    (r->id_aa64pfr0 & ~l->id_aa64pfr0))
-		REFUSE("the guest uses CPU features this board lacks (ID_AA64ISAR0 0x%llx here "
-		       "0x%llx)",
-		       (unsigned long long)r->id_aa64isar0, (unsigned long long)l->id_aa64isar0);
+	/* Every feature the guest may have seen must exist here, field by field. */
+	for (unsigned i = 0; i < MIG_ID_REG_COUNT; i++)
+		if (!mig_id_reg_fits((enum mig_id_reg)i, r->id_regs[i], l->id_regs[i], err,
+				     err_size))
+			return false;
+	if (r->gic_iidr != l->gic_iidr)
+		REFUSE("virtual GIC IIDR 0x%x, this board emulates 0x%x", r->gic_iidr, l->gic_iidr);
 	if (r->gic_intid_count != l->gic_intid_count)
 		REFUSE("virtual GIC with %u interrupt IDs, this board emulates %u",
 		       r->gic_intid_count, l->gic_intid_count);
-	if (r->vcpu_count == 0 || r->vcpu_count > l->vcpu_count)
-		REFUSE("%u vCPUs, this board can run %u", r->vcpu_count, l->vcpu_count);
+	if (r->vcpu_count == 0 || r->vcpu_count != l->vcpu_count)
+		REFUSE("%u vCPUs, this board prepared a VM of %u", r->vcpu_count, l->vcpu_count);
 	if (r->ram_base != l->ram_base)
 		REFUSE("guest RAM at 0x%llx, this board places it at 0x%llx",
 		       (unsigned long long)r->ram_base, (unsigned long long)l->ram_base);
-	if (r->ram_size > l->ram_size)
-		REFUSE("%llu MiB of guest RAM, this board has %llu MiB free",
-		       (unsigned long long)(r->ram_size >> 20),
-		       (unsigned long long)(l->ram_size >> 20));
+	/* Equal: with less, pages would be missing; with more, postcopy would never end. */
+	if (r->ram_size != l->ram_size)
+		REFUSE("%llu KiB of guest RAM, this board prepared %llu KiB",
+		       (unsigned long long)(r->ram_size >> 10),
+		       (unsigned long long)(l->ram_size >> 10));
 	if (!(r->capabilities & MIG_CAP_VM_STARTED))
 		REFUSE("the source does not wait for VM_STARTED (needed to end its downtime "
 		       "clock)");

@@ -12,10 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mig/id_compat.h"
 #include "mig/wire.h"
 
 #define MIG_MAGIC	   "FERRYMIG"
-#define MIG_FORMAT_VERSION 1
+#define MIG_FORMAT_VERSION 2
 #define MIG_PRODUCER_MAX   32
 
 /** Capabilities, a bit each. */
@@ -29,9 +30,15 @@ enum mig_capability {
 struct mig_hello {
 	uint16_t format_version;
 	char producer[MIG_PRODUCER_MAX]; /**< Ferry version of the source */
+	/**
+	 * Random, chosen by the source for this migration: RECONNECT and
+	 * STATUS speak of it, so a destination that restarted (or another
+	 * migration) is never taken for the one that holds the VM.
+	 */
+	uint64_t migration_id;
 	/* board and CPU identity: what the guest can see */
 	uint64_t midr;
-	uint64_t id_aa64pfr0, id_aa64isar0, id_aa64isar1, id_aa64mmfr0;
+	uint64_t id_regs[MIG_ID_REG_COUNT]; /**< enum mig_id_reg */
 	uint32_t cntfrq;
 	uint32_t gic_iidr;
 	uint16_t gic_intid_count;
@@ -49,7 +56,9 @@ bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t 
 
 /**
  * The destination's verdict on a source: false with the reason (one line,
- * naming both values) when the VM cannot run here unchanged.
+ * naming both values) when the VM cannot run here unchanged: another
+ * format, page size, counter frequency, CPU or vGIC, a guest feature this
+ * board lacks, another number of vCPUs or RAM of another size or place.
  */
 bool mig_hello_compatible(const struct mig_hello *local, const struct mig_hello *remote, char *err,
 			  size_t err_size);

@@ -38,15 +38,20 @@ static void close_run(struct mig_ram_batch *b)
 
 bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page)
 {
+	if (mig_ram_batch_pages(b) == MIG_RAM_PAGES_MAX || page_number < b->next_page)
+		return false;
+	b->next_page = page_number + 1;
 	if (mig_page_is_zero(page)) {
-		if (b->run_len && b->run_next == page_number && b->run_len < UINT32_MAX) {
+		if (b->run_len && b->run_next == page_number) {
 			b->run_len++;
 			b->run_next++;
 			b->zero_pages++;
 			return true;
 		}
-		if (b->entries == MIG_RAM_ENTRIES_MAX || b->w.size - b->w.len < 12)
+		if (b->entries == MIG_RAM_ENTRIES_MAX || b->w.size - b->w.len < 12) {
+			b->next_page = page_number;
 			return false;
+		}
 		close_run(b);
 		mig_put_u64(&b->w, page_number << 2 | MIG_RAM_ZERO_RUN);
 		b->run_at = b->w.len;
@@ -58,8 +63,10 @@ bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void
 		return true;
 	}
 	if (b->data_pages == MIG_RAM_BATCH_MAX || b->entries == MIG_RAM_ENTRIES_MAX ||
-	    b->w.size - b->w.len < 8 + MIG_PAGE_SIZE)
+	    b->w.size - b->w.len < 8 + MIG_PAGE_SIZE) {
+		b->next_page = page_number;
 		return false;
+	}
 	close_run(b);
 	mig_put_u64(&b->w, page_number << 2 | MIG_RAM_DATA);
 	mig_put_bytes(&b->w, page, MIG_PAGE_SIZE);
@@ -78,6 +85,8 @@ void mig_ram_batch_finish(struct mig_ram_batch *b)
 static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_page_sink_fn sink,
 		 void *ctx, char *err, size_t err_size)
 {
+	uint64_t next = 0, covered = 0; /* the lowest page the next entry may name */
+
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t entry = mig_get_u64(&r), page = entry >> 2, run = 1;
 		const uint8_t *data = NULL;
@@ -115,6 +124,21 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_p
 					(unsigned long long)page_count);
 			return false;
 		}
+		if (page < next) {
+			format_snprintf(err, err_size,
+					"RAM record: entry %u names page %llu, below page %llu "
+					"(entries ascend and never overlap)",
+					i, (unsigned long long)page, (unsigned long long)next);
+			return false;
+		}
+		covered += run;
+		if (covered > MIG_RAM_PAGES_MAX) {
+			format_snprintf(err, err_size,
+					"RAM record: more than %u pages in one record",
+					MIG_RAM_PAGES_MAX);
+			return false;
+		}
+		next = page + run;
 		for (uint64_t p = page; sink && p < page + run; p++)
 			sink(ctx, p, data);
 	}

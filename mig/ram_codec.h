@@ -8,9 +8,11 @@
  *         u64 (first_page << 2 | MIG_RAM_ZERO_RUN), u32 pages
  *
  * Consecutive zero pages travel as one 12-byte run: an all-zero 512 MiB
- * guest costs a few hundred bytes. The decoder checks every page number
- * and run against the guest's size and the exact payload length before it
- * writes a byte of guest memory.
+ * guest costs a few hundred bytes. Entries go in ascending page order and
+ * never overlap, and a batch covers at most MIG_RAM_PAGES_MAX pages. The
+ * decoder checks all of that, every page number and run against the
+ * guest's size, and the exact payload length, before it writes a byte of
+ * guest memory.
  */
 #ifndef MIG_RAM_CODEC_H
 #define MIG_RAM_CODEC_H
@@ -26,6 +28,12 @@
 #define MIG_RAM_BATCH_MAX 256u
 /** Entries in one batch, data and runs together. */
 #define MIG_RAM_ENTRIES_MAX 4096u
+/**
+ * Pages one batch covers, data and zero runs together (64 MiB): what a
+ * record can make the destination write stays bounded, whatever its runs
+ * say. An all-zero 512 MiB guest still costs a few hundred bytes.
+ */
+#define MIG_RAM_PAGES_MAX 16384u
 
 enum mig_ram_entry_kind {
 	MIG_RAM_DATA = 0,
@@ -41,6 +49,7 @@ struct mig_ram_batch {
 	uint32_t entries;
 	uint32_t data_pages;
 	uint32_t zero_pages;
+	uint64_t next_page; /**< pages below it may not follow (ascending order) */
 	/* the open zero run, extended while pages stay consecutive */
 	size_t run_at;
 	uint64_t run_next;
@@ -54,7 +63,10 @@ struct mig_ram_batch {
 /** Starts a batch in buf (at least MIG_RAM_BATCH_BYTES). */
 void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size);
 
-/** Adds a page; false when the batch is full (send it, start another). */
+/**
+ * Adds a page; false when it cannot go in this batch (full, or below a page
+ * already in it): send the batch, start another.
+ */
 bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page);
 
 /** Pages in the batch. */

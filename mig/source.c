@@ -16,6 +16,14 @@ enum mig_state mig_source_fail(struct mig_source *s, const char *why)
 	return s->rep.state = MIG_FAILED;
 }
 
+void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r)
+{
+	s->rep.dest_loaded_ns = mig_get_u64(r);
+	s->rep.dest_synced_ns = mig_get_u64(r);
+	s->rep.dest_started_ns = mig_get_u64(r);
+	s->rep.dest_load_ns = mig_get_u64(r);
+}
+
 void mig_source_progress(struct mig_source *s)
 {
 	struct mig_progress p = {
@@ -69,6 +77,42 @@ void mig_source_free(struct mig_source *s)
 const struct mig_report *mig_source_report(const struct mig_source *s) { return &s->rep; }
 
 void mig_source_abandon(struct mig_source *s, const char *why) { mig_source_fail(s, why); }
+
+bool mig_source_resolve(struct mig_source *s, enum mig_verdict v, char *err, size_t err_size)
+{
+	enum mig_state st = s->rep.state;
+
+	if (v == MIG_VERDICT_LOST && st == MIG_POSTCOPY_PAUSED) {
+		s->rep.pages_lost = mig_bitmap_count(s->bitmap, s->pages);
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"resolved by the operator: the VM is lost with the destination "
+				"(%llu of its pages were never sent there)",
+				(unsigned long long)s->rep.pages_lost);
+		s->rep.state = MIG_LOST;
+		return true;
+	}
+	if (v != MIG_VERDICT_LOST && st == MIG_UNRESOLVED) {
+		if (v == MIG_VERDICT_SOURCE) {
+			s->ops->resume(s->vm->ctx);
+			format_snprintf(s->rep.error, sizeof(s->rep.error),
+					"resolved by the operator: the destination never ran the "
+					"VM; it resumed here");
+			s->rep.state = MIG_FAILED;
+		} else {
+			s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;
+			format_snprintf(s->rep.error, sizeof(s->rep.error),
+					"resolved by the operator: the VM runs on the destination");
+			s->rep.state = MIG_COMPLETED;
+		}
+		return true;
+	}
+	format_snprintf(err, err_size, "%s cannot be decided while the migration is %s",
+			v == MIG_VERDICT_SOURCE	       ? "'source'"
+			: v == MIG_VERDICT_DESTINATION ? "'destination'"
+						       : "'lost'",
+			mig_state_name(st));
+	return false;
+}
 
 bool mig_source_cancel(struct mig_source *s)
 {
@@ -161,6 +205,11 @@ static int hello(struct mig_source *s)
 	struct mig_writer w;
 	struct mig_record rec;
 
+	s->rep.migration_id = s->cfg.hello.migration_id;
+	if (!s->rep.migration_id) {
+		mig_source_fail(s, "no migration id: nothing was sent, the VM runs on here");
+		return -1;
+	}
 	mig_writer_init(&w, s->buf, MIG_RECORD_MAX);
 	mig_hello_put(&w, &s->cfg.hello);
 	if (mig_chan_send(s->ch, MIG_REC_HELLO, 0, w.buf, (uint32_t)w.len) ||
@@ -169,10 +218,9 @@ static int hello(struct mig_source *s)
 		return -1;
 	}
 	if (rec.type == MIG_REC_REFUSE) {
-		char why[128] = "";
-		uint8_t n = mig_get_u8(&rec.payload);
+		char why[128];
 
-		mig_get_bytes(&rec.payload, why, n < sizeof(why) ? n : sizeof(why) - 1);
+		mig_get_text(&rec.payload, why, sizeof(why));
 		format_snprintf(s->rep.error, sizeof(s->rep.error),
 				"refused by the destination: %s", why);
 		s->rep.state = MIG_FAILED;
@@ -317,9 +365,19 @@ bool mig_state_runs_on_destination(enum mig_state st)
 const char *mig_state_name(enum mig_state st)
 {
 	static const char *const names[] = {
-		"setup",	   "active",	      "device",		  "postcopy-device",
-		"postcopy-active", "postcopy-paused", "postcopy-recover", "unresolved",
-		"completed",	   "failed",	      "cancelling",	  "cancelled",
+		"setup",
+		"active",
+		"device",
+		"postcopy-device",
+		"postcopy-active",
+		"postcopy-paused",
+		"postcopy-recover",
+		"unresolved",
+		"completed",
+		"failed",
+		"cancelling",
+		"cancelled",
+		"lost",
 	};
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";

@@ -34,6 +34,9 @@ struct mig_source {
 #define MIG_PROGRESS_EVERY_NS 250000000ull
 
 enum mig_state mig_source_fail(struct mig_source *s, const char *why);
+
+/** The destination's four timestamps (VM_STARTED, STATUS) into the report. */
+void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r);
 void mig_source_progress(struct mig_source *s);
 
 /** A batch as large as the record allows. */

@@ -76,21 +76,46 @@ static int receive_bitmap(struct mig_source *s)
 	return 0;
 }
 
+/**
+ * STATUS about this migration: its state there, or -1 when malformed, or
+ * about another migration (the destination restarted, or holds another).
+ */
+static int their_state(struct mig_source *s, struct mig_record *rec, enum mig_state *theirs)
+{
+	uint64_t id = mig_get_u64(&rec->payload);
+	uint8_t st = mig_get_u8(&rec->payload);
+
+	if (rec->length != MIG_STATUS_BYTES || st > MIG_LOST) {
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"malformed STATUS from the destination");
+		return -1;
+	}
+	if ((rec->flags & MIG_FLAG_UNKNOWN_MIGRATION) || id != s->rep.migration_id) {
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"the destination does not know this migration (%016llx; it holds "
+				"%016llx, %s): it may have restarted, so it cannot say whether the "
+				"VM ran there",
+				(unsigned long long)s->rep.migration_id, (unsigned long long)id,
+				mig_state_name((enum mig_state)st));
+		return -1;
+	}
+	*theirs = (enum mig_state)st;
+	return 0;
+}
+
 enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch)
 {
 	enum mig_state was = s->rep.state, theirs;
+	uint64_t id = s->rep.migration_id;
 	struct mig_record rec;
 
 	if (was != MIG_UNRESOLVED && was != MIG_POSTCOPY_PAUSED)
 		return was;
 	s->ch = ch;
 	s->rep.reconnects++;
-	if (mig_chan_send(ch, MIG_REC_RECONNECT, 0, NULL, 0) ||
-	    mig_source_expect(s, MIG_REC_STATUS, &rec))
+	if (mig_chan_send(ch, MIG_REC_RECONNECT, 0, &id, sizeof(id)) ||
+	    mig_source_expect(s, MIG_REC_STATUS, &rec) || their_state(s, &rec, &theirs))
 		return was; /* still unknown: stay as we were */
-	theirs = (enum mig_state)mig_get_u8(&rec.payload);
-	if (rec.payload.error || theirs > MIG_CANCELLED)
-		return was;
 	if (!mig_state_runs_on_destination(theirs)) {
 		if (was == MIG_UNRESOLVED) {
 			/* RUN never took effect there: this copy is the only one. */
@@ -101,18 +126,18 @@ enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch
 					mig_state_name(theirs));
 			return s->rep.state = MIG_FAILED;
 		}
+		/* It ran there and is gone there: this copy is stale, it must not run. */
+		s->rep.pages_lost = mig_bitmap_count(s->bitmap, s->pages);
 		format_snprintf(s->rep.error, sizeof(s->rep.error),
-				"the destination lost the VM in postcopy (%s there)",
-				mig_state_name(theirs));
-		return s->rep.state = MIG_FAILED;
+				"the VM is lost: the destination no longer runs it (%s there) and "
+				"%llu of its pages were never sent",
+				mig_state_name(theirs), (unsigned long long)s->rep.pages_lost);
+		return s->rep.state = MIG_LOST;
 	}
 	if (was == MIG_UNRESOLVED) {
 		/* VM_STARTED was lost, the VM runs there: the downtime is only bounded. */
 		s->rep.downtime_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
-		s->rep.dest_loaded_ns = mig_get_u64(&rec.payload);
-		s->rep.dest_synced_ns = mig_get_u64(&rec.payload);
-		s->rep.dest_started_ns = mig_get_u64(&rec.payload);
-		s->rep.dest_load_ns = mig_get_u64(&rec.payload);
+		mig_source_take_stamps(s, &rec.payload);
 	}
 	if (theirs == MIG_COMPLETED || s->cfg.mode == MIG_MODE_PRECOPY) {
 		s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;

@@ -14,10 +14,9 @@
 
 static void copy_peer_error(struct mig_source *s, struct mig_record *rec)
 {
-	char why[128] = "";
-	uint8_t n = mig_get_u8(&rec->payload);
+	char why[128];
 
-	mig_get_bytes(&rec->payload, why, n < sizeof(why) ? n : sizeof(why) - 1);
+	mig_get_text(&rec->payload, why, sizeof(why));
 	format_snprintf(s->rep.error, sizeof(s->rep.error), "destination: %s", why);
 }
 
@@ -185,12 +184,12 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	s->rep.stop_run_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (mig_source_expect(s, MIG_REC_VM_STARTED, &rec))
 		return unresolved(s, "no VM_STARTED after RUN");
+	/* Malformed, it proves nothing: asking again over a new link will. */
+	if (rec.length != MIG_VM_STARTED_BYTES)
+		return unresolved(s, "malformed VM_STARTED after RUN");
 	s->rep.downtime_ns = ops->now_ns(s->vm->ctx) - s->t_stop; /* the downtime ends */
 	ops->dirty_stop(s->vm->ctx);
-	s->rep.dest_loaded_ns = mig_get_u64(&rec.payload);
-	s->rep.dest_synced_ns = mig_get_u64(&rec.payload);
-	s->rep.dest_started_ns = mig_get_u64(&rec.payload);
-	s->rep.dest_load_ns = mig_get_u64(&rec.payload);
+	mig_source_take_stamps(s, &rec.payload);
 	if (postcopy)
 		return mig_source_postcopy_push(s);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);

@@ -60,3 +60,20 @@ bool mig_get_sub(struct mig_reader *r, size_t n, struct mig_reader *sub)
 	r->pos += n;
 	return true;
 }
+
+void mig_get_text(struct mig_reader *r, char *out, size_t size)
+{
+	uint8_t n = mig_get_u8(r);
+	size_t i = 0;
+
+	if (!size)
+		return;
+	for (; i < n && i + 1 < size; i++) {
+		uint8_t c = mig_get_u8(r);
+
+		if (r->error)
+			break;
+		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	out[i] = '\0';
+}

@@ -59,6 +59,13 @@ static inline uint16_t mig_get_u16(struct mig_reader *r) { return (uint16_t)mig_
 static inline uint32_t mig_get_u32(struct mig_reader *r) { return (uint32_t)mig_get_le(r, 4); }
 static inline uint64_t mig_get_u64(struct mig_reader *r) { return mig_get_le(r, 8); }
 
+/**
+ * A peer's text (REFUSE, ERROR: u8 length, then the bytes) into out, always
+ * terminated; every byte outside printable ASCII becomes '?', so a peer's
+ * text cannot move a cursor, clear a screen or forge a line on a console.
+ */
+void mig_get_text(struct mig_reader *r, char *out, size_t size);
+
 /** A sub-reader over the next n bytes (consumed from r); error if fewer remain. */
 bool mig_get_sub(struct mig_reader *r, size_t n, struct mig_reader *sub);
 

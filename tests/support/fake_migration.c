@@ -78,7 +78,7 @@ static void open_records(struct first_link *fl, const struct fake_migration *m, 
 	}
 }
 
-/** Runs fn(source) against the destination over one link; fills states. */
+/** Runs the source (or its reconnection) against the destination over one link; fills states. */
 static enum mig_state over_link(struct mig_source *s, struct mig_dest *d, struct first_link *fl,
 				bool first, enum mig_state *dst_state)
 {
@@ -169,4 +169,10 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 	mig_source_free(s);
 	mig_dest_free(d);
 	return m->src_state;
+}
+
+enum mig_state fake_vm_link(struct mig_source *s, struct mig_dest *d, bool reconnect,
+			    enum mig_state *dst_state)
+{
+	return over_link(s, d, NULL, !reconnect, dst_state);
 }

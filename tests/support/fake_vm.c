@@ -104,21 +104,36 @@ static bool sync_devices(void *ctx, char *err, size_t n)
 	return true;
 }
 
-static bool start(void *ctx)
-{
-	resume(ctx);
-	return true;
-}
+static void start(void *ctx) { resume(ctx); }
 
-static void postcopy_begin(void *ctx, const uint64_t *have)
+/* Back to a clean incoming VM: nothing of the discarded copy stays. */
+static void discard(void *ctx)
 {
 	struct fake_vm *vm = ctx;
 
+	pthread_mutex_lock(&vm->lock);
+	vm->postcopy = false;
+	memset(vm->present, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
+	memset(&vm->regs, 0, sizeof(vm->regs));
+	vgic_init(&vm->vgic, 1);
+	vm->discards++;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool postcopy_begin(void *ctx, const uint64_t *have, char *err, size_t n)
+{
+	struct fake_vm *vm = ctx;
+
+	if (vm->fail_postcopy_begin) {
+		strncpy(err, "injected postcopy failure", n);
+		return false;
+	}
 	pthread_mutex_lock(&vm->lock);
 	memcpy(vm->present, have, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
 	memset(vm->faulted, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
 	vm->postcopy = true;
 	pthread_mutex_unlock(&vm->lock);
+	return true;
 }
 
 static bool postcopy_fault(void *ctx, uint64_t *p)
@@ -162,6 +177,7 @@ const struct mig_vm_ops fake_vm_ops = {
 	.load_devices = load_devices,
 	.sync_devices = sync_devices,
 	.start = start,
+	.discard = discard,
 	.postcopy_begin = postcopy_begin,
 	.postcopy_fault = postcopy_fault,
 	.postcopy_place = postcopy_place,
@@ -231,6 +247,7 @@ struct mig_hello fake_vm_hello(uint64_t pages)
 	struct mig_hello h = {
 		.format_version = MIG_FORMAT_VERSION,
 		.producer = "test",
+		.migration_id = 0x0123456789abcdefull,
 		.midr = 1,
 		.cntfrq = 62500000,
 		.gic_intid_count = VGIC_INTID_COUNT,

@@ -32,7 +32,8 @@ struct fake_vm {
 	bool toucher; /**< the workload reads pages instead of writing them */
 	struct vcpu_regs regs, shadow_regs;
 	struct vgic_dist vgic, shadow_vgic;
-	bool fail_load, fail_sync;
+	bool fail_load, fail_sync, fail_postcopy_begin;
+	unsigned discards; /**< destination: copies thrown away */
 	uint64_t writes;
 	/* postcopy, destination */
 	bool postcopy;
@@ -104,6 +105,13 @@ struct fake_migration {
 	int src_events, dst_events; /**< channel events of the first link */
 	unsigned progress_reports;
 };
+
+/**
+ * One healthy link between a source and a destination engine (a run, or a
+ * reconnection); the source's state, the destination's in *dst_state.
+ */
+enum mig_state fake_vm_link(struct mig_source *s, struct mig_dest *d, bool reconnect,
+			    enum mig_state *dst_state);
 
 /** Migrates src into dst as `m` says, then reconnects as needed; returns the source's state. */
 enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct fake_migration *m);

@@ -19,6 +19,11 @@
 #include "tests/support/fake_vm.h"
 
 #define PAGES 2048 /* 8 MiB */
+/*
+ * The fault matrix's VM: small, so that every point of the protocol is hit
+ * in few cases (RAM records repeat; what matters are the boundaries).
+ */
+#define MATRIX_PAGES 192
 
 /** Both VMs and the migration between them; fresh for every test. */
 struct fixture {
@@ -26,12 +31,12 @@ struct fixture {
 	struct fake_migration m;
 };
 
-static void fresh(struct fixture *f)
+static void fresh_sized(struct fixture *f, uint64_t pages)
 {
-	fake_vm_init(&f->src, PAGES, true);
-	fake_vm_init(&f->dst, PAGES, false);
+	fake_vm_init(&f->src, pages, true);
+	fake_vm_init(&f->dst, pages, false);
 	f->m = (struct fake_migration){
-		.dest_local = fake_vm_hello(PAGES),
+		.dest_local = fake_vm_hello(pages),
 		.precopy = { .downtime_limit_ns = 20000000,
 			     .max_rounds = 50,
 			     .device_bytes = 8192,
@@ -40,6 +45,8 @@ static void fresh(struct fixture *f)
 		.timeout_ms = 5000,
 	};
 }
+
+static void fresh(struct fixture *f) { fresh_sized(f, PAGES); }
 
 static int setup(void **state)
 {
@@ -67,7 +74,8 @@ static int teardown(void **state)
 
 static void check_equal(struct fake_vm *src, struct fake_vm *dst)
 {
-	assert_memory_equal(src->ram, dst->ram, PAGES * 4096);
+	assert_int_equal(src->pages, dst->pages);
+	assert_memory_equal(src->ram, dst->ram, src->pages * 4096);
 	assert_memory_equal(&src->regs, &dst->regs, sizeof(src->regs));
 	assert_true(dst->vgic.spi[1].line_level);
 	assert_int_equal(dst->placed_twice, 0); /* no page arrived twice in postcopy */
@@ -350,71 +358,84 @@ static void check_rules(struct fixture *f, struct tally *t)
 		check_equal(&f->src, &f->dst); /* it got everything before the source died */
 }
 
-static void run_matrix(struct fixture *f, enum mig_mode mode, unsigned after_rounds)
+/* One fault kind at every point of one mode's protocol. */
+static void run_matrix(struct fixture *f, enum mig_mode mode, enum fake_fault kind)
 {
-	static const enum fake_fault kinds[] = { FAULT_CUT,	  FAULT_STALL,
-						 FAULT_CORRUPT,	  FAULT_SOURCE_DIES,
-						 FAULT_DEST_DIES, FAULT_VM_STARTED_LOST };
-	int src_events, dst_events, total = 0;
+	int src_events, dst_events, points;
+	struct tally t = { 0 };
 
-	fresh(f);
+	release(f);
+	fresh_sized(f, MATRIX_PAGES);
 	f->m.mode = mode;
-	f->m.postcopy_after_rounds = after_rounds;
+	f->m.postcopy_after_rounds = 0;
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
 	src_events = f->m.src_events;
 	dst_events = f->m.dst_events;
 	release(f);
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		int points = kinds[k] == FAULT_VM_STARTED_LOST	 ? 1
-			     : fake_fault_on_dest_side(kinds[k]) ? dst_events
-								 : src_events;
-		struct tally t = { 0 };
-
-		for (int at = 0; at < points; at++) {
-			fresh(f);
-			f->m.mode = mode;
-			f->m.postcopy_after_rounds = after_rounds;
-			f->m.fault = kinds[k];
-			f->m.fault_at = at;
-			if (kinds[k] == FAULT_STALL)
-				f->m.timeout_ms = 150;
-			fake_vm_migrate(&f->src, &f->dst, &f->m);
-			if (getenv("FERRY_TEST_VERBOSE"))
-				print_message(
-					"  %s at %d: source %s (first %s), destination %s: %s\n",
-					fake_fault_name(kinds[k]), at,
-					mig_state_name(f->m.src_state),
-					mig_state_name(f->m.src_first_state),
-					mig_state_name(f->m.dst_state), f->m.src.error);
-			check_rules(f, &t);
-			release(f);
-		}
-		print_message("%s %-16s %3d points: %3d failed (VM on the source), %3d completed, "
-			      "%3d unresolved, %3d VM lost with a dead board\n",
-			      mode == MIG_MODE_PRECOPY ? "precopy " : "postcopy",
-			      fake_fault_name(kinds[k]), t.cases, t.failed, t.completed,
-			      t.unresolved, t.lost);
-		total += t.cases;
+	points = kind == FAULT_VM_STARTED_LOST	 ? 1
+		 : fake_fault_on_dest_side(kind) ? dst_events
+						 : src_events;
+	for (int at = 0; at < points; at++) {
+		fresh_sized(f, MATRIX_PAGES);
+		f->m.mode = mode;
+		f->m.postcopy_after_rounds = 0;
+		f->m.fault = kind;
+		f->m.fault_at = at;
+		if (kind == FAULT_STALL)
+			f->m.timeout_ms = 150;
+		fake_vm_migrate(&f->src, &f->dst, &f->m);
+		if (getenv("FERRY_TEST_VERBOSE"))
+			print_message("  %s at %d: source %s (first %s), destination %s: %s\n",
+				      fake_fault_name(kind), at, mig_state_name(f->m.src_state),
+				      mig_state_name(f->m.src_first_state),
+				      mig_state_name(f->m.dst_state), f->m.src.error);
+		check_rules(f, &t);
+		release(f);
 	}
-	print_message("%s: %d fault cases, every rule held\n",
-		      mode == MIG_MODE_PRECOPY ? "precopy" : "postcopy", total);
+	print_message("%s %-16s %3d points: %3d failed (VM on the source), %3d completed, "
+		      "%3d unresolved, %3d VM lost with a dead board; every rule held\n",
+		      mode == MIG_MODE_PRECOPY ? "precopy " : "postcopy", fake_fault_name(kind),
+		      t.cases, t.failed, t.completed, t.unresolved, t.lost);
 	fresh(f); /* for teardown */
 }
 
-static void test_faults_at_every_point_precopy(void **state)
-{
-	release(*state);
-	run_matrix(*state, MIG_MODE_PRECOPY, 0);
-}
+/* A test per mode and fault kind: each runs on its own (ctest runs them side by side). */
+#define MATRIX_TEST(mode_name, mode, kind_name, kind)                                              \
+	static void test_faults_##mode_name##_##kind_name(void **state)                            \
+	{                                                                                          \
+		run_matrix(*state, mode, kind);                                                    \
+	}
+#define MATRIX_TESTS(mode_name, mode)                                                              \
+	MATRIX_TEST(mode_name, mode, cut, FAULT_CUT)                                               \
+	MATRIX_TEST(mode_name, mode, stall, FAULT_STALL)                                           \
+	MATRIX_TEST(mode_name, mode, corrupt, FAULT_CORRUPT)                                       \
+	MATRIX_TEST(mode_name, mode, source_dies, FAULT_SOURCE_DIES)                               \
+	MATRIX_TEST(mode_name, mode, dest_dies, FAULT_DEST_DIES)                                   \
+	MATRIX_TEST(mode_name, mode, vm_started_lost, FAULT_VM_STARTED_LOST)
+MATRIX_TESTS(precopy, MIG_MODE_PRECOPY)
+MATRIX_TESTS(postcopy, MIG_MODE_POSTCOPY)
 
-static void test_faults_at_every_point_postcopy(void **state)
-{
-	release(*state);
-	run_matrix(*state, MIG_MODE_POSTCOPY, 0);
-}
+#define MATRIX_ENTRIES(mode_name)                                                                  \
+	cmocka_unit_test_setup_teardown(test_faults_##mode_name##_cut, setup, teardown),           \
+		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_stall, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_corrupt, setup,          \
+						teardown),                                         \
+		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_source_dies, setup,      \
+						teardown),                                         \
+		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_dest_dies, setup,        \
+						teardown),                                         \
+		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_vm_started_lost, setup,  \
+						teardown)
 
-int main(void)
+/*
+ * With FERRY_TEST_FILTER (or an argument), only the tests whose names match
+ * it run (a cmocka pattern, "*" for any text); "-PATTERN" skips those
+ * instead. ctest runs the fault matrix as tests of its own, side by side.
+ */
+int main(int argc, char **argv)
 {
+	const char *filter = argc > 1 ? argv[1] : getenv("FERRY_TEST_FILTER");
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precopy_idle_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
@@ -436,10 +457,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_recovers_after_a_cut, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_faults_at_every_point_precopy, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_faults_at_every_point_postcopy, setup,
-						teardown),
+		MATRIX_ENTRIES(precopy),
+		MATRIX_ENTRIES(postcopy),
 	};
+
+	if (filter && filter[0] == '-')
+		cmocka_set_skip_filter(filter + 1);
+	else if (filter && filter[0])
+		cmocka_set_test_filter(filter);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,19 +107,26 @@ static void test_zero_runs(void **state)
 	struct mig_reader r;
 	static const uint8_t zero[MIG_PAGE_SIZE] __attribute__((aligned(8)));
 	const uint64_t guest_pages = 131072; /* 512 MiB */
+	uint64_t p = 0, records = 0, bytes = 0;
 
 	(void)state;
-	mig_ram_batch_init(&b, payload, sizeof(payload));
-	for (uint64_t p = 0; p < guest_pages; p++)
-		assert_true(mig_ram_batch_add(&b, p, zero));
-	mig_ram_batch_finish(&b);
-	assert_int_equal(b.w.len, 4 + 12); /* all of it: one entry */
-	assert_int_equal(mig_ram_batch_pages(&b), guest_pages);
-	mig_reader_init(&r, payload, b.w.len);
 	zero_sink_pages = 0;
-	assert_true(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	while (p < guest_pages) {
+		mig_ram_batch_init(&b, payload, sizeof(payload));
+		while (p < guest_pages && mig_ram_batch_add(&b, p, zero))
+			p++;
+		mig_ram_batch_finish(&b);
+		assert_int_equal(b.w.len, 4 + 12); /* one entry a batch */
+		assert_int_equal(mig_ram_batch_pages(&b), MIG_RAM_PAGES_MAX);
+		mig_reader_init(&r, payload, b.w.len);
+		assert_true(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+		records++;
+		bytes += b.w.len;
+	}
 	assert_int_equal(zero_sink_pages, guest_pages);
-	/* one page too many for the guest */
+	assert_int_equal(records, guest_pages / MIG_RAM_PAGES_MAX);
+	assert_true(bytes < 256); /* the whole all-zero guest */
+	/* the last run, one page too many for a smaller guest */
 	mig_reader_init(&r, payload, b.w.len);
 	assert_false(mig_ram_decode(&r, guest_pages - 1, sink, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: page 131071 beyond the guest's 131071 pages");
@@ -132,6 +139,60 @@ static void test_zero_runs(void **state)
 	mig_reader_init(&r, payload, b.w.len);
 	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: entry 0 of unknown kind 3");
+}
+
+/** A payload of zero runs, each (first page, pages). */
+static size_t runs(const uint64_t (*entries)[2], uint32_t count)
+{
+	struct mig_writer w;
+
+	mig_writer_init(&w, payload, sizeof(payload));
+	mig_put_u32(&w, count);
+	for (uint32_t i = 0; i < count; i++) {
+		mig_put_u64(&w, entries[i][0] << 2 | MIG_RAM_ZERO_RUN);
+		mig_put_u32(&w, (uint32_t)entries[i][1]);
+	}
+	return w.len;
+}
+
+/*
+ * What one record may make the destination write is bounded: entries
+ * ascend without overlapping and cover at most MIG_RAM_PAGES_MAX pages
+ * (else a few KiB of runs over the whole guest would ask for terabytes of
+ * writes).
+ */
+static void test_runs_ascend_and_are_capped(void **state)
+{
+	static const uint64_t overlap[][2] = { { 0, 100 }, { 50, 10 } };
+	static const uint64_t again[][2] = { { 10, 1 }, { 10, 1 } };
+	static const uint64_t back[][2] = { { 100, 1 }, { 99, 1 } };
+	static const uint64_t too_many[][2] = { { 0, MIG_RAM_PAGES_MAX },
+						{ MIG_RAM_PAGES_MAX, 1 } };
+	static const uint64_t just_fits[][2] = { { 0, MIG_RAM_PAGES_MAX - 1 },
+						 { MIG_RAM_PAGES_MAX, 1 } };
+	const uint64_t guest_pages = 1u << 20;
+	struct mig_reader r;
+	size_t len;
+
+	(void)state;
+	len = runs(overlap, 2);
+	mig_reader_init(&r, payload, len);
+	zero_sink_pages = 0;
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: entry 1 names page 50, below page 100 (entries "
+				 "ascend and never overlap)");
+	assert_int_equal(zero_sink_pages, 0); /* nothing written */
+	mig_reader_init(&r, payload, runs(again, 2));
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	mig_reader_init(&r, payload, runs(back, 2));
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	mig_reader_init(&r, payload, runs(too_many, 2));
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: more than 16384 pages in one record");
+	assert_int_equal(zero_sink_pages, 0);
+	mig_reader_init(&r, payload, runs(just_fits, 2));
+	assert_true(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_int_equal(zero_sink_pages, MIG_RAM_PAGES_MAX);
 }
 
 static const struct mig_precopy_params params = {
@@ -212,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_pages_and_zero_pages),
 		cmocka_unit_test(test_hostile_payloads_touch_nothing),
 		cmocka_unit_test(test_zero_runs),
+		cmocka_unit_test(test_runs_ascend_and_are_capped),
 		cmocka_unit_test(test_switches_when_the_rest_fits),
 		cmocka_unit_test(test_no_convergence_outcomes),
 		cmocka_unit_test(test_stalled_rounds_go_postcopy),
