@@ -63,9 +63,10 @@ void arch_zero_pages(void *dst, uint64_t bytes);
 struct arch_cpu_info {
 	uint64_t midr;
 	uint32_t pa_bits;
-	uint32_t lr_count; /**< GICv3 list registers (ICH_VTR_EL2) */
-	uint32_t pri_bits; /**< virtual priority bits (ICH_VTR_EL2) */
-	bool rndr;	   /**< FEAT_RNG */
+	uint32_t lr_count;  /**< GICv3 list registers (ICH_VTR_EL2) */
+	uint32_t pri_bits;  /**< virtual priority bits (ICH_VTR_EL2) */
+	uint32_t apr_count; /**< ICH_AP0R<n>_EL2 / ICH_AP1R<n>_EL2 registers that exist */
+	bool rndr;	    /**< FEAT_RNG */
 };
 void arch_cpu_info(struct arch_cpu_info *info);
 

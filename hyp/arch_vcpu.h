@@ -57,6 +57,9 @@ void arch_s2_flush_local(void);
 /** Disables the EL1 virtual timer of this CPU (after its vCPU stopped for good). */
 void arch_vcpu_timer_stop(void);
 
+/** Loads the EL1 virtual timer of this CPU from t (CVAL, then CTL). */
+void arch_vcpu_timer_load(const struct vcpu_timer *t);
+
 /** List registers of this CPU's GIC (ICH_VTR_EL2). */
 unsigned arch_gic_lr_count(void);
 

@@ -77,8 +77,11 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_bool(o, "switched-to-postcopy", r->switched_to_postcopy);
 	if (r->error[0])
 		json_out_str(o, "error", r->error);
+	json_out_u64(o, "migration-id", r->migration_id);
 	json_out_u64(o, "rounds", r->rounds);
 	json_out_u64(o, "reconnects", r->reconnects);
+	if (r->state == MIG_LOST)
+		json_out_u64(o, "pages-lost", r->pages_lost);
 	if (incoming) {
 		json_out_u64(o, "duplicates-dropped", r->duplicates_dropped);
 		json_out_u64(o, "faults-served", r->faults_served);
@@ -237,6 +240,45 @@ static bool cmd_migrate_cancel(void *ctx, char *err, size_t n)
 	return true;
 }
 
+static bool cmd_migrate_resolve(void *ctx, const char *force, char *err, size_t n)
+{
+	enum mig_verdict v = MIG_VERDICT_LOST;
+
+	(void)ctx;
+	if (force && !strcmp(force, "source"))
+		v = MIG_VERDICT_SOURCE;
+	else if (force && !strcmp(force, "destination"))
+		v = MIG_VERDICT_DESTINATION;
+	return migrate_resolve(&c.job, force != NULL, v, err, n);
+}
+
+static bool cmd_migrate_recover(void *ctx, char *err, size_t n)
+{
+	struct mig_report live;
+
+	(void)ctx;
+	if (!migrate_report(&c.job, &live) || live.state != MIG_POSTCOPY_PAUSED) {
+		format_snprintf(err, n, "no paused postcopy here (%s)",
+				migrate_report(&c.job, &live) ? mig_state_name(live.state)
+							      : "none");
+		return false;
+	}
+	return migrate_resolve(&c.job, false, MIG_VERDICT_LOST, err, n);
+}
+
+/* What a migration in doubt knows: why, and how it goes on asking. */
+static void doubt_members(struct json_out *o, const struct mig_report *r)
+{
+	uint64_t now = now_ms();
+
+	if (r->state != MIG_UNRESOLVED && r->state != MIG_POSTCOPY_PAUSED)
+		return;
+	json_out_str(o, "in-doubt", r->error);
+	json_out_u64(o, "attempts", c.job.attempts);
+	json_out_u64(o, "next-attempt-ms",
+		     c.job.next_attempt_ms > now ? c.job.next_attempt_ms - now : 0);
+}
+
 static void cmd_query_migrate(void *ctx, struct json_out *ret)
 {
 	struct mig_report live;
@@ -245,6 +287,8 @@ static void cmd_query_migrate(void *ctx, struct json_out *ret)
 	if (migrate_report(&c.job, &live)) {
 		json_out_str(ret, "status", mig_state_name(live.state));
 		json_out_str(ret, "role", c.job.incoming ? "destination" : "source");
+		json_out_u64(ret, "migration-id", live.migration_id);
+		doubt_members(ret, &live);
 		if (c.have_progress) {
 			json_out_object(ret, "progress");
 			progress_members(ret, &c.progress);
@@ -261,6 +305,8 @@ static void cmd_query_migrate(void *ctx, struct json_out *ret)
 
 static const char *vm_state(void)
 {
+	struct mig_report live;
+
 	switch (c.vm->stop) {
 	case VM_RUNNING:
 		break;
@@ -272,7 +318,13 @@ static const char *vm_state(void)
 		return c.job.incoming ? "none-arrived" : "crashed";
 	case VM_MIGRATED:
 		return "migrated";
+	case VM_LOST:
+		return "lost";
 	}
+	/* A migration in doubt says more of the VM than that it runs. */
+	if (migrate_report(&c.job, &live) &&
+	    (live.state == MIG_UNRESOLVED || live.state == MIG_POSTCOPY_PAUSED))
+		return mig_state_name(live.state);
 	if (c.job.incoming && !c.have_report)
 		return "incoming";
 	if (c.operator_stopped)
@@ -332,6 +384,8 @@ static const struct mgmt_ops board_mgmt_ops = {
 	.now_us = mgmt_now_us,
 	.migrate = cmd_migrate,
 	.migrate_cancel = cmd_migrate_cancel,
+	.migrate_resolve = cmd_migrate_resolve,
+	.migrate_recover = cmd_migrate_recover,
 	.query_migrate = cmd_query_migrate,
 	.query_vms = cmd_query_vms,
 	.stop = cmd_stop,
@@ -376,8 +430,8 @@ static void run_source(void)
 			enum mig_state st = migrate_out(&c.job, &c.params);
 
 			c.requested = false;
-			if (st == MIG_COMPLETED || st == MIG_UNRESOLVED)
-				return; /* the VM is the destination's, or stays stopped here */
+			if (st == MIG_COMPLETED || st == MIG_LOST)
+				return; /* the VM is the destination's, or lost: never run here */
 			continue;
 		}
 		sleep_ms(IDLE_MS);

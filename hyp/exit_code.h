@@ -10,6 +10,7 @@ enum ferry_exit_code {
 	FERRY_EXIT_PANIC = 3,	    /**< an exception Ferry could not handle */
 	FERRY_EXIT_BAD_VM = 4,	    /**< the VM's configuration or image was refused */
 	FERRY_EXIT_VM_STOPPED = 5,  /**< the VM stopped abnormally (reset, crash) */
+	FERRY_EXIT_VM_LOST = 6,	    /**< postcopy could not finish: the VM is lost */
 };
 
 #endif

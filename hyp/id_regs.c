@@ -47,3 +47,12 @@ uint64_t id_reg_sanitize(uint32_t encoding, uint64_t real)
 			return real & ~id_rules[i].hide;
 	return real;
 }
+
+uint64_t id_reg_guest(uint32_t encoding)
+{
+	uint64_t value;
+
+	if (!arch_read_id_reg(encoding, &value))
+		value = 0;
+	return id_reg_sanitize(encoding, value);
+}

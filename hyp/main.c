@@ -223,6 +223,9 @@ _Noreturn void hyp_main(const struct board_desc *board, const struct board_facts
 	case VM_BOOT_MIGRATED:
 		console_printf("Ferry: the VM left for the peer board: powering off\n");
 		arch_power_off(FERRY_EXIT_OK);
+	case VM_BOOT_LOST:
+		console_printf("Ferry: the VM is lost (postcopy could not finish): powering off\n");
+		arch_power_off(FERRY_EXIT_VM_LOST);
 	case VM_BOOT_NOTHING_ARRIVED:
 		console_printf("Ferry: no VM arrived: powering off\n");
 		arch_power_off(FERRY_EXIT_BAD_VM);

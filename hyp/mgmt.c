@@ -137,6 +137,30 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 	       uint_argument(m, r, "postcopy-after-rounds", 100, &a->postcopy_after_rounds);
 }
 
+/** migrate-resolve's optional "force": "source", "destination" or "lost"; *force NULL without. */
+static bool parse_resolve(struct mgmt *m, struct request *r, char *buf, size_t size,
+			  const char **force)
+{
+	static const char *const names[] = { "force", NULL };
+	int t;
+
+	*force = NULL;
+	if (!known_arguments(m, r, names))
+		return false;
+	t = json_get(r->text, r->toks, r->args, "force");
+	if (t < 0)
+		return true;
+	if (!json_get_string(r->text, &r->toks[t], buf, size) ||
+	    (strcmp(buf, "source") && strcmp(buf, "destination") && strcmp(buf, "lost"))) {
+		reply_error(m, r, "GenericError",
+			    "migrate-resolve: 'force' is \"source\", \"destination\" or \"lost\" "
+			    "(where the operator knows the VM is)");
+		return false;
+	}
+	*force = buf;
+	return true;
+}
+
 enum outcome {
 	DONE,	  /**< the "return" members are written */
 	REFUSED,  /**< err says why */
@@ -158,8 +182,18 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 			return ANSWERED;
 		return done_if(m->ops->migrate(m->ctx, &a, err, n));
 	}
+	if (strcmp(r->name, "migrate-resolve") == 0) {
+		char buf[16];
+		const char *force;
+
+		if (!parse_resolve(m, r, buf, sizeof(buf), &force))
+			return ANSWERED;
+		return done_if(m->ops->migrate_resolve(m->ctx, force, err, n));
+	}
 	if (!known_arguments(m, r, none))
 		return ANSWERED;
+	if (strcmp(r->name, "migrate-recover") == 0)
+		return done_if(m->ops->migrate_recover(m->ctx, err, n));
 	if (strcmp(r->name, "migrate-cancel") == 0)
 		return done_if(m->ops->migrate_cancel(m->ctx, err, n));
 	if (strcmp(r->name, "query-migrate") == 0) {
@@ -175,8 +209,8 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 	if (strcmp(r->name, "cont") == 0)
 		return done_if(m->ops->cont(m->ctx, err, n));
 	format_snprintf(err, n,
-			"unknown command '%s' (known: migrate, migrate-cancel, query-migrate, "
-			"query-vms, stop, cont)",
+			"unknown command '%s' (known: migrate, migrate-cancel, migrate-resolve, "
+			"migrate-recover, query-migrate, query-vms, stop, cont)",
 			r->name);
 	return REFUSED;
 }

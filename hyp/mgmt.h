@@ -35,6 +35,13 @@ struct mgmt_ops {
 	/* The commands: false with a reason (err) when refused; *ret gets the "return" members. */
 	bool (*migrate)(void *ctx, const struct mgmt_migrate_args *a, char *err, size_t n);
 	bool (*migrate_cancel)(void *ctx, char *err, size_t n);
+	/**
+	 * A migration in doubt: ask the peer again now (force NULL), or the
+	 * operator's verdict: force "source", "destination" or "lost".
+	 */
+	bool (*migrate_resolve)(void *ctx, const char *force, char *err, size_t n);
+	/** A paused postcopy: try to recover it now. */
+	bool (*migrate_recover)(void *ctx, char *err, size_t n);
 	void (*query_migrate)(void *ctx, struct json_out *ret);
 	void (*query_vms)(void *ctx, struct json_out *ret);
 	bool (*stop)(void *ctx, char *err, size_t n);

@@ -7,6 +7,7 @@
 #include "hyp/console.h"
 #include "hyp/exit_code.h"
 #include "hyp/format.h"
+#include "hyp/id_regs.h"
 #include "hyp/link_boot.h"
 #include "hyp/vm_migrate_ops.h"
 #include "link/mig_channel.h"
@@ -14,7 +15,13 @@
 #include "mig/engine.h"
 
 #define REPLY_TIMEOUT_MS 5000u
-#define RECONNECTS	 3u
+/*
+ * A source that cannot know where the VM runs asks the destination again
+ * and again, waiting longer each time up to a few seconds: for as long as
+ * it does not know, never giving up (design section 7, liveness).
+ */
+#define RETRY_FIRST_MS 100u
+#define RETRY_MAX_MS   2000u
 /*
  * The default downtime limit. Low: each extra round of a guest that dirties
  * less than the link carries is cheap, and the pages left at the stop are
@@ -25,11 +32,12 @@
 
 static struct mig_hello local_hello(const struct vm *vm)
 {
+	struct arch_cpu_info cpu;
 	struct mig_hello h = {
 		.format_version = MIG_FORMAT_VERSION,
 		.producer = FERRY_VERSION_STRING,
 		.cntfrq = (uint32_t)arch_counter_freq(),
-		.gic_iidr = 0x4600043bu,
+		.gic_iidr = VGIC_IIDR,
 		.gic_intid_count = VGIC_INTID_COUNT,
 		.vcpu_count = (uint16_t)vm->cfg.vcpu_count,
 		.ram_base = GUEST_RAM_IPA,
@@ -39,15 +47,17 @@ static struct mig_hello local_hello(const struct vm *vm)
 				MIG_CAP_POSTCOPY,
 	};
 
-	/* What the guest sees of the CPU (op0 3, op1 0, CRn 0): must match on both boards. */
-	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 4, 0), &h.id_aa64pfr0);
-	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 6, 0), &h.id_aa64isar0);
-	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 6, 1), &h.id_aa64isar1);
-	arch_read_id_reg(SYSREG_ENC(3, 0, 0, 7, 0), &h.id_aa64mmfr0);
+	/* What the guest sees of the CPU (its MIDR is the CPU's): the destination must offer it. */
+	arch_cpu_info(&cpu);
+	h.midr = cpu.midr;
+	for (unsigned i = 0; i < MIG_ID_REG_COUNT; i++)
+		h.id_regs[i] = id_reg_guest(mig_id_reg_encoding((enum mig_id_reg)i));
 	return h;
 }
 
 static uint64_t ms_of(uint64_t ns) { return ns / 1000000u; }
+
+static uint64_t board_ms(void) { return arch_counter_now() / (arch_counter_freq() / 1000u); }
 
 static void print_progress(void *ctx, const struct mig_progress *p)
 {
@@ -180,6 +190,101 @@ bool migrate_report(struct migrate_job *j, struct mig_report *out)
 	return have;
 }
 
+/** Waits ms (the network and the management channel served) unless the operator asks first. */
+static void wait_or_request(struct migrate_job *j, unsigned ms)
+{
+	uint64_t until = board_ms() + ms, now;
+
+	while ((now = board_ms()) < until && j->request == MIGRATE_REQ_NONE)
+		link_net_pump((unsigned)(until - now));
+}
+
+/** A random, non-zero migration id (RNDR); 0 when the CPU gives none. */
+static uint64_t new_migration_id(void)
+{
+	uint64_t id = 0;
+
+	for (unsigned i = 0; i < 16 && !id; i++)
+		if (!arch_random64(&id))
+			id = 0;
+	return id;
+}
+
+/*
+ * Unresolved or paused: only the destination can say where the VM is, so
+ * it is asked over new links, again and again with a growing wait, for as
+ * long as that lasts (the management channel is served meanwhile, and the
+ * operator can ask again at once or decide: migrate_resolve).
+ */
+static enum mig_state keep_asking(struct migrate_job *j, struct mig_source *s, enum mig_state st)
+{
+	unsigned wait_ms = RETRY_FIRST_MS;
+
+	j->attempts = 0;
+	while (st == MIG_UNRESOLVED || st == MIG_POSTCOPY_PAUSED) {
+		struct link_tcp *tcp;
+		struct link_tls *tls;
+		char err[160];
+
+		j->next_attempt_ms = board_ms() + wait_ms;
+		wait_or_request(j, wait_ms);
+		if (j->request == MIGRATE_REQ_VERDICT) {
+			j->request = MIGRATE_REQ_NONE;
+			if (mig_source_resolve(s, j->verdict, err, sizeof(err)))
+				st = mig_source_report(s)->state;
+			else
+				console_printf("migration: %s\n", err);
+			continue;
+		}
+		j->request = MIGRATE_REQ_NONE;
+		j->attempts++;
+		console_printf("migration: %s, asking the destination (attempt %u)\n",
+			       mig_state_name(st), j->attempts);
+		tls = connect_peer(&tcp, false, NULL);
+		if (tls) {
+			struct mig_channel ch = { &link_mig_channel_ops, tls };
+
+			st = mig_source_reconnect(s, &ch);
+			if (st == MIG_UNRESOLVED || st == MIG_POSTCOPY_PAUSED)
+				console_printf("migration: still %s: %s%s%s\n", mig_state_name(st),
+					       mig_source_report(s)->error,
+					       link_tls_error(tls)[0] ? "; the link: " : "",
+					       link_tls_error(tls));
+			hang_up(tls, tcp, st);
+		}
+		wait_ms = wait_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : wait_ms * 2;
+	}
+	return st;
+}
+
+bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char *err, size_t n)
+{
+	const struct mig_report *r = j->source ? mig_source_report(j->source)
+				     : j->dest ? mig_dest_report(j->dest)
+					       : NULL;
+
+	if (!r || (r->state != MIG_UNRESOLVED && r->state != MIG_POSTCOPY_PAUSED)) {
+		format_snprintf(err, n, "no migration is in doubt here (%s)",
+				r ? mig_state_name(r->state) : "none");
+		return false;
+	}
+	if (force && v == MIG_VERDICT_LOST && r->state != MIG_POSTCOPY_PAUSED) {
+		format_snprintf(err, n, "'lost' is for a paused postcopy; this one is %s",
+				mig_state_name(r->state));
+		return false;
+	}
+	if (force && v != MIG_VERDICT_LOST && (j->dest || r->state != MIG_UNRESOLVED)) {
+		format_snprintf(err, n,
+				"'source' and 'destination' decide an unresolved switchover, "
+				"on its source; this is a %s %s",
+				mig_state_name(r->state), j->dest ? "destination" : "source");
+		return false;
+	}
+	j->verdict = v;
+	j->request = force ? MIGRATE_REQ_VERDICT : MIGRATE_REQ_NOW;
+	return true;
+}
+
 enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p)
 {
 	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
@@ -201,19 +306,23 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		.progress = print_progress,
 		.progress_ctx = j,
 	};
-	struct mig_source *s = mig_source_new(&mvm, &cfg);
+	struct mig_source *s;
 	struct link_tcp *tcp;
 	struct link_tls *tls;
 	enum mig_state st = MIG_FAILED;
 
+	cfg.hello.migration_id = new_migration_id();
+	s = mig_source_new(&mvm, &cfg);
 	if (!s) {
 		console_printf("migration: out of memory for the migration buffers\n");
 		return j->outcome = MIG_FAILED;
 	}
+	j->request = MIGRATE_REQ_NONE;
 	set_source(j, s);
-	console_printf("migration: starting (%s) to %s\n", p->postcopy ? "postcopy" : "precopy",
-		       link_boot_config()->creds.peer);
-	tls = connect_peer(&tcp, true, NULL);
+	console_printf("migration: starting (%s) to %s, id %016llx\n",
+		       p->postcopy ? "postcopy" : "precopy", link_boot_config()->creds.peer,
+		       (unsigned long long)cfg.hello.migration_id);
+	tls = cfg.hello.migration_id ? connect_peer(&tcp, true, NULL) : NULL;
 	if (tls) {
 		struct mig_channel ch = { &link_mig_channel_ops, tls };
 
@@ -221,28 +330,20 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		if (link_tls_error(tls)[0])
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp, st);
-		/* Unresolved or paused: ask the destination over a new link, or recover. */
-		for (unsigned i = 0;
-		     i < RECONNECTS && (st == MIG_UNRESOLVED || st == MIG_POSTCOPY_PAUSED); i++) {
-			console_printf("migration: %s, reconnecting to the destination\n",
-				       mig_state_name(st));
-			tls = connect_peer(&tcp, true, NULL);
-			if (!tls)
-				continue;
-			ch.ctx = tls;
-			st = mig_source_reconnect(s, &ch);
-			if (st != MIG_COMPLETED)
-				console_printf("migration: after reconnecting: %s (%s)\n",
-					       mig_source_report(s)->error, link_tls_error(tls));
-			hang_up(tls, tcp, st);
-		}
+		st = keep_asking(j, s, st);
 		report_source(mig_source_report(s));
 	} else {
 		/* No link: nothing was sent, the VM never stopped. */
-		mig_source_abandon(s, "no link to the destination: the VM runs on here");
+		mig_source_abandon(s,
+				   cfg.hello.migration_id
+					   ? "no link to the destination: the VM runs on here"
+					   : "no random number for a migration id (RNDR): the VM "
+					     "runs on here");
 	}
 	if (st == MIG_COMPLETED)
 		vm_stop_all(j->vm, VM_MIGRATED); /* never resumed here again */
+	if (st == MIG_LOST)
+		vm_stop_all(j->vm, VM_LOST); /* a stale copy: never run again */
 	if (j->observer.ended)
 		j->observer.ended(j->observer.ctx, false, mig_source_report(s));
 	set_source(j, NULL);
@@ -383,6 +484,23 @@ static void tell_source_vm_ended(struct migrate_job *j, struct mig_dest *d)
 	serve_reconnect(j, d);
 }
 
+/* The operator says the source is gone while postcopy is paused: the VM is lost here. */
+static void declare_lost(struct migrate_job *j, struct mig_dest *d)
+{
+	char err[160];
+
+	j->request = MIGRATE_REQ_NONE;
+	if (!mig_dest_declare_lost(d, err, sizeof(err))) {
+		console_printf("migration: %s\n", err);
+		return;
+	}
+	console_printf("migration: lost: %s\n", mig_dest_report(d)->error);
+	vm_stop_all(j->vm, VM_LOST);
+	j->outcome = MIG_LOST;
+	if (j->observer.ended)
+		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+}
+
 static void forget_dest(struct migrate_job *j, struct mig_dest *d)
 {
 	arch_spin_lock(&j->lock);
@@ -424,9 +542,11 @@ void migrate_in(struct migrate_job *j)
 	console_printf("migration: waiting for the VM from %s\n", link_boot_config()->creds.peer);
 	/*
 	 * Until the VM runs here: sessions with the source (after a failure, one
-	 * more: a source left unresolved asks what happened).
+	 * more: a source left unresolved asks what happened). A board that
+	 * acknowledged a package and then lost its copy keeps answering for as
+	 * long as its source may not know (mig_dest_in_doubt).
 	 */
-	while (d && !mig_state_runs_on_destination(st) && failures < 2) {
+	while (d && !mig_state_runs_on_destination(st) && (failures < 2 || mig_dest_in_doubt(d))) {
 		struct link_tcp *tcp;
 		bool refused = false;
 		struct link_tls *tls = connect_peer(&tcp, sessions > 0, &refused);
@@ -470,8 +590,14 @@ void migrate_in(struct migrate_job *j)
 	 * ask, or to recover a paused postcopy; the board waits for the session
 	 * in progress even when the VM stops meanwhile, so the source hears the end.
 	 */
-	while (j->vm->stop == VM_RUNNING)
+	while (j->vm->stop == VM_RUNNING) {
+		if (j->request == MIGRATE_REQ_VERDICT) {
+			declare_lost(j, d); /* the VM stops here when it is */
+			continue;
+		}
+		j->request = MIGRATE_REQ_NONE;
 		serve_reconnect(j, d);
+	}
 	tell_source_vm_ended(j, d);
 	forget_dest(j, d);
 }

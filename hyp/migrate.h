@@ -33,6 +33,13 @@ struct migrate_observer {
 	void *ctx;
 };
 
+/** What the operator asked of a migration in doubt (migrate-resolve, migrate-recover). */
+enum migrate_request {
+	MIGRATE_REQ_NONE,
+	MIGRATE_REQ_NOW,     /**< ask the peer again now, without waiting */
+	MIGRATE_REQ_VERDICT, /**< the operator's verdict (force) */
+};
+
 struct migrate_job {
 	struct vm *vm;
 	const struct board_desc *board;
@@ -45,6 +52,11 @@ struct migrate_job {
 	struct mig_dest *dest;
 	volatile bool done;
 	int outcome; /**< enum mig_state of the last migration */
+	/* A migration in doubt: attempts to reach the peer, and the operator's word. */
+	int request; /**< enum migrate_request, served between attempts */
+	enum mig_verdict verdict;
+	unsigned attempts;	  /**< reconnections tried while in doubt */
+	uint64_t next_attempt_ms; /**< board time of the next one */
 };
 
 /** One outgoing migration to the link's peer, to its end (reconnecting where that helps). */
@@ -52,6 +64,15 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 
 /** The destination: receives the VM, then serves reconnects while it runs here. */
 void migrate_in(struct migrate_job *j);
+
+/**
+ * The operator on a migration in doubt (an unresolved or paused source, a
+ * paused postcopy destination): ask the peer again now, or with `force`
+ * decide (mig_source_resolve, mig_dest_declare_lost). Served between two
+ * attempts; false, with why, when nothing is in doubt or the verdict does
+ * not fit.
+ */
+bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char *err, size_t n);
 
 /** Asks the outgoing migration to cancel; false when there is none or it is past RUN. */
 bool migrate_cancel(struct migrate_job *j);

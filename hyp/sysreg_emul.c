@@ -39,7 +39,6 @@ bool sysreg_emulate(struct vcpu *v, uint32_t iss)
 	unsigned rt = (iss >> 5) & 0x1f;
 	bool read = iss & 1;
 	uint32_t enc = SYSREG_ENC(op0, op1, crn, crm, op2);
-	uint64_t value;
 
 	switch (enc) {
 	case ICC_SGI1R_EL1:
@@ -59,9 +58,7 @@ bool sysreg_emulate(struct vcpu *v, uint32_t iss)
 	}
 	/* ID group 3: op0 3, op1 0, CRn 0, CRm 1-7, reads only */
 	if (op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && read) {
-		if (!arch_read_id_reg(enc, &value))
-			value = 0;
-		reg_set(v, rt, id_reg_sanitize(enc, value));
+		reg_set(v, rt, id_reg_guest(enc));
 		return true;
 	}
 	/* Debug registers (op0 2) and the PMU (CRn 9 and 14 with op1 0 or 3): RAZ/WI */

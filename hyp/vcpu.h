@@ -28,6 +28,8 @@ struct vcpu {
 	unsigned pcpu;			/**< the physical CPU it is pinned to */
 	volatile enum vcpu_power power; /**< PSCI state */
 	bool loaded;			/**< EL1 state lives in the hardware */
+	bool timer_held;		/**< loaded with its timer off until vcpu_release_timer */
+	unsigned sync_gen; /**< the VM's synchronization it last took (vm_sync_parked) */
 	struct vcpu_stats stats;
 };
 
@@ -36,5 +38,19 @@ static inline uint64_t vcpu_mpidr(const struct vcpu *v) { return v->index; }
 
 /** Architectural reset state: EL1h, interrupts masked, MMU off (Arm ARM D1.9). */
 void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
+
+/**
+ * Puts the vCPU's EL1 state on this CPU (its own). With hold_timer the
+ * virtual timer stays off until vcpu_release_timer: a state loaded ahead
+ * of a start that may never come (a migration's synchronization) must not
+ * fire its timer meanwhile.
+ */
+void vcpu_load(struct vcpu *v, bool hold_timer);
+
+/** Arms the timer a vcpu_load held back (at the start). */
+void vcpu_release_timer(struct vcpu *v);
+
+/** Takes the EL1 state back into v->regs (a held timer keeps its saved values). */
+void vcpu_put(struct vcpu *v);
 
 #endif

@@ -2,12 +2,8 @@
 /** Exception injection into EL1, see vcpu_inject.h. */
 #include "hyp/vcpu_inject.h"
 
-#include "hyp/arch_vcpu.h"
+#include "hyp/pstate.h"
 
-#define PSTATE_MODE_MASK  0xfull
-#define PSTATE_EL1T	  0x4ull
-#define PSTATE_EL1H	  0x5ull
-#define PSTATE_DAIF	  (0xfull << 6)
 #define ESR_IL		  (1ull << 25)
 #define FSC_SYNC_EXTERNAL 0x10ull
 
@@ -17,13 +13,10 @@
  */
 static void take_exception(struct vcpu *v, uint64_t esr, uint64_t far)
 {
-	uint64_t mode = v->regs.pstate & PSTATE_MODE_MASK;
+	uint64_t mode = v->regs.pstate & PSTATE_M;
 	uint64_t offset = mode == PSTATE_EL1H ? 0x200 : mode == PSTATE_EL1T ? 0x000 : 0x400;
 
-	if (v->loaded) {
-		arch_vcpu_put(&v->regs);
-		v->loaded = false;
-	}
+	vcpu_put(v);
 	v->regs.sys.esr_el1 = esr;
 	v->regs.sys.far_el1 = far;
 	v->regs.sys.elr_el1 = v->regs.pc;
@@ -32,7 +25,7 @@ static void take_exception(struct vcpu *v, uint64_t esr, uint64_t far)
 	v->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
 }
 
-static bool from_el0(const struct vcpu *v) { return (v->regs.pstate & PSTATE_MODE_MASK) == 0; }
+static bool from_el0(const struct vcpu *v) { return (v->regs.pstate & PSTATE_M) == 0; }
 
 void vcpu_inject_data_abort(struct vcpu *v, uint64_t far)
 {

@@ -212,19 +212,42 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 	}
 }
 
+/**
+ * A synchronization of the parked VM (vm_sync_parked, a migration's
+ * destination before PONG): this vCPU puts the state it was given into its
+ * own CPU now, timer held until the start, and says so.
+ */
+static void take_synchronized_state(struct vcpu *v, unsigned gen)
+{
+	if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON) {
+		vcpu_load(v, true);
+	} else {
+		if (v->loaded)
+			arch_vcpu_timer_stop();
+		v->loaded = v->timer_held = false;
+	}
+	__atomic_store_n(&v->sync_gen, gen, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&v->vm->synced, 1, __ATOMIC_SEQ_CST);
+}
+
 /* Parked for migration: the state goes to memory until the VM runs again (or leaves). */
 static void park(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 
-	if (v->loaded) {
-		arch_vcpu_put(&v->regs);
-		v->loaded = false;
-	}
+	vcpu_put(v);
 	__atomic_fetch_add(&vm->parked, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING)
-		arch_idle_wait();
+	while (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING) {
+		unsigned gen = __atomic_load_n(&vm->sync_gen, __ATOMIC_SEQ_CST);
+
+		if (gen != v->sync_gen)
+			take_synchronized_state(v, gen);
+		else
+			arch_idle_wait();
+	}
 	__atomic_fetch_sub(&vm->parked, 1, __ATOMIC_RELEASE);
+	if (vm->stop == VM_RUNNING)
+		vcpu_release_timer(v);
 }
 
 void vcpu_run_loop(struct vcpu *v)
@@ -242,10 +265,8 @@ void vcpu_run_loop(struct vcpu *v)
 			arch_idle_wait();
 			continue;
 		}
-		if (!v->loaded) {
-			arch_vcpu_load(&v->regs, vcpu_mpidr(v), &vm->ctl);
-			v->loaded = true;
-		}
+		if (!v->loaded)
+			vcpu_load(v, false);
 		arch_spin_lock(&vm->lock);
 		vgic_flush_lrs(&vm->vgic, v->index, &v->regs.gic, vm->lr_count);
 		arch_spin_unlock(&vm->lock);
@@ -280,10 +301,7 @@ void vcpu_run_loop(struct vcpu *v)
 			break;
 		}
 	}
-	if (v->loaded) {
-		arch_vcpu_put(&v->regs);
-		v->loaded = false;
-	}
+	vcpu_put(v);
 	current_vcpu[arch_cpu_index()] = NULL;
 	arch_vcpu_timer_stop();
 }

@@ -17,7 +17,12 @@
 #include "hyp/vcpu_regs.h"
 #include "hyp/vm_config.h"
 
-#define VGIC_INTID_COUNT   96 /* GICD_TYPER.ITLinesNumber = 2 */
+#define VGIC_INTID_COUNT 96	     /* GICD_TYPER.ITLinesNumber = 2 */
+#define VGIC_IIDR	 0x4600043bu /* ProductID 'F', implementer Arm (JEP106 0x43b) */
+/* Priority bits the virtual CPU interface implements (ICH_VTR_EL2.PRIbits = 5). */
+#define VGIC_PRIORITY_MASK 0xf8u
+/* GICD_IROUTER: Aff3 [39:32], IRM [31], Aff2..0 [23:0]; the rest is RES0 (spec 12.9.22). */
+#define VGIC_IROUTER_MASK  0xff800000ffffffull
 #define VGIC_PRIVATE_COUNT 32
 #define VGIC_SPI_COUNT	   (VGIC_INTID_COUNT - VGIC_PRIVATE_COUNT)
 

@@ -9,11 +9,8 @@
 
 #include <stddef.h>
 
-/* Priority bits the virtual CPU interface implements (ICH_VTR_EL2.PRIbits = 5). */
-#define PRIORITY_MASK 0xf8u
-#define VGIC_IIDR     0x4600043bu /* ProductID 'F', implementer Arm (JEP106 0x43b) */
-#define VGIC_PIDR2    0x3bu	  /* ArchRev 3: GICv3 */
-#define OFF_PIDR2     0xffe8u
+#define VGIC_PIDR2 0x3bu /* ArchRev 3: GICv3 */
+#define OFF_PIDR2  0xffe8u
 
 /* Per-interrupt fields. */
 static uint32_t get_group(const struct vgic_irq *i) { return i->group1; }
@@ -31,7 +28,7 @@ static void clear_active(struct vgic_irq *i, uint32_t v) { (void)v, i->active = 
 static uint32_t get_priority(const struct vgic_irq *i) { return i->priority; }
 static void set_priority(struct vgic_irq *i, uint32_t v)
 {
-	i->priority = (uint8_t)(v & PRIORITY_MASK);
+	i->priority = (uint8_t)(v & VGIC_PRIORITY_MASK);
 }
 static uint32_t get_config(const struct vgic_irq *i) { return i->edge ? 2u : 0u; }
 static void set_config(struct vgic_irq *i, uint32_t v) { i->edge = (v & 2u) != 0; }
@@ -123,10 +120,9 @@ static bool access_irouter(struct vgic_dist *d, struct mmio_access *a)
 	irq = &d->spi[intid - VGIC_PRIVATE_COUNT];
 	mask = a->size == 8 ? ~0ull : 0xffffffffull << shift;
 	if (a->write) {
-		/* Aff3 [39:32], IRM [31], Aff2..0 [23:0]; the rest is RES0 */
 		uint64_t v = (irq->irouter & ~mask) | ((a->value << shift) & mask);
 
-		irq->irouter = v & 0xff800000ffffffull;
+		irq->irouter = v & VGIC_IROUTER_MASK;
 	} else {
 		a->value = (irq->irouter & mask) >> shift;
 	}

@@ -22,11 +22,8 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 					   .ipa_bits = ipa_bits,
 					   .cntvoff = cntvoff };
 
-	vgic_init(&vm->vgic, cfg->vcpu_count);
-	/* The virtual timer is forwarded from the physical PPI of the same number. */
-	for (unsigned i = 0; i < cfg->vcpu_count; i++)
-		vgic_set_hw(&vm->vgic, i, GUEST_VTIMER_INTID, GUEST_VTIMER_INTID);
-	vpl011_init(&vm->uart, vm->cfg.name, console_emit);
+	vm->uart.emit = console_emit;
+	vm_reset_devices(vm);
 
 	{
 		const struct mmio_region regions[] = {
@@ -49,6 +46,15 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 		v->power = VCPU_OFF;
 	}
 	return true;
+}
+
+void vm_reset_devices(struct vm *vm)
+{
+	vgic_init(&vm->vgic, vm->cfg.vcpu_count);
+	/* The virtual timer is forwarded from the physical PPI of the same number. */
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		vgic_set_hw(&vm->vgic, i, GUEST_VTIMER_INTID, GUEST_VTIMER_INTID);
+	vpl011_init(&vm->uart, vm->cfg.name, vm->uart.emit);
 }
 
 void *vm_ram_ptr(const struct vm *vm, uint64_t ipa, uint64_t size)

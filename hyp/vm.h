@@ -28,7 +28,14 @@
 #define GUEST_VTIMER_INTID 27
 #define GUEST_MAINT_INTID  25
 
-enum vm_stop_reason { VM_RUNNING, VM_POWER_OFF, VM_RESET, VM_CRASHED, VM_MIGRATED };
+enum vm_stop_reason {
+	VM_RUNNING,
+	VM_POWER_OFF,
+	VM_RESET,
+	VM_CRASHED,
+	VM_MIGRATED,
+	VM_LOST, /**< postcopy: its pages were on a board that is gone */
+};
 
 /** Things a misbehaving guest did, each reported once (bit per kind). */
 enum vm_fault_kind {
@@ -55,7 +62,9 @@ struct vm {
 	uint32_t faults_reported;
 	/* Migration (hyp/vm_migrate_ops.c): vCPUs parked on request, writes logged. */
 	volatile bool pause_req;
-	unsigned parked; /**< vCPUs that saw pause_req and put their state */
+	unsigned parked;   /**< vCPUs that saw pause_req and put their state */
+	unsigned sync_gen; /**< bumped by vm_sync_parked: parked vCPUs load their new state */
+	unsigned synced;   /**< vCPUs that took the current sync_gen */
 	uint64_t
 		paused_at; /**< physical count when the last vCPU parked: the guest's clock stops */
 	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */
@@ -74,6 +83,14 @@ struct vm {
 
 /** Parks every vCPU (each puts its state into its struct vcpu) and waits until they all did. */
 void vm_pause(struct vm *vm);
+
+/**
+ * With every vCPU parked and its new state in its struct vcpu: each loads
+ * it into its own CPU now (its timer held until it runs) and acknowledges.
+ * False when one did not within timeout_ms (its CPU does not answer):
+ * the VM cannot be started here.
+ */
+bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu);
 
 /**
  * A stage-2 translation fault on guest RAM during postcopy (from the vCPU's
@@ -116,6 +133,12 @@ void vm_update_uart_line(struct vm *vm);
 
 /** Kicks every vCPU other than `self` that has an interrupt waiting. */
 void vm_kick_pending(struct vm *vm, unsigned self);
+
+/**
+ * The VM's devices as after vm_init: the vGIC at reset with this board's
+ * forwarding (the virtual timer from its physical PPI), the UART at reset.
+ */
+void vm_reset_devices(struct vm *vm);
 
 /** Reports a guest fault once per kind; returns true the first time. */
 bool vm_fault_once(struct vm *vm, enum vm_fault_kind kind);

@@ -141,6 +141,8 @@ static enum vm_boot_result run_incoming(struct vm *vm)
 	console_set_input(NULL, NULL);
 	/* The control CPU ends within one link timeout of the VM stopping (hyp/migrate.c). */
 	control_finish();
+	if (vm->stop == VM_LOST)
+		return VM_BOOT_LOST;
 	if (!control_vm_arrived())
 		return VM_BOOT_NOTHING_ARRIVED;
 	return vm->stop == VM_POWER_OFF ? VM_BOOT_POWERED_OFF : VM_BOOT_STOPPED;
@@ -263,6 +265,8 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 	control_finish();
 	if (vm->stop == VM_MIGRATED)
 		return VM_BOOT_MIGRATED;
+	if (vm->stop == VM_LOST)
+		return VM_BOOT_LOST;
 
 	{
 		uint64_t exits = 0, wfi = 0, mmio = 0;

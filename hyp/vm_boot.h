@@ -17,6 +17,7 @@ enum vm_boot_result {
 	VM_BOOT_REFUSED,	 /**< bad configuration or image: reported, nothing ran */
 	VM_BOOT_MIGRATED,	 /**< the VM left for the peer board (migration completed) */
 	VM_BOOT_NOTHING_ARRIVED, /**< incoming: no VM came (reported) */
+	VM_BOOT_LOST,		 /**< postcopy could not finish: the VM is lost (reported) */
 };
 
 /** Runs the configured VM to its end on this (boot) CPU and the secondaries. */

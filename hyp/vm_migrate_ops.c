@@ -8,16 +8,17 @@
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
 #include "hyp/format.h"
+#include "hyp/id_regs.h"
+#include "hyp/vm_package.h"
+#include "mig/id_compat.h"
 #include "mig/page_sets.h"
-#include "mig/state_sections.h"
 
-/* State loaded from a device package, kept apart until it is synchronized. */
-static struct {
-	struct mig_vm_state vm;
-	struct vcpu_regs regs[VM_VCPU_MAX];
-	struct vgic_dist vgic;
-	struct vpl011 uart;
-} shadow;
+/* A device package loaded, kept apart from the VM until it is synchronized. */
+static struct vm_package shadow;
+
+/* How long the parked vCPUs may take to load a synchronized state, and to leave their parking. */
+#define SYNC_WAIT_MS  1000u
+#define START_WAIT_MS 1000u
 
 static uint64_t page_count(void *ctx) { return ((struct vm *)ctx)->cfg.mem_bytes / PAGE_SIZE; }
 
@@ -93,93 +94,120 @@ static void resume(void *ctx) { vm_unpause(ctx); }
 
 static size_t save_devices(void *ctx, uint8_t *buf, size_t size)
 {
-	struct vm *vm = ctx;
-	struct mig_vm_state st = {
-		/* The guest's clock stopped with its vCPUs, not now. */
-		.guest_counter = vm->paused_at - vm->ctl.cntvoff,
-		.vcpu_count = vm->cfg.vcpu_count,
-	};
-	struct mig_writer w;
+	return vm_package_save(ctx, buf, size);
+}
 
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		if (vm->vcpus[i].power == VCPU_ON)
-			st.vcpu_on_mask |= 1u << i;
-	mig_writer_init(&w, buf, size);
-	mig_section_save(&mig_section_vm, &st, &w);
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		mig_section_save(&mig_section_vcpu, &vm->vcpus[i].regs, &w);
-	mig_section_save(&mig_section_vgic_dist, &vm->vgic, &w);
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		mig_section_save(&mig_section_vgic_redist, &vm->vgic.redist[i], &w);
-	mig_section_save(&mig_section_pl011, &vm->uart, &w);
-	return w.overflow ? 0 : w.len;
+/** An ID register as this board's guests read it (hyp/id_regs.c). */
+static uint64_t guest_id_reg(enum mig_id_reg reg) { return id_reg_guest(mig_id_reg_encoding(reg)); }
+
+/* What a guest here can hold: its CPU's features and the GIC's virtual interface. */
+static void read_limits(const struct vm *vm, struct vm_package_limits *l)
+{
+	struct arch_cpu_info info;
+
+	arch_cpu_info(&info);
+	l->pstate_features = vm_package_pstate_features(
+		guest_id_reg(MIG_ID_AA64PFR0), guest_id_reg(MIG_ID_AA64PFR1),
+		guest_id_reg(MIG_ID_AA64MMFR1), guest_id_reg(MIG_ID_AA64MMFR2));
+	l->pri_bits = info.pri_bits;
+	l->apr_count = info.apr_count;
+	l->lr_count = vm->lr_count;
 }
 
 static bool load_devices(void *ctx, const uint8_t *buf, size_t len, char *err, size_t n)
 {
 	struct vm *vm = ctx;
-	struct mig_reader r;
+	struct vm_package_limits lim;
 
-	mig_reader_init(&r, buf, len);
-	if (!mig_section_load(&mig_section_vm, &r, &shadow.vm, err, n))
-		return false;
-	if (shadow.vm.vcpu_count != vm->cfg.vcpu_count) {
-		format_snprintf(err, n, "the VM has %u vCPUs, this board prepared %u",
-				shadow.vm.vcpu_count, vm->cfg.vcpu_count);
-		return false;
-	}
-	/* Starting values: what a field the package lacks keeps (section.h). */
-	shadow.vgic = vm->vgic;
-	shadow.uart = vm->uart;
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
-		shadow.regs[i] = vm->vcpus[i].regs;
-		if (!mig_section_load(&mig_section_vcpu, &r, &shadow.regs[i], err, n))
-			return false;
-	}
-	if (!mig_section_load(&mig_section_vgic_dist, &r, &shadow.vgic, err, n))
-		return false;
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		if (!mig_section_load(&mig_section_vgic_redist, &r, &shadow.vgic.redist[i], err, n))
-			return false;
-	if (!mig_section_load(&mig_section_pl011, &r, &shadow.uart, err, n))
-		return false;
-	if (mig_remaining(&r)) {
-		format_snprintf(err, n, "%zu bytes after the device sections", mig_remaining(&r));
-		return false;
-	}
-	return true;
+	read_limits(vm, &lim);
+	return vm_package_load(vm, &lim, buf, len, &shadow, err, n);
 }
 
-/* Into the VM, whose vCPUs are parked: they load it when they run (before PONG). */
+/*
+ * Into the VM, whose vCPUs are parked, and from there into their CPUs: each
+ * loads its state now and acknowledges (before PONG), so that the start
+ * only lets them go.
+ */
 static bool sync_devices(void *ctx, char *err, size_t n)
 {
 	struct vm *vm = ctx;
+	unsigned late;
 
-	(void)err, (void)n;
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
-		vm->vcpus[i].regs = shadow.regs[i];
-		vm->vcpus[i].power = (shadow.vm.vcpu_on_mask >> i) & 1 ? VCPU_ON : VCPU_OFF;
+	vm_package_apply(vm, &shadow, arch_counter_now());
+	if (!vm_sync_parked(vm, SYNC_WAIT_MS, &late)) {
+		format_snprintf(err, n, "vcpu %u did not take its state within %u ms", late,
+				SYNC_WAIT_MS);
+		return false;
 	}
-	arch_spin_lock(&vm->lock);
-	vm->vgic = shadow.vgic;
-	vm->uart = shadow.uart;
-	arch_spin_unlock(&vm->lock);
-	/* The guest's count goes on from where it stopped: it never goes backwards. */
-	vm->ctl.cntvoff = arch_counter_now() - shadow.vm.guest_counter;
 	return true;
 }
 
-/* Postcopy, destination: pages the VM lacks are unmapped until they arrive. */
-static void postcopy_begin(void *ctx, const uint64_t *have)
+/* Every RAM page mapped again, as before postcopy (after a discarded attempt). */
+static void map_all(struct vm *vm)
+{
+	uint64_t pages = page_count(vm);
+
+	for (uint64_t p = 0; p < pages;) {
+		uint64_t end = p;
+
+		if (mig_bit_test(vm->present, p)) {
+			p++;
+			continue;
+		}
+		while (end < pages && !mig_bit_test(vm->present, end))
+			end++;
+		s2_map(&vm->s2, ipa_init(GUEST_RAM_IPA + p * PAGE_SIZE),
+		       pa_init(pa_addr(vm->ram_pa) + p * PAGE_SIZE), (end - p) * PAGE_SIZE, S2_RWX,
+		       S2_MEM_NORMAL);
+		p = end;
+	}
+	arch_s2_flush_vm(&vm->ctl);
+}
+
+/*
+ * The destination throws its copy away: RAM mapped (postcopy over), the
+ * vCPUs off and zeroed (parked; they load a new state at the next
+ * synchronization), the devices at reset. The next migration finds the
+ * board as it booted, but for the RAM's contents, which it sends again.
+ */
+static void discard(void *ctx)
+{
+	struct vm *vm = ctx;
+	uint64_t words = mig_bitmap_words(page_count(vm));
+
+	if (vm->postcopy) {
+		vm->postcopy = false;
+		map_all(vm);
+		memset(vm->requested, 0, words * sizeof(uint64_t));
+		arch_spin_lock(&vm->fault_lock);
+		vm->fault_head = vm->fault_tail = 0;
+		arch_spin_unlock(&vm->fault_lock);
+	}
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
+		memset(&vm->vcpus[i].regs, 0, sizeof(vm->vcpus[i].regs));
+		vm->vcpus[i].power = VCPU_OFF;
+	}
+	arch_spin_lock(&vm->lock);
+	vm_reset_devices(vm);
+	arch_spin_unlock(&vm->lock);
+}
+
+/* Postcopy, destination (before PONG): pages the VM lacks are unmapped until they arrive. */
+static bool postcopy_begin(void *ctx, const uint64_t *have, char *err, size_t n)
 {
 	struct vm *vm = ctx;
 	uint64_t pages = page_count(vm), words = mig_bitmap_words(pages);
 
-	vm->present = calloc(words, sizeof(uint64_t));
-	vm->requested = calloc(words, sizeof(uint64_t));
-	if (!vm->present || !vm->requested)
-		return; /* every page stays mapped: the engine still places them all */
+	if (!vm->present)
+		vm->present = calloc(words, sizeof(uint64_t));
+	if (!vm->requested)
+		vm->requested = calloc(words, sizeof(uint64_t));
+	if (!vm->present || !vm->requested) {
+		format_snprintf(err, n, "out of memory for postcopy's page bitmaps");
+		return false;
+	}
 	memcpy(vm->present, have, words * sizeof(uint64_t));
+	memset(vm->requested, 0, words * sizeof(uint64_t));
 	/* Runs of missing pages at once: one walk per stage-2 table, not per page. */
 	for (uint64_t p = 0; p < pages;) {
 		uint64_t end = p;
@@ -195,6 +223,7 @@ static void postcopy_begin(void *ctx, const uint64_t *have)
 	}
 	arch_s2_flush_vm(&vm->ctl);
 	vm->postcopy = true;
+	return true;
 }
 
 static bool postcopy_fault(void *ctx, uint64_t *page)
@@ -220,8 +249,6 @@ static void postcopy_place(void *ctx, uint64_t p, const void *data)
 		memcpy(dst, data, PAGE_SIZE);
 	else
 		memset(dst, 0, PAGE_SIZE);
-	if (!vm->present)
-		return;
 	/* Contents first, then the mapping, then the bit its vCPUs wait on. */
 	s2_map(&vm->s2, ipa_init(GUEST_RAM_IPA + p * PAGE_SIZE),
 	       pa_init(pa_addr(vm->ram_pa) + p * PAGE_SIZE), PAGE_SIZE, S2_RWX, S2_MEM_NORMAL);
@@ -233,15 +260,12 @@ static void postcopy_place(void *ctx, uint64_t p, const void *data)
 			arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
-/* How long the vCPUs may take to leave their parking once told to run. */
-#define START_WAIT_MS 1000u
-
 /**
- * RUN: the vCPUs leave their parking; VM_STARTED goes out only once every
- * one of them has (each enters the guest next), so the source's downtime
- * ends when the VM really runs here.
+ * RUN: the vCPUs, their state already in their CPUs, leave their parking;
+ * VM_STARTED goes out only once every one of them has (each enters the
+ * guest next), so the source's downtime ends when the VM really runs here.
  */
-static bool start(void *ctx)
+static void start(void *ctx)
 {
 	struct vm *vm = ctx;
 	uint64_t give_up = arch_counter_now() + arch_counter_freq() / 1000u * START_WAIT_MS;
@@ -251,7 +275,6 @@ static bool start(void *ctx)
 	while (__atomic_load_n(&vm->parked, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING &&
 	       arch_counter_now() < give_up)
 		;
-	return true;
 }
 
 const struct mig_vm_ops vm_migrate_ops = {
@@ -266,6 +289,7 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.load_devices = load_devices,
 	.sync_devices = sync_devices,
 	.start = start,
+	.discard = discard,
 	.postcopy_begin = postcopy_begin,
 	.postcopy_fault = postcopy_fault,
 	.postcopy_place = postcopy_place,

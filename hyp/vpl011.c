@@ -140,28 +140,28 @@ static bool reg_write(struct vpl011 *u, uint64_t off, uint32_t v)
 		u->ris_error = 0;
 		return true;
 	case UARTIBRD:
-		u->ibrd = v & 0xffff;
+		u->ibrd = v & VPL011_IBRD_MASK;
 		return true;
 	case UARTFBRD:
-		u->fbrd = v & 0x3f;
+		u->fbrd = v & VPL011_FBRD_MASK;
 		return true;
 	case UARTLCR_H:
-		u->lcr_h = v & 0xff;
+		u->lcr_h = v & VPL011_LCR_H_MASK;
 		return true;
 	case UARTCR:
-		u->cr = v & 0xffff;
+		u->cr = v & VPL011_CR_MASK;
 		return true;
 	case UARTIFLS:
-		u->ifls = v & 0x3f;
+		u->ifls = v & VPL011_IFLS_MASK;
 		return true;
 	case UARTIMSC:
-		u->imsc = v & 0x7ff;
+		u->imsc = v & VPL011_IMSC_MASK;
 		return true;
 	case UARTICR:
 		u->ris_error &= ~v;
 		return true;
 	case UARTDMACR:
-		u->dmacr = v & 7;
+		u->dmacr = v & VPL011_DMACR_MASK;
 		return true;
 	default:
 		return true; /* writes to read-only or reserved registers are ignored */

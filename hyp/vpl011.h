@@ -16,6 +16,15 @@
 #define VPL011_RX_FIFO	32
 #define VPL011_LINE_MAX 160
 
+/* The register bits this PL011 implements (TRM 3.3): what a guest can set. */
+#define VPL011_IBRD_MASK  0xffffu
+#define VPL011_FBRD_MASK  0x3fu
+#define VPL011_LCR_H_MASK 0xffu
+#define VPL011_CR_MASK	  0xffffu
+#define VPL011_IFLS_MASK  0x3fu
+#define VPL011_IMSC_MASK  0x7ffu
+#define VPL011_DMACR_MASK 0x7u
+
 struct vpl011 {
 	const char *prefix; /**< VM name */
 	uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;

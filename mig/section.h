@@ -63,6 +63,12 @@ struct mig_section {
 #member, (uint32_t)offsetof(type, member), (uint8_t)sizeof(((type *)0)->member),   \
 			MIG_UINT, 1, 0, (since_v), 0                                               \
 	}
+/** A field whose largest legal value is max_v (a register's implemented bits, say). */
+#define MIG_FIELD_MAX(type, member, since_v, max_v)                                                \
+	{                                                                                          \
+#member, (uint32_t)offsetof(type, member), (uint8_t)sizeof(((type *)0)->member),   \
+			MIG_UINT, 1, 0, (since_v), (max_v)                                         \
+	}
 #define MIG_FIELD_ARRAY(type, member, since_v)                                                     \
 	{                                                                                          \
 #member, (uint32_t)offsetof(type, member),                                         \

@@ -71,7 +71,13 @@ const struct mig_section mig_section_vcpu = {
 	"vcpu", 1, 1, vcpu_fields, COUNT(vcpu_fields), vcpu_subsections, COUNT(vcpu_subsections),
 };
 
-/* --- vGIC (GICv3 spec chapter 12): each interrupt's state, pending latch and line apart --- */
+/*
+ * --- vGIC (GICv3 spec chapter 12): each interrupt's state, pending latch and line apart ---
+ * Which virtual interrupt a physical one backs (hw, hw_intid) is the
+ * destination's own configuration, never the stream's: version 2 does not
+ * carry it (a guest could otherwise deactivate a physical interrupt Ferry
+ * owns).
+ */
 
 #define IRQ_FIELD(owner, array, member, kind_, n, max_)                                            \
 	{                                                                                          \
@@ -88,9 +94,7 @@ const struct mig_section mig_section_vcpu = {
 		IRQ_FIELD(owner, array, pending_latch, MIG_BOOL, n, 0),                            \
 		IRQ_FIELD(owner, array, line_level, MIG_BOOL, n, 0),                               \
 		IRQ_FIELD(owner, array, active, MIG_BOOL, n, 0),                                   \
-		IRQ_FIELD(owner, array, edge, MIG_BOOL, n, 0),                                     \
-		IRQ_FIELD(owner, array, hw, MIG_BOOL, n, 0),                                       \
-		IRQ_FIELD(owner, array, hw_intid, MIG_UINT, n, 1019)
+		IRQ_FIELD(owner, array, edge, MIG_BOOL, n, 0)
 
 static const struct mig_field redist_fields[] = {
 	IRQ_FIELDS(struct vgic_redist, priv, VGIC_PRIVATE_COUNT),
@@ -100,7 +104,7 @@ static const struct mig_field redist_fields[] = {
 };
 
 const struct mig_section mig_section_vgic_redist = {
-	"vgic-redist", 1, 1, redist_fields, COUNT(redist_fields), NULL, 0,
+	"vgic-redist", 2, 2, redist_fields, COUNT(redist_fields), NULL, 0,
 };
 
 static const struct mig_field dist_fields[] = {
@@ -112,19 +116,19 @@ static const struct mig_field dist_fields[] = {
 };
 
 const struct mig_section mig_section_vgic_dist = {
-	"vgic-dist", 1, 1, dist_fields, COUNT(dist_fields), NULL, 0,
+	"vgic-dist", 2, 2, dist_fields, COUNT(dist_fields), NULL, 0,
 };
 
 /* --- PL011 (PL011 TRM 3.2): registers, receive FIFO, the unfinished output line --- */
 
 static const struct mig_field pl011_fields[] = {
-	MIG_FIELD(struct vpl011, cr, 1),
-	MIG_FIELD(struct vpl011, lcr_h, 1),
-	MIG_FIELD(struct vpl011, ibrd, 1),
-	MIG_FIELD(struct vpl011, fbrd, 1),
-	MIG_FIELD(struct vpl011, ifls, 1),
-	MIG_FIELD(struct vpl011, imsc, 1),
-	MIG_FIELD(struct vpl011, dmacr, 1),
+	MIG_FIELD_MAX(struct vpl011, cr, 1, VPL011_CR_MASK),
+	MIG_FIELD_MAX(struct vpl011, lcr_h, 1, VPL011_LCR_H_MASK),
+	MIG_FIELD_MAX(struct vpl011, ibrd, 1, VPL011_IBRD_MASK),
+	MIG_FIELD_MAX(struct vpl011, fbrd, 1, VPL011_FBRD_MASK),
+	MIG_FIELD_MAX(struct vpl011, ifls, 1, VPL011_IFLS_MASK),
+	MIG_FIELD_MAX(struct vpl011, imsc, 1, VPL011_IMSC_MASK),
+	MIG_FIELD_MAX(struct vpl011, dmacr, 1, VPL011_DMACR_MASK),
 	MIG_FIELD(struct vpl011, ris_error, 1),
 	MIG_FIELD_ARRAY(struct vpl011, rx, 1),
 	{ "rx_head", (uint32_t)offsetof(struct vpl011, rx_head), (uint8_t)sizeof(unsigned),

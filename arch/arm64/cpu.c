@@ -4,6 +4,7 @@
 #include "arch/arm64/psci_call.h"
 #include "boards/board.h"
 #include "arch/arm64/sysreg.h"
+#include "arch/arm64/vgic_hw.h"
 #include "drivers/gicv3.h"
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
@@ -61,6 +62,7 @@ void arch_cpu_info(struct arch_cpu_info *info)
 	/* ICH_VTR_EL2: ListRegs [4:0] is count - 1, PRIbits [31:29] is bits - 1 */
 	info->lr_count = (uint32_t)(vtr & 0x1f) + 1;
 	info->pri_bits = (uint32_t)((vtr >> 29) & 0x7) + 1;
+	info->apr_count = vgic_hw_apr_count();
 	/* ID_AA64ISAR0_EL1.RNDR [63:60] */
 	info->rndr = ((isar0 >> 60) & 0xf) != 0;
 }

@@ -170,6 +170,13 @@ void arch_vcpu_timer_stop(void)
 	isb();
 }
 
+void arch_vcpu_timer_load(const struct vcpu_timer *t)
+{
+	sysreg_write(cntv_cval_el0, t->cntv_cval_el0);
+	sysreg_write(cntv_ctl_el0, t->cntv_ctl_el0);
+	isb();
+}
+
 void arch_s2_flush_vm(const struct arch_guest_ctl *ctl)
 {
 	uint64_t saved = sysreg_read(vttbr_el2);

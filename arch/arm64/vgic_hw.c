@@ -105,7 +105,7 @@ static uint64_t read_lr(unsigned n)
 unsigned arch_gic_lr_count(void) { return (unsigned)(sysreg_read(ich_vtr_el2) & 0x1f) + 1; }
 
 /* ICH_VTR_EL2.PRIbits (5 on QEMU): with 5 or fewer bits, only AP0R0/AP1R0 exist. */
-static unsigned apr_count(void)
+unsigned vgic_hw_apr_count(void)
 {
 	unsigned pri_bits = (unsigned)((sysreg_read(ich_vtr_el2) >> 29) & 7) + 1;
 
@@ -114,7 +114,7 @@ static unsigned apr_count(void)
 
 void vgic_hw_load(const struct vgic_cpu_if *cif)
 {
-	unsigned n = apr_count();
+	unsigned n = vgic_hw_apr_count();
 
 	sysreg_write(ich_vmcr_el2, cif->ich_vmcr_el2);
 	sysreg_write(ich_ap0r0_el2, cif->ich_ap0r_el2[0]);
@@ -133,7 +133,7 @@ void vgic_hw_load(const struct vgic_cpu_if *cif)
 
 void vgic_hw_save(struct vgic_cpu_if *cif)
 {
-	unsigned n = apr_count();
+	unsigned n = vgic_hw_apr_count();
 
 	cif->ich_vmcr_el2 = (uint32_t)sysreg_read(ich_vmcr_el2);
 	cif->ich_ap0r_el2[0] = (uint32_t)sysreg_read(ich_ap0r0_el2);

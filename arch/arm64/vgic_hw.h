@@ -9,6 +9,9 @@
 
 #include "hyp/vcpu_regs.h"
 
+/** How many ICH_AP0R<n>_EL2 (and AP1R<n>) registers this GIC has. */
+unsigned vgic_hw_apr_count(void);
+
 /** VMCR and active-priority registers (once per vCPU load). */
 void vgic_hw_load(const struct vgic_cpu_if *cif);
 void vgic_hw_save(struct vgic_cpu_if *cif);

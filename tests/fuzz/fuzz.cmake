@@ -43,7 +43,7 @@ set(module mig)
 ferry_fuzzer(mig_section tests/fuzz/fuzz_mig_section.c
   mig/wire.c mig/section.c mig/state_sections.c hyp/format.c hyp/vgic.c hyp/vpl011.c)
 ferry_fuzzer(mig_stream tests/fuzz/fuzz_mig_stream.c mig/wire.c mig/record.c mig/hello.c mig/page_sets.c
-  mig/ram_codec.c hyp/format.c)
+  mig/id_compat.c mig/ram_codec.c hyp/format.c)
 ferry_fuzzer(mig_engine tests/fuzz/fuzz_mig_engine.c tests/support/fake_vm.c ${FERRY_MIG_SOURCES}
   hyp/format.c hyp/vgic.c hyp/vpl011.c)
 

@@ -45,6 +45,13 @@ static bool simple(void *ctx, char *err, size_t n)
 	return false;
 }
 
+static bool resolve(void *ctx, const char *force, char *err, size_t n)
+{
+	(void)ctx, (void)err, (void)n;
+	return !force || !strcmp(force, "source") || !strcmp(force, "destination") ||
+	       !strcmp(force, "lost") || (abort(), false);
+}
+
 static void query(void *ctx, struct json_out *ret)
 {
 	(void)ctx;
@@ -52,7 +59,16 @@ static void query(void *ctx, struct json_out *ret)
 }
 
 static const struct mgmt_ops ops = {
-	check_write, now, migrate, simple, query, query, simple, simple
+	.write = check_write,
+	.now_us = now,
+	.migrate = migrate,
+	.migrate_cancel = simple,
+	.migrate_resolve = resolve,
+	.migrate_recover = simple,
+	.query_migrate = query,
+	.query_vms = query,
+	.stop = simple,
+	.cont = simple,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

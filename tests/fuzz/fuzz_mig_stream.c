@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/** Fuzzes record framing and the payload decoders: HELLO, RAM, page lists, page bitmaps. */
+/**
+ * Fuzzes record framing and the payload decoders: HELLO, RAM, page lists,
+ * page bitmaps, a peer's text.
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,12 +15,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t guest_ram[64][MIG_PAGE_SIZE];
+static uint64_t next_page; /* pages of one record ascend */
 
 static void page_sink(void *ctx, uint64_t page, const void *data)
 {
 	(void)ctx;
 	if (page >= 64)
 		__builtin_trap(); /* the decoder let a page beyond the guest through */
+	if (page < next_page)
+		__builtin_trap(); /* a page written twice by one record, or out of order */
+	next_page = page + 1;
 	if (data)
 		memcpy(guest_ram[page], data, MIG_PAGE_SIZE);
 	else
@@ -45,8 +52,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rec.type == MIG_REC_HELLO &&
 		    mig_hello_get(&rec.payload, &remote, err, sizeof(err)))
 			mig_hello_compatible(&local, &remote, err, sizeof(err));
-		if (rec.type == MIG_REC_RAM)
+		if (rec.type == MIG_REC_RAM) {
+			next_page = 0;
 			mig_ram_decode(&rec.payload, 64, page_sink, NULL, err, sizeof(err));
+		}
+		if (rec.type == MIG_REC_ERROR || rec.type == MIG_REC_REFUSE) {
+			char text[128];
+
+			mig_get_text(&rec.payload, text, sizeof(text));
+			for (const char *c = text; *c; c++)
+				if (*c < 0x20 || *c > 0x7e)
+					__builtin_trap(); /* a control character reached the console
+							   */
+		}
 		if (rec.type == MIG_REC_REQ_PAGES) {
 			uint64_t pages[MIG_PAGE_LIST_MAX];
 			int n = mig_page_list_get(&rec.payload, pages, 70, err, sizeof(err));

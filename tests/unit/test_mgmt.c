@@ -107,7 +107,8 @@ struct fake_board {
 	char out[8192];
 	size_t out_len;
 	struct mgmt_migrate_args last;
-	unsigned migrates, stops;
+	unsigned migrates, stops, resolves, recovers;
+	char force[16]; /**< the last migrate-resolve's, "" without */
 	bool refuse;
 };
 
@@ -149,6 +150,25 @@ static bool fake_simple(void *ctx, char *err, size_t n)
 	return true;
 }
 
+static bool fake_resolve(void *ctx, const char *force, char *err, size_t n)
+{
+	struct fake_board *b = ctx;
+
+	(void)err, (void)n;
+	snprintf(b->force, sizeof(b->force), "%s", force ? force : "");
+	b->resolves++;
+	return true;
+}
+
+static bool fake_recover(void *ctx, char *err, size_t n)
+{
+	struct fake_board *b = ctx;
+
+	snprintf(err, n, "no paused postcopy here");
+	b->recovers++;
+	return false;
+}
+
 static void fake_query(void *ctx, struct json_out *ret)
 {
 	(void)ctx;
@@ -156,8 +176,16 @@ static void fake_query(void *ctx, struct json_out *ret)
 }
 
 static const struct mgmt_ops fake_ops = {
-	fake_write, fake_now,	fake_migrate, fake_simple,
-	fake_query, fake_query, fake_simple,  fake_simple,
+	.write = fake_write,
+	.now_us = fake_now,
+	.migrate = fake_migrate,
+	.migrate_cancel = fake_simple,
+	.migrate_resolve = fake_resolve,
+	.migrate_recover = fake_recover,
+	.query_migrate = fake_query,
+	.query_vms = fake_query,
+	.stop = fake_simple,
+	.cont = fake_simple,
 };
 
 static const char *say(struct mgmt *m, struct fake_board *b, const char *line)
@@ -229,6 +257,41 @@ static void test_migrate_arguments(void **state)
 		"way\"},\"id\":3}\n");
 }
 
+/* A migration in doubt: ask again, or the operator's verdict; nothing else is taken. */
+static void test_resolve_arguments(void **state)
+{
+	struct fake_board b = { 0 };
+	struct mgmt m;
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	assert_string_equal(say(&m, &b, "{\"execute\":\"migrate-resolve\"}\n"),
+			    "{\"return\":{}}\n");
+	assert_string_equal(b.force, "");
+	say(&m, &b, "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":\"source\"}}\n");
+	assert_string_equal(b.force, "source");
+	say(&m, &b, "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":\"lost\"}}\n");
+	assert_string_equal(b.force, "lost");
+	assert_int_equal(b.resolves, 3);
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":"
+				   "\"both\"}}\n"),
+			       "'force' is \\\"source\\\", \\\"destination\\\" or \\\"lost\\\""));
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":"
+				   "1}}\n"),
+			       "'force'"));
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate-resolve\",\"arguments\":{\"now\":"
+				   "true}}\n"),
+			       "unknown argument 'now'"));
+	assert_int_equal(b.resolves, 3);
+	assert_string_equal(say(&m, &b, "{\"execute\":\"migrate-recover\",\"id\":1}\n"),
+			    "{\"error\":{\"class\":\"GenericError\",\"desc\":\"no paused "
+			    "postcopy here\"},\"id\":1}\n");
+	assert_int_equal(b.recovers, 1);
+}
+
 static void test_bad_requests(void **state)
 {
 	struct fake_board b = { 0 };
@@ -282,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_json_out),
 		cmocka_unit_test(test_commands_answered_with_their_id),
 		cmocka_unit_test(test_migrate_arguments),
+		cmocka_unit_test(test_resolve_arguments),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_events),
 	};

@@ -190,13 +190,19 @@ static void test_vgic_round_trip(void **state)
 	in.redist[1].priv[27].active = true;
 	in.redist[1].priv[27].hw = true;
 	in.redist[1].priv[27].hw_intid = 27;
+	in.spi[3].hw = true;
+	in.spi[3].hw_intid = 30; /* a physical interrupt the source would hand over */
 	vgic_init(&out, 2);
 	round_trip(&mig_section_vgic_dist, &in, &out);
 	round_trip(&mig_section_vgic_redist, &in.redist[1], &out.redist[1]);
 	assert_true(out.spi[4].line_level);
 	assert_false(out.spi[4].pending_latch);
 	assert_true(out.spi[2].pending_latch);
-	assert_true(out.redist[1].priv[27].hw);
+	assert_true(out.redist[1].priv[27].active);
+	/* Forwarding is the destination's configuration: the stream does not carry it. */
+	assert_false(out.redist[1].priv[27].hw);
+	assert_false(out.spi[3].hw);
+	assert_int_equal(out.spi[3].hw_intid, 0);
 }
 
 static void test_pl011_limits(void **state)
