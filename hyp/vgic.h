@@ -22,7 +22,7 @@
 /* Priority bits the virtual CPU interface implements (ICH_VTR_EL2.PRIbits = 5). */
 #define VGIC_PRIORITY_MASK 0xf8u
 /* GICD_IROUTER: Aff3 [39:32], IRM [31], Aff2..0 [23:0]; the rest is RES0 (spec 12.9.22). */
-#define VGIC_IROUTER_MASK  0xff800000ffffffull
+#define VGIC_IROUTER_MASK  0xff80ffffffull
 #define VGIC_PRIVATE_COUNT 32
 #define VGIC_SPI_COUNT	   (VGIC_INTID_COUNT - VGIC_PRIVATE_COUNT)
 

@@ -272,7 +272,7 @@ ferry_migrate_test(wrong_credentials --guest ${MIGRATING} --other-dst-creds --rc
 ferry_migrate_test(postcopy_link_cut_recovered
   --guest ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_long.elf --mode postcopy
   --relay-fault "--blackout 6000000 7000" --rc-src 0 --rc-dst 0
-  --expect-src "postcopy-paused, reconnecting to the destination"
+  --expect-src "postcopy-paused, asking the destination \\(attempt 1\\)"
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "postcopy-paused: link lost in postcopy"
   --expect-dst "FERRY-TEST migrating_long: PASS")
