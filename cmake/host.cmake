@@ -119,6 +119,11 @@ add_library(host_vm STATIC tests/support/host_vm.c tests/support/host_console.c)
 target_compile_options(host_vm PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(host_vm PUBLIC hyp_host)
 
+# The VM core on a real struct vm over the fake arch, vCPUs on threads acting as CPUs.
+ferry_unit_test(hyp.unit.vcpu_exits tests/unit/test_vcpu_exits.c host_vm)
+ferry_unit_test(hyp.unit.psci tests/unit/test_psci.c host_vm)
+ferry_unit_test(hyp.unit.sysreg tests/unit/test_sysreg.c host_vm)
+
 ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)
 ferry_unit_test(mig.unit.ram tests/unit/test_mig_ram.c mig_host)
