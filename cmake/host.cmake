@@ -123,6 +123,8 @@ target_link_libraries(host_vm PUBLIC hyp_host)
 ferry_unit_test(hyp.unit.vcpu_exits tests/unit/test_vcpu_exits.c host_vm)
 ferry_unit_test(hyp.unit.psci tests/unit/test_psci.c host_vm)
 ferry_unit_test(hyp.unit.sysreg tests/unit/test_sysreg.c host_vm)
+ferry_unit_test(hyp.unit.vm_pause tests/unit/test_vm_pause.c host_vm)
+ferry_unit_test(hyp.unit.vm_migrate_ops tests/unit/test_vm_migrate_ops.c host_vm)
 
 ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)
