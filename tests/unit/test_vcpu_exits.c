@@ -54,6 +54,7 @@ static struct {
 	unsigned handled; /**< exceptions the guest's handler took */
 	uint64_t esr[4], far[4], elr[4], spsr[4], pc[4], pstate[4];
 	uint64_t lr_at_ack;
+	uint64_t kicks_at_wake;
 	volatile bool go;
 } seen;
 
@@ -155,7 +156,7 @@ static struct vcpu_exit guest_wfi_uart(struct fake_guest *g)
 
 static void test_wfi_sleeps_until_uart_input(void **state)
 {
-	uint64_t entries;
+	uint64_t entries, kicks;
 
 	(void)state;
 	start_one(guest_wfi_uart);
@@ -165,7 +166,9 @@ static void test_wfi_sleeps_until_uart_input(void **state)
 	entries = __atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED);
 	assert_true(HOST_WAIT(fake_cpu_stats(0).idle_timeouts >= 3, WAIT_MS));
 	assert_int_equal(__atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED), entries);
+	kicks = fake_cpu_stats(0).kicks;
 	assert_true(vm_console_input('x', &h->vm));
+	assert_int_equal(fake_cpu_stats(0).kicks, kicks + 1); /* woken, not found by the timeout */
 	assert_true(host_vm_join(h, WAIT_MS));
 	assert_int_equal(h->vm.stop, VM_POWER_OFF);
 	assert_int_equal(seen.acked[0], GUEST_UART_INTID);
@@ -208,6 +211,7 @@ static struct vcpu_exit guest_sgi(struct fake_guest *g)
 		case AT1(3):
 			return fake_guest_wfi(g);
 		case AT1(4):
+			seen.kicks_at_wake = fake_cpu_stats(1).kicks;
 			seen.acked[1] = fake_guest_ack(g);
 			fake_guest_eoi(g, seen.acked[1]);
 			g->regs->pc += 4;
@@ -222,6 +226,8 @@ static struct vcpu_exit guest_sgi(struct fake_guest *g)
 
 static void test_wfi_wakes_on_sgi_from_other_vcpu(void **state)
 {
+	uint64_t kicks;
+
 	(void)state;
 	h = host_vm_create("vm0", 2, MEM, 1);
 	assert_non_null(h);
@@ -232,11 +238,13 @@ static void test_wfi_wakes_on_sgi_from_other_vcpu(void **state)
 	assert_true(HOST_WAIT(__atomic_load_n(&h->vm.vcpus[1].stats.wfi, __ATOMIC_RELAXED) == 1 &&
 				      fake_cpu_stats(1).idle_waits > 0,
 			      WAIT_MS));
+	kicks = fake_cpu_stats(1).kicks;
 	__atomic_store_n(&seen.go, true, __ATOMIC_RELEASE);
 	assert_true(host_vm_join(h, WAIT_MS));
 	assert_int_equal(h->vm.stop, VM_POWER_OFF);
 	assert_int_equal(seen.acked[1], 1);
-	assert_true(fake_cpu_stats(1).kicks >= 1);
+	/* Woken by the SGI's kick, not found by the safety net. */
+	assert_int_equal(seen.kicks_at_wake, kicks + 1);
 }
 
 /* The virtual timer's physical PPI, taken while the vCPU sleeps, reaches it as a HW interrupt. */

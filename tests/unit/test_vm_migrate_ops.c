@@ -234,7 +234,7 @@ static bool fault_reported(uint64_t *page) { return ops->postcopy_fault(&h->vm, 
 
 static void test_postcopy_fault_and_place(void **state)
 {
-	uint64_t have[PAGES / 64], page, entries;
+	uint64_t have[PAGES / 64], page, entries, kicks;
 	static uint8_t data[PAGE_SIZE];
 
 	(void)state;
@@ -270,7 +270,9 @@ static void test_postcopy_fault_and_place(void **state)
 	/* Placed: filled, mapped, the vCPU woken; it reads the new contents. */
 	memset(data, 0x55, sizeof(data));
 	memcpy(data + 8, &(uint64_t){ 0x5555 }, 8);
+	kicks = fake_cpu_stats(0).kicks;
 	ops->postcopy_place(&h->vm, PAGE_LATE_DATA, data);
+	assert_int_equal(fake_cpu_stats(0).kicks, kicks + 1); /* woken, not found by the timeout */
 	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_publish, 1);
 	assert_int_equal(perm_of(h, PAGE_LATE_DATA), S2_RWX);
 
