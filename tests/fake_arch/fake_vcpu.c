@@ -12,7 +12,7 @@
 
 #include "tests/fake_arch/fake_internal.h"
 
-/* MPIDR_EL1 bit 31 is RES1 (Arm ARM D19.2.86): vcpu_arch.c sets it in VMPIDR_EL2. */
+/* MPIDR_EL1 bit 31 is RES1 (Arm ARM, MPIDR_EL1): vcpu_arch.c sets it in VMPIDR_EL2. */
 #define VMPIDR_RES1	 (1ull << 31)
 #define VTTBR_VMID_SHIFT 48
 

@@ -107,7 +107,7 @@ void host_vm_destroy(struct host_vm *h)
 
 uint8_t *host_vm_page(struct host_vm *h, uint64_t page) { return h->ram + page * PAGE_SIZE; }
 
-uint64_t host_ms_now(void)
+uint64_t host_vm_now_ms(void)
 {
 	struct timespec ts;
 
@@ -115,7 +115,7 @@ uint64_t host_ms_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-void host_nap(void)
+void host_vm_nap(void)
 {
 	struct timespec ts = { 0, 200000 };
 

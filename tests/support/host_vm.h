@@ -55,17 +55,17 @@ void host_vm_destroy(struct host_vm *h);
 uint8_t *host_vm_page(struct host_vm *h, uint64_t page);
 
 /** Milliseconds of a monotonic clock, and a short sleep for polling loops. */
-uint64_t host_ms_now(void);
-void host_nap(void);
+uint64_t host_vm_now_ms(void);
+void host_vm_nap(void);
 
 /** Evaluates `cond` until it is true or `ms` milliseconds passed; its last value. */
-#define HOST_WAIT(cond, ms)                                                                        \
+#define HOST_VM_WAIT(cond, ms)                                                                     \
 	({                                                                                         \
-		uint64_t host_until_ = host_ms_now() + (ms);                                       \
-		bool host_ok_;                                                                     \
-		while (!(host_ok_ = (cond)) && host_ms_now() < host_until_)                        \
-			host_nap();                                                                \
-		host_ok_;                                                                          \
+		uint64_t host_vm_until_ = host_vm_now_ms() + (ms);                                 \
+		bool host_vm_ok_;                                                                  \
+		while (!(host_vm_ok_ = (cond)) && host_vm_now_ms() < host_vm_until_)               \
+			host_vm_nap();                                                             \
+		host_vm_ok_;                                                                       \
 	})
 
 #endif

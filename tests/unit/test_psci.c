@@ -299,8 +299,8 @@ static void end_vm(uint32_t fid, enum vm_stop_reason expected, const char *messa
 	host_vm_power_on(h, 1, ENTRY1, 0);
 	fake_guest_install(FAKE_CPU_ALL, guest_ender, NULL);
 	host_vm_start(h);
-	assert_true(HOST_WAIT(__atomic_load_n(&h->vm.vcpus[1].stats.wfi, __ATOMIC_RELAXED) == 1,
-			      WAIT_MS));
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[1].stats.wfi, __ATOMIC_RELAXED) == 1,
+				 WAIT_MS));
 	__atomic_store_n(&seen.off_now, true, __ATOMIC_RELEASE);
 	assert_true(host_vm_join(h, WAIT_MS));
 	assert_int_equal(h->vm.stop, expected);

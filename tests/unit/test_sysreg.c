@@ -200,7 +200,7 @@ static void test_id_registers_sanitized(void **state)
 	fake_id_reg_set(ENC(ID_AA64ISAR0_EL1), 0x0000000000011120ull);
 	run(1, guest_id);
 	/* ID_AA64PFR0_EL1: EL2 [11:8], EL3 [15:12], RAS [31:28], SVE [35:32], SEL2 [39:36],
-	 * MPAM [43:40], AMU [47:44] read as "not implemented" (Arm ARM D19.2.64). */
+	 * MPAM [43:40], AMU [47:44] read as "not implemented" (Arm ARM, ID_AA64PFR0_EL1). */
 	assert_int_equal(seen.x[1], 0xffff00000fff00ffull);
 	/* ID_AA64ZFR0_EL1: no SVE at all. */
 	assert_int_equal(seen.x[2], 0);
@@ -260,7 +260,7 @@ static struct vcpu_exit guest_undef(struct fake_guest *g)
 
 static void test_unknown_register_injects_undef(void **state)
 {
-	/* ESR_EL1 of an Undefined Instruction: EC 0 ("unknown reason"), IL 1 (Arm ARM D19.2.40) */
+	/* ESR_EL1 of an Undefined Instruction: EC 0 ("unknown reason"), IL 1 (Arm ARM, ESR_EL1) */
 	const uint64_t undef = 1ull << 25;
 
 	(void)state;

@@ -160,11 +160,11 @@ static void test_wfi_sleeps_until_uart_input(void **state)
 
 	(void)state;
 	start_one(guest_wfi_uart);
-	assert_true(HOST_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1,
-			      WAIT_MS));
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1,
+				 WAIT_MS));
 	/* Asleep: the safety net ends waits, the guest is not entered again. */
 	entries = __atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED);
-	assert_true(HOST_WAIT(fake_cpu_stats(0).idle_timeouts >= 3, WAIT_MS));
+	assert_true(HOST_VM_WAIT(fake_cpu_stats(0).idle_timeouts >= 3, WAIT_MS));
 	assert_int_equal(__atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED), entries);
 	kicks = fake_cpu_stats(0).kicks;
 	assert_true(vm_console_input('x', &h->vm));
@@ -235,9 +235,10 @@ static void test_wfi_wakes_on_sgi_from_other_vcpu(void **state)
 	host_vm_power_on(h, 1, ENTRY1, 0);
 	fake_guest_install(FAKE_CPU_ALL, guest_sgi, NULL);
 	host_vm_start(h);
-	assert_true(HOST_WAIT(__atomic_load_n(&h->vm.vcpus[1].stats.wfi, __ATOMIC_RELAXED) == 1 &&
-				      fake_cpu_stats(1).idle_waits > 0,
-			      WAIT_MS));
+	assert_true(
+		HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[1].stats.wfi, __ATOMIC_RELAXED) == 1 &&
+				     fake_cpu_stats(1).idle_waits > 0,
+			     WAIT_MS));
 	kicks = fake_cpu_stats(1).kicks;
 	__atomic_store_n(&seen.go, true, __ATOMIC_RELEASE);
 	assert_true(host_vm_join(h, WAIT_MS));
@@ -293,9 +294,10 @@ static void test_vtimer_interrupt_wakes_wfi(void **state)
 		vcpu_timer_irq_init(); /* once per process: irq_register refuses twice */
 	registered = true;
 	start_one(guest_vtimer);
-	assert_true(HOST_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1 &&
-				      fake_cpu_stats(0).idle_waits > 0,
-			      WAIT_MS));
+	assert_true(
+		HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1 &&
+				     fake_cpu_stats(0).idle_waits > 0,
+			     WAIT_MS));
 	fake_cpu_raise_irq(0, GUEST_VTIMER_INTID);
 	assert_true(host_vm_join(h, WAIT_MS));
 	assert_int_equal(h->vm.stop, VM_POWER_OFF);
@@ -530,7 +532,8 @@ static struct vcpu_exit guest_bad_dabt(struct fake_guest *g)
 
 static void test_dabt_outside_ram_injects_external_abort(void **state)
 {
-	/* ESR_EL1 (Arm ARM D19.2.40): EC 0x25 from EL1, 0x24 from EL0; IL; DFSC 0x10. */
+	/* ESR_EL1 (Arm ARM, ESR_EL1 and the data abort ISS): EC 0x25 from EL1, 0x24 from EL0; IL;
+	 * DFSC 0x10. */
 	const uint64_t sea_el1 = (0x25ull << 26) | (1ull << 25) | 0x10;
 	const uint64_t sea_el0 = (0x24ull << 26) | (1ull << 25) | 0x10;
 

@@ -107,7 +107,8 @@ static unsigned guest_writes(unsigned i, uint64_t page, uint64_t value)
 	box.value[i] = value;
 	__atomic_store_n(&box.asked[i], asked, __ATOMIC_RELEASE);
 	arch_kick_cpu(i);
-	assert_true(HOST_WAIT(__atomic_load_n(&box.done[i], __ATOMIC_ACQUIRE) == asked, WAIT_MS));
+	assert_true(
+		HOST_VM_WAIT(__atomic_load_n(&box.done[i], __ATOMIC_ACQUIRE) == asked, WAIT_MS));
 	assert_int_equal(*(uint64_t *)(void *)(host_vm_page(h, page) + 8 * i), value);
 	return box.traps[i] - traps;
 }
@@ -258,12 +259,12 @@ static void test_postcopy_fault_and_place(void **state)
 	host_vm_start(h);
 
 	/* The vCPU touches the missing page: reported once, and the vCPU waits. */
-	assert_true(HOST_WAIT(fault_reported(&page), WAIT_MS));
+	assert_true(HOST_VM_WAIT(fault_reported(&page), WAIT_MS));
 	assert_int_equal(page, PAGE_LATE_DATA);
 	assert_int_equal(__atomic_load_n(&h->vm.waiting_page[0], __ATOMIC_SEQ_CST),
 			 PAGE_LATE_DATA + 1);
 	entries = __atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED);
-	assert_true(HOST_WAIT(fake_cpu_stats(0).idle_timeouts >= 2, WAIT_MS));
+	assert_true(HOST_VM_WAIT(fake_cpu_stats(0).idle_timeouts >= 2, WAIT_MS));
 	assert_int_equal(__atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED), entries);
 	assert_false(fault_reported(&page));
 
@@ -277,7 +278,7 @@ static void test_postcopy_fault_and_place(void **state)
 	assert_int_equal(perm_of(h, PAGE_LATE_DATA), S2_RWX);
 
 	/* Then it runs into code still owed; a zero page arrives (NULL). */
-	assert_true(HOST_WAIT(fault_reported(&page), WAIT_MS));
+	assert_true(HOST_VM_WAIT(fault_reported(&page), WAIT_MS));
 	assert_int_equal(page, PAGE_LATE_CODE);
 	ops->postcopy_place(&h->vm, PAGE_LATE_CODE, NULL);
 
@@ -429,9 +430,9 @@ static void test_device_package(void **state)
 	host_vm_power_on(h, 1, ENTRY, 0);
 	fake_guest_install(FAKE_CPU_ALL, guest_source, NULL);
 	host_vm_start(h);
-	assert_true(HOST_WAIT(__atomic_load_n(&dest.started[0], __ATOMIC_ACQUIRE) &&
-				      __atomic_load_n(&dest.started[1], __ATOMIC_ACQUIRE),
-			      WAIT_MS));
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&dest.started[0], __ATOMIC_ACQUIRE) &&
+					 __atomic_load_n(&dest.started[1], __ATOMIC_ACQUIRE),
+				 WAIT_MS));
 	assert_true(vm_console_input('a', &h->vm));
 	assert_true(vm_console_input('b', &h->vm));
 	ops->stop(&h->vm);
@@ -452,7 +453,7 @@ static void test_device_package(void **state)
 	h2->vm.pause_req = true;
 	fake_guest_install(FAKE_CPU_ALL, guest_dest, NULL);
 	host_vm_start(h2);
-	assert_true(HOST_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
 	assert_true(ops->load_devices(&h2->vm, package, len, err, sizeof(err)));
 	before = arch_counter_now();
 	assert_true(ops->sync_devices(&h2->vm, err, sizeof(err)));

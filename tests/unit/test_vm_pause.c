@@ -88,7 +88,7 @@ static void test_pause_puts_state_unpause_loads_it(void **state)
 
 	(void)state;
 	start_two(guest_busy, true);
-	assert_true(HOST_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
+	assert_true(HOST_VM_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
 	vm_pause(&h->vm);
 	assert_int_equal(__atomic_load_n(&h->vm.parked, __ATOMIC_ACQUIRE), 2);
 	assert_true(h->vm.paused_at != 0);
@@ -114,9 +114,9 @@ static void test_pause_puts_state_unpause_loads_it(void **state)
 	/* Parked: no guest runs. */
 	before[0] = entries(0);
 	before[1] = entries(1);
-	assert_true(HOST_WAIT(fake_cpu_stats(0).idle_timeouts >= 2 &&
-				      fake_cpu_stats(1).idle_timeouts >= 2,
-			      WAIT_MS));
+	assert_true(HOST_VM_WAIT(fake_cpu_stats(0).idle_timeouts >= 2 &&
+					 fake_cpu_stats(1).idle_timeouts >= 2,
+				 WAIT_MS));
 	assert_int_equal(entries(0), before[0]);
 	assert_int_equal(entries(1), before[1]);
 
@@ -129,8 +129,8 @@ static void test_pause_puts_state_unpause_loads_it(void **state)
 	}
 	h->vm.ctl.cntvoff = 12345;
 	vm_unpause(&h->vm);
-	assert_true(HOST_WAIT(entries(0) > before[0] && entries(1) > before[1], WAIT_MS));
-	assert_true(HOST_WAIT(__atomic_load_n(&h->vm.parked, __ATOMIC_ACQUIRE) == 0, WAIT_MS));
+	assert_true(HOST_VM_WAIT(entries(0) > before[0] && entries(1) > before[1], WAIT_MS));
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.parked, __ATOMIC_ACQUIRE) == 0, WAIT_MS));
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(__atomic_load_n(&seen[i].tpidr_el1, __ATOMIC_RELAXED), 0x2000 + i);
 		assert_int_equal(__atomic_load_n(&seen[i].cntv_cval, __ATOMIC_RELAXED), 0x6000 + i);
@@ -162,8 +162,8 @@ static void test_pause_parks_sleeping_and_off_vcpus(void **state)
 {
 	(void)state;
 	start_two(guest_sleeper, false);
-	assert_true(HOST_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1,
-			      WAIT_MS));
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1,
+				 WAIT_MS));
 	vm_pause(&h->vm);
 	assert_int_equal(__atomic_load_n(&h->vm.parked, __ATOMIC_ACQUIRE), 2);
 	assert_int_equal(h->vm.vcpus[0].regs.sys.tpidr_el1, 0xabc);
@@ -181,7 +181,7 @@ static void test_stop_ends_parked_loops(void **state)
 {
 	(void)state;
 	start_two(guest_busy, true);
-	assert_true(HOST_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
+	assert_true(HOST_VM_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
 	vm_pause(&h->vm);
 	vm_stop_all(&h->vm, VM_MIGRATED);
 	assert_true(host_vm_join(h, WAIT_MS));
