@@ -30,18 +30,23 @@ ferry_add_mbedtls(mbedtls_host)
 # its entropy source on the host: the kernel's (on the board: RNDR)
 target_sources(mbedtls_host PRIVATE link/entropy_host.c)
 
-# The arch-neutral code that runs in the hypervisor, built for the host.
+# The arch-neutral code that runs in the hypervisor, built for the host: the
+# VM core too (vCPU run loop and exits, PSCI, system registers, pausing, the
+# migration back end), over the fake arch of tests/fake_arch.
 add_library(hyp_host STATIC
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
   hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
   hyp/json.c hyp/json_out.c hyp/mgmt.c
+  hyp/vm.c hyp/vcpu.c hyp/vcpu_run.c hyp/vcpu_inject.c hyp/vm_pause.c hyp/psci_guest.c
+  hyp/sysreg_emul.c hyp/id_regs.c hyp/vm_migrate_ops.c
   arch/arm64/esr.c arch/arm64/s2_pte.c
-  tests/fake_arch/fake_arch.c
+  tests/fake_arch/fake_arch.c tests/fake_arch/fake_cpu.c tests/fake_arch/fake_vcpu.c
+  tests/fake_arch/fake_mmu.c tests/fake_arch/fake_guest.c tests/fake_arch/fake_id_regs.c
   ${FERRY_BOARD_SOURCES})
 target_include_directories(hyp_host PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(hyp_host PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(hyp_host PRIVATE ${FERRY_WARNINGS})
-target_link_libraries(hyp_host PUBLIC fdt_host)
+target_link_libraries(hyp_host PUBLIC fdt_host pthread)
 
 # The link (TLS, its configuration) over host sockets: the same code as on the board.
 add_library(link_host STATIC link/tls.c link/link_config.c link/socket_io.c)
@@ -106,6 +111,20 @@ add_library(mig_host STATIC ${FERRY_MIG_SOURCES})
 target_include_directories(mig_host PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_options(mig_host PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(mig_host PUBLIC hyp_host)
+# hyp/vm_migrate_ops.c saves and loads the VM's state through mig/'s sections.
+target_link_libraries(hyp_host PUBLIC mig_host)
+
+# A real VM in a test: vm_init over host buffers, a thread per vCPU, the console captured.
+add_library(host_vm STATIC tests/support/host_vm.c tests/support/host_console.c)
+target_compile_options(host_vm PRIVATE ${FERRY_WARNINGS})
+target_link_libraries(host_vm PUBLIC hyp_host)
+
+# The VM core on a real struct vm over the fake arch, vCPUs on threads acting as CPUs.
+ferry_unit_test(hyp.unit.vcpu_exits tests/unit/test_vcpu_exits.c host_vm)
+ferry_unit_test(hyp.unit.psci tests/unit/test_psci.c host_vm)
+ferry_unit_test(hyp.unit.sysreg tests/unit/test_sysreg.c host_vm)
+ferry_unit_test(hyp.unit.vm_pause tests/unit/test_vm_pause.c host_vm)
+ferry_unit_test(hyp.unit.vm_migrate_ops tests/unit/test_vm_migrate_ops.c host_vm)
 
 ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)

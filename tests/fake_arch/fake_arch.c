@@ -2,13 +2,16 @@
 /**
  * The fake architecture back end of the host test binaries (after
  * Hafnium's src/arch/fake): the same hyp/arch.h interface, implemented
- * with plain host code so hyp/ runs unchanged in unit tests.
+ * with plain host code so hyp/ runs unchanged in unit tests. CPUs and
+ * their idle wait are in fake_cpu.c, running vCPUs in fake_vcpu.c.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "hyp/arch.h"
-#include "hyp/arch_vcpu.h"
+#include "tests/fake_arch/fake_internal.h"
 
 void arch_spin_lock(struct spinlock *lock)
 {
@@ -23,9 +26,8 @@ void arch_spin_unlock(struct spinlock *lock)
 	__atomic_store_n(&lock->owner_ticket, lock->owner_ticket + 1, __ATOMIC_RELEASE);
 }
 
-unsigned arch_cpu_index(void) { return 0; }
-
-uint64_t arch_cpu_mpidr(void) { return 0; }
+/* Aff0 = index, as the board's CPUs are numbered. */
+uint64_t arch_cpu_mpidr(void) { return fake_cpu_this(); }
 
 uint64_t arch_counter_now(void)
 {
@@ -37,14 +39,29 @@ uint64_t arch_counter_now(void)
 
 uint64_t arch_counter_freq(void) { return 1000000000ull; }
 
-void arch_idle_wait(void) {}
-
-void arch_irq_window(void) {}
-
 _Noreturn void arch_power_off(int code) { exit(code); }
 
 void arch_semihosting_enable(void) {}
 
 void arch_cpu_set_mpidr(void) {}
 
-void arch_kick_cpu(unsigned cpu) { (void)cpu; }
+void fake_arch_reset(void)
+{
+	fake_cpu_reset();
+	fake_hw_reset();
+	fake_tlb_reset();
+	fake_guest_reset();
+	fake_id_reset();
+}
+
+_Noreturn void fake_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fake arch, CPU %u: ", fake_cpu_this());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}

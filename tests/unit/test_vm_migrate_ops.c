@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The VM's migration back end (hyp/vm_migrate_ops.c, the mig_vm_ops the
+ * engine drives) on real VMs over the fake arch, with guests running on
+ * their own threads: dirty logging by stage-2 write protection, postcopy's
+ * missing pages, and the device package from one VM to another.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hyp/vm_migrate_ops.h"
+#include "mig/page_sets.h"
+#include "tests/fake_arch/fake_guest.h"
+#include "tests/support/host_console.h"
+#include "tests/support/host_vm.h"
+
+#define MEM		(2ull << 20)
+#define PAGES		(MEM / PAGE_SIZE)
+#define ENTRY		(GUEST_RAM_IPA + 0x1000)
+#define AT(n)		(ENTRY + 4ull * (n))
+#define PAGE_IPA(p)	(GUEST_RAM_IPA + (p)*PAGE_SIZE)
+#define WAIT_MS		5000
+#define PSCI_SYSTEM_OFF 0x84000008u
+#define UARTDR		(GUEST_UART_IPA + 0x00)
+#define UARTIMSC	(GUEST_UART_IPA + 0x38)
+#define GICD_CTLR	(GUEST_GICD_IPA + 0x0)
+#define GICD_ISENABLER1 (GUEST_GICD_IPA + 0x104)
+#define GICD_IGROUPR1	(GUEST_GICD_IPA + 0x84)
+
+static const struct mig_vm_ops *const ops = &vm_migrate_ops;
+static struct host_vm *h, *h2;
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_arch_reset();
+	host_console_capture();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	host_vm_destroy(h);
+	host_vm_destroy(h2);
+	h = h2 = NULL;
+	return 0;
+}
+
+static enum s2_perm perm_of(struct host_vm *vm, uint64_t page)
+{
+	paddr_t pa;
+	enum s2_perm perm = S2_NONE;
+
+	if (!s2_lookup(&vm->vm.s2, ipa_init(PAGE_IPA(page)), &pa, &perm))
+		return S2_NONE;
+	assert_int_equal(pa_addr(pa), (uint64_t)(uintptr_t)host_vm_page(vm, page));
+	return perm;
+}
+
+/* --- dirty logging ------------------------------------------------------------------- */
+
+/** A store each vCPU makes when the test asks: page, value; how many times it trapped. */
+static struct {
+	uint64_t page[2], value[2];
+	unsigned asked[2], done[2];
+	unsigned traps[2];
+} box;
+
+static struct vcpu_exit guest_writer(struct fake_guest *g)
+{
+	unsigned i = g->cpu;
+	struct vcpu_exit e;
+
+	for (;;) {
+		switch (g->regs->pc) {
+		case AT(0):
+			if (__atomic_load_n(&box.asked[i], __ATOMIC_ACQUIRE) == box.done[i])
+				return fake_guest_run(g);
+			g->regs->x[1] = box.value[i];
+			if (fake_guest_store(g, PAGE_IPA(box.page[i]) + 8 * i, 8, 1, 0, &e)) {
+				box.traps[i]++;
+				return e; /* retried when Ferry returns */
+			}
+			break;
+		case AT(1):
+			__atomic_store_n(&box.done[i], box.asked[i], __ATOMIC_RELEASE);
+			g->regs->pc = AT(0);
+			break;
+		default:
+			return fake_guest_serror(g, 0);
+		}
+	}
+}
+
+/** vCPU `i` stores `value` to RAM page `page`; returns how many times the store trapped. */
+static unsigned guest_writes(unsigned i, uint64_t page, uint64_t value)
+{
+	unsigned traps = box.traps[i], asked = box.asked[i] + 1;
+
+	box.page[i] = page;
+	box.value[i] = value;
+	__atomic_store_n(&box.asked[i], asked, __ATOMIC_RELEASE);
+	arch_kick_cpu(i);
+	assert_true(
+		HOST_VM_WAIT(__atomic_load_n(&box.done[i], __ATOMIC_ACQUIRE) == asked, WAIT_MS));
+	assert_int_equal(*(uint64_t *)(void *)(host_vm_page(h, page) + 8 * i), value);
+	return box.traps[i] - traps;
+}
+
+static void collect(uint64_t *bitmap)
+{
+	memset(bitmap, 0, mig_bitmap_words(PAGES) * sizeof(uint64_t));
+	ops->dirty_collect(&h->vm, bitmap);
+}
+
+static unsigned bits_set(const uint64_t *bitmap)
+{
+	unsigned n = 0;
+
+	for (uint64_t w = 0; w < mig_bitmap_words(PAGES); w++)
+		n += (unsigned)__builtin_popcountll(bitmap[w]);
+	return n;
+}
+
+static void test_dirty_logging(void **state)
+{
+	uint64_t bitmap[PAGES / 64];
+
+	(void)state;
+	memset(&box, 0, sizeof(box));
+	h = host_vm_create("vm0", 2, MEM, 1);
+	assert_non_null(h);
+	host_vm_power_on(h, 0, ENTRY, 0);
+	host_vm_power_on(h, 1, ENTRY, 0);
+	fake_guest_install(FAKE_CPU_ALL, guest_writer, NULL);
+	host_vm_start(h);
+	assert_int_equal(ops->page_count(&h->vm), PAGES);
+	assert_ptr_equal(ops->page(&h->vm, 5), host_vm_page(h, 5));
+
+	/* Not logging: RAM is writable, and the CPUs' TLBs now hold writable entries. */
+	assert_int_equal(guest_writes(0, 3, 1), 0);
+	assert_int_equal(guest_writes(1, 7, 1), 0);
+
+	ops->dirty_start(&h->vm);
+	assert_int_equal(perm_of(h, 0), S2_READ | S2_EXEC);
+	assert_int_equal(perm_of(h, 3), S2_READ | S2_EXEC);
+	assert_int_equal(perm_of(h, PAGES - 1), S2_READ | S2_EXEC);
+	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 1);
+
+	/* The first write to a page faults once, is marked, and lands. */
+	assert_int_equal(guest_writes(0, 3, 2), 1);
+	assert_int_equal(perm_of(h, 3), S2_RWX);
+	assert_int_equal(guest_writes(0, 3, 3), 0);
+	assert_int_equal(guest_writes(1, 7, 2), 1);
+	assert_int_equal(h->vm.dirty_faults, 2);
+	assert_true(fake_hw(0)->s2_flush_local >= 1);
+
+	/* Collection takes the bits and protects those pages again. */
+	collect(bitmap);
+	assert_int_equal(bits_set(bitmap), 2);
+	assert_true(mig_bit_test(bitmap, 3));
+	assert_true(mig_bit_test(bitmap, 7));
+	assert_int_equal(perm_of(h, 3), S2_READ | S2_EXEC);
+	assert_int_equal(perm_of(h, 7), S2_READ | S2_EXEC);
+	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 2);
+
+	/* Written again after the collection (from the other vCPU, too): logged again. */
+	assert_int_equal(guest_writes(0, 3, 4), 1);
+	assert_int_equal(guest_writes(1, 3, 4), 0);
+	collect(bitmap);
+	assert_int_equal(bits_set(bitmap), 1);
+	assert_true(mig_bit_test(bitmap, 3));
+	collect(bitmap);
+	assert_int_equal(bits_set(bitmap), 0);
+
+	/* Logging ends: RAM is writable again, nothing more is logged. */
+	ops->dirty_stop(&h->vm);
+	assert_int_equal(perm_of(h, 3), S2_RWX);
+	assert_int_equal(perm_of(h, 100), S2_RWX);
+	assert_int_equal(guest_writes(1, 100, 5), 0);
+	assert_int_equal(h->vm.dirty_faults, 3);
+
+	vm_stop_all(&h->vm, VM_POWER_OFF);
+	assert_true(host_vm_join(h, WAIT_MS));
+}
+
+/* --- postcopy ---------------------------------------------------------------------------- */
+
+#define PAGE_LATE_DATA 5 /* a missing page the guest reads */
+#define PAGE_LATE_CODE 6 /* a missing page the guest runs code from */
+
+static struct {
+	uint64_t x[32];
+} got;
+
+static struct vcpu_exit guest_postcopy(struct fake_guest *g)
+{
+	struct vcpu_exit e;
+
+	for (;;) {
+		if (fake_guest_fetch(g, &e))
+			return e;
+		switch (g->regs->pc) {
+		case AT(0): /* ldr x2, [a page that is here] */
+			if (fake_guest_load(g, PAGE_IPA(2), 8, 2, 0, &e))
+				return e;
+			break;
+		case AT(1): /* ldr x3, [a page still owed] */
+			if (fake_guest_load(g, PAGE_IPA(PAGE_LATE_DATA) + 8, 8, 3, 0, &e))
+				return e;
+			break;
+		case AT(2): /* br to code in another owed page */
+			g->regs->pc = PAGE_IPA(PAGE_LATE_CODE);
+			break;
+		case PAGE_IPA(PAGE_LATE_CODE): /* ldr x4, [its own page] */
+			if (fake_guest_load(g, PAGE_IPA(PAGE_LATE_CODE) + 16, 8, 4, 0, &e))
+				return e;
+			break;
+		case PAGE_IPA(PAGE_LATE_CODE) + 4:
+			memcpy(got.x, g->regs->x, sizeof(got.x));
+			return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
+		default:
+			return fake_guest_serror(g, 0);
+		}
+	}
+}
+
+static bool fault_reported(uint64_t *page) { return ops->postcopy_fault(&h->vm, page); }
+
+static void test_postcopy_fault_and_place(void **state)
+{
+	uint64_t have[PAGES / 64], page, entries, kicks;
+	static uint8_t data[PAGE_SIZE];
+
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	h = host_vm_create("vm0", 1, MEM, 2);
+	assert_non_null(h);
+	host_vm_power_on(h, 0, ENTRY, 0);
+	fake_guest_install(0, guest_postcopy, NULL);
+	/* What precopy delivered: every page but two. */
+	memset(have, 0xff, sizeof(have));
+	have[0] &= ~((1ull << PAGE_LATE_DATA) | (1ull << PAGE_LATE_CODE));
+	*(uint64_t *)(void *)host_vm_page(h, 2) = 0x2222;
+	*(uint64_t *)(void *)(host_vm_page(h, PAGE_LATE_CODE) + 16) = 0xdead; /* stale */
+
+	ops->postcopy_begin(&h->vm, have);
+	assert_int_equal(perm_of(h, PAGE_LATE_DATA), S2_NONE);
+	assert_int_equal(perm_of(h, PAGE_LATE_CODE), S2_NONE);
+	assert_int_equal(perm_of(h, PAGE_LATE_DATA - 1), S2_RWX);
+	assert_int_equal(perm_of(h, PAGE_LATE_CODE + 1), S2_RWX);
+	assert_false(fault_reported(&page));
+	host_vm_start(h);
+
+	/* The vCPU touches the missing page: reported once, and the vCPU waits. */
+	assert_true(HOST_VM_WAIT(fault_reported(&page), WAIT_MS));
+	assert_int_equal(page, PAGE_LATE_DATA);
+	assert_int_equal(__atomic_load_n(&h->vm.waiting_page[0], __ATOMIC_SEQ_CST),
+			 PAGE_LATE_DATA + 1);
+	entries = __atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED);
+	assert_true(HOST_VM_WAIT(fake_cpu_stats(0).idle_timeouts >= 2, WAIT_MS));
+	assert_int_equal(__atomic_load_n(&fake_hw(0)->entries, __ATOMIC_RELAXED), entries);
+	assert_false(fault_reported(&page));
+
+	/* Placed: filled, mapped, the vCPU woken; it reads the new contents. */
+	memset(data, 0x55, sizeof(data));
+	memcpy(data + 8, &(uint64_t){ 0x5555 }, 8);
+	kicks = fake_cpu_stats(0).kicks;
+	ops->postcopy_place(&h->vm, PAGE_LATE_DATA, data);
+	assert_int_equal(fake_cpu_stats(0).kicks, kicks + 1); /* woken, not found by the timeout */
+	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_publish, 1);
+	assert_int_equal(perm_of(h, PAGE_LATE_DATA), S2_RWX);
+
+	/* Then it runs into code still owed; a zero page arrives (NULL). */
+	assert_true(HOST_VM_WAIT(fault_reported(&page), WAIT_MS));
+	assert_int_equal(page, PAGE_LATE_CODE);
+	ops->postcopy_place(&h->vm, PAGE_LATE_CODE, NULL);
+
+	assert_true(host_vm_join(h, WAIT_MS));
+	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	assert_int_equal(got.x[2], 0x2222);
+	assert_int_equal(got.x[3], 0x5555);
+	assert_int_equal(got.x[4], 0); /* the zero page, not what was there before */
+	assert_int_equal(h->vm.postcopy_stalls, 2);
+	assert_false(fault_reported(&page));
+}
+
+/* --- the device package ------------------------------------------------------------------ */
+
+static struct {
+	uint64_t tpidr_el1[2], cntvoff[2], cval[2], vmcr[2], pc[2];
+	uint32_t acked;
+	uint64_t rx;
+	bool started[2];
+} dest;
+
+/* Source: each vCPU sets EL1 state on its CPU, vCPU 0 sets up the UART and its interrupt. */
+static struct vcpu_exit guest_source(struct fake_guest *g)
+{
+	unsigned i = g->cpu;
+	struct vcpu_exit e;
+
+	for (;;) {
+		switch (g->regs->pc) {
+		case AT(0):
+			g->hw->sys.tpidr_el1 = 0x1000 + i;
+			g->hw->sys.vbar_el1 = 0x40080000;
+			g->hw->timer.cntv_cval_el0 = 0x77000 + i;
+			g->hw->timer.cntv_ctl_el0 = 1;
+			g->hw->ich_vmcr_el2 = 0xf0000001u;
+			for (unsigned r = 0; r < 31; r++)
+				g->regs->x[r] = 0x100 * i + r;
+			g->regs->fp.v[5] = 0x5555 + i;
+			g->regs->pc = i == 0 ? AT(1) : AT(10);
+			break;
+		case AT(1):
+			g->regs->x[1] = GICD_CTLR_ENABLE_G1;
+			if (fake_guest_store(g, GICD_CTLR, 4, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(2): /* INTID 33, the UART: enabled, group 1 */
+			g->regs->x[1] = 1u << 1;
+			if (fake_guest_store(g, GICD_ISENABLER1, 4, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(3):
+			if (fake_guest_store(g, GICD_IGROUPR1, 4, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(4): /* UARTIMSC.RXIM */
+			g->regs->x[1] = 1u << 4;
+			if (fake_guest_store(g, UARTIMSC, 4, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(5): /* half a line of output */
+			g->regs->x[1] = 'm';
+			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(6):
+			g->regs->x[1] = 'i';
+			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(7):
+			__atomic_store_n(&dest.started[0], true, __ATOMIC_RELEASE);
+			g->regs->pc = AT(20);
+			break;
+		case AT(10):
+			__atomic_store_n(&dest.started[1], true, __ATOMIC_RELEASE);
+			g->regs->pc = AT(20);
+			break;
+		case AT(20): /* spins */
+			return fake_guest_run(g);
+		default:
+			return fake_guest_serror(g, 0);
+		}
+	}
+}
+
+/* Destination: the vCPUs go on at AT(20) with what arrived. */
+static struct vcpu_exit guest_dest(struct fake_guest *g)
+{
+	unsigned i = g->cpu;
+	struct vcpu_exit e;
+
+	for (;;) {
+		switch (g->regs->pc) {
+		case AT(20):
+			dest.pc[i] = g->regs->pc;
+			dest.tpidr_el1[i] = g->hw->sys.tpidr_el1;
+			dest.cntvoff[i] = g->hw->cntvoff_el2;
+			dest.cval[i] = g->hw->timer.cntv_cval_el0;
+			dest.vmcr[i] = g->hw->ich_vmcr_el2;
+			__atomic_store_n(&dest.started[i], true, __ATOMIC_RELEASE);
+			g->regs->pc = i == 0 ? AT(21) : AT(30);
+			break;
+		case AT(21): /* the interrupt of the byte that arrived with the UART */
+			dest.acked = fake_guest_ack(g);
+			g->regs->pc += 4;
+			break;
+		case AT(22):
+			if (fake_guest_load(g, UARTDR, 1, 2, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(23):
+			dest.rx = g->regs->x[2];
+			fake_guest_eoi(g, dest.acked);
+			g->regs->x[1] = 'd';
+			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(24):
+			g->regs->x[1] = '\n';
+			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+				return e;
+			break;
+		case AT(25):
+			if (!__atomic_load_n(&dest.started[1], __ATOMIC_ACQUIRE))
+				return fake_guest_run(g);
+			return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
+		case AT(30):
+			return fake_guest_run(g);
+		default:
+			return fake_guest_serror(g, 0);
+		}
+	}
+}
+
+static void test_device_package(void **state)
+{
+	static uint8_t package[64 * 1024];
+	static struct vcpu_regs src_regs[2];
+	char err[128] = "";
+	uint64_t guest_counter, before, after;
+	size_t len;
+
+	(void)state;
+	memset(&dest, 0, sizeof(dest));
+	/* The source runs until both vCPUs set their state, gets two bytes of input, stops. */
+	h = host_vm_create("vm0", 2, MEM, 1);
+	assert_non_null(h);
+	host_vm_power_on(h, 0, ENTRY, 0);
+	host_vm_power_on(h, 1, ENTRY, 0);
+	fake_guest_install(FAKE_CPU_ALL, guest_source, NULL);
+	host_vm_start(h);
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&dest.started[0], __ATOMIC_ACQUIRE) &&
+					 __atomic_load_n(&dest.started[1], __ATOMIC_ACQUIRE),
+				 WAIT_MS));
+	assert_true(vm_console_input('a', &h->vm));
+	assert_true(vm_console_input('b', &h->vm));
+	ops->stop(&h->vm);
+	len = ops->save_devices(&h->vm, package, sizeof(package));
+	assert_true(len > 0);
+	assert_int_equal(ops->save_devices(&h->vm, package, 64), 0); /* too small: nothing */
+	len = ops->save_devices(&h->vm, package, sizeof(package));
+	guest_counter = h->vm.paused_at - h->vm.ctl.cntvoff;
+	src_regs[0] = h->vm.vcpus[0].regs;
+	src_regs[1] = h->vm.vcpus[1].regs;
+	vm_stop_all(&h->vm, VM_MIGRATED);
+	assert_true(host_vm_join(h, WAIT_MS));
+
+	/* The destination: same configuration, its vCPUs parked waiting for the state. */
+	memset(&dest, 0, sizeof(dest));
+	h2 = host_vm_create("vm0", 2, MEM, 2);
+	assert_non_null(h2);
+	h2->vm.pause_req = true;
+	fake_guest_install(FAKE_CPU_ALL, guest_dest, NULL);
+	host_vm_start(h2);
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
+	assert_true(ops->load_devices(&h2->vm, package, len, err, sizeof(err)));
+	before = arch_counter_now();
+	assert_true(ops->sync_devices(&h2->vm, err, sizeof(err)));
+	after = arch_counter_now();
+	for (unsigned i = 0; i < 2; i++) {
+		const struct vcpu_regs *r = &h2->vm.vcpus[i].regs;
+
+		assert_int_equal(h2->vm.vcpus[i].power, VCPU_ON);
+		assert_memory_equal(r->x, src_regs[i].x, sizeof(r->x));
+		assert_int_equal(r->pc, src_regs[i].pc);
+		assert_int_equal(r->pstate, src_regs[i].pstate);
+		assert_memory_equal(&r->fp, &src_regs[i].fp, sizeof(r->fp));
+		assert_memory_equal(&r->sys, &src_regs[i].sys, sizeof(r->sys));
+		assert_memory_equal(&r->timer, &src_regs[i].timer, sizeof(r->timer));
+		assert_int_equal(r->gic.ich_vmcr_el2, 0xf0000001u);
+	}
+	assert_int_equal(h2->vm.vgic.ctlr & GICD_CTLR_ENABLE_G1, GICD_CTLR_ENABLE_G1);
+	assert_true(vgic_irq(&h2->vm.vgic, 0, GUEST_UART_INTID)->enabled);
+	assert_int_equal(h2->vm.uart.rx_count, 2);
+	assert_int_equal(h2->vm.uart.imsc, 1u << 4);
+	/* The guest's virtual count goes on from where it stopped. */
+	assert_true(h2->vm.ctl.cntvoff >= before - guest_counter);
+	assert_true(h2->vm.ctl.cntvoff <= after - guest_counter);
+
+	/* Started: the vCPUs take the state to their CPUs and go on. */
+	assert_true(ops->start(&h2->vm));
+	assert_true(host_vm_join(h2, WAIT_MS));
+	assert_int_equal(h2->vm.stop, VM_POWER_OFF);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(dest.pc[i], AT(20));
+		assert_int_equal(dest.tpidr_el1[i], 0x1000 + i);
+		assert_int_equal(dest.cval[i], 0x77000 + i);
+		assert_int_equal(dest.vmcr[i], 0xf0000001u);
+		assert_int_equal(dest.cntvoff[i], h2->vm.ctl.cntvoff);
+	}
+	assert_int_equal(dest.acked, GUEST_UART_INTID);
+	assert_int_equal(dest.rx, 'a');
+	/* The line the source began is finished on the destination. */
+	assert_int_equal(host_console_count("vm0| mid\n"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_dirty_logging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postcopy_fault_and_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_package, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
