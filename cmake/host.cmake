@@ -38,7 +38,7 @@ add_library(hyp_host STATIC
   hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
   hyp/json.c hyp/json_out.c hyp/mgmt.c
   hyp/vm.c hyp/vcpu.c hyp/vcpu_run.c hyp/vcpu_inject.c hyp/vm_pause.c hyp/psci_guest.c
-  hyp/sysreg_emul.c hyp/id_regs.c hyp/vm_migrate_ops.c
+  hyp/sysreg_emul.c hyp/id_regs.c hyp/vm_migrate_ops.c hyp/vm_package.c
   arch/arm64/esr.c arch/arm64/s2_pte.c
   tests/fake_arch/fake_arch.c tests/fake_arch/fake_cpu.c tests/fake_arch/fake_vcpu.c
   tests/fake_arch/fake_mmu.c tests/fake_arch/fake_guest.c tests/fake_arch/fake_id_regs.c

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "hyp/arch.h"
 #include "tests/fake_arch/fake_internal.h"
 
 struct id_value {
@@ -62,6 +63,19 @@ bool arch_read_id_reg(uint32_t encoding, uint64_t *value)
 }
 
 unsigned arch_gic_lr_count(void) { return lr_count; }
+
+/* The board QEMU emulates: 5 priority bits, so one pair of active-priority registers. */
+void arch_cpu_info(struct arch_cpu_info *info)
+{
+	*info = (struct arch_cpu_info){
+		.midr = 0x410fd083,
+		.pa_bits = 44,
+		.lr_count = lr_count,
+		.pri_bits = 5,
+		.apr_count = 1,
+		.rndr = false,
+	};
+}
 
 void fake_gic_set_lr_count(unsigned count)
 {

@@ -107,6 +107,14 @@ void arch_vcpu_timer_stop(void)
 	count(&hw->timer_stops);
 }
 
+void arch_vcpu_timer_load(const struct vcpu_timer *t)
+{
+	struct fake_hw *hw = fake_hw(fake_cpu_this());
+
+	hw->timer = *t;
+	count(&hw->timer_loads);
+}
+
 void arch_s2_flush_vm(const struct arch_guest_ctl *ctl)
 {
 	count(&fake_hw(fake_cpu_this())->s2_flush_vm);

@@ -476,12 +476,6 @@ static struct vcpu_exit guest_irouter(struct fake_guest *g)
 static void test_gicd_irouter_keeps_aff3_and_routing_mode(void **state)
 {
 	(void)state;
-	/*
-	 * hyp/vgic_mmio.c keeps IROUTER bits 0x00ff800000ffffff, not
-	 * 0x000000ff80ffffff: IRM and Aff3 are lost and RES0 bits [55:47]
-	 * stick. Skipped until that is fixed; then drop this skip().
-	 */
-	skip();
 	start_one(guest_irouter);
 	assert_true(host_vm_join(h, WAIT_MS));
 	assert_int_equal(seen.x[6], 0x0000001280030201ull);

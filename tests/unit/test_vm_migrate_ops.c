@@ -250,7 +250,7 @@ static void test_postcopy_fault_and_place(void **state)
 	*(uint64_t *)(void *)host_vm_page(h, 2) = 0x2222;
 	*(uint64_t *)(void *)(host_vm_page(h, PAGE_LATE_CODE) + 16) = 0xdead; /* stale */
 
-	ops->postcopy_begin(&h->vm, have);
+	assert_true(ops->postcopy_begin(&h->vm, have, NULL, 0));
 	assert_int_equal(perm_of(h, PAGE_LATE_DATA), S2_NONE);
 	assert_int_equal(perm_of(h, PAGE_LATE_CODE), S2_NONE);
 	assert_int_equal(perm_of(h, PAGE_LATE_DATA - 1), S2_RWX);
@@ -289,6 +289,44 @@ static void test_postcopy_fault_and_place(void **state)
 	assert_int_equal(got.x[4], 0); /* the zero page, not what was there before */
 	assert_int_equal(h->vm.postcopy_stalls, 2);
 	assert_false(fault_reported(&page));
+}
+
+/*
+ * A postcopy attempt discarded before the VM ran here (cancelled after
+ * PONG): every page mapped again, no fault left waiting, vCPUs off and
+ * devices at reset, this board's forwarding kept. A board left in postcopy
+ * would stall the next migration's guest on pages nobody sends.
+ */
+static void test_discard_leaves_a_clean_vm(void **state)
+{
+	uint64_t have[PAGES / 64];
+
+	(void)state;
+	h = host_vm_create("vm0", 1, MEM, 2);
+	assert_non_null(h);
+	memset(have, 0, sizeof(have));
+	have[0] = 0xff; /* only the first eight pages came */
+	assert_true(ops->postcopy_begin(&h->vm, have, NULL, 0));
+	assert_int_equal(perm_of(h, 100), S2_NONE);
+	h->vm.fault_ring[h->vm.fault_head++] = 100; /* a request not yet taken */
+	h->vm.vcpus[0].regs.pc = 0x1234;
+	h->vm.vcpus[0].power = VCPU_ON;
+	vgic_irq(&h->vm.vgic, 0, GUEST_UART_INTID)->enabled = true;
+	h->vm.uart.imsc = 0x10;
+
+	ops->discard(&h->vm);
+	assert_false(h->vm.postcopy);
+	for (uint64_t p = 0; p < PAGES; p++)
+		assert_int_equal(perm_of(h, p), S2_RWX);
+	assert_int_equal(h->vm.fault_head, h->vm.fault_tail);
+	assert_int_equal(h->vm.vcpus[0].power, VCPU_OFF);
+	assert_int_equal(h->vm.vcpus[0].regs.pc, 0);
+	assert_false(vgic_irq(&h->vm.vgic, 0, GUEST_UART_INTID)->enabled);
+	assert_true(vgic_irq(&h->vm.vgic, 0, GUEST_VTIMER_INTID)->hw);
+	assert_int_equal(vgic_irq(&h->vm.vgic, 0, GUEST_VTIMER_INTID)->hw_intid,
+			 GUEST_VTIMER_INTID);
+	assert_int_equal(h->vm.uart.imsc, 0);
+	assert_non_null(h->vm.uart.emit); /* still prints to the board console */
 }
 
 /* --- the device package ------------------------------------------------------------------ */
@@ -458,6 +496,16 @@ static void test_device_package(void **state)
 	before = arch_counter_now();
 	assert_true(ops->sync_devices(&h2->vm, err, sizeof(err)));
 	after = arch_counter_now();
+	/* Synchronized into the hardware context: each vCPU's CPU holds its state, timer off. */
+	for (unsigned i = 0; i < 2; i++) {
+		struct fake_hw *hw = fake_hw(i);
+
+		assert_true(hw->loaded);
+		assert_memory_equal(&hw->sys, &src_regs[i].sys, sizeof(hw->sys) - 8);
+		assert_int_equal(hw->cntvoff_el2, h2->vm.ctl.cntvoff);
+		assert_int_equal(hw->timer.cntv_ctl_el0, 0); /* held until the start */
+		assert_int_equal(hw->timer_loads, 0);
+	}
 	for (unsigned i = 0; i < 2; i++) {
 		const struct vcpu_regs *r = &h2->vm.vcpus[i].regs;
 
@@ -479,7 +527,7 @@ static void test_device_package(void **state)
 	assert_true(h2->vm.ctl.cntvoff <= after - guest_counter);
 
 	/* Started: the vCPUs take the state to their CPUs and go on. */
-	assert_true(ops->start(&h2->vm));
+	ops->start(&h2->vm);
 	assert_true(host_vm_join(h2, WAIT_MS));
 	assert_int_equal(h2->vm.stop, VM_POWER_OFF);
 	for (unsigned i = 0; i < 2; i++) {
@@ -500,6 +548,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dirty_logging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_fault_and_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard_leaves_a_clean_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_package, setup, teardown),
 	};
 
