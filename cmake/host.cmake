@@ -33,7 +33,7 @@ target_sources(mbedtls_host PRIVATE link/entropy_host.c)
 # The arch-neutral code that runs in the hypervisor, built for the host: the
 # VM core too (vCPU run loop and exits, PSCI, system registers, pausing, the
 # migration back end), over the fake arch of tests/fake_arch.
-add_library(hyp_host STATIC
+set(FERRY_HYP_HOST_SOURCES
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
   hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
   hyp/json.c hyp/json_out.c hyp/mgmt.c
@@ -43,6 +43,7 @@ add_library(hyp_host STATIC
   tests/fake_arch/fake_arch.c tests/fake_arch/fake_cpu.c tests/fake_arch/fake_vcpu.c
   tests/fake_arch/fake_mmu.c tests/fake_arch/fake_guest.c tests/fake_arch/fake_id_regs.c
   ${FERRY_BOARD_SOURCES})
+add_library(hyp_host STATIC ${FERRY_HYP_HOST_SOURCES})
 target_include_directories(hyp_host PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(hyp_host PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(hyp_host PRIVATE ${FERRY_WARNINGS})
@@ -125,6 +126,7 @@ ferry_unit_test(hyp.unit.psci tests/unit/test_psci.c host_vm)
 ferry_unit_test(hyp.unit.sysreg tests/unit/test_sysreg.c host_vm)
 ferry_unit_test(hyp.unit.vm_pause tests/unit/test_vm_pause.c host_vm)
 ferry_unit_test(hyp.unit.vm_migrate_ops tests/unit/test_vm_migrate_ops.c host_vm)
+ferry_unit_test(hyp.unit.vm_package tests/unit/test_vm_package.c host_vm)
 
 ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)

@@ -35,6 +35,10 @@ ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c hyp/bootargs.c)
 set(module hyp)
 ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c hyp/kv_text.c hyp/format.c)
 ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c hyp/format.c)
+# The real device-package loader and its synchronization into a real VM (fake arch).
+ferry_fuzzer(vm_package tests/fuzz/fuzz_vm_package.c tests/support/host_vm.c
+  tests/support/host_console.c ${FERRY_HYP_HOST_SOURCES} ${FERRY_MIG_SOURCES})
+target_link_libraries(fuzz_vm_package PRIVATE fdt_host pthread)
 set(module vgic)
 ferry_fuzzer(guest_mmio tests/fuzz/fuzz_guest_mmio.c
   hyp/vgic.c hyp/vgic_mmio.c hyp/vpl011.c hyp/mmio.c hyp/format.c)
