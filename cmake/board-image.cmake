@@ -50,7 +50,7 @@ set(FERRY_IMAGE_SOURCES
   hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/guest_dtb.c
   hyp/id_regs.c hyp/image.c hyp/irq.c hyp/libc_glue.c hyp/main.c hyp/mmio.c
   hyp/page_alloc.c hyp/psci_guest.c hyp/s2.c hyp/sched.c hyp/sysreg_emul.c hyp/vcpu.c
-  hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c hyp/vm_pause.c hyp/vm_migrate_ops.c hyp/vm_package.c hyp/migrate.c link/mig_channel.c
+  hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c hyp/vm_pause.c hyp/vm_migrate_ops.c hyp/vm_package.c hyp/migrate.c hyp/migrate_faults.c link/mig_channel.c
   hyp/control.c hyp/mgmt.c hyp/json.c hyp/json_out.c
   hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c hyp/link_boot.c hyp/link_bench.c
   link/entropy_board.c link/link_config.c link/lwip_port.c link/net.c link/tcp.c link/tls.c

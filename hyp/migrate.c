@@ -9,6 +9,7 @@
 #include "hyp/format.h"
 #include "hyp/id_regs.h"
 #include "hyp/link_boot.h"
+#include "hyp/migrate_faults.h"
 #include "hyp/vm_migrate_ops.h"
 #include "link/mig_channel.h"
 #include "link/net.h"
@@ -22,6 +23,8 @@
  */
 #define RETRY_FIRST_MS 100u
 #define RETRY_MAX_MS   2000u
+/* How long a destination whose VM ended waits for a source that may not know yet. */
+#define VM_ENDED_WAIT_MS 10000u
 /*
  * The default downtime limit. Low: each extra round of a guest that dirties
  * less than the link carries is cheap, and the pages left at the stop are
@@ -287,7 +290,7 @@ bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char
 
 enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p)
 {
-	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
+	struct mig_vm mvm = { migrate_faults_vm_ops(j), j->vm };
 	struct mig_source_config cfg = {
 		.hello = local_hello(j->vm),
 		.precopy = { .downtime_limit_ns = (p->downtime_limit_ms ? p->downtime_limit_ms
@@ -324,7 +327,7 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		       (unsigned long long)cfg.hello.migration_id);
 	tls = cfg.hello.migration_id ? connect_peer(&tcp, true, NULL) : NULL;
 	if (tls) {
-		struct mig_channel ch = { &link_mig_channel_ops, tls };
+		struct mig_channel ch = { migrate_faults_channel(j, &link_mig_channel_ops), tls };
 
 		st = mig_source_run(s, &ch);
 		if (link_tls_error(tls)[0])
@@ -351,88 +354,6 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 	return j->outcome = st;
 }
 
-/*
- * Test-only faults of the destination (boot option ferry.test=...), for the
- * end-to-end fault tests: a board that dies while loading, a synchronization
- * that fails, and a link that breaks around VM_STARTED.
- */
-static bool failing_sync(void *ctx, char *err, size_t n)
-{
-	(void)ctx;
-	format_snprintf(err, n, "injected synchronization failure (ferry.test=fail_sync)");
-	return false;
-}
-
-/* The board dies mid-load, as if its host killed it: no goodbye on the link. */
-static bool dying_load(void *ctx, const uint8_t *pkg, size_t len, char *err, size_t n)
-{
-	(void)ctx;
-	(void)pkg;
-	(void)len;
-	(void)err;
-	(void)n;
-	console_printf("migration: test: the board dies while loading the device package\n");
-	arch_power_off(FERRY_EXIT_PANIC);
-}
-
-/** Whether the boot option ferry.test names this hook. */
-static bool test_hook(const struct migrate_job *j, const char *name)
-{
-	return j->test_fault && !__builtin_strcmp(j->test_fault, name);
-}
-
-static const struct mig_channel_ops *inner_ops;
-static bool vm_started_lost, cut_after_vm_started, vm_started_sent;
-static struct vm *ends_after_vm_started; /* ferry.test=end_after_vm_started */
-
-/* The link breaks after VM_STARTED; with end_after_vm_started the VM also powers off here. */
-static void break_after_vm_started(void)
-{
-	console_printf("migration: test: the link breaks after VM_STARTED\n");
-	vm_started_lost = true;
-	if (ends_after_vm_started) {
-		console_printf("migration: test: the VM powers off on this board\n");
-		vm_stop_all(ends_after_vm_started, VM_POWER_OFF);
-	}
-}
-
-static int lossy_send(void *ctx, const void *buf, size_t len)
-{
-	const uint8_t *b = buf;
-
-	if (vm_started_lost)
-		return MIG_CHAN_BROKEN;
-	if (vm_started_sent) {
-		break_after_vm_started();
-		return MIG_CHAN_BROKEN;
-	}
-	/* A record's header starts a send (a small record goes whole in one). */
-	if (len >= MIG_RECORD_HEADER_SIZE && (b[0] | b[1] << 8) == MIG_REC_VM_STARTED) {
-		if (cut_after_vm_started) {
-			vm_started_sent = true; /* it goes out, then nothing more */
-			return inner_ops->send(ctx, buf, len);
-		}
-		console_printf("migration: test: the link breaks before VM_STARTED\n");
-		vm_started_lost = true;
-		return MIG_CHAN_BROKEN;
-	}
-	return inner_ops->send(ctx, buf, len);
-}
-
-static int lossy_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
-{
-	if (vm_started_sent && !vm_started_lost)
-		break_after_vm_started();
-	return vm_started_lost ? MIG_CHAN_BROKEN : inner_ops->recv(ctx, buf, len, timeout_ms);
-}
-
-static int lossy_wait(void *ctx, unsigned timeout_ms)
-{
-	return vm_started_lost ? -1 : inner_ops->wait(ctx, timeout_ms);
-}
-
-static const struct mig_channel_ops lossy_ops = { lossy_send, lossy_recv, lossy_wait };
-
 /* What postcopy cost the guest here: its vCPUs' waits for pages. */
 static void report_dest_faults(const struct mig_report *r)
 {
@@ -448,9 +369,9 @@ static void report_dest_faults(const struct mig_report *r)
 /*
  * After the VM arrived: one link from a source that reconnects (to ask
  * what became of the VM, or to recover a paused postcopy), served within
- * the link timeout; nothing when no source came.
+ * the link timeout; false when no source came.
  */
-static void serve_reconnect(struct migrate_job *j, struct mig_dest *d)
+static bool serve_reconnect(struct migrate_job *j, struct mig_dest *d)
 {
 	struct link_tcp *tcp;
 	struct link_tls *tls = connect_peer(&tcp, false, NULL);
@@ -458,7 +379,7 @@ static void serve_reconnect(struct migrate_job *j, struct mig_dest *d)
 	enum mig_state st;
 
 	if (!tls)
-		return;
+		return false;
 	st = mig_dest_serve(d, &ch);
 	console_printf("migration: the source reconnected: told it %s%s%s\n", mig_state_name(st),
 		       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
@@ -468,20 +389,27 @@ static void serve_reconnect(struct migrate_job *j, struct mig_dest *d)
 	report_dest_faults(mig_dest_report(d));
 	if (j->observer.ended)
 		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+	return true;
 }
 
 /*
- * The VM stopped here before postcopy finished: the source, paused or
- * still pushing, would wait for a destination that powers off. One more
- * link timeout to tell a source that reconnects that the VM ended here.
+ * The VM stopped here before the source heard the migration's end (its
+ * postcopy unfinished, or the link lost before END): that source, paused
+ * or unresolved, would wait for a destination that powers off. This board
+ * waits a while for it to reconnect and hear that the VM ended here; a
+ * source that comes later stays unresolved until its operator decides
+ * (migrate-resolve).
  */
 static void tell_source_vm_ended(struct migrate_job *j, struct mig_dest *d)
 {
+	uint64_t until = board_ms() + VM_ENDED_WAIT_MS;
+
 	if (!mig_dest_vm_ended(d))
 		return;
-	console_printf("migration: %s; waiting for the source to hear it\n",
-		       mig_dest_report(d)->error);
-	serve_reconnect(j, d);
+	console_printf("migration: %s; waiting up to %u s for the source to hear it\n",
+		       mig_dest_report(d)->error, VM_ENDED_WAIT_MS / 1000u);
+	while (board_ms() < until && !serve_reconnect(j, d))
+		;
 }
 
 /* The operator says the source is gone while postcopy is paused: the VM is lost here. */
@@ -511,28 +439,12 @@ static void forget_dest(struct migrate_job *j, struct mig_dest *d)
 
 void migrate_in(struct migrate_job *j)
 {
-	static struct mig_vm_ops faulty;
-	struct mig_vm mvm = { &vm_migrate_ops, j->vm };
+	struct mig_vm mvm = { migrate_faults_vm_ops(j), j->vm };
 	struct mig_hello local = local_hello(j->vm);
 	struct mig_dest *d;
 	enum mig_state st = MIG_FAILED;
 	unsigned failures = 0, sessions = 0;
-	bool ends = test_hook(j, "end_after_vm_started");
-	bool lose = ends || test_hook(j, "lose_vm_started") || test_hook(j, "cut_after_vm_started");
 
-	cut_after_vm_started = ends || test_hook(j, "cut_after_vm_started");
-	ends_after_vm_started = ends ? j->vm : NULL;
-
-	if (test_hook(j, "fail_sync")) {
-		faulty = vm_migrate_ops;
-		faulty.sync_devices = failing_sync;
-		mvm.ops = &faulty;
-	}
-	if (test_hook(j, "die_loading")) {
-		faulty = vm_migrate_ops;
-		faulty.load_devices = dying_load;
-		mvm.ops = &faulty;
-	}
 	d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
 	if (!d)
 		console_printf("migration: out of memory for the migration buffers\n");
@@ -559,14 +471,9 @@ void migrate_in(struct migrate_job *j)
 			failures += sessions > 0;
 			continue;
 		}
+		ch.ops = migrate_faults_channel(j, ch.ops);
 		sessions++;
-		if (lose) {
-			inner_ops = &link_mig_channel_ops;
-			ch.ops = &lossy_ops;
-			lose = false;
-		}
 		st = mig_dest_serve(d, &ch);
-		vm_started_lost = vm_started_sent = false;
 		if (link_tls_error(tls)[0])
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp, st);

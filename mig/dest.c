@@ -190,7 +190,7 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	memset(d->have, 0, words * sizeof(uint64_t));
 	memset(d->requested, 0, words * sizeof(uint64_t));
 	d->timed_count = 0;
-	d->vm_ended = d->approved = d->in_doubt = false;
+	d->vm_ended = d->approved = d->in_doubt = d->end_heard = false;
 	d->id = 0;
 	if (!mig_hello_get(&rec->payload, &remote, d->rep.error, sizeof(d->rep.error)) ||
 	    !mig_hello_compatible(&d->local, &remote, d->rep.error, sizeof(d->rep.error))) {
@@ -327,6 +327,7 @@ static void round_end(struct mig_dest *d)
 /** END: the source is done; a postcopy still missing pages is only paused. */
 static enum mig_state end(struct mig_dest *d)
 {
+	d->end_heard = true;
 	if (d->phase == MIG_PHASE_POSTCOPY && mig_bitmap_count(d->have, d->pages) != d->pages)
 		return link_lost(d);
 	d->phase = MIG_PHASE_RUNNING;
@@ -457,6 +458,8 @@ static enum mig_state reconnected(struct mig_dest *d, struct mig_record *rec)
 	d->rep.reconnects++;
 	if (d->phase == MIG_PHASE_IDLE)
 		d->in_doubt = false; /* the source has heard that this copy was discarded */
+	if (d->rep.state == MIG_COMPLETED)
+		d->end_heard = true; /* it has heard that the VM runs (or ran) here */
 	if (d->rep.state != MIG_POSTCOPY_PAUSED)
 		return d->rep.state;
 	d->rep.state = MIG_POSTCOPY_RECOVER;
@@ -469,6 +472,14 @@ static enum mig_state reconnected(struct mig_dest *d, struct mig_record *rec)
 
 bool mig_dest_vm_ended(struct mig_dest *d)
 {
+	if (d->rep.state == MIG_COMPLETED && !d->end_heard && !d->vm_ended) {
+		/* The link was lost after RUN: the source may not know the VM ran here. */
+		format_snprintf(d->rep.error, sizeof(d->rep.error),
+				"the VM ended here before the source heard how the migration "
+				"ended");
+		d->vm_ended = true;
+		return true;
+	}
 	if (d->rep.state != MIG_POSTCOPY_ACTIVE && d->rep.state != MIG_POSTCOPY_PAUSED &&
 	    d->rep.state != MIG_POSTCOPY_RECOVER)
 		return false;

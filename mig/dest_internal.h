@@ -45,11 +45,12 @@ struct mig_dest {
 	unsigned timed_count;
 	uint32_t caps;
 	enum mig_dest_phase phase;
-	uint64_t id;   /**< the migration's, from HELLO; 0 before any */
-	bool postcopy; /**< the source announced postcopy (its last POSTCOPY_DISCARD) */
-	bool approved; /**< SWITCHOVER_ACK sent */
-	bool in_doubt; /**< see mig_dest_in_doubt */
-	bool vm_ended; /**< the VM stopped here in postcopy: see mig_dest_vm_ended */
+	uint64_t id;	/**< the migration's, from HELLO; 0 before any */
+	bool postcopy;	/**< the source announced postcopy (its last POSTCOPY_DISCARD) */
+	bool approved;	/**< SWITCHOVER_ACK sent */
+	bool in_doubt;	/**< see mig_dest_in_doubt */
+	bool vm_ended;	/**< the VM stopped here: see mig_dest_vm_ended */
+	bool end_heard; /**< the source said END: it knows how the migration ended */
 };
 
 /** Answers the source with a short text record (REFUSE, ERROR). */

@@ -151,11 +151,12 @@ struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local,
 enum mig_state mig_dest_serve(struct mig_dest *d, struct mig_channel *ch);
 
 /**
- * The VM stopped on this board (it powered itself off) while postcopy was
- * unfinished: the pages not yet here are no longer needed, the migration is
- * complete. A source that reconnects is told so (STATUS `completed` with
- * MIG_FLAG_VM_ENDED) instead of waiting, paused, for pages nobody wants.
- * True when postcopy was unfinished (a source may still be waiting).
+ * The VM stopped on this board (it powered itself off) before its source
+ * heard the migration's end: postcopy unfinished (the pages not yet here
+ * are no longer needed, the migration is complete), or the link lost
+ * after RUN. A source that reconnects is told so (STATUS `completed` with
+ * MIG_FLAG_VM_ENDED) instead of waiting for pages nobody wants or staying
+ * unresolved. True when a source may still be waiting.
  */
 bool mig_dest_vm_ended(struct mig_dest *d);
 

@@ -2,7 +2,7 @@
 # Bare-metal EL1 test guests, cross-compiled with the board toolchain.
 # Each checks one thing and prints "FERRY-TEST <name>: PASS|FAIL".
 set(FERRY_GUESTS hello timer sgi fpsimd memory misbehave migrating migrating_idle
-  migrating_zero migrating_fast migrating_long)
+  migrating_zero migrating_fast migrating_long migrating_partition)
 add_library(guest_rt STATIC
   tests/guests/rt/start.S tests/guests/rt/vectors.S tests/guests/rt/rt.c hyp/format.c)
 target_include_directories(guest_rt PUBLIC ${CMAKE_SOURCE_DIR})

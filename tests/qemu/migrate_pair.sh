@@ -10,18 +10,24 @@
 #   migrate_pair.sh --ferry BIN --relay BIN --work DIR --guest ELF
 #                   [--vcpus N] [--mem SIZE] [--at MS] [--mode precopy|postcopy]
 #                   [--relay-fault "ARGS"]
-#                   [--dst-ferry "ARGS"] [--other-dst-creds]
+#                   [--dst-ferry "ARGS"] [--src-ferry "ARGS"] [--other-dst-creds]
 #                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
 #                   [--reject-src RE]... [--reject-dst RE]...
 #                   [--by-mgmt "ARGS" --rc-tool N [--expect-tool RE]...
 #                    [--cancel-after SECONDS]]   (Ctrl-C to the tool: it cancels)
+#                   [--then-mgmt "ARGS" --rc-tool2 N [--expect-tool2 RE]...]
+#                                                (a second migration once the first ended)
+#                   [--partition-when src|dst ERE]  (the relay, started with
+#                       --relay-fault "--partition MS", cuts the wire for MS
+#                       once that board's console matches ERE)
 set -uo pipefail
-ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= other= mode=precopy
-rc_src=0 rc_dst=0 by_mgmt= rc_tool=0 cancel_after=
-expect_src=() expect_dst=() reject_src=() reject_dst=() expect_tool=()
+ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= src_ferry= other= mode=precopy
+rc_src=0 rc_dst=0 by_mgmt= rc_tool=0 cancel_after= then_mgmt= rc_tool2=0 partition_side= partition_re=
+expect_src=() expect_dst=() reject_src=() reject_dst=() expect_tool=() expect_tool2=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--other-dst-creds) other=1; shift; continue ;;
+	--partition-when) partition_side=$2; partition_re=$3; shift 3; continue ;;
 	--ferry) ferry=$2 ;;
 	--relay) relay=$2 ;;
 	--work) work=$2 ;;
@@ -32,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--mode) mode=$2 ;;
 	--relay-fault) fault=$2 ;;
 	--dst-ferry) dst_ferry=$2 ;;
+	--src-ferry) src_ferry=$2 ;;
 	--rc-src) rc_src=$2 ;;
 	--rc-dst) rc_dst=$2 ;;
 	--expect-src) expect_src+=("$2") ;;
@@ -42,6 +49,9 @@ while [ $# -gt 0 ]; do
 	--rc-tool) rc_tool=$2 ;;
 	--expect-tool) expect_tool+=("$2") ;;
 	--cancel-after) cancel_after=$2 ;;
+	--then-mgmt) then_mgmt=$2 ;;
+	--rc-tool2) rc_tool2=$2 ;;
+	--expect-tool2) expect_tool2+=("$2") ;;
 	*) echo "migrate_pair.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -58,6 +68,19 @@ fi
 . "$(dirname "$0")/pair_lib.sh"
 # shellcheck disable=SC2086
 start_relay "$relay" "$work/src.sock" "$work/dst.sock" "$work/relay.log" $fault
+if [ -n "$partition_side" ]; then
+	# The partition starts when the board reaches that step (its console says so).
+	(
+		log="$work/$partition_side.log"
+		for _ in $(seq 2400); do
+			if grep -Eq -- "$partition_re" "$log" 2>/dev/null; then
+				kill -USR1 "$relay_pid"
+				exit 0
+			fi
+			sleep 0.05
+		done
+	) &
+fi
 timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
 	--link "$dst_dir" --net "$work/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
 	>"$work/dst.log" 2>&1 &
@@ -65,12 +88,13 @@ pid_dst=$!
 if [ -z "$by_mgmt" ]; then
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
 		--link "$work/creds/src" --net "$work/src.sock" \
-		--ferry "ferry.migrate=$mode ferry.migrate_at=$at" >"$work/src.log" 2>&1
+		--ferry "ferry.migrate=$mode ferry.migrate_at=$at${src_ferry:+ $src_ferry}" \
+		>"$work/src.log" 2>&1
 	echo $? >"$work/src.log.rc"
 else
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
 		--link "$work/creds/src" --net "$work/src.sock" --mgmt "$work/src.mgmt" \
-		>"$work/src.log" 2>&1 &
+		${src_ferry:+--ferry "$src_ferry"} >"$work/src.log" 2>&1 &
 	pid_src=$!
 	# The guest runs a while first; the command waits for the channel itself.
 	sleep "$(awk "BEGIN { print $at / 1000 }")"
@@ -84,6 +108,12 @@ else
 	fi
 	wait $pid_tool
 	echo $? >"$work/tool.log.rc"
+	if [ -n "$then_mgmt" ]; then
+		# shellcheck disable=SC2086
+		timeout 100 "$ferry" migrate --mgmt "$work/src.mgmt" --peer dst $then_mgmt \
+			>"$work/tool2.log" 2>&1
+		echo $? >"$work/tool2.log.rc"
+	fi
 	wait $pid_src
 	echo $? >"$work/src.log.rc"
 fi
@@ -102,6 +132,10 @@ check dst "$work/dst.log" reject "${reject_dst[@]}"
 if [ -n "$by_mgmt" ]; then
 	judge tool "$work/tool.log" "$rc_tool" "."
 	check tool "$work/tool.log" expect "${expect_tool[@]}"
+fi
+if [ -n "$then_mgmt" ]; then
+	judge tool2 "$work/tool2.log" "$rc_tool2" "."
+	check tool2 "$work/tool2.log" expect "${expect_tool2[@]}"
 fi
 cat "$work/relay.log"
 exit $status

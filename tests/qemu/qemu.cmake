@@ -276,6 +276,43 @@ ferry_migrate_test(postcopy_link_cut_recovered
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "postcopy-paused: link lost in postcopy"
   --expect-dst "FERRY-TEST migrating_long: PASS")
+# A source with valid credentials that lies in its package: the destination
+# refuses before PONG, naming the field; the VM resumes on the source intact.
+ferry_migrate_test(hostile_pstate --guest ${MIGRATING} --src-ferry ferry.test=hostile_pstate
+  --rc-src 0 --rc-dst 4
+  --expect-src "failed: destination: vcpu 0: PSTATE 0x3c9 has mode M\\[3:0\\] = 0x9 .*: the VM resumed here"
+  --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "vcpu 0: PSTATE 0x3c9" --reject-dst "FERRY-TEST" --reject-dst "PANIC")
+ferry_migrate_test(hostile_lr --guest ${MIGRATING} --vcpus 2 --src-ferry ferry.test=hostile_lr
+  --rc-src 0 --rc-dst 4
+  --expect-src "failed: destination: vcpu 0: ICH_LR0_EL2 is not empty .*: the VM resumed here"
+  --expect-src "FERRY-TEST migrating: PASS" --reject-dst "FERRY-TEST")
+# Postcopy cancelled right after PONG, then a precopy into the same board:
+# the discarded copy left a clean board, and the guest passes there.
+ferry_migrate_test(postcopy_cancelled_then_precopy --guest ${MIGRATING}
+  --src-ferry ferry.test=cancel_after_pong --rc-src 0 --rc-dst 0
+  --by-mgmt "--mode postcopy" --rc-tool 1 --expect-tool "migration +cancelled"
+  --then-mgmt "--mode precopy" --rc-tool2 0 --expect-tool2 "migration +completed"
+  --expect-src "test: cancelled right after PONG" --reject-src "FERRY-TEST"
+  --expect-dst "cancelled by the source" --expect-dst "FERRY-TEST migrating: PASS")
+# A 30 s partition at the switchover (RUN taken, VM_STARTED on the wire) and
+# during postcopy, then healed: with no operator, the VM ends up running on
+# exactly one board.
+set(MIGRATING_PARTITION ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_partition.elf)
+ferry_migrate_test(partition_at_vm_started --guest ${MIGRATING_PARTITION}
+  --dst-ferry ferry.test=hold_vm_started --relay-fault "--partition 30000"
+  --partition-when dst "VM_STARTED held" --rc-src 0 --rc-dst 0
+  --expect-src "unresolved, asking the destination \\(attempt [0-9]+\\)"
+  --expect-src "completed: resolved by reconnecting: the VM runs on the destination"
+  --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating_partition: PASS")
+ferry_migrate_test(partition_in_postcopy --guest ${MIGRATING_PARTITION} --mode postcopy
+  --relay-fault "--partition 30000" --partition-when src "postcopy-active"
+  --rc-src 0 --rc-dst 0
+  --expect-src "postcopy-paused, asking the destination \\(attempt [0-9]+\\)"
+  --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
+  --expect-dst "postcopy-paused: link lost in postcopy"
+  --expect-dst "FERRY-TEST migrating_partition: PASS")
 ferry_migrate_test(link_cut_during_precopy --guest ${MIGRATING} --relay-fault "--cut 4000000"
   --rc-src 0 --rc-dst 4
   --expect-src "migration: failed: .*the VM runs on here" --expect-src "FERRY-TEST migrating: PASS"

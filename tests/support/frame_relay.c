@@ -13,9 +13,12 @@
  *                  can tell
  *   --blackout N MS  after N bytes nothing passes for MS milliseconds, then
  *                  the wire works again (a link that comes back)
+ *   --partition MS on SIGUSR1 nothing passes for MS milliseconds (a test
+ *                  starts it when a board reaches a given step)
  *
  *     frame_relay SOCK_A SOCK_B [fault]
  */
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,7 +31,34 @@
 #include <time.h>
 #include <unistd.h>
 
-enum fault { NONE, FLIP, CUT, PLAINTEXT, BLACKOUT };
+enum fault { NONE, FLIP, CUT, PLAINTEXT, BLACKOUT, PARTITION };
+
+static volatile sig_atomic_t partition_asked;
+
+static void ask_partition(int sig)
+{
+	(void)sig;
+	partition_asked = 1;
+}
+
+/** Sets *until to now + ms. */
+static void dark_for(struct timespec *until, unsigned long long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_sec += (time_t)(ms / 1000);
+	until->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until->tv_nsec >= 1000000000)
+		until->tv_sec++, until->tv_nsec -= 1000000000;
+}
+
+static bool still_dark(const struct timespec *until)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec < until->tv_sec ||
+	       (now.tv_sec == until->tv_sec && now.tv_nsec < until->tv_nsec);
+}
 
 static int listen_on(const char *path)
 {
@@ -124,7 +154,8 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: frame_relay SOCK_A SOCK_B [--flip N | --cut N | --plaintext]\n");
+			"usage: frame_relay SOCK_A SOCK_B [--flip N | --cut N | --plaintext | "
+			"--blackout N MS | --partition MS]\n");
 		return 2;
 	}
 	if (argc >= 5 && !strcmp(argv[3], "--flip"))
@@ -136,7 +167,15 @@ int main(int argc, char **argv)
 	else if (argc >= 6 && !strcmp(argv[3], "--blackout"))
 		fault = BLACKOUT, after = strtoull(argv[4], NULL, 0),
 		blackout_ms = strtoull(argv[5], NULL, 0);
+	else if (argc >= 5 && !strcmp(argv[3], "--partition"))
+		fault = PARTITION, blackout_ms = strtoull(argv[4], NULL, 0);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* No SA_RESTART: the signal wakes poll(). */
+		struct sigaction sa = { .sa_handler = ask_partition };
+
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	la = listen_on(argv[1]);
 	lb = listen_on(argv[2]);
 	fd[0] = accept(la, NULL, NULL);
@@ -147,8 +186,17 @@ int main(int argc, char **argv)
 		struct pollfd p[2] = { { .fd = fd[0], .events = POLLIN },
 				       { .fd = fd[1], .events = POLLIN } };
 
-		if (poll(p, 2, -1) < 0)
+		int ready = poll(p, 2, -1);
+
+		if (ready < 0 && errno != EINTR)
 			return 1;
+		if (partition_asked && fault == PARTITION) {
+			partition_asked = 0;
+			dark_for(&dark_until, blackout_ms);
+			fprintf(stderr, "frame_relay: partition for %llu ms\n", blackout_ms);
+		}
+		if (ready < 0)
+			continue;
 		for (int i = 0; i < 2; i++) {
 			uint32_t len;
 			size_t plen = 0, tcp_len = 0;
@@ -179,25 +227,15 @@ int main(int argc, char **argv)
 				payload_seen += plen;
 			}
 			if (fault == BLACKOUT && payload_seen >= after && after) {
-				clock_gettime(CLOCK_MONOTONIC, &dark_until);
-				dark_until.tv_sec += (time_t)(blackout_ms / 1000);
-				dark_until.tv_nsec += (long)(blackout_ms % 1000) * 1000000;
-				if (dark_until.tv_nsec >= 1000000000)
-					dark_until.tv_sec++, dark_until.tv_nsec -= 1000000000;
+				dark_for(&dark_until, blackout_ms);
 				fprintf(stderr,
 					"frame_relay: blackout for %llu ms after %llu bytes\n",
 					blackout_ms, payload_seen);
 				after = 0;
 			}
-			if (fault == BLACKOUT && dark_until.tv_sec) {
-				struct timespec now;
-
-				clock_gettime(CLOCK_MONOTONIC, &now);
-				if (now.tv_sec < dark_until.tv_sec ||
-				    (now.tv_sec == dark_until.tv_sec &&
-				     now.tv_nsec < dark_until.tv_nsec))
-					continue; /* dropped */
-			}
+			if ((fault == BLACKOUT || fault == PARTITION) && dark_until.tv_sec &&
+			    still_dark(&dark_until))
+				continue; /* dropped */
 			if (fault == CUT && payload_seen >= after) {
 				if (after) {
 					fprintf(stderr, "frame_relay: link cut after %llu bytes\n",
