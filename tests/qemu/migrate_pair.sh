@@ -20,14 +20,18 @@
 #                   [--partition-when src|dst ERE]  (the relay, started with
 #                       --relay-fault "--partition MS", cuts the wire for MS
 #                       once that board's console matches ERE)
+#                   [--query-in-partition ERE]  (8 s into the partition, the source's
+#                       management channel is asked: `ferry boards --json` must match ERE)
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= src_ferry= other= mode=precopy
 rc_src=0 rc_dst=0 by_mgmt= rc_tool=0 cancel_after= then_mgmt= rc_tool2=0 partition_side= partition_re=
+query_re=
 expect_src=() expect_dst=() reject_src=() reject_dst=() expect_tool=() expect_tool2=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--other-dst-creds) other=1; shift; continue ;;
 	--partition-when) partition_side=$2; partition_re=$3; shift 3; continue ;;
+	--query-in-partition) query_re=$2 ;;
 	--ferry) ferry=$2 ;;
 	--relay) relay=$2 ;;
 	--work) work=$2 ;;
@@ -75,6 +79,11 @@ if [ -n "$partition_side" ]; then
 		for _ in $(seq 2400); do
 			if grep -Eq -- "$partition_re" "$log" 2>/dev/null; then
 				kill -USR1 "$relay_pid"
+				if [ -n "$query_re" ]; then
+					sleep 8
+					"$ferry" boards --mgmt "$work/src.mgmt" --json \
+						>"$work/boards.log" 2>&1
+				fi
 				exit 0
 			fi
 			sleep 0.05
@@ -89,7 +98,7 @@ if [ -z "$by_mgmt" ]; then
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
 		--link "$work/creds/src" --net "$work/src.sock" \
 		--ferry "ferry.migrate=$mode ferry.migrate_at=$at${src_ferry:+ $src_ferry}" \
-		>"$work/src.log" 2>&1
+		${query_re:+--mgmt "$work/src.mgmt"} >"$work/src.log" 2>&1
 	echo $? >"$work/src.log.rc"
 else
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
@@ -132,6 +141,11 @@ check dst "$work/dst.log" reject "${reject_dst[@]}"
 if [ -n "$by_mgmt" ]; then
 	judge tool "$work/tool.log" "$rc_tool" "."
 	check tool "$work/tool.log" expect "${expect_tool[@]}"
+fi
+if [ -n "$query_re" ]; then
+	echo "----- the source's management channel in the partition -----"
+	cat "$work/boards.log" 2>/dev/null
+	check boards "$work/boards.log" expect "$query_re"
 fi
 if [ -n "$then_mgmt" ]; then
 	judge tool2 "$work/tool2.log" "$rc_tool2" "."

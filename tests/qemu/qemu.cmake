@@ -302,6 +302,7 @@ set(MIGRATING_PARTITION ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_partiti
 ferry_migrate_test(partition_at_vm_started --guest ${MIGRATING_PARTITION}
   --dst-ferry ferry.test=hold_vm_started --relay-fault "--partition 30000"
   --partition-when dst "VM_STARTED held" --rc-src 0 --rc-dst 0
+  --query-in-partition "\"state\":\"unresolved\".*\"status\":\"unresolved\".*\"attempts\":[1-9]"
   --expect-src "unresolved, asking the destination \\(attempt [0-9]+\\)"
   --expect-src "completed: resolved by reconnecting: the VM runs on the destination"
   --reject-src "FERRY-TEST"
