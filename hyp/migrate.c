@@ -243,6 +243,11 @@ static enum mig_state keep_asking(struct migrate_job *j, struct mig_source *s, e
 		j->attempts++;
 		console_printf("migration: %s, asking the destination (attempt %u)\n",
 			       mig_state_name(st), j->attempts);
+		if (j->observer.progress) { /* whoever follows hears that it goes on */
+			struct mig_progress p = { .state = st };
+
+			j->observer.progress(j->observer.ctx, &p);
+		}
 		tls = connect_peer(&tcp, false, NULL);
 		if (tls) {
 			struct mig_channel ch = { &link_mig_channel_ops, tls };
@@ -444,6 +449,7 @@ void migrate_in(struct migrate_job *j)
 	struct mig_dest *d;
 	enum mig_state st = MIG_FAILED;
 	unsigned failures = 0, sessions = 0;
+	bool told_doubt = false;
 
 	d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
 	if (!d)
@@ -461,9 +467,17 @@ void migrate_in(struct migrate_job *j)
 	while (d && !mig_state_runs_on_destination(st) && (failures < 2 || mig_dest_in_doubt(d))) {
 		struct link_tcp *tcp;
 		bool refused = false;
-		struct link_tls *tls = connect_peer(&tcp, sessions > 0, &refused);
-		struct mig_channel ch = { &link_mig_channel_ops, tls };
+		bool doubt = mig_dest_in_doubt(d);
+		struct link_tls *tls;
+		struct mig_channel ch;
 
+		if (doubt && !told_doubt)
+			console_printf("migration: waiting for the source to ask about migration "
+				       "%016llx (it may not know that the VM is not here)\n",
+				       (unsigned long long)mig_dest_report(d)->migration_id);
+		told_doubt = doubt;
+		tls = connect_peer(&tcp, sessions > 0 && !doubt, &refused);
+		ch = (struct mig_channel){ &link_mig_channel_ops, tls };
 		if (!tls) {
 			/* Before the first session wait as long as it takes; a refused peer counts.
 			 */

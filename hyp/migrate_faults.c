@@ -85,8 +85,8 @@ const struct mig_vm_ops *migrate_faults_vm_ops(const struct migrate_job *j)
 
 static const struct mig_channel_ops *inner;
 static struct migrate_job *job;
-static bool lose, cut_after, end_after, hold, cancel_at_pong;
-static bool vm_started_lost, vm_started_sent;
+static bool lose, cut_after, end_after, hold, cancel_at_pong, cut_at_pong, pong_payload;
+static bool broken, vm_started_sent;
 
 /** The record type a send begins with (a small record goes whole in one send), or 0. */
 static uint16_t record_type(const void *buf, size_t len)
@@ -100,7 +100,7 @@ static uint16_t record_type(const void *buf, size_t len)
 static void break_after_vm_started(void)
 {
 	console_printf("migration: test: the link breaks after VM_STARTED\n");
-	vm_started_lost = true;
+	broken = true;
 	if (end_after) {
 		console_printf("migration: test: the VM powers off on this board\n");
 		vm_stop_all(job->vm, VM_POWER_OFF);
@@ -111,7 +111,7 @@ static int faulty_send(void *ctx, const void *buf, size_t len)
 {
 	uint16_t type = record_type(buf, len);
 
-	if (vm_started_lost)
+	if (broken)
 		return MIG_CHAN_BROKEN;
 	if (vm_started_sent) {
 		break_after_vm_started();
@@ -128,7 +128,7 @@ static int faulty_send(void *ctx, const void *buf, size_t len)
 		vm_started_sent = true; /* it goes out, then nothing more */
 	} else if (type == MIG_REC_VM_STARTED && lose) {
 		console_printf("migration: test: the link breaks before VM_STARTED\n");
-		vm_started_lost = true;
+		broken = true;
 		return MIG_CHAN_BROKEN;
 	}
 	return inner->send(ctx, buf, len);
@@ -138,24 +138,36 @@ static int faulty_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
 {
 	int err;
 
-	if (vm_started_sent && !vm_started_lost)
+	if (vm_started_sent && !broken)
 		break_after_vm_started();
-	if (vm_started_lost)
+	if (broken)
 		return MIG_CHAN_BROKEN;
 	err = inner->recv(ctx, buf, len, timeout_ms);
+	if (pong_payload) { /* PONG is whole: from now on the link is gone */
+		pong_payload = false;
+		console_printf("migration: test: the link breaks right after PONG\n");
+		broken = true;
+		return err;
+	}
+	if (err || len != MIG_RECORD_HEADER_SIZE || record_type(buf, len) != MIG_REC_PONG)
+		return err;
 	/* The source hears PONG and is cancelled before it can commit. */
-	if (!err && cancel_at_pong && len == MIG_RECORD_HEADER_SIZE &&
-	    record_type(buf, len) == MIG_REC_PONG) {
+	if (cancel_at_pong) {
 		cancel_at_pong = false;
 		console_printf("migration: test: cancelled right after PONG\n");
 		migrate_cancel(job);
+	}
+	/* Or the link breaks once PONG is in: RUN may or may not leave. */
+	if (cut_at_pong) {
+		cut_at_pong = false;
+		pong_payload = true;
 	}
 	return err;
 }
 
 static int faulty_wait(void *ctx, unsigned timeout_ms)
 {
-	return vm_started_lost ? -1 : inner->wait(ctx, timeout_ms);
+	return broken ? -1 : inner->wait(ctx, timeout_ms);
 }
 
 static const struct mig_channel_ops faulty_ops = { faulty_send, faulty_recv, faulty_wait };
@@ -169,12 +181,13 @@ const struct mig_channel_ops *migrate_faults_channel(struct migrate_job *j,
 	first_link_taken = true;
 	job = j;
 	inner = real;
-	vm_started_lost = vm_started_sent = false;
+	broken = vm_started_sent = pong_payload = false;
 	/* Each fault strikes the first link only; later links (a reconnection) are healthy. */
 	end_after = first && hook(j, "end_after_vm_started");
 	cut_after = end_after || (first && hook(j, "cut_after_vm_started"));
 	lose = first && hook(j, "lose_vm_started");
 	hold = first && hook(j, "hold_vm_started");
 	cancel_at_pong = first && hook(j, "cancel_after_pong");
-	return lose || cut_after || hold || cancel_at_pong ? &faulty_ops : real;
+	cut_at_pong = first && hook(j, "cut_after_pong");
+	return lose || cut_after || hold || cancel_at_pong || cut_at_pong ? &faulty_ops : real;
 }

@@ -10,7 +10,8 @@
  * source, playing a hostile or unlucky peer: hostile_pstate (the package
  * claims vCPU 0 runs at EL2h), hostile_lr (a list register that is not
  * empty, forwarding a physical interrupt), cancel_after_pong (the first
- * migration is cancelled right after PONG). Nothing changes without the
+ * migration is cancelled right after PONG), cut_after_pong (the link breaks
+ * right after PONG, before RUN can leave). Nothing changes without the
  * option.
  */
 #ifndef HYP_MIGRATE_FAULTS_H

@@ -295,6 +295,15 @@ ferry_migrate_test(postcopy_cancelled_then_precopy --guest ${MIGRATING}
   --then-mgmt "--mode precopy" --rc-tool2 0 --expect-tool2 "migration +completed"
   --expect-src "test: cancelled right after PONG" --reject-src "FERRY-TEST"
   --expect-dst "cancelled by the source" --expect-dst "FERRY-TEST migrating: PASS")
+# The link breaks right after PONG: the source cannot know whether RUN arrived
+# (unresolved); asked, the destination that discarded its copy says so and
+# the VM resumes on the source.
+ferry_migrate_test(link_cut_after_pong --guest ${MIGRATING} --src-ferry ferry.test=cut_after_pong
+  --rc-src 0 --rc-dst 4
+  --expect-src "test: the link breaks right after PONG"
+  --expect-src "resolved: the destination never started the VM \\(failed there\\). it resumed here"
+  --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "link lost before RUN: this copy is discarded" --reject-dst "FERRY-TEST")
 # A 30 s partition at the switchover (RUN taken, VM_STARTED on the wire) and
 # during postcopy, then healed: with no operator, the VM ends up running on
 # exactly one board.

@@ -22,7 +22,8 @@ static void migrate_usage(FILE *out)
 		"  --postcopy-after-rounds N  postcopy: N precopy rounds first (default 0)\n"
 		"  --json                 events and the report as JSON lines, for scripts\n"
 		"Exit code: 0 completed, 1 failed or cancelled (the VM runs on at the source),\n"
-		"3 unresolved (the VM stays stopped), 4 the board could not be followed.\n");
+		"3 unresolved (the VM stays stopped), 4 the board could not be followed,\n"
+		"5 lost (postcopy could not finish: the VM runs nowhere).\n");
 }
 
 static bool number(const char *opt, const char *arg, unsigned long long max,

@@ -46,6 +46,7 @@ static void on_event(void *ctx, struct mgmt_client *c)
 	mgmt_client_str(c, data, "status", status, sizeof(status));
 	f->outcome = !strcmp(name, "MIGRATION_COMPLETED") ? 0
 		     : !strcmp(status, "unresolved")	  ? 3
+		     : !strcmp(status, "lost")		  ? 5
 							  : 1;
 	if (f->r->json)
 		return;
