@@ -69,6 +69,15 @@ static void progress_members(struct json_out *o, const struct mig_progress *p)
 	json_out_u64(o, "elapsed-ms", p->elapsed_ns / 1000000u);
 }
 
+/** A migration's id as the consoles print it: 16 hex digits (a JSON number would lose bits). */
+static void id_member(struct json_out *o, uint64_t id)
+{
+	char hex[17];
+
+	format_snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)id);
+	json_out_str(o, "migration-id", hex);
+}
+
 static void report_members(struct json_out *o, const struct mig_report *r, bool incoming)
 {
 	json_out_str(o, "status", mig_state_name(r->state));
@@ -77,7 +86,7 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_bool(o, "switched-to-postcopy", r->switched_to_postcopy);
 	if (r->error[0])
 		json_out_str(o, "error", r->error);
-	json_out_u64(o, "migration-id", r->migration_id);
+	id_member(o, r->migration_id);
 	json_out_u64(o, "rounds", r->rounds);
 	json_out_u64(o, "reconnects", r->reconnects);
 	if (r->state == MIG_LOST)
@@ -287,7 +296,7 @@ static void cmd_query_migrate(void *ctx, struct json_out *ret)
 	if (migrate_report(&c.job, &live)) {
 		json_out_str(ret, "status", mig_state_name(live.state));
 		json_out_str(ret, "role", c.job.incoming ? "destination" : "source");
-		json_out_u64(ret, "migration-id", live.migration_id);
+		id_member(ret, live.migration_id);
 		doubt_members(ret, &live);
 		if (c.have_progress) {
 			json_out_object(ret, "progress");
