@@ -53,7 +53,8 @@ target_link_libraries(link_host PUBLIC hyp_host mbedtls_host)
 set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
 add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.c
   tools/ferry/creds.c tools/ferry/link_options.c tools/ferry/mgmt_client.c
-  tools/ferry/migrate_view.c tools/ferry/migrate_session.c ${FERRY_BOARD_SOURCES})
+  tools/ferry/migrate_view.c tools/ferry/migrate_session.c tools/ferry/runtime_dir.c
+  ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
@@ -122,6 +123,7 @@ ferry_unit_test(hyp.unit.image tests/unit/test_image.c hyp_host)
 ferry_unit_test(arch.unit.esr tests/unit/test_esr.c hyp_host)
 ferry_unit_test(arch.unit.pte tests/unit/test_pte.c hyp_host)
 ferry_unit_test(tools.unit.qemu_cmdline tests/unit/test_qemu_cmdline.c ferry_tool_lib)
+ferry_unit_test(tools.unit.runtime_dir tests/unit/test_runtime_dir.c ferry_tool_lib)
 ferry_unit_test(link.unit.tls tests/unit/test_link_tls.c ferry_tool_lib)
 target_sources(test_link_unit_tls PRIVATE tests/support/link_pair.c)
 target_link_libraries(test_link_unit_tls PRIVATE pthread)
