@@ -53,8 +53,8 @@ target_link_libraries(link_host PUBLIC hyp_host mbedtls_host)
 set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
 add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.c
   tools/ferry/creds.c tools/ferry/link_options.c tools/ferry/mgmt_client.c
-  tools/ferry/migrate_view.c tools/ferry/migrate_session.c tools/ferry/runtime_dir.c
-  ${FERRY_BOARD_SOURCES})
+  tools/ferry/migrate_view.c tools/ferry/migrate_session.c tools/ferry/unix_path.c
+  tools/ferry/runtime_dir.c ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
@@ -126,6 +126,10 @@ ferry_unit_test(tools.unit.qemu_cmdline tests/unit/test_qemu_cmdline.c ferry_too
 ferry_unit_test(tools.unit.creds tests/unit/test_creds.c ferry_tool_lib)
 ferry_unit_test(tools.unit.link_options tests/unit/test_link_options.c ferry_tool_lib)
 ferry_unit_test(tools.unit.runtime_dir tests/unit/test_runtime_dir.c ferry_tool_lib)
+# Socket paths: through the library, and through the tool's commands as a user runs them.
+ferry_unit_test(tools.unit.socket_path tests/unit/test_socket_path.c ferry_tool_lib)
+target_compile_definitions(test_tools_unit_socket_path PRIVATE FERRY_TOOL="$<TARGET_FILE:ferry>")
+add_dependencies(test_tools_unit_socket_path ferry)
 ferry_unit_test(link.unit.tls tests/unit/test_link_tls.c ferry_tool_lib)
 target_sources(test_link_unit_tls PRIVATE tests/support/link_pair.c)
 target_link_libraries(test_link_unit_tls PRIVATE pthread)

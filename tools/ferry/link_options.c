@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "link/link_config.h"
+#include "tools/ferry/unix_path.h"
 
 /**
  * Opens a secret of the link (link.conf, board.key) for reading, refusing a
@@ -44,6 +45,11 @@ static int open_secret(const char *path, char *err, size_t n)
 		return fd;
 	close(fd);
 	return -1;
+}
+
+static const char *socket_option(int c)
+{
+	return c == LINK_OPT_MGMT ? "--mgmt" : c == LINK_OPT_NET ? "--net" : "--net-listen";
 }
 
 bool link_options_load(const char *dir, struct link_files *f, struct boot_options *opt, char *err,
@@ -98,7 +104,7 @@ bool link_options_load(const char *dir, struct link_files *f, struct boot_option
 int link_option(int c, const char *arg, struct link_files *files, struct boot_options *opt,
 		const char *who)
 {
-	char err[512];
+	char err[1536];
 
 	switch (c) {
 	case LINK_OPT_LINK:
@@ -109,11 +115,18 @@ int link_option(int c, const char *arg, struct link_files *files, struct boot_op
 		return 1;
 	case LINK_OPT_NET:
 	case LINK_OPT_NET_LISTEN:
-		opt->net_socket = arg;
-		opt->net_server = c == LINK_OPT_NET_LISTEN;
-		return 1;
 	case LINK_OPT_MGMT:
-		opt->mgmt_socket = arg;
+		/* QEMU would refuse it only once started, or a peer would find no socket. */
+		if (!unix_path_fits(socket_option(c), arg, err, sizeof(err))) {
+			fprintf(stderr, "%s: %s\n", who, err);
+			return -1;
+		}
+		if (c == LINK_OPT_MGMT) {
+			opt->mgmt_socket = arg;
+		} else {
+			opt->net_socket = arg;
+			opt->net_server = c == LINK_OPT_NET_LISTEN;
+		}
 		return 1;
 	default:
 		return 0;
