@@ -125,6 +125,7 @@ ferry_unit_test(arch.unit.pte tests/unit/test_pte.c hyp_host)
 ferry_unit_test(tools.unit.qemu_cmdline tests/unit/test_qemu_cmdline.c ferry_tool_lib)
 ferry_unit_test(tools.unit.creds tests/unit/test_creds.c ferry_tool_lib)
 ferry_unit_test(tools.unit.link_options tests/unit/test_link_options.c ferry_tool_lib)
+ferry_unit_test(tools.unit.launch tests/unit/test_launch.c ferry_tool_lib)
 ferry_unit_test(tools.unit.runtime_dir tests/unit/test_runtime_dir.c ferry_tool_lib)
 # Socket paths: through the library, and through the tool's commands as a user runs them.
 ferry_unit_test(tools.unit.socket_path tests/unit/test_socket_path.c ferry_tool_lib)

@@ -16,6 +16,9 @@ status=0
 fail() { echo "FAIL: $*"; status=1; }
 for _ in $(seq 100); do [ -S "$run_dir/b.mgmt" ] && break; sleep 0.1; done
 sleep 1
+# QEMU made the socket; only this user may reach the board through it.
+mode=$(stat -c %a "$run_dir/b.mgmt")
+[ "$mode" = 600 ] || fail "the management socket is mode $mode, not 600"
 "$ferry" boards --mgmt "$run_dir/b.mgmt" >"$work/boards.txt" 2>&1 || fail "ferry boards exited $?"
 "$ferry" boards --mgmt "$run_dir/b.mgmt" --json >"$work/boards.json" 2>&1 || fail "ferry boards --json exited $?"
 "$ferry" boards --mgmt "$run_dir/nowhere.mgmt" >"$work/nowhere.txt" 2>&1 && fail "a board that is not there was found"
