@@ -43,16 +43,18 @@ fi
 
 # shellcheck source=tests/qemu/pair_lib.sh
 . "$(dirname "$0")/pair_lib.sh"
+# shellcheck source=tests/qemu/runtime_dir.sh
+. "$(dirname "$0")/runtime_dir.sh"
 # shellcheck disable=SC2086
-start_relay "$relay" "$work/a.sock" "$work/b.sock" "$work/relay.log" $fault
+start_relay "$relay" "$run_dir/a.sock" "$run_dir/b.sock" "$work/relay.log" $fault
 boot() { # board creds-dir socket log
 	timeout 120 "$ferry" boot --cpus 1 --mem 256 --semihosting --link "$2" --net "$3" \
 		--append "ferry.link_test=$bytes" >"$4" 2>&1
 	echo $? >"$4.rc"
 }
-boot a "$work/creds/a" "$work/a.sock" "$work/a.log" &
+boot a "$work/creds/a" "$run_dir/a.sock" "$work/a.log" &
 pid_a=$!
-boot b "$b_dir" "$work/b.sock" "$work/b.log" &
+boot b "$b_dir" "$run_dir/b.sock" "$work/b.log" &
 pid_b=$!
 wait $pid_a $pid_b
 kill $relay_pid 2>/dev/null

@@ -70,8 +70,10 @@ fi
 
 # shellcheck source=tests/qemu/pair_lib.sh
 . "$(dirname "$0")/pair_lib.sh"
+# shellcheck source=tests/qemu/runtime_dir.sh
+. "$(dirname "$0")/runtime_dir.sh"
 # shellcheck disable=SC2086
-start_relay "$relay" "$work/src.sock" "$work/dst.sock" "$work/relay.log" $fault
+start_relay "$relay" "$run_dir/src.sock" "$run_dir/dst.sock" "$work/relay.log" $fault
 if [ -n "$partition_side" ]; then
 	# The partition starts when the board reaches that step (its console says so).
 	(
@@ -81,7 +83,7 @@ if [ -n "$partition_side" ]; then
 				kill -USR1 "$relay_pid"
 				if [ -n "$query_re" ]; then
 					sleep 8
-					"$ferry" boards --mgmt "$work/src.mgmt" --json \
+					"$ferry" boards --mgmt "$run_dir/src.mgmt" --json \
 						>"$work/boards.log" 2>&1
 				fi
 				exit 0
@@ -91,24 +93,24 @@ if [ -n "$partition_side" ]; then
 	) &
 fi
 timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
-	--link "$dst_dir" --net "$work/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
+	--link "$dst_dir" --net "$run_dir/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
 	>"$work/dst.log" 2>&1 &
 pid_dst=$!
 if [ -z "$by_mgmt" ]; then
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
-		--link "$work/creds/src" --net "$work/src.sock" \
+		--link "$work/creds/src" --net "$run_dir/src.sock" \
 		--ferry "ferry.migrate=$mode ferry.migrate_at=$at${src_ferry:+ $src_ferry}" \
-		${query_re:+--mgmt "$work/src.mgmt"} >"$work/src.log" 2>&1
+		${query_re:+--mgmt "$run_dir/src.mgmt"} >"$work/src.log" 2>&1
 	echo $? >"$work/src.log.rc"
 else
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
-		--link "$work/creds/src" --net "$work/src.sock" --mgmt "$work/src.mgmt" \
+		--link "$work/creds/src" --net "$run_dir/src.sock" --mgmt "$run_dir/src.mgmt" \
 		${src_ferry:+--ferry "$src_ferry"} >"$work/src.log" 2>&1 &
 	pid_src=$!
 	# The guest runs a while first; the command waits for the channel itself.
 	sleep "$(awk "BEGIN { print $at / 1000 }")"
 	# shellcheck disable=SC2086
-	timeout 100 "$ferry" migrate --mgmt "$work/src.mgmt" --peer dst $by_mgmt \
+	timeout 100 "$ferry" migrate --mgmt "$run_dir/src.mgmt" --peer dst $by_mgmt \
 		>"$work/tool.log" 2>&1 &
 	pid_tool=$!
 	if [ -n "$cancel_after" ]; then
@@ -119,7 +121,7 @@ else
 	echo $? >"$work/tool.log.rc"
 	if [ -n "$then_mgmt" ]; then
 		# shellcheck disable=SC2086
-		timeout 100 "$ferry" migrate --mgmt "$work/src.mgmt" --peer dst $then_mgmt \
+		timeout 100 "$ferry" migrate --mgmt "$run_dir/src.mgmt" --peer dst $then_mgmt \
 			>"$work/tool2.log" 2>&1
 		echo $? >"$work/tool2.log.rc"
 	fi

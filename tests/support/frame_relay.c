@@ -65,6 +65,12 @@ static int listen_on(const char *path)
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
+	/* Cut short, two paths could become one: refuse rather than bind elsewhere. */
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "frame_relay: %s: %zu bytes, a unix socket's path is at most %zu\n",
+			path, strlen(path), sizeof(a.sun_path) - 1);
+		exit(2);
+	}
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	unlink(path);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1)) {

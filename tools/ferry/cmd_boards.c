@@ -11,6 +11,7 @@
 #include "tools/ferry/commands.h"
 #include "hyp/json_out.h"
 #include "tools/ferry/mgmt_client.h"
+#include "tools/ferry/unix_path.h"
 
 static void list_kinds(void)
 {
@@ -91,6 +92,7 @@ int cmd_boards(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socks[16];
+	char err[1024];
 	unsigned count = 0;
 	bool json = false, ok = true;
 	int ch;
@@ -100,6 +102,10 @@ int cmd_boards(int argc, char **argv)
 		case 'm':
 			if (count == 16) {
 				fprintf(stderr, "ferry boards: at most 16 boards\n");
+				return 2;
+			}
+			if (!unix_path_fits("--mgmt", optarg, err, sizeof(err))) {
+				fprintf(stderr, "ferry boards: %s\n", err);
 				return 2;
 			}
 			socks[count++] = optarg;

@@ -11,7 +11,10 @@ static void usage(FILE *out)
 	fprintf(out, "usage: ferry creds [--cert] DIR BOARD_A BOARD_B\n"
 		     "  Makes the link credentials of two boards in DIR/BOARD_A and DIR/BOARD_B:\n"
 		     "  a pre-shared key (default), or with --cert a CA (DIR/ca.key, DIR/ca.crt)\n"
-		     "  and one certificate a board. BOARD_A listens, BOARD_B connects.\n");
+		     "  and one certificate a board. BOARD_A listens, BOARD_B connects.\n"
+		     "  DIR is made 0700; an existing one must be yours and closed to others.\n"
+		     "  No file is overwritten: remove DIR to start over. Board names are\n"
+		     "  letters, digits, '-' and '_'.\n");
 }
 
 int cmd_creds(int argc, char **argv)

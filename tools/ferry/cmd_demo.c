@@ -21,6 +21,7 @@
 #include "tools/ferry/commands.h"
 #include "tools/ferry/creds.h"
 #include "tools/ferry/migrate_session.h"
+#include "tools/ferry/runtime_dir.h"
 
 #ifndef FERRY_BUILD_DIR
 #define FERRY_BUILD_DIR "build"
@@ -30,6 +31,7 @@
 
 struct demo {
 	char work[512], kernel[512], initrd[512];
+	char run[512]; /**< private: the sockets and the key, gone after the run (runtime_dir.h) */
 	const char *mode;
 	struct board_process a, b;
 };
@@ -133,11 +135,11 @@ static bool start_boards(struct demo *d, char *err, size_t n)
 			   "--mgmt",   mgmt_a,
 			   NULL };
 
-	snprintf(creds_a, sizeof(creds_a), "%s/creds/board-a", d->work);
-	snprintf(creds_b, sizeof(creds_b), "%s/creds/board-b", d->work);
-	snprintf(net, sizeof(net), "%s/link.sock", d->work);
-	snprintf(mgmt_a, sizeof(mgmt_a), "%s/a.mgmt", d->work);
-	snprintf(mgmt_b, sizeof(mgmt_b), "%s/b.mgmt", d->work);
+	snprintf(creds_a, sizeof(creds_a), "%s/creds/board-a", d->run);
+	snprintf(creds_b, sizeof(creds_b), "%s/creds/board-b", d->run);
+	snprintf(net, sizeof(net), "%s/link.sock", d->run);
+	snprintf(mgmt_a, sizeof(mgmt_a), "%s/a.mgmt", d->run);
+	snprintf(mgmt_b, sizeof(mgmt_b), "%s/b.mgmt", d->run);
 	snprintf(log, sizeof(log), "%s/b.log", d->work);
 	say("Board B: waiting for a VM (ferry run --incoming)");
 	if (!board_start(&d->b, "B", argv_b, log, err, n))
@@ -157,7 +159,7 @@ static int run_demo(struct demo *d)
 	int rc;
 
 	/* B listens, A connects; a fresh pre-shared key each run. */
-	snprintf(path, sizeof(path), "%s/creds", d->work);
+	snprintf(path, sizeof(path), "%s/creds", d->run);
 	if (!creds_make(path, false, "board-b", "board-a", err, sizeof(err)))
 		return fprintf(stderr, "ferry demo: %s\n", err), 1;
 	if (!start_boards(d, err, sizeof(err)))
@@ -166,7 +168,7 @@ static int run_demo(struct demo *d)
 		return fail(d, "board A's Linux never got its job running");
 	say("Migrating the running VM from A to B over TLS (ferry migrate, A's management "
 	    "channel)");
-	snprintf(path, sizeof(path), "%s/a.mgmt", d->work);
+	snprintf(path, sizeof(path), "%s/a.mgmt", d->run);
 	if (!mgmt_client_open(&c, path, 5000, err, sizeof(err)))
 		return fail(d, err);
 	rc = migrate_session(&c, &r, "ferry demo");
@@ -197,7 +199,10 @@ static void demo_usage(FILE *out)
 		"[--work DIR]\n"
 		"  Two boards: Debian Linux with a memory-writing job live-migrated from A to\n"
 		"  B over TLS, a command answered on B, the report. tools/run.sh demo sets up\n"
-		"  and builds first.\n");
+		"  and builds first. The consoles' logs go in --work (default %s/demo);\n"
+		"  the sockets and the key in a private directory under $XDG_RUNTIME_DIR\n"
+		"  (or /tmp), removed at the end.\n",
+		FERRY_BUILD_DIR);
 }
 
 int cmd_demo(int argc, char **argv)
@@ -211,9 +216,10 @@ int cmd_demo(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct demo d = { .mode = "precopy" };
+	char err[600];
 	const char *cache = getenv("FERRY_CACHE"), *xdg = getenv("XDG_CACHE_HOME"),
 		   *home = getenv("HOME");
-	int ch;
+	int ch, rc;
 
 	if (cache)
 		snprintf(d.kernel, sizeof(d.kernel), "%s/guests/linux/Image", cache);
@@ -266,5 +272,11 @@ int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "ferry demo: %s: %s\n", d.work, strerror(errno));
 		return 2;
 	}
-	return run_demo(&d);
+	if (!runtime_dir_make(d.run, sizeof(d.run), err, sizeof(err))) {
+		fprintf(stderr, "ferry demo: %s\n", err);
+		return 2;
+	}
+	rc = run_demo(&d); /* the boards have ended when it returns */
+	runtime_dir_remove(d.run);
+	return rc;
 }

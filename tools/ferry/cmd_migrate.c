@@ -7,6 +7,7 @@
 
 #include "tools/ferry/commands.h"
 #include "tools/ferry/migrate_session.h"
+#include "tools/ferry/unix_path.h"
 
 static void migrate_usage(FILE *out)
 {
@@ -56,12 +57,16 @@ int cmd_migrate(int argc, char **argv)
 	struct migrate_request r = { .silence_s = 120 };
 	const char *sock = NULL;
 	struct mgmt_client c;
-	char err[256];
+	char err[1024];
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
+			if (!unix_path_fits("--mgmt", optarg, err, sizeof(err))) {
+				fprintf(stderr, "ferry migrate: %s\n", err);
+				return 2;
+			}
 			sock = optarg;
 			break;
 		case 'p':

@@ -3,9 +3,11 @@
 #include "tools/ferry/creds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/ecp.h"
@@ -13,30 +15,117 @@
 #include "mbedtls/pk.h"
 #include "mbedtls/x509_crt.h"
 
+#include "link/tls.h"
+
 struct rng {
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 };
 
-static bool write_file(const char *dir, const char *name, const char *text, mode_t mode, char *err,
-		       size_t n)
-{
+/** Where files are made: an open private folder, and its path for messages. */
+struct folder {
+	int fd;
 	char path[1024];
-	FILE *f;
+	const char *top; /**< the DIR given to creds_make, named in "start over" */
+};
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) || chmod(path, mode)) {
-		snprintf(err, n, "cannot write %s: %s", path, strerror(errno));
+/**
+ * Makes a new file with text, never through a symbolic link and never over
+ * an existing file (O_EXCL): created with its final mode, so a secret is
+ * not readable by others even for a moment.
+ */
+static bool write_new(const struct folder *d, const char *name, const char *text, mode_t mode,
+		      char *err, size_t n)
+{
+	size_t len = strlen(text), done = 0;
+	int fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			snprintf(err, n,
+				 "%s/%s already exists: ferry creds never overwrites credentials; "
+				 "to start over, remove %s (rm -r %s) or give a new folder",
+				 d->path, name, d->top, d->top);
+		else
+			snprintf(err, n, "cannot create %s/%s: %s", d->path, name, strerror(errno));
+		return false;
+	}
+	while (done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (done < len || close(fd)) {
+		snprintf(err, n, "cannot write %s/%s: %s", d->path, name, strerror(errno));
+		if (done < len)
+			close(fd);
+		unlinkat(d->fd, name, 0); /* no half-written secret left behind */
 		return false;
 	}
 	return true;
 }
 
-static bool make_dir(const char *path, char *err, size_t n)
+/**
+ * Opens folder `name` under `at` (AT_FDCWD: a path), made 0700 when
+ * missing. An existing one must be this user's and closed to others, and
+ * not a symbolic link: files made in a folder someone else can open, or
+ * swap, would not stay secret.
+ */
+static bool open_private(struct folder *d, int at, const char *name, char *err, size_t n)
 {
-	if (mkdir(path, 0700) && errno != EEXIST) {
-		snprintf(err, n, "cannot create %s: %s", path, strerror(errno));
+	struct stat st;
+
+	if (mkdirat(at, name, 0700) && errno != EEXIST) {
+		snprintf(err, n, "cannot create the folder %s: %s", d->path, strerror(errno));
+		return false;
+	}
+	d->fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d->fd < 0) {
+		if (!fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+			snprintf(err, n, "%s is a symbolic link: give a real folder", d->path);
+		else
+			snprintf(err, n, "cannot open the folder %s: %s", d->path, strerror(errno));
+		return false;
+	}
+	if (fstat(d->fd, &st)) {
+		snprintf(err, n, "%s: %s", d->path, strerror(errno));
+	} else if (st.st_uid != geteuid()) {
+		snprintf(err, n,
+			 "%s belongs to another user (uid %u): credentials need a folder of your "
+			 "own, such as one made by mktemp -d",
+			 d->path, (unsigned)st.st_uid);
+	} else if (st.st_mode & 077) {
+		snprintf(err, n,
+			 "%s is open to other users (mode %04o): credentials need a private "
+			 "folder (chmod 700 it, or give a new one: ferry creds makes it 0700)",
+			 d->path, (unsigned)(st.st_mode & 07777));
+	} else {
+		return true;
+	}
+	close(d->fd);
+	d->fd = -1;
+	return false;
+}
+
+/** A board's name becomes a folder and a TLS identity: letters, digits, '-', '_'. */
+static bool plain_name(const char *name, char *err, size_t n)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			len = 0;
+	}
+	if (len == 0 || len >= LINK_NAME_MAX) {
+		snprintf(err, n, "a board's name is 1 to %d letters, digits, '-' or '_', not '%s'",
+			 LINK_NAME_MAX - 1, name);
 		return false;
 	}
 	return true;
@@ -94,48 +183,57 @@ static void link_conf(char *out, size_t size, const char *self, const char *peer
 		 first ? 1 : 2, first ? 2 : 1, first ? "listen" : "connect");
 }
 
-static bool board_files(const char *dir, const char *self, const char *peer, bool first, bool cert,
-			const char *psk_hex, mbedtls_pk_context *ca_key, const char *ca_pem,
-			struct rng *r, char *err, size_t n)
+static bool board_files(const struct folder *top, const char *self, const char *peer, bool first,
+			bool cert, const char *psk_hex, mbedtls_pk_context *ca_key,
+			const char *ca_pem, struct rng *r, char *err, size_t n)
 {
-	char path[1024], text[4096];
+	struct folder d = { .top = top->top };
+	char text[4096];
 	mbedtls_pk_context key;
 	bool ok = true;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, self);
-	if (!make_dir(path, err, n))
+	snprintf(d.path, sizeof(d.path), "%s/%s", top->path, self);
+	if (!open_private(&d, top->fd, self, err, n))
 		return false;
 	link_conf(text, sizeof(text), self, peer, cert, psk_hex, first);
-	if (!write_file(path, "link.conf", text, 0600, err, n))
+	if (!write_new(&d, "link.conf", text, 0600, err, n)) {
+		close(d.fd);
 		return false;
-	if (!cert)
+	}
+	if (!cert) {
+		close(d.fd);
 		return true;
+	}
 	mbedtls_pk_init(&key);
 	if (!new_key(&key, r) ||
 	    mbedtls_pk_write_key_pem(&key, (unsigned char *)text, sizeof(text)) ||
-	    !write_file(path, "board.key", text, 0600, err, n) ||
+	    !write_new(&d, "board.key", text, 0600, err, n) ||
 	    !issue(&key, self, ca_key, "ferry-link-ca", false, first ? 2 : 3, r, text,
 		   sizeof(text)) ||
-	    !write_file(path, "board.crt", text, 0644, err, n) ||
-	    !write_file(path, "ca.crt", ca_pem, 0644, err, n)) {
+	    !write_new(&d, "board.crt", text, 0644, err, n) ||
+	    !write_new(&d, "ca.crt", ca_pem, 0644, err, n)) {
 		if (!*err)
 			snprintf(err, n, "mbedtls could not make the key or certificate of %s",
 				 self);
 		ok = false;
 	}
 	mbedtls_pk_free(&key);
+	close(d.fd);
 	return ok;
 }
 
 bool creds_make(const char *dir, bool cert, const char *a, const char *b, char *err, size_t n)
 {
 	static const char personal[] = "ferry creds";
+	struct folder top = { .fd = -1, .top = dir };
 	struct rng r;
 	mbedtls_pk_context ca_key;
-	char ca_pem[4096] = "", key_pem[4096], psk_hex[65] = "";
+	char ca_pem[4096] = "", key_pem[4096] = "", psk_hex[65] = "";
 	bool ok = false;
 
 	*err = 0;
+	if (!plain_name(a, err, n) || !plain_name(b, err, n))
+		return false;
 	if (!strcmp(a, b)) {
 		snprintf(err, n, "the two boards need different names");
 		return false;
@@ -148,7 +246,8 @@ bool creds_make(const char *dir, bool cert, const char *a, const char *b, char *
 		snprintf(err, n, "no entropy from the system");
 		goto out;
 	}
-	if (!make_dir(dir, err, n))
+	snprintf(top.path, sizeof(top.path), "%s", dir);
+	if (!open_private(&top, AT_FDCWD, dir, err, n))
 		goto out;
 	if (cert) {
 		if (!new_key(&ca_key, &r) ||
@@ -158,20 +257,24 @@ bool creds_make(const char *dir, bool cert, const char *a, const char *b, char *
 			snprintf(err, n, "mbedtls could not make the CA");
 			goto out;
 		}
-		if (!write_file(dir, "ca.key", key_pem, 0600, err, n) ||
-		    !write_file(dir, "ca.crt", ca_pem, 0644, err, n))
+		if (!write_new(&top, "ca.key", key_pem, 0600, err, n) ||
+		    !write_new(&top, "ca.crt", ca_pem, 0644, err, n))
 			goto out;
 	} else {
 		uint8_t psk[32];
 
-		if (mbedtls_ctr_drbg_random(&r.drbg, psk, sizeof(psk)))
+		if (mbedtls_ctr_drbg_random(&r.drbg, psk, sizeof(psk))) {
+			snprintf(err, n, "no random bytes for the key");
 			goto out;
+		}
 		for (size_t i = 0; i < sizeof(psk); i++)
 			snprintf(psk_hex + 2 * i, 3, "%02x", psk[i]);
 	}
-	ok = board_files(dir, a, b, true, cert, psk_hex, &ca_key, ca_pem, &r, err, n) &&
-	     board_files(dir, b, a, false, cert, psk_hex, &ca_key, ca_pem, &r, err, n);
+	ok = board_files(&top, a, b, true, cert, psk_hex, &ca_key, ca_pem, &r, err, n) &&
+	     board_files(&top, b, a, false, cert, psk_hex, &ca_key, ca_pem, &r, err, n);
 out:
+	if (top.fd >= 0)
+		close(top.fd);
 	mbedtls_pk_free(&ca_key);
 	mbedtls_ctr_drbg_free(&r.drbg);
 	mbedtls_entropy_free(&r.entropy);

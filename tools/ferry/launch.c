@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int launch_qemu(const char *const *argv, bool dry_run, const char *who)
@@ -16,6 +17,13 @@ int launch_qemu(const char *const *argv, bool dry_run, const char *who)
 		return 0;
 	}
 	fflush(NULL);
+	/*
+	 * QEMU binds the unix sockets of --mgmt and --net-listen itself, and
+	 * bind() gives them 0777 less the umask: 0177 makes them 0600, so that
+	 * no other user can drive the board or speak on its wire. QEMU makes
+	 * no other file (its console and logs are the caller's descriptors).
+	 */
+	umask(0177);
 	execvp(argv[0], (char *const *)argv);
 	fprintf(stderr, "%s: cannot run %s: %s (install qemu-system-arm: tools/setup.sh)\n", who,
 		argv[0], strerror(errno));

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tools/ferry/unix_path.h"
+
 static long long now_ms(void)
 {
 	struct timespec t;
@@ -28,10 +30,8 @@ bool mgmt_client_open(struct mgmt_client *c, const char *path, unsigned timeout_
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, n, "socket path too long: %s", path);
+	if (!unix_path_fits("the management channel", path, err, n))
 		return false;
-	}
 	strcpy(addr.sun_path, path);
 	for (;;) {
 		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
