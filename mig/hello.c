@@ -44,6 +44,13 @@ bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t 
 		format_snprintf(err, err_size, "HELLO: malformed producer version");
 		return false;
 	}
+	for (uint8_t i = 0; i < n; i++)
+		if (h->producer[i] < 0x20 || h->producer[i] > 0x7e) {
+			format_snprintf(err, err_size,
+					"HELLO: producer version with a control "
+					"character");
+			return false;
+		}
 	h->migration_id = mig_get_u64(r);
 	h->midr = mig_get_u64(r);
 	for (unsigned i = 0; i < MIG_ID_REG_COUNT; i++)

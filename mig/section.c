@@ -81,6 +81,10 @@ static bool read_header(struct mig_reader *r, char *name, uint16_t *version,
 	if (r->error || name_len == 0 || name_len >= NAME_MAX_LEN ||
 	    !mig_get_bytes(r, name, name_len))
 		return false;
+	/* A name goes into messages: printable ASCII only (section names are plain words). */
+	for (unsigned i = 0; i < name_len; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e)
+			return false;
 	name[name_len] = '\0';
 	*version = mig_get_u16(r);
 	return mig_get_sub(r, mig_get_u32(r), body);

@@ -107,6 +107,10 @@ static void test_hello_round_trip_and_truncation(void **state)
 		mig_reader_init(&r, buf, n);
 		assert_false(mig_hello_get(&r, &out, err, sizeof(err)));
 	}
+	buf[12] = '\n'; /* in the producer's version: it would reach a console */
+	mig_reader_init(&r, buf, w.len);
+	assert_false(mig_hello_get(&r, &out, err, sizeof(err)));
+	assert_string_equal(err, "HELLO: producer version with a control character");
 	buf[0] = 'X';
 	mig_reader_init(&r, buf, w.len);
 	assert_false(mig_hello_get(&r, &out, err, sizeof(err)));

@@ -120,6 +120,10 @@ static void test_refusals(void **state)
 	bad[1] = 'D';
 	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
 	assert_string_equal(err, "expected section demo, found Demo");
+	/* a name with a control character (it would reach a console): malformed */
+	bad[1] = 0x1b;
+	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
+	assert_string_equal(err, "section demo: truncated or malformed header");
 	/* an unknown subsection */
 	memcpy(bad, golden, sizeof(golden));
 	bad[30] = 'X';
