@@ -57,8 +57,11 @@ void arch_s2_flush_local(void);
 /** Disables the EL1 virtual timer of this CPU (after its vCPU stopped for good). */
 void arch_vcpu_timer_stop(void);
 
-/** Loads the EL1 virtual timer of this CPU from t (CVAL, then CTL). */
-void arch_vcpu_timer_load(const struct vcpu_timer *t);
+/**
+ * Loads the EL1 virtual timer of this CPU from t (CVAL, then CTL), with the
+ * VM's offset (CNTVOFF_EL2) as it is now.
+ */
+void arch_vcpu_timer_load(const struct vcpu_timer *t, uint64_t cntvoff);
 
 /** List registers of this CPU's GIC (ICH_VTR_EL2). */
 unsigned arch_gic_lr_count(void);

@@ -382,6 +382,11 @@ static bool cmd_cont(void *ctx, char *err, size_t n)
 		format_snprintf(err, n, "the VM is not stopped");
 		return false;
 	}
+	/* Once a migration holds the VM, only it may run the VM here again (or never). */
+	if (migrating()) {
+		format_snprintf(err, n, "a migration is under way: it decides where the VM runs");
+		return false;
+	}
 	vm_unpause(c.vm);
 	c.operator_stopped = false;
 	event_vm("RESUME", NULL);
@@ -431,7 +436,8 @@ static void sleep_ms(unsigned ms)
 static void run_source(void)
 {
 	while (c.vm->stop == VM_RUNNING) {
-		if (c.planned && now_ms() >= c.at_ms) {
+		/* A planned migration waits while the operator keeps the VM stopped. */
+		if (c.planned && now_ms() >= c.at_ms && !c.operator_stopped) {
 			c.planned = false;
 			c.requested = true;
 		}

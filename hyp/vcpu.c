@@ -37,7 +37,7 @@ void vcpu_release_timer(struct vcpu *v)
 {
 	if (!v->timer_held)
 		return;
-	arch_vcpu_timer_load(&v->regs.timer);
+	arch_vcpu_timer_load(&v->regs.timer, v->vm->ctl.cntvoff);
 	v->timer_held = false;
 }
 

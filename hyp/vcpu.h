@@ -47,7 +47,10 @@ void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0);
  */
 void vcpu_load(struct vcpu *v, bool hold_timer);
 
-/** Arms the timer a vcpu_load held back (at the start). */
+/**
+ * Arms the timer a vcpu_load held back, with the VM's CNTVOFF as it is at
+ * the start (the guest's count resumes from where it stopped then).
+ */
 void vcpu_release_timer(struct vcpu *v);
 
 /** Takes the EL1 state back into v->regs (a held timer keeps its saved values). */

@@ -227,7 +227,6 @@ static void take_synchronized_state(struct vcpu *v, unsigned gen)
 		v->loaded = v->timer_held = false;
 	}
 	__atomic_store_n(&v->sync_gen, gen, __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&v->vm->synced, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Parked for migration: the state goes to memory until the VM runs again (or leaves). */

@@ -64,7 +64,6 @@ struct vm {
 	volatile bool pause_req;
 	unsigned parked;   /**< vCPUs that saw pause_req and put their state */
 	unsigned sync_gen; /**< bumped by vm_sync_parked: parked vCPUs load their new state */
-	unsigned synced;   /**< vCPUs that took the current sync_gen */
 	uint64_t
 		paused_at; /**< physical count when the last vCPU parked: the guest's clock stops */
 	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */

@@ -270,6 +270,12 @@ static void start(void *ctx)
 	struct vm *vm = ctx;
 	uint64_t give_up = arch_counter_now() + arch_counter_freq() / 1000u * START_WAIT_MS;
 
+	/*
+	 * The guest's count goes on from where it stopped now, at the start: the
+	 * time from PONG to RUN does not show as time that passed. Each vCPU
+	 * takes the offset as it leaves its parking (vcpu_release_timer).
+	 */
+	vm->ctl.cntvoff = arch_counter_now() - shadow.vm.guest_counter;
 	vm_unpause(vm);
 	/* Unparked, the VM is this board's whatever happens: a late vCPU only delays the news. */
 	while (__atomic_load_n(&vm->parked, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING &&

@@ -22,25 +22,23 @@ void vm_pause(struct vm *vm)
 bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu)
 {
 	uint64_t give_up = arch_counter_now() + arch_counter_freq() / 1000u * timeout_ms;
-	unsigned gen;
+	unsigned gen = __atomic_add_fetch(&vm->sync_gen, 1, __ATOMIC_SEQ_CST);
 
-	__atomic_store_n(&vm->synced, 0, __ATOMIC_SEQ_CST);
-	gen = __atomic_add_fetch(&vm->sync_gen, 1, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
-	while (__atomic_load_n(&vm->synced, __ATOMIC_SEQ_CST) < vm->cfg.vcpu_count) {
-		if (arch_counter_now() >= give_up || vm->stop != VM_RUNNING) {
-			*late_vcpu = 0;
-			for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-				if (__atomic_load_n(&vm->vcpus[i].sync_gen, __ATOMIC_SEQ_CST) !=
-				    gen)
-					*late_vcpu = i;
-			return false;
+	/*
+	 * Each vCPU says which synchronization it took: one that missed an
+	 * earlier one (late, its copy discarded) cannot count for this one.
+	 */
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		while (__atomic_load_n(&vm->vcpus[i].sync_gen, __ATOMIC_SEQ_CST) != gen) {
+			if (arch_counter_now() >= give_up || vm->stop != VM_RUNNING) {
+				*late_vcpu = i;
+				return false;
+			}
 		}
-	}
 	return true;
 }
-
 void vm_unpause(struct vm *vm)
 {
 	__atomic_store_n(&vm->pause_req, false, __ATOMIC_SEQ_CST);

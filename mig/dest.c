@@ -74,6 +74,12 @@ static bool vm_runs_here(const struct mig_dest *d)
 	return d->phase == MIG_PHASE_RUNNING || d->phase == MIG_PHASE_POSTCOPY;
 }
 
+/** Postcopy with every page here: nothing is owed any more, the VM is whole here. */
+static bool postcopy_whole(const struct mig_dest *d)
+{
+	return d->phase == MIG_PHASE_POSTCOPY && mig_bitmap_count(d->have, d->pages) == d->pages;
+}
+
 void mig_dest_reply_text(struct mig_dest *d, uint16_t type, const char *text)
 {
 	uint8_t msg[1 + 255];
@@ -102,6 +108,8 @@ static enum mig_state fail(struct mig_dest *d, const char *why)
 	if (why != d->rep.error)
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "%s", why);
 	mig_dest_reply_text(d, MIG_REC_ERROR, d->rep.error);
+	if (postcopy_whole(d))
+		d->phase = MIG_PHASE_RUNNING;
 	if (vm_runs_here(d))
 		return d->rep.state =
 			       d->phase == MIG_PHASE_POSTCOPY ? MIG_POSTCOPY_PAUSED : MIG_COMPLETED;
@@ -110,6 +118,8 @@ static enum mig_state fail(struct mig_dest *d, const char *why)
 
 static enum mig_state link_lost(struct mig_dest *d)
 {
+	if (postcopy_whole(d))
+		d->phase = MIG_PHASE_RUNNING; /* paused for nothing: the VM is whole here */
 	if (d->phase == MIG_PHASE_POSTCOPY) {
 		format_snprintf(
 			d->rep.error, sizeof(d->rep.error),
@@ -180,9 +190,16 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_hello remote;
 	uint64_t words = mig_bitmap_words(d->pages);
+	char why[sizeof(d->rep.error)];
 
 	if (mig_state_runs_on_destination(d->rep.state) || vm_runs_here(d)) {
 		mig_dest_reply_text(d, MIG_REC_REFUSE, "a migrated VM already runs here");
+		return false;
+	}
+	/* A HELLO that is refused changes nothing: the last migration is still answered for. */
+	if (!mig_hello_get(&rec->payload, &remote, why, sizeof(why)) ||
+	    !mig_hello_compatible(&d->local, &remote, why, sizeof(why))) {
+		mig_dest_reply_text(d, MIG_REC_REFUSE, why);
 		return false;
 	}
 	discard_copy(d, MIG_SETUP); /* a new migration forgets the last one */
@@ -191,13 +208,6 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	memset(d->requested, 0, words * sizeof(uint64_t));
 	d->timed_count = 0;
 	d->vm_ended = d->approved = d->in_doubt = d->end_heard = false;
-	d->id = 0;
-	if (!mig_hello_get(&rec->payload, &remote, d->rep.error, sizeof(d->rep.error)) ||
-	    !mig_hello_compatible(&d->local, &remote, d->rep.error, sizeof(d->rep.error))) {
-		mig_dest_reply_text(d, MIG_REC_REFUSE, d->rep.error);
-		d->rep.state = MIG_FAILED;
-		return false;
-	}
 	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
 	mig_chan_send(d->ch, MIG_REC_ACCEPT, 0, &d->caps, sizeof(d->caps));
@@ -245,6 +255,15 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 		return false;
 	}
 	if (d->phase == MIG_PHASE_LOADED && id == MIG_PING_PACKAGE_LOADED) {
+		uint64_t missing = d->pages - mig_bitmap_count(d->have, d->pages);
+
+		/* Precopy: every page must have come (else a page keeps older contents). */
+		if (!d->postcopy && missing) {
+			format_snprintf(d->rep.error, sizeof(d->rep.error),
+					"PING with %llu pages of RAM never sent",
+					(unsigned long long)missing);
+			return false;
+		}
 		if (!d->ops->sync_devices(d->vm->ctx, d->rep.error, sizeof(d->rep.error)))
 			return false;
 		if (d->postcopy && !d->ops->postcopy_begin(d->vm->ctx, d->have, d->rep.error,
@@ -495,13 +514,16 @@ bool mig_dest_vm_ended(struct mig_dest *d)
 
 bool mig_dest_declare_lost(struct mig_dest *d, char *err, size_t err_size)
 {
-	if (d->rep.state != MIG_POSTCOPY_PAUSED) {
+	uint64_t missing = d->pages - mig_bitmap_count(d->have, d->pages);
+
+	if (d->rep.state != MIG_POSTCOPY_PAUSED || !missing) {
 		format_snprintf(err, err_size,
-				"only a paused postcopy can be declared lost (the migration is %s)",
-				mig_state_name(d->rep.state));
+				"only a paused postcopy still missing pages can be declared lost "
+				"(the migration is %s, %llu pages missing)",
+				mig_state_name(d->rep.state), (unsigned long long)missing);
 		return false;
 	}
-	d->rep.pages_lost = d->pages - mig_bitmap_count(d->have, d->pages);
+	d->rep.pages_lost = missing;
 	format_snprintf(d->rep.error, sizeof(d->rep.error),
 			"the VM is lost: the source was declared gone with %llu pages that never "
 			"arrived",

@@ -62,8 +62,16 @@ static int receive_bitmap(struct mig_source *s)
 	uint64_t words = mig_bitmap_words(s->pages);
 	struct mig_record rec;
 
+	/* As many chunks as the bitmap needs, no more: a peer cannot keep it going. */
+	uint64_t chunks = words / MIG_BITMAP_CHUNK_WORDS + 1;
+
 	memset(s->bitmap, 0, words * sizeof(uint64_t));
 	do {
+		if (!chunks--) {
+			format_snprintf(s->rep.error, sizeof(s->rep.error),
+					"RECV_BITMAP in more chunks than the guest has pages for");
+			return -1;
+		}
 		if (mig_source_expect(s, MIG_REC_RECV_BITMAP, &rec) ||
 		    !mig_bitmap_chunk_get(&rec.payload, s->bitmap, s->pages, s->rep.error,
 					  sizeof(s->rep.error)))

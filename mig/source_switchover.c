@@ -51,6 +51,9 @@ static int serve_record(struct mig_source *s, struct mig_record *rec)
 {
 	switch (rec->type) {
 	case MIG_REC_SWITCHOVER_ACK:
+		/* Once, and only while the VM still runs here: it approves a stop. */
+		if (s->switchover_acked || s->rep.state != MIG_ACTIVE)
+			break;
 		s->switchover_acked = true;
 		return 0;
 	case MIG_REC_REQ_PAGES:
@@ -84,9 +87,20 @@ int mig_source_serve_return_path(struct mig_source *s)
 
 int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec)
 {
-	for (;;) {
-		int err = mig_chan_recv(s->ch, s->rbuf, rec, s->cfg.reply_timeout_ms);
+	/*
+	 * One deadline for the whole wait: a peer that keeps sending other
+	 * records (legal or not) cannot hold the source in it for longer.
+	 */
+	uint64_t deadline = s->ops->now_ns(s->vm->ctx) + s->cfg.reply_timeout_ms * 1000000ull;
 
+	for (;;) {
+		uint64_t now = s->ops->now_ns(s->vm->ctx);
+		int err;
+
+		if (now >= deadline)
+			return MIG_CHAN_TIMEOUT;
+		err = mig_chan_recv(s->ch, s->rbuf, rec,
+				    (unsigned)((deadline - now) / 1000000u) + 1);
 		if (err)
 			return err;
 		if (rec->type == want)
@@ -116,6 +130,8 @@ static int send_discard(struct mig_source *s)
 
 static enum mig_state resume_here(struct mig_source *s)
 {
+	/* Best effort: a destination that acknowledged is then not left in doubt. */
+	mig_chan_send(s->ch, MIG_REC_CANCEL, 0, NULL, 0);
 	s->ops->dirty_stop(s->vm->ctx);
 	s->ops->resume(s->vm->ctx);
 	/* The destination may have said why before it hung up. */

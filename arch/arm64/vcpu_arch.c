@@ -170,8 +170,9 @@ void arch_vcpu_timer_stop(void)
 	isb();
 }
 
-void arch_vcpu_timer_load(const struct vcpu_timer *t)
+void arch_vcpu_timer_load(const struct vcpu_timer *t, uint64_t cntvoff)
 {
+	sysreg_write(cntvoff_el2, cntvoff);
 	sysreg_write(cntv_cval_el0, t->cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, t->cntv_ctl_el0);
 	isb();

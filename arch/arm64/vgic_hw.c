@@ -104,12 +104,16 @@ static uint64_t read_lr(unsigned n)
 
 unsigned arch_gic_lr_count(void) { return (unsigned)(sysreg_read(ich_vtr_el2) & 0x1f) + 1; }
 
-/* ICH_VTR_EL2.PRIbits (5 on QEMU): with 5 or fewer bits, only AP0R0/AP1R0 exist. */
+/*
+ * ICH_VTR_EL2.PREbits [28:26] + 1 preemption bits (5 on QEMU) make 2^n
+ * group priorities, 32 a register: with 5 only AP0R0/AP1R0 exist, with 6
+ * also AP*R1, with 7 all four (GICv3 spec 12.4.1, 12.4.2).
+ */
 unsigned vgic_hw_apr_count(void)
 {
-	unsigned pri_bits = (unsigned)((sysreg_read(ich_vtr_el2) >> 29) & 7) + 1;
+	unsigned pre_bits = (unsigned)((sysreg_read(ich_vtr_el2) >> 26) & 7) + 1;
 
-	return pri_bits >= 7 ? 4 : pri_bits == 6 ? 2 : 1;
+	return pre_bits >= 7 ? 4 : pre_bits == 6 ? 2 : 1;
 }
 
 void vgic_hw_load(const struct vgic_cpu_if *cif)

@@ -107,10 +107,11 @@ void arch_vcpu_timer_stop(void)
 	count(&hw->timer_stops);
 }
 
-void arch_vcpu_timer_load(const struct vcpu_timer *t)
+void arch_vcpu_timer_load(const struct vcpu_timer *t, uint64_t cntvoff)
 {
 	struct fake_hw *hw = fake_hw(fake_cpu_this());
 
+	hw->cntvoff_el2 = cntvoff;
 	hw->timer = *t;
 	count(&hw->timer_loads);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -286,6 +287,9 @@ static void test_cancelled_postcopy_then_precopy(void **state)
 	pthread_create(&toucher, NULL, fake_vm_workload, &f->dst);
 	assert_int_equal(fake_vm_link(s, f->dest, false, &dst_state), MIG_COMPLETED);
 	assert_int_equal(dst_state, MIG_COMPLETED);
+	/* Let the guest touch its memory a while (it stalls on a missing page, if any). */
+	for (int i = 0; i < 2000 && __atomic_load_n(&f->dst.touches, __ATOMIC_RELAXED) < 200; i++)
+		usleep(1000);
 	fake_vm_end_workload(&f->dst);
 	pthread_join(toucher, NULL);
 	assert_true(f->dst.running);
@@ -309,6 +313,40 @@ static void test_postcopy_begin_failure_is_an_error_before_pong(void **state)
 	send_u32(f, MIG_REC_PING, 0, MIG_PING_PACKAGE_LOADED);
 	refused(f, "injected postcopy failure", MIG_FAILED);
 	assert_false(mig_dest_in_doubt(f->dest)); /* nothing was acknowledged */
+}
+
+/* A precopy's PING before every page came: a page would keep older contents. */
+static void test_ping_with_ram_missing(void **state)
+{
+	struct fixture *f = *state;
+
+	script_serve_dest(&f->p, f->dest);
+	send_hello(f, ID);
+	send_ram(f, PAGES - 1);
+	send_package(f);
+	send_u32(f, MIG_REC_PING, 0, MIG_PING_PACKAGE_LOADED);
+	refused(f, "PING with 1 pages of RAM never sent", MIG_FAILED);
+}
+
+/*
+ * Postcopy finished (POSTCOPY_DONE answered), then END is lost: the VM is
+ * whole here, not paused, and cannot be declared lost.
+ */
+static void test_whole_postcopy_is_not_paused(void **state)
+{
+	struct fixture *f = *state;
+	char err[160];
+
+	script_serve_dest(&f->p, f->dest);
+	postcopy_to_pong(f);
+	send_empty(f, MIG_REC_RUN);
+	assert_true(script_expect(&f->p, MIG_REC_VM_STARTED));
+	send_ram(f, PAGES);
+	send_u32(f, MIG_REC_PING, 0, MIG_PING_POSTCOPY_DONE);
+	assert_true(script_expect(&f->p, MIG_REC_PONG));
+	assert_int_equal(script_end(&f->p), MIG_COMPLETED); /* the link ends before END */
+	assert_false(mig_dest_declare_lost(f->dest, err, sizeof(err)));
+	assert_true(f->dst.running);
 }
 
 /* --- the migration id (destination) -------------------------------------------------------- */
@@ -346,6 +384,18 @@ static void test_status_speaks_of_one_migration(void **state)
 	/* Another migration's id: unknown. */
 	assert_int_equal(ask(f, ID ^ 1, &id, &st), MIG_FLAG_UNKNOWN_MIGRATION);
 	assert_int_equal(id, ID);
+	assert_true(mig_dest_in_doubt(f->dest));
+	/* A HELLO that is refused changes nothing: the source in doubt is still answered. */
+	script_serve_dest(&f->p, f->dest);
+	{
+		struct mig_hello h = fake_vm_hello(PAGES);
+
+		h.migration_id = 0;
+		assert_true(script_send(&f->p, MIG_REC_HELLO, 0, f->buf,
+					script_hello(f->buf, sizeof(f->buf), &h)));
+		assert_true(script_expect(&f->p, MIG_REC_REFUSE));
+	}
+	script_end(&f->p);
 	assert_true(mig_dest_in_doubt(f->dest));
 	/* Its own: failed, and now the source knows. */
 	assert_int_equal(ask(f, ID, &id, &st), 0);
@@ -441,6 +491,29 @@ static void test_source_never_trusts_a_malformed_answer(void **state)
 	mig_source_free(s);
 }
 
+/*
+ * A destination that keeps sending approvals after the stop cannot hold the
+ * source stopped: one approval is all there is, before the stop.
+ */
+static void test_approval_trickle_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_source *s = new_source(f, MIG_MODE_PRECOPY);
+	uint32_t caps = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED;
+
+	script_run_source(&f->p, s, false);
+	assert_true(script_expect(&f->p, MIG_REC_HELLO));
+	assert_true(script_send(&f->p, MIG_REC_ACCEPT, 0, &caps, sizeof(caps)));
+	assert_true(script_expect(&f->p, MIG_REC_DEVICE_PACKAGE));
+	assert_true(script_expect(&f->p, MIG_REC_PING));
+	send_empty(f, MIG_REC_SWITCHOVER_ACK);
+	send_empty(f, MIG_REC_SWITCHOVER_ACK);
+	assert_int_equal(script_end(&f->p), MIG_FAILED);
+	assert_non_null(strstr(mig_source_report(s)->error, "unexpected SWITCHOVER_ACK"));
+	assert_true(f->src.running); /* resumed at once, not held */
+	mig_source_free(s);
+}
+
 /* The destination's reason reaches consoles: its control characters must not. */
 static void test_refusal_text_is_escaped(void **state)
 {
@@ -510,8 +583,8 @@ static void test_operator_verdicts(void **state)
 	}
 	/* The destination: only a paused postcopy can be declared lost. */
 	assert_false(mig_dest_declare_lost(f->dest, err, sizeof(err)));
-	assert_string_equal(err, "only a paused postcopy can be declared lost (the migration is "
-				 "setup)");
+	assert_string_equal(err, "only a paused postcopy still missing pages can be declared lost "
+				 "(the migration is setup, 128 pages missing)");
 }
 
 int main(void)
@@ -529,8 +602,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_begin_failure_is_an_error_before_pong,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_with_ram_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_postcopy_is_not_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_speaks_of_one_migration, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_approval_trickle_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_never_trusts_a_malformed_answer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_text_is_escaped, setup, teardown),
