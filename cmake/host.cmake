@@ -116,8 +116,11 @@ target_link_libraries(mig_host PUBLIC hyp_host)
 # hyp/vm_migrate_ops.c saves and loads the VM's state through mig/'s sections.
 target_link_libraries(hyp_host PUBLIC mig_host)
 
-# A real VM in a test: vm_init over host buffers, a thread per vCPU, the console captured.
-add_library(host_vm STATIC tests/support/host_vm.c tests/support/host_console.c)
+# A real VM in a test: vm_init over host buffers, a thread per vCPU, the console captured;
+# the VM core tests' fixture and the steps their guests share.
+add_library(host_vm STATIC tests/support/host_vm.c tests/support/host_console.c
+  tests/support/guest_vm.c tests/support/guest_steps.c)
+target_include_directories(host_vm SYSTEM PRIVATE ${CMOCKA_INCLUDE_DIR})
 target_compile_options(host_vm PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(host_vm PUBLIC hyp_host)
 

@@ -196,6 +196,22 @@ static const char *say(struct mgmt *m, struct fake_board *b, const char *line)
 	return b->out;
 }
 
+/** A request, and words its answer must hold (where an error names what is wrong). */
+struct exchange {
+	const char *request, *answer_has;
+};
+
+static void check_answers(struct mgmt *m, struct fake_board *b, const struct exchange *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *answer = say(m, b, x[i].request);
+
+		if (!strstr(answer, x[i].answer_has))
+			print_error("%s answered %s", x[i].request, answer);
+		assert_non_null(strstr(answer, x[i].answer_has));
+	}
+}
+
 static void test_commands_answered_with_their_id(void **state)
 {
 	struct fake_board b = { 0 };
@@ -218,6 +234,16 @@ static void test_commands_answered_with_their_id(void **state)
 
 static void test_migrate_arguments(void **state)
 {
+	static const struct exchange wrong[] = {
+		{ "{\"execute\":\"migrate\"}\n", "'peer'" },
+		{ "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\",\"mode\":\"fast\"}}\n",
+		  "'mode'" },
+		{ "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\","
+		  "\"downtime-limit\":-1}}\n",
+		  "'downtime-limit' must be a whole number" },
+		{ "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\",\"bandwith\":5}}\n",
+		  "unknown argument 'bandwith'" },
+	};
 	struct fake_board b = { 0 };
 	struct mgmt m;
 
@@ -236,19 +262,7 @@ static void test_migrate_arguments(void **state)
 	assert_false(b.last.postcopy);
 	assert_int_equal(b.last.downtime_limit_ms, 0);
 	/* each wrong argument named, nothing started */
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"migrate\"}\n"), "'peer'"));
-	assert_non_null(strstr(say(&m, &b,
-				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
-				   "\"b\",\"mode\":\"fast\"}}\n"),
-			       "'mode'"));
-	assert_non_null(strstr(say(&m, &b,
-				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
-				   "\"b\",\"downtime-limit\":-1}}\n"),
-			       "'downtime-limit' must be a whole number"));
-	assert_non_null(strstr(say(&m, &b,
-				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
-				   "\"b\",\"bandwith\":5}}\n"),
-			       "unknown argument 'bandwith'"));
+	check_answers(&m, &b, wrong, sizeof(wrong) / sizeof(wrong[0]));
 	assert_int_equal(b.migrates, 2);
 	b.refuse = true;
 	assert_string_equal(
@@ -260,6 +274,13 @@ static void test_migrate_arguments(void **state)
 /* A migration in doubt: ask again, or the operator's verdict; nothing else is taken. */
 static void test_resolve_arguments(void **state)
 {
+	static const struct exchange wrong[] = {
+		{ "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":\"both\"}}\n",
+		  "'force' is \\\"source\\\", \\\"destination\\\" or \\\"lost\\\"" },
+		{ "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":1}}\n", "'force'" },
+		{ "{\"execute\":\"migrate-resolve\",\"arguments\":{\"now\":true}}\n",
+		  "unknown argument 'now'" },
+	};
 	struct fake_board b = { 0 };
 	struct mgmt m;
 
@@ -273,18 +294,7 @@ static void test_resolve_arguments(void **state)
 	say(&m, &b, "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":\"lost\"}}\n");
 	assert_string_equal(b.force, "lost");
 	assert_int_equal(b.resolves, 3);
-	assert_non_null(strstr(say(&m, &b,
-				   "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":"
-				   "\"both\"}}\n"),
-			       "'force' is \\\"source\\\", \\\"destination\\\" or \\\"lost\\\""));
-	assert_non_null(strstr(say(&m, &b,
-				   "{\"execute\":\"migrate-resolve\",\"arguments\":{\"force\":"
-				   "1}}\n"),
-			       "'force'"));
-	assert_non_null(strstr(say(&m, &b,
-				   "{\"execute\":\"migrate-resolve\",\"arguments\":{\"now\":"
-				   "true}}\n"),
-			       "unknown argument 'now'"));
+	check_answers(&m, &b, wrong, sizeof(wrong) / sizeof(wrong[0]));
 	assert_int_equal(b.resolves, 3);
 	assert_string_equal(say(&m, &b, "{\"execute\":\"migrate-recover\",\"id\":1}\n"),
 			    "{\"error\":{\"class\":\"GenericError\",\"desc\":\"no paused "
@@ -294,21 +304,22 @@ static void test_resolve_arguments(void **state)
 
 static void test_bad_requests(void **state)
 {
+	static const struct exchange bad[] = {
+		{ "hello\n", "not JSON" },
+		{ "[1]\n", "\\\"execute\\\"" },
+		{ "{\"execute\":\"reboot\"}\n", "unknown command 'reboot'" },
+		{ "{\"execute\":\"stop\",\"arguments\":[]}\n", "must be an object" },
+		{ "{\"execute\":\"stop\",\"arguments\":{\"now\":1}}\n",
+		  "stop: unknown argument 'now'" },
+		{ "{\"execute\":\"stop\",\"id\":{}}\n", "'id'" },
+	};
 	struct fake_board b = { 0 };
 	struct mgmt m;
 	char huge[3000];
 
 	(void)state;
 	mgmt_init(&m, &fake_ops, &b);
-	assert_non_null(strstr(say(&m, &b, "hello\n"), "not JSON"));
-	assert_non_null(strstr(say(&m, &b, "[1]\n"), "\\\"execute\\\""));
-	assert_non_null(
-		strstr(say(&m, &b, "{\"execute\":\"reboot\"}\n"), "unknown command 'reboot'"));
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"arguments\":[]}\n"),
-			       "must be an object"));
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"arguments\":{\"now\":1}}\n"),
-			       "stop: unknown argument 'now'"));
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\",\"id\":{}}\n"), "'id'"));
+	check_answers(&m, &b, bad, sizeof(bad) / sizeof(bad[0]));
 	/* a line too long is refused whole; the next line works */
 	memset(huge, 'x', sizeof(huge) - 2);
 	huge[sizeof(huge) - 2] = '\n';

@@ -117,9 +117,10 @@ static void send_discard_all(struct fixture *f)
 				(uint32_t)w.len));
 }
 
-/** A precopy up to the acknowledged package: the destination is synchronized. */
+/** A session with the destination, by precopy up to the acknowledged package: synchronized. */
 static void precopy_to_pong(struct fixture *f)
 {
+	script_serve_dest(&f->p, f->dest);
 	send_hello(f, ID);
 	send_ram(f, PAGES);
 	send_u32(f, MIG_REC_ROUND_END, 0, 1);
@@ -128,9 +129,10 @@ static void precopy_to_pong(struct fixture *f)
 	assert_true(script_expect(&f->p, MIG_REC_PONG));
 }
 
-/** A postcopy from the start up to the acknowledged package. */
+/** A session with the destination, by postcopy from the start up to the acknowledged package. */
 static void postcopy_to_pong(struct fixture *f)
 {
+	script_serve_dest(&f->p, f->dest);
 	send_hello(f, ID);
 	send_u32(f, MIG_REC_ROUND_END, 0, 0);
 	send_discard_all(f);
@@ -178,7 +180,6 @@ static void test_ping_after_run_does_not_resync(void **state)
 {
 	struct fixture *f = *state;
 
-	script_serve_dest(&f->p, f->dest);
 	precopy_to_pong(f);
 	send_empty(f, MIG_REC_RUN);
 	assert_true(script_expect(&f->p, MIG_REC_VM_STARTED));
@@ -195,7 +196,6 @@ static void test_discard_after_ping(void **state)
 {
 	struct fixture *f = *state;
 
-	script_serve_dest(&f->p, f->dest);
 	precopy_to_pong(f);
 	send_discard_all(f);
 	refused(f, "POSTCOPY_DISCARD while synchronized", MIG_FAILED);
@@ -209,7 +209,6 @@ static void test_ram_between_ping_and_run(void **state)
 {
 	struct fixture *f = *state;
 
-	script_serve_dest(&f->p, f->dest);
 	postcopy_to_pong(f);
 	assert_true(f->dst.postcopy);
 	send_ram(f, 1);
@@ -247,7 +246,6 @@ static void test_other_orders(void **state)
 		refused(f, after_package[i].why, MIG_FAILED);
 	}
 	/* RAM once the VM runs here with all its memory */
-	script_serve_dest(&f->p, f->dest);
 	precopy_to_pong(f);
 	send_empty(f, MIG_REC_RUN);
 	assert_true(script_expect(&f->p, MIG_REC_VM_STARTED));
@@ -274,7 +272,6 @@ static void test_cancelled_postcopy_then_precopy(void **state)
 	enum mig_state dst_state;
 	pthread_t toucher;
 
-	script_serve_dest(&f->p, f->dest);
 	postcopy_to_pong(f);
 	send_empty(f, MIG_REC_CANCEL);
 	assert_int_equal(script_end(&f->p), MIG_CANCELLED);
@@ -377,7 +374,6 @@ static void test_status_speaks_of_one_migration(void **state)
 	assert_int_equal(ask(f, ID, &id, &st), MIG_FLAG_UNKNOWN_MIGRATION);
 	assert_int_equal(id, 0);
 	/* The link breaks after PONG: the copy is discarded, the source may be waiting. */
-	script_serve_dest(&f->p, f->dest);
 	precopy_to_pong(f);
 	assert_int_equal(script_end(&f->p), MIG_FAILED);
 	assert_true(mig_dest_in_doubt(f->dest));

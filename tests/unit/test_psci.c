@@ -13,16 +13,8 @@
 
 #include <cmocka.h>
 
-#include "tests/fake_arch/fake_guest.h"
+#include "tests/support/guest_vm.h"
 #include "tests/support/host_console.h"
-#include "tests/support/host_vm.h"
-
-#define MEM	(2ull << 20)
-#define ENTRY	(GUEST_RAM_IPA + 0x1000)
-#define AT(n)	(ENTRY + 4ull * (n))
-#define ENTRY1	(GUEST_RAM_IPA + 0x2000)
-#define AT1(n)	(ENTRY1 + 4ull * (n))
-#define WAIT_MS 5000
 
 #define PSCI_VERSION	       0x84000000u
 #define PSCI_CPU_SUSPEND       0x84000001u
@@ -63,20 +55,9 @@ static struct {
 
 static int setup(void **state)
 {
-	(void)state;
-	fake_arch_reset();
-	host_console_capture();
 	memset(&seen, 0, sizeof(seen));
 	by_smc = false;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	host_vm_destroy(h);
-	h = NULL;
-	return 0;
+	return guest_vm_setup(state);
 }
 
 static struct vcpu_exit call(struct fake_guest *g, const struct call *c)
@@ -104,16 +85,24 @@ static struct vcpu_exit guest_calls(struct fake_guest *g)
 	}
 }
 
+/** The calls made in turn, the last of them one that powers the VM off. */
 static void run_calls(const struct call *list, unsigned n)
 {
 	calls = list;
 	call_count = n;
-	h = host_vm_create("vm0", 1, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	fake_guest_install(0, guest_calls, NULL);
-	host_vm_start(h);
-	assert_true(host_vm_join(h, WAIT_MS));
+	h = guest_vm_boot(1, guest_calls, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
+}
+
+/** The guest saw `n` calls return, the results `want` in turn. */
+static void check_returns(const uint64_t *want, unsigned n)
+{
+	assert_int_equal(seen.returned, n);
+	for (unsigned k = 0; k < n; k++) {
+		if (seen.ret[k] != want[k])
+			print_error("call %u returned:\n", k);
+		assert_int_equal(seen.ret[k], want[k]);
+	}
 }
 
 static void test_version_features_unknown(void **state)
@@ -127,18 +116,19 @@ static void test_version_features_unknown(void **state)
 		{ 0x8400ffffu, 0, 0, 0 },
 		{ PSCI_SYSTEM_OFF, 0, 0, 0 },
 	};
+	static const uint64_t want[] = {
+		0x10001, /* 1.1 */
+		0,
+		PSCI_NOT_SUPPORTED,
+		2, /* no trusted OS to migrate */
+		PSCI_NOT_SUPPORTED,
+		PSCI_NOT_SUPPORTED,
+	};
 
 	(void)state;
 	run_calls(list, 7);
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
 	/* Every call returned to the instruction after its HVC, and nothing else ran. */
-	assert_int_equal(seen.returned, 6);
-	assert_int_equal(seen.ret[0], 0x10001); /* 1.1 */
-	assert_int_equal(seen.ret[1], 0);
-	assert_int_equal(seen.ret[2], PSCI_NOT_SUPPORTED);
-	assert_int_equal(seen.ret[3], 2); /* no trusted OS to migrate */
-	assert_int_equal(seen.ret[4], PSCI_NOT_SUPPORTED);
-	assert_int_equal(seen.ret[5], PSCI_NOT_SUPPORTED);
+	check_returns(want, 6);
 	assert_int_equal(h->vm.vcpus[0].stats.hvc, 7);
 	assert_int_equal(host_console_count("powered off by the guest"), 1);
 }
@@ -150,15 +140,13 @@ static void test_smc_served_as_psci_and_reported_once(void **state)
 		{ PSCI_VERSION, 0, 0, 0 },
 		{ PSCI_SYSTEM_OFF, 0, 0, 0 },
 	};
+	static const uint64_t want[] = { 0x10001, 0x10001 };
 
 	(void)state;
 	by_smc = true;
 	run_calls(list, 3);
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
 	/* The SMC's preferred return is the SMC: Ferry stepped over it, once each time. */
-	assert_int_equal(seen.returned, 2);
-	assert_int_equal(seen.ret[0], 0x10001);
-	assert_int_equal(seen.ret[1], 0x10001);
+	check_returns(want, 2);
 	assert_int_equal(host_console_count("SMC (served as PSCI)"), 1);
 	assert_int_equal(h->vm.faults_reported, VM_FAULT_SMC);
 }
@@ -244,23 +232,21 @@ static struct vcpu_exit guest_cpu_on(struct fake_guest *g)
 
 static void test_cpu_on_off_affinity_info(void **state)
 {
+	static const uint64_t want[] = {
+		0,
+		PSCI_ALREADY_ON,
+		0, /* ON */
+		PSCI_INVALID_PARAMETERS,
+		PSCI_INVALID_PARAMETERS, /* only affinity level 0 */
+		PSCI_INVALID_ADDRESS,	 /* outside RAM */
+		PSCI_ALREADY_ON,	 /* the caller itself */
+		0,
+	};
+
 	(void)state;
-	h = host_vm_create("vm0", 2, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	fake_guest_install(FAKE_CPU_ALL, guest_cpu_on, NULL);
-	host_vm_start(h);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
-	assert_int_equal(seen.returned, 8);
-	assert_int_equal(seen.ret[0], 0);
-	assert_int_equal(seen.ret[1], PSCI_ALREADY_ON);
-	assert_int_equal(seen.ret[2], 0); /* ON */
-	assert_int_equal(seen.ret[3], PSCI_INVALID_PARAMETERS);
-	assert_int_equal(seen.ret[4], PSCI_INVALID_PARAMETERS); /* only affinity level 0 */
-	assert_int_equal(seen.ret[5], PSCI_INVALID_ADDRESS);	/* outside RAM */
-	assert_int_equal(seen.ret[6], PSCI_ALREADY_ON);		/* the caller itself */
-	assert_int_equal(seen.ret[7], 0);
+	h = guest_vm_boot(2, guest_cpu_on, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
+	check_returns(want, 8);
 	/* vCPU 1 started at its entry point with its context in x0, in its reset state
 	 * (EL1h, D, A, I, F masked; MMU off), with Aff0 = 1 in VMPIDR_EL2. */
 	assert_int_equal(seen.starts, 2);
@@ -293,17 +279,11 @@ static struct vcpu_exit guest_ender(struct fake_guest *g)
 static void end_vm(uint32_t fid, enum vm_stop_reason expected, const char *message)
 {
 	ending_call = fid;
-	h = host_vm_create("vm0", 2, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	host_vm_power_on(h, 1, ENTRY1, 0);
-	fake_guest_install(FAKE_CPU_ALL, guest_ender, NULL);
-	host_vm_start(h);
+	h = guest_vm_boot(2, guest_ender, ENTRY1);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[1].stats.wfi, __ATOMIC_RELAXED) == 1,
 				 WAIT_MS));
 	__atomic_store_n(&seen.off_now, true, __ATOMIC_RELEASE);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, expected);
+	guest_vm_ends(h, expected);
 	assert_int_equal(host_console_count(message), 1);
 	for (unsigned cpu = 0; cpu < 2; cpu++) {
 		assert_false(fake_hw(cpu)->loaded);
@@ -326,12 +306,11 @@ static void test_system_reset_ends_every_loop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_version_features_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_smc_served_as_psci_and_reported_once, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cpu_on_off_affinity_info, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_system_off_ends_every_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_system_reset_ends_every_loop, setup, teardown),
+		GUEST_VM_TEST(test_version_features_unknown, setup),
+		GUEST_VM_TEST(test_smc_served_as_psci_and_reported_once, setup),
+		GUEST_VM_TEST(test_cpu_on_off_affinity_info, setup),
+		GUEST_VM_TEST(test_system_off_ends_every_loop, setup),
+		GUEST_VM_TEST(test_system_reset_ends_every_loop, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,16 +13,10 @@
 
 #include <cmocka.h>
 
-#include "tests/fake_arch/fake_guest.h"
+#include "tests/support/guest_steps.h"
+#include "tests/support/guest_vm.h"
 #include "tests/support/host_console.h"
-#include "tests/support/host_vm.h"
 
-#define MEM		     (2ull << 20)
-#define ENTRY		     (GUEST_RAM_IPA + 0x1000)
-#define AT(n)		     (ENTRY + 4ull * (n))
-#define VBAR		     (GUEST_RAM_IPA + 0x8000)
-#define WAIT_MS		     5000
-#define PSCI_SYSTEM_OFF	     0x84000008u
 #define PSTATE_EL1H_UNMASKED 0x5ull
 #define PSTATE_EL1T_UNMASKED 0x4ull
 
@@ -46,59 +40,35 @@
 static struct host_vm *h;
 
 static struct {
-	uint64_t x[32];
-	unsigned handled;
-	uint64_t esr[4], far[4], elr[4], spsr[4], pc[4], pstate[4];
+	uint64_t x[31];
+	struct guest_exceptions exc;
 } seen;
 
 static int setup(void **state)
 {
-	(void)state;
-	fake_arch_reset();
-	host_console_capture();
 	memset(&seen, 0, sizeof(seen));
-	return 0;
+	return guest_vm_setup(state);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	host_vm_destroy(h);
-	h = NULL;
-	return 0;
-}
-
+/** The guest played on a VM of `vcpus` vCPUs, vCPU 0 on, until it powers off. */
 static void run(unsigned vcpus, fake_guest_fn guest)
 {
-	h = host_vm_create("vm0", vcpus, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	fake_guest_install(FAKE_CPU_ALL, guest, NULL);
-	host_vm_start(h);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	h = guest_vm_boot(vcpus, guest, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
 }
+
+static const struct guest_insn sgi[] = {
+	MSR(ICC_SGI1R_EL1, 2, (3ull << 24) | (1u << 1)),    /* INTID 3 to the target list {1} */
+	MSR(ICC_SGI1R_EL1, 2, (5ull << 24) | (1ull << 40)), /* INTID 5 to all but self (IRM) */
+	MSR(ICC_ASGI1R_EL1, 3, (6ull << 24) | (1u << 0)),   /* INTID 6 to itself, by the alias */
+	MSR(ICC_SGI1R_EL1, 2, (7ull << 24) | (1ull << 16) | 3), /* INTID 7 to Aff1 = 1: nobody */
+};
 
 static struct vcpu_exit guest_sgi(struct fake_guest *g)
 {
-	switch (g->regs->pc) {
-	case AT(0): /* INTID 3 to the target list {1} */
-		g->regs->x[2] = (3ull << 24) | (1u << 1);
-		return fake_guest_msr(g, ICC_SGI1R_EL1, 2);
-	case AT(1): /* INTID 5 to all but self (IRM) */
-		g->regs->x[2] = (5ull << 24) | (1ull << 40);
-		return fake_guest_msr(g, ICC_SGI1R_EL1, 2);
-	case AT(2): /* INTID 6 to itself, through the alias */
-		g->regs->x[3] = (6ull << 24) | (1u << 0);
-		return fake_guest_msr(g, ICC_ASGI1R_EL1, 3);
-	case AT(3): /* INTID 7 to Aff1 = 1: nobody there */
-		g->regs->x[2] = (7ull << 24) | (1ull << 16) | 3;
-		return fake_guest_msr(g, ICC_SGI1R_EL1, 2);
-	case AT(4):
-		return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
-	default:
-		return fake_guest_serror(g, 0);
-	}
+	static const struct guest_program p = GUEST_PROGRAM(sgi, 0, NULL);
+
+	return guest_play(g, &p);
 }
 
 static bool sgi_pending(unsigned vcpu, uint32_t intid)
@@ -124,27 +94,20 @@ static void test_icc_sgi1r_pends_sgi_on_target(void **state)
 	assert_int_equal(h->vm.faults_reported, 0);
 }
 
+/* Every register starts as ~0: a read must write all of its register. */
+static const struct guest_insn debug[] = {
+	MSR(MDSCR_EL1, 4, 0x8001), /* MDSCR_EL1.MDE [15], SS [0] */
+	MRS(MDSCR_EL1, 5),	   /* read back */
+	MRS(DBGBVR0_EL1, 6),	   /* a debug register: RAZ */
+	MSR(PMCR_EL0, 4, 0x8001),  /* a PMU register: WI */
+	MRS(PMCR_EL0, 7),	   /* and RAZ */
+};
+
 static struct vcpu_exit guest_debug(struct fake_guest *g)
 {
-	switch (g->regs->pc) {
-	case AT(0): /* MDSCR_EL1.MDE [15], SS [0] */
-		g->regs->x[4] = 0x8001;
-		g->regs->x[5] = g->regs->x[6] = g->regs->x[7] = ~0ull;
-		return fake_guest_msr(g, MDSCR_EL1, 4);
-	case AT(1):
-		return fake_guest_mrs(g, MDSCR_EL1, 5);
-	case AT(2):
-		return fake_guest_mrs(g, DBGBVR0_EL1, 6);
-	case AT(3):
-		return fake_guest_msr(g, PMCR_EL0, 4);
-	case AT(4):
-		return fake_guest_mrs(g, PMCR_EL0, 7);
-	case AT(5):
-		memcpy(seen.x, g->regs->x, sizeof(seen.x));
-		return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
-	default:
-		return fake_guest_serror(g, 0);
-	}
+	static const struct guest_program p = GUEST_PROGRAM(debug, ~0ull, seen.x);
+
+	return guest_play(g, &p);
 }
 
 static void test_mdscr_emulated_debug_and_pmu_raz_wi(void **state)
@@ -160,33 +123,25 @@ static void test_mdscr_emulated_debug_and_pmu_raz_wi(void **state)
 	assert_int_equal(h->vm.faults_reported, 0);
 }
 
+/* Every register starts as 0xbad: each read must write its own. */
+/* clang-format off */
+static const struct guest_insn id[] = {
+	MRS(ID_AA64PFR0_EL1, 1),
+	MRS(ID_AA64ZFR0_EL1, 2),
+	MRS(ID_AA64DFR0_EL1, 3),
+	MRS(ID_AA64ISAR1_EL1, 4),
+	MRS(ID_AA64MMFR1_EL1, 5),
+	MRS(ID_AA64ISAR0_EL1, 6),
+	MRS(ID_UNALLOCATED, 7),
+	MRS(ID_AA64PFR0_EL1, 31), /* into xzr */
+};
+/* clang-format on */
+
 static struct vcpu_exit guest_id(struct fake_guest *g)
 {
-	switch (g->regs->pc) {
-	case AT(0):
-		for (unsigned r = 0; r < 31; r++)
-			g->regs->x[r] = 0xbad;
-		return fake_guest_mrs(g, ID_AA64PFR0_EL1, 1);
-	case AT(1):
-		return fake_guest_mrs(g, ID_AA64ZFR0_EL1, 2);
-	case AT(2):
-		return fake_guest_mrs(g, ID_AA64DFR0_EL1, 3);
-	case AT(3):
-		return fake_guest_mrs(g, ID_AA64ISAR1_EL1, 4);
-	case AT(4):
-		return fake_guest_mrs(g, ID_AA64MMFR1_EL1, 5);
-	case AT(5):
-		return fake_guest_mrs(g, ID_AA64ISAR0_EL1, 6);
-	case AT(6):
-		return fake_guest_mrs(g, ID_UNALLOCATED, 7);
-	case AT(7): /* into xzr */
-		return fake_guest_mrs(g, ID_AA64PFR0_EL1, 31);
-	case AT(8):
-		memcpy(seen.x, g->regs->x, sizeof(seen.x));
-		return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
-	default:
-		return fake_guest_serror(g, 0);
-	}
+	static const struct guest_program p = GUEST_PROGRAM(id, 0xbad, seen.x);
+
+	return guest_play(g, &p);
 }
 
 static void test_id_registers_sanitized(void **state)
@@ -217,21 +172,6 @@ static void test_id_registers_sanitized(void **state)
 	assert_int_equal(h->vm.faults_reported, 0);
 }
 
-/* The guest's exception handler: records what EL1 saw, returns past the instruction. */
-static void take_handler(struct fake_guest *g)
-{
-	unsigned n = seen.handled++ % 4;
-
-	seen.pc[n] = g->regs->pc;
-	seen.pstate[n] = g->regs->pstate;
-	seen.esr[n] = g->hw->sys.esr_el1;
-	seen.far[n] = g->hw->sys.far_el1;
-	seen.elr[n] = g->hw->sys.elr_el1;
-	seen.spsr[n] = g->hw->sys.spsr_el1;
-	g->hw->sys.elr_el1 += 4;
-	fake_guest_eret(g);
-}
-
 static struct vcpu_exit guest_undef(struct fake_guest *g)
 {
 	for (;;) {
@@ -247,10 +187,10 @@ static struct vcpu_exit guest_undef(struct fake_guest *g)
 			return fake_guest_mrs(g, IMPDEF_REG, 1);
 		case AT(3):
 			g->regs->pstate = PSTATE_EL1H_UNMASKED;
-			return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
+			return guest_off(g, NULL);
 		case VBAR + 0x000: /* current EL with SP_EL0 */
 		case VBAR + 0x200: /* current EL with SP_ELx */
-			take_handler(g);
+			guest_take_exception(g, &seen.exc);
 			break;
 		default:
 			return fake_guest_serror(g, 0);
@@ -265,17 +205,17 @@ static void test_unknown_register_injects_undef(void **state)
 
 	(void)state;
 	run(1, guest_undef);
-	assert_int_equal(seen.handled, 3);
+	assert_int_equal(seen.exc.handled, 3);
 	for (unsigned n = 0; n < 3; n++) {
-		assert_int_equal(seen.esr[n], undef);
-		assert_int_equal(seen.elr[n], AT(n));	 /* the instruction itself */
-		assert_int_equal(seen.pstate[n], 0x3c5); /* EL1h, D, A, I, F masked */
+		assert_int_equal(seen.exc.esr[n], undef);
+		assert_int_equal(seen.exc.elr[n], AT(n));    /* the instruction itself */
+		assert_int_equal(seen.exc.pstate[n], 0x3c5); /* EL1h, D, A, I, F masked */
 	}
-	assert_int_equal(seen.pc[0], VBAR + 0x200);
-	assert_int_equal(seen.spsr[0], PSTATE_EL1H_UNMASKED);
-	assert_int_equal(seen.pc[1], VBAR + 0x200);
-	assert_int_equal(seen.pc[2], VBAR + 0x000);
-	assert_int_equal(seen.spsr[2], PSTATE_EL1T_UNMASKED);
+	assert_int_equal(seen.exc.pc[0], VBAR + 0x200);
+	assert_int_equal(seen.exc.spsr[0], PSTATE_EL1H_UNMASKED);
+	assert_int_equal(seen.exc.pc[1], VBAR + 0x200);
+	assert_int_equal(seen.exc.pc[2], VBAR + 0x000);
+	assert_int_equal(seen.exc.spsr[2], PSTATE_EL1T_UNMASKED);
 	assert_int_equal(host_console_count("unknown system register"), 1);
 	assert_int_equal(h->vm.faults_reported, VM_FAULT_SYSREG);
 }
@@ -283,13 +223,10 @@ static void test_unknown_register_injects_undef(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_icc_sgi1r_pends_sgi_on_target, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_mdscr_emulated_debug_and_pmu_raz_wi, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_id_registers_sanitized, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_register_injects_undef, setup,
-						teardown),
+		GUEST_VM_TEST(test_icc_sgi1r_pends_sgi_on_target, setup),
+		GUEST_VM_TEST(test_mdscr_emulated_debug_and_pmu_raz_wi, setup),
+		GUEST_VM_TEST(test_id_registers_sanitized, setup),
+		GUEST_VM_TEST(test_unknown_register_injects_undef, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,43 +16,19 @@
 
 #include "hyp/irq.h"
 #include "hyp/vcpu_run.h"
-#include "tests/fake_arch/fake_guest.h"
+#include "tests/support/guest_steps.h"
+#include "tests/support/guest_vm.h"
 #include "tests/support/host_console.h"
-#include "tests/support/host_vm.h"
 
-#define MEM		     (2ull << 20)
-#define ENTRY		     (GUEST_RAM_IPA + 0x1000)
-#define AT(n)		     (ENTRY + 4ull * (n))
-#define ENTRY1		     (GUEST_RAM_IPA + 0x2000)
-#define AT1(n)		     (ENTRY1 + 4ull * (n))
-#define VBAR		     (GUEST_RAM_IPA + 0x8000)
-#define WAIT_MS		     5000
-#define PSCI_OFF	     0x84000008u
 #define PSTATE_EL1H_UNMASKED 0x5ull
-
-/* Device registers (GICv3 spec 12.9-12.11, PL011 TRM 3.2). */
-#define GICD_CTLR	   (GUEST_GICD_IPA + 0x0)
-#define GICD_TYPER	   (GUEST_GICD_IPA + 0x4)
-#define GICD_IGROUPR(n)	   (GUEST_GICD_IPA + 0x80 + 4 * (n))
-#define GICD_ISENABLER(n)  (GUEST_GICD_IPA + 0x100 + 4 * (n))
-#define GICD_IPRIORITYR	   (GUEST_GICD_IPA + 0x400)
-#define GICD_IROUTER(i)	   (GUEST_GICD_IPA + 0x6000 + 8 * (i))
-#define GICR_SGI(v)	   (GUEST_GICR_IPA + 0x20000 * (v) + 0x10000)
-#define GICR_IGROUPR0(v)   (GICR_SGI(v) + 0x80)
-#define GICR_ISENABLER0(v) (GICR_SGI(v) + 0x100)
-#define UARTDR		   (GUEST_UART_IPA + 0x00)
-#define UARTFR		   (GUEST_UART_IPA + 0x18)
-#define UARTIMSC	   (GUEST_UART_IPA + 0x38)
-#define UARTPERIPHID0	   (GUEST_UART_IPA + 0xfe0)
 
 static struct host_vm *h;
 
 /** What the guests saw, written on their threads, read after they ended. */
 static struct {
-	uint64_t x[32];
+	uint64_t x[31];
 	uint32_t acked[4];
-	unsigned handled; /**< exceptions the guest's handler took */
-	uint64_t esr[4], far[4], elr[4], spsr[4], pc[4], pstate[4];
+	struct guest_exceptions exc;
 	uint64_t lr_at_ack;
 	uint64_t kicks_at_wake;
 	volatile bool go;
@@ -60,51 +36,8 @@ static struct {
 
 static int setup(void **state)
 {
-	(void)state;
-	fake_arch_reset();
-	host_console_capture();
 	memset(&seen, 0, sizeof(seen));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	host_vm_destroy(h);
-	h = NULL;
-	return 0;
-}
-
-static void start_one(fake_guest_fn guest)
-{
-	h = host_vm_create("vm0", 1, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	fake_guest_install(0, guest, NULL);
-	host_vm_start(h);
-}
-
-/* The guest's exception handler: records what EL1 saw, returns past the instruction. */
-static void take_handler(struct fake_guest *g)
-{
-	unsigned n = seen.handled++ % 4;
-
-	seen.pc[n] = g->regs->pc;
-	seen.pstate[n] = g->regs->pstate;
-	seen.esr[n] = g->hw->sys.esr_el1;
-	seen.far[n] = g->hw->sys.far_el1;
-	seen.elr[n] = g->hw->sys.elr_el1;
-	seen.spsr[n] = g->hw->sys.spsr_el1;
-	g->hw->sys.elr_el1 += 4;
-	fake_guest_eret(g);
-}
-
-/** A store of `value` through x1 (mov x1, value; str). */
-static bool store(struct fake_guest *g, uint64_t ipa, unsigned size, uint64_t value,
-		  struct vcpu_exit *e)
-{
-	g->regs->x[1] = value;
-	return fake_guest_store(g, ipa, size, 1, size == 8 ? 0 : FAKE_MEM_W, e);
+	return guest_vm_setup(state);
 }
 
 /* --- WFI ---------------------------------------------------------------------- */
@@ -116,19 +49,13 @@ static struct vcpu_exit guest_wfi_uart(struct fake_guest *g)
 	for (;;) {
 		switch (g->regs->pc) {
 		case AT(0):
-			if (store(g, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1, &e))
-				return e;
-			break;
-		case AT(1): /* INTID 33: enabled, group 1 */
-			if (store(g, GICD_ISENABLER(1), 4, 1u << 1, &e))
-				return e;
-			break;
+		case AT(1):
 		case AT(2):
-			if (store(g, GICD_IGROUPR(1), 4, 1u << 1, &e))
+			if (guest_enable_irq(g, AT(0), 0, GUEST_UART_INTID, &e))
 				return e;
 			break;
 		case AT(3): /* UARTIMSC.RXIM */
-			if (store(g, UARTIMSC, 4, 1u << 4, &e))
+			if (guest_store(g, UARTIMSC, 4, 1u << 4, &e))
 				return e;
 			break;
 		case AT(4):
@@ -147,7 +74,7 @@ static struct vcpu_exit guest_wfi_uart(struct fake_guest *g)
 			g->regs->pc += 4;
 			break;
 		case AT(8):
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
+			return guest_off(g, NULL);
 		default:
 			return fake_guest_serror(g, 0); /* lost: stop the VM */
 		}
@@ -159,7 +86,7 @@ static void test_wfi_sleeps_until_uart_input(void **state)
 	uint64_t entries, kicks;
 
 	(void)state;
-	start_one(guest_wfi_uart);
+	h = guest_vm_boot(1, guest_wfi_uart, 0);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1,
 				 WAIT_MS));
 	/* Asleep: the safety net ends waits, the guest is not entered again. */
@@ -169,8 +96,7 @@ static void test_wfi_sleeps_until_uart_input(void **state)
 	kicks = fake_cpu_stats(0).kicks;
 	assert_true(vm_console_input('x', &h->vm));
 	assert_int_equal(fake_cpu_stats(0).kicks, kicks + 1); /* woken, not found by the timeout */
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	guest_vm_ends(h, VM_POWER_OFF);
 	assert_int_equal(seen.acked[0], GUEST_UART_INTID);
 	assert_int_equal(seen.x[2], 'x');
 	assert_int_equal(h->vm.vcpus[0].stats.wfi, 1);
@@ -197,27 +123,19 @@ static struct vcpu_exit guest_sgi(struct fake_guest *g)
 			return fake_guest_run(g);
 		/* vCPU 1: enables SGI 1, sleeps, takes it, powers off */
 		case AT1(0):
-			if (store(g, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1, &e))
-				return e;
-			break;
 		case AT1(1):
-			if (store(g, GICR_ISENABLER0(1), 4, 1u << 1, &e))
-				return e;
-			break;
 		case AT1(2):
-			if (store(g, GICR_IGROUPR0(1), 4, 1u << 1, &e))
+			if (guest_enable_irq(g, AT1(0), 1, 1, &e))
 				return e;
 			break;
 		case AT1(3):
 			return fake_guest_wfi(g);
 		case AT1(4):
 			seen.kicks_at_wake = fake_cpu_stats(1).kicks;
-			seen.acked[1] = fake_guest_ack(g);
-			fake_guest_eoi(g, seen.acked[1]);
-			g->regs->pc += 4;
+			seen.acked[1] = guest_handle_irq(g);
 			break;
 		case AT1(5):
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
+			return guest_off(g, NULL);
 		default:
 			return fake_guest_serror(g, 0);
 		}
@@ -229,20 +147,14 @@ static void test_wfi_wakes_on_sgi_from_other_vcpu(void **state)
 	uint64_t kicks;
 
 	(void)state;
-	h = host_vm_create("vm0", 2, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	host_vm_power_on(h, 1, ENTRY1, 0);
-	fake_guest_install(FAKE_CPU_ALL, guest_sgi, NULL);
-	host_vm_start(h);
+	h = guest_vm_boot(2, guest_sgi, ENTRY1);
 	assert_true(
 		HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[1].stats.wfi, __ATOMIC_RELAXED) == 1 &&
 				     fake_cpu_stats(1).idle_waits > 0,
 			     WAIT_MS));
 	kicks = fake_cpu_stats(1).kicks;
 	__atomic_store_n(&seen.go, true, __ATOMIC_RELEASE);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	guest_vm_ends(h, VM_POWER_OFF);
 	assert_int_equal(seen.acked[1], 1);
 	/* Woken by the SGI's kick, not found by the safety net. */
 	assert_int_equal(seen.kicks_at_wake, kicks + 1);
@@ -256,15 +168,9 @@ static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 	for (;;) {
 		switch (g->regs->pc) {
 		case AT(0):
-			if (store(g, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1, &e))
-				return e;
-			break;
 		case AT(1):
-			if (store(g, GICR_ISENABLER0(0), 4, 1u << GUEST_VTIMER_INTID, &e))
-				return e;
-			break;
 		case AT(2):
-			if (store(g, GICR_IGROUPR0(0), 4, 1u << GUEST_VTIMER_INTID, &e))
+			if (guest_enable_irq(g, AT(0), 0, GUEST_VTIMER_INTID, &e))
 				return e;
 			break;
 		case AT(3):
@@ -273,12 +179,10 @@ static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 			for (unsigned n = 0; n < g->lr_count; n++)
 				if ((g->hw->ich_lr_el2[n] & 0xffffffffu) == GUEST_VTIMER_INTID)
 					seen.lr_at_ack = g->hw->ich_lr_el2[n];
-			seen.acked[0] = fake_guest_ack(g);
-			fake_guest_eoi(g, seen.acked[0]);
-			g->regs->pc += 4;
+			seen.acked[0] = guest_handle_irq(g);
 			break;
 		case AT(5):
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
+			return guest_off(g, NULL);
 		default:
 			return fake_guest_serror(g, 0);
 		}
@@ -293,14 +197,13 @@ static void test_vtimer_interrupt_wakes_wfi(void **state)
 	if (!registered)
 		vcpu_timer_irq_init(); /* once per process: irq_register refuses twice */
 	registered = true;
-	start_one(guest_vtimer);
+	h = guest_vm_boot(1, guest_vtimer, 0);
 	assert_true(
 		HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1 &&
 				     fake_cpu_stats(0).idle_waits > 0,
 			     WAIT_MS));
 	fake_cpu_raise_irq(0, GUEST_VTIMER_INTID);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	guest_vm_ends(h, VM_POWER_OFF);
 	assert_int_equal(seen.acked[0], GUEST_VTIMER_INTID);
 	/* ICH_LR: HW [61], pINTID [44:32] = the physical PPI (GICv3 spec 12.4.8). */
 	assert_true(seen.lr_at_ack & (1ull << 61));
@@ -309,69 +212,32 @@ static void test_vtimer_interrupt_wakes_wfi(void **state)
 
 /* --- data aborts on devices ---------------------------------------------------------- */
 
+/* Every register starts as ~0: a load must write all of its register. */
+static const struct guest_insn pl011[] = {
+	STR(UARTDR, 1, 'h'), /* strb w1 */
+	STR(UARTDR, 1, 'i'),
+	STR(UARTDR, 1, '\n'),
+	LDR(UARTFR, 4, 3, FAKE_MEM_W),			 /* ldr w3: TXFE | RXFE */
+	LDR(UARTFR, 1, 4, FAKE_MEM_SIGNED),		 /* ldrsb x4 */
+	LDR(UARTFR, 1, 5, FAKE_MEM_SIGNED | FAKE_MEM_W), /* ldrsb w5 */
+	LDR(UARTPERIPHID0, 2, 6, FAKE_MEM_W),		 /* ldrh w6 */
+	LDR(UARTIMSC, 4, 7, FAKE_MEM_W),		 /* ldr w7 */
+	LDR(UARTFR, 4, 31, FAKE_MEM_W),			 /* a load into xzr, */
+	STR_ZR(UARTIMSC, 4),				 /* then str wzr */
+};
+
 static struct vcpu_exit guest_pl011(struct fake_guest *g)
 {
-	struct vcpu_exit e;
+	static const struct guest_program p = GUEST_PROGRAM(pl011, ~0ull, seen.x);
 
-	for (;;) {
-		switch (g->regs->pc) {
-		case AT(0):
-			g->regs->x[3] = g->regs->x[4] = g->regs->x[5] = ~0ull;
-			g->regs->x[6] = g->regs->x[7] = ~0ull;
-			if (store(g, UARTDR, 1, 'h', &e)) /* strb w1 */
-				return e;
-			break;
-		case AT(1):
-			if (store(g, UARTDR, 1, 'i', &e))
-				return e;
-			break;
-		case AT(2):
-			if (store(g, UARTDR, 1, '\n', &e))
-				return e;
-			break;
-		case AT(3): /* ldr w3, [UARTFR]: TXFE | RXFE */
-			if (fake_guest_load(g, UARTFR, 4, 3, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(4): /* ldrsb x4, [UARTFR] */
-			if (fake_guest_load(g, UARTFR, 1, 4, FAKE_MEM_SIGNED, &e))
-				return e;
-			break;
-		case AT(5): /* ldrsb w5, [UARTFR] */
-			if (fake_guest_load(g, UARTFR, 1, 5, FAKE_MEM_SIGNED | FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(6): /* ldrh w6, [UARTPeriphID0] */
-			if (fake_guest_load(g, UARTPERIPHID0, 2, 6, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(7): /* ldr w7, [UARTIMSC] */
-			if (fake_guest_load(g, UARTIMSC, 4, 7, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(8): /* str wzr, [UARTIMSC] after a load into xzr */
-			if (fake_guest_load(g, UARTFR, 4, 31, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(9):
-			if (fake_guest_store(g, UARTIMSC, 4, 31, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(10):
-			memcpy(seen.x, g->regs->x, sizeof(g->regs->x));
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
-		default:
-			return fake_guest_serror(g, 0);
-		}
-	}
+	return guest_play(g, &p);
 }
 
 static void test_dabt_on_pl011(void **state)
 {
 	(void)state;
-	start_one(guest_pl011);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	h = guest_vm_boot(1, guest_pl011, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
 	assert_int_equal(host_console_count("vm0| hi\n"), 1);
 	assert_int_equal(seen.x[3], 0x90);		    /* UARTFR: TXFE, RXFE */
 	assert_int_equal(seen.x[4], 0xffffffffffffff90ull); /* sign-extended to 64 bits */
@@ -382,63 +248,30 @@ static void test_dabt_on_pl011(void **state)
 	assert_int_equal(h->vm.faults_reported, 0);
 }
 
+static const struct guest_insn gicd[] = {
+	STR(GICD_CTLR, 4, GICD_CTLR_ENABLE_G1),
+	LDR(GICD_CTLR, 4, 2, FAKE_MEM_W),   /* ldr w2 */
+	LDR(GICD_TYPER, 4, 3, FAKE_MEM_W),  /* ldr w3 */
+	STR(GICD_IPRIORITYR + 33, 1, 0xa0), /* strb: priority of INTID 33 */
+	STR(GICD_IPRIORITYR + 35, 1, 0x80), /* and of INTID 35, so bit 31 of the word is set */
+	LDR(GICD_IPRIORITYR + 33, 1, 4, FAKE_MEM_SIGNED), /* ldrsb x4, [priority 33] */
+	LDR(GICD_IPRIORITYR + 32, 4, 5, FAKE_MEM_SIGNED), /* ldrsw x5, [priorities 32-35] */
+	STR(GICD_IROUTER(33), 8, 1),	/* str x1: IROUTER of INTID 33, to the vCPU with Aff0 = 1 */
+	LDR(GICD_IROUTER(33), 8, 6, 0), /* ldr x6 */
+};
+
 static struct vcpu_exit guest_gicd(struct fake_guest *g)
 {
-	struct vcpu_exit e;
+	static const struct guest_program p = GUEST_PROGRAM(gicd, 0, seen.x);
 
-	for (;;) {
-		switch (g->regs->pc) {
-		case AT(0):
-			if (store(g, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1, &e))
-				return e;
-			break;
-		case AT(1): /* ldr w2, [GICD_CTLR] */
-			if (fake_guest_load(g, GICD_CTLR, 4, 2, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(2): /* ldr w3, [GICD_TYPER] */
-			if (fake_guest_load(g, GICD_TYPER, 4, 3, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(3): /* strb: priority of INTID 33 */
-			if (store(g, GICD_IPRIORITYR + 33, 1, 0xa0, &e))
-				return e;
-			break;
-		case AT(4): /* and of INTID 35, so bit 31 of the word is set */
-			if (store(g, GICD_IPRIORITYR + 35, 1, 0x80, &e))
-				return e;
-			break;
-		case AT(5): /* ldrsb x4, [priority 33] */
-			if (fake_guest_load(g, GICD_IPRIORITYR + 33, 1, 4, FAKE_MEM_SIGNED, &e))
-				return e;
-			break;
-		case AT(6): /* ldrsw x5, [priorities 32-35] */
-			if (fake_guest_load(g, GICD_IPRIORITYR + 32, 4, 5, FAKE_MEM_SIGNED, &e))
-				return e;
-			break;
-		case AT(7): /* str x1: IROUTER of INTID 33, to the vCPU with Aff0 = 1 */
-			if (store(g, GICD_IROUTER(33), 8, 1, &e))
-				return e;
-			break;
-		case AT(8): /* ldr x6 */
-			if (fake_guest_load(g, GICD_IROUTER(33), 8, 6, 0, &e))
-				return e;
-			break;
-		case AT(9):
-			memcpy(seen.x, g->regs->x, sizeof(g->regs->x));
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
-		default:
-			return fake_guest_serror(g, 0);
-		}
-	}
+	return guest_play(g, &p);
 }
 
 static void test_dabt_on_gic_distributor(void **state)
 {
 	(void)state;
-	start_one(guest_gicd);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	h = guest_vm_boot(1, guest_gicd, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
 	assert_int_equal(seen.x[2], GICD_CTLR_ENABLE_G1 | GICD_CTLR_ARE | GICD_CTLR_DS);
 	assert_int_equal(seen.x[3] & 0x1f, 2); /* ITLinesNumber: 96 INTIDs */
 	assert_int_equal(seen.x[4], 0xffffffffffffffa0ull);
@@ -450,33 +283,23 @@ static void test_dabt_on_gic_distributor(void **state)
 }
 
 /* A 64-bit GICD_IROUTER (GICv3 spec 12.9.22): Aff3 [39:32] and Interrupt_Routing_Mode [31]. */
+static const struct guest_insn irouter[] = {
+	/* str x1: Aff3 0x12, 1-of-N, Aff2..0 0x030201, RES0 bits set */
+	STR(GICD_IROUTER(40), 8, 0xffffff1280030201ull),
+	LDR(GICD_IROUTER(40), 8, 6, 0),
+};
+
 static struct vcpu_exit guest_irouter(struct fake_guest *g)
 {
-	struct vcpu_exit e;
+	static const struct guest_program p = GUEST_PROGRAM(irouter, 0, seen.x);
 
-	for (;;) {
-		switch (g->regs->pc) {
-		case AT(0): /* str x1: Aff3 0x12, 1-of-N, Aff2..0 0x030201, RES0 bits set */
-			if (store(g, GICD_IROUTER(40), 8, 0xffffff1280030201ull, &e))
-				return e;
-			break;
-		case AT(1):
-			if (fake_guest_load(g, GICD_IROUTER(40), 8, 6, 0, &e))
-				return e;
-			break;
-		case AT(2):
-			seen.x[6] = g->regs->x[6];
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
-		default:
-			return fake_guest_serror(g, 0);
-		}
-	}
+	return guest_play(g, &p);
 }
 
 static void test_gicd_irouter_keeps_aff3_and_routing_mode(void **state)
 {
 	(void)state;
-	start_one(guest_irouter);
+	h = guest_vm_boot(1, guest_irouter, 0);
 	assert_true(host_vm_join(h, WAIT_MS));
 	assert_int_equal(seen.x[6], 0x0000001280030201ull);
 }
@@ -499,7 +322,7 @@ static struct vcpu_exit guest_bad_dabt(struct fake_guest *g)
 				return e;
 			break;
 		case AT(1): /* str x1 elsewhere: the same kind, not reported again */
-			if (store(g, 0x20001000, 8, 7, &e))
+			if (guest_store(g, 0x20001000, 8, 7, &e))
 				return e;
 			break;
 		case AT(2): /* ldp from the UART: no syndrome */
@@ -513,10 +336,10 @@ static struct vcpu_exit guest_bad_dabt(struct fake_guest *g)
 			break;
 		case AT(4):
 			g->regs->pstate = PSTATE_EL1H_UNMASKED;
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
+			return guest_off(g, NULL);
 		case VBAR + 0x200: /* current EL with SP_ELx, synchronous */
 		case VBAR + 0x400: /* lower EL, AArch64, synchronous */
-			take_handler(g);
+			guest_take_exception(g, &seen.exc);
 			break;
 		default:
 			return fake_guest_serror(g, 0);
@@ -532,25 +355,24 @@ static void test_dabt_outside_ram_injects_external_abort(void **state)
 	const uint64_t sea_el0 = (0x24ull << 26) | (1ull << 25) | 0x10;
 
 	(void)state;
-	start_one(guest_bad_dabt);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
-	assert_int_equal(seen.handled, 4);
+	h = guest_vm_boot(1, guest_bad_dabt, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
+	assert_int_equal(seen.exc.handled, 4);
 	/* Exception entry (Arm ARM D1.10.2): vector, ELR the instruction, SPSR the old PSTATE,
 	 * PSTATE EL1h with D, A, I, F masked. */
-	assert_int_equal(seen.pc[0], VBAR + 0x200);
-	assert_int_equal(seen.esr[0], sea_el1);
-	assert_int_equal(seen.far[0], 0x20000000);
-	assert_int_equal(seen.elr[0], AT(0));
-	assert_int_equal(seen.spsr[0], PSTATE_EL1H_UNMASKED);
-	assert_int_equal(seen.pstate[0], 0x3c5);
-	assert_int_equal(seen.far[1], 0x20001000);
-	assert_int_equal(seen.elr[1], AT(1));
-	assert_int_equal(seen.esr[2] & ~(1ull << 6), sea_el1);
-	assert_int_equal(seen.far[2], UARTDR);
-	assert_int_equal(seen.pc[3], VBAR + 0x400);
-	assert_int_equal(seen.esr[3], sea_el0);
-	assert_int_equal(seen.spsr[3], 0);
+	assert_int_equal(seen.exc.pc[0], VBAR + 0x200);
+	assert_int_equal(seen.exc.esr[0], sea_el1);
+	assert_int_equal(seen.exc.far[0], 0x20000000);
+	assert_int_equal(seen.exc.elr[0], AT(0));
+	assert_int_equal(seen.exc.spsr[0], PSTATE_EL1H_UNMASKED);
+	assert_int_equal(seen.exc.pstate[0], 0x3c5);
+	assert_int_equal(seen.exc.far[1], 0x20001000);
+	assert_int_equal(seen.exc.elr[1], AT(1));
+	assert_int_equal(seen.exc.esr[2] & ~(1ull << 6), sea_el1);
+	assert_int_equal(seen.exc.far[2], UARTDR);
+	assert_int_equal(seen.exc.pc[3], VBAR + 0x400);
+	assert_int_equal(seen.exc.esr[3], sea_el0);
+	assert_int_equal(seen.exc.spsr[3], 0);
 	/* Reported once per kind. */
 	assert_int_equal(host_console_count("outside its memory and devices"), 1);
 	assert_int_equal(host_console_count("without a syndrome"), 1);
@@ -572,10 +394,10 @@ static struct vcpu_exit guest_bad_iabt(struct fake_guest *g)
 			g->regs->pc = 0x30004000;
 			break;
 		case AT(2):
-			return fake_guest_psci(g, PSCI_OFF, 0, 0, 0);
+			return guest_off(g, NULL);
 		case VBAR + 0x200: /* back to the instruction after the branch */
-			take_handler(g);
-			g->regs->pc = seen.handled == 1 ? AT(1) : AT(2);
+			guest_take_exception(g, &seen.exc);
+			g->regs->pc = seen.exc.handled == 1 ? AT(1) : AT(2);
 			break;
 		default:
 			return fake_guest_serror(g, 0);
@@ -586,15 +408,14 @@ static struct vcpu_exit guest_bad_iabt(struct fake_guest *g)
 static void test_iabt_outside_ram_injects_external_abort(void **state)
 {
 	(void)state;
-	start_one(guest_bad_iabt);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
-	assert_int_equal(seen.handled, 2);
+	h = guest_vm_boot(1, guest_bad_iabt, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
+	assert_int_equal(seen.exc.handled, 2);
 	/* EC 0x21 (instruction abort, same EL), IL, IFSC 0x10 */
-	assert_int_equal(seen.esr[0], (0x21ull << 26) | (1ull << 25) | 0x10);
-	assert_int_equal(seen.far[0], 0x30000000);
-	assert_int_equal(seen.elr[0], 0x30000000);
-	assert_int_equal(seen.far[1], 0x30004000);
+	assert_int_equal(seen.exc.esr[0], (0x21ull << 26) | (1ull << 25) | 0x10);
+	assert_int_equal(seen.exc.far[0], 0x30000000);
+	assert_int_equal(seen.exc.elr[0], 0x30000000);
+	assert_int_equal(seen.exc.far[1], 0x30004000);
 	assert_int_equal(host_console_count("instruction fetch outside its memory"), 1);
 }
 
@@ -604,10 +425,10 @@ static struct vcpu_exit guest_serror(struct fake_guest *g) { return fake_guest_s
 
 static struct vcpu_exit guest_aarch32(struct fake_guest *g) { return fake_guest_aarch32(g); }
 
-static void check_crashed(const char *message)
+static void check_crashed(fake_guest_fn guest, const char *message)
 {
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_CRASHED);
+	h = guest_vm_boot(1, guest, 0);
+	guest_vm_ends(h, VM_CRASHED);
 	assert_int_equal(host_console_count(message), 1);
 	/* The loop put the state back and silenced the timer. */
 	assert_false(fake_hw(0)->loaded);
@@ -619,34 +440,28 @@ static void check_crashed(const char *message)
 static void test_serror_stops_vm(void **state)
 {
 	(void)state;
-	start_one(guest_serror);
-	check_crashed("SError");
+	check_crashed(guest_serror, "SError");
 }
 
 static void test_aarch32_stops_vm(void **state)
 {
 	(void)state;
-	start_one(guest_aarch32);
-	check_crashed("entered AArch32");
+	check_crashed(guest_aarch32, "entered AArch32");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_wfi_sleeps_until_uart_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wfi_wakes_on_sgi_from_other_vcpu, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_vtimer_interrupt_wakes_wfi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dabt_on_pl011, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dabt_on_gic_distributor, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gicd_irouter_keeps_aff3_and_routing_mode,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dabt_outside_ram_injects_external_abort, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_iabt_outside_ram_injects_external_abort, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_serror_stops_vm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aarch32_stops_vm, setup, teardown),
+		GUEST_VM_TEST(test_wfi_sleeps_until_uart_input, setup),
+		GUEST_VM_TEST(test_wfi_wakes_on_sgi_from_other_vcpu, setup),
+		GUEST_VM_TEST(test_vtimer_interrupt_wakes_wfi, setup),
+		GUEST_VM_TEST(test_dabt_on_pl011, setup),
+		GUEST_VM_TEST(test_dabt_on_gic_distributor, setup),
+		GUEST_VM_TEST(test_gicd_irouter_keeps_aff3_and_routing_mode, setup),
+		GUEST_VM_TEST(test_dabt_outside_ram_injects_external_abort, setup),
+		GUEST_VM_TEST(test_iabt_outside_ram_injects_external_abort, setup),
+		GUEST_VM_TEST(test_serror_stops_vm, setup),
+		GUEST_VM_TEST(test_aarch32_stops_vm, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

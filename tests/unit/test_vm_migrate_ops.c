@@ -15,42 +15,15 @@
 
 #include "hyp/vm_migrate_ops.h"
 #include "mig/page_sets.h"
-#include "tests/fake_arch/fake_guest.h"
+#include "tests/support/guest_steps.h"
+#include "tests/support/guest_vm.h"
 #include "tests/support/host_console.h"
-#include "tests/support/host_vm.h"
 
-#define MEM		(2ull << 20)
-#define PAGES		(MEM / PAGE_SIZE)
-#define ENTRY		(GUEST_RAM_IPA + 0x1000)
-#define AT(n)		(ENTRY + 4ull * (n))
-#define PAGE_IPA(p)	(GUEST_RAM_IPA + (p)*PAGE_SIZE)
-#define WAIT_MS		5000
-#define PSCI_SYSTEM_OFF 0x84000008u
-#define UARTDR		(GUEST_UART_IPA + 0x00)
-#define UARTIMSC	(GUEST_UART_IPA + 0x38)
-#define GICD_CTLR	(GUEST_GICD_IPA + 0x0)
-#define GICD_ISENABLER1 (GUEST_GICD_IPA + 0x104)
-#define GICD_IGROUPR1	(GUEST_GICD_IPA + 0x84)
+#define PAGES	    (GUEST_VM_MEM / PAGE_SIZE)
+#define PAGE_IPA(p) (GUEST_RAM_IPA + (p)*PAGE_SIZE)
 
 static const struct mig_vm_ops *const ops = &vm_migrate_ops;
 static struct host_vm *h, *h2;
-
-static int setup(void **state)
-{
-	(void)state;
-	fake_arch_reset();
-	host_console_capture();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	host_vm_destroy(h);
-	host_vm_destroy(h2);
-	h = h2 = NULL;
-	return 0;
-}
 
 static enum s2_perm perm_of(struct host_vm *vm, uint64_t page)
 {
@@ -82,8 +55,7 @@ static struct vcpu_exit guest_writer(struct fake_guest *g)
 		case AT(0):
 			if (__atomic_load_n(&box.asked[i], __ATOMIC_ACQUIRE) == box.done[i])
 				return fake_guest_run(g);
-			g->regs->x[1] = box.value[i];
-			if (fake_guest_store(g, PAGE_IPA(box.page[i]) + 8 * i, 8, 1, 0, &e)) {
+			if (guest_store(g, PAGE_IPA(box.page[i]) + 8 * i, 8, box.value[i], &e)) {
 				box.traps[i]++;
 				return e; /* retried when Ferry returns */
 			}
@@ -134,12 +106,7 @@ static void test_dirty_logging(void **state)
 
 	(void)state;
 	memset(&box, 0, sizeof(box));
-	h = host_vm_create("vm0", 2, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	host_vm_power_on(h, 1, ENTRY, 0);
-	fake_guest_install(FAKE_CPU_ALL, guest_writer, NULL);
-	host_vm_start(h);
+	h = guest_vm_boot(2, guest_writer, ENTRY);
 	assert_int_equal(ops->page_count(&h->vm), PAGES);
 	assert_ptr_equal(ops->page(&h->vm, 5), host_vm_page(h, 5));
 
@@ -196,7 +163,7 @@ static void test_dirty_logging(void **state)
 #define PAGE_LATE_CODE 6 /* a missing page the guest runs code from */
 
 static struct {
-	uint64_t x[32];
+	uint64_t x[31];
 } got;
 
 static struct vcpu_exit guest_postcopy(struct fake_guest *g)
@@ -223,8 +190,7 @@ static struct vcpu_exit guest_postcopy(struct fake_guest *g)
 				return e;
 			break;
 		case PAGE_IPA(PAGE_LATE_CODE) + 4:
-			memcpy(got.x, g->regs->x, sizeof(got.x));
-			return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
+			return guest_off(g, got.x);
 		default:
 			return fake_guest_serror(g, 0);
 		}
@@ -240,10 +206,8 @@ static void test_postcopy_fault_and_place(void **state)
 
 	(void)state;
 	memset(&got, 0, sizeof(got));
-	h = host_vm_create("vm0", 1, MEM, 2);
-	assert_non_null(h);
+	h = guest_vm_new(1, 2, guest_postcopy);
 	host_vm_power_on(h, 0, ENTRY, 0);
-	fake_guest_install(0, guest_postcopy, NULL);
 	/* What precopy delivered: every page but two. */
 	memset(have, 0xff, sizeof(have));
 	have[0] &= ~((1ull << PAGE_LATE_DATA) | (1ull << PAGE_LATE_CODE));
@@ -282,8 +246,7 @@ static void test_postcopy_fault_and_place(void **state)
 	assert_int_equal(page, PAGE_LATE_CODE);
 	ops->postcopy_place(&h->vm, PAGE_LATE_CODE, NULL);
 
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	guest_vm_ends(h, VM_POWER_OFF);
 	assert_int_equal(got.x[2], 0x2222);
 	assert_int_equal(got.x[3], 0x5555);
 	assert_int_equal(got.x[4], 0); /* the zero page, not what was there before */
@@ -302,8 +265,7 @@ static void test_discard_leaves_a_clean_vm(void **state)
 	uint64_t have[PAGES / 64];
 
 	(void)state;
-	h = host_vm_create("vm0", 1, MEM, 2);
-	assert_non_null(h);
+	h = guest_vm_new(1, 2, NULL);
 	memset(have, 0, sizeof(have));
 	have[0] = 0xff; /* only the first eight pages came */
 	assert_true(ops->postcopy_begin(&h->vm, have, NULL, 0));
@@ -358,32 +320,21 @@ static struct vcpu_exit guest_source(struct fake_guest *g)
 			g->regs->pc = i == 0 ? AT(1) : AT(10);
 			break;
 		case AT(1):
-			g->regs->x[1] = GICD_CTLR_ENABLE_G1;
-			if (fake_guest_store(g, GICD_CTLR, 4, 1, FAKE_MEM_W, &e))
-				return e;
-			break;
-		case AT(2): /* INTID 33, the UART: enabled, group 1 */
-			g->regs->x[1] = 1u << 1;
-			if (fake_guest_store(g, GICD_ISENABLER1, 4, 1, FAKE_MEM_W, &e))
-				return e;
-			break;
+		case AT(2):
 		case AT(3):
-			if (fake_guest_store(g, GICD_IGROUPR1, 4, 1, FAKE_MEM_W, &e))
+			if (guest_enable_irq(g, AT(1), 0, GUEST_UART_INTID, &e))
 				return e;
 			break;
 		case AT(4): /* UARTIMSC.RXIM */
-			g->regs->x[1] = 1u << 4;
-			if (fake_guest_store(g, UARTIMSC, 4, 1, FAKE_MEM_W, &e))
+			if (guest_store(g, UARTIMSC, 4, 1u << 4, &e))
 				return e;
 			break;
 		case AT(5): /* half a line of output */
-			g->regs->x[1] = 'm';
-			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+			if (guest_store(g, UARTDR, 1, 'm', &e))
 				return e;
 			break;
 		case AT(6):
-			g->regs->x[1] = 'i';
-			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+			if (guest_store(g, UARTDR, 1, 'i', &e))
 				return e;
 			break;
 		case AT(7):
@@ -430,19 +381,17 @@ static struct vcpu_exit guest_dest(struct fake_guest *g)
 		case AT(23):
 			dest.rx = g->regs->x[2];
 			fake_guest_eoi(g, dest.acked);
-			g->regs->x[1] = 'd';
-			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+			if (guest_store(g, UARTDR, 1, 'd', &e))
 				return e;
 			break;
 		case AT(24):
-			g->regs->x[1] = '\n';
-			if (fake_guest_store(g, UARTDR, 1, 1, FAKE_MEM_W, &e))
+			if (guest_store(g, UARTDR, 1, '\n', &e))
 				return e;
 			break;
 		case AT(25):
 			if (!__atomic_load_n(&dest.started[1], __ATOMIC_ACQUIRE))
 				return fake_guest_run(g);
-			return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
+			return guest_off(g, NULL);
 		case AT(30):
 			return fake_guest_run(g);
 		default:
@@ -462,12 +411,7 @@ static void test_device_package(void **state)
 	(void)state;
 	memset(&dest, 0, sizeof(dest));
 	/* The source runs until both vCPUs set their state, gets two bytes of input, stops. */
-	h = host_vm_create("vm0", 2, MEM, 1);
-	assert_non_null(h);
-	host_vm_power_on(h, 0, ENTRY, 0);
-	host_vm_power_on(h, 1, ENTRY, 0);
-	fake_guest_install(FAKE_CPU_ALL, guest_source, NULL);
-	host_vm_start(h);
+	h = guest_vm_boot(2, guest_source, ENTRY);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&dest.started[0], __ATOMIC_ACQUIRE) &&
 					 __atomic_load_n(&dest.started[1], __ATOMIC_ACQUIRE),
 				 WAIT_MS));
@@ -486,10 +430,8 @@ static void test_device_package(void **state)
 
 	/* The destination: same configuration, its vCPUs parked waiting for the state. */
 	memset(&dest, 0, sizeof(dest));
-	h2 = host_vm_create("vm0", 2, MEM, 2);
-	assert_non_null(h2);
+	h2 = guest_vm_new(2, 2, guest_dest);
 	h2->vm.pause_req = true;
-	fake_guest_install(FAKE_CPU_ALL, guest_dest, NULL);
 	host_vm_start(h2);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
 	assert_true(ops->load_devices(&h2->vm, package, len, err, sizeof(err)));
@@ -528,8 +470,7 @@ static void test_device_package(void **state)
 
 	/* Started: the vCPUs take the state to their CPUs and go on. */
 	ops->start(&h2->vm);
-	assert_true(host_vm_join(h2, WAIT_MS));
-	assert_int_equal(h2->vm.stop, VM_POWER_OFF);
+	guest_vm_ends(h2, VM_POWER_OFF);
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(dest.pc[i], AT(20));
 		assert_int_equal(dest.tpidr_el1[i], 0x1000 + i);
@@ -546,10 +487,10 @@ static void test_device_package(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dirty_logging, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_postcopy_fault_and_place, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_discard_leaves_a_clean_vm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_package, setup, teardown),
+		GUEST_VM_TEST(test_dirty_logging, guest_vm_setup),
+		GUEST_VM_TEST(test_postcopy_fault_and_place, guest_vm_setup),
+		GUEST_VM_TEST(test_discard_leaves_a_clean_vm, guest_vm_setup),
+		GUEST_VM_TEST(test_device_package, guest_vm_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,15 +13,8 @@
 
 #include <cmocka.h>
 
-#include "tests/fake_arch/fake_guest.h"
-#include "tests/support/host_console.h"
-#include "tests/support/host_vm.h"
-
-#define MEM		(2ull << 20)
-#define ENTRY		(GUEST_RAM_IPA + 0x1000)
-#define AT(n)		(ENTRY + 4ull * (n))
-#define WAIT_MS		5000
-#define PSCI_SYSTEM_OFF 0x84000008u
+#include "tests/support/guest_steps.h"
+#include "tests/support/guest_vm.h"
 
 static struct host_vm *h;
 
@@ -33,19 +26,8 @@ static struct {
 
 static int setup(void **state)
 {
-	(void)state;
-	fake_arch_reset();
-	host_console_capture();
 	memset(seen, 0, sizeof(seen));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	host_vm_destroy(h);
-	h = NULL;
-	return 0;
+	return guest_vm_setup(state);
 }
 
 /* Runs, and on its first entry writes EL1 registers, the timer and ICH_VMCR on its CPU. */
@@ -69,14 +51,13 @@ static struct vcpu_exit guest_busy(struct fake_guest *g)
 	return fake_guest_run(g);
 }
 
+/* VMID 3, not guest_vm_boot's 1: the test finds it again in each CPU's VTTBR_EL2. */
 static void start_two(fake_guest_fn guest, bool second_on)
 {
-	h = host_vm_create("vm0", 2, MEM, 3);
-	assert_non_null(h);
+	h = guest_vm_new(2, 3, guest);
 	host_vm_power_on(h, 0, ENTRY, 0);
 	if (second_on)
 		host_vm_power_on(h, 1, ENTRY, 0);
-	fake_guest_install(FAKE_CPU_ALL, guest, NULL);
 	host_vm_start(h);
 }
 
@@ -152,7 +133,7 @@ static struct vcpu_exit guest_sleeper(struct fake_guest *g)
 		g->hw->sys.tpidr_el1 = 0xabc;
 		return fake_guest_wfi(g);
 	case AT(1): /* WFI may end for no reason: the guest goes on */
-		return fake_guest_psci(g, PSCI_SYSTEM_OFF, 0, 0, 0);
+		return guest_off(g, NULL);
 	default:
 		return fake_guest_serror(g, 0);
 	}
@@ -171,8 +152,7 @@ static void test_pause_parks_sleeping_and_off_vcpus(void **state)
 	assert_int_equal(h->vm.vcpus[1].power, VCPU_OFF);
 	assert_false(fake_hw(1)->loaded);
 	vm_unpause(&h->vm);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_POWER_OFF);
+	guest_vm_ends(h, VM_POWER_OFF);
 	assert_int_equal(fake_hw(0)->loads, 2);
 }
 
@@ -184,8 +164,7 @@ static void test_stop_ends_parked_loops(void **state)
 	assert_true(HOST_VM_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
 	vm_pause(&h->vm);
 	vm_stop_all(&h->vm, VM_MIGRATED);
-	assert_true(host_vm_join(h, WAIT_MS));
-	assert_int_equal(h->vm.stop, VM_MIGRATED);
+	guest_vm_ends(h, VM_MIGRATED);
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(fake_hw(i)->loads, 1);
 		assert_int_equal(fake_hw(i)->puts, 1);
@@ -196,11 +175,9 @@ static void test_stop_ends_parked_loops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pause_puts_state_unpause_loads_it, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_pause_parks_sleeping_and_off_vcpus, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_stop_ends_parked_loops, setup, teardown),
+		GUEST_VM_TEST(test_pause_puts_state_unpause_loads_it, setup),
+		GUEST_VM_TEST(test_pause_parks_sleeping_and_off_vcpus, setup),
+		GUEST_VM_TEST(test_stop_ends_parked_loops, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
