@@ -4,7 +4,7 @@
  * starts it. One initialised struct per board (boards/<name>/board.c).
  *
  * The hypervisor checks this description against the device tree the
- * firmware hands over (hyp/board_check.c) before it trusts any of it, and
+ * firmware hands over (system/board_check.c) before it trusts any of it, and
  * the host tool (tools/ferry) takes the QEMU launch arguments from the same
  * struct, so the two can never disagree.
  */

@@ -39,22 +39,9 @@ target_include_directories(lwip SYSTEM PUBLIC ${_lw}/include ${CMAKE_SOURCE_DIR}
 target_compile_options(lwip PRIVATE -w)
 
 # --- the image -------------------------------------------------------------------
-set(FERRY_IMAGE_SOURCES
-  arch/arm64/start.S arch/arm64/vectors.S arch/arm64/idle.S arch/arm64/guest_switch.S arch/arm64/zero.S
-  arch/arm64/boot.c arch/arm64/cpu.c arch/arm64/crash.c arch/arm64/esr.c
-  arch/arm64/exception.c arch/arm64/id_regs.c arch/arm64/mmu.c arch/arm64/power.c
-  arch/arm64/psci_call.c arch/arm64/s2_pte.c arch/arm64/vcpu_arch.c arch/arm64/vgic_hw.c
-  arch/arm64/random.c
-  drivers/fw_cfg.c drivers/gicv3.c drivers/pl011.c drivers/timer.c drivers/virtio_net.c
-  drivers/virtio_mmio.c drivers/virtio_console.c drivers/virtqueue.c
-  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/guest_dtb.c
-  hyp/id_regs.c hyp/image.c hyp/irq.c hyp/libc_glue.c hyp/main.c hyp/mmio.c
-  hyp/page_alloc.c hyp/psci_guest.c hyp/s2.c hyp/sched.c hyp/sysreg_emul.c hyp/vcpu.c
-  hyp/vcpu_inject.c hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_boot.c hyp/vm_pause.c hyp/vm_migrate_ops.c hyp/vm_package.c hyp/migrate.c hyp/migrate_faults.c link/mig_channel.c
-  hyp/control.c hyp/mgmt.c hyp/json.c hyp/json_out.c
-  hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c hyp/link_boot.c hyp/link_bench.c
-  link/entropy_board.c link/link_config.c link/lwip_port.c link/net.c link/tcp.c link/tls.c
-  ${FERRY_MIG_SOURCES} ${FERRY_BOARD_SOURCES})
+set(FERRY_IMAGE_SOURCES ${FERRY_ARCH_SOURCES} ${FERRY_DRIVER_SOURCES} ${FERRY_LIB_SOURCES}
+  ${FERRY_HYP_SOURCES} ${FERRY_MIG_SOURCES} ${FERRY_LINK_SOURCES} ${FERRY_LINK_BOARD_SOURCES}
+  ${FERRY_SYSTEM_SOURCES} ${FERRY_BOARD_SOURCES})
 
 configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)
 add_executable(ferry.elf ${FERRY_IMAGE_SOURCES})

@@ -30,16 +30,14 @@ ferry_add_mbedtls(mbedtls_host)
 # its entropy source on the host: the kernel's (on the board: RNDR)
 target_sources(mbedtls_host PRIVATE link/entropy_host.c)
 
-# The arch-neutral code that runs in the hypervisor, built for the host: the
-# VM core too (vCPU run loop and exits, PSCI, system registers, pausing, the
-# migration back end), over the fake arch of tests/fake_arch.
-set(FERRY_HYP_HOST_SOURCES
-  hyp/board_check.c hyp/bootargs.c hyp/console.c hyp/format.c hyp/image.c hyp/irq.c
-  hyp/mmio.c hyp/page_alloc.c hyp/s2.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm_config.c hyp/kv_text.c hyp/vpl011.c
-  hyp/json.c hyp/json_out.c hyp/mgmt.c
-  hyp/vm.c hyp/vcpu.c hyp/vcpu_run.c hyp/vcpu_inject.c hyp/vm_pause.c hyp/psci_guest.c
-  hyp/sysreg_emul.c hyp/id_regs.c hyp/vm_migrate_ops.c hyp/vm_package.c
-  arch/arm64/esr.c arch/arm64/s2_pte.c
+# The arch-neutral code that runs in the hypervisor, built for the host:
+# lib/, every file of hyp/ (the VM core: vCPU run loop and exits, PSCI,
+# system registers, pausing, the migration back end and its device
+# package), and the host-testable parts of the board program (the board
+# check, the management protocol), over the fake arch of tests/fake_arch.
+set(FERRY_HYP_HOST_SOURCES ${FERRY_LIB_SOURCES} ${FERRY_HYP_SOURCES}
+  system/board_check.c system/mgmt.c
+  arch/arm64/esr.c arch/arm64/s2_pte.c arch/arm64/vcpu_exit.c
   tests/fake_arch/fake_arch.c tests/fake_arch/fake_cpu.c tests/fake_arch/fake_vcpu.c
   tests/fake_arch/fake_mmu.c tests/fake_arch/fake_guest.c tests/fake_arch/fake_id_regs.c
   ${FERRY_BOARD_SOURCES})
@@ -187,6 +185,8 @@ endif()
 
 # Style: the project's C files must be clang-formatted.
 add_test(NAME style.clang_format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh --check)
+# A file's folder says what it may include (docs/architecture.md, "Folders"); no cycle.
+add_test(NAME style.layering COMMAND ${CMAKE_SOURCE_DIR}/tools/layering.sh)
 add_custom_target(format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 
 # The emulated Ethernet between two boards, with faults (link tests).

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/** GICv3 host driver; register offsets from Arm IHI 0069H chapter 12. */
+/**
+ * GICv3 distributor and redistributors, by MMIO; register offsets from Arm
+ * IHI 0069H chapter 12. The CPU interface (system registers) is the arch's
+ * (arch/arm64/gic_cpuif.c).
+ */
 #include "drivers/gicv3.h"
 
-#include "arch/arm64/sysreg.h"
 #include "boards/board.h"
 #include "drivers/mmio.h"
 #include "hyp/arch.h"
@@ -52,7 +55,7 @@ static void wait_rwp(void)
 		;
 }
 
-void gicv3_init(uintptr_t gicd_base, uintptr_t gicr_base, uint64_t gicr_stride)
+void gicv3_init(uintptr_t gicd_base, uintptr_t gicr_base, uint64_t gicr_stride, uint64_t boot_mpidr)
 {
 	gicd = gicd_base;
 	gicr_first = gicr_base;
@@ -81,7 +84,7 @@ void gicv3_init(uintptr_t gicd_base, uintptr_t gicr_base, uint64_t gicr_stride)
 	wait_rwp();
 	/* Route every SPI to the boot CPU until someone asks otherwise. */
 	for (uint32_t i = 32; i < intid_count; i++)
-		mmio_write64(gicd + GICD_IROUTER + 8 * i, sysreg_read(mpidr_el1) & 0xff00ffffffull);
+		mmio_write64(gicd + GICD_IROUTER + 8 * i, boot_mpidr & 0xff00ffffffull);
 }
 
 /** Walks the redistributor frames for the one whose GICR_TYPER.Affinity is `mpidr`. */
@@ -101,7 +104,7 @@ static uintptr_t find_redistributor(uint64_t mpidr)
 	return 0;
 }
 
-int gicv3_cpu_init(unsigned cpu_index, uint64_t mpidr)
+int gicv3_redist_init(unsigned cpu_index, uint64_t mpidr)
 {
 	uintptr_t rd = find_redistributor(mpidr);
 	uintptr_t sgi;
@@ -124,20 +127,6 @@ int gicv3_cpu_init(unsigned cpu_index, uint64_t mpidr)
 	mmio_write32(sgi + GICR_ICACTIVER0, 0xffffffffu);
 	for (unsigned i = 0; i < 32; i += 4)
 		mmio_write32(sgi + GICR_IPRIORITYR + i, DEFAULT_PRIORITY * 0x01010101u);
-
-	/*
-	 * CPU interface (IHI 0069H 12.1): system registers at EL2 (SRE, with
-	 * Enable so EL1 may use ICC_SRE_EL1), every priority unmasked, one
-	 * priority group, EOImode 1 (EOI drops the priority, DIR deactivates:
-	 * needed to forward interrupts to guests through HW list registers).
-	 */
-	sysreg_write(icc_sre_el2, 0xf);
-	isb();
-	sysreg_write(icc_pmr_el1, 0xff);
-	sysreg_write(icc_bpr1_el1, 0);
-	sysreg_write(icc_ctlr_el1, 1u << 1);
-	sysreg_write(icc_igrpen1_el1, 1);
-	isb();
 	return 0;
 }
 
@@ -171,41 +160,6 @@ void gicv3_spi_enable(unsigned intid, uint8_t priority, uint64_t mpidr)
 	mmio_write64(gicd + GICD_IROUTER + 8 * intid, mpidr & 0xff00ffffffull);
 	mmio_write8(gicd + GICD_IPRIORITYR + intid, priority);
 	mmio_write32(gicd + GICD_ISENABLER + intid / 32 * 4, 1u << (intid % 32));
-}
-
-uint32_t gicv3_ack(void)
-{
-	uint32_t intid = (uint32_t)sysreg_read(icc_iar1_el1) & 0xffffff;
-
-	__asm__ volatile("dsb sy" ::: "memory");
-	return intid;
-}
-
-void gicv3_eoi(uint32_t intid)
-{
-	sysreg_write(icc_eoir1_el1, intid);
-	isb();
-}
-
-void gicv3_eoi_deactivate(uint32_t intid)
-{
-	sysreg_write(icc_eoir1_el1, intid);
-	sysreg_write(icc_dir_el1, intid);
-	isb();
-}
-
-void gicv3_send_sgi(uint64_t mpidr, unsigned intid)
-{
-	/* ICC_SGI1R_EL1 (GICv3 spec 12.11.24): Aff3 [55:48], RS [47:44], Aff2 [39:32],
-	 * INTID [27:24], Aff1 [23:16], TargetList [15:0] */
-	uint64_t aff0 = mpidr & 0xff;
-	uint64_t v = (((mpidr >> 32) & 0xff) << 48) | ((aff0 / 16) << 44) |
-		     (((mpidr >> 16) & 0xff) << 32) | ((uint64_t)(intid & 0xf) << 24) |
-		     (((mpidr >> 8) & 0xff) << 16) | (1ull << (aff0 % 16));
-
-	dsb_ishst();
-	sysreg_write(icc_sgi1r_el1, v);
-	isb();
 }
 
 uint32_t gicv3_iidr(void) { return mmio_read32(gicd + GICD_IIDR); }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "drivers/mmio.h"
-#include "hyp/format.h"
+#include "lib/format.h"
 
 /* virtio-mmio registers (Virtio 1.1 section 4.2.2) */
 #define VMMIO_MAGIC	       0x000

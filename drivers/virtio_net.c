@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "drivers/virtio_mmio.h"
-#include "hyp/format.h"
+#include "lib/format.h"
 
 #define VIRTIO_NET_F_MAC (1ull << 5)
 

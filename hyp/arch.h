@@ -32,6 +32,15 @@ void arch_cpu_set_mpidr(void);
 uint64_t arch_counter_now(void);
 uint64_t arch_counter_freq(void);
 
+/** Enables this CPU's GIC CPU interface (after its redistributor woke). */
+void arch_gic_cpu_init(void);
+
+/** Fires this CPU's EL2 timer interrupt once `ticks` counter ticks from now (CNTHP). */
+void arch_timer_arm(uint64_t ticks);
+
+/** Masks this CPU's EL2 timer (from its interrupt handler). */
+void arch_timer_stop(void);
+
 /** Sleeps until an interrupt is pending and handles it (IRQs stay masked). */
 void arch_idle_wait(void);
 
@@ -79,7 +88,15 @@ bool arch_random64(uint64_t *out);
 /** Deliberately takes a translation fault at EL2 (crash-report test). */
 void arch_selftest_fault(void);
 
-/** Called by the arch layer on an IRQ at EL2. */
+/* --- called by the arch layer ------------------------------------------------- */
+
+/** On an IRQ at EL2. */
 void hyp_irq_handle(void);
+
+/** The board program on the boot CPU, once its MMU is on (system/main.c). */
+_Noreturn void ferry_boot(void);
+
+/** The board program on secondary CPU `cpu`, once its MMU is on. */
+_Noreturn void ferry_secondary(unsigned cpu);
 
 #endif

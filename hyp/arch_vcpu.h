@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hyp/addr.h"
 #include "hyp/vcpu_regs.h"
 
 /** Per-VM translation and timer settings, programmed when one of its vCPUs runs. */
@@ -16,20 +17,77 @@ struct arch_guest_ctl {
 	uint64_t cntvoff; /**< CNTVOFF_EL2: guest virtual count = physical - cntvoff */
 };
 
+/** Which vector a guest's exit came through (Arm ARM D1.10.2), before it is decoded. */
+enum vcpu_exit_vector {
+	VCPU_VECTOR_SYNC,
+	VCPU_VECTOR_IRQ,
+	VCPU_VECTOR_FIQ,
+	VCPU_VECTOR_SERROR,
+	VCPU_VECTOR_AARCH32, /**< any exception from AArch32, which Ferry does not run */
+};
+
+/** Why a guest left, decoded once by the arch from its syndrome. */
 enum vcpu_exit_kind {
-	VCPU_EXIT_SYNC,
+	VCPU_EXIT_WFI,
+	VCPU_EXIT_WFE,
+	VCPU_EXIT_HVC,
+	VCPU_EXIT_SMC,
+	VCPU_EXIT_SYSREG,     /**< a trapped MSR or MRS: `sysreg` */
+	VCPU_EXIT_DATA_ABORT, /**< a stage-2 data abort: `abort`, `ipa`, `access` */
+	VCPU_EXIT_INSN_ABORT, /**< a stage-2 instruction abort: `abort`, `ipa` */
+	VCPU_EXIT_UNKNOWN,    /**< any other synchronous exception (reported with esr) */
 	VCPU_EXIT_IRQ,
 	VCPU_EXIT_FIQ,
 	VCPU_EXIT_SERROR,
-	VCPU_EXIT_AARCH32
+	VCPU_EXIT_AARCH32,
+};
+
+/** An abort's fault status (DFSC/IFSC, Arm ARM D19.2.40), as far as Ferry tells them apart. */
+enum vcpu_abort {
+	VCPU_ABORT_TRANSLATION, /**< nothing mapped there (postcopy's missing pages) */
+	VCPU_ABORT_PERMISSION,	/**< mapped, not writable (dirty logging) */
+	VCPU_ABORT_OTHER,
 };
 
 struct vcpu_exit {
 	enum vcpu_exit_kind kind;
-	uint64_t esr;
-	uint64_t far;
-	uint64_t hpfar; /**< HPFAR_EL2: the faulting IPA, bits [51:12] in [43:4] */
+	uint64_t esr; /**< ESR_EL2 as taken, for reports */
+	uint64_t far; /**< FAR_EL2: the faulting VA, for an abort injected into the guest */
+	/* Aborts */
+	enum vcpu_abort abort;
+	ipaddr_t ipa; /**< the faulting IPA (HPFAR_EL2 and FAR's page offset) */
+	/** A data access the syndrome describes (ISV = 1), to emulate a device register. */
+	struct {
+		bool valid;
+		bool write;
+		bool sign_extend;
+		bool sixty_four; /**< the register is Xn (else Wn) */
+		unsigned size;	 /**< bytes */
+		unsigned rt;	 /**< 31: XZR */
+	} access;
+	/** A trapped system register: its encoding (SYSREG_ENC), direction and register. */
+	struct {
+		uint32_t encoding;
+		bool read;
+		unsigned rt;
+	} sysreg;
 };
+
+/**
+ * Decodes what the hardware reported of a guest's exit (the vector, ESR,
+ * FAR and HPFAR of EL2) into a typed exit. Pure (arch/arm64/vcpu_exit.c),
+ * so the fake arch of host tests decodes the same way.
+ */
+void arch_exit_decode(enum vcpu_exit_vector vector, uint64_t esr, uint64_t far, uint64_t hpfar,
+		      struct vcpu_exit *out);
+
+/**
+ * The syndrome (ESR_EL1) of an exception Ferry injects into a guest: a
+ * synchronous external abort on a data access or an instruction fetch,
+ * from EL0 or EL1, or an undefined instruction (Arm ARM D19.2.40).
+ */
+uint64_t arch_syndrome_external_abort(bool instruction, bool from_el0);
+uint64_t arch_syndrome_undef(void);
 
 /** Puts a vCPU's EL1 state (system registers, timer, GIC interface) on this CPU. */
 void arch_vcpu_load(struct vcpu_regs *regs, uint64_t vmpidr, const struct arch_guest_ctl *ctl);

@@ -3,7 +3,7 @@
 #include "hyp/console.h"
 
 #include "hyp/arch.h"
-#include "hyp/format.h"
+#include "lib/format.h"
 
 /** Longer messages are cut; the console is for humans and test verdicts. */
 #define CONSOLE_LINE_MAX 512

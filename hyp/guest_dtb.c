@@ -9,7 +9,7 @@
 #include <libfdt.h>
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "hyp/vgic.h"
 #include "hyp/vgic_mmio.h"
 #include "hyp/vm.h"

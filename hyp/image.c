@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 /* arm64 Image header (Linux booting.rst): magic "ARM\x64" at 0x38 */
 #define ARM64_HEADER_SIZE	 64

@@ -31,14 +31,11 @@ static void send_sgi(struct vcpu *v, uint64_t value)
 			arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
-bool sysreg_emulate(struct vcpu *v, uint32_t iss)
+bool sysreg_emulate(struct vcpu *v, uint32_t enc, unsigned rt, bool read)
 {
-	/* ISS: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], read [0] */
-	uint32_t op0 = (iss >> 20) & 3, op2 = (iss >> 17) & 7, op1 = (iss >> 14) & 7;
-	uint32_t crn = (iss >> 10) & 0xf, crm = (iss >> 1) & 0xf;
-	unsigned rt = (iss >> 5) & 0x1f;
-	bool read = iss & 1;
-	uint32_t enc = SYSREG_ENC(op0, op1, crn, crm, op2);
+	/* The fields of SYSREG_ENC: op0 [15:14], op1 [13:11], CRn [10:7], CRm [6:3]. */
+	uint32_t op0 = (enc >> 14) & 3, op1 = (enc >> 11) & 7, crn = (enc >> 7) & 0xf;
+	uint32_t crm = (enc >> 3) & 0xf;
 
 	switch (enc) {
 	case ICC_SGI1R_EL1:

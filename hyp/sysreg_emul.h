@@ -12,7 +12,11 @@
 
 #include "hyp/vcpu.h"
 
-/** Emulates the access described by `iss`; false for a register Ferry does not know. */
-bool sysreg_emulate(struct vcpu *v, uint32_t iss);
+/**
+ * Emulates a trapped access to the register `encoding` (SYSREG_ENC), a read
+ * into or a write from general register rt (31: XZR); false for a register
+ * Ferry does not know.
+ */
+bool sysreg_emulate(struct vcpu *v, uint32_t encoding, unsigned rt, bool read);
 
 #endif

@@ -2,10 +2,8 @@
 /** Exception injection into EL1, see vcpu_inject.h. */
 #include "hyp/vcpu_inject.h"
 
+#include "hyp/arch_vcpu.h"
 #include "hyp/pstate.h"
-
-#define ESR_IL		  (1ull << 25)
-#define FSC_SYNC_EXTERNAL 0x10ull
 
 /**
  * Takes the exception to EL1 as the hardware would: ESR/FAR/ELR/SPSR_EL1
@@ -29,17 +27,12 @@ static bool from_el0(const struct vcpu *v) { return (v->regs.pstate & PSTATE_M) 
 
 void vcpu_inject_data_abort(struct vcpu *v, uint64_t far)
 {
-	/* EC 0x24 from EL0, 0x25 from EL1 */
-	uint64_t ec = from_el0(v) ? 0x24 : 0x25;
-
-	take_exception(v, (ec << 26) | ESR_IL | FSC_SYNC_EXTERNAL, far);
+	take_exception(v, arch_syndrome_external_abort(false, from_el0(v)), far);
 }
 
 void vcpu_inject_instruction_abort(struct vcpu *v, uint64_t far)
 {
-	uint64_t ec = from_el0(v) ? 0x20 : 0x21;
-
-	take_exception(v, (ec << 26) | ESR_IL | FSC_SYNC_EXTERNAL, far);
+	take_exception(v, arch_syndrome_external_abort(true, from_el0(v)), far);
 }
 
-void vcpu_inject_undef(struct vcpu *v) { take_exception(v, ESR_IL, 0); }
+void vcpu_inject_undef(struct vcpu *v) { take_exception(v, arch_syndrome_undef(), 0); }

@@ -15,13 +15,6 @@
 #include "hyp/vcpu_inject.h"
 #include "hyp/vm.h"
 
-#define EC_WFX	    0x01
-#define EC_HVC64    0x16
-#define EC_SMC64    0x17
-#define EC_SYSREG   0x18
-#define EC_IABT_LOW 0x20
-#define EC_DABT_LOW 0x24
-
 static struct vcpu *current_vcpu[BOARD_CPU_MAX];
 
 struct vcpu *vcpu_current(void)
@@ -75,14 +68,6 @@ static void report(struct vcpu *v, enum vm_fault_kind kind, const char *what, ui
 			       (unsigned long long)addr);
 }
 
-static bool lrs_hold_pending(const struct vcpu *v)
-{
-	for (unsigned n = 0; n < v->vm->lr_count && n < VGIC_LR_MAX; n++)
-		if (v->regs.gic.ich_lr_el2[n] & (1ull << 62))
-			return true;
-	return false;
-}
-
 /** WFI: sleep until the vCPU has an interrupt to take (or its VM stops). */
 static void handle_wfi(struct vcpu *v)
 {
@@ -93,7 +78,8 @@ static void handle_wfi(struct vcpu *v)
 		bool wake;
 
 		arch_spin_lock(&vm->lock);
-		wake = vgic_vcpu_has_pending(&vm->vgic, v->index) || lrs_hold_pending(v);
+		wake = vgic_vcpu_has_pending(&vm->vgic, v->index) ||
+		       vgic_lrs_hold_pending(&v->regs.gic, vm->lr_count);
 		arch_spin_unlock(&vm->lock);
 		if (wake || vm->stop != VM_RUNNING || v->power != VCPU_ON || vm->pause_req)
 			return;
@@ -101,19 +87,17 @@ static void handle_wfi(struct vcpu *v)
 	}
 }
 
-/** A data abort with a valid syndrome on an emulated device (ISS: Arm ARM D19.2.40.5). */
+/** A data abort with a valid syndrome on an emulated device (Arm ARM D19.2.40.5). */
 static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct vm *vm = v->vm;
-	uint32_t iss = (uint32_t)(e->esr & 0x1ffffff);
-	uint64_t ipa = ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
-	unsigned size = 1u << ((iss >> 22) & 3), rt = (iss >> 16) & 0x1f;
-	bool sign_extend = (iss >> 21) & 1, sixty_four = (iss >> 15) & 1;
+	uint64_t ipa = ipa_addr(e->ipa);
+	unsigned size = e->access.size, rt = e->access.rt;
 	const struct mmio_region *r;
 	struct mmio_access a;
 	bool ok;
 
-	if (!((iss >> 24) & 1)) {
+	if (!e->access.valid) {
 		report(v, VM_FAULT_NO_SYNDROME, "access without a syndrome (no ISV) to", ipa);
 		vcpu_inject_data_abort(v, e->far);
 		return;
@@ -125,7 +109,7 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		return;
 	}
 	a = (struct mmio_access){
-		.offset = ipa - r->base, .size = size, .write = (iss >> 6) & 1, .vcpu = v->index
+		.offset = ipa - r->base, .size = size, .write = e->access.write, .vcpu = v->index
 	};
 	if (a.write)
 		a.value = rt == 31 ? 0 : v->regs.x[rt];
@@ -143,9 +127,9 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	if (!a.write && rt != 31) {
 		uint64_t val = a.value;
 
-		if (sign_extend && size < 8 && (val & (1ull << (size * 8 - 1))))
+		if (e->access.sign_extend && size < 8 && (val & (1ull << (size * 8 - 1))))
 			val |= ~0ull << (size * 8);
-		v->regs.x[rt] = sixty_four ? val : (uint32_t)val;
+		v->regs.x[rt] = e->access.sixty_four ? val : (uint32_t)val;
 	}
 	if (a.write && r->device == &vm->vgic)
 		vm_kick_pending(vm, v->index);
@@ -157,52 +141,50 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 
 static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 {
-	unsigned ec = (unsigned)((e->esr >> 26) & 0x3f);
-
-	switch (ec) {
-	case EC_WFX:
-		if (!(e->esr & 1)) /* WFI; WFE only yields */
-			handle_wfi(v);
+	switch (e->kind) {
+	case VCPU_EXIT_WFI:
+		handle_wfi(v);
 		v->regs.pc += 4;
 		break;
-	case EC_HVC64:
+	case VCPU_EXIT_WFE: /* only yields */
+		v->regs.pc += 4;
+		break;
+	case VCPU_EXIT_HVC:
 		v->stats.hvc++;
 		psci_guest_call(v); /* ELR already points past the HVC */
 		break;
-	case EC_SMC64:
+	case VCPU_EXIT_SMC:
 		/* A trapped SMC's ELR is the SMC itself (Arm ARM D1.10.4). */
 		report(v, VM_FAULT_SMC, "SMC (served as PSCI), function", v->regs.x[0]);
 		psci_guest_call(v);
 		v->regs.pc += 4;
 		break;
-	case EC_SYSREG:
+	case VCPU_EXIT_SYSREG:
 		v->stats.sysreg++;
-		if (sysreg_emulate(v, (uint32_t)(e->esr & 0x1ffffff))) {
+		if (sysreg_emulate(v, e->sysreg.encoding, e->sysreg.rt, e->sysreg.read)) {
 			v->regs.pc += 4;
 		} else {
-			report(v, VM_FAULT_SYSREG, "unknown system register, ISS",
-			       e->esr & 0x1ffffff);
+			report(v, VM_FAULT_SYSREG, "unknown system register, encoding",
+			       e->sysreg.encoding);
 			vcpu_inject_undef(v);
 		}
 		break;
-	case EC_DABT_LOW:
-		/* A stage-2 translation fault (DFSC 0b0001xx) on RAM: a page postcopy still owes.
-		 */
-		if ((e->esr & 0x3c) == 0x04 &&
-		    vm_postcopy_fault(v->vm, v->index, ((e->hpfar >> 4) << 12) | (e->far & 0xfff)))
+	case VCPU_EXIT_DATA_ABORT:
+		/* A translation fault on RAM: a page postcopy still owes. */
+		if (e->abort == VCPU_ABORT_TRANSLATION &&
+		    vm_postcopy_fault(v->vm, v->index, ipa_addr(e->ipa)))
 			break;
-		/* A stage-2 permission fault (DFSC 0b0011xx) on RAM: a logged write. */
-		if ((e->esr & 0x3c) == 0x0c &&
-		    vm_dirty_fault(v->vm, ((e->hpfar >> 4) << 12) | (e->far & 0xfff)))
+		/* A permission fault on RAM: a logged write. */
+		if (e->abort == VCPU_ABORT_PERMISSION && vm_dirty_fault(v->vm, ipa_addr(e->ipa)))
 			break; /* the guest retries the write */
 		handle_mmio(v, e);
 		break;
-	case EC_IABT_LOW:
-		if ((e->esr & 0x3c) == 0x04 &&
-		    vm_postcopy_fault(v->vm, v->index, ((e->hpfar >> 4) << 12) | (e->far & 0xfff)))
+	case VCPU_EXIT_INSN_ABORT:
+		if (e->abort == VCPU_ABORT_TRANSLATION &&
+		    vm_postcopy_fault(v->vm, v->index, ipa_addr(e->ipa)))
 			break; /* code still owed by postcopy */
 		report(v, VM_FAULT_IABT, "instruction fetch outside its memory at",
-		       ((e->hpfar >> 4) << 12) | (e->far & 0xfff));
+		       ipa_addr(e->ipa));
 		vcpu_inject_instruction_abort(v, e->far);
 		break;
 	default:
@@ -278,9 +260,6 @@ void vcpu_run_loop(struct vcpu *v)
 		arch_spin_unlock(&vm->lock);
 
 		switch (exit.kind) {
-		case VCPU_EXIT_SYNC:
-			handle_sync(v, &exit);
-			break;
 		case VCPU_EXIT_IRQ:
 			v->stats.irq++;
 			arch_irq_window();
@@ -297,6 +276,9 @@ void vcpu_run_loop(struct vcpu *v)
 				       "stopped\n",
 				       vm->cfg.name, v->index);
 			vm->stop = VM_CRASHED;
+			break;
+		default: /* the synchronous kinds */
+			handle_sync(v, &exit);
 			break;
 		}
 	}

@@ -253,3 +253,11 @@ void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, 
 		cif->ich_lr_el2[n] = 0;
 	}
 }
+
+bool vgic_lrs_hold_pending(const struct vgic_cpu_if *cif, unsigned lr_count)
+{
+	for (unsigned n = 0; n < lr_count && n < VGIC_LR_MAX; n++)
+		if (cif->ich_lr_el2[n] & LR_STATE_PENDING)
+			return true;
+	return false;
+}

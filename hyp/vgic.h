@@ -2,8 +2,9 @@
 /**
  * The virtual GICv3 of a VM (GICv3 spec, Arm IHI 0069H): the state of every
  * interrupt, the distributor and one redistributor per vCPU, as plain data
- * (after KVM's vgic split): register emulation in vgic_mmio.c, list
- * registers in vgic_lr.c; only arch/arm64/vgic_hw.c touches ICH_* registers.
+ * (after KVM's vgic split): register emulation in vgic_mmio.c, the
+ * interrupt state and the list registers' images here (vgic.c); only
+ * arch/arm64/vgic_hw.c touches ICH_* registers.
  *
  * The guest sees a GIC with a single security state (GICD_CTLR.DS = 1),
  * affinity routing always on, no LPIs and VGIC_INTID_COUNT interrupt IDs.
@@ -104,6 +105,9 @@ bool vgic_vcpu_has_pending(const struct vgic_dist *d, unsigned vcpu);
  * interrupt when more were waiting than fit.
  */
 void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count);
+
+/** True when a list register still holds a pending interrupt (the guest has one to take). */
+bool vgic_lrs_hold_pending(const struct vgic_cpu_if *cif, unsigned lr_count);
 
 /** Takes back what the guest did with the list registers after it ran. */
 void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count);

@@ -7,7 +7,7 @@
 
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "hyp/id_regs.h"
 #include "hyp/vm_package.h"
 #include "mig/id_compat.h"

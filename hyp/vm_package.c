@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "hyp/pstate.h"
 #include "mig/wire.h"
 
@@ -43,6 +43,58 @@ uint64_t vm_package_pstate_features(uint64_t pfr0, uint64_t pfr1, uint64_t mmfr1
 	return bits;
 }
 
+/** The parts of a package, in the order they travel (docs/migration-protocol.md). */
+enum part { PART_VM, PART_VCPU, PART_DIST, PART_REDIST, PART_UART };
+
+static const struct {
+	const struct mig_section *section;
+	enum part part;
+	bool per_vcpu; /**< once for each vCPU, in index order */
+} layout[] = {
+	{ &mig_section_vm, PART_VM, false },
+	{ &mig_section_vcpu, PART_VCPU, true },
+	{ &mig_section_vgic_dist, PART_DIST, false },
+	{ &mig_section_vgic_redist, PART_REDIST, true },
+	{ &mig_section_pl011, PART_UART, false },
+};
+
+/** Where a part of the package is in a stopped VM (its state at the stop: st). */
+static const void *vm_part(const struct vm *vm, const struct mig_vm_state *st, enum part p,
+			   unsigned i)
+{
+	switch (p) {
+	case PART_VM:
+		return st;
+	case PART_VCPU:
+		return &vm->vcpus[i].regs;
+	case PART_DIST:
+		return &vm->vgic;
+	case PART_REDIST:
+		return &vm->vgic.redist[i];
+	case PART_UART:
+		break;
+	}
+	return &vm->uart;
+}
+
+/** Where a part of the package goes when it is loaded. */
+static void *pkg_part(struct vm_package *pkg, enum part p, unsigned i)
+{
+	switch (p) {
+	case PART_VM:
+		return &pkg->vm;
+	case PART_VCPU:
+		return &pkg->regs[i];
+	case PART_DIST:
+		return &pkg->vgic;
+	case PART_REDIST:
+		return &pkg->vgic.redist[i];
+	case PART_UART:
+		break;
+	}
+	return &pkg->uart;
+}
+
 size_t vm_package_save(const struct vm *vm, uint8_t *buf, size_t size)
 {
 	struct mig_vm_state st = {
@@ -56,13 +108,10 @@ size_t vm_package_save(const struct vm *vm, uint8_t *buf, size_t size)
 		if (vm->vcpus[i].power == VCPU_ON)
 			st.vcpu_on_mask |= 1u << i;
 	mig_writer_init(&w, buf, size);
-	mig_section_save(&mig_section_vm, &st, &w);
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		mig_section_save(&mig_section_vcpu, &vm->vcpus[i].regs, &w);
-	mig_section_save(&mig_section_vgic_dist, &vm->vgic, &w);
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		mig_section_save(&mig_section_vgic_redist, &vm->vgic.redist[i], &w);
-	mig_section_save(&mig_section_pl011, &vm->uart, &w);
+	for (size_t k = 0; k < sizeof(layout) / sizeof(layout[0]); k++)
+		for (unsigned i = 0; i < (layout[k].per_vcpu ? vm->cfg.vcpu_count : 1); i++)
+			mig_section_save(layout[k].section, vm_part(vm, &st, layout[k].part, i),
+					 &w);
 	return w.overflow ? 0 : w.len;
 }
 
@@ -199,27 +248,22 @@ bool vm_package_load(const struct vm *vm, const struct vm_package_limits *lim, c
 	struct mig_reader r;
 
 	mig_reader_init(&r, buf, len);
-	memset(&pkg->vm, 0, sizeof(pkg->vm));
-	if (!mig_section_load(&mig_section_vm, &r, &pkg->vm, err, n))
-		return false;
-	if (pkg->vm.vcpu_count != vm->cfg.vcpu_count)
-		REFUSE("the VM has %u vCPUs, this board prepared %u", pkg->vm.vcpu_count,
-		       vm->cfg.vcpu_count);
 	/* Starting values: what a field the package lacks keeps (section.h). */
+	memset(&pkg->vm, 0, sizeof(pkg->vm));
 	pkg->vgic = vm->vgic;
 	pkg->uart = vm->uart;
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
-		pkg->regs[i] = vm->vcpus[i].regs;
-		if (!mig_section_load(&mig_section_vcpu, &r, &pkg->regs[i], err, n))
-			return false;
-	}
-	if (!mig_section_load(&mig_section_vgic_dist, &r, &pkg->vgic, err, n))
-		return false;
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		if (!mig_section_load(&mig_section_vgic_redist, &r, &pkg->vgic.redist[i], err, n))
-			return false;
-	if (!mig_section_load(&mig_section_pl011, &r, &pkg->uart, err, n))
-		return false;
+		pkg->regs[i] = vm->vcpus[i].regs;
+	for (size_t k = 0; k < sizeof(layout) / sizeof(layout[0]); k++) {
+		for (unsigned i = 0; i < (layout[k].per_vcpu ? vm->cfg.vcpu_count : 1); i++)
+			if (!mig_section_load(layout[k].section, &r,
+					      pkg_part(pkg, layout[k].part, i), err, n))
+				return false;
+		/* The VM's shape first: the per-vCPU parts follow it. */
+		if (layout[k].part == PART_VM && pkg->vm.vcpu_count != vm->cfg.vcpu_count)
+			REFUSE("the VM has %u vCPUs, this board prepared %u", pkg->vm.vcpu_count,
+			       vm->cfg.vcpu_count);
+	}
 	if (mig_remaining(&r))
 		REFUSE("%zu bytes after the device sections", mig_remaining(&r));
 	return check(vm, lim, pkg, err, n);

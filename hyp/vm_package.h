@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "hyp/vm.h"
-#include "mig/state_sections.h"
+#include "hyp/state_sections.h"
 
 /** A package decoded and checked, not yet the VM's. */
 struct vm_package {

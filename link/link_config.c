@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-#include "hyp/format.h"
-#include "hyp/kv_text.h"
+#include "lib/format.h"
+#include "lib/kv_text.h"
 
 #define LINE_MAX_LEN 256
 

@@ -5,8 +5,8 @@
 
 #include "hyp/arch.h"
 #include "hyp/console.h"
-#include "hyp/exit_code.h"
-#include "hyp/format.h"
+#include "lib/exit_code.h"
+#include "lib/format.h"
 #include "lwip/sys.h"
 
 u32_t sys_now(void) { return (u32_t)(arch_counter_now() / (arch_counter_freq() / 1000)); }

@@ -4,10 +4,9 @@
 
 #include <string.h>
 
-#include "drivers/timer.h"
 #include "drivers/virtio_net.h"
 #include "hyp/arch.h"
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
@@ -126,7 +125,7 @@ void link_net_pump(unsigned timeout_ms)
 		/* Nothing yet: sleep until the device's interrupt or the deadline. */
 		if (!virtio_net_wait_arm())
 			continue;
-		timer_hyp_arm(deadline - now);
+		arch_timer_arm(deadline - now);
 		arch_idle_wait();
 		virtio_net_wait_done();
 	}

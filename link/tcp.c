@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "link/net.h"
 #include "lwip/tcp.h"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "mig/dest_internal.h"
 #include "mig/page_sets.h"
 #include "mig/ram_codec.h"

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "mig/dest_internal.h"
 #include "mig/page_sets.h"
 #include "mig/ram_codec.h"

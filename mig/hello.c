@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 void mig_hello_put(struct mig_writer *w, const struct mig_hello *h)
 {

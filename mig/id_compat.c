@@ -2,7 +2,7 @@
 /** ID-register compatibility, see id_compat.h; field layouts from the Arm ARM, D19.2. */
 #include "mig/id_compat.h"
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 /* A system register's encoding as in the ISS of a trapped MRS (Arm ARM D19.2.40). */
 #define ENC(op0, op1, crn, crm, op2)                                                               \

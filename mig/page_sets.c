@@ -2,7 +2,7 @@
 /** Page lists and bitmap chunks, see page_sets.h. */
 #include "mig/page_sets.h"
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 uint64_t mig_bitmap_count(const uint64_t *bm, uint64_t pages)
 {

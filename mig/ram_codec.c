@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 bool mig_page_is_zero(const void *page)
 {

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 #define NAME_MAX_LEN   32
 #define SUBSECTION_MAX 16

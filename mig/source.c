@@ -3,45 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "mig/page_sets.h"
 #include "mig/ram_codec.h"
 #include "mig/source_internal.h"
-
-#define NS_PER_S 1000000000ull
-
-enum mig_state mig_source_fail(struct mig_source *s, const char *why)
-{
-	format_snprintf(s->rep.error, sizeof(s->rep.error), "%s", why);
-	return s->rep.state = MIG_FAILED;
-}
-
-void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r)
-{
-	s->rep.dest_loaded_ns = mig_get_u64(r);
-	s->rep.dest_synced_ns = mig_get_u64(r);
-	s->rep.dest_started_ns = mig_get_u64(r);
-	s->rep.dest_load_ns = mig_get_u64(r);
-}
-
-void mig_source_progress(struct mig_source *s)
-{
-	struct mig_progress p = {
-		.state = s->rep.state,
-		.round = s->rep.rounds > s->current_round ? s->rep.rounds : s->current_round,
-		.ram_bytes_sent = s->rep.bytes_sent,
-		.pages_total = s->pages,
-		.pages_remaining = mig_bitmap_count(s->bitmap, s->pages),
-		.dirty_pages_per_s = s->dirty_rate,
-		.bandwidth = s->pre.bandwidth,
-		.expected_downtime_ns = s->rep.expected_downtime_ns,
-		.elapsed_ns = s->ops->now_ns(s->vm->ctx) - s->t_start,
-	};
-
-	s->progress_ns = s->ops->now_ns(s->vm->ctx);
-	if (s->cfg.progress)
-		s->cfg.progress(s->cfg.progress_ctx, &p);
-}
 
 struct mig_source *mig_source_new(struct mig_vm *vm, const struct mig_source_config *cfg)
 {
@@ -123,83 +88,6 @@ bool mig_source_cancel(struct mig_source *s)
 	       open == MIG_CTL_CANCEL;
 }
 
-static bool cancel_requested(struct mig_source *s)
-{
-	return __atomic_load_n(&s->control, __ATOMIC_SEQ_CST) == MIG_CTL_CANCEL;
-}
-
-enum mig_state mig_source_cancelled(struct mig_source *s, bool stopped)
-{
-	s->rep.state = MIG_CANCELLING;
-	mig_chan_send(s->ch, MIG_REC_CANCEL, 0, NULL, 0); /* best effort: the peer discards */
-	s->ops->dirty_stop(s->vm->ctx);
-	if (stopped)
-		s->ops->resume(s->vm->ctx);
-	format_snprintf(s->rep.error, sizeof(s->rep.error), "cancelled: the VM runs on here");
-	return s->rep.state = MIG_CANCELLED;
-}
-
-/* The cap lets a burst run this far ahead of it. */
-#define BANDWIDTH_BURST_NS 100000000ull
-
-/**
- * While the VM runs, holds the sending back to cfg.max_bandwidth: each send
- * moves a clock on by what it costs at that rate, and the sender waits
- * (serving nothing but the network) while that clock is ahead of now by
- * more than a burst.
- */
-static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
-{
-	uint64_t now = s->ops->now_ns(s->vm->ctx);
-
-	if (!s->cfg.max_bandwidth ||
-	    (s->rep.state != MIG_ACTIVE && s->rep.state != MIG_POSTCOPY_ACTIVE))
-		return;
-	if (s->paced_until_ns < now)
-		s->paced_until_ns = now;
-	s->paced_until_ns += bytes * NS_PER_S / s->cfg.max_bandwidth;
-	while (now + BANDWIDTH_BURST_NS < s->paced_until_ns && !cancel_requested(s)) {
-		unsigned ms = (unsigned)((s->paced_until_ns - BANDWIDTH_BURST_NS - now) / 1000000u);
-
-		if (mig_chan_ready(s->ch, ms > 50 ? 50 : ms + 1) < 0)
-			break;
-		now = s->ops->now_ns(s->vm->ctx);
-	}
-}
-
-int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages)
-{
-	struct mig_ram_batch b;
-	uint64_t words = mig_bitmap_words(s->pages);
-
-	mig_ram_batch_init(&b, s->buf, MIG_RECORD_MAX);
-	while (s->cursor < s->pages && b.data_pages < max_data_pages) {
-		uint64_t w = s->cursor / 64, bits = s->bitmap[w] >> (s->cursor % 64);
-
-		if (!bits) { /* skip a clear word at once */
-			s->cursor = (w + 1) * 64;
-			if (w + 1 >= words)
-				break;
-			continue;
-		}
-		s->cursor += (uint64_t)__builtin_ctzll(bits);
-		if (!mig_ram_batch_add(&b, s->cursor, s->ops->page(s->vm->ctx, s->cursor)))
-			break;
-		mig_bit_clear(s->bitmap, s->cursor);
-		s->cursor++;
-	}
-	if (!mig_ram_batch_pages(&b))
-		return 0;
-	mig_ram_batch_finish(&b);
-	if (mig_chan_send(s->ch, MIG_REC_RAM, 0, b.w.buf, (uint32_t)b.w.len))
-		return -1;
-	s->rep.pages_sent += mig_ram_batch_pages(&b);
-	s->rep.zero_pages += b.zero_pages;
-	s->rep.bytes_sent += b.w.len + MIG_RECORD_HEADER_SIZE;
-	keep_to_bandwidth(s, b.w.len + MIG_RECORD_HEADER_SIZE);
-	return (int64_t)(b.w.len + MIG_RECORD_HEADER_SIZE);
-}
-
 static int hello(struct mig_source *s)
 {
 	struct mig_writer w;
@@ -249,7 +137,7 @@ static int64_t precopy_round(struct mig_source *s)
 	s->cursor = 0;
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0) {
 		bytes += n;
-		if (cancel_requested(s))
+		if (mig_source_cancel_requested(s))
 			return -2;
 		/* A long round (the first, of all memory) reports as it goes. */
 		if (s->ops->now_ns(s->vm->ctx) - s->progress_ns >= MIG_PROGRESS_EVERY_NS)
@@ -317,7 +205,7 @@ static enum mig_state precopy(struct mig_source *s)
 		round = (struct mig_round){ .bytes = (uint64_t)bytes,
 					    .ns = ops->now_ns(s->vm->ctx) - t0,
 					    .dirty_pages = mig_bitmap_count(s->bitmap, s->pages) };
-		s->dirty_rate = round.ns ? round.dirty_pages * NS_PER_S / round.ns : 0;
+		s->dirty_rate = round.ns ? round.dirty_pages * MIG_NS_PER_S / round.ns : 0;
 		d = mig_precopy_decide(&s->pre, &s->cfg.precopy, &round);
 		s->rep.rounds = s->pre.rounds;
 		s->rep.expected_downtime_ns = s->pre.expected_downtime_ns;
@@ -351,34 +239,7 @@ enum mig_state mig_source_run(struct mig_source *s, struct mig_channel *ch)
 	s->t_start = s->ops->now_ns(s->vm->ctx);
 	if (hello(s))
 		return s->rep.state;
-	if (cancel_requested(s))
+	if (mig_source_cancel_requested(s))
 		return mig_source_cancelled(s, false);
 	return precopy(s);
-}
-
-bool mig_state_runs_on_destination(enum mig_state st)
-{
-	return st == MIG_COMPLETED || st == MIG_POSTCOPY_ACTIVE || st == MIG_POSTCOPY_PAUSED ||
-	       st == MIG_POSTCOPY_RECOVER;
-}
-
-const char *mig_state_name(enum mig_state st)
-{
-	static const char *const names[] = {
-		"setup",
-		"active",
-		"device",
-		"postcopy-device",
-		"postcopy-active",
-		"postcopy-paused",
-		"postcopy-recover",
-		"unresolved",
-		"completed",
-		"failed",
-		"cancelling",
-		"cancelled",
-		"lost",
-	};
-
-	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
 }

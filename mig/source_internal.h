@@ -33,7 +33,15 @@ struct mig_source {
 /** Within a round, progress is reported this often. */
 #define MIG_PROGRESS_EVERY_NS 250000000ull
 
+#define MIG_NS_PER_S 1000000000ull
+
 enum mig_state mig_source_fail(struct mig_source *s, const char *why);
+
+/** The migration completed: the report's total time, no error, a last progress report. */
+enum mig_state mig_source_completed(struct mig_source *s);
+
+/** True once mig_source_cancel won (before the commit). */
+bool mig_source_cancel_requested(struct mig_source *s);
 
 /** The destination's four timestamps (VM_STARTED, STATUS) into the report. */
 void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r);

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "mig/page_sets.h"
 #include "mig/ram_codec.h"
 #include "mig/source_internal.h"
@@ -49,11 +49,7 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 	    mig_source_expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != done)
 		return paused(s);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
-	s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;
-	s->rep.error[0] = 0;
-	s->rep.state = MIG_COMPLETED;
-	mig_source_progress(s);
-	return MIG_COMPLETED;
+	return mig_source_completed(s);
 }
 
 /** RECV_BITMAP chunks: what the destination has; the rest is to send. */

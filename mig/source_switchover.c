@@ -8,109 +8,10 @@
  */
 #include <string.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "mig/page_sets.h"
 #include "mig/source_internal.h"
 
-static void copy_peer_error(struct mig_source *s, struct mig_record *rec)
-{
-	char why[128];
-
-	mig_get_text(&rec->payload, why, sizeof(why));
-	format_snprintf(s->rep.error, sizeof(s->rep.error), "destination: %s", why);
-}
-
-/**
- * Pages the destination's vCPUs wait for go first; one already sent is not
- * sent twice. The background push then goes on from behind the last one:
- * a guest that reads memory in order finds the push a step ahead of it
- * instead of faulting on every few pages (the pages skipped are sent once
- * the push wraps around).
- */
-static int serve_page_request(struct mig_source *s, struct mig_record *rec)
-{
-	uint64_t pages[MIG_PAGE_LIST_MAX];
-	int n = mig_page_list_get(&rec->payload, pages, s->pages, s->rep.error,
-				  sizeof(s->rep.error));
-
-	for (int i = 0; i < n; i++) {
-		if (!mig_bit_test(s->bitmap, pages[i]))
-			continue;
-		s->cursor = pages[i];
-		if (mig_source_send_batch(s, MIG_REQUEST_PREFETCH) < 0) {
-			n = -1;
-			break;
-		}
-		s->rep.pages_requested++;
-	}
-	return n < 0 ? -1 : 0;
-}
-
-/** A return-path record nobody waits for in particular; 0, or -1 to end the link. */
-static int serve_record(struct mig_source *s, struct mig_record *rec)
-{
-	switch (rec->type) {
-	case MIG_REC_SWITCHOVER_ACK:
-		/* Once, and only while the VM still runs here: it approves a stop. */
-		if (s->switchover_acked || s->rep.state != MIG_ACTIVE)
-			break;
-		s->switchover_acked = true;
-		return 0;
-	case MIG_REC_REQ_PAGES:
-		if (s->rep.state == MIG_POSTCOPY_ACTIVE)
-			return serve_page_request(s, rec);
-		break;
-	case MIG_REC_ERROR:
-		copy_peer_error(s, rec);
-		return -1;
-	default:
-		break;
-	}
-	format_snprintf(s->rep.error, sizeof(s->rep.error), "unexpected %s on the return path",
-			mig_record_name(rec->type));
-	return -1;
-}
-
-int mig_source_serve_return_path(struct mig_source *s)
-{
-	for (;;) {
-		struct mig_record rec;
-		int ready = mig_chan_ready(s->ch, 0);
-
-		if (ready <= 0)
-			return ready;
-		if (mig_chan_recv(s->ch, s->rbuf, &rec, s->cfg.reply_timeout_ms) ||
-		    serve_record(s, &rec))
-			return -1;
-	}
-}
-
-int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec)
-{
-	/*
-	 * One deadline for the whole wait: a peer that keeps sending other
-	 * records (legal or not) cannot hold the source in it for longer.
-	 */
-	uint64_t deadline = s->ops->now_ns(s->vm->ctx) + s->cfg.reply_timeout_ms * 1000000ull;
-
-	for (;;) {
-		uint64_t now = s->ops->now_ns(s->vm->ctx);
-		int err;
-
-		if (now >= deadline)
-			return MIG_CHAN_TIMEOUT;
-		err = mig_chan_recv(s->ch, s->rbuf, rec,
-				    (unsigned)((deadline - now) / 1000000u) + 1);
-		if (err)
-			return err;
-		if (rec->type == want)
-			return 0;
-		if (serve_record(s, rec))
-			return MIG_CHAN_BAD;
-	}
-}
-
-/** Tells the destination which pages it must fetch later (POSTCOPY_DISCARD chunks). */
 static int send_discard(struct mig_source *s)
 {
 	uint64_t words = mig_bitmap_words(s->pages), next = 0;
@@ -209,9 +110,5 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	if (postcopy)
 		return mig_source_postcopy_push(s);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
-	s->rep.total_ns = ops->now_ns(s->vm->ctx) - s->t_start;
-	s->rep.error[0] = 0;
-	s->rep.state = MIG_COMPLETED;
-	mig_source_progress(s);
-	return MIG_COMPLETED;
+	return mig_source_completed(s);
 }

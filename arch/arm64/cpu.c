@@ -5,7 +5,7 @@
 #include "boards/board.h"
 #include "arch/arm64/sysreg.h"
 #include "arch/arm64/vgic_hw.h"
-#include "drivers/gicv3.h"
+#include "arch/arm64/gic_cpuif.h"
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
 
@@ -77,5 +77,5 @@ void arch_cpu_set_mpidr(void)
 void arch_kick_cpu(unsigned cpu)
 {
 	if (cpu < BOARD_CPU_MAX)
-		gicv3_send_sgi(arch_percpu[cpu].mpidr, ARCH_KICK_INTID);
+		gic_cpuif_send_sgi(arch_percpu[cpu].mpidr, ARCH_KICK_INTID);
 }

@@ -8,8 +8,8 @@
 #include "arch/arm64/frame.h"
 #include "hyp/arch.h"
 #include "hyp/console.h"
-#include "hyp/exit_code.h"
-#include "hyp/format.h"
+#include "lib/exit_code.h"
+#include "lib/format.h"
 
 extern char __image_start[], __image_end[], __stacks_start[], __stacks_end[];
 

@@ -2,7 +2,7 @@
 /** ESR_ELx decoding (Arm ARM D19.2.40, ISS encodings in D19.2.40.x). */
 #include "arch/arm64/esr.h"
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 struct esr_name {
 	unsigned code;

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ESR_EC(esr)  ((unsigned)(((esr) >> 26) & 0x3f))
+#define ESR_EC_SHIFT 26
+#define ESR_EC(esr)  ((unsigned)(((esr) >> ESR_EC_SHIFT) & 0x3f))
 #define ESR_IL	     (1ull << 25)
 #define ESR_ISS(esr) ((uint32_t)((esr)&0x1ffffff))
 

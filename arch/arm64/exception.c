@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /** Dispatch of the exceptions the EL2 vectors catch. */
 #include "arch/arm64/frame.h"
-#include "drivers/gicv3.h"
+#include "arch/arm64/gic_cpuif.h"
 #include "hyp/arch.h"
 #include "hyp/irq.h"
 
@@ -33,14 +33,14 @@ void arch_exception(unsigned kind, struct arch_frame *frame)
 void hyp_irq_handle(void)
 {
 	for (;;) {
-		uint32_t intid = gicv3_ack();
+		uint32_t intid = gic_cpuif_ack();
 
 		if (intid >= 1020 && intid <= 1023)
 			return; /* spurious or nothing left */
 		/* EOImode 1: EOIR drops the priority, DIR deactivates (GICv3 spec 4.1.1). */
 		if (irq_dispatch(intid) == IRQ_FORWARDED)
-			gicv3_eoi(intid);
+			gic_cpuif_eoi(intid);
 		else
-			gicv3_eoi_deactivate(intid);
+			gic_cpuif_eoi_deactivate(intid);
 	}
 }

@@ -24,11 +24,18 @@ static inline void dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); }
 static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memory"); }
 
 /* HCR_EL2 bits (Arm ARM D19.2.48) */
-#define HCR_VM	(1ull << 0)
-#define HCR_FMO (1ull << 3)
-#define HCR_IMO (1ull << 4)
-#define HCR_AMO (1ull << 5)
-#define HCR_RW	(1ull << 31)
+#define HCR_VM	   (1ull << 0)
+#define HCR_SWIO   (1ull << 1)
+#define HCR_FMO	   (1ull << 3)
+#define HCR_IMO	   (1ull << 4)
+#define HCR_AMO	   (1ull << 5)
+#define HCR_FB	   (1ull << 9)
+#define HCR_BSU_IS (1ull << 10) /* BSU [11:10] = 0b01: inner shareable */
+#define HCR_TWI	   (1ull << 13)
+#define HCR_TID3   (1ull << 18)
+#define HCR_TSC	   (1ull << 19)
+#define HCR_TSW	   (1ull << 22)
+#define HCR_RW	   (1ull << 31)
 
 /* SCTLR_EL2 bits, E2H == 0 (Arm ARM D19.2.119) */
 #define SCTLR_EL2_M   (1ull << 0)

@@ -24,8 +24,8 @@ unsigned arch_guest_run(struct vcpu_regs *regs);
  * not virtualize, set/way operations trapped (TSW), EL1 is AArch64 (RW).
  */
 #define HCR_GUEST                                                                                  \
-	((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 9) |       \
-	 (1ull << 10) | (1ull << 13) | (1ull << 18) | (1ull << 19) | (1ull << 22) | (1ull << 31))
+	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI |         \
+	 HCR_TID3 | HCR_TSC | HCR_TSW | HCR_RW)
 
 /* MDCR_EL2: trap PMU (TPM, TPMCR), debug registers (TDA, TDOSA, TDRA), trace filter (TTRF). */
 #define MDCR_GUEST                                                                                 \
@@ -136,32 +136,19 @@ void arch_vcpu_put(struct vcpu_regs *r)
 
 void arch_vcpu_enter(struct vcpu_regs *r, unsigned lr_count, struct vcpu_exit *exit)
 {
+	enum vcpu_exit_vector vector;
 	unsigned kind;
 
 	vgic_hw_load_lrs(&r->gic, lr_count);
 	kind = arch_guest_run(r);
 	vgic_hw_save_lrs(&r->gic, lr_count);
-
-	exit->esr = sysreg_read(esr_el2);
-	exit->far = sysreg_read(far_el2);
-	exit->hpfar = sysreg_read(hpfar_el2);
-	switch (kind) {
-	case VEC_EL1_64_SYNC:
-		exit->kind = VCPU_EXIT_SYNC;
-		break;
-	case VEC_EL1_64_IRQ:
-		exit->kind = VCPU_EXIT_IRQ;
-		break;
-	case VEC_EL1_64_FIQ:
-		exit->kind = VCPU_EXIT_FIQ;
-		break;
-	case VEC_EL1_64_SERROR:
-		exit->kind = VCPU_EXIT_SERROR;
-		break;
-	default:
-		exit->kind = VCPU_EXIT_AARCH32;
-		break;
-	}
+	vector = kind == VEC_EL1_64_SYNC     ? VCPU_VECTOR_SYNC
+		 : kind == VEC_EL1_64_IRQ    ? VCPU_VECTOR_IRQ
+		 : kind == VEC_EL1_64_FIQ    ? VCPU_VECTOR_FIQ
+		 : kind == VEC_EL1_64_SERROR ? VCPU_VECTOR_SERROR
+					     : VCPU_VECTOR_AARCH32;
+	arch_exit_decode(vector, sysreg_read(esr_el2), sysreg_read(far_el2), sysreg_read(hpfar_el2),
+			 exit);
 }
 
 void arch_vcpu_timer_stop(void)

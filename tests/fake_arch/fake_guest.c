@@ -7,16 +7,9 @@
  */
 #include <string.h>
 
+#include "arch/arm64/esr.h"
 #include "tests/fake_arch/fake_guest.h"
 #include "tests/fake_arch/fake_internal.h"
-
-#define ESR_EC_SHIFT 26
-#define ESR_IL	     (1ull << 25)
-#define EC_WFX	     0x01ull
-#define EC_HVC64     0x16ull
-#define EC_SMC64     0x17ull
-#define EC_SYSREG    0x18ull
-#define EC_SERROR    0x2full
 
 /* ICH_LR<n>_EL2: vINTID [31:0], Priority [55:48], Group [60], State [63:62]. */
 #define LR_INTID_MASK	0xffffffffull
@@ -59,33 +52,32 @@ struct vcpu_exit fake_guest_step(unsigned cpu, struct vcpu_regs *regs, struct fa
 
 static struct vcpu_exit sync_exit(uint64_t ec, uint64_t iss)
 {
-	return (struct vcpu_exit){ .kind = VCPU_EXIT_SYNC,
-				   .esr = (ec << ESR_EC_SHIFT) | ESR_IL | iss };
+	return fake_exit(VCPU_VECTOR_SYNC, (ec << ESR_EC_SHIFT) | ESR_IL | iss, 0, 0);
 }
 
 struct vcpu_exit fake_guest_run(struct fake_guest *g)
 {
 	fake_cpu_wait_irq(g->cpu);
-	return (struct vcpu_exit){ .kind = VCPU_EXIT_IRQ };
+	return fake_exit(VCPU_VECTOR_IRQ, 0, 0, 0);
 }
 
 /* ISS of EC 0x01: TI [1:0], 0 WFI, 1 WFE. */
 struct vcpu_exit fake_guest_wfi(struct fake_guest *g)
 {
 	(void)g;
-	return sync_exit(EC_WFX, 0);
+	return sync_exit((uint64_t)ESR_EC_WFX, 0);
 }
 
 struct vcpu_exit fake_guest_wfe(struct fake_guest *g)
 {
 	(void)g;
-	return sync_exit(EC_WFX, 1);
+	return sync_exit((uint64_t)ESR_EC_WFX, 1);
 }
 
 struct vcpu_exit fake_guest_hvc(struct fake_guest *g, uint16_t imm)
 {
 	g->regs->pc += 4;
-	return sync_exit(EC_HVC64, imm);
+	return sync_exit((uint64_t)ESR_EC_HVC64, imm);
 }
 
 struct vcpu_exit fake_guest_psci(struct fake_guest *g, uint32_t fid, uint64_t a1, uint64_t a2,
@@ -101,7 +93,7 @@ struct vcpu_exit fake_guest_psci(struct fake_guest *g, uint32_t fid, uint64_t a1
 struct vcpu_exit fake_guest_smc(struct fake_guest *g, uint16_t imm)
 {
 	(void)g;
-	return sync_exit(EC_SMC64, imm);
+	return sync_exit((uint64_t)ESR_EC_SMC64, imm);
 }
 
 /* ISS of EC 0x18: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1],
@@ -113,7 +105,7 @@ static struct vcpu_exit sysreg_exit(unsigned op0, unsigned op1, unsigned crn, un
 		       ((uint64_t)(op1 & 7) << 14) | ((uint64_t)(crn & 0xf) << 10) |
 		       ((uint64_t)(rt & 0x1f) << 5) | ((uint64_t)(crm & 0xf) << 1) | (read ? 1 : 0);
 
-	return sync_exit(EC_SYSREG, iss);
+	return sync_exit((uint64_t)ESR_EC_SYSREG, iss);
 }
 
 struct vcpu_exit fake_guest_msr(struct fake_guest *g, unsigned op0, unsigned op1, unsigned crn,
@@ -133,13 +125,13 @@ struct vcpu_exit fake_guest_mrs(struct fake_guest *g, unsigned op0, unsigned op1
 struct vcpu_exit fake_guest_serror(struct fake_guest *g, uint64_t esr)
 {
 	(void)g;
-	return (struct vcpu_exit){ .kind = VCPU_EXIT_SERROR, .esr = esr ? esr : EC_SERROR << 26 };
+	return fake_exit(VCPU_VECTOR_SERROR, esr ? esr : (uint64_t)ESR_EC_SERROR << 26, 0, 0);
 }
 
 struct vcpu_exit fake_guest_aarch32(struct fake_guest *g)
 {
 	(void)g;
-	return (struct vcpu_exit){ .kind = VCPU_EXIT_AARCH32 };
+	return fake_exit(VCPU_VECTOR_AARCH32, 0, 0, 0);
 }
 
 void fake_guest_eret(struct fake_guest *g)

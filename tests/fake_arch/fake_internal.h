@@ -6,7 +6,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hyp/arch_vcpu.h"
 #include "tests/fake_arch/fake_arch.h"
+
+/** A guest's exit as the hardware would report it, decoded as the arch decodes it. */
+static inline struct vcpu_exit fake_exit(enum vcpu_exit_vector vector, uint64_t esr, uint64_t far,
+					 uint64_t hpfar)
+{
+	struct vcpu_exit e;
+
+	arch_exit_decode(vector, esr, far, hpfar, &e);
+	return e;
+}
 
 /** hyp/ broke a rule of the arch interface: says which and ends the test binary. */
 _Noreturn void fake_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,7 @@
 
 #include "hyp/addr.h"
 #include "hyp/arch_mm.h"
+#include "arch/arm64/esr.h"
 #include "tests/fake_arch/fake_guest.h"
 #include "tests/fake_arch/fake_internal.h"
 
@@ -20,10 +21,6 @@
 #define VTTBR_BADDR 0x0000fffffffffffeull
 
 /* ESR_EL2 (Arm ARM D19.2.40): EC, IL and the data/instruction abort ISS. */
-#define EC_IABT_LOW	       0x20ull
-#define EC_DABT_LOW	       0x24ull
-#define ESR_EC_SHIFT	       26
-#define ESR_IL		       (1ull << 25)
 #define ISS_ISV		       (1ull << 24)
 #define ISS_SAS_SHIFT	       22
 #define ISS_SSE		       (1ull << 21)
@@ -149,10 +146,8 @@ static bool translate(struct fake_guest *g, uint64_t ipa, enum s2_perm need, uin
 /* FAR_EL2 is the VA (here the IPA); HPFAR_EL2.FIPA [43:4] holds IPA [51:12]. */
 static struct vcpu_exit abort_exit(uint64_t ec, uint64_t iss, uint64_t ipa)
 {
-	return (struct vcpu_exit){ .kind = VCPU_EXIT_SYNC,
-				   .esr = (ec << ESR_EC_SHIFT) | ESR_IL | iss,
-				   .far = ipa,
-				   .hpfar = (ipa >> 12) << 4 };
+	return fake_exit(VCPU_VECTOR_SYNC, (ec << ESR_EC_SHIFT) | ESR_IL | iss, ipa,
+			 (ipa >> 12) << 4);
 }
 
 static uint64_t data_iss(unsigned size, unsigned rt, unsigned form, bool write, uint64_t fsc)
@@ -184,7 +179,8 @@ bool fake_guest_load(struct fake_guest *g, uint64_t ipa, unsigned size, unsigned
 
 	check_access(size, rt, ipa);
 	if (!translate(g, ipa, S2_READ, &pa, &fsc)) {
-		*exit = abort_exit(EC_DABT_LOW, data_iss(size, rt, form, false, fsc), ipa);
+		*exit = abort_exit((uint64_t)ESR_EC_DABT_LOW, data_iss(size, rt, form, false, fsc),
+				   ipa);
 		return true;
 	}
 	memcpy(&value, (const void *)(uintptr_t)pa, size); /* little-endian, as the guest */
@@ -205,7 +201,8 @@ bool fake_guest_store(struct fake_guest *g, uint64_t ipa, unsigned size, unsigne
 
 	check_access(size, rt, ipa);
 	if (!translate(g, ipa, S2_WRITE, &pa, &fsc)) {
-		*exit = abort_exit(EC_DABT_LOW, data_iss(size, rt, form, true, fsc), ipa);
+		*exit = abort_exit((uint64_t)ESR_EC_DABT_LOW, data_iss(size, rt, form, true, fsc),
+				   ipa);
 		return true;
 	}
 	memcpy((void *)(uintptr_t)pa, &value, size);
@@ -219,6 +216,6 @@ bool fake_guest_fetch(struct fake_guest *g, struct vcpu_exit *exit)
 
 	if (translate(g, g->regs->pc, S2_EXEC, &pa, &fsc))
 		return false;
-	*exit = abort_exit(EC_IABT_LOW, fsc, g->regs->pc);
+	*exit = abort_exit((uint64_t)ESR_EC_IABT_LOW, fsc, g->regs->pc);
 	return true;
 }

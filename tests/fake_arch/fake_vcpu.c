@@ -91,7 +91,7 @@ void arch_vcpu_enter(struct vcpu_regs *r, unsigned lr_count, struct vcpu_exit *e
 	count(&hw->entries);
 	/* An interrupt pending at EL2 (IMO) is taken as soon as the guest runs. */
 	if (fake_cpu_irq_pending(cpu))
-		*exit = (struct vcpu_exit){ .kind = VCPU_EXIT_IRQ };
+		*exit = fake_exit(VCPU_VECTOR_IRQ, 0, 0, 0);
 	else
 		*exit = fake_guest_step(cpu, r, hw, lr_count);
 	/* As vgic_hw_save_lrs: back into memory, and the interface off while Ferry runs. */

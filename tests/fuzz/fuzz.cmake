@@ -29,33 +29,34 @@ endfunction()
 
 set(module boot)
 ferry_fuzzer(board_check tests/fuzz/fuzz_board_check.c
-  hyp/board_check.c hyp/format.c ${FERRY_BOARD_SOURCES} ${FERRY_LIBFDT_SOURCES})
-ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c hyp/bootargs.c)
+  system/board_check.c lib/format.c ${FERRY_BOARD_SOURCES} ${FERRY_LIBFDT_SOURCES})
+ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c lib/bootargs.c)
 
 set(module hyp)
-ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c hyp/kv_text.c hyp/format.c)
-ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c hyp/format.c)
+ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c lib/kv_text.c lib/format.c)
+ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c lib/format.c)
 # The real device-package loader and its synchronization into a real VM (fake arch).
 ferry_fuzzer(vm_package tests/fuzz/fuzz_vm_package.c tests/support/host_vm.c
   tests/support/host_console.c ${FERRY_HYP_HOST_SOURCES} ${FERRY_MIG_SOURCES})
 target_link_libraries(fuzz_vm_package PRIVATE fdt_host pthread)
 set(module vgic)
 ferry_fuzzer(guest_mmio tests/fuzz/fuzz_guest_mmio.c
-  hyp/vgic.c hyp/vgic_mmio.c hyp/vpl011.c hyp/mmio.c hyp/format.c)
+  hyp/vgic.c hyp/vgic_mmio.c hyp/vpl011.c hyp/mmio.c lib/format.c)
 
 set(module mig)
 ferry_fuzzer(mig_section tests/fuzz/fuzz_mig_section.c
-  mig/wire.c mig/section.c mig/state_sections.c hyp/format.c hyp/vgic.c hyp/vpl011.c)
+  mig/wire.c mig/section.c hyp/state_sections.c lib/format.c hyp/vgic.c hyp/vpl011.c)
 ferry_fuzzer(mig_stream tests/fuzz/fuzz_mig_stream.c mig/wire.c mig/record.c mig/hello.c mig/page_sets.c
-  mig/id_compat.c mig/ram_codec.c hyp/format.c)
+  mig/id_compat.c mig/ram_codec.c lib/format.c)
 ferry_fuzzer(mig_engine tests/fuzz/fuzz_mig_engine.c tests/support/fake_vm.c ${FERRY_MIG_SOURCES}
-  hyp/format.c hyp/vgic.c hyp/vpl011.c)
+  hyp/state_sections.c
+  lib/format.c hyp/vgic.c hyp/vpl011.c)
 
 set(module link)
-ferry_fuzzer(link_config tests/fuzz/fuzz_link_config.c link/link_config.c hyp/kv_text.c
-  hyp/format.c)
+ferry_fuzzer(link_config tests/fuzz/fuzz_link_config.c link/link_config.c lib/kv_text.c
+  lib/format.c)
 target_include_directories(fuzz_link_config SYSTEM PRIVATE ${FERRY_MBEDTLS_DIR}/include)
 
 set(module mgmt)
-ferry_fuzzer(mgmt_command tests/fuzz/fuzz_mgmt_command.c hyp/mgmt.c hyp/json.c hyp/json_out.c
-  hyp/format.c)
+ferry_fuzzer(mgmt_command tests/fuzz/fuzz_mgmt_command.c system/mgmt.c lib/json.c lib/json_out.c
+  lib/format.c)

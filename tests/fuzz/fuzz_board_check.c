@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyp/board_check.h"
+#include "system/board_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

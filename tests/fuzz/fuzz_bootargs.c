@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyp/bootargs.h"
+#include "lib/bootargs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

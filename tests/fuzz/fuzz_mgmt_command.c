@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyp/json.h"
-#include "hyp/mgmt.h"
+#include "lib/json.h"
+#include "system/mgmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

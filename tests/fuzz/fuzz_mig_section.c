@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mig/state_sections.h"
+#include "hyp/state_sections.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 set(FERRY_GUESTS hello timer sgi fpsimd memory misbehave migrating migrating_idle
   migrating_zero migrating_fast migrating_long migrating_partition)
 add_library(guest_rt STATIC
-  tests/guests/rt/start.S tests/guests/rt/vectors.S tests/guests/rt/rt.c hyp/format.c)
+  tests/guests/rt/start.S tests/guests/rt/vectors.S tests/guests/rt/rt.c lib/format.c)
 target_include_directories(guest_rt PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_options(guest_rt PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
 foreach(g IN LISTS FERRY_GUESTS)

@@ -9,7 +9,7 @@
 
 #include "mig/page_sets.h"
 #include "mig/section.h"
-#include "mig/state_sections.h"
+#include "hyp/state_sections.h"
 
 static uint64_t now_ns(void *vm)
 {

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
-#include "hyp/board_check.h"
+#include "system/board_check.h"
 
 /** What a test tree looks like; zero fields take the QEMU virt values. */
 struct tree {

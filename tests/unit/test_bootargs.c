@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "hyp/bootargs.h"
+#include "lib/bootargs.h"
 
 static void test_values_and_bare_keys(void **state)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 
 /* Formats with both implementations and insists on identical results. */
 #define SAME(...)                                                                                  \

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/** The management protocol (hyp/mgmt.c) and its JSON reader and writer. */
+/** The management protocol (system/mgmt.c) and its JSON reader and writer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "hyp/json.h"
-#include "hyp/json_out.h"
-#include "hyp/mgmt.h"
+#include "lib/json.h"
+#include "lib/json_out.h"
+#include "system/mgmt.h"
 
 /* --- the JSON reader ------------------------------------------------------------ */
 

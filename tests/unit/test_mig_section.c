@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mig/state_sections.h"
+#include "hyp/state_sections.h"
 
 struct demo {
 	uint32_t a;

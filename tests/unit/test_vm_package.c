@@ -143,7 +143,7 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 
 /*
  * The layout of the real package, pinned: reordering rows of
- * mig/state_sections.c, or a field's size, changes what a peer reads and
+ * hyp/state_sections.c, or a field's size, changes what a peer reads and
  * must show up here (with a new section version).
  */
 static void test_golden_bytes(void **state)

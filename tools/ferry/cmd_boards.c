@@ -9,7 +9,7 @@
 
 #include "boards/board.h"
 #include "tools/ferry/commands.h"
-#include "hyp/json_out.h"
+#include "lib/json_out.h"
 #include "tools/ferry/mgmt_client.h"
 #include "tools/ferry/unix_path.h"
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "hyp/json.h"
+#include "lib/json.h"
 
 #define MGMT_CLIENT_LINE_MAX 4096
 #define MGMT_CLIENT_TOKENS   256

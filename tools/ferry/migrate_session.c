@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hyp/json_out.h"
+#include "lib/json_out.h"
 #include "tools/ferry/migrate_view.h"
 
 static volatile sig_atomic_t interrupted;

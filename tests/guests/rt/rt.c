@@ -2,7 +2,7 @@
 /** Runtime of the test guests, see guest.h. */
 #include <stdarg.h>
 
-#include "hyp/format.h"
+#include "lib/format.h"
 #include "tests/guests/rt/guest.h"
 
 #define UART	    0x09000000ul

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** Exit codes Ferry ends QEMU with under semihosting; tests read them. */
+#ifndef LIB_EXIT_CODE_H
+#define LIB_EXIT_CODE_H
+
+enum ferry_exit_code {
+	FERRY_EXIT_OK = 0,
+	FERRY_EXIT_TEST_FAILED = 1, /**< a self-test or guest verdict failed */
+	FERRY_EXIT_BAD_BOARD = 2,   /**< the board is not what Ferry was built for */
+	FERRY_EXIT_PANIC = 3,	    /**< an exception Ferry could not handle */
+	FERRY_EXIT_BAD_VM = 4,	    /**< the VM's configuration or image was refused */
+	FERRY_EXIT_VM_STOPPED = 5,  /**< the VM stopped abnormally (reset, crash) */
+	FERRY_EXIT_VM_LOST = 6,	    /**< postcopy could not finish: the VM is lost */
+};
+
+#endif

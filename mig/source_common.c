@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * What every phase of the source shares (source.c, source_switchover.c,
+ * source_postcopy.c call it; it calls none of them): failing, progress,
+ * the destination's timestamps, cancelling, sending a batch of pages at
+ * the bandwidth cap, and the return path with its one-deadline waits.
+ */
+#include <string.h>
+
+#include "lib/format.h"
+#include "mig/page_sets.h"
+#include "mig/ram_codec.h"
+#include "mig/source_internal.h"
+
+enum mig_state mig_source_fail(struct mig_source *s, const char *why)
+{
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "%s", why);
+	return s->rep.state = MIG_FAILED;
+}
+
+enum mig_state mig_source_completed(struct mig_source *s)
+{
+	s->rep.total_ns = s->ops->now_ns(s->vm->ctx) - s->t_start;
+	s->rep.error[0] = 0;
+	s->rep.state = MIG_COMPLETED;
+	mig_source_progress(s);
+	return MIG_COMPLETED;
+}
+
+void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r)
+{
+	s->rep.dest_loaded_ns = mig_get_u64(r);
+	s->rep.dest_synced_ns = mig_get_u64(r);
+	s->rep.dest_started_ns = mig_get_u64(r);
+	s->rep.dest_load_ns = mig_get_u64(r);
+}
+
+void mig_source_progress(struct mig_source *s)
+{
+	struct mig_progress p = {
+		.state = s->rep.state,
+		.round = s->rep.rounds > s->current_round ? s->rep.rounds : s->current_round,
+		.ram_bytes_sent = s->rep.bytes_sent,
+		.pages_total = s->pages,
+		.pages_remaining = mig_bitmap_count(s->bitmap, s->pages),
+		.dirty_pages_per_s = s->dirty_rate,
+		.bandwidth = s->pre.bandwidth,
+		.expected_downtime_ns = s->rep.expected_downtime_ns,
+		.elapsed_ns = s->ops->now_ns(s->vm->ctx) - s->t_start,
+	};
+
+	s->progress_ns = s->ops->now_ns(s->vm->ctx);
+	if (s->cfg.progress)
+		s->cfg.progress(s->cfg.progress_ctx, &p);
+}
+
+bool mig_source_cancel_requested(struct mig_source *s)
+{
+	return __atomic_load_n(&s->control, __ATOMIC_SEQ_CST) == MIG_CTL_CANCEL;
+}
+
+enum mig_state mig_source_cancelled(struct mig_source *s, bool stopped)
+{
+	s->rep.state = MIG_CANCELLING;
+	mig_chan_send(s->ch, MIG_REC_CANCEL, 0, NULL, 0); /* best effort: the peer discards */
+	s->ops->dirty_stop(s->vm->ctx);
+	if (stopped)
+		s->ops->resume(s->vm->ctx);
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "cancelled: the VM runs on here");
+	return s->rep.state = MIG_CANCELLED;
+}
+
+/* The cap lets a burst run this far ahead of it. */
+#define BANDWIDTH_BURST_NS 100000000ull
+
+/**
+ * While the VM runs, holds the sending back to cfg.max_bandwidth: each send
+ * moves a clock on by what it costs at that rate, and the sender waits
+ * (serving nothing but the network) while that clock is ahead of now by
+ * more than a burst.
+ */
+static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
+{
+	uint64_t now = s->ops->now_ns(s->vm->ctx);
+
+	if (!s->cfg.max_bandwidth ||
+	    (s->rep.state != MIG_ACTIVE && s->rep.state != MIG_POSTCOPY_ACTIVE))
+		return;
+	if (s->paced_until_ns < now)
+		s->paced_until_ns = now;
+	s->paced_until_ns += bytes * MIG_NS_PER_S / s->cfg.max_bandwidth;
+	while (now + BANDWIDTH_BURST_NS < s->paced_until_ns && !mig_source_cancel_requested(s)) {
+		unsigned ms = (unsigned)((s->paced_until_ns - BANDWIDTH_BURST_NS - now) / 1000000u);
+
+		if (mig_chan_ready(s->ch, ms > 50 ? 50 : ms + 1) < 0)
+			break;
+		now = s->ops->now_ns(s->vm->ctx);
+	}
+}
+
+int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages)
+{
+	struct mig_ram_batch b;
+	uint64_t words = mig_bitmap_words(s->pages);
+
+	mig_ram_batch_init(&b, s->buf, MIG_RECORD_MAX);
+	while (s->cursor < s->pages && b.data_pages < max_data_pages) {
+		uint64_t w = s->cursor / 64, bits = s->bitmap[w] >> (s->cursor % 64);
+
+		if (!bits) { /* skip a clear word at once */
+			s->cursor = (w + 1) * 64;
+			if (w + 1 >= words)
+				break;
+			continue;
+		}
+		s->cursor += (uint64_t)__builtin_ctzll(bits);
+		if (!mig_ram_batch_add(&b, s->cursor, s->ops->page(s->vm->ctx, s->cursor)))
+			break;
+		mig_bit_clear(s->bitmap, s->cursor);
+		s->cursor++;
+	}
+	if (!mig_ram_batch_pages(&b))
+		return 0;
+	mig_ram_batch_finish(&b);
+	if (mig_chan_send(s->ch, MIG_REC_RAM, 0, b.w.buf, (uint32_t)b.w.len))
+		return -1;
+	s->rep.pages_sent += mig_ram_batch_pages(&b);
+	s->rep.zero_pages += b.zero_pages;
+	s->rep.bytes_sent += b.w.len + MIG_RECORD_HEADER_SIZE;
+	keep_to_bandwidth(s, b.w.len + MIG_RECORD_HEADER_SIZE);
+	return (int64_t)(b.w.len + MIG_RECORD_HEADER_SIZE);
+}
+
+static void copy_peer_error(struct mig_source *s, struct mig_record *rec)
+{
+	char why[128];
+
+	mig_get_text(&rec->payload, why, sizeof(why));
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "destination: %s", why);
+}
+
+/**
+ * Pages the destination's vCPUs wait for go first; one already sent is not
+ * sent twice. The background push then goes on from behind the last one:
+ * a guest that reads memory in order finds the push a step ahead of it
+ * instead of faulting on every few pages (the pages skipped are sent once
+ * the push wraps around).
+ */
+static int serve_page_request(struct mig_source *s, struct mig_record *rec)
+{
+	uint64_t pages[MIG_PAGE_LIST_MAX];
+	int n = mig_page_list_get(&rec->payload, pages, s->pages, s->rep.error,
+				  sizeof(s->rep.error));
+
+	for (int i = 0; i < n; i++) {
+		if (!mig_bit_test(s->bitmap, pages[i]))
+			continue;
+		s->cursor = pages[i];
+		if (mig_source_send_batch(s, MIG_REQUEST_PREFETCH) < 0) {
+			n = -1;
+			break;
+		}
+		s->rep.pages_requested++;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/** A return-path record nobody waits for in particular; 0, or -1 to end the link. */
+static int serve_record(struct mig_source *s, struct mig_record *rec)
+{
+	switch (rec->type) {
+	case MIG_REC_SWITCHOVER_ACK:
+		/* Once, and only while the VM still runs here: it approves a stop. */
+		if (s->switchover_acked || s->rep.state != MIG_ACTIVE)
+			break;
+		s->switchover_acked = true;
+		return 0;
+	case MIG_REC_REQ_PAGES:
+		if (s->rep.state == MIG_POSTCOPY_ACTIVE)
+			return serve_page_request(s, rec);
+		break;
+	case MIG_REC_ERROR:
+		copy_peer_error(s, rec);
+		return -1;
+	default:
+		break;
+	}
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "unexpected %s on the return path",
+			mig_record_name(rec->type));
+	return -1;
+}
+
+int mig_source_serve_return_path(struct mig_source *s)
+{
+	for (;;) {
+		struct mig_record rec;
+		int ready = mig_chan_ready(s->ch, 0);
+
+		if (ready <= 0)
+			return ready;
+		if (mig_chan_recv(s->ch, s->rbuf, &rec, s->cfg.reply_timeout_ms) ||
+		    serve_record(s, &rec))
+			return -1;
+	}
+}
+
+int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec)
+{
+	/*
+	 * One deadline for the whole wait: a peer that keeps sending other
+	 * records (legal or not) cannot hold the source in it for longer.
+	 */
+	uint64_t deadline = s->ops->now_ns(s->vm->ctx) + s->cfg.reply_timeout_ms * 1000000ull;
+
+	for (;;) {
+		uint64_t now = s->ops->now_ns(s->vm->ctx);
+		int err;
+
+		if (now >= deadline)
+			return MIG_CHAN_TIMEOUT;
+		err = mig_chan_recv(s->ch, s->rbuf, rec,
+				    (unsigned)((deadline - now) / 1000000u) + 1);
+		if (err)
+			return err;
+		if (rec->type == want)
+			return 0;
+		if (serve_record(s, rec))
+			return MIG_CHAN_BAD;
+	}
+}
+
+/** Tells the destination which pages it must fetch later (POSTCOPY_DISCARD chunks). */

@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The board's control CPU, see control.h. */
+#include "system/control.h"
+
+#include <string.h>
+
+#include "drivers/virtio_console.h"
+#include "drivers/virtio_mmio.h"
+#include "hyp/arch.h"
+#include "lib/bootargs.h"
+#include "hyp/console.h"
+#include "lib/format.h"
+#include "lib/kv_text.h"
+#include "system/link_boot.h"
+#include "system/mgmt.h"
+#include "system/migrate.h"
+#include "system/sched.h"
+#include "link/net.h"
+
+/* How long the control CPU sleeps between looks at the management channel. */
+#define IDLE_MS 20u
+
+static struct {
+	struct vm *vm;
+	const struct board_desc *board;
+	unsigned cpu;
+	bool active; /**< the control CPU has work: a link or a management channel */
+	bool have_mgmt;
+	bool polling; /**< in control_poll: commands never nest */
+	struct mgmt mgmt;
+	struct migrate_job job;
+	char test_fault[24];
+	/* An outgoing migration asked for: by `migrate`, or by the boot options at at_ms. */
+	bool requested, planned;
+	uint64_t at_ms;
+	struct migrate_params params;
+	bool operator_stopped;
+	/* What query-migrate shows. */
+	bool have_progress, have_report, report_incoming;
+	enum mig_state last_state;
+	struct mig_progress progress;
+	struct mig_report report;
+} c;
+
+static uint64_t now_ms(void) { return arch_counter_now() / (arch_counter_freq() / 1000); }
+
+/* --- events ------------------------------------------------------------------- */
+
+static void event_status(const char *status)
+{
+	char buf[256];
+	struct json_out o;
+
+	mgmt_event_begin(&c.mgmt, &o, buf, sizeof(buf), "MIGRATION");
+	json_out_str(&o, "status", status);
+	mgmt_event_send(&c.mgmt, &o);
+}
+
+static void progress_members(struct json_out *o, const struct mig_progress *p)
+{
+	json_out_u64(o, "round", p->round);
+	json_out_u64(o, "ram-sent", p->ram_bytes_sent);
+	json_out_u64(o, "pages-total", p->pages_total);
+	json_out_u64(o, "pages-remaining", p->pages_remaining);
+	json_out_u64(o, "dirty-pages-rate", p->dirty_pages_per_s);
+	json_out_u64(o, "bandwidth", p->bandwidth);
+	json_out_u64(o, "expected-downtime-us", p->expected_downtime_ns / 1000u);
+	json_out_u64(o, "elapsed-ms", p->elapsed_ns / 1000000u);
+}
+
+/** A migration's id as the consoles print it: 16 hex digits (a JSON number would lose bits). */
+static void id_member(struct json_out *o, uint64_t id)
+{
+	char hex[17];
+
+	format_snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)id);
+	json_out_str(o, "migration-id", hex);
+}
+
+static void report_members(struct json_out *o, const struct mig_report *r, bool incoming)
+{
+	json_out_str(o, "status", mig_state_name(r->state));
+	json_out_str(o, "role", incoming ? "destination" : "source");
+	json_out_str(o, "mode", r->mode == MIG_MODE_POSTCOPY ? "postcopy" : "precopy");
+	json_out_bool(o, "switched-to-postcopy", r->switched_to_postcopy);
+	if (r->error[0])
+		json_out_str(o, "error", r->error);
+	id_member(o, r->migration_id);
+	json_out_u64(o, "rounds", r->rounds);
+	json_out_u64(o, "reconnects", r->reconnects);
+	if (r->state == MIG_LOST)
+		json_out_u64(o, "pages-lost", r->pages_lost);
+	if (incoming) {
+		json_out_u64(o, "duplicates-dropped", r->duplicates_dropped);
+		json_out_u64(o, "faults-served", r->faults_served);
+		json_out_u64(o, "fault-wait-mean-us",
+			     r->faults_served ? r->fault_wait_total_ns / r->faults_served / 1000u
+					      : 0);
+		json_out_u64(o, "fault-wait-max-us", r->fault_wait_max_ns / 1000u);
+		json_out_u64(o, "load-us", r->dest_load_ns / 1000u);
+		json_out_u64(o, "sync-us", (r->dest_synced_ns - r->dest_loaded_ns) / 1000u);
+		json_out_u64(o, "start-us", (r->dest_started_ns - r->dest_synced_ns) / 1000u);
+		return;
+	}
+	json_out_u64(o, "downtime-us", r->downtime_ns / 1000u);
+	json_out_u64(o, "total-time-ms", r->total_ns / 1000000u);
+	json_out_u64(o, "pages", r->pages_sent);
+	json_out_u64(o, "zero-pages", r->zero_pages);
+	json_out_u64(o, "pages-requested", r->pages_requested);
+	json_out_u64(o, "bytes", r->bytes_sent);
+	json_out_u64(o, "throughput",
+		     r->total_ns ? r->bytes_sent * 1000000000ull / r->total_ns : 0);
+	json_out_object(o, "downtime-steps");
+	json_out_u64(o, "last-pages-us", r->stop_pages_ns / 1000u);
+	json_out_u64(o, "package-us", r->stop_package_ns / 1000u);
+	json_out_u64(o, "pong-us", r->stop_pong_ns / 1000u);
+	json_out_u64(o, "run-us", r->stop_run_ns / 1000u);
+	json_out_u64(o, "vm-started-us", r->downtime_ns / 1000u);
+	json_out_end(o);
+	json_out_object(o, "destination");
+	json_out_u64(o, "load-us", r->dest_load_ns / 1000u);
+	json_out_u64(o, "sync-us", (r->dest_synced_ns - r->dest_loaded_ns) / 1000u);
+	json_out_u64(o, "start-us", (r->dest_started_ns - r->dest_synced_ns) / 1000u);
+	json_out_end(o);
+}
+
+static void on_progress(void *ctx, const struct mig_progress *p)
+{
+	char buf[512];
+	struct json_out o;
+
+	(void)ctx;
+	if (!c.have_progress || p->state != c.last_state)
+		event_status(mig_state_name(p->state));
+	c.last_state = p->state;
+	c.progress = *p;
+	c.have_progress = true;
+	mgmt_event_begin(&c.mgmt, &o, buf, sizeof(buf), "MIGRATION_PROGRESS");
+	json_out_str(&o, "status", mig_state_name(p->state));
+	progress_members(&o, p);
+	mgmt_event_send(&c.mgmt, &o);
+}
+
+static void on_ended(void *ctx, bool incoming, const struct mig_report *r)
+{
+	char buf[1024];
+	struct json_out o;
+	bool ok =
+		r->state == MIG_COMPLETED || (incoming && mig_state_runs_on_destination(r->state));
+
+	(void)ctx;
+	c.report = *r;
+	c.have_report = true;
+	c.report_incoming = incoming;
+	c.last_state = r->state;
+	event_status(mig_state_name(r->state));
+	mgmt_event_begin(&c.mgmt, &o, buf, sizeof(buf),
+			 ok ? "MIGRATION_COMPLETED" : "MIGRATION_FAILED");
+	report_members(&o, r, incoming);
+	mgmt_event_send(&c.mgmt, &o);
+}
+
+static void event_vm(const char *name, const char *reason)
+{
+	char buf[256];
+	struct json_out o;
+
+	mgmt_event_begin(&c.mgmt, &o, buf, sizeof(buf), name);
+	json_out_str(&o, "vm", c.vm->cfg.name);
+	if (reason)
+		json_out_str(&o, "reason", reason);
+	mgmt_event_send(&c.mgmt, &o);
+}
+
+/* --- commands ----------------------------------------------------------------- */
+
+static void mgmt_write(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	virtio_console_write(text, len);
+}
+
+static uint64_t mgmt_now_us(void *ctx)
+{
+	(void)ctx;
+	return arch_counter_now() / (arch_counter_freq() / 1000000u);
+}
+
+static bool migrating(void) { return c.requested || c.job.source; }
+
+static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err, size_t n)
+{
+	const struct link_config *link = link_boot_config();
+
+	(void)ctx;
+	if (c.job.incoming) {
+		format_snprintf(err, n, "this board receives a VM (ferry.incoming); it sends none");
+		return false;
+	}
+	if (!link) {
+		format_snprintf(err, n, "this board has no link (ferry run --link)");
+		return false;
+	}
+	if (strcmp(a->peer, link->creds.peer) != 0) {
+		format_snprintf(err, n, "unknown peer '%s': this board's link goes to '%s'",
+				a->peer, link->creds.peer);
+		return false;
+	}
+	if (migrating()) {
+		format_snprintf(err, n, "a migration is already under way");
+		return false;
+	}
+	if (c.vm->stop != VM_RUNNING) {
+		format_snprintf(err, n, "the VM is not running here");
+		return false;
+	}
+	if (c.operator_stopped) {
+		format_snprintf(err, n, "the VM is stopped: 'cont' first");
+		return false;
+	}
+	c.params = (struct migrate_params){ .postcopy = a->postcopy,
+					    .downtime_limit_ms = a->downtime_limit_ms,
+					    .max_bandwidth_mbs = a->max_bandwidth_mbs,
+					    .postcopy_after_rounds =
+						    (unsigned)a->postcopy_after_rounds };
+	c.requested = true;
+	c.have_progress = c.have_report = false;
+	event_status("setup");
+	return true;
+}
+
+static bool cmd_migrate_cancel(void *ctx, char *err, size_t n)
+{
+	(void)ctx;
+	if (c.requested && !c.job.source) {
+		c.requested = false; /* not begun yet */
+		event_status("cancelled");
+		return true;
+	}
+	if (!c.job.source) {
+		format_snprintf(err, n, "no migration is under way");
+		return false;
+	}
+	if (!migrate_cancel(&c.job)) {
+		format_snprintf(err, n, "too late: RUN was sent, the VM is the destination's now");
+		return false;
+	}
+	return true;
+}
+
+static bool cmd_migrate_resolve(void *ctx, const char *force, char *err, size_t n)
+{
+	enum mig_verdict v = MIG_VERDICT_LOST;
+
+	(void)ctx;
+	if (force && !strcmp(force, "source"))
+		v = MIG_VERDICT_SOURCE;
+	else if (force && !strcmp(force, "destination"))
+		v = MIG_VERDICT_DESTINATION;
+	return migrate_resolve(&c.job, force != NULL, v, err, n);
+}
+
+static bool cmd_migrate_recover(void *ctx, char *err, size_t n)
+{
+	struct mig_report live;
+
+	(void)ctx;
+	if (!migrate_report(&c.job, &live) || live.state != MIG_POSTCOPY_PAUSED) {
+		format_snprintf(err, n, "no paused postcopy here (%s)",
+				migrate_report(&c.job, &live) ? mig_state_name(live.state)
+							      : "none");
+		return false;
+	}
+	return migrate_resolve(&c.job, false, MIG_VERDICT_LOST, err, n);
+}
+
+/* What a migration in doubt knows: why, and how it goes on asking. */
+static void doubt_members(struct json_out *o, const struct mig_report *r)
+{
+	uint64_t now = now_ms();
+
+	if (r->state != MIG_UNRESOLVED && r->state != MIG_POSTCOPY_PAUSED)
+		return;
+	json_out_str(o, "in-doubt", r->error);
+	json_out_u64(o, "attempts", c.job.attempts);
+	json_out_u64(o, "next-attempt-ms",
+		     c.job.next_attempt_ms > now ? c.job.next_attempt_ms - now : 0);
+}
+
+static void cmd_query_migrate(void *ctx, struct json_out *ret)
+{
+	struct mig_report live;
+
+	(void)ctx;
+	if (migrate_report(&c.job, &live)) {
+		json_out_str(ret, "status", mig_state_name(live.state));
+		json_out_str(ret, "role", c.job.incoming ? "destination" : "source");
+		id_member(ret, live.migration_id);
+		doubt_members(ret, &live);
+		if (c.have_progress) {
+			json_out_object(ret, "progress");
+			progress_members(ret, &c.progress);
+			json_out_end(ret);
+		}
+		return;
+	}
+	if (c.have_report) {
+		report_members(ret, &c.report, c.report_incoming);
+		return;
+	}
+	json_out_str(ret, "status", c.requested ? "setup" : "none");
+}
+
+static const char *vm_state(void)
+{
+	struct mig_report live;
+
+	switch (c.vm->stop) {
+	case VM_RUNNING:
+		break;
+	case VM_POWER_OFF:
+		return "powered-off";
+	case VM_RESET:
+		return "reset";
+	case VM_CRASHED:
+		return c.job.incoming ? "none-arrived" : "crashed";
+	case VM_MIGRATED:
+		return "migrated";
+	case VM_LOST:
+		return "lost";
+	}
+	/* A migration in doubt says more of the VM than that it runs. */
+	if (migrate_report(&c.job, &live) &&
+	    (live.state == MIG_UNRESOLVED || live.state == MIG_POSTCOPY_PAUSED))
+		return mig_state_name(live.state);
+	if (c.job.incoming && !c.have_report)
+		return "incoming";
+	if (c.operator_stopped)
+		return "paused";
+	return c.job.source ? "migrating" : "running";
+}
+
+static void cmd_query_vms(void *ctx, struct json_out *ret)
+{
+	(void)ctx;
+	json_out_array(ret, "vms");
+	json_out_object(ret, NULL);
+	json_out_str(ret, "name", c.vm->cfg.name);
+	json_out_str(ret, "state", vm_state());
+	json_out_u64(ret, "vcpus", c.vm->cfg.vcpu_count);
+	json_out_u64(ret, "memory-mib", c.vm->cfg.mem_bytes >> 20);
+	json_out_end(ret);
+	json_out_end(ret);
+}
+
+static bool cmd_stop(void *ctx, char *err, size_t n)
+{
+	(void)ctx;
+	if (c.vm->stop != VM_RUNNING || (c.job.incoming && !c.have_report)) {
+		format_snprintf(err, n, "the VM is not running here (%s)", vm_state());
+		return false;
+	}
+	if (migrating()) {
+		format_snprintf(err, n, "a migration is under way: 'migrate-cancel' first");
+		return false;
+	}
+	if (c.operator_stopped) {
+		format_snprintf(err, n, "the VM is stopped already");
+		return false;
+	}
+	vm_pause(c.vm);
+	c.operator_stopped = true;
+	event_vm("STOP", NULL);
+	return true;
+}
+
+static bool cmd_cont(void *ctx, char *err, size_t n)
+{
+	(void)ctx;
+	if (!c.operator_stopped) {
+		format_snprintf(err, n, "the VM is not stopped");
+		return false;
+	}
+	/* Once a migration holds the VM, only it may run the VM here again (or never). */
+	if (migrating()) {
+		format_snprintf(err, n, "a migration is under way: it decides where the VM runs");
+		return false;
+	}
+	vm_unpause(c.vm);
+	c.operator_stopped = false;
+	event_vm("RESUME", NULL);
+	return true;
+}
+
+static const struct mgmt_ops board_mgmt_ops = {
+	.write = mgmt_write,
+	.now_us = mgmt_now_us,
+	.migrate = cmd_migrate,
+	.migrate_cancel = cmd_migrate_cancel,
+	.migrate_resolve = cmd_migrate_resolve,
+	.migrate_recover = cmd_migrate_recover,
+	.query_migrate = cmd_query_migrate,
+	.query_vms = cmd_query_vms,
+	.stop = cmd_stop,
+	.cont = cmd_cont,
+};
+
+/** Serves what the host sent on the management channel; never nested. */
+static void control_poll(void)
+{
+	char bytes[256];
+	size_t n;
+
+	if (!c.have_mgmt || c.polling)
+		return;
+	c.polling = true;
+	while ((n = virtio_console_read(bytes, sizeof(bytes))) > 0)
+		mgmt_input(&c.mgmt, bytes, n);
+	c.polling = false;
+}
+
+/* --- the control CPU ------------------------------------------------------------ */
+
+static void sleep_ms(unsigned ms)
+{
+	if (link_boot_config()) {
+		link_net_pump(ms); /* polls the management channel too */
+		return;
+	}
+	control_poll();
+	arch_timer_arm(arch_counter_freq() / 1000u * ms);
+	arch_idle_wait();
+}
+
+static void run_source(void)
+{
+	while (c.vm->stop == VM_RUNNING) {
+		/* A planned migration waits while the operator keeps the VM stopped. */
+		if (c.planned && now_ms() >= c.at_ms && !c.operator_stopped) {
+			c.planned = false;
+			c.requested = true;
+		}
+		if (c.requested && c.vm->stop == VM_RUNNING) {
+			enum mig_state st = migrate_out(&c.job, &c.params);
+
+			c.requested = false;
+			if (st == MIG_COMPLETED || st == MIG_LOST)
+				return; /* the VM is the destination's, or lost: never run here */
+			continue;
+		}
+		sleep_ms(IDLE_MS);
+	}
+}
+
+static void control_run(void *arg)
+{
+	(void)arg;
+	if (link_boot_config()) {
+		link_boot_take_irq(c.board);
+		link_net_set_idle_work(control_poll);
+	}
+	if (c.job.incoming) {
+		migrate_in(&c.job);
+		/* The VM runs here (or none came): the channel still answers until it stops. */
+		while (c.vm->stop == VM_RUNNING)
+			sleep_ms(IDLE_MS);
+	} else {
+		run_source();
+	}
+	if (c.vm->stop != VM_RUNNING && c.vm->stop != VM_MIGRATED)
+		event_vm("SHUTDOWN", vm_state());
+	link_net_set_idle_work(NULL);
+	__atomic_store_n(&c.job.done, true, __ATOMIC_RELEASE);
+	if (link_boot_config())
+		link_net_pump(0);
+}
+
+static bool find_mgmt(const struct board_desc *b)
+{
+	const struct board_virtio *v = &b->virtio;
+	int slot = virtio_mmio_find(v->base, v->stride, v->slot_count, VIRTIO_ID_CONSOLE);
+	char err[160];
+
+	if (slot < 0)
+		return false;
+	if (!virtio_console_init(v->base + (uint64_t)slot * v->stride, err, sizeof(err))) {
+		console_printf("control: management channel: %s\n", err);
+		return false;
+	}
+	return true;
+}
+
+bool control_plan(struct vm *vm, const struct board_desc *b, const struct board_facts *f,
+		  unsigned cpus_online, bool *incoming)
+{
+	char mode[16], at[16];
+	bool outgoing = bootargs_get(f->bootargs, "ferry.migrate", mode, sizeof(mode));
+	unsigned ms = 2000;
+
+	memset(&c, 0, sizeof(c));
+	c.vm = vm;
+	c.board = b;
+	c.job.vm = vm;
+	c.job.board = b;
+	c.job.incoming = *incoming = bootargs_flag(f->bootargs, "ferry.incoming");
+	c.job.observer = (struct migrate_observer){ on_progress, on_ended, NULL };
+	if (outgoing && strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0) {
+		console_printf("%s: ferry.migrate=%s: precopy or postcopy\n", vm->cfg.name, mode);
+		return false;
+	}
+	if ((outgoing || c.job.incoming) && !link_boot_config()) {
+		console_printf("%s: migration needs the link (ferry boot --link)\n", vm->cfg.name);
+		return false;
+	}
+	if (bootargs_get(f->bootargs, "ferry.migrate_at", at, sizeof(at)) &&
+	    !kv_parse_uint(at, strlen(at), 86400000, &ms)) {
+		console_printf("%s: ferry.migrate_at=%s: milliseconds, 0 to 86400000\n",
+			       vm->cfg.name, at);
+		return false;
+	}
+	c.have_mgmt = find_mgmt(b);
+	c.active = c.have_mgmt || link_boot_config();
+	if (!c.active)
+		return true;
+	c.cpu = vm->cfg.vcpu_count;
+	if (c.cpu >= cpus_online) {
+		console_printf("%s: the link and the management channel need a CPU beside the %u "
+			       "vCPUs: give the board %u\n",
+			       vm->cfg.name, vm->cfg.vcpu_count, vm->cfg.vcpu_count + 1);
+		return false;
+	}
+	if (c.have_mgmt) {
+		mgmt_init(&c.mgmt, &board_mgmt_ops, NULL);
+		console_printf("control: management channel on virtio-console\n");
+	}
+	c.planned = outgoing;
+	c.at_ms = ms;
+	c.params.postcopy = outgoing && strcmp(mode, "postcopy") == 0;
+	if (bootargs_get(f->bootargs, "ferry.test", c.test_fault, sizeof(c.test_fault)))
+		c.job.test_fault = c.test_fault;
+	return true;
+}
+
+void control_start(void)
+{
+	if (!c.active)
+		return;
+	c.at_ms += now_ms(); /* ferry.migrate_at counts from the VM's start */
+	sched_assign(c.cpu, control_run, NULL);
+}
+
+void control_finish(void)
+{
+	if (!c.active)
+		return;
+	/* A migration under way when the VM stopped by itself ends here. */
+	migrate_cancel(&c.job);
+	while (!__atomic_load_n(&c.job.done, __ATOMIC_ACQUIRE))
+		;
+}
+
+bool control_vm_arrived(void)
+{
+	return mig_state_runs_on_destination((enum mig_state)c.job.outcome);
+}

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The management protocol, see mgmt.h and docs/management.md. */
+#include "system/mgmt.h"
+
+#include <string.h>
+
+#include "lib/format.h"
+#include "lib/json.h"
+
+#define TOKENS_MAX 64u
+#define ID_MAX	   64u
+
+/* One request being answered. */
+struct request {
+	const char *text;
+	struct json_tok toks[TOKENS_MAX];
+	int args; /**< the "arguments" object, or -1 */
+	char name[32];
+	const char *id; /**< the request's "id", raw JSON, echoed in the answer */
+	size_t id_len;
+};
+
+void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx)
+{
+	memset(m, 0, sizeof(*m));
+	m->ops = ops;
+	m->ctx = ctx;
+}
+
+static void send_out(struct mgmt *m, struct json_out *o)
+{
+	size_t len;
+	const char *text = json_out_text(o, &len);
+
+	if (!text) {
+		static const char too_big[] = "{\"error\":{\"class\":\"GenericError\",\"desc\":"
+					      "\"the answer does not fit\"}}\n";
+
+		m->ops->write(m->ctx, too_big, sizeof(too_big) - 1);
+		return;
+	}
+	o->buf[len] = '\n'; /* json_out keeps a byte for the NUL: room for the newline */
+	m->ops->write(m->ctx, text, len + 1);
+}
+
+static void reply_error(struct mgmt *m, const struct request *r, const char *cls, const char *desc)
+{
+	char buf[MGMT_REPLY_MAX];
+	struct json_out o;
+
+	m->errors++;
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_object(&o, "error");
+	json_out_str(&o, "class", cls);
+	json_out_str(&o, "desc", desc);
+	json_out_end(&o);
+	if (r && r->id)
+		json_out_raw(&o, "id", r->id, r->id_len);
+	json_out_end(&o);
+	send_out(m, &o);
+}
+
+/** Checks that every argument is one the command knows; NULL-terminated list. */
+static bool known_arguments(struct mgmt *m, struct request *r, const char *const *names)
+{
+	char key[32], desc[96];
+
+	if (r->args < 0)
+		return true;
+	for (uint32_t k = (uint32_t)r->args + 1; k < r->toks[r->args].next;
+	     k = r->toks[k + 1].next) {
+		bool known = false;
+
+		if (!json_get_string(r->text, &r->toks[k], key, sizeof(key)))
+			key[0] = '\0';
+		for (const char *const *n = names; *n && !known; n++)
+			known = strcmp(*n, key) == 0;
+		if (!known) {
+			format_snprintf(desc, sizeof(desc), "%s: unknown argument '%s'", r->name,
+					key);
+			reply_error(m, r, "GenericError", desc);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool uint_argument(struct mgmt *m, struct request *r, const char *key, uint64_t max,
+			  uint64_t *out)
+{
+	char desc[96];
+	int t = json_get(r->text, r->toks, r->args, key);
+
+	if (t < 0)
+		return true;
+	if (json_get_uint(r->text, &r->toks[t], max, out))
+		return true;
+	format_snprintf(desc, sizeof(desc), "%s: '%s' must be a whole number from 0 to %llu",
+			r->name, key, (unsigned long long)max);
+	reply_error(m, r, "GenericError", desc);
+	return false;
+}
+
+static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate_args *a)
+{
+	static const char *const names[] = {
+		"peer", "mode", "downtime-limit", "max-bandwidth", "postcopy-after-rounds", NULL
+	};
+	char mode[16], desc[96];
+	int t;
+
+	memset(a, 0, sizeof(*a));
+	if (!known_arguments(m, r, names))
+		return false;
+	t = json_get(r->text, r->toks, r->args, "peer");
+	if (t < 0 || !json_get_string(r->text, &r->toks[t], a->peer, sizeof(a->peer)) ||
+	    !a->peer[0]) {
+		reply_error(m, r, "GenericError",
+			    "migrate: 'peer' (the peer board's name) is "
+			    "required");
+		return false;
+	}
+	t = json_get(r->text, r->toks, r->args, "mode");
+	if (t >= 0) {
+		if (!json_get_string(r->text, &r->toks[t], mode, sizeof(mode)) ||
+		    (strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0)) {
+			format_snprintf(desc, sizeof(desc),
+					"migrate: 'mode' is \"precopy\" or \"postcopy\"");
+			reply_error(m, r, "GenericError", desc);
+			return false;
+		}
+		a->postcopy = strcmp(mode, "postcopy") == 0;
+	}
+	return uint_argument(m, r, "downtime-limit", 60000, &a->downtime_limit_ms) &&
+	       uint_argument(m, r, "max-bandwidth", 100000, &a->max_bandwidth_mbs) &&
+	       uint_argument(m, r, "postcopy-after-rounds", 100, &a->postcopy_after_rounds);
+}
+
+/** migrate-resolve's optional "force": "source", "destination" or "lost"; *force NULL without. */
+static bool parse_resolve(struct mgmt *m, struct request *r, char *buf, size_t size,
+			  const char **force)
+{
+	static const char *const names[] = { "force", NULL };
+	int t;
+
+	*force = NULL;
+	if (!known_arguments(m, r, names))
+		return false;
+	t = json_get(r->text, r->toks, r->args, "force");
+	if (t < 0)
+		return true;
+	if (!json_get_string(r->text, &r->toks[t], buf, size) ||
+	    (strcmp(buf, "source") && strcmp(buf, "destination") && strcmp(buf, "lost"))) {
+		reply_error(m, r, "GenericError",
+			    "migrate-resolve: 'force' is \"source\", \"destination\" or \"lost\" "
+			    "(where the operator knows the VM is)");
+		return false;
+	}
+	*force = buf;
+	return true;
+}
+
+enum outcome {
+	DONE,	  /**< the "return" members are written */
+	REFUSED,  /**< err says why */
+	ANSWERED, /**< a bad argument, answered already */
+};
+
+static enum outcome done_if(bool ok) { return ok ? DONE : REFUSED; }
+
+/** Runs the command; the answer's "return" members go to *ret. */
+static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out *ret, char *err,
+			     size_t n)
+{
+	static const char *const none[] = { NULL };
+
+	if (strcmp(r->name, "migrate") == 0) {
+		struct mgmt_migrate_args a;
+
+		if (!parse_migrate(m, r, &a))
+			return ANSWERED;
+		return done_if(m->ops->migrate(m->ctx, &a, err, n));
+	}
+	if (strcmp(r->name, "migrate-resolve") == 0) {
+		char buf[16];
+		const char *force;
+
+		if (!parse_resolve(m, r, buf, sizeof(buf), &force))
+			return ANSWERED;
+		return done_if(m->ops->migrate_resolve(m->ctx, force, err, n));
+	}
+	if (!known_arguments(m, r, none))
+		return ANSWERED;
+	if (strcmp(r->name, "migrate-recover") == 0)
+		return done_if(m->ops->migrate_recover(m->ctx, err, n));
+	if (strcmp(r->name, "migrate-cancel") == 0)
+		return done_if(m->ops->migrate_cancel(m->ctx, err, n));
+	if (strcmp(r->name, "query-migrate") == 0) {
+		m->ops->query_migrate(m->ctx, ret);
+		return DONE;
+	}
+	if (strcmp(r->name, "query-vms") == 0) {
+		m->ops->query_vms(m->ctx, ret);
+		return DONE;
+	}
+	if (strcmp(r->name, "stop") == 0)
+		return done_if(m->ops->stop(m->ctx, err, n));
+	if (strcmp(r->name, "cont") == 0)
+		return done_if(m->ops->cont(m->ctx, err, n));
+	format_snprintf(err, n,
+			"unknown command '%s' (known: migrate, migrate-cancel, migrate-resolve, "
+			"migrate-recover, query-migrate, query-vms, stop, cont)",
+			r->name);
+	return REFUSED;
+}
+
+static void handle_line(struct mgmt *m, const char *text, size_t len)
+{
+	static struct request r; /* one at a time; too big for the control CPU's stack */
+	char err[160] = "", buf[MGMT_REPLY_MAX];
+	struct json_out o;
+	int count, t, id;
+
+	while (len && (text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	if (!len)
+		return;
+	m->commands++;
+	memset(&r, 0, sizeof(r));
+	r.text = text;
+	count = json_parse(text, len, r.toks, TOKENS_MAX, err, sizeof(err));
+	if (count < 0) {
+		char desc[200];
+
+		format_snprintf(desc, sizeof(desc), "not JSON: %s", err);
+		reply_error(m, NULL, "GenericError", desc);
+		return;
+	}
+	id = json_get(text, r.toks, 0, "id");
+	if (id >= 0) {
+		enum json_type ty = r.toks[id].type;
+
+		/* A string's token excludes its quotes; echo it with them. */
+		r.id = text + r.toks[id].start - (ty == JSON_STRING);
+		r.id_len = r.toks[id].end - r.toks[id].start + 2u * (ty == JSON_STRING);
+		if ((ty != JSON_STRING && ty != JSON_NUMBER) || r.id_len > ID_MAX) {
+			r.id = NULL;
+			reply_error(m, NULL, "GenericError",
+				    "'id' must be a string or a number of at most 64 characters");
+			return;
+		}
+	}
+	t = json_get(text, r.toks, 0, "execute");
+	if (t < 0 || !json_get_string(text, &r.toks[t], r.name, sizeof(r.name))) {
+		reply_error(m, &r, "GenericError",
+			    "a command is an object with \"execute\": \"name\"");
+		return;
+	}
+	r.args = json_get(text, r.toks, 0, "arguments");
+	if (r.args >= 0 && r.toks[r.args].type != JSON_OBJECT) {
+		reply_error(m, &r, "GenericError", "\"arguments\" must be an object");
+		return;
+	}
+	json_out_init(&o, buf, sizeof(buf) - 1);
+	json_out_object(&o, NULL);
+	json_out_object(&o, "return");
+	switch (dispatch(m, &r, &o, err, sizeof(err))) {
+	case ANSWERED:
+		return;
+	case REFUSED:
+		reply_error(m, &r, "GenericError", err[0] ? err : "refused");
+		return;
+	case DONE:
+		break;
+	}
+	json_out_end(&o);
+	if (r.id)
+		json_out_raw(&o, "id", r.id, r.id_len);
+	json_out_end(&o);
+	send_out(m, &o);
+}
+
+void mgmt_input(struct mgmt *m, const char *bytes, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = bytes[i];
+
+		if (c == '\n') {
+			if (m->discarding)
+				reply_error(m, NULL, "GenericError",
+					    "line too long: at most 1023 "
+					    "bytes a command");
+			else
+				handle_line(m, m->line, m->len);
+			m->len = 0;
+			m->discarding = false;
+			continue;
+		}
+		if (m->discarding)
+			continue;
+		if (m->len + 1 >= sizeof(m->line)) {
+			m->discarding = true;
+			continue;
+		}
+		m->line[m->len++] = c;
+	}
+}
+
+void mgmt_event_begin(struct mgmt *m, struct json_out *o, char *buf, size_t size, const char *name)
+{
+	uint64_t us = m->ops ? m->ops->now_us(m->ctx) : 0;
+
+	json_out_init(o, buf, size - 1); /* a byte kept for the newline */
+	json_out_object(o, NULL);
+	json_out_str(o, "event", name);
+	json_out_object(o, "timestamp");
+	json_out_u64(o, "seconds", us / 1000000u);
+	json_out_u64(o, "microseconds", us % 1000000u);
+	json_out_end(o);
+	json_out_object(o, "data");
+}
+
+void mgmt_event_send(struct mgmt *m, struct json_out *o)
+{
+	json_out_end(o);
+	json_out_end(o);
+	if (m->ops) /* no channel: events go nowhere */
+		send_out(m, o);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The board's management protocol (docs/management.md): JSON lines in the
+ * spirit of QMP. A line {"execute": NAME, "arguments": {...}, "id": ID}
+ * is answered with {"return": {...}, "id": ID} or {"error": {"class": ...,
+ * "desc": ...}, "id": ID}; events {"event": NAME, "data": {...},
+ * "timestamp": {...}} come whenever something happens. This file is the
+ * protocol only: the board's actions are behind mgmt_ops (system/control.c on
+ * the board, fakes in host tests), so it runs and is fuzzed on the host.
+ */
+#ifndef SYSTEM_MGMT_H
+#define SYSTEM_MGMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/json_out.h"
+
+#define MGMT_LINE_MAX  1024u
+#define MGMT_REPLY_MAX 2048u
+
+struct mgmt_migrate_args {
+	char peer[32];
+	bool postcopy;
+	uint64_t downtime_limit_ms;	/**< 0: the board's default */
+	uint64_t max_bandwidth_mbs;	/**< MB/s; 0: as fast as the link goes */
+	uint64_t postcopy_after_rounds; /**< postcopy: precopy rounds first */
+};
+
+struct mgmt_ops {
+	/** Sends text (one or more whole lines) to the host. */
+	void (*write)(void *ctx, const char *text, size_t len);
+	uint64_t (*now_us)(void *ctx);
+	/* The commands: false with a reason (err) when refused; *ret gets the "return" members. */
+	bool (*migrate)(void *ctx, const struct mgmt_migrate_args *a, char *err, size_t n);
+	bool (*migrate_cancel)(void *ctx, char *err, size_t n);
+	/**
+	 * A migration in doubt: ask the peer again now (force NULL), or the
+	 * operator's verdict: force "source", "destination" or "lost".
+	 */
+	bool (*migrate_resolve)(void *ctx, const char *force, char *err, size_t n);
+	/** A paused postcopy: try to recover it now. */
+	bool (*migrate_recover)(void *ctx, char *err, size_t n);
+	void (*query_migrate)(void *ctx, struct json_out *ret);
+	void (*query_vms)(void *ctx, struct json_out *ret);
+	bool (*stop)(void *ctx, char *err, size_t n);
+	bool (*cont)(void *ctx, char *err, size_t n);
+};
+
+struct mgmt {
+	const struct mgmt_ops *ops;
+	void *ctx;
+	char line[MGMT_LINE_MAX];
+	size_t len;
+	bool discarding; /**< the line grew too long: dropped up to its end */
+	uint64_t commands, errors;
+};
+
+void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx);
+
+/** Bytes from the host: each complete line is one command, answered at once. */
+void mgmt_input(struct mgmt *m, const char *bytes, size_t len);
+
+/**
+ * An event: mgmt_event_begin opens {"event": name, "data": {; the caller adds
+ * the data's members to *o; mgmt_event_send closes and sends it.
+ */
+void mgmt_event_begin(struct mgmt *m, struct json_out *o, char *buf, size_t size, const char *name);
+void mgmt_event_send(struct mgmt *m, struct json_out *o);
+
+#endif

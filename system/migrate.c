@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** Live migration on the board, see migrate.h. */
+#include "system/migrate.h"
+
+#include "hyp/arch.h"
+#include "hyp/arch_vcpu.h"
+#include "hyp/console.h"
+#include "lib/exit_code.h"
+#include "lib/format.h"
+#include "hyp/id_regs.h"
+#include "system/link_boot.h"
+#include "system/migrate_faults.h"
+#include "hyp/vm_migrate_ops.h"
+#include "link/mig_channel.h"
+#include "link/net.h"
+#include "mig/engine.h"
+
+#define REPLY_TIMEOUT_MS 5000u
+/*
+ * A source that cannot know where the VM runs asks the destination again
+ * and again, waiting longer each time up to a few seconds: for as long as
+ * it does not know, never giving up (design section 7, liveness).
+ */
+#define RETRY_FIRST_MS 100u
+#define RETRY_MAX_MS   2000u
+/* How long a destination whose VM ended waits for a source that may not know yet. */
+#define VM_ENDED_WAIT_MS 10000u
+/*
+ * The default downtime limit. Low: each extra round of a guest that dirties
+ * less than the link carries is cheap, and the pages left at the stop are
+ * what the downtime is made of (bench/results/vs-qemu.json); a guest that
+ * will not converge goes postcopy instead (stall_rounds below).
+ */
+#define DOWNTIME_LIMIT_MS 5u
+
+static struct mig_hello local_hello(const struct vm *vm)
+{
+	struct arch_cpu_info cpu;
+	struct mig_hello h = {
+		.format_version = MIG_FORMAT_VERSION,
+		.producer = FERRY_VERSION_STRING,
+		.cntfrq = (uint32_t)arch_counter_freq(),
+		.gic_iidr = VGIC_IIDR,
+		.gic_intid_count = VGIC_INTID_COUNT,
+		.vcpu_count = (uint16_t)vm->cfg.vcpu_count,
+		.ram_base = GUEST_RAM_IPA,
+		.ram_size = vm->cfg.mem_bytes,
+		.page_size = PAGE_SIZE,
+		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
+				MIG_CAP_POSTCOPY,
+	};
+
+	/* What the guest sees of the CPU (its MIDR is the CPU's): the destination must offer it. */
+	arch_cpu_info(&cpu);
+	h.midr = cpu.midr;
+	for (unsigned i = 0; i < MIG_ID_REG_COUNT; i++)
+		h.id_regs[i] = id_reg_guest(mig_id_reg_encoding((enum mig_id_reg)i));
+	return h;
+}
+
+static uint64_t ms_of(uint64_t ns) { return ns / 1000000u; }
+
+static uint64_t board_ms(void) { return arch_counter_now() / (arch_counter_freq() / 1000u); }
+
+static void print_progress(void *ctx, const struct mig_progress *p)
+{
+	static unsigned printed_round = ~0u;
+	static enum mig_state printed_state;
+	struct migrate_job *j = ctx;
+
+	if (j->observer.progress)
+		j->observer.progress(j->observer.ctx, p);
+	/* The console gets a line a round (the management channel gets every report). */
+	if (p->round == printed_round && p->state == printed_state)
+		return;
+	printed_round = p->round;
+	printed_state = p->state;
+	console_printf("migration: %s, round %u: %llu KiB sent, %llu of %llu pages to go, "
+		       "%llu pages/s dirtied, expected downtime %llu us\n",
+		       mig_state_name(p->state), p->round,
+		       (unsigned long long)(p->ram_bytes_sent >> 10),
+		       (unsigned long long)p->pages_remaining, (unsigned long long)p->pages_total,
+		       (unsigned long long)p->dirty_pages_per_s,
+		       (unsigned long long)(p->expected_downtime_ns / 1000));
+}
+
+/**
+ * A TLS connection to the peer; NULL when there is none: no TCP connection
+ * (reported when `loud`), or a refused handshake (always reported, *refused set).
+ */
+static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud, bool *refused)
+{
+	const struct link_config *cfg = link_boot_config();
+	char err[160];
+	struct link_tls *tls;
+
+	*tcp = link_tcp_open(cfg, err, sizeof(err));
+	if (!*tcp) {
+		if (loud)
+			console_printf("migration: %s\n", err);
+		return NULL;
+	}
+	tls = link_tls_open(&cfg->creds, cfg->listen, link_tcp_io(*tcp), cfg->timeout_ms, err,
+			    sizeof(err));
+	if (!tls) {
+		if (refused)
+			*refused = true;
+		console_printf("migration: %s\n", err);
+		link_tcp_close(*tcp);
+		*tcp = NULL;
+		return NULL;
+	}
+	console_printf("migration: link to %s up (%s)\n", cfg->creds.peer, link_tls_suite(tls));
+	return tls;
+}
+
+/**
+ * Ends a session's link. One that ended cleanly closes in order; any other
+ * is reset, so the old connection's unacknowledged data and buffers do not
+ * linger beside the next link (a postcopy recovery needs all of them).
+ */
+static void hang_up(struct link_tls *tls, struct link_tcp *tcp, enum mig_state st)
+{
+	link_tls_close(tls);
+	if (st == MIG_COMPLETED)
+		link_tcp_close(tcp);
+	else
+		link_tcp_abort(tcp);
+	link_net_drain(LINK_DRAIN_MS);
+}
+
+static void report_source(const struct mig_report *r)
+{
+	uint64_t mib_s = r->total_ns ? r->bytes_sent * 1000u / (r->total_ns / 1000u) : 0;
+
+	console_printf("migration: %s%s%s%s\n", mig_state_name(r->state),
+		       r->switched_to_postcopy ? " (precopy did not converge: finished in postcopy)"
+					       : "",
+		       r->error[0] ? ": " : "", r->error);
+	if (r->state != MIG_COMPLETED)
+		return;
+	console_printf("migration report: downtime %llu.%03llu ms (stop to VM_STARTED), total %llu "
+		       "ms, %u rounds, %llu pages (%llu zero), %llu KiB on the wire, %llu.%03llu "
+		       "MB/s\n",
+		       (unsigned long long)(r->downtime_ns / 1000000),
+		       (unsigned long long)(r->downtime_ns / 1000 % 1000),
+		       (unsigned long long)ms_of(r->total_ns), r->rounds,
+		       (unsigned long long)r->pages_sent, (unsigned long long)r->zero_pages,
+		       (unsigned long long)(r->bytes_sent >> 10),
+		       (unsigned long long)(mib_s / 1000), (unsigned long long)(mib_s % 1000));
+	console_printf("migration report: downtime steps: last pages sent %llu us, device package "
+		       "sent %llu us, PONG %llu us, RUN sent %llu us, VM_STARTED %llu us\n",
+		       (unsigned long long)(r->stop_pages_ns / 1000),
+		       (unsigned long long)(r->stop_package_ns / 1000),
+		       (unsigned long long)(r->stop_pong_ns / 1000),
+		       (unsigned long long)(r->stop_run_ns / 1000),
+		       (unsigned long long)(r->downtime_ns / 1000));
+	console_printf("migration report: destination: loaded in %llu us, synchronized %llu us "
+		       "after loading, started %llu us after that\n",
+		       (unsigned long long)(r->dest_load_ns / 1000),
+		       (unsigned long long)((r->dest_synced_ns - r->dest_loaded_ns) / 1000),
+		       (unsigned long long)((r->dest_started_ns - r->dest_synced_ns) / 1000));
+}
+
+static void set_source(struct migrate_job *j, struct mig_source *s)
+{
+	arch_spin_lock(&j->lock);
+	j->source = s;
+	arch_spin_unlock(&j->lock);
+}
+
+bool migrate_cancel(struct migrate_job *j)
+{
+	bool will;
+
+	arch_spin_lock(&j->lock);
+	will = j->source && mig_source_cancel(j->source);
+	arch_spin_unlock(&j->lock);
+	return will;
+}
+
+bool migrate_report(struct migrate_job *j, struct mig_report *out)
+{
+	bool have;
+
+	arch_spin_lock(&j->lock);
+	have = j->source || j->dest;
+	if (j->source)
+		*out = *mig_source_report(j->source);
+	else if (j->dest)
+		*out = *mig_dest_report(j->dest);
+	arch_spin_unlock(&j->lock);
+	return have;
+}
+
+/** Waits ms (the network and the management channel served) unless the operator asks first. */
+static void wait_or_request(struct migrate_job *j, unsigned ms)
+{
+	uint64_t until = board_ms() + ms, now;
+
+	while ((now = board_ms()) < until && j->request == MIGRATE_REQ_NONE)
+		link_net_pump((unsigned)(until - now));
+}
+
+/** A random, non-zero migration id (RNDR); 0 when the CPU gives none. */
+static uint64_t new_migration_id(void)
+{
+	uint64_t id = 0;
+
+	for (unsigned i = 0; i < 16 && !id; i++)
+		if (!arch_random64(&id))
+			id = 0;
+	return id;
+}
+
+/*
+ * Unresolved or paused: only the destination can say where the VM is, so
+ * it is asked over new links, again and again with a growing wait, for as
+ * long as that lasts (the management channel is served meanwhile, and the
+ * operator can ask again at once or decide: migrate_resolve).
+ */
+static enum mig_state keep_asking(struct migrate_job *j, struct mig_source *s, enum mig_state st)
+{
+	unsigned wait_ms = RETRY_FIRST_MS;
+
+	j->attempts = 0;
+	while (st == MIG_UNRESOLVED || st == MIG_POSTCOPY_PAUSED) {
+		struct link_tcp *tcp;
+		struct link_tls *tls;
+		char err[160];
+
+		j->next_attempt_ms = board_ms() + wait_ms;
+		wait_or_request(j, wait_ms);
+		if (j->request == MIGRATE_REQ_VERDICT) {
+			j->request = MIGRATE_REQ_NONE;
+			if (mig_source_resolve(s, j->verdict, err, sizeof(err)))
+				st = mig_source_report(s)->state;
+			else
+				console_printf("migration: %s\n", err);
+			continue;
+		}
+		j->request = MIGRATE_REQ_NONE;
+		j->attempts++;
+		console_printf("migration: %s, asking the destination (attempt %u)\n",
+			       mig_state_name(st), j->attempts);
+		if (j->observer.progress) { /* whoever follows hears that it goes on */
+			struct mig_progress p = { .state = st };
+
+			j->observer.progress(j->observer.ctx, &p);
+		}
+		tls = connect_peer(&tcp, false, NULL);
+		if (tls) {
+			struct mig_channel ch = { &link_mig_channel_ops, tls };
+
+			st = mig_source_reconnect(s, &ch);
+			if (st == MIG_UNRESOLVED || st == MIG_POSTCOPY_PAUSED)
+				console_printf("migration: still %s: %s%s%s\n", mig_state_name(st),
+					       mig_source_report(s)->error,
+					       link_tls_error(tls)[0] ? "; the link: " : "",
+					       link_tls_error(tls));
+			hang_up(tls, tcp, st);
+		}
+		wait_ms = wait_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : wait_ms * 2;
+	}
+	return st;
+}
+
+bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char *err, size_t n)
+{
+	const struct mig_report *r = j->source ? mig_source_report(j->source)
+				     : j->dest ? mig_dest_report(j->dest)
+					       : NULL;
+
+	if (!r || (r->state != MIG_UNRESOLVED && r->state != MIG_POSTCOPY_PAUSED)) {
+		format_snprintf(err, n, "no migration is in doubt here (%s)",
+				r ? mig_state_name(r->state) : "none");
+		return false;
+	}
+	if (force && v == MIG_VERDICT_LOST && r->state != MIG_POSTCOPY_PAUSED) {
+		format_snprintf(err, n, "'lost' is for a paused postcopy; this one is %s",
+				mig_state_name(r->state));
+		return false;
+	}
+	if (force && v != MIG_VERDICT_LOST && (j->dest || r->state != MIG_UNRESOLVED)) {
+		format_snprintf(err, n,
+				"'source' and 'destination' decide an unresolved switchover, "
+				"on its source; this is a %s %s",
+				mig_state_name(r->state), j->dest ? "destination" : "source");
+		return false;
+	}
+	j->verdict = v;
+	j->request = force ? MIGRATE_REQ_VERDICT : MIGRATE_REQ_NOW;
+	return true;
+}
+
+enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p)
+{
+	struct mig_vm mvm = { migrate_faults_vm_ops(j), j->vm };
+	struct mig_source_config cfg = {
+		.hello = local_hello(j->vm),
+		.precopy = { .downtime_limit_ns = (p->downtime_limit_ms ? p->downtime_limit_ms
+									: DOWNTIME_LIMIT_MS) *
+						  1000000ull,
+			     .max_rounds = 30,
+			     .device_bytes = 16 * 1024, /* a package of a few vCPUs */
+			     /* A guest that dirties as fast as the link carries finishes in
+				postcopy, its downtime still the one asked. */
+			     .stall_rounds = 2,
+			     .on_no_convergence = MIG_NC_POSTCOPY },
+		.reply_timeout_ms = REPLY_TIMEOUT_MS,
+		.mode = p->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
+		.postcopy_after_rounds = p->postcopy_after_rounds,
+		.max_bandwidth = p->max_bandwidth_mbs * 1000000ull,
+		.progress = print_progress,
+		.progress_ctx = j,
+	};
+	struct mig_source *s;
+	struct link_tcp *tcp;
+	struct link_tls *tls;
+	enum mig_state st = MIG_FAILED;
+
+	cfg.hello.migration_id = new_migration_id();
+	s = mig_source_new(&mvm, &cfg);
+	if (!s) {
+		console_printf("migration: out of memory for the migration buffers\n");
+		return j->outcome = MIG_FAILED;
+	}
+	j->request = MIGRATE_REQ_NONE;
+	set_source(j, s);
+	console_printf("migration: starting (%s) to %s, id %016llx\n",
+		       p->postcopy ? "postcopy" : "precopy", link_boot_config()->creds.peer,
+		       (unsigned long long)cfg.hello.migration_id);
+	tls = cfg.hello.migration_id ? connect_peer(&tcp, true, NULL) : NULL;
+	if (tls) {
+		struct mig_channel ch = { migrate_faults_channel(j, &link_mig_channel_ops), tls };
+
+		st = mig_source_run(s, &ch);
+		if (link_tls_error(tls)[0])
+			console_printf("migration: the link: %s\n", link_tls_error(tls));
+		hang_up(tls, tcp, st);
+		st = keep_asking(j, s, st);
+		report_source(mig_source_report(s));
+	} else {
+		/* No link: nothing was sent, the VM never stopped. */
+		mig_source_abandon(s,
+				   cfg.hello.migration_id
+					   ? "no link to the destination: the VM runs on here"
+					   : "no random number for a migration id (RNDR): the VM "
+					     "runs on here");
+	}
+	if (st == MIG_COMPLETED)
+		vm_stop_all(j->vm, VM_MIGRATED); /* never resumed here again */
+	if (st == MIG_LOST)
+		vm_stop_all(j->vm, VM_LOST); /* a stale copy: never run again */
+	if (j->observer.ended)
+		j->observer.ended(j->observer.ctx, false, mig_source_report(s));
+	set_source(j, NULL);
+	mig_source_free(s);
+	return j->outcome = st;
+}
+
+/* What postcopy cost the guest here: its vCPUs' waits for pages. */
+static void report_dest_faults(const struct mig_report *r)
+{
+	if (!r->faults_served)
+		return;
+	console_printf("migration: postcopy: %llu page faults served, waited %llu us on average, "
+		       "%llu us at most\n",
+		       (unsigned long long)r->faults_served,
+		       (unsigned long long)(r->fault_wait_total_ns / r->faults_served / 1000u),
+		       (unsigned long long)(r->fault_wait_max_ns / 1000u));
+}
+
+/*
+ * After the VM arrived: one link from a source that reconnects (to ask
+ * what became of the VM, or to recover a paused postcopy), served within
+ * the link timeout; false when no source came.
+ */
+static bool serve_reconnect(struct migrate_job *j, struct mig_dest *d)
+{
+	struct link_tcp *tcp;
+	struct link_tls *tls = connect_peer(&tcp, false, NULL);
+	struct mig_channel ch = { &link_mig_channel_ops, tls };
+	enum mig_state st;
+
+	if (!tls)
+		return false;
+	st = mig_dest_serve(d, &ch);
+	console_printf("migration: the source reconnected: told it %s%s%s\n", mig_state_name(st),
+		       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
+	if (link_tls_error(tls)[0])
+		console_printf("migration: the link: %s\n", link_tls_error(tls));
+	hang_up(tls, tcp, st);
+	report_dest_faults(mig_dest_report(d));
+	if (j->observer.ended)
+		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+	return true;
+}
+
+/*
+ * The VM stopped here before the source heard the migration's end (its
+ * postcopy unfinished, or the link lost before END): that source, paused
+ * or unresolved, would wait for a destination that powers off. This board
+ * waits a while for it to reconnect and hear that the VM ended here; a
+ * source that comes later stays unresolved until its operator decides
+ * (migrate-resolve).
+ */
+static void tell_source_vm_ended(struct migrate_job *j, struct mig_dest *d)
+{
+	uint64_t until = board_ms() + VM_ENDED_WAIT_MS;
+
+	if (!mig_dest_vm_ended(d))
+		return;
+	console_printf("migration: %s; waiting up to %u s for the source to hear it\n",
+		       mig_dest_report(d)->error, VM_ENDED_WAIT_MS / 1000u);
+	while (board_ms() < until && !serve_reconnect(j, d))
+		;
+}
+
+/* The operator says the source is gone while postcopy is paused: the VM is lost here. */
+static void declare_lost(struct migrate_job *j, struct mig_dest *d)
+{
+	char err[160];
+
+	j->request = MIGRATE_REQ_NONE;
+	if (!mig_dest_declare_lost(d, err, sizeof(err))) {
+		console_printf("migration: %s\n", err);
+		return;
+	}
+	console_printf("migration: lost: %s\n", mig_dest_report(d)->error);
+	vm_stop_all(j->vm, VM_LOST);
+	j->outcome = MIG_LOST;
+	if (j->observer.ended)
+		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+}
+
+static void forget_dest(struct migrate_job *j, struct mig_dest *d)
+{
+	arch_spin_lock(&j->lock);
+	j->dest = NULL;
+	arch_spin_unlock(&j->lock);
+	mig_dest_free(d);
+}
+
+void migrate_in(struct migrate_job *j)
+{
+	struct mig_vm mvm = { migrate_faults_vm_ops(j), j->vm };
+	struct mig_hello local = local_hello(j->vm);
+	struct mig_dest *d;
+	enum mig_state st = MIG_FAILED;
+	unsigned failures = 0, sessions = 0;
+	bool told_doubt = false;
+
+	d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
+	if (!d)
+		console_printf("migration: out of memory for the migration buffers\n");
+	arch_spin_lock(&j->lock);
+	j->dest = d;
+	arch_spin_unlock(&j->lock);
+	console_printf("migration: waiting for the VM from %s\n", link_boot_config()->creds.peer);
+	/*
+	 * Until the VM runs here: sessions with the source (after a failure, one
+	 * more: a source left unresolved asks what happened). A board that
+	 * acknowledged a package and then lost its copy keeps answering for as
+	 * long as its source may not know (mig_dest_in_doubt).
+	 */
+	while (d && !mig_state_runs_on_destination(st) && (failures < 2 || mig_dest_in_doubt(d))) {
+		struct link_tcp *tcp;
+		bool refused = false;
+		bool doubt = mig_dest_in_doubt(d);
+		struct link_tls *tls;
+		struct mig_channel ch;
+
+		if (doubt && !told_doubt)
+			console_printf("migration: waiting for the source to ask about migration "
+				       "%016llx (it may not know that the VM is not here)\n",
+				       (unsigned long long)mig_dest_report(d)->migration_id);
+		told_doubt = doubt;
+		tls = connect_peer(&tcp, sessions > 0 && !doubt, &refused);
+		ch = (struct mig_channel){ &link_mig_channel_ops, tls };
+		if (!tls) {
+			/* Before the first session wait as long as it takes; a refused peer counts.
+			 */
+			sessions += refused;
+			failures += sessions > 0;
+			continue;
+		}
+		ch.ops = migrate_faults_channel(j, ch.ops);
+		sessions++;
+		st = mig_dest_serve(d, &ch);
+		if (link_tls_error(tls)[0])
+			console_printf("migration: the link: %s\n", link_tls_error(tls));
+		hang_up(tls, tcp, st);
+		console_printf("migration: %s%s%s\n", mig_state_name(st),
+			       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
+		if (st == MIG_FAILED || st == MIG_CANCELLED)
+			failures++;
+	}
+	j->outcome = st;
+	if (d && j->observer.ended)
+		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
+	if (!mig_state_runs_on_destination(st)) {
+		vm_stop_all(j->vm, VM_CRASHED); /* nothing arrived: no VM on this board */
+		forget_dest(j, d);
+		return;
+	}
+	console_printf("migration: the VM runs here\n");
+	report_dest_faults(mig_dest_report(d));
+	/*
+	 * From now on the link stays open to answer a source that reconnects to
+	 * ask, or to recover a paused postcopy; the board waits for the session
+	 * in progress even when the VM stops meanwhile, so the source hears the end.
+	 */
+	while (j->vm->stop == VM_RUNNING) {
+		if (j->request == MIGRATE_REQ_VERDICT) {
+			declare_lost(j, d); /* the VM stops here when it is */
+			continue;
+		}
+		j->request = MIGRATE_REQ_NONE;
+		serve_reconnect(j, d);
+	}
+	tell_source_vm_ended(j, d);
+	forget_dest(j, d);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * A live migration on the board (docs/migration-protocol.md, "On the
+ * board"): the engine runs on the board's control CPU beside the guest's
+ * vCPUs, over the TLS link. The source migrates when the management
+ * channel says `migrate` (docs/management.md) or at a set time after the
+ * VM started (boot options ferry.migrate, ferry.migrate_at); the
+ * destination (ferry.incoming) prepares the VM with its vCPUs parked and
+ * waits for it. system/control.c drives both.
+ */
+#ifndef SYSTEM_MIGRATE_H
+#define SYSTEM_MIGRATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boards/board.h"
+#include "hyp/arch.h"
+#include "hyp/vm.h"
+#include "mig/engine.h"
+
+struct migrate_params {
+	bool postcopy;			/**< the VM moves at once, its memory follows */
+	uint64_t downtime_limit_ms;	/**< 0: the default */
+	uint64_t max_bandwidth_mbs;	/**< 0: unlimited */
+	unsigned postcopy_after_rounds; /**< postcopy: precopy rounds first */
+};
+
+/** Where a migration's news goes (the management channel's events). */
+struct migrate_observer {
+	void (*progress)(void *ctx, const struct mig_progress *p);
+	void (*ended)(void *ctx, bool incoming, const struct mig_report *r);
+	void *ctx;
+};
+
+/** What the operator asked of a migration in doubt (migrate-resolve, migrate-recover). */
+enum migrate_request {
+	MIGRATE_REQ_NONE,
+	MIGRATE_REQ_NOW,     /**< ask the peer again now, without waiting */
+	MIGRATE_REQ_VERDICT, /**< the operator's verdict (force) */
+};
+
+struct migrate_job {
+	struct vm *vm;
+	const struct board_desc *board;
+	bool incoming;
+	const char *test_fault; /**< destination: ferry.test=die_loading | fail_sync | ... */
+	struct migrate_observer observer;
+	/* The outgoing migration in progress, for cancel and query (under lock). */
+	struct spinlock lock;
+	struct mig_source *source;
+	struct mig_dest *dest;
+	volatile bool done;
+	int outcome; /**< enum mig_state of the last migration */
+	/* A migration in doubt: attempts to reach the peer, and the operator's word. */
+	int request; /**< enum migrate_request, served between attempts */
+	enum mig_verdict verdict;
+	unsigned attempts;	  /**< reconnections tried while in doubt */
+	uint64_t next_attempt_ms; /**< board time of the next one */
+};
+
+/** One outgoing migration to the link's peer, to its end (reconnecting where that helps). */
+enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p);
+
+/** The destination: receives the VM, then serves reconnects while it runs here. */
+void migrate_in(struct migrate_job *j);
+
+/**
+ * The operator on a migration in doubt (an unresolved or paused source, a
+ * paused postcopy destination): ask the peer again now, or with `force`
+ * decide (mig_source_resolve, mig_dest_declare_lost). Served between two
+ * attempts; false, with why, when nothing is in doubt or the verdict does
+ * not fit.
+ */
+bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char *err, size_t n);
+
+/** Asks the outgoing migration to cancel; false when there is none or it is past RUN. */
+bool migrate_cancel(struct migrate_job *j);
+
+/** The report of the migration in progress or last ended; false when there was none. */
+bool migrate_report(struct migrate_job *j, struct mig_report *out);
+
+#endif
