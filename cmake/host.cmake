@@ -140,10 +140,10 @@ target_link_libraries(test_mig_unit_engine PRIVATE pthread)
 # The fault matrix (every fault kind at every point): a test per mode, beside the rest.
 set_tests_properties(mig.unit.engine PROPERTIES
   ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout;FERRY_TEST_FILTER=-test_faults_*")
-foreach(mode precopy postcopy)
-  add_test(NAME mig.unit.engine_faults_${mode} COMMAND test_mig_unit_engine)
-  set_tests_properties(mig.unit.engine_faults_${mode} PROPERTIES TIMEOUT 60
-    ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout;FERRY_TEST_FILTER=test_faults_${mode}_*")
+foreach(group precopy_one_flight precopy_confirmed postcopy_one_flight postcopy_confirmed)
+  add_test(NAME mig.unit.engine_faults_${group} COMMAND test_mig_unit_engine)
+  set_tests_properties(mig.unit.engine_faults_${group} PROPERTIES TIMEOUT 60
+    ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout;FERRY_TEST_FILTER=test_faults_${group}_*")
 endforeach()
 # Each end of the migration against a scripted, hostile peer.
 ferry_unit_test(mig.unit.hostile_peer tests/unit/test_mig_hostile_peer.c mig_host)

@@ -83,11 +83,20 @@ struct mig_progress {
 	uint64_t elapsed_ns;
 };
 
+/** How the switchover hands the VM over (docs/migration-protocol.md, "The switchover"). */
+enum mig_switchover {
+	/** The package, PING and RUN back to back: one round trip less of downtime. */
+	MIG_SWITCHOVER_ONE_FLIGHT,
+	/** RUN only once PONG confirmed the package: every failure before it resumes here. */
+	MIG_SWITCHOVER_CONFIRMED,
+};
+
 struct mig_source_config {
 	struct mig_hello hello; /**< with a random, non-zero migration_id */
 	struct mig_precopy_params precopy;
 	unsigned reply_timeout_ms;
 	enum mig_mode mode;
+	enum mig_switchover switchover;
 	/** Postcopy: precopy rounds before the switchover (0: none, every page comes later). */
 	unsigned postcopy_after_rounds;
 	/** Bytes per second at most while the VM runs (rounds, postcopy push); 0: no cap. */

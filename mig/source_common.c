@@ -137,6 +137,7 @@ static void copy_peer_error(struct mig_source *s, struct mig_record *rec)
 
 	mig_get_text(&rec->payload, why, sizeof(why));
 	format_snprintf(s->rep.error, sizeof(s->rep.error), "destination: %s", why);
+	s->peer_error = true;
 }
 
 /**

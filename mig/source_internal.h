@@ -21,7 +21,8 @@ struct mig_source {
 	uint8_t *rbuf;	  /**< records received here (MIG_RECORD_MAX) */
 	uint32_t caps;	  /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
-	int control; /**< enum mig_control, atomic */
+	bool peer_error; /**< the destination said ERROR since the stop */
+	int control;	 /**< enum mig_control, atomic */
 	uint64_t t_start, t_stop;
 	struct mig_precopy_state pre;
 	uint64_t dirty_rate;

@@ -54,51 +54,70 @@ static enum mig_state unresolved(struct mig_source *s, const char *why)
 	return s->rep.state = MIG_UNRESOLVED;
 }
 
-enum mig_state mig_source_switchover(struct mig_source *s)
+/** Stops the VM and sends what is left of its RAM (or, in postcopy, what is missing). */
+static int stop_and_send_pages(struct mig_source *s)
 {
 	const struct mig_vm_ops *ops = s->ops;
-	bool postcopy = s->cfg.mode == MIG_MODE_POSTCOPY;
-	uint32_t ping = MIG_PING_PACKAGE_LOADED;
-	int open = MIG_CTL_OPEN;
-	struct mig_record rec;
-	size_t dev;
+	int64_t n;
 
 	ops->stop(s->vm->ctx); /* the downtime starts */
 	s->t_stop = ops->now_ns(s->vm->ctx);
-	s->rep.state = postcopy ? MIG_POSTCOPY_DEVICE : MIG_DEVICE;
+	s->rep.state = s->cfg.mode == MIG_MODE_POSTCOPY ? MIG_POSTCOPY_DEVICE : MIG_DEVICE;
+	s->peer_error = false;
 	/* Logging ends after the downtime: the VM is stopped and may never run here again. */
 	ops->dirty_collect(s->vm->ctx, s->bitmap);
-	if (postcopy) {
-		if (send_discard(s))
-			return resume_here(s);
-	} else {
-		int64_t n;
+	if (s->cfg.mode == MIG_MODE_POSTCOPY)
+		return send_discard(s);
+	s->cursor = 0;
+	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
+		;
+	return n < 0 ? -1 : 0;
+}
 
-		s->cursor = 0;
-		while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
-			;
-		if (n < 0)
-			return resume_here(s);
-	}
-	s->rep.stop_pages_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
-	dev = ops->save_devices(s->vm->ctx, s->buf, MIG_RECORD_MAX);
+/** The device package and PING(PACKAGE_LOADED); 0, or -1 when the link broke. */
+static int send_package(struct mig_source *s)
+{
+	uint32_t ping = MIG_PING_PACKAGE_LOADED;
+	size_t dev = s->ops->save_devices(s->vm->ctx, s->buf, MIG_RECORD_MAX);
+
 	if (!dev || mig_chan_send(s->ch, MIG_REC_DEVICE_PACKAGE, 0, s->buf, (uint32_t)dev) ||
 	    mig_chan_send(s->ch, MIG_REC_PING, 0, &ping, sizeof(ping)))
-		return resume_here(s);
+		return -1;
 	s->rep.bytes_sent += dev + MIG_RECORD_HEADER_SIZE;
-	s->rep.stop_package_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
-	/* PONG(PACKAGE_LOADED): the destination loaded *and* synchronized the state. */
-	if (mig_source_expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != ping)
-		return resume_here(s);
-	s->rep.stop_pong_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
-	/* Commit, unless a cancel came first. */
-	if (!__atomic_compare_exchange_n(&s->control, &open, MIG_CTL_COMMITTED, false,
-					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		return mig_source_cancelled(s, true);
-	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
-		return unresolved(s, "link lost while sending RUN"); /* it may have arrived */
-	s->rep.state = MIG_UNRESOLVED;
-	s->rep.stop_run_ns = ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->rep.stop_package_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	return 0;
+}
+
+/** PONG(PACKAGE_LOADED): the destination loaded *and* synchronized the state. */
+static int expect_pong(struct mig_source *s)
+{
+	struct mig_record rec;
+
+	if (mig_source_expect(s, MIG_REC_PONG, &rec) ||
+	    mig_get_u32(&rec.payload) != MIG_PING_PACKAGE_LOADED || rec.length != 4)
+		return -1;
+	s->rep.stop_pong_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	return 0;
+}
+
+/** The commit, unless a cancel came first (decided once, atomically). */
+static bool commit(struct mig_source *s)
+{
+	int open = MIG_CTL_OPEN;
+
+	return __atomic_compare_exchange_n(&s->control, &open, MIG_CTL_COMMITTED, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/**
+ * RUN is out: the VM is the destination's unless it says otherwise. Its
+ * VM_STARTED ends the downtime; then postcopy, or the end.
+ */
+static enum mig_state after_run(struct mig_source *s)
+{
+	const struct mig_vm_ops *ops = s->ops;
+	struct mig_record rec;
+
 	if (mig_source_expect(s, MIG_REC_VM_STARTED, &rec))
 		return unresolved(s, "no VM_STARTED after RUN");
 	/* Malformed, it proves nothing: asking again over a new link will. */
@@ -107,8 +126,60 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	s->rep.downtime_ns = ops->now_ns(s->vm->ctx) - s->t_stop; /* the downtime ends */
 	ops->dirty_stop(s->vm->ctx);
 	mig_source_take_stamps(s, &rec.payload);
-	if (postcopy)
+	if (s->cfg.mode == MIG_MODE_POSTCOPY)
 		return mig_source_postcopy_push(s);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
 	return mig_source_completed(s);
+}
+
+/*
+ * Confirmed (two steps): the package, then RUN only once PONG says the
+ * destination can run it. Every failure before RUN resumes the VM here.
+ */
+static enum mig_state switchover_confirmed(struct mig_source *s)
+{
+	if (send_package(s) || expect_pong(s))
+		return resume_here(s);
+	if (!commit(s))
+		return mig_source_cancelled(s, true);
+	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
+		return unresolved(s, "link lost while sending RUN"); /* it may have arrived */
+	s->rep.state = MIG_UNRESOLVED;
+	s->rep.stop_run_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	return after_run(s);
+}
+
+/*
+ * One flight: the package, PING and RUN back to back; the destination
+ * loads, synchronizes, PONGs and starts at once (design section 7). The
+ * commit comes before RUN leaves. An ERROR before PONG (the destination
+ * refused: it never starts before PONG, and records stay in order) resumes
+ * the VM here; PONG confirms; anything else after RUN may have left is
+ * unresolved, and asked.
+ */
+static enum mig_state switchover_one_flight(struct mig_source *s)
+{
+	if (!commit(s))
+		return mig_source_cancelled(s, true);
+	if (send_package(s))
+		return resume_here(s); /* RUN never left: it cannot have started there */
+	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
+		return unresolved(s, "link lost while sending RUN");
+	s->rep.state = MIG_UNRESOLVED;
+	s->rep.stop_run_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	if (expect_pong(s)) {
+		if (s->peer_error)
+			return resume_here(s); /* refused before PONG: never ran there */
+		return unresolved(s, "no PONG after the package and RUN");
+	}
+	return after_run(s);
+}
+
+enum mig_state mig_source_switchover(struct mig_source *s)
+{
+	if (stop_and_send_pages(s))
+		return resume_here(s);
+	s->rep.stop_pages_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	return s->cfg.switchover == MIG_SWITCHOVER_CONFIRMED ? switchover_confirmed(s)
+							     : switchover_one_flight(s);
 }

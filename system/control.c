@@ -219,6 +219,7 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 		return false;
 	}
 	c.params = (struct migrate_params){ .postcopy = a->postcopy,
+					    .confirmed = a->confirmed,
 					    .downtime_limit_ms = a->downtime_limit_ms,
 					    .max_bandwidth_mbs = a->max_bandwidth_mbs,
 					    .postcopy_after_rounds =
@@ -536,6 +537,14 @@ bool control_plan(struct vm *vm, const struct board_desc *b, const struct board_
 	c.planned = outgoing;
 	c.at_ms = ms;
 	c.params.postcopy = outgoing && strcmp(mode, "postcopy") == 0;
+	if (bootargs_get(f->bootargs, "ferry.switchover", mode, sizeof(mode))) {
+		if (strcmp(mode, "one-flight") != 0 && strcmp(mode, "confirmed") != 0) {
+			console_printf("%s: ferry.switchover=%s: one-flight or confirmed\n",
+				       vm->cfg.name, mode);
+			return false;
+		}
+		c.params.confirmed = strcmp(mode, "confirmed") == 0;
+	}
 	if (bootargs_get(f->bootargs, "ferry.test", c.test_fault, sizeof(c.test_fault)))
 		c.job.test_fault = c.test_fault;
 	return true;

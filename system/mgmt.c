@@ -104,9 +104,13 @@ static bool uint_argument(struct mgmt *m, struct request *r, const char *key, ui
 
 static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate_args *a)
 {
-	static const char *const names[] = {
-		"peer", "mode", "downtime-limit", "max-bandwidth", "postcopy-after-rounds", NULL
-	};
+	static const char *const names[] = { "peer",
+					     "mode",
+					     "switchover",
+					     "downtime-limit",
+					     "max-bandwidth",
+					     "postcopy-after-rounds",
+					     NULL };
 	char mode[16], desc[96];
 	int t;
 
@@ -131,6 +135,16 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 			return false;
 		}
 		a->postcopy = strcmp(mode, "postcopy") == 0;
+	}
+	t = json_get(r->text, r->toks, r->args, "switchover");
+	if (t >= 0) {
+		if (!json_get_string(r->text, &r->toks[t], mode, sizeof(mode)) ||
+		    (strcmp(mode, "one-flight") != 0 && strcmp(mode, "confirmed") != 0)) {
+			reply_error(m, r, "GenericError",
+				    "migrate: 'switchover' is \"one-flight\" or \"confirmed\"");
+			return false;
+		}
+		a->confirmed = strcmp(mode, "confirmed") == 0;
 	}
 	return uint_argument(m, r, "downtime-limit", 60000, &a->downtime_limit_ms) &&
 	       uint_argument(m, r, "max-bandwidth", 100000, &a->max_bandwidth_mbs) &&

@@ -23,8 +23,9 @@
 struct mgmt_migrate_args {
 	char peer[32];
 	bool postcopy;
-	uint64_t downtime_limit_ms;	/**< 0: the board's default */
-	uint64_t max_bandwidth_mbs;	/**< MB/s; 0: as fast as the link goes */
+	bool confirmed;		    /**< switchover "confirmed" (RUN after PONG), else one flight */
+	uint64_t downtime_limit_ms; /**< 0: the board's default */
+	uint64_t max_bandwidth_mbs; /**< MB/s; 0: as fast as the link goes */
 	uint64_t postcopy_after_rounds; /**< postcopy: precopy rounds first */
 };
 

@@ -309,6 +309,7 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 			     .on_no_convergence = MIG_NC_POSTCOPY },
 		.reply_timeout_ms = REPLY_TIMEOUT_MS,
 		.mode = p->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
+		.switchover = p->confirmed ? MIG_SWITCHOVER_CONFIRMED : MIG_SWITCHOVER_ONE_FLIGHT,
 		.postcopy_after_rounds = p->postcopy_after_rounds,
 		.max_bandwidth = p->max_bandwidth_mbs * 1000000ull,
 		.progress = print_progress,

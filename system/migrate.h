@@ -21,6 +21,7 @@
 
 struct migrate_params {
 	bool postcopy;			/**< the VM moves at once, its memory follows */
+	bool confirmed;			/**< switchover: RUN only after PONG (else one flight) */
 	uint64_t downtime_limit_ms;	/**< 0: the default */
 	uint64_t max_bandwidth_mbs;	/**< 0: unlimited */
 	unsigned postcopy_after_rounds; /**< postcopy: precopy rounds first */

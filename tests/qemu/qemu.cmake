@@ -235,7 +235,10 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
 endif()
 # Faults: the VM runs on exactly one board afterwards, nothing lost.
 # The destination dies (no goodbye on the link) while it loads the device package.
+# (Confirmed switchover: with one flight RUN has left, and a source whose
+# destination died before PONG cannot know; it stays stopped and asks.)
 ferry_migrate_test(dest_dies_loading --guest ${MIGRATING} --dst-ferry ferry.test=die_loading
+  --src-ferry ferry.switchover=confirmed
   --rc-src 0 --rc-dst 3
   --expect-src "migration: failed: .*the VM resumed here" --expect-src "FERRY-TEST migrating: PASS"
   --expect-dst "test: the board dies while loading the device package"
@@ -291,19 +294,28 @@ ferry_migrate_test(hostile_lr --guest ${MIGRATING} --vcpus 2 --src-ferry ferry.t
 # the discarded copy left a clean board, and the guest passes there.
 ferry_migrate_test(postcopy_cancelled_then_precopy --guest ${MIGRATING}
   --src-ferry ferry.test=cancel_after_pong --rc-src 0 --rc-dst 0
-  --by-mgmt "--mode postcopy" --rc-tool 1 --expect-tool "migration +cancelled"
+  --by-mgmt "--mode postcopy --switchover confirmed" --rc-tool 1
+  --expect-tool "migration +cancelled"
   --then-mgmt "--mode precopy" --rc-tool2 0 --expect-tool2 "migration +completed"
   --expect-src "test: cancelled right after PONG" --reject-src "FERRY-TEST"
   --expect-dst "cancelled by the source" --expect-dst "FERRY-TEST migrating: PASS")
 # The link breaks right after PONG: the source cannot know whether RUN arrived
 # (unresolved); asked, the destination that discarded its copy says so and
 # the VM resumes on the source.
-ferry_migrate_test(link_cut_after_pong --guest ${MIGRATING} --src-ferry ferry.test=cut_after_pong
+ferry_migrate_test(link_cut_after_pong --guest ${MIGRATING}
+  --src-ferry "ferry.test=cut_after_pong ferry.switchover=confirmed"
   --rc-src 0 --rc-dst 4
   --expect-src "test: the link breaks right after PONG"
   --expect-src "resolved: the destination never started the VM \\(failed there\\). it resumed here"
   --expect-src "FERRY-TEST migrating: PASS"
   --expect-dst "link lost before RUN: this copy is discarded" --reject-dst "FERRY-TEST")
+# One flight: RUN left with the package, so after PONG the VM is the
+# destination's; the source, cut off, asks and completes.
+ferry_migrate_test(link_cut_after_pong_one_flight --guest ${MIGRATING}
+  --src-ferry ferry.test=cut_after_pong --rc-src 0 --rc-dst 0
+  --expect-src "test: the link breaks right after PONG"
+  --expect-src "completed: resolved by reconnecting: the VM runs on the destination"
+  --reject-src "FERRY-TEST" --expect-dst "FERRY-TEST migrating: PASS")
 # A 30 s partition at the switchover (RUN taken, VM_STARTED on the wire) and
 # during postcopy, then healed: with no operator, the VM ends up running on
 # exactly one board.

@@ -112,6 +112,7 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		.precopy = m->precopy,
 		.reply_timeout_ms = m->timeout_ms,
 		.mode = m->mode,
+		.switchover = m->switchover,
 		.postcopy_after_rounds = m->postcopy_after_rounds,
 		.max_bandwidth = m->max_bandwidth,
 		.progress = count_progress,

@@ -89,6 +89,7 @@ struct fake_migration {
 	struct mig_hello dest_local; /**< what the destination accepts */
 	struct mig_precopy_params precopy;
 	enum mig_mode mode;
+	enum mig_switchover switchover;
 	unsigned postcopy_after_rounds; /**< 0: postcopy at once, every page fetched later */
 	uint64_t max_bandwidth;		/**< bytes/s while the VM runs; 0: no cap */
 	unsigned timeout_ms;

@@ -260,10 +260,19 @@ static void test_migrate_arguments(void **state)
 	assert_int_equal(b.last.postcopy_after_rounds, 2);
 	say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"}}\n");
 	assert_false(b.last.postcopy);
+	assert_false(b.last.confirmed); /* one flight unless asked */
+	say(&m, &b,
+	    "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\",\"switchover\":\"confirmed\"}}"
+	    "\n");
+	assert_true(b.last.confirmed);
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+				   "\"b\",\"switchover\":\"twice\"}}\n"),
+			       "'switchover'"));
 	assert_int_equal(b.last.downtime_limit_ms, 0);
 	/* each wrong argument named, nothing started */
 	check_answers(&m, &b, wrong, sizeof(wrong) / sizeof(wrong[0]));
-	assert_int_equal(b.migrates, 2);
+	assert_int_equal(b.migrates, 3);
 	b.refuse = true;
 	assert_string_equal(
 		say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"},\"id\":3}\n"),

@@ -360,7 +360,8 @@ static void check_rules(struct fixture *f, struct tally *t)
 }
 
 /* One fault kind at every point of one mode's protocol. */
-static void run_matrix(struct fixture *f, enum mig_mode mode, enum fake_fault kind)
+static void run_matrix(struct fixture *f, enum mig_mode mode, enum mig_switchover switchover,
+		       enum fake_fault kind)
 {
 	int src_events, dst_events, points;
 	struct tally t = { 0 };
@@ -368,6 +369,7 @@ static void run_matrix(struct fixture *f, enum mig_mode mode, enum fake_fault ki
 	release(f);
 	fresh_sized(f, MATRIX_PAGES);
 	f->m.mode = mode;
+	f->m.switchover = switchover;
 	f->m.postcopy_after_rounds = 0;
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
 	src_events = f->m.src_events;
@@ -379,6 +381,7 @@ static void run_matrix(struct fixture *f, enum mig_mode mode, enum fake_fault ki
 	for (int at = 0; at < points; at++) {
 		fresh_sized(f, MATRIX_PAGES);
 		f->m.mode = mode;
+		f->m.switchover = switchover;
 		f->m.postcopy_after_rounds = 0;
 		f->m.fault = kind;
 		f->m.fault_at = at;
@@ -393,39 +396,40 @@ static void run_matrix(struct fixture *f, enum mig_mode mode, enum fake_fault ki
 		check_rules(f, &t);
 		release(f);
 	}
-	print_message("%s %-16s %3d points: %3d failed (VM on the source), %3d completed, "
+	print_message("%s %s %-16s %3d points: %3d failed (VM on the source), %3d completed, "
 		      "%3d unresolved, %3d VM lost with a dead board; every rule held\n",
-		      mode == MIG_MODE_PRECOPY ? "precopy " : "postcopy", fake_fault_name(kind),
-		      t.cases, t.failed, t.completed, t.unresolved, t.lost);
+		      mode == MIG_MODE_PRECOPY ? "precopy " : "postcopy",
+		      switchover == MIG_SWITCHOVER_CONFIRMED ? "confirmed " : "one-flight",
+		      fake_fault_name(kind), t.cases, t.failed, t.completed, t.unresolved, t.lost);
 	fresh(f); /* for teardown */
 }
 
-/* A test per mode and fault kind: each runs on its own (ctest runs them side by side). */
-#define MATRIX_TEST(mode_name, mode, kind_name, kind)                                              \
-	static void test_faults_##mode_name##_##kind_name(void **state)                            \
+/* A test per mode, switchover and fault kind: ctest runs them in groups side by side. */
+#define MATRIX_TEST(name, mode, switchover, kind_name, kind)                                       \
+	static void test_faults_##name##_##kind_name(void **state)                                 \
 	{                                                                                          \
-		run_matrix(*state, mode, kind);                                                    \
+		run_matrix(*state, mode, switchover, kind);                                        \
 	}
-#define MATRIX_TESTS(mode_name, mode)                                                              \
-	MATRIX_TEST(mode_name, mode, cut, FAULT_CUT)                                               \
-	MATRIX_TEST(mode_name, mode, stall, FAULT_STALL)                                           \
-	MATRIX_TEST(mode_name, mode, corrupt, FAULT_CORRUPT)                                       \
-	MATRIX_TEST(mode_name, mode, source_dies, FAULT_SOURCE_DIES)                               \
-	MATRIX_TEST(mode_name, mode, dest_dies, FAULT_DEST_DIES)                                   \
-	MATRIX_TEST(mode_name, mode, vm_started_lost, FAULT_VM_STARTED_LOST)
-MATRIX_TESTS(precopy, MIG_MODE_PRECOPY)
-MATRIX_TESTS(postcopy, MIG_MODE_POSTCOPY)
+#define MATRIX_TESTS(name, mode, switchover)                                                       \
+	MATRIX_TEST(name, mode, switchover, cut, FAULT_CUT)                                        \
+	MATRIX_TEST(name, mode, switchover, stall, FAULT_STALL)                                    \
+	MATRIX_TEST(name, mode, switchover, corrupt, FAULT_CORRUPT)                                \
+	MATRIX_TEST(name, mode, switchover, source_dies, FAULT_SOURCE_DIES)                        \
+	MATRIX_TEST(name, mode, switchover, dest_dies, FAULT_DEST_DIES)                            \
+	MATRIX_TEST(name, mode, switchover, vm_started_lost, FAULT_VM_STARTED_LOST)
+MATRIX_TESTS(precopy_one_flight, MIG_MODE_PRECOPY, MIG_SWITCHOVER_ONE_FLIGHT)
+MATRIX_TESTS(precopy_confirmed, MIG_MODE_PRECOPY, MIG_SWITCHOVER_CONFIRMED)
+MATRIX_TESTS(postcopy_one_flight, MIG_MODE_POSTCOPY, MIG_SWITCHOVER_ONE_FLIGHT)
+MATRIX_TESTS(postcopy_confirmed, MIG_MODE_POSTCOPY, MIG_SWITCHOVER_CONFIRMED)
 
-#define MATRIX_ENTRIES(mode_name)                                                                  \
-	cmocka_unit_test_setup_teardown(test_faults_##mode_name##_cut, setup, teardown),           \
-		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_stall, setup, teardown), \
-		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_corrupt, setup,          \
+#define MATRIX_ENTRIES(name)                                                                       \
+	cmocka_unit_test_setup_teardown(test_faults_##name##_cut, setup, teardown),                \
+		cmocka_unit_test_setup_teardown(test_faults_##name##_stall, setup, teardown),      \
+		cmocka_unit_test_setup_teardown(test_faults_##name##_corrupt, setup, teardown),    \
+		cmocka_unit_test_setup_teardown(test_faults_##name##_source_dies, setup,           \
 						teardown),                                         \
-		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_source_dies, setup,      \
-						teardown),                                         \
-		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_dest_dies, setup,        \
-						teardown),                                         \
-		cmocka_unit_test_setup_teardown(test_faults_##mode_name##_vm_started_lost, setup,  \
+		cmocka_unit_test_setup_teardown(test_faults_##name##_dest_dies, setup, teardown),  \
+		cmocka_unit_test_setup_teardown(test_faults_##name##_vm_started_lost, setup,       \
 						teardown)
 
 /*
@@ -458,8 +462,10 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_recovers_after_a_cut, setup,
 						teardown),
-		MATRIX_ENTRIES(precopy),
-		MATRIX_ENTRIES(postcopy),
+		MATRIX_ENTRIES(precopy_one_flight),
+		MATRIX_ENTRIES(precopy_confirmed),
+		MATRIX_ENTRIES(postcopy_one_flight),
+		MATRIX_ENTRIES(postcopy_confirmed),
 	};
 
 	if (filter && filter[0] == '-')

@@ -406,18 +406,25 @@ static void test_status_speaks_of_one_migration(void **state)
 
 /* --- the source against a lying destination ---------------------------------------------- */
 
-static struct mig_source *new_source(struct fixture *f, enum mig_mode mode)
+static struct mig_source *new_source_with(struct fixture *f, enum mig_mode mode,
+					  enum mig_switchover switchover)
 {
 	struct mig_source_config cfg = {
 		.hello = fake_vm_hello(PAGES),
 		.precopy = { .downtime_limit_ns = 1000000000, .max_rounds = 10 },
 		.reply_timeout_ms = 2000,
 		.mode = mode,
+		.switchover = switchover,
 	};
 	struct mig_source *s = mig_source_new(&f->svm, &cfg);
 
 	assert_non_null(s);
 	return s;
+}
+
+static struct mig_source *new_source(struct fixture *f, enum mig_mode mode)
+{
+	return new_source_with(f, mode, MIG_SWITCHOVER_ONE_FLIGHT);
 }
 
 /** The script as a destination: HELLO accepted (no switchover approval), up to RUN. */
@@ -493,7 +500,7 @@ static void test_source_never_trusts_a_malformed_answer(void **state)
 static void test_approval_trickle_is_refused(void **state)
 {
 	struct fixture *f = *state;
-	struct mig_source *s = new_source(f, MIG_MODE_PRECOPY);
+	struct mig_source *s = new_source_with(f, MIG_MODE_PRECOPY, MIG_SWITCHOVER_CONFIRMED);
 	uint32_t caps = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED;
 
 	script_run_source(&f->p, s, false);
@@ -506,6 +513,42 @@ static void test_approval_trickle_is_refused(void **state)
 	assert_non_null(strstr(mig_source_report(s)->error, "unexpected SWITCHOVER_ACK"));
 	assert_true(f->src.running); /* resumed at once, not held */
 	mig_source_free(s);
+}
+
+/*
+ * One flight: RUN leaves with the package. A destination that refuses
+ * (ERROR before PONG) never started, so the VM resumes here; one that goes
+ * silent may have started, so the source stays unresolved and asks.
+ */
+static void test_one_flight_outcomes(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t caps = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED;
+	uint8_t why[] = { 7, 'n', 'o', ' ', 'w', 'a', 'y', '!' };
+
+	for (int silent = 0; silent <= 1; silent++) {
+		struct mig_source *s = new_source(f, MIG_MODE_PRECOPY);
+
+		f->src.running = true;
+		script_run_source(&f->p, s, false);
+		assert_true(script_expect(&f->p, MIG_REC_HELLO));
+		assert_true(script_send(&f->p, MIG_REC_ACCEPT, 0, &caps, sizeof(caps)));
+		assert_true(script_expect(&f->p, MIG_REC_DEVICE_PACKAGE));
+		assert_true(script_expect(&f->p, MIG_REC_PING));
+		assert_true(script_expect(&f->p, MIG_REC_RUN)); /* before any PONG */
+		if (!silent)
+			assert_true(script_send(&f->p, MIG_REC_ERROR, 0, why, sizeof(why)));
+		if (silent) {
+			assert_int_equal(script_end(&f->p), MIG_UNRESOLVED);
+			assert_false(f->src.running);
+		} else {
+			assert_int_equal(script_end(&f->p), MIG_FAILED);
+			assert_true(f->src.running);
+			assert_non_null(
+				strstr(mig_source_report(s)->error, "destination: no way!"));
+		}
+		mig_source_free(s);
+	}
 }
 
 /* The destination's reason reaches consoles: its control characters must not. */
@@ -601,6 +644,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_speaks_of_one_migration, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_approval_trickle_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_flight_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_never_trusts_a_malformed_answer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_text_is_escaped, setup, teardown),

@@ -17,6 +17,8 @@ static void migrate_usage(FILE *out)
 		"  --peer NAME            the destination board (its name in the link's "
 		"credentials)\n"
 		"  --mode MODE            precopy (default) or postcopy\n"
+		"  --switchover HOW       one-flight (default: the package and RUN back to back)\n"
+		"                         or confirmed (RUN only once the destination confirmed)\n"
 		"  --downtime-limit MS    precopy: stop the VM once the rest fits in MS (default "
 		"5)\n"
 		"  --max-bandwidth MB/S   cap the traffic while the VM runs (default: none)\n"
@@ -47,6 +49,7 @@ int cmd_migrate(int argc, char **argv)
 		{ "mgmt", required_argument, NULL, 'm' },
 		{ "peer", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'M' },
+		{ "switchover", required_argument, NULL, 'S' },
 		{ "downtime-limit", required_argument, NULL, 'd' },
 		{ "max-bandwidth", required_argument, NULL, 'b' },
 		{ "postcopy-after-rounds", required_argument, NULL, 'r' },
@@ -78,6 +81,14 @@ int cmd_migrate(int argc, char **argv)
 				return 2;
 			}
 			r.mode = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, "one-flight") && strcmp(optarg, "confirmed")) {
+				fprintf(stderr,
+					"ferry migrate: --switchover is one-flight or confirmed\n");
+				return 2;
+			}
+			r.switchover = optarg;
 			break;
 		case 'd':
 			if (!number("downtime-limit", optarg, 60000, &r.downtime_limit_ms))

@@ -72,6 +72,8 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 	json_out_object(&o, "arguments");
 	json_out_str(&o, "peer", r->peer);
 	json_out_str(&o, "mode", r->mode ? r->mode : "precopy");
+	if (r->switchover)
+		json_out_str(&o, "switchover", r->switchover);
 	if (r->downtime_limit_ms)
 		json_out_u64(&o, "downtime-limit", r->downtime_limit_ms);
 	if (r->max_bandwidth_mbs)
