@@ -3,7 +3,7 @@
 # Ferry's live migration between two emulated boards (precopy over TLS,
 # QEMU -netdev stream), repeated: a guest dirtying memory (3.2 MB/s), the
 # same guest idle, on 1 vCPU with 64 MiB, interleaved. From the source's
-# report: downtime (stop to VM_STARTED), total time, rounds, bytes on the
+# report: downtime (stop to the destination's last vCPU in the guest), total time, rounds, bytes on the
 # wire; medians, min and max.
 #
 #   bench/migrate.sh [RUNS]      (default 5 of each)

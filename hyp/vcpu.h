@@ -29,7 +29,9 @@ struct vcpu {
 	volatile enum vcpu_power power; /**< PSCI state */
 	bool loaded;			/**< EL1 state lives in the hardware */
 	bool timer_held;		/**< loaded with its timer off until vcpu_release_timer */
-	unsigned sync_gen; /**< the VM's synchronization it last took (vm_sync_parked) */
+	unsigned sync_gen;   /**< the VM's synchronization it last took (vm_sync_parked) */
+	bool entry_due;	     /**< unparked: stamp the next entry into the guest */
+	uint64_t entered_at; /**< counter when it first entered the guest after its parking */
 	struct vcpu_stats stats;
 };
 

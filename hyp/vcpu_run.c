@@ -229,6 +229,7 @@ static void park(struct vcpu *v)
 	__atomic_fetch_sub(&vm->parked, 1, __ATOMIC_RELEASE);
 	if (vm->stop == VM_RUNNING)
 		vcpu_release_timer(v);
+	v->entry_due = true;
 }
 
 void vcpu_run_loop(struct vcpu *v)
@@ -252,6 +253,10 @@ void vcpu_run_loop(struct vcpu *v)
 		vgic_flush_lrs(&vm->vgic, v->index, &v->regs.gic, vm->lr_count);
 		arch_spin_unlock(&vm->lock);
 
+		if (v->entry_due) { /* the first guest instruction since the parking: when */
+			v->entry_due = false;
+			__atomic_store_n(&v->entered_at, arch_counter_now(), __ATOMIC_SEQ_CST);
+		}
 		arch_vcpu_enter(&v->regs, vm->lr_count, &exit);
 		v->stats.exits++;
 

@@ -262,14 +262,18 @@ static void postcopy_place(void *ctx, uint64_t p, const void *data)
 
 /**
  * RUN: the vCPUs, their state already in their CPUs, leave their parking;
- * VM_STARTED goes out only once every one of them has (each enters the
- * guest next), so the source's downtime ends when the VM really runs here.
+ * VM_STARTED goes out only once every one that is on has entered the
+ * guest, and carries when the last did: the source's downtime ends when
+ * the VM really runs here.
  */
-static void start(void *ctx)
+static uint64_t start(void *ctx)
 {
 	struct vm *vm = ctx;
 	uint64_t give_up = arch_counter_now() + arch_counter_freq() / 1000u * START_WAIT_MS;
+	uint64_t last = 0;
 
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		__atomic_store_n(&vm->vcpus[i].entered_at, 0, __ATOMIC_SEQ_CST);
 	/*
 	 * The guest's count goes on from where it stopped now, at the start: the
 	 * time from PONG to RUN does not show as time that passed. Each vCPU
@@ -277,10 +281,20 @@ static void start(void *ctx)
 	 */
 	vm->ctl.cntvoff = arch_counter_now() - shadow.vm.guest_counter;
 	vm_unpause(vm);
-	/* Unparked, the VM is this board's whatever happens: a late vCPU only delays the news. */
-	while (__atomic_load_n(&vm->parked, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING &&
-	       arch_counter_now() < give_up)
-		;
+	/* Started, the VM is this board's whatever happens: a late vCPU only delays the news. */
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
+		uint64_t at;
+
+		if (vm->vcpus[i].power != VCPU_ON)
+			continue;
+		while (!(at = __atomic_load_n(&vm->vcpus[i].entered_at, __ATOMIC_SEQ_CST)) &&
+		       vm->stop == VM_RUNNING && arch_counter_now() < give_up)
+			;
+		if (!at)
+			at = arch_counter_now();
+		last = at > last ? at : last;
+	}
+	return last * (1000000000ull / arch_counter_freq());
 }
 
 const struct mig_vm_ops vm_migrate_ops = {

@@ -31,9 +31,10 @@ struct mig_vm_ops {
 	bool (*sync_devices)(void *vm, char *err, size_t err_size);
 	/**
 	 * Starts the vCPUs. Synchronization did everything that can fail:
-	 * after PONG, starting cannot fail; it returns once they run.
+	 * after PONG, starting cannot fail. Returns once they run, with the
+	 * time (now_ns's clock) the last of them entered the guest.
 	 */
-	void (*start)(void *vm);
+	uint64_t (*start)(void *vm);
 	/**
 	 * The destination throws away what it received (a failure or a cancel
 	 * before the VM ran here): RAM mapped as before postcopy, vCPUs and

@@ -34,6 +34,7 @@ static const struct {
 } legal[] = {
 	{ MIG_REC_RAM, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_POSTCOPY) },
 	{ MIG_REC_ROUND_END, IN(MIG_PHASE_RECEIVING) },
+	{ MIG_REC_CLOCK, IN(MIG_PHASE_RECEIVING) },
 	{ MIG_REC_POSTCOPY_DISCARD, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DISCARDING) },
 	{ MIG_REC_DEVICE_PACKAGE, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DEVICE_NEXT) },
 	{ MIG_REC_PING, IN(MIG_PHASE_LOADED) | IN(MIG_PHASE_POSTCOPY) },
@@ -295,10 +296,9 @@ static void run(struct mig_dest *d)
 	uint8_t stamps[MIG_VM_STARTED_BYTES];
 	struct mig_writer w;
 
-	d->ops->start(d->vm->ctx);
+	d->rep.dest_started_ns = d->ops->start(d->vm->ctx);
 	d->in_doubt = false; /* the VM runs here: this board answers for as long as it does */
 	d->phase = d->postcopy ? MIG_PHASE_POSTCOPY : MIG_PHASE_RUNNING;
-	d->rep.dest_started_ns = d->ops->now_ns(d->vm->ctx);
 	mig_writer_init(&w, stamps, sizeof(stamps));
 	mig_put_u64(&w, d->rep.dest_loaded_ns);
 	mig_put_u64(&w, d->rep.dest_synced_ns);
@@ -331,6 +331,24 @@ static bool ram(struct mig_dest *d, struct mig_record *rec)
 		return mig_dest_place_postcopy(d, rec);
 	return mig_ram_decode(&rec->payload, d->pages, write_page, d, d->rep.error,
 			      sizeof(d->rep.error));
+}
+
+/** CLOCK: the source's time, answered with this board's, at once (the ledger's offset). */
+static bool clock(struct mig_dest *d, struct mig_record *rec)
+{
+	uint8_t reply[16];
+	struct mig_writer w;
+	uint64_t theirs = mig_get_u64(&rec->payload);
+
+	if (rec->length != 8) {
+		format_snprintf(d->rep.error, sizeof(d->rep.error), "malformed CLOCK");
+		return false;
+	}
+	mig_writer_init(&w, reply, sizeof(reply));
+	mig_put_u64(&w, theirs);
+	mig_put_u64(&w, d->ops->now_ns(d->vm->ctx));
+	mig_chan_send(d->ch, MIG_REC_CLOCK_REPLY, 0, reply, sizeof(reply));
+	return true;
 }
 
 /** ROUND_END: the first full pass is here, this board approves the switchover. */
@@ -383,6 +401,9 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 		break;
 	case MIG_REC_ROUND_END:
 		round_end(d);
+		break;
+	case MIG_REC_CLOCK:
+		ok = clock(d, rec);
 		break;
 	case MIG_REC_POSTCOPY_DISCARD:
 		ok = discard(d, rec);

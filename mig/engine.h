@@ -60,7 +60,15 @@ struct mig_report {
 	uint64_t faults_served, fault_wait_total_ns, fault_wait_max_ns;
 	uint64_t pages_lost; /**< MIG_LOST: pages that only the lost board had */
 	uint64_t migration_id;
-	uint64_t total_ns, downtime_ns, expected_downtime_ns;
+	uint64_t total_ns, expected_downtime_ns;
+	/**
+	 * The downtime, from the source's stop to the destination's last vCPU
+	 * in the guest, both on the source's clock (the destination's stamp
+	 * moved by the measured offset), give or take downtime_uncertainty_ns.
+	 */
+	uint64_t downtime_ns, downtime_uncertainty_ns;
+	uint64_t downtime_to_vm_started_ns; /**< the stop to VM_STARTED's arrival, for comparison */
+	int64_t clock_offset_ns;	    /**< destination clock - source clock, measured */
 	uint64_t dest_loaded_ns, dest_synced_ns, dest_started_ns; /**< destination clock */
 	uint64_t dest_load_ns; /**< how long the destination took to load the device package */
 	/** The source's downtime in steps (ns from the stop): last pages sent, package sent, PONG,

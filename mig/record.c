@@ -43,6 +43,8 @@ const char *mig_record_name(uint16_t type)
 		{ MIG_REC_HELLO, "HELLO" },
 		{ MIG_REC_RAM, "RAM" },
 		{ MIG_REC_ROUND_END, "ROUND_END" },
+		{ MIG_REC_CLOCK, "CLOCK" },
+		{ MIG_REC_CLOCK_REPLY, "CLOCK_REPLY" },
 		{ MIG_REC_DEVICE_PACKAGE, "DEVICE_PACKAGE" },
 		{ MIG_REC_PING, "PING" },
 		{ MIG_REC_RUN, "RUN" },

@@ -127,6 +127,39 @@ static int hello(struct mig_source *s)
 	return 0;
 }
 
+/* Exchanges that measure the clocks' offset; the one with the smallest round trip counts. */
+#define CLOCK_EXCHANGES 5
+
+/**
+ * The destination's clock against this one (design section 7, "Measured
+ * exactly"): t1 sent, the destination's t2, t3 on return; the offset is t2
+ * - (t1 + t3) / 2, true within half the round trip. The exchange with the
+ * smallest round trip is kept. 0, or -1 when the link broke.
+ */
+static int measure_clock(struct mig_source *s)
+{
+	uint64_t best_rtt = UINT64_MAX;
+
+	for (unsigned i = 0; i < CLOCK_EXCHANGES; i++) {
+		uint64_t t1 = s->ops->now_ns(s->vm->ctx), t3, t2, echo;
+		struct mig_record rec;
+
+		if (mig_chan_send(s->ch, MIG_REC_CLOCK, 0, &t1, sizeof(t1)) ||
+		    mig_source_expect(s, MIG_REC_CLOCK_REPLY, &rec))
+			return -1;
+		t3 = s->ops->now_ns(s->vm->ctx);
+		echo = mig_get_u64(&rec.payload);
+		t2 = mig_get_u64(&rec.payload);
+		if (rec.length != 16 || echo != t1 || t3 - t1 >= best_rtt)
+			continue; /* not this exchange's answer, or a slower one */
+		best_rtt = t3 - t1;
+		s->rep.clock_offset_ns = (int64_t)(t2 - (t1 + best_rtt / 2));
+		s->rep.downtime_uncertainty_ns = best_rtt / 2 + 1;
+		s->clock_known = true;
+	}
+	return 0;
+}
+
 /** One precopy round: the pages in the bitmap; bytes sent, or -1 (link) / -2 (cancel). */
 static int64_t precopy_round(struct mig_source *s)
 {
@@ -239,6 +272,9 @@ enum mig_state mig_source_run(struct mig_source *s, struct mig_channel *ch)
 	s->t_start = s->ops->now_ns(s->vm->ctx);
 	if (hello(s))
 		return s->rep.state;
+	if (measure_clock(s))
+		return mig_source_fail(s,
+				       "link lost while measuring the clocks: the VM runs on here");
 	if (mig_source_cancel_requested(s))
 		return mig_source_cancelled(s, false);
 	return precopy(s);

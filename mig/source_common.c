@@ -29,10 +29,21 @@ enum mig_state mig_source_completed(struct mig_source *s)
 
 void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r)
 {
+	uint64_t now = s->ops->now_ns(s->vm->ctx);
+	uint64_t started;
+
 	s->rep.dest_loaded_ns = mig_get_u64(r);
 	s->rep.dest_synced_ns = mig_get_u64(r);
 	s->rep.dest_started_ns = mig_get_u64(r);
 	s->rep.dest_load_ns = mig_get_u64(r);
+	s->rep.downtime_to_vm_started_ns = now - s->t_stop;
+	/* The destination's start on this clock: it cannot be before the stop, nor after now. */
+	started = s->rep.dest_started_ns - (uint64_t)s->rep.clock_offset_ns;
+	if (!s->clock_known || started > now) {
+		s->rep.downtime_ns = now - s->t_stop;
+		return;
+	}
+	s->rep.downtime_ns = started > s->t_stop ? started - s->t_stop : 0;
 }
 
 void mig_source_progress(struct mig_source *s)

@@ -29,6 +29,7 @@ struct mig_source {
 	uint64_t paced_until_ns; /**< the bandwidth cap's clock: when what was sent is paid for */
 	uint64_t progress_ns;	 /**< when progress was last reported */
 	unsigned current_round;	 /**< the precopy round being sent */
+	bool clock_known;	 /**< the offset to the destination's clock was measured */
 };
 
 /** Within a round, progress is reported this often. */
@@ -44,7 +45,12 @@ enum mig_state mig_source_completed(struct mig_source *s);
 /** True once mig_source_cancel won (before the commit). */
 bool mig_source_cancel_requested(struct mig_source *s);
 
-/** The destination's four timestamps (VM_STARTED, STATUS) into the report. */
+/**
+ * The destination's four timestamps (VM_STARTED, STATUS) into the report,
+ * and the downtime from them: the stop to the destination's last vCPU in
+ * the guest, on this clock (the ledger); without a measured offset, to
+ * now (an upper bound).
+ */
 void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r);
 void mig_source_progress(struct mig_source *s);
 

@@ -139,8 +139,7 @@ enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch
 		return s->rep.state = MIG_LOST;
 	}
 	if (was == MIG_UNRESOLVED) {
-		/* VM_STARTED was lost, the VM runs there: the downtime is only bounded. */
-		s->rep.downtime_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+		/* VM_STARTED was lost, the VM runs there: its stamps still tell when. */
 		mig_source_take_stamps(s, &rec.payload);
 	}
 	if (theirs == MIG_COMPLETED || s->cfg.mode == MIG_MODE_PRECOPY) {

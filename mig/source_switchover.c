@@ -123,9 +123,8 @@ static enum mig_state after_run(struct mig_source *s)
 	/* Malformed, it proves nothing: asking again over a new link will. */
 	if (rec.length != MIG_VM_STARTED_BYTES)
 		return unresolved(s, "malformed VM_STARTED after RUN");
-	s->rep.downtime_ns = ops->now_ns(s->vm->ctx) - s->t_stop; /* the downtime ends */
+	mig_source_take_stamps(s, &rec.payload); /* the downtime ends */
 	ops->dirty_stop(s->vm->ctx);
-	mig_source_take_stamps(s, &rec.payload);
 	if (s->cfg.mode == MIG_MODE_POSTCOPY)
 		return mig_source_postcopy_push(s);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);

@@ -103,6 +103,10 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 		return;
 	}
 	json_out_u64(o, "downtime-us", r->downtime_ns / 1000u);
+	json_out_u64(o, "downtime-uncertainty-us", r->downtime_uncertainty_ns / 1000u);
+	json_out_u64(o, "clock-offset-abs-us",
+		     (uint64_t)(r->clock_offset_ns < 0 ? -r->clock_offset_ns : r->clock_offset_ns) /
+			     1000u);
 	json_out_u64(o, "total-time-ms", r->total_ns / 1000000u);
 	json_out_u64(o, "pages", r->pages_sent);
 	json_out_u64(o, "zero-pages", r->zero_pages);
@@ -115,7 +119,7 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "package-us", r->stop_package_ns / 1000u);
 	json_out_u64(o, "pong-us", r->stop_pong_ns / 1000u);
 	json_out_u64(o, "run-us", r->stop_run_ns / 1000u);
-	json_out_u64(o, "vm-started-us", r->downtime_ns / 1000u);
+	json_out_u64(o, "vm-started-us", r->downtime_to_vm_started_ns / 1000u);
 	json_out_end(o);
 	json_out_object(o, "destination");
 	json_out_u64(o, "load-us", r->dest_load_ns / 1000u);

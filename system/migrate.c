@@ -139,22 +139,26 @@ static void report_source(const struct mig_report *r)
 		       r->error[0] ? ": " : "", r->error);
 	if (r->state != MIG_COMPLETED)
 		return;
-	console_printf("migration report: downtime %llu.%03llu ms (stop to VM_STARTED), total %llu "
-		       "ms, %u rounds, %llu pages (%llu zero), %llu KiB on the wire, %llu.%03llu "
-		       "MB/s\n",
-		       (unsigned long long)(r->downtime_ns / 1000000),
-		       (unsigned long long)(r->downtime_ns / 1000 % 1000),
-		       (unsigned long long)ms_of(r->total_ns), r->rounds,
-		       (unsigned long long)r->pages_sent, (unsigned long long)r->zero_pages,
-		       (unsigned long long)(r->bytes_sent >> 10),
-		       (unsigned long long)(mib_s / 1000), (unsigned long long)(mib_s % 1000));
+	console_printf(
+		"migration report: downtime %llu.%03llu ms +- %llu us (stop to the "
+		"destination's last vCPU in the guest), total %llu ms, %u rounds, %llu pages "
+		"(%llu zero), %llu KiB on the wire, %llu.%03llu MB/s\n",
+		(unsigned long long)(r->downtime_ns / 1000000),
+		(unsigned long long)(r->downtime_ns / 1000 % 1000),
+		(unsigned long long)(r->downtime_uncertainty_ns / 1000),
+		(unsigned long long)ms_of(r->total_ns), r->rounds,
+		(unsigned long long)r->pages_sent, (unsigned long long)r->zero_pages,
+		(unsigned long long)(r->bytes_sent >> 10), (unsigned long long)(mib_s / 1000),
+		(unsigned long long)(mib_s % 1000));
 	console_printf("migration report: downtime steps: last pages sent %llu us, device package "
-		       "sent %llu us, PONG %llu us, RUN sent %llu us, VM_STARTED %llu us\n",
+		       "sent %llu us, RUN sent %llu us, PONG %llu us, VM_STARTED %llu us (clocks "
+		       "%lld us apart)\n",
 		       (unsigned long long)(r->stop_pages_ns / 1000),
 		       (unsigned long long)(r->stop_package_ns / 1000),
-		       (unsigned long long)(r->stop_pong_ns / 1000),
 		       (unsigned long long)(r->stop_run_ns / 1000),
-		       (unsigned long long)(r->downtime_ns / 1000));
+		       (unsigned long long)(r->stop_pong_ns / 1000),
+		       (unsigned long long)(r->downtime_to_vm_started_ns / 1000),
+		       (long long)(r->clock_offset_ns / 1000));
 	console_printf("migration report: destination: loaded in %llu us, synchronized %llu us "
 		       "after loading, started %llu us after that\n",
 		       (unsigned long long)(r->dest_load_ns / 1000),

@@ -187,7 +187,7 @@ set(MIGRATING_IDLE ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_idle.elf)
 
 # The guest checks its whole memory and its counter every 100 ms, wherever it runs.
 ferry_migrate_test(precopy_dirtying --guest ${MIGRATING} --rc-src 0 --rc-dst 0
-  --expect-src "migration report: downtime [0-9.]+ ms \\(stop to VM_STARTED\\)"
+  --expect-src "migration report: downtime [0-9.]+ ms \\+- [0-9]+ us \\(stop to the destination's last vCPU in the guest\\)"
   --expect-src "Ferry: the VM left for the peer board"
   --reject-src "FERRY-TEST"
   --expect-dst "migration: the VM runs here" --expect-dst "FERRY-TEST migrating: PASS")

@@ -11,13 +11,13 @@
 #include "mig/section.h"
 #include "hyp/state_sections.h"
 
-static uint64_t now_ns(void *vm)
+static uint64_t now_ns(void *ctx)
 {
+	struct fake_vm *vm = ctx;
 	struct timespec ts;
 
-	(void)vm;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + vm->clock_offset_ns;
 }
 
 static uint64_t page_count(void *vm) { return ((struct fake_vm *)vm)->pages; }
@@ -104,7 +104,11 @@ static bool sync_devices(void *ctx, char *err, size_t n)
 	return true;
 }
 
-static void start(void *ctx) { resume(ctx); }
+static uint64_t start(void *ctx)
+{
+	resume(ctx);
+	return now_ns(ctx);
+}
 
 /* Back to a clean incoming VM: nothing of the discarded copy stays. */
 static void discard(void *ctx)

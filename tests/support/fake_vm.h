@@ -33,7 +33,8 @@ struct fake_vm {
 	struct vcpu_regs regs, shadow_regs;
 	struct vgic_dist vgic, shadow_vgic;
 	bool fail_load, fail_sync, fail_postcopy_begin;
-	unsigned discards; /**< destination: copies thrown away */
+	unsigned discards;	  /**< destination: copies thrown away */
+	uint64_t clock_offset_ns; /**< this board's clock runs this far ahead of the host's */
 	uint64_t writes;
 	/* postcopy, destination */
 	bool postcopy;

@@ -98,7 +98,16 @@ static void test_precopy_idle_vm(void **state)
 {
 	struct fixture *f = *state;
 
+	/* The destination's clock is 100 s ahead: the ledger measures and removes that. */
+	f->dst.clock_offset_ns = 100000000000ull;
 	completed(f);
+	assert_true(f->m.src.clock_offset_ns > 100000000000ll - 50000000 &&
+		    f->m.src.clock_offset_ns < 100000000000ll + 50000000);
+	assert_true(f->m.src.downtime_uncertainty_ns > 0);
+	/* Stop to the destination's start, never more than to VM_STARTED's arrival. */
+	assert_true(f->m.src.downtime_ns <= f->m.src.downtime_to_vm_started_ns);
+	assert_true(f->m.src.downtime_ns + f->m.src.downtime_uncertainty_ns + 1000000 >=
+		    f->m.src.downtime_to_vm_started_ns / 100); /* and not absurdly small */
 	assert_true(f->m.src.zero_pages >= PAGES / 2);
 	/* zero pages travel as runs: far less than 8 bytes each */
 	assert_true(f->m.src.bytes_sent < (PAGES / 3 + 1) * 4200ull + 2 * 4096);

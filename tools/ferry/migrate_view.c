@@ -61,16 +61,19 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 				     "postcopy\n");
 	}
 	ms3(a, sizeof(a), mgmt_client_u64(c, data, "downtime-us"));
-	fprintf(out, "  downtime         %s, measured by the source from the stop to VM_STARTED\n",
-		a);
+	fprintf(out,
+		"  downtime         %s +- %.3f ms, from the source's stop to the destination's "
+		"last vCPU in the guest\n",
+		a, (double)mgmt_client_u64(c, data, "downtime-uncertainty-us") / 1000.0);
 	if (steps >= 0)
 		fprintf(out,
 			"    its steps      last pages sent %.3f ms, device package sent %.3f ms, "
-			"PONG %.3f ms, RUN sent %.3f ms\n",
+			"RUN sent %.3f ms, PONG %.3f ms, VM_STARTED %.3f ms\n",
 			(double)mgmt_client_u64(c, steps, "last-pages-us") / 1000.0,
 			(double)mgmt_client_u64(c, steps, "package-us") / 1000.0,
+			(double)mgmt_client_u64(c, steps, "run-us") / 1000.0,
 			(double)mgmt_client_u64(c, steps, "pong-us") / 1000.0,
-			(double)mgmt_client_u64(c, steps, "run-us") / 1000.0);
+			(double)mgmt_client_u64(c, steps, "vm-started-us") / 1000.0);
 	if (dest >= 0) {
 		char l[32];
 
