@@ -8,7 +8,9 @@
  * never went backwards. With a second vCPU, that one takes its virtual
  * timer's interrupt every 5 ms and sends an SGI to vCPU 0 every fourth
  * tick: each heartbeat also checks both kept coming. After 8 s of its own
- * time it passes, wherever it runs by then.
+ * time it passes, wherever it runs by then. With HEARTBEAT_US it also
+ * prints "hb T" every that many µs, T its own time in µs read just before
+ * (bench/downtime.py times the first byte of each such line from outside).
  */
 #include "tests/guests/rt/guest.h"
 
@@ -38,6 +40,10 @@ const char test_name[] = GUEST_NAME;
 static uint32_t generation[AREA_PAGES + 1];
 static const volatile unsigned area_pages = AREA_PAGES;		/* 0 for the all-zero variant */
 static const volatile unsigned pages_per_pace = PAGES_PER_PACE; /* 0 for the idle variant */
+#ifndef HEARTBEAT_US
+#define HEARTBEAT_US 0u
+#endif
+static const volatile unsigned heartbeat_us = HEARTBEAT_US; /* 0: none */
 
 #define VTIMER_INTID 27
 #define SGI_TICK     2
@@ -129,7 +135,7 @@ static void check_share(unsigned beat)
 void test_main(unsigned cpu)
 {
 	uint64_t freq = guest_counter_freq(), start = guest_counter(), last = start, next_beat;
-	uint64_t next_pace = start;
+	uint64_t next_pace = start, next_hb = start;
 	unsigned beat = 0, cursor = 0, written = 0;
 
 	guest_exception_hook = on_irq;
@@ -157,6 +163,11 @@ void test_main(unsigned cpu)
 			}
 			written += area_pages ? pages_per_pace : 0;
 			next_pace += freq * PACE_MS / 1000;
+		}
+		if (heartbeat_us && now >= next_hb) {
+			guest_printf("hb %llu\n",
+				     (unsigned long long)((now - start) * 1000000 / freq));
+			next_hb = now + freq * heartbeat_us / 1000000;
 		}
 		if (now < next_beat)
 			continue;

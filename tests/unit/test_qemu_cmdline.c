@@ -113,6 +113,23 @@ static void test_management_channel(void **state)
 	assert_string_equal(argv[serial + 3], "virtconsole,chardev=mgmt");
 }
 
+/* The UART trace for benchmarks: QEMU's own wall-clock stamp of every byte. */
+static void test_uart_trace(void **state)
+{
+	struct boot_options opt = { .image = "x", .uart_trace = "/tmp/t.log" };
+	const char *argv[QEMU_ARGV_MAX];
+	char scratch[2048];
+
+	(void)state;
+	assert_true(qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch)) > 0);
+	assert_string_equal(find_after(argv, "-msg"), "timestamp=on");
+	assert_string_equal(find_after(argv, "-trace"), "pl011_write");
+	assert_string_equal(find_after(argv, "-D"), "/tmp/t.log");
+	opt.uart_trace = NULL;
+	assert_true(qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch)) > 0);
+	assert_null(find_after(argv, "-trace"));
+}
+
 static void test_scratch_overflow_is_an_error(void **state)
 {
 	struct boot_options opt = { .image = "x",
@@ -132,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_semihosting_and_append),
 		cmocka_unit_test(test_link_and_network),
 		cmocka_unit_test(test_management_channel),
+		cmocka_unit_test(test_uart_trace),
 		cmocka_unit_test(test_scratch_overflow_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

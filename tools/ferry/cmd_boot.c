@@ -29,6 +29,7 @@ static void boot_usage(FILE *out)
 		"  --link DIR       the board's link credentials (made by 'ferry creds')\n"
 		"  --net SOCKET     the emulated Ethernet to the peer board: a unix socket\n"
 		"                   QEMU connects to (--net-listen: one it listens on)\n"
+		"  --trace-uart FILE  each byte of the UART, with its wall-clock time, to FILE\n"
 		"  --mgmt SOCKET    the board's management channel, a unix socket QEMU\n"
 		"                   listens on (docs/management.md)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",

@@ -41,6 +41,8 @@ static void run_usage(FILE *out)
 		"  --incoming       no guest: wait for the VM to arrive from the peer board\n"
 		"  --link DIR       the board's link credentials (made by 'ferry creds')\n"
 		"  --net SOCKET     the emulated Ethernet to the peer (--net-listen: listen)\n"
+		"  --trace-uart FILE  QEMU writes each byte of the board's UART there, stamped\n"
+		"                   with the wall-clock time of its write (benchmarks)\n"
 		"  --mgmt SOCKET    the board's management channel (docs/management.md)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
 		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE);

@@ -107,6 +107,9 @@ int link_option(int c, const char *arg, struct link_files *files, struct boot_op
 	char err[1536];
 
 	switch (c) {
+	case LINK_OPT_TRACE:
+		opt->uart_trace = arg;
+		return 1;
 	case LINK_OPT_LINK:
 		if (!link_options_load(arg, files, opt, err, sizeof(err))) {
 			fprintf(stderr, "%s: %s\n", who, err);

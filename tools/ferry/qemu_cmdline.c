@@ -113,6 +113,15 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		add(&b, "-device");
 		add(&b, "virtconsole,chardev=mgmt");
 	}
+	if (opt->uart_trace) {
+		/* QEMU's trace of each UART write, stamped in the vCPU thread that makes it. */
+		add(&b, "-msg");
+		add(&b, "timestamp=on");
+		add(&b, "-trace");
+		add(&b, "pl011_write");
+		add(&b, "-D");
+		add(&b, opt->uart_trace);
+	}
 	if (opt->semihosting) {
 		/* SYS_EXIT carries Ferry's verdict out as QEMU's exit code. */
 		add(&b, "-semihosting");

@@ -25,6 +25,11 @@ struct boot_options {
 	unsigned char net_mac_last; /**< last byte of the device's MAC */
 	/** Unix socket (QEMU listens) of the management channel (docs/management.md), or NULL. */
 	const char *mgmt_socket;
+	/**
+	 * File where QEMU writes every byte the board writes to its UART, with
+	 * the wall-clock time (µs) of the write, or NULL (bench/downtime.py).
+	 */
+	const char *uart_trace;
 };
 
 /**

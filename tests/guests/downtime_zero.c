@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/** The migrating guest with a heartbeat every 2 ms (bench/downtime.py): all zero memory. */
+#define GUEST_NAME     "downtime_zero"
+#define AREA_PAGES     0u
+#define PAGES_PER_PACE 0u
+#define HEARTBEAT_US   2000u
+#define RUN_MS	       12000u
+#include "tests/guests/migrating.c"
