@@ -45,6 +45,25 @@ bool mig_state_runs_on_destination(enum mig_state s);
 
 enum mig_mode { MIG_MODE_PRECOPY, MIG_MODE_POSTCOPY };
 
+/**
+ * The downtime step by step, each in ns from the source's stop and on the
+ * source's clock; the destination's moved there by the measured offset
+ * (0 when the offset is not known). In the order they happen in the
+ * one-flight switchover; the confirmed one has PONG before RUN.
+ */
+struct mig_downtime_steps {
+	uint64_t pages_sent;	  /**< the last pages (postcopy: the discard bitmap) sent */
+	uint64_t package_encoded; /**< the device package saved from the stopped VM */
+	uint64_t package_sent;	  /**< it and PING(PACKAGE_LOADED) handed to the link */
+	uint64_t run_sent;
+	uint64_t dest_received; /**< destination: the package arrived whole */
+	uint64_t dest_loaded;	/**< destination: loaded and validated */
+	uint64_t dest_synced;	/**< destination: in the context its vCPUs run from */
+	uint64_t pong;		/**< PONG arrived here */
+	uint64_t dest_running;	/**< destination: its last vCPU in the guest (the downtime) */
+	uint64_t vm_started;	/**< VM_STARTED arrived here */
+};
+
 struct mig_report {
 	enum mig_state state;
 	enum mig_mode mode;
@@ -67,13 +86,10 @@ struct mig_report {
 	 * moved by the measured offset), give or take downtime_uncertainty_ns.
 	 */
 	uint64_t downtime_ns, downtime_uncertainty_ns;
-	uint64_t downtime_to_vm_started_ns; /**< the stop to VM_STARTED's arrival, for comparison */
-	int64_t clock_offset_ns;	    /**< destination clock - source clock, measured */
+	int64_t clock_offset_ns; /**< destination clock - source clock, measured */
 	uint64_t dest_loaded_ns, dest_synced_ns, dest_started_ns; /**< destination clock */
 	uint64_t dest_load_ns; /**< how long the destination took to load the device package */
-	/** The source's downtime in steps (ns from the stop): last pages sent, package sent, PONG,
-	 * RUN sent. */
-	uint64_t stop_pages_ns, stop_package_ns, stop_pong_ns, stop_run_ns;
+	struct mig_downtime_steps steps;
 	unsigned reconnects;
 	bool switched_to_postcopy; /**< precopy did not converge: postcopy finished it */
 	char error[160];

@@ -27,23 +27,34 @@ enum mig_state mig_source_completed(struct mig_source *s)
 	return MIG_COMPLETED;
 }
 
+/** A destination stamp on this clock, from the stop (0 when the offset puts it before). */
+static uint64_t since_stop(const struct mig_source *s, uint64_t dest_ns)
+{
+	uint64_t here = dest_ns - (uint64_t)s->rep.clock_offset_ns;
+
+	return here > s->t_stop ? here - s->t_stop : 0;
+}
+
 void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r)
 {
 	uint64_t now = s->ops->now_ns(s->vm->ctx);
-	uint64_t started;
+	struct mig_downtime_steps *st = &s->rep.steps;
 
 	s->rep.dest_loaded_ns = mig_get_u64(r);
 	s->rep.dest_synced_ns = mig_get_u64(r);
 	s->rep.dest_started_ns = mig_get_u64(r);
 	s->rep.dest_load_ns = mig_get_u64(r);
-	s->rep.downtime_to_vm_started_ns = now - s->t_stop;
+	st->vm_started = now - s->t_stop;
 	/* The destination's start on this clock: it cannot be before the stop, nor after now. */
-	started = s->rep.dest_started_ns - (uint64_t)s->rep.clock_offset_ns;
-	if (!s->clock_known || started > now) {
-		s->rep.downtime_ns = now - s->t_stop;
+	if (!s->clock_known || s->rep.dest_started_ns - (uint64_t)s->rep.clock_offset_ns > now) {
+		s->rep.downtime_ns = st->vm_started;
 		return;
 	}
-	s->rep.downtime_ns = started > s->t_stop ? started - s->t_stop : 0;
+	st->dest_received = since_stop(s, s->rep.dest_loaded_ns - s->rep.dest_load_ns);
+	st->dest_loaded = since_stop(s, s->rep.dest_loaded_ns);
+	st->dest_synced = since_stop(s, s->rep.dest_synced_ns);
+	st->dest_running = since_stop(s, s->rep.dest_started_ns);
+	s->rep.downtime_ns = st->dest_running;
 }
 
 void mig_source_progress(struct mig_source *s)

@@ -80,11 +80,12 @@ static int send_package(struct mig_source *s)
 	uint32_t ping = MIG_PING_PACKAGE_LOADED;
 	size_t dev = s->ops->save_devices(s->vm->ctx, s->buf, MIG_RECORD_MAX);
 
+	s->rep.steps.package_encoded = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (!dev || mig_chan_send(s->ch, MIG_REC_DEVICE_PACKAGE, 0, s->buf, (uint32_t)dev) ||
 	    mig_chan_send(s->ch, MIG_REC_PING, 0, &ping, sizeof(ping)))
 		return -1;
 	s->rep.bytes_sent += dev + MIG_RECORD_HEADER_SIZE;
-	s->rep.stop_package_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->rep.steps.package_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	return 0;
 }
 
@@ -96,7 +97,7 @@ static int expect_pong(struct mig_source *s)
 	if (mig_source_expect(s, MIG_REC_PONG, &rec) ||
 	    mig_get_u32(&rec.payload) != MIG_PING_PACKAGE_LOADED || rec.length != 4)
 		return -1;
-	s->rep.stop_pong_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->rep.steps.pong = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	return 0;
 }
 
@@ -144,7 +145,7 @@ static enum mig_state switchover_confirmed(struct mig_source *s)
 	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
 		return unresolved(s, "link lost while sending RUN"); /* it may have arrived */
 	s->rep.state = MIG_UNRESOLVED;
-	s->rep.stop_run_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	return after_run(s);
 }
 
@@ -165,7 +166,7 @@ static enum mig_state switchover_one_flight(struct mig_source *s)
 	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
 		return unresolved(s, "link lost while sending RUN");
 	s->rep.state = MIG_UNRESOLVED;
-	s->rep.stop_run_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (expect_pong(s)) {
 		if (s->peer_error)
 			return resume_here(s); /* refused before PONG: never ran there */
@@ -178,7 +179,7 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 {
 	if (stop_and_send_pages(s))
 		return resume_here(s);
-	s->rep.stop_pages_ns = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->rep.steps.pages_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	return s->cfg.switchover == MIG_SWITCHOVER_CONFIRMED ? switchover_confirmed(s)
 							     : switchover_one_flight(s);
 }

@@ -115,11 +115,16 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "throughput",
 		     r->total_ns ? r->bytes_sent * 1000000000ull / r->total_ns : 0);
 	json_out_object(o, "downtime-steps");
-	json_out_u64(o, "last-pages-us", r->stop_pages_ns / 1000u);
-	json_out_u64(o, "package-us", r->stop_package_ns / 1000u);
-	json_out_u64(o, "pong-us", r->stop_pong_ns / 1000u);
-	json_out_u64(o, "run-us", r->stop_run_ns / 1000u);
-	json_out_u64(o, "vm-started-us", r->downtime_to_vm_started_ns / 1000u);
+	json_out_u64(o, "last-pages-us", r->steps.pages_sent / 1000u);
+	json_out_u64(o, "package-encoded-us", r->steps.package_encoded / 1000u);
+	json_out_u64(o, "package-us", r->steps.package_sent / 1000u);
+	json_out_u64(o, "run-us", r->steps.run_sent / 1000u);
+	json_out_u64(o, "dest-received-us", r->steps.dest_received / 1000u);
+	json_out_u64(o, "dest-loaded-us", r->steps.dest_loaded / 1000u);
+	json_out_u64(o, "dest-synced-us", r->steps.dest_synced / 1000u);
+	json_out_u64(o, "pong-us", r->steps.pong / 1000u);
+	json_out_u64(o, "dest-running-us", r->steps.dest_running / 1000u);
+	json_out_u64(o, "vm-started-us", r->steps.vm_started / 1000u);
 	json_out_end(o);
 	json_out_object(o, "destination");
 	json_out_u64(o, "load-us", r->dest_load_ns / 1000u);

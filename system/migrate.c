@@ -129,6 +129,8 @@ static void hang_up(struct link_tls *tls, struct link_tcp *tcp, enum mig_state s
 	link_net_drain(LINK_DRAIN_MS);
 }
 
+static unsigned long long us(uint64_t ns) { return (unsigned long long)(ns / 1000u); }
+
 static void report_source(const struct mig_report *r)
 {
 	uint64_t mib_s = r->total_ns ? r->bytes_sent * 1000u / (r->total_ns / 1000u) : 0;
@@ -150,20 +152,15 @@ static void report_source(const struct mig_report *r)
 		(unsigned long long)r->pages_sent, (unsigned long long)r->zero_pages,
 		(unsigned long long)(r->bytes_sent >> 10), (unsigned long long)(mib_s / 1000),
 		(unsigned long long)(mib_s % 1000));
-	console_printf("migration report: downtime steps: last pages sent %llu us, device package "
-		       "sent %llu us, RUN sent %llu us, PONG %llu us, VM_STARTED %llu us (clocks "
-		       "%lld us apart)\n",
-		       (unsigned long long)(r->stop_pages_ns / 1000),
-		       (unsigned long long)(r->stop_package_ns / 1000),
-		       (unsigned long long)(r->stop_run_ns / 1000),
-		       (unsigned long long)(r->stop_pong_ns / 1000),
-		       (unsigned long long)(r->downtime_to_vm_started_ns / 1000),
-		       (long long)(r->clock_offset_ns / 1000));
-	console_printf("migration report: destination: loaded in %llu us, synchronized %llu us "
-		       "after loading, started %llu us after that\n",
-		       (unsigned long long)(r->dest_load_ns / 1000),
-		       (unsigned long long)((r->dest_synced_ns - r->dest_loaded_ns) / 1000),
-		       (unsigned long long)((r->dest_started_ns - r->dest_synced_ns) / 1000));
+	console_printf(
+		"migration report: downtime steps (us from the stop, one clock): last pages "
+		"%llu, package encoded %llu, sent %llu, RUN sent %llu; destination: received "
+		"%llu, loaded %llu, synchronized %llu; PONG %llu; destination running %llu; "
+		"VM_STARTED %llu (clocks %lld us apart)\n",
+		us(r->steps.pages_sent), us(r->steps.package_encoded), us(r->steps.package_sent),
+		us(r->steps.run_sent), us(r->steps.dest_received), us(r->steps.dest_loaded),
+		us(r->steps.dest_synced), us(r->steps.pong), us(r->steps.dest_running),
+		us(r->steps.vm_started), (long long)(r->clock_offset_ns / 1000));
 }
 
 static void set_source(struct migrate_job *j, struct mig_source *s)

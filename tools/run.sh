@@ -6,6 +6,8 @@
 #   tools/run.sh demo    two boards: Debian Linux live-migrated from A to B over TLS
 #   tools/run.sh test    the whole test suite (ctest)
 #   tools/run.sh bench   Ferry's migration against QEMU's (bench/vs_qemu.py, ~20 min)
+#   tools/run.sh bench-downtime  the downtime guests see, Ferry's and QEMU's, stamped
+#                        by QEMU (bench/downtime.py, ~30 min)
 #   tools/run.sh build   set up and build only
 #   tools/run.sh setup   set up only
 set -euo pipefail
@@ -36,12 +38,16 @@ bench)
 	# Debian's own Python: the one that has its python3-matplotlib
 	exec /usr/bin/python3 bench/vs_qemu.py "$@"
 	;;
+bench-downtime)
+	build --bench
+	exec /usr/bin/python3 bench/downtime.py "$@"
+	;;
 demo)
 	build
 	exec build/ferry demo "$@"
 	;;
 *)
-	echo "usage: tools/run.sh demo|test|bench|build|setup" >&2
+	echo "usage: tools/run.sh demo|test|bench|bench-downtime|build|setup" >&2
 	exit 2
 	;;
 esac

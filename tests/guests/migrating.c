@@ -9,7 +9,8 @@
  * timer's interrupt every 5 ms and sends an SGI to vCPU 0 every fourth
  * tick: each heartbeat also checks both kept coming. After 8 s of its own
  * time it passes, wherever it runs by then. With HEARTBEAT_US it also
- * prints "hb T" every that many µs, T its own time in µs read just before
+ * prints "hb T" every that many µs, T its own time in µs read just before,
+ * nine digits, so that every such line takes as long to write
  * (bench/downtime.py times the first byte of each such line from outside).
  */
 #include "tests/guests/rt/guest.h"
@@ -165,7 +166,7 @@ void test_main(unsigned cpu)
 			next_pace += freq * PACE_MS / 1000;
 		}
 		if (heartbeat_us && now >= next_hb) {
-			guest_printf("hb %llu\n",
+			guest_printf("hb %09llu\n",
 				     (unsigned long long)((now - start) * 1000000 / freq));
 			next_hb = now + freq * heartbeat_us / 1000000;
 		}

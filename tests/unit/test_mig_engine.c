@@ -105,9 +105,19 @@ static void test_precopy_idle_vm(void **state)
 		    f->m.src.clock_offset_ns < 100000000000ll + 50000000);
 	assert_true(f->m.src.downtime_uncertainty_ns > 0);
 	/* Stop to the destination's start, never more than to VM_STARTED's arrival. */
-	assert_true(f->m.src.downtime_ns <= f->m.src.downtime_to_vm_started_ns);
+	assert_true(f->m.src.downtime_ns <= f->m.src.steps.vm_started);
 	assert_true(f->m.src.downtime_ns + f->m.src.downtime_uncertainty_ns + 1000000 >=
-		    f->m.src.downtime_to_vm_started_ns / 100); /* and not absurdly small */
+		    f->m.src.steps.vm_started / 100); /* and not absurdly small */
+	/* Each step in its order on one clock: the source's, then the destination's moved onto it.
+	 */
+	const struct mig_downtime_steps *st = &f->m.src.steps;
+	assert_true(st->pages_sent <= st->package_encoded &&
+		    st->package_encoded <= st->package_sent && st->package_sent <= st->run_sent &&
+		    st->run_sent <= st->vm_started);
+	assert_true(st->dest_received <= st->dest_loaded && st->dest_loaded <= st->dest_synced &&
+		    st->dest_synced <= st->dest_running &&
+		    st->dest_running == f->m.src.downtime_ns);
+	assert_true(st->dest_synced > 0 && st->pong <= st->vm_started);
 	assert_true(f->m.src.zero_pages >= PAGES / 2);
 	/* zero pages travel as runs: far less than 8 bytes each */
 	assert_true(f->m.src.bytes_sent < (PAGES / 3 + 1) * 4200ull + 2 * 4096);

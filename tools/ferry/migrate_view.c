@@ -40,6 +40,22 @@ void migrate_view_progress_done(FILE *out, bool tty)
 		fputc('\n', out);
 }
 
+/** The report's downtime-steps, in the order of the one-flight switchover. */
+static const struct {
+	const char *key, *label;
+} step_names[] = {
+	{ "last-pages-us", "last pages sent" },
+	{ "package-encoded-us", "device package encoded" },
+	{ "package-us", "device package sent" },
+	{ "run-us", "RUN sent" },
+	{ "dest-received-us", "destination: package in" },
+	{ "dest-loaded-us", "destination: loaded" },
+	{ "dest-synced-us", "destination: synchronized" },
+	{ "pong-us", "PONG here" },
+	{ "dest-running-us", "destination: last vCPU in" },
+	{ "vm-started-us", "VM_STARTED here" },
+};
+
 void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 {
 	char status[32], mode[16], error[200], a[32], b[32];
@@ -65,15 +81,12 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 		"  downtime         %s +- %.3f ms, from the source's stop to the destination's "
 		"last vCPU in the guest\n",
 		a, (double)mgmt_client_u64(c, data, "downtime-uncertainty-us") / 1000.0);
-	if (steps >= 0)
-		fprintf(out,
-			"    its steps      last pages sent %.3f ms, device package sent %.3f ms, "
-			"RUN sent %.3f ms, PONG %.3f ms, VM_STARTED %.3f ms\n",
-			(double)mgmt_client_u64(c, steps, "last-pages-us") / 1000.0,
-			(double)mgmt_client_u64(c, steps, "package-us") / 1000.0,
-			(double)mgmt_client_u64(c, steps, "run-us") / 1000.0,
-			(double)mgmt_client_u64(c, steps, "pong-us") / 1000.0,
-			(double)mgmt_client_u64(c, steps, "vm-started-us") / 1000.0);
+	if (steps >= 0) {
+		fprintf(out, "    its steps      (ms from the stop, on the source's clock)\n");
+		for (size_t i = 0; i < sizeof(step_names) / sizeof(step_names[0]); i++)
+			fprintf(out, "      %-26s %.3f\n", step_names[i].label,
+				(double)mgmt_client_u64(c, steps, step_names[i].key) / 1000.0);
+	}
 	if (dest >= 0) {
 		char l[32];
 
@@ -82,7 +95,7 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 		ms3(b, sizeof(b), mgmt_client_u64(c, dest, "start-us"));
 		fprintf(out,
 			"  destination      device package loaded in %s, synchronized into the "
-			"hardware context in %s, vCPUs running %s later (RUN's arrival included)\n",
+			"hardware context in %s, vCPUs running %s later\n",
 			l, a, b);
 	}
 	fprintf(out, "  total time       %llu ms\n", mgmt_client_u64(c, data, "total-time-ms"));
