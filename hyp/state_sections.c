@@ -14,7 +14,7 @@ static const struct mig_field vtimer_fields[] = {
 };
 
 static const struct mig_section vtimer_section = {
-	"vtimer", 1, 1, vtimer_fields, COUNT(vtimer_fields), NULL, 0,
+	"vtimer", 1, 1, vtimer_fields, COUNT(vtimer_fields), NULL, 0, 0,
 };
 
 static const struct mig_field gic_cpu_if_fields[] = {
@@ -25,7 +25,7 @@ static const struct mig_field gic_cpu_if_fields[] = {
 };
 
 static const struct mig_section gic_cpu_if_section = {
-	"gic-cpu-if", 1, 1, gic_cpu_if_fields, COUNT(gic_cpu_if_fields), NULL, 0,
+	"gic-cpu-if", 1, 1, gic_cpu_if_fields, COUNT(gic_cpu_if_fields), NULL, 0, 0,
 };
 
 static const struct mig_subsection vcpu_subsections[] = {
@@ -68,13 +68,13 @@ static const struct mig_field vcpu_fields[] = {
 };
 
 const struct mig_section mig_section_vcpu = {
-	"vcpu", 1, 1, vcpu_fields, COUNT(vcpu_fields), vcpu_subsections, COUNT(vcpu_subsections),
+	"vcpu", 1, 1, vcpu_fields, COUNT(vcpu_fields), vcpu_subsections, COUNT(vcpu_subsections), 0,
 };
 
 /*
  * --- vGIC (GICv3 spec chapter 12): each interrupt's state, pending latch and line apart ---
  * Which virtual interrupt a physical one backs (hw, hw_intid) is the
- * destination's own configuration, never the stream's: version 2 does not
+ * destination's own configuration, never the stream's: versions 2 and 3 do not
  * carry it (a guest could otherwise deactivate a physical interrupt Ferry
  * owns).
  */
@@ -104,7 +104,7 @@ static const struct mig_field redist_fields[] = {
 };
 
 const struct mig_section mig_section_vgic_redist = {
-	"vgic-redist", 2, 2, redist_fields, COUNT(redist_fields), NULL, 0,
+	"vgic-redist", 3, 2, redist_fields, COUNT(redist_fields), NULL, 0, 3,
 };
 
 static const struct mig_field dist_fields[] = {
@@ -116,7 +116,7 @@ static const struct mig_field dist_fields[] = {
 };
 
 const struct mig_section mig_section_vgic_dist = {
-	"vgic-dist", 2, 2, dist_fields, COUNT(dist_fields), NULL, 0,
+	"vgic-dist", 3, 2, dist_fields, COUNT(dist_fields), NULL, 0, 3,
 };
 
 /* --- PL011 (PL011 TRM 3.2): registers, receive FIFO, the unfinished output line --- */
@@ -141,7 +141,7 @@ static const struct mig_field pl011_fields[] = {
 };
 
 const struct mig_section mig_section_pl011 = {
-	"pl011", 1, 1, pl011_fields, COUNT(pl011_fields), NULL, 0,
+	"pl011", 1, 1, pl011_fields, COUNT(pl011_fields), NULL, 0, 0,
 };
 
 /* --- the VM: the destination computes its own CNTVOFF from the count at stop --- */
@@ -154,5 +154,5 @@ static const struct mig_field vm_fields[] = {
 };
 
 const struct mig_section mig_section_vm = {
-	"vm", 1, 1, vm_fields, COUNT(vm_fields), NULL, 0,
+	"vm", 1, 1, vm_fields, COUNT(vm_fields), NULL, 0, 0,
 };

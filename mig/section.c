@@ -16,6 +16,48 @@ static const uint8_t *elem(const void *obj, const struct mig_field *f, unsigned 
 	return (const uint8_t *)obj + f->offset + (size_t)i * (f->stride ? f->stride : f->size);
 }
 
+enum { FORM_DENSE, FORM_RUNS };
+
+static uint64_t value_of(const void *obj, const struct mig_field *f, unsigned i)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, elem(obj, f, i), f->size);
+	return f->kind == MIG_BOOL ? (v & 0xff) != 0 : v;
+}
+
+/** Elements equal to the one before them end where the next run starts. */
+static unsigned run_length(const void *obj, const struct mig_field *f, unsigned from)
+{
+	uint64_t v = value_of(obj, f, from);
+	unsigned k = from + 1;
+
+	while (k < f->count && k - from < UINT16_MAX && value_of(obj, f, k) == v)
+		k++;
+	return k - from;
+}
+
+/** An array in its shorter form: dense, or runs (see section.h). */
+static void save_packed(const void *obj, const struct mig_field *f, struct mig_writer *w)
+{
+	size_t runs = 0;
+
+	for (unsigned k = 0; k < f->count; k += run_length(obj, f, k))
+		runs++;
+	if (runs * (2u + f->size) >= (size_t)f->count * f->size) {
+		mig_put_u8(w, FORM_DENSE);
+		for (unsigned k = 0; k < f->count; k++)
+			mig_put_le(w, value_of(obj, f, k), f->size);
+		return;
+	}
+	mig_put_u8(w, FORM_RUNS);
+	for (unsigned k = 0, n; k < f->count; k += n) {
+		n = run_length(obj, f, k);
+		mig_put_u16(w, (uint16_t)n);
+		mig_put_le(w, value_of(obj, f, k), f->size);
+	}
+}
+
 static void save(const struct mig_section *d, const void *obj, struct mig_writer *w)
 {
 	size_t name_len = strlen(d->name), len_at, body_start;
@@ -30,12 +72,12 @@ static void save(const struct mig_section *d, const void *obj, struct mig_writer
 	for (unsigned i = 0; i < d->field_count; i++) {
 		const struct mig_field *f = &d->fields[i];
 
-		for (unsigned k = 0; k < f->count; k++) {
-			uint64_t v = 0;
-
-			memcpy(&v, elem(obj, f, k), f->size);
-			mig_put_le(w, f->kind == MIG_BOOL ? (v & 0xff) != 0 : v, f->size);
+		if (d->packed_since && d->version >= d->packed_since && f->count > 1) {
+			save_packed(obj, f, w);
+			continue;
 		}
+		for (unsigned k = 0; k < f->count; k++)
+			mig_put_le(w, value_of(obj, f, k), f->size);
 	}
 	for (unsigned i = 0; i < d->subsection_count; i++)
 		if (!d->subsections[i].needed || d->subsections[i].needed(obj))
@@ -113,6 +155,43 @@ static bool load(const struct mig_section *d, struct mig_reader *r, void *obj, s
 	return load_body(d, version, &body, obj, c, depth);
 }
 
+/** One value of field f, checked, written to elements [k, k + n). */
+static bool load_value(const struct mig_section *d, const struct mig_field *f, struct mig_reader *r,
+		       void *obj, unsigned k, unsigned n, struct load_ctx *c)
+{
+	uint64_t v = mig_get_le(r, f->size);
+
+	if (r->error)
+		return fail(c, "section %s: field %s truncated", d->name, f->name);
+	if ((f->kind == MIG_BOOL && v > 1) || (f->max && v > f->max))
+		return fail(c, "section %s: field %s has an invalid value at index %u", d->name,
+			    f->name, k);
+	for (unsigned e = k; e < k + n; e++)
+		memcpy((uint8_t *)elem(obj, f, e), &v, f->size);
+	return true;
+}
+
+/** A packed array: the form byte, then dense elements or runs that cover it exactly. */
+static bool load_packed(const struct mig_section *d, const struct mig_field *f,
+			struct mig_reader *r, void *obj, struct load_ctx *c)
+{
+	uint8_t form = mig_get_u8(r);
+
+	if (r->error || form > FORM_RUNS)
+		return fail(c, "section %s: field %s has no valid form", d->name, f->name);
+	for (unsigned k = 0, n = 1; k < f->count; k += n) {
+		if (form == FORM_RUNS) {
+			n = mig_get_u16(r);
+			if (r->error || n == 0 || n > f->count - k)
+				return fail(c, "section %s: field %s has a run of %u at index %u",
+					    d->name, f->name, n, k);
+		}
+		if (!load_value(d, f, r, obj, k, n, c))
+			return false;
+	}
+	return true;
+}
+
 static bool load_fields(const struct mig_section *d, uint16_t version, struct mig_reader *r,
 			void *obj, struct load_ctx *c)
 {
@@ -121,17 +200,14 @@ static bool load_fields(const struct mig_section *d, uint16_t version, struct mi
 
 		if (f->since > version)
 			continue; /* absent in that version: keeps its default */
-		for (unsigned k = 0; k < f->count; k++) {
-			uint64_t v = mig_get_le(r, f->size);
-
-			if (r->error)
-				return fail(c, "section %s: field %s truncated", d->name, f->name);
-			if ((f->kind == MIG_BOOL && v > 1) || (f->max && v > f->max))
-				return fail(c,
-					    "section %s: field %s has an invalid value at index %u",
-					    d->name, f->name, k);
-			memcpy((uint8_t *)elem(obj, f, k), &v, f->size);
+		if (d->packed_since && version >= d->packed_since && f->count > 1) {
+			if (!load_packed(d, f, r, obj, c))
+				return false;
+			continue;
 		}
+		for (unsigned k = 0; k < f->count; k++)
+			if (!load_value(d, f, r, obj, k, 1, c))
+				return false;
 	}
 	return true;
 }

@@ -10,6 +10,14 @@
  *            each count x size bytes little-endian,
  *            then u8 subsection_count and that many sections
  *
+ * From a section's packed_since version on, an array (count > 1) starts
+ * with a form byte: 0, dense as above; 1, runs of equal elements, each
+ * u16 length (at least 1) and the value, the lengths adding up to count.
+ * The writer takes whichever is shorter: a vGIC's SPIs are mostly alike
+ * (untouched, or all set the same way by the guest), so ~15 KiB of them
+ * become tens of bytes and the device package crosses the link in far less
+ * of the downtime.
+ *
  * Loading checks the name, the version window, every length and every
  * value's range, and refuses unknown subsections and trailing bytes. Fields
  * that an older version lacks keep the value the object had before loading.
@@ -55,6 +63,7 @@ struct mig_section {
 	unsigned field_count;
 	const struct mig_subsection *subsections;
 	unsigned subsection_count;
+	uint16_t packed_since; /**< arrays packed from this version on; 0: never */
 };
 
 /** Helpers for field tables. */

@@ -22,7 +22,7 @@ struct demo {
 static bool extra_needed(const void *obj) { return ((const struct demo *)obj)->flag; }
 
 static const struct mig_field extra_fields[] = { MIG_FIELD(struct demo, extra, 1) };
-static const struct mig_section extra_section = { "extra", 1, 1, extra_fields, 1, NULL, 0 };
+static const struct mig_section extra_section = { "extra", 1, 1, extra_fields, 1, NULL, 0, 0 };
 static const struct mig_subsection demo_subs[] = { { &extra_section, extra_needed } };
 static const struct mig_field demo_fields[] = {
 	MIG_FIELD(struct demo, a, 1),
@@ -30,7 +30,7 @@ static const struct mig_field demo_fields[] = {
 	{ "flag", offsetof(struct demo, flag), 1, MIG_BOOL, 1, 0, 1, 0 },
 	MIG_FIELD(struct demo, added_in_v2, 2),
 };
-static const struct mig_section demo_v2 = { "demo", 2, 1, demo_fields, 4, demo_subs, 1 };
+static const struct mig_section demo_v2 = { "demo", 2, 1, demo_fields, 4, demo_subs, 1, 0 };
 
 /* demo {a = 0x11223344, arr = {0x5566, 0x7788}, flag = true, added_in_v2 = 9, extra = 0xee} */
 /* clang-format off */
@@ -228,12 +228,91 @@ static void test_pl011_limits(void **state)
 	assert_string_equal(err, "section pl011: field rx_count has an invalid value at index 0");
 }
 
+/* From version 2 on, arrays are packed: runs when shorter, dense otherwise. */
+struct packed {
+	uint16_t few[8]; /* mostly alike: runs */
+	uint8_t many[3]; /* all different: dense */
+	bool flags[8];
+};
+
+static const struct mig_field packed_fields[] = {
+	MIG_FIELD_ARRAY(struct packed, few, 1),
+	MIG_FIELD_ARRAY(struct packed, many, 1),
+	{ "flags", offsetof(struct packed, flags), 1, MIG_BOOL, 8, 0, 1, 0 },
+};
+static const struct mig_section packed_v2 = { "pk", 2, 1, packed_fields, 3, NULL, 0, 2 };
+
+/* {few = {7, 7, 7, 7, 7, 7, 0, 0}, many = {1, 2, 3}, flags = {0, 1, 1, 1, 1, 1, 1, 1}} */
+/* clang-format off */
+static const uint8_t packed_golden[] = {
+	2, 'p', 'k', 2, 0, 21, 0, 0, 0,
+	1, 6, 0, 7, 0, 2, 0, 0, 0,	/* few: runs (6 of 7, 2 of 0) */
+	0, 1, 2, 3,			/* many: dense */
+	1, 1, 0, 0, 7, 0, 1,		/* flags: runs (1 of 0, 7 of 1) */
+	0,				/* no subsections */
+};
+/* clang-format on */
+
+static void test_packed_arrays(void **state)
+{
+	struct packed in = { { 7, 7, 7, 7, 7, 7, 0, 0 },
+			     { 1, 2, 3 },
+			     { false, true, true, true, true, true, true, true } };
+	struct packed out;
+	uint8_t buf[64], bad[sizeof(packed_golden)];
+	struct mig_writer w;
+
+	(void)state;
+	mig_writer_init(&w, buf, sizeof(buf));
+	mig_section_save(&packed_v2, &in, &w);
+	assert_int_equal(w.len, sizeof(packed_golden));
+	assert_memory_equal(buf, packed_golden, sizeof(packed_golden));
+	memset(&out, 0x55, sizeof(out));
+	assert_true(load(&packed_v2, packed_golden, sizeof(packed_golden), &out));
+	assert_memory_equal(out.few, in.few, sizeof(in.few));
+	assert_memory_equal(out.many, in.many, sizeof(in.many));
+	assert_memory_equal(out.flags, in.flags, sizeof(in.flags));
+	for (size_t n = 0; n < sizeof(packed_golden); n++)
+		assert_false(load(&packed_v2, packed_golden, n, &out));
+	/* a run of 0 */
+	memcpy(bad, packed_golden, sizeof(bad));
+	bad[10] = 0;
+	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
+	assert_string_equal(err, "section pk: field few has a run of 0 at index 0");
+	/* runs past the array's end */
+	memcpy(bad, packed_golden, sizeof(bad));
+	bad[14] = 3;
+	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
+	assert_string_equal(err, "section pk: field few has a run of 3 at index 6");
+	/* an unknown form */
+	memcpy(bad, packed_golden, sizeof(bad));
+	bad[18] = 2;
+	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
+	assert_string_equal(err, "section pk: field many has no valid form");
+	/* a bool run of 2 */
+	memcpy(bad, packed_golden, sizeof(bad));
+	bad[28] = 2;
+	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
+	assert_string_equal(err, "section pk: field flags has an invalid value at index 1");
+	/* version 1 of the same section: dense, still read */
+	{
+		static const uint8_t v1[] = { 2, 'p', 'k', 1, 0, 28, 0, 0, 0, 7, 0, 7, 0,
+					      7, 0,   7,   0, 7, 0,  7, 0, 0, 0, 0, 0, 1,
+					      2, 3,   0,   1, 1, 1,  1, 1, 1, 1, 0 };
+
+		assert_true(load(&packed_v2, v1, sizeof(v1), &out));
+		assert_memory_equal(out.few, in.few, sizeof(in.few));
+		assert_memory_equal(out.flags, in.flags, sizeof(in.flags));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_bytes),
 		cmocka_unit_test(test_version_1_keeps_defaults),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_packed_arrays),
 		cmocka_unit_test(test_vcpu_round_trip),
 		cmocka_unit_test(test_vgic_round_trip),
 		cmocka_unit_test(test_pl011_limits),
