@@ -223,8 +223,8 @@ static void park(struct vcpu *v)
 
 		if (gen != v->sync_gen)
 			take_synchronized_state(v, gen);
-		else
-			arch_idle_wait();
+		else if (arch_counter_now() >= __atomic_load_n(&vm->poll_until, __ATOMIC_ACQUIRE))
+			arch_idle_wait(); /* else a switchover is due: poll (vm_poll_parked) */
 	}
 	__atomic_fetch_sub(&vm->parked, 1, __ATOMIC_RELEASE);
 	if (vm->stop == VM_RUNNING)

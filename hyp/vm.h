@@ -62,8 +62,9 @@ struct vm {
 	uint32_t faults_reported;
 	/* Migration (hyp/vm_migrate_ops.c): vCPUs parked on request, writes logged. */
 	volatile bool pause_req;
-	unsigned parked;   /**< vCPUs that saw pause_req and put their state */
-	unsigned sync_gen; /**< bumped by vm_sync_parked: parked vCPUs load their new state */
+	unsigned parked;     /**< vCPUs that saw pause_req and put their state */
+	unsigned sync_gen;   /**< bumped by vm_sync_parked: parked vCPUs load their new state */
+	uint64_t poll_until; /**< physical count until which parked vCPUs poll (vm_poll_parked) */
 	uint64_t
 		paused_at; /**< physical count when the last vCPU parked: the guest's clock stops */
 	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */
@@ -104,6 +105,14 @@ void vm_stop_all(struct vm *vm, enum vm_stop_reason why);
 
 /** Lets parked vCPUs run again. */
 void vm_unpause(struct vm *vm);
+
+/**
+ * A start is due: for the next `ms`, parked vCPUs that are awake (the next
+ * kick wakes them: vm_sync_parked) poll instead of sleeping again, so that
+ * the start wakes nobody (a sleeping CPU of an emulated board is a host
+ * thread the host must schedule again: up to milliseconds on a busy host).
+ */
+void vm_poll_parked(struct vm *vm, unsigned ms);
 
 /**
  * A stage-2 permission fault on guest RAM (read-only only while writes are

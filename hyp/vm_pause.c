@@ -39,6 +39,12 @@ bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu)
 		}
 	return true;
 }
+void vm_poll_parked(struct vm *vm, unsigned ms)
+{
+	__atomic_store_n(&vm->poll_until, arch_counter_now() + arch_counter_freq() / 1000u * ms,
+			 __ATOMIC_SEQ_CST);
+}
+
 void vm_unpause(struct vm *vm)
 {
 	__atomic_store_n(&vm->pause_req, false, __ATOMIC_SEQ_CST);

@@ -18,7 +18,11 @@ struct mig_vm_ops {
 	/** Pointer to a guest page (the engine reads and writes whole pages). */
 	uint8_t *(*page)(void *vm, uint64_t page_number);
 	void (*dirty_start)(void *vm);
-	/** ORs the pages dirtied since the last call into bitmap and restarts tracking. */
+	/**
+	 * ORs the pages dirtied since the last call into bitmap and restarts
+	 * tracking; once the VM is stopped, tracking may just end there
+	 * (dirty_stop comes before any resume).
+	 */
 	void (*dirty_collect)(void *vm, uint64_t *bitmap);
 	void (*dirty_stop)(void *vm);
 	void (*stop)(void *vm);
@@ -52,6 +56,15 @@ struct mig_vm_ops {
 	bool (*postcopy_begin)(void *vm, const uint64_t *have, char *err, size_t err_size);
 	bool (*postcopy_fault)(void *vm, uint64_t *page);
 	void (*postcopy_place)(void *vm, uint64_t page, const void *data);
+	/**
+	 * The switchover's own code, once, early, on a state of the board's
+	 * making that is thrown away: the source saves a package, the
+	 * destination also loads, applies and synchronizes it, then discards
+	 * it all. Code run once before runs faster: under emulation its first
+	 * run costs its translation, milliseconds that would otherwise fall
+	 * in the downtime. True when every step went through.
+	 */
+	bool (*rehearse)(void *vm, bool destination);
 	/** A monotonic clock in nanoseconds. */
 	uint64_t (*now_ns)(void *vm);
 };

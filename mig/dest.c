@@ -211,6 +211,8 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	d->vm_ended = d->approved = d->in_doubt = d->end_heard = false;
 	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
+	/* Before ACCEPT: the source's clock measurement that follows gets prompt replies. */
+	d->ops->rehearse(d->vm->ctx, true);
 	mig_chan_send(d->ch, MIG_REC_ACCEPT, 0, &d->caps, sizeof(d->caps));
 	d->phase = MIG_PHASE_RECEIVING;
 	d->rep.state = MIG_ACTIVE;

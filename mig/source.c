@@ -275,6 +275,7 @@ enum mig_state mig_source_run(struct mig_source *s, struct mig_channel *ch)
 	if (measure_clock(s))
 		return mig_source_fail(s,
 				       "link lost while measuring the clocks: the VM runs on here");
+	s->ops->rehearse(s->vm->ctx, false);
 	if (mig_source_cancel_requested(s))
 		return mig_source_cancelled(s, false);
 	return precopy(s);

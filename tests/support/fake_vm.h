@@ -34,6 +34,7 @@ struct fake_vm {
 	struct vgic_dist vgic, shadow_vgic;
 	bool fail_load, fail_sync, fail_postcopy_begin;
 	unsigned discards;	  /**< destination: copies thrown away */
+	unsigned rehearsals;	  /**< the switchover's code run early (mig_vm_ops.rehearse) */
 	uint64_t clock_offset_ns; /**< this board's clock runs this far ahead of the host's */
 	uint64_t writes;
 	/* postcopy, destination */

@@ -417,6 +417,7 @@ static void test_device_package(void **state)
 				 WAIT_MS));
 	assert_true(vm_console_input('a', &h->vm));
 	assert_true(vm_console_input('b', &h->vm));
+	assert_true(ops->rehearse(&h->vm, false)); /* the running VM is not touched */
 	ops->stop(&h->vm);
 	len = ops->save_devices(&h->vm, package, sizeof(package));
 	assert_true(len > 0);
@@ -434,6 +435,14 @@ static void test_device_package(void **state)
 	h2->vm.pause_req = true;
 	host_vm_start(h2);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
+	/* The rehearsal goes through every step, then leaves the board as it found it. */
+	assert_true(ops->rehearse(&h2->vm, true));
+	for (unsigned i = 0; i < 2; i++) {
+		assert_true(fake_hw(i)->loaded); /* each vCPU took the stand-in into its CPU */
+		assert_int_equal(h2->vm.vcpus[i].power, VCPU_OFF);
+		assert_int_equal(h2->vm.vcpus[i].regs.pstate, 0);
+	}
+	assert_false(vgic_irq(&h2->vm.vgic, 0, GUEST_UART_INTID)->enabled);
 	assert_true(ops->load_devices(&h2->vm, package, len, err, sizeof(err)));
 	before = arch_counter_now();
 	assert_true(ops->sync_devices(&h2->vm, err, sizeof(err)));
