@@ -194,6 +194,28 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 	}
 }
 
+/*
+ * The rehearsal's entry (vm->rehearsing): into the stand-in state and
+ * straight back, so that the first real entry after a switchover does not
+ * pay for the translation of this path on an emulated board (measured
+ * there: 0.4 ms between leaving the parking and entering). An SGI of this
+ * CPU's own, pending at EL2 (HCR_EL2.IMO), takes it out before any guest
+ * instruction; should the guest be entered first, its PC 0 is outside RAM
+ * and the instruction abort brings it back (stage 2, nothing mapped there).
+ */
+static void rehearse_entry(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vcpu_exit exit;
+
+	arch_kick_cpu(arch_cpu_index());
+	arch_spin_lock(&vm->lock);
+	vgic_flush_lrs(&vm->vgic, v->index, &v->regs.gic, vm->lr_count);
+	arch_spin_unlock(&vm->lock);
+	arch_vcpu_enter(&v->regs, vm->lr_count, &exit);
+	arch_irq_window();
+}
+
 /**
  * A synchronization of the parked VM (vm_sync_parked, a migration's
  * destination before PONG): this vCPU puts the state it was given into its
@@ -203,6 +225,8 @@ static void take_synchronized_state(struct vcpu *v, unsigned gen)
 {
 	if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON) {
 		vcpu_load(v, true);
+		if (v->vm->rehearsing)
+			rehearse_entry(v);
 	} else {
 		if (v->loaded)
 			arch_vcpu_timer_stop();

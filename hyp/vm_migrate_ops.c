@@ -139,6 +139,7 @@ static bool load_devices(void *ctx, const uint8_t *buf, size_t len, char *err, s
 	struct vm *vm = ctx;
 	struct vm_package_limits lim;
 
+	vm_poll_parked(vm, SWITCHOVER_POLL_MS);
 	read_limits(vm, &lim);
 	return vm_package_load(vm, &lim, buf, len, &shadow, err, n);
 }
@@ -209,7 +210,9 @@ static bool rehearse(void *ctx, bool destination)
 	if (!vm_package_load(vm, &lim, buf, len, &shadow, err, sizeof(err)))
 		return false;
 	vm_package_apply(vm, &shadow, arch_counter_now());
+	vm->rehearsing = true;
 	ok = vm_sync_parked(vm, SYNC_WAIT_MS, &late);
+	vm->rehearsing = false;
 	discard(vm);
 	return ok;
 }

@@ -43,6 +43,8 @@ void vm_poll_parked(struct vm *vm, unsigned ms)
 {
 	__atomic_store_n(&vm->poll_until, arch_counter_now() + arch_counter_freq() / 1000u * ms,
 			 __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
 void vm_unpause(struct vm *vm)

@@ -7,17 +7,28 @@
 /* Records up to this size go out in one send: one TLS record, one segment. */
 #define SMALL_RECORD 2048u
 
+void mig_chan_header(uint8_t *buf, uint16_t type, uint16_t flags, uint32_t length)
+{
+	struct mig_writer w;
+
+	mig_writer_init(&w, buf, MIG_RECORD_HEADER_SIZE);
+	mig_put_u16(&w, type);
+	mig_put_u16(&w, flags);
+	mig_put_u32(&w, length);
+}
+
+int mig_chan_send_laid_out(struct mig_channel *c, const void *records, size_t len)
+{
+	return c->ops->send(c->ctx, records, len) ? MIG_CHAN_BROKEN : MIG_CHAN_OK;
+}
+
 int mig_chan_send(struct mig_channel *c, uint16_t type, uint16_t flags, const void *payload,
 		  uint32_t length)
 {
 	uint8_t small[MIG_RECORD_HEADER_SIZE + SMALL_RECORD];
 	uint8_t *header = small;
-	struct mig_writer w;
 
-	mig_writer_init(&w, header, MIG_RECORD_HEADER_SIZE);
-	mig_put_u16(&w, type);
-	mig_put_u16(&w, flags);
-	mig_put_u32(&w, length);
+	mig_chan_header(header, type, flags, length);
 	if (length <= SMALL_RECORD) {
 		if (length)
 			memcpy(small + MIG_RECORD_HEADER_SIZE, payload, length);

@@ -275,6 +275,16 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 		d->phase = MIG_PHASE_SYNCED;
 		d->rep.dest_synced_ns = d->ops->now_ns(d->vm->ctx);
 		d->in_doubt = true; /* acknowledged: the source may commit on it */
+		/*
+		 * One flight: RUN is already here behind the PING. The VM starts
+		 * first and PONG follows, so that sending it is not in the
+		 * downtime; starting cannot fail now, and a source that loses the
+		 * link before PONG asks (as when PONG is lost on the wire).
+		 */
+		if (mig_chan_ready(d->ch, 0) > 0) {
+			d->pong_owed = true;
+			return true;
+		}
 	} else if (d->phase == MIG_PHASE_POSTCOPY && id == MIG_PING_POSTCOPY_DONE) {
 		uint64_t missing = d->pages - mig_bitmap_count(d->have, d->pages);
 
@@ -293,12 +303,23 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 	return true;
 }
 
+static void send_owed_pong(struct mig_dest *d)
+{
+	uint32_t id = MIG_PING_PACKAGE_LOADED;
+
+	if (!d->pong_owed)
+		return;
+	d->pong_owed = false;
+	mig_chan_send(d->ch, MIG_REC_PONG, 0, &id, sizeof(id));
+}
+
 static void run(struct mig_dest *d)
 {
 	uint8_t stamps[MIG_VM_STARTED_BYTES];
 	struct mig_writer w;
 
 	d->rep.dest_started_ns = d->ops->start(d->vm->ctx);
+	send_owed_pong(d);
 	d->in_doubt = false; /* the VM runs here: this board answers for as long as it does */
 	d->phase = d->postcopy ? MIG_PHASE_POSTCOPY : MIG_PHASE_RUNNING;
 	mig_writer_init(&w, stamps, sizeof(stamps));
@@ -391,6 +412,8 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 {
 	bool ok = true;
 
+	if (rec->type != MIG_REC_RUN)
+		send_owed_pong(d); /* not the RUN it waited for: the source hears it first */
 	if (!record_legal(d, rec->type)) {
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "%s while %s",
 				mig_record_name(rec->type), phase_name(d->phase));

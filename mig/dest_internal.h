@@ -49,6 +49,7 @@ struct mig_dest {
 	bool postcopy;	/**< the source announced postcopy (its last POSTCOPY_DISCARD) */
 	bool approved;	/**< SWITCHOVER_ACK sent */
 	bool in_doubt;	/**< see mig_dest_in_doubt */
+	bool pong_owed; /**< PONG(PACKAGE_LOADED) waits for the RUN right behind it */
 	bool vm_ended;	/**< the VM stopped here: see mig_dest_vm_ended */
 	bool end_heard; /**< the source said END: it knows how the migration ended */
 };

@@ -131,32 +131,36 @@ static int hello(struct mig_source *s)
 #define CLOCK_EXCHANGES 5
 
 /**
- * The destination's clock against this one (design section 7, "Measured
- * exactly"): t1 sent, the destination's t2, t3 on return; the offset is t2
- * - (t1 + t3) / 2, true within half the round trip. The exchange with the
- * smallest round trip is kept. 0, or -1 when the link broke.
+ * One exchange of the destination's clock against this one (design section
+ * 7, "Measured exactly"): t1 sent, the destination's t2, t3 on return; the
+ * offset is t2 - (t1 + t3) / 2, true within half the round trip. Kept when
+ * its round trip is the smallest so far. 0, or -1 when the link broke.
  */
+static int clock_exchange(struct mig_source *s)
+{
+	uint64_t t1 = s->ops->now_ns(s->vm->ctx), t3, t2, echo;
+	struct mig_record rec;
+
+	if (mig_chan_send(s->ch, MIG_REC_CLOCK, 0, &t1, sizeof(t1)) ||
+	    mig_source_expect(s, MIG_REC_CLOCK_REPLY, &rec))
+		return -1;
+	t3 = s->ops->now_ns(s->vm->ctx);
+	echo = mig_get_u64(&rec.payload);
+	t2 = mig_get_u64(&rec.payload);
+	if (rec.length != 16 || echo != t1 || (s->clock_known && t3 - t1 >= s->clock_rtt_ns))
+		return 0; /* not this exchange's answer, or a slower one */
+	s->clock_rtt_ns = t3 - t1;
+	s->rep.clock_offset_ns = (int64_t)(t2 - (t1 + s->clock_rtt_ns / 2));
+	s->rep.downtime_uncertainty_ns = s->clock_rtt_ns / 2 + 1;
+	s->clock_known = true;
+	return 0;
+}
+
 static int measure_clock(struct mig_source *s)
 {
-	uint64_t best_rtt = UINT64_MAX;
-
-	for (unsigned i = 0; i < CLOCK_EXCHANGES; i++) {
-		uint64_t t1 = s->ops->now_ns(s->vm->ctx), t3, t2, echo;
-		struct mig_record rec;
-
-		if (mig_chan_send(s->ch, MIG_REC_CLOCK, 0, &t1, sizeof(t1)) ||
-		    mig_source_expect(s, MIG_REC_CLOCK_REPLY, &rec))
+	for (unsigned i = 0; i < CLOCK_EXCHANGES; i++)
+		if (clock_exchange(s))
 			return -1;
-		t3 = s->ops->now_ns(s->vm->ctx);
-		echo = mig_get_u64(&rec.payload);
-		t2 = mig_get_u64(&rec.payload);
-		if (rec.length != 16 || echo != t1 || t3 - t1 >= best_rtt)
-			continue; /* not this exchange's answer, or a slower one */
-		best_rtt = t3 - t1;
-		s->rep.clock_offset_ns = (int64_t)(t2 - (t1 + best_rtt / 2));
-		s->rep.downtime_uncertainty_ns = best_rtt / 2 + 1;
-		s->clock_known = true;
-	}
 	return 0;
 }
 
@@ -197,6 +201,19 @@ static enum mig_state approved_switchover(struct mig_source *s)
 			return s->rep.state = MIG_FAILED;
 		}
 		s->switchover_acked = true;
+	}
+	/*
+	 * Drained before the stop: the destination answers a clock exchange
+	 * only once it has handled every record before it, so the package will
+	 * not queue behind the last round's pages (up to a window of them)
+	 * inside the downtime.
+	 */
+	if (clock_exchange(s)) {
+		s->ops->dirty_stop(s->vm->ctx);
+		if (!s->rep.error[0])
+			format_snprintf(s->rep.error, sizeof(s->rep.error),
+					"link lost before the switchover: the VM runs on here");
+		return s->rep.state = MIG_FAILED;
 	}
 	return mig_source_switchover(s);
 }

@@ -30,6 +30,7 @@ struct mig_source {
 	uint64_t progress_ns;	 /**< when progress was last reported */
 	unsigned current_round;	 /**< the precopy round being sent */
 	bool clock_known;	 /**< the offset to the destination's clock was measured */
+	uint64_t clock_rtt_ns;	 /**< the round trip of the exchange that measured it */
 };
 
 /** Within a round, progress is reported this often. */

@@ -74,17 +74,39 @@ static int stop_and_send_pages(struct mig_source *s)
 	return n < 0 ? -1 : 0;
 }
 
-/** The device package and PING(PACKAGE_LOADED); 0, or -1 when the link broke. */
-static int send_package(struct mig_source *s)
+/* What follows the package in its send: PING(PACKAGE_LOADED) and, in one flight, RUN. */
+#define PACKAGE_TAIL_MAX (2 * MIG_RECORD_HEADER_SIZE + sizeof(uint32_t))
+
+/**
+ * The device package and PING(PACKAGE_LOADED), and RUN when `with_run`,
+ * laid out back to back in s->buf and sent at once: one TLS record and one
+ * push, so that the destination has each of them as soon as the package
+ * (and RUN in hand when it has synchronized). 0, or -1 when the link broke.
+ */
+static int send_package(struct mig_source *s, bool with_run)
 {
 	uint32_t ping = MIG_PING_PACKAGE_LOADED;
-	size_t dev = s->ops->save_devices(s->vm->ctx, s->buf, MIG_RECORD_MAX);
+	uint8_t *p = s->buf;
+	size_t dev =
+		s->ops->save_devices(s->vm->ctx, p + MIG_RECORD_HEADER_SIZE,
+				     MIG_RECORD_MAX - MIG_RECORD_HEADER_SIZE - PACKAGE_TAIL_MAX);
+	size_t len;
 
 	s->rep.steps.package_encoded = s->ops->now_ns(s->vm->ctx) - s->t_stop;
-	if (!dev || mig_chan_send(s->ch, MIG_REC_DEVICE_PACKAGE, 0, s->buf, (uint32_t)dev) ||
-	    mig_chan_send(s->ch, MIG_REC_PING, 0, &ping, sizeof(ping)))
+	if (!dev)
 		return -1;
-	s->rep.bytes_sent += dev + MIG_RECORD_HEADER_SIZE;
+	mig_chan_header(p, MIG_REC_DEVICE_PACKAGE, 0, (uint32_t)dev);
+	len = MIG_RECORD_HEADER_SIZE + dev;
+	mig_chan_header(p + len, MIG_REC_PING, 0, sizeof(ping));
+	memcpy(p + len + MIG_RECORD_HEADER_SIZE, &ping, sizeof(ping));
+	len += MIG_RECORD_HEADER_SIZE + sizeof(ping);
+	if (with_run) {
+		mig_chan_header(p + len, MIG_REC_RUN, 0, 0);
+		len += MIG_RECORD_HEADER_SIZE;
+	}
+	if (mig_chan_send_laid_out(s->ch, p, len))
+		return -1;
+	s->rep.bytes_sent += len;
 	s->rep.steps.package_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	return 0;
 }
@@ -138,7 +160,7 @@ static enum mig_state after_run(struct mig_source *s)
  */
 static enum mig_state switchover_confirmed(struct mig_source *s)
 {
-	if (send_package(s) || expect_pong(s))
+	if (send_package(s, false) || expect_pong(s))
 		return resume_here(s);
 	if (!commit(s))
 		return mig_source_cancelled(s, true);
@@ -150,7 +172,7 @@ static enum mig_state switchover_confirmed(struct mig_source *s)
 }
 
 /*
- * One flight: the package, PING and RUN back to back; the destination
+ * One flight: the package, PING and RUN in one send; the destination
  * loads, synchronizes, PONGs and starts at once (design section 7). The
  * commit comes before RUN leaves. An ERROR before PONG (the destination
  * refused: it never starts before PONG, and records stay in order) resumes
@@ -161,10 +183,9 @@ static enum mig_state switchover_one_flight(struct mig_source *s)
 {
 	if (!commit(s))
 		return mig_source_cancelled(s, true);
-	if (send_package(s))
-		return resume_here(s); /* RUN never left: it cannot have started there */
-	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
-		return unresolved(s, "link lost while sending RUN");
+	if (send_package(s, true))
+		return unresolved(
+			s, "link lost while sending the package and RUN"); /* RUN may be there */
 	s->rep.state = MIG_UNRESOLVED;
 	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (expect_pong(s)) {

@@ -294,7 +294,7 @@ static void cut_during_postcopy(struct fixture *f)
 	f->m.mode = MIG_MODE_POSTCOPY;
 	f->m.postcopy_after_rounds = 0;
 	f->m.fault = FAULT_CUT;
-	f->m.fault_at = 30;
+	f->m.fault_at = 32;
 }
 
 static void test_postcopy_recovers_after_a_cut(void **state)
