@@ -251,8 +251,10 @@ static void park(struct vcpu *v)
 			arch_idle_wait(); /* else a switchover is due: poll (vm_poll_parked) */
 	}
 	__atomic_fetch_sub(&vm->parked, 1, __ATOMIC_RELEASE);
-	if (vm->stop == VM_RUNNING)
+	if (vm->stop == VM_RUNNING) {
+		vm_resume_clock(vm);
 		vcpu_release_timer(v);
+	}
 	v->entry_due = true;
 }
 

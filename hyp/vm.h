@@ -66,6 +66,8 @@ struct vm {
 	unsigned sync_gen;   /**< bumped by vm_sync_parked: parked vCPUs load their new state */
 	uint64_t poll_until; /**< physical count until which parked vCPUs poll (vm_poll_parked) */
 	volatile bool rehearsing; /**< a synchronization of a stand-in state: enter it once */
+	volatile bool clock_due;  /**< vm_resume_clock_at: CNTVOFF is set by the first vCPU out */
+	uint64_t clock_resume_count; /**< the guest's count it goes on from */
 	uint64_t
 		paused_at; /**< physical count when the last vCPU parked: the guest's clock stops */
 	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */
@@ -106,6 +108,17 @@ void vm_stop_all(struct vm *vm, enum vm_stop_reason why);
 
 /** Lets parked vCPUs run again. */
 void vm_unpause(struct vm *vm);
+
+/**
+ * The guest's virtual count is to go on from `count` (a start after a
+ * migration): the first vCPU to leave its parking sets CNTVOFF then, for
+ * all of them (vm_resume_clock), so that the guest's clock stands still
+ * until it really runs.
+ */
+void vm_resume_clock_at(struct vm *vm, uint64_t count);
+
+/** From a vCPU leaving its parking: the clock due (vm_resume_clock_at) goes on now. */
+void vm_resume_clock(struct vm *vm);
 
 /**
  * A start is due: woken now, for the next `ms` parked vCPUs poll instead

@@ -350,11 +350,12 @@ static uint64_t start(void *ctx)
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		__atomic_store_n(&vm->vcpus[i].entered_at, 0, __ATOMIC_SEQ_CST);
 	/*
-	 * The guest's count goes on from where it stopped now, at the start: the
-	 * time from PONG to RUN does not show as time that passed. Each vCPU
-	 * takes the offset as it leaves its parking (vcpu_release_timer).
+	 * The guest's count goes on from where it stopped when its first vCPU
+	 * leaves the parking, not before: neither the wait for RUN nor a vCPU
+	 * slow to be scheduled shows as time that passed, and the downtime the
+	 * guest sees by its own clock is the one reported (vm_resume_clock).
 	 */
-	vm->ctl.cntvoff = arch_counter_now() - shadow.vm.guest_counter;
+	vm_resume_clock_at(vm, shadow.vm.guest_counter);
 	vm_unpause(vm);
 	/* Started, the VM is this board's whatever happens: a late vCPU only delays the news. */
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {

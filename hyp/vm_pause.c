@@ -47,6 +47,24 @@ void vm_poll_parked(struct vm *vm, unsigned ms)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
+void vm_resume_clock_at(struct vm *vm, uint64_t count)
+{
+	vm->clock_resume_count = count;
+	__atomic_store_n(&vm->clock_due, true, __ATOMIC_SEQ_CST);
+}
+
+void vm_resume_clock(struct vm *vm)
+{
+	if (!__atomic_load_n(&vm->clock_due, __ATOMIC_ACQUIRE))
+		return;
+	arch_spin_lock(&vm->lock);
+	if (vm->clock_due) { /* one offset for every vCPU: one virtual count */
+		vm->ctl.cntvoff = arch_counter_now() - vm->clock_resume_count;
+		__atomic_store_n(&vm->clock_due, false, __ATOMIC_RELEASE);
+	}
+	arch_spin_unlock(&vm->lock);
+}
+
 void vm_unpause(struct vm *vm)
 {
 	__atomic_store_n(&vm->pause_req, false, __ATOMIC_SEQ_CST);
