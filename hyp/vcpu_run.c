@@ -198,10 +198,11 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
  * The rehearsal's entry (vm->rehearsing): into the stand-in state and
  * straight back, so that the first real entry after a switchover does not
  * pay for the translation of this path on an emulated board (measured
- * there: 0.4 ms between leaving the parking and entering). An SGI of this
- * CPU's own, pending at EL2 (HCR_EL2.IMO), takes it out before any guest
- * instruction; should the guest be entered first, its PC 0 is outside RAM
- * and the instruction abort brings it back (stage 2, nothing mapped there).
+ * there: 0.4 ms between leaving the parking and entering). No guest
+ * instruction can run: the stand-in's PC and VBAR are 0, below guest RAM,
+ * where stage 2 maps nothing, so its first fetch faults back to EL2; an SGI
+ * of this CPU's own, usually pending at EL2 (HCR_EL2.IMO) by then, takes it
+ * out even before that.
  */
 static void rehearse_entry(struct vcpu *v)
 {

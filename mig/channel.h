@@ -35,7 +35,7 @@ enum mig_chan_status {
 /** Lays out a record's header (MIG_RECORD_HEADER_SIZE bytes) at buf. */
 void mig_chan_header(uint8_t *buf, uint16_t type, uint16_t flags, uint32_t length);
 
-/** Sends records laid out back to back (mig_chan_header) in one send: one TLS record, one push. */
+/** Sends records laid out back to back (mig_chan_header) in one send: one push. */
 int mig_chan_send_laid_out(struct mig_channel *c, const void *records, size_t len);
 
 /** Sends one record. */

@@ -119,6 +119,7 @@ static enum mig_state fail(struct mig_dest *d, const char *why)
 
 static enum mig_state link_lost(struct mig_dest *d)
 {
+	d->pong_owed = false; /* its link is gone; a reconnecting source asks instead */
 	if (postcopy_whole(d))
 		d->phase = MIG_PHASE_RUNNING; /* paused for nothing: the VM is whole here */
 	if (d->phase == MIG_PHASE_POSTCOPY) {
@@ -208,7 +209,7 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	memset(d->have, 0, words * sizeof(uint64_t));
 	memset(d->requested, 0, words * sizeof(uint64_t));
 	d->timed_count = 0;
-	d->vm_ended = d->approved = d->in_doubt = d->end_heard = false;
+	d->vm_ended = d->approved = d->in_doubt = d->end_heard = d->pong_owed = false;
 	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
 	/* Before ACCEPT: the source's clock measurement that follows gets prompt replies. */

@@ -79,9 +79,10 @@ static int stop_and_send_pages(struct mig_source *s)
 
 /**
  * The device package and PING(PACKAGE_LOADED), and RUN when `with_run`,
- * laid out back to back in s->buf and sent at once: one TLS record and one
- * push, so that the destination has each of them as soon as the package
- * (and RUN in hand when it has synchronized). 0, or -1 when the link broke.
+ * laid out back to back in s->buf and sent at once: one push (one TLS
+ * record up to 16 KiB), so that the destination has each of them as soon as the package
+ * (and RUN in hand when it has synchronized). 0; -1 when the link broke;
+ * -2 when there was no package to send (nothing left).
  */
 static int send_package(struct mig_source *s, bool with_run)
 {
@@ -94,7 +95,7 @@ static int send_package(struct mig_source *s, bool with_run)
 
 	s->rep.steps.package_encoded = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (!dev)
-		return -1;
+		return -2;
 	mig_chan_header(p, MIG_REC_DEVICE_PACKAGE, 0, (uint32_t)dev);
 	len = MIG_RECORD_HEADER_SIZE + dev;
 	mig_chan_header(p + len, MIG_REC_PING, 0, sizeof(ping));
@@ -175,17 +176,23 @@ static enum mig_state switchover_confirmed(struct mig_source *s)
  * One flight: the package, PING and RUN in one send; the destination
  * loads, synchronizes, PONGs and starts at once (design section 7). The
  * commit comes before RUN leaves. An ERROR before PONG (the destination
- * refused: it never starts before PONG, and records stay in order) resumes
- * the VM here; PONG confirms; anything else after RUN may have left is
- * unresolved, and asked.
+ * refused: it never sends ERROR once synchronized, the only state it
+ * starts from, and records stay in order) resumes the VM here; PONG
+ * confirms; anything else after RUN may have left is unresolved, and asked
+ * (a destination that started may have lost the link before its PONG).
  */
 static enum mig_state switchover_one_flight(struct mig_source *s)
 {
 	if (!commit(s))
 		return mig_source_cancelled(s, true);
-	if (send_package(s, true))
-		return unresolved(
-			s, "link lost while sending the package and RUN"); /* RUN may be there */
+	switch (send_package(s, true)) {
+	case 0:
+		break;
+	case -2:
+		return resume_here(s); /* nothing was sent: RUN cannot be there */
+	default:
+		return unresolved(s, "link lost while sending the package and RUN");
+	}
 	s->rep.state = MIG_UNRESOLVED;
 	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (expect_pong(s)) {

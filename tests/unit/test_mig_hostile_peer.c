@@ -175,6 +175,42 @@ static void test_run_before_the_acknowledgement(void **state)
 	assert_int_equal(f->dst.discards, 1);
 }
 
+/*
+ * One flight: RUN's first bytes are in when the destination has
+ * synchronized, so it owes PONG until RUN is whole; the link breaks there.
+ * The next session must not hear that stale PONG (it would take it for
+ * an answer to something it asked).
+ */
+static void test_owed_pong_dies_with_its_link(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t flight[MIG_RECORD_HEADER_SIZE * 2 + sizeof(uint32_t)];
+	uint32_t ping = MIG_PING_PACKAGE_LOADED;
+	uint64_t t1 = 42;
+
+	script_serve_dest(&f->p, f->dest);
+	send_hello(f, ID);
+	send_ram(f, PAGES);
+	send_u32(f, MIG_REC_ROUND_END, 0, 1);
+	send_package(f);
+	mig_chan_header(flight, MIG_REC_PING, 0, sizeof(ping));
+	memcpy(flight + MIG_RECORD_HEADER_SIZE, &ping, sizeof(ping));
+	mig_chan_header(flight + MIG_RECORD_HEADER_SIZE + sizeof(ping), MIG_REC_RUN, 0, 0);
+	/* PING whole, RUN's header cut in half: in one write, as one flight would come. */
+	assert_int_equal(write(f->p.fd, flight, sizeof(flight) - MIG_RECORD_HEADER_SIZE / 2),
+			 (ssize_t)(sizeof(flight) - MIG_RECORD_HEADER_SIZE / 2));
+	usleep(200000); /* the destination synchronizes, sees RUN coming and waits for it */
+	assert_int_equal(script_end(&f->p), MIG_FAILED);
+	assert_false(f->dst.running);
+	/* A new migration: its first answer is to its own first question. */
+	script_serve_dest(&f->p, f->dest);
+	send_hello(f, ID + 1);
+	assert_true(script_send(&f->p, MIG_REC_CLOCK, 0, &t1, sizeof(t1)));
+	assert_true(script_read(&f->p, 2000));
+	assert_int_equal(f->p.rec.type, MIG_REC_CLOCK_REPLY);
+	script_end(&f->p);
+}
+
 /* A second PING after RUN must not re-synchronize vCPUs that run. */
 static void test_ping_after_run_does_not_resync(void **state)
 {
@@ -628,6 +664,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ping_before_the_package, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owed_pong_dies_with_its_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_before_the_acknowledgement, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ping_after_run_does_not_resync, setup,
