@@ -187,6 +187,22 @@ static int64_t precopy_round(struct mig_source *s)
 	return bytes;
 }
 
+/*
+ * What the guest wrote since the last round (during the drain's round
+ * trip, up to milliseconds) goes while it still runs: the stop then leaves
+ * only what it writes in the moments this takes. 0, or -1 (link).
+ */
+static int send_written_since(struct mig_source *s)
+{
+	int64_t n;
+
+	s->ops->dirty_collect(s->vm->ctx, s->bitmap);
+	s->cursor = 0;
+	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
+		;
+	return n < 0 ? -1 : 0;
+}
+
 /** With SWITCHOVER_ACK agreed, the VM stops only once the destination approved. */
 static enum mig_state approved_switchover(struct mig_source *s)
 {
@@ -208,7 +224,7 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	 * not queue behind the last round's pages (up to a window of them)
 	 * inside the downtime.
 	 */
-	if (clock_exchange(s)) {
+	if (clock_exchange(s) || (s->cfg.mode == MIG_MODE_PRECOPY && send_written_since(s))) {
 		s->ops->dirty_stop(s->vm->ctx);
 		if (!s->rep.error[0])
 			format_snprintf(s->rep.error, sizeof(s->rep.error),
