@@ -61,6 +61,32 @@ static bool load(const struct mig_section *d, const void *buf, size_t len, void 
 	return mig_section_load(d, &r, obj, err, sizeof(err));
 }
 
+/** One byte of a good section changed, and what its refusal says. */
+struct refusal {
+	size_t at;
+	uint8_t value;
+	const char *why;
+};
+
+/** Every truncation of `good` is refused, and each of `r` with the words it gives. */
+static void refused_all(const struct mig_section *d, const uint8_t *good, size_t len,
+			const struct refusal *r, size_t count)
+{
+	uint8_t bad[128];
+	uint64_t obj[32]; /* room and alignment for any of the sections here */
+
+	assert_true(len <= sizeof(bad));
+	for (size_t n = 0; n < len; n++)
+		assert_false(load(d, good, n, obj));
+	for (size_t i = 0; i < count; i++) {
+		assert_true(r[i].at < len);
+		memcpy(bad, good, len);
+		bad[r[i].at] = r[i].value;
+		assert_false(load(d, bad, len, obj));
+		assert_string_equal(err, r[i].why);
+	}
+}
+
 static void test_golden_bytes(void **state)
 {
 	struct demo in = { 0x11223344, { 0x5566, 0x7788 }, true, 9, 0xee }, out = { 0 };
@@ -101,20 +127,14 @@ static void test_refusals(void **state)
 	uint8_t bad[sizeof(golden) + 1];
 	struct demo out;
 
+	static const struct refusal refusals[] = {
+		{ 5, 3, "section demo: version 3 is newer than this build reads (2)" },
+		{ 19, 2, "section demo: field flag has an invalid value at index 0" }, /* a bool */
+	};
+
 	(void)state;
-	/* every truncation */
-	for (size_t n = 0; n < sizeof(golden); n++)
-		assert_false(load(&demo_v2, golden, n, &out));
-	/* a newer version */
-	memcpy(bad, golden, sizeof(golden));
-	bad[5] = 3;
-	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
-	assert_string_equal(err, "section demo: version 3 is newer than this build reads (2)");
-	/* a bool that is neither 0 nor 1 */
-	memcpy(bad, golden, sizeof(golden));
-	bad[19] = 2;
-	assert_false(load(&demo_v2, bad, sizeof(golden), &out));
-	assert_string_equal(err, "section demo: field flag has an invalid value at index 0");
+	refused_all(&demo_v2, golden, sizeof(golden), refusals,
+		    sizeof(refusals) / sizeof(refusals[0]));
 	/* another section's name */
 	memcpy(bad, golden, sizeof(golden));
 	bad[1] = 'D';
@@ -253,13 +273,20 @@ static const uint8_t packed_golden[] = {
 };
 /* clang-format on */
 
+static const struct refusal packed_refusals[] = {
+	{ 10, 0, "section pk: field few has a run of 0 at index 0" },
+	{ 14, 3, "section pk: field few has a run of 3 at index 6" }, /* past the array's end */
+	{ 18, 2, "section pk: field many has no valid form" },
+	{ 28, 2, "section pk: field flags has an invalid value at index 1" }, /* a bool run of 2 */
+};
+
 static void test_packed_arrays(void **state)
 {
 	struct packed in = { { 7, 7, 7, 7, 7, 7, 0, 0 },
 			     { 1, 2, 3 },
 			     { false, true, true, true, true, true, true, true } };
 	struct packed out;
-	uint8_t buf[64], bad[sizeof(packed_golden)];
+	uint8_t buf[64];
 	struct mig_writer w;
 
 	(void)state;
@@ -272,28 +299,8 @@ static void test_packed_arrays(void **state)
 	assert_memory_equal(out.few, in.few, sizeof(in.few));
 	assert_memory_equal(out.many, in.many, sizeof(in.many));
 	assert_memory_equal(out.flags, in.flags, sizeof(in.flags));
-	for (size_t n = 0; n < sizeof(packed_golden); n++)
-		assert_false(load(&packed_v2, packed_golden, n, &out));
-	/* a run of 0 */
-	memcpy(bad, packed_golden, sizeof(bad));
-	bad[10] = 0;
-	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
-	assert_string_equal(err, "section pk: field few has a run of 0 at index 0");
-	/* runs past the array's end */
-	memcpy(bad, packed_golden, sizeof(bad));
-	bad[14] = 3;
-	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
-	assert_string_equal(err, "section pk: field few has a run of 3 at index 6");
-	/* an unknown form */
-	memcpy(bad, packed_golden, sizeof(bad));
-	bad[18] = 2;
-	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
-	assert_string_equal(err, "section pk: field many has no valid form");
-	/* a bool run of 2 */
-	memcpy(bad, packed_golden, sizeof(bad));
-	bad[28] = 2;
-	assert_false(load(&packed_v2, bad, sizeof(bad), &out));
-	assert_string_equal(err, "section pk: field flags has an invalid value at index 1");
+	refused_all(&packed_v2, packed_golden, sizeof(packed_golden), packed_refusals,
+		    sizeof(packed_refusals) / sizeof(packed_refusals[0]));
 	/* version 1 of the same section: dense, still read */
 	{
 		static const uint8_t v1[] = { 2, 'p', 'k', 1, 0, 28, 0, 0, 0, 7, 0, 7, 0,
