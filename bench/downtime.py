@@ -42,12 +42,13 @@ the guest's own memory and timer checks passed on the destination.
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from qmp_client import qmp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FERRY = os.path.join(ROOT, "build", "ferry")
@@ -185,29 +186,6 @@ def ferry_pair(work, guest, mem, switchover):
         "total_ms": end["total-time-ms"], "wire_bytes": end["bytes"],
         "guest_passed": any(PASS.search(t) for _, _, t in uart_lines(dt)),
     }
-
-
-def qmp(path, *commands):
-    s = socket.socket(socket.AF_UNIX)
-    for _ in range(500):
-        try:
-            s.connect(path)
-            break
-        except OSError:
-            time.sleep(0.02)
-    f = s.makefile("rw")
-    f.readline()  # greeting
-    out = []
-    for cmd in ({"execute": "qmp_capabilities"},) + commands:
-        f.write(json.dumps(cmd) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "event" not in r:
-                out.append(r)
-                break
-    s.close()
-    return out[1:]
 
 
 def qemu_pair(work, guest, mem, port):

@@ -27,13 +27,14 @@ two boards), for Ferry's migration goodput over TLS against it.
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from qmp_client import qmp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FERRY = os.path.join(ROOT, "build", "ferry")
@@ -165,29 +166,6 @@ def link_rate(work, mode):
     out = a.communicate(timeout=120)[0]
     m = re.search(r"link: (raw frames: received all|plain TCP: received).*: ([\d.]+) MB/s", out)
     return float(m.group(2)) if m else None
-
-
-def qmp(path, *commands):
-    s = socket.socket(socket.AF_UNIX)
-    for _ in range(200):
-        try:
-            s.connect(path)
-            break
-        except OSError:
-            time.sleep(0.02)
-    f = s.makefile("rw")
-    f.readline()  # greeting
-    out = []
-    for cmd in ({"execute": "qmp_capabilities"},) + commands:
-        f.write(json.dumps(cmd) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "event" not in r:
-                out.append(r)
-                break
-    s.close()
-    return out[1:]
 
 
 def qemu_pair(work, guest, port, mem):
