@@ -18,43 +18,85 @@ static const uint8_t *elem(const void *obj, const struct mig_field *f, unsigned 
 
 enum { FORM_DENSE, FORM_RUNS };
 
+/*
+ * One element, read and written at its width: a vGIC's arrays are
+ * thousands of elements, saved and loaded while the VM stands still, so
+ * each costs a load or a store, not a call.
+ */
+static uint64_t read_elem(const uint8_t *p, unsigned size)
+{
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64 = 0;
+
+	switch (size) {
+	case 1:
+		return *p;
+	case 2:
+		memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return v32;
+	default:
+		memcpy(&v64, p, size < 8 ? size : 8);
+		return v64;
+	}
+}
+
+static void write_elem(uint8_t *p, uint64_t v, unsigned size)
+{
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+
+	switch (size) {
+	case 1:
+		*p = (uint8_t)v;
+		return;
+	case 2:
+		memcpy(p, &v16, 2);
+		return;
+	case 4:
+		memcpy(p, &v32, 4);
+		return;
+	default:
+		memcpy(p, &v, size < 8 ? size : 8);
+	}
+}
+
 static uint64_t value_of(const void *obj, const struct mig_field *f, unsigned i)
 {
-	uint64_t v = 0;
+	uint64_t v = read_elem(elem(obj, f, i), f->size);
 
-	memcpy(&v, elem(obj, f, i), f->size);
 	return f->kind == MIG_BOOL ? (v & 0xff) != 0 : v;
 }
 
-/** Elements equal to the one before them end where the next run starts. */
-static unsigned run_length(const void *obj, const struct mig_field *f, unsigned from)
-{
-	uint64_t v = value_of(obj, f, from);
-	unsigned k = from + 1;
-
-	while (k < f->count && k - from < UINT16_MAX && value_of(obj, f, k) == v)
-		k++;
-	return k - from;
-}
-
-/** An array in its shorter form: dense, or runs (see section.h). */
+/**
+ * An array in its shorter form (see section.h), in one pass: runs as long
+ * as they stay shorter than the dense form, else dense from the start.
+ */
 static void save_packed(const void *obj, const struct mig_field *f, struct mig_writer *w)
 {
-	size_t runs = 0;
+	size_t start = w->len, dense = (size_t)f->count * f->size, runs_len = 0;
+	bool overflow = w->overflow;
 
-	for (unsigned k = 0; k < f->count; k += run_length(obj, f, k))
-		runs++;
-	if (runs * (2u + f->size) >= (size_t)f->count * f->size) {
-		mig_put_u8(w, FORM_DENSE);
-		for (unsigned k = 0; k < f->count; k++)
-			mig_put_le(w, value_of(obj, f, k), f->size);
-		return;
-	}
 	mig_put_u8(w, FORM_RUNS);
 	for (unsigned k = 0, n; k < f->count; k += n) {
-		n = run_length(obj, f, k);
+		uint64_t v = value_of(obj, f, k);
+
+		for (n = 1; k + n < f->count && n < UINT16_MAX && value_of(obj, f, k + n) == v; n++)
+			;
+		runs_len += 2u + f->size;
+		if (runs_len >= dense) {
+			w->len = start;
+			w->overflow = overflow;
+			mig_put_u8(w, FORM_DENSE);
+			for (unsigned e = 0; e < f->count; e++)
+				mig_put_le(w, value_of(obj, f, e), f->size);
+			return;
+		}
 		mig_put_u16(w, (uint16_t)n);
-		mig_put_le(w, value_of(obj, f, k), f->size);
+		mig_put_le(w, v, f->size);
 	}
 }
 
@@ -167,7 +209,7 @@ static bool load_value(const struct mig_section *d, const struct mig_field *f, s
 		return fail(c, "section %s: field %s has an invalid value at index %u", d->name,
 			    f->name, k);
 	for (unsigned e = k; e < k + n; e++)
-		memcpy((uint8_t *)elem(obj, f, e), &v, f->size);
+		write_elem((uint8_t *)elem(obj, f, e), v, f->size);
 	return true;
 }
 

@@ -95,9 +95,17 @@ void arch_vcpu_load(struct vcpu_regs *r, uint64_t vmpidr, const struct arch_gues
 	sysreg_write(icc_sre_el1, 0x7);
 	vgic_hw_load(&r->gic);
 	isb();
-	/* A new VMID or table: no stale stage-1+2 translations of this VMID. */
-	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
-	dsb_ish();
+	/*
+	 * A new VMID or table: no stale stage-1+2 translations of this VMID on
+	 * this CPU, the only one that will translate for this vCPU. The local
+	 * form is enough (Arm ARM D8.13.5: a TLBI without IS affects the
+	 * executing PE; every CPU invalidates when it loads a vCPU, and stage-2
+	 * changes made elsewhere are broadcast by arch_s2_flush_vm). A
+	 * broadcast here would make this CPU wait for every other one to
+	 * acknowledge it, in the middle of a switchover on the destination.
+	 */
+	__asm__ volatile("tlbi vmalls12e1" ::: "memory");
+	__asm__ volatile("dsb nsh" ::: "memory");
 	isb();
 }
 
