@@ -29,9 +29,11 @@ struct vcpu {
 	volatile enum vcpu_power power; /**< PSCI state */
 	bool loaded;			/**< EL1 state lives in the hardware */
 	bool timer_held;		/**< loaded with its timer off until vcpu_release_timer */
-	unsigned sync_gen;   /**< the VM's synchronization it last took (vm_sync_parked) */
-	bool entry_due;	     /**< unparked: stamp the next entry into the guest */
-	uint64_t entered_at; /**< counter when it first entered the guest after its parking */
+	unsigned sync_gen;	   /**< the VM's synchronization it last took (vm_sync_parked) */
+	bool entry_due;		   /**< unparked: stamp the next entry into the guest */
+	uint64_t entered_at;	   /**< counter when it first entered the guest after its parking */
+	uint64_t quota_period_end; /**< counter when its throttle period ends (vm_throttle) */
+	uint32_t quota_used;	   /**< pages it dirtied in that period */
 	struct vcpu_stats stats;
 };
 

@@ -175,7 +175,8 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 		    vm_postcopy_fault(v->vm, v->index, ipa_addr(e->ipa)))
 			break;
 		/* A permission fault on RAM: a logged write. */
-		if (e->abort == VCPU_ABORT_PERMISSION && vm_dirty_fault(v->vm, ipa_addr(e->ipa)))
+		if (e->abort == VCPU_ABORT_PERMISSION &&
+		    vm_dirty_fault(v->vm, v->index, ipa_addr(e->ipa)))
 			break; /* the guest retries the write */
 		handle_mmio(v, e);
 		break;

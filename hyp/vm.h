@@ -73,6 +73,13 @@ struct vm {
 	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */
 	volatile bool dirty_logging;
 	uint64_t dirty_faults;
+	/**
+	 * Throttle (vm_throttle): pages each vCPU may newly dirty per
+	 * VM_THROTTLE_PERIOD_MS while writes are logged; 0: any number.
+	 */
+	uint32_t dirty_quota;
+	uint64_t throttle_waits;       /**< times a vCPU waited for its next period */
+	uint64_t throttle_wait_counts; /**< the physical counts they waited, summed */
 	/* Postcopy destination: pages still missing are unmapped; a vCPU touching one waits. */
 	volatile bool postcopy;
 	uint64_t *present;   /**< a bit per RAM page that is here */
@@ -134,7 +141,19 @@ void vm_poll_parked(struct vm *vm, unsigned ms);
  * (from the vCPU's fault handler). False when `ipa` is not RAM (the fault
  * is the guest's).
  */
-bool vm_dirty_fault(struct vm *vm, uint64_t ipa);
+bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa);
+
+/** The throttle's period: a vCPU over its quota waits at most this long. */
+#define VM_THROTTLE_PERIOD_MS 5u
+
+/**
+ * Limits the pages per second the VM's vCPUs may newly dirty while writes
+ * are logged, shared among those that are on (at least one page per
+ * period each); 0 lifts the limit. A vCPU over its share waits in its
+ * write fault, at EL2, for its next period (QEMU's dirty-limit holds a
+ * vCPU thread the same way); a pause or a stop ends the wait at once.
+ */
+void vm_throttle(struct vm *vm, uint64_t pages_per_s);
 
 /**
  * Builds a VM from its configuration around RAM at ram_pa (already zeroed,

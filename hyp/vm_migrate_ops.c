@@ -103,11 +103,14 @@ static void dirty_stop(void *ctx)
 {
 	struct vm *vm = ctx;
 
+	vm_throttle(vm, 0);
 	if (!vm->dirty_logging)
 		return;
 	protect_all(vm, S2_RWX); /* writable again before anyone may take a fault as the guest's */
 	vm->dirty_logging = false;
 }
+
+static void throttle(void *ctx, uint64_t pages_per_s) { vm_throttle(ctx, pages_per_s); }
 
 static void stop(void *ctx) { vm_pause(ctx); }
 static void resume(void *ctx) { vm_unpause(ctx); }
@@ -379,6 +382,7 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.dirty_start = dirty_start,
 	.dirty_collect = dirty_collect,
 	.dirty_stop = dirty_stop,
+	.throttle = throttle,
 	.stop = stop,
 	.resume = resume,
 	.save_devices = save_devices,

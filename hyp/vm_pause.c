@@ -79,7 +79,52 @@ void vm_stop_all(struct vm *vm, enum vm_stop_reason why)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
-bool vm_dirty_fault(struct vm *vm, uint64_t ipa)
+void vm_throttle(struct vm *vm, uint64_t pages_per_s)
+{
+	unsigned on = 0;
+	uint64_t quota = 0;
+
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		on += vm->vcpus[i].power == VCPU_ON;
+	if (pages_per_s) {
+		quota = (pages_per_s * VM_THROTTLE_PERIOD_MS + 999u) / 1000u / (on ? on : 1);
+		quota = quota ? (quota < UINT32_MAX ? quota : UINT32_MAX) : 1;
+	}
+	__atomic_store_n(&vm->dirty_quota, (uint32_t)quota, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The page just marked counts against the vCPU's quota; over it, the vCPU
+ * waits (the hypervisor timer wakes it) until its period ends, unless the
+ * VM is paused or stopped, or the limit lifted, meanwhile.
+ */
+static void throttle_dirtying(struct vm *vm, struct vcpu *v)
+{
+	uint64_t period = arch_counter_freq() / 1000u * VM_THROTTLE_PERIOD_MS;
+	uint64_t now = arch_counter_now(), from = now;
+	uint32_t quota = __atomic_load_n(&vm->dirty_quota, __ATOMIC_ACQUIRE);
+
+	if (!quota)
+		return;
+	if (now >= v->quota_period_end) {
+		v->quota_period_end = now + period;
+		v->quota_used = 0;
+	}
+	if (++v->quota_used <= quota)
+		return;
+	while (now < v->quota_period_end && __atomic_load_n(&vm->dirty_quota, __ATOMIC_ACQUIRE) &&
+	       !vm->pause_req && vm->stop == VM_RUNNING) {
+		arch_timer_arm(v->quota_period_end - now);
+		arch_idle_wait();
+		now = arch_counter_now();
+	}
+	__atomic_fetch_add(&vm->throttle_waits, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&vm->throttle_wait_counts, now - from, __ATOMIC_RELAXED);
+	v->quota_period_end = now + period;
+	v->quota_used = 1;
+}
+
+bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
 {
 	uint64_t page = (ipa - GUEST_RAM_IPA) / PAGE_SIZE;
 
@@ -101,6 +146,8 @@ bool vm_dirty_fault(struct vm *vm, uint64_t ipa)
 		return true;
 	__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64), __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&vm->dirty_faults, 1, __ATOMIC_RELAXED);
+	if (vcpu < vm->cfg.vcpu_count)
+		throttle_dirtying(vm, &vm->vcpus[vcpu]);
 	return true;
 }
 

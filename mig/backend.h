@@ -25,6 +25,13 @@ struct mig_vm_ops {
 	 */
 	void (*dirty_collect)(void *vm, uint64_t *bitmap);
 	void (*dirty_stop)(void *vm);
+	/**
+	 * Limits the pages per second the VM's vCPUs may dirty, shared among
+	 * them: a vCPU over its share waits in its write fault for the next
+	 * period (design section 7, "Bounded"). 0 lifts the limit; so do
+	 * dirty_stop and a stop (a vCPU waiting parks at once).
+	 */
+	void (*throttle)(void *vm, uint64_t pages_per_s);
 	void (*stop)(void *vm);
 	void (*resume)(void *vm);
 	/** Device package: bytes written into buf, 0 when it does not fit. */

@@ -92,6 +92,13 @@ struct mig_report {
 	struct mig_downtime_steps steps;
 	unsigned reconnects;
 	bool switched_to_postcopy; /**< precopy did not converge: postcopy finished it */
+	/**
+	 * Throttling (on_no_convergence = throttle): the limit on the guest's
+	 * dirtying when the VM stopped or the migration ended (pages per
+	 * second; 0: none), and how many rounds ran under a limit.
+	 */
+	uint64_t throttle_pages_per_s;
+	unsigned throttled_rounds;
 	char error[160];
 };
 
@@ -105,6 +112,7 @@ struct mig_progress {
 	uint64_t bandwidth;	    /**< bytes per second, last round */
 	uint64_t expected_downtime_ns;
 	uint64_t elapsed_ns;
+	uint64_t throttle_pages_per_s; /**< the guest's dirtying limit now; 0: none */
 };
 
 /** How the switchover hands the VM over (docs/migration-protocol.md, "The switchover"). */

@@ -2,13 +2,70 @@
 /** Precopy switchover policy, see precopy_policy.h. */
 #include "mig/precopy_policy.h"
 
+#include <string.h>
+
 #define NS_PER_S 1000000000ull
+
+static const struct {
+	const char *word;
+	enum mig_no_convergence nc;
+} choices[] = {
+	{ "throttle", MIG_NC_THROTTLE },
+	{ "postcopy", MIG_NC_POSTCOPY },
+	{ "fail", MIG_NC_GIVE_UP },
+};
+
+bool mig_no_convergence_parse(const char *word, enum mig_no_convergence *out)
+{
+	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
+		if (!strcmp(word, choices[i].word)) {
+			*out = choices[i].nc;
+			return true;
+		}
+	return false;
+}
+
+const char *mig_no_convergence_name(enum mig_no_convergence nc)
+{
+	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
+		if (choices[i].nc == nc)
+			return choices[i].word;
+	return "keep-going";
+}
+
+/*
+ * Throttling: the guest dirtying at half the link's rate or more (or a
+ * leftover that stopped shrinking) is limited to a quarter of what the
+ * link carries, so that each round's leftover is at most about a quarter
+ * of the one before; a round whose leftover did not halve anyway halves
+ * the limit (QEMU's auto-converge tightens the same way, by steps). At the
+ * floor, one page per second, the leftover is what the guest dirties in a
+ * round that short: it fits.
+ */
+static void throttle(struct mig_precopy_state *s, const struct mig_precopy_params *p,
+		     const struct mig_round *r, uint64_t dirty_bytes_per_s)
+{
+	uint64_t link_pages = s->bandwidth / MIG_PAGE_WIRE_BYTES;
+
+	if (!s->throttle_pages_per_s) {
+		if (dirty_bytes_per_s * 2 >= s->bandwidth ||
+		    (p->stall_rounds && s->stalled >= p->stall_rounds))
+			s->throttle_pages_per_s = link_pages / 4 ? link_pages / 4 : 1;
+	} else if (r->dirty_pages * 2 > s->last_dirty_pages) {
+		s->throttle_pages_per_s =
+			s->throttle_pages_per_s / 2 ? s->throttle_pages_per_s / 2 : 1;
+	}
+}
 
 enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 					     const struct mig_precopy_params *p,
 					     const struct mig_round *r)
 {
 	uint64_t left = r->dirty_pages * MIG_PAGE_WIRE_BYTES + p->device_bytes;
+	uint64_t dirty_rate = r->ns ? (uint64_t)((unsigned __int128)r->dirty_pages *
+						 MIG_PAGE_WIRE_BYTES * NS_PER_S / r->ns)
+				    : 0;
+	bool capped;
 
 	s->rounds++;
 	s->total_ns += r->ns;
@@ -27,9 +84,17 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 	} else {
 		s->stalled++;
 	}
-	if ((p->max_rounds && s->rounds >= p->max_rounds) ||
-	    (p->max_total_ns && s->total_ns >= p->max_total_ns) ||
-	    (p->stall_rounds && s->stalled >= p->stall_rounds)) {
+	capped = (p->max_rounds && s->rounds >= p->max_rounds) ||
+		 (p->max_total_ns && s->total_ns >= p->max_total_ns);
+	if (p->on_no_convergence == MIG_NC_THROTTLE) {
+		throttle(s, p, r, dirty_rate);
+		s->last_dirty_pages = r->dirty_pages;
+		if (!capped)
+			return MIG_NEXT_ROUND;
+		s->not_converging = 1;
+		return MIG_GIVE_UP;
+	}
+	if (capped || (p->stall_rounds && s->stalled >= p->stall_rounds)) {
 		s->not_converging = 1;
 		switch (p->on_no_convergence) {
 		case MIG_NC_GIVE_UP:
@@ -38,6 +103,7 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 			return MIG_SWITCH_OVER;
 		case MIG_NC_POSTCOPY:
 			return MIG_GO_POSTCOPY;
+		case MIG_NC_THROTTLE:
 		case MIG_NC_KEEP_GOING:
 		default:
 			break;

@@ -3,13 +3,18 @@
  * When precopy switches over: after each round, from what the round sent
  * and how long it took (the bandwidth actually measured), the downtime the
  * remaining dirty pages would cost is estimated; the VM stops when that fits
- * the downtime limit. Caps on rounds and total time end a migration that
- * does not converge, with the outcome the policy asks for. Pure arithmetic,
+ * the downtime limit. A guest that dirties memory faster than the link can
+ * carry it is throttled (design section 7, "Bounded"): its vCPUs may dirty
+ * only so many pages per second, a quarter of what the link carries at
+ * first, halved after every round whose leftover did not halve, until the
+ * leftover fits. Caps on rounds and total time end a migration that does
+ * not converge, with the outcome the policy asks for. Pure arithmetic,
  * host-tested.
  */
 #ifndef MIG_PRECOPY_POLICY_H
 #define MIG_PRECOPY_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum mig_no_convergence {
@@ -17,6 +22,8 @@ enum mig_no_convergence {
 	MIG_NC_GIVE_UP,	   /**< fail the migration; the VM goes on at the source */
 	MIG_NC_SWITCH,	   /**< switch over anyway: a longer downtime than asked */
 	MIG_NC_POSTCOPY,   /**< switch to postcopy: the downtime asked, the rest fetched after */
+	/** throttle the guest's dirtying until the leftover fits; give up at the caps */
+	MIG_NC_THROTTLE,
 };
 
 struct mig_precopy_params {
@@ -44,12 +51,22 @@ struct mig_precopy_state {
 	int not_converging;	       /**< the caps were reached */
 	uint64_t best_dirty_pages;     /**< the smallest leftover yet */
 	unsigned stalled;	       /**< rounds since the leftover last shrank */
+	uint64_t last_dirty_pages;     /**< the leftover of the round before */
+	/** Pages per second the guest may dirty (MIG_NC_THROTTLE); 0: as many as it likes. */
+	uint64_t throttle_pages_per_s;
 };
 
 enum mig_precopy_decision { MIG_NEXT_ROUND, MIG_SWITCH_OVER, MIG_GIVE_UP, MIG_GO_POSTCOPY };
 
 /** Bytes a dirty page costs on the wire (entry and data). */
 #define MIG_PAGE_WIRE_BYTES (8u + 4096u)
+
+/**
+ * The outcomes an operator chooses among (`on-no-convergence`): "throttle",
+ * "postcopy", "fail". Parse: false for any other word.
+ */
+bool mig_no_convergence_parse(const char *word, enum mig_no_convergence *out);
+const char *mig_no_convergence_name(enum mig_no_convergence nc);
 
 /** Accounts a finished round and decides what comes next. */
 enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,

@@ -272,8 +272,15 @@ static enum mig_state precopy(struct mig_source *s)
 					    .ns = ops->now_ns(s->vm->ctx) - t0,
 					    .dirty_pages = mig_bitmap_count(s->bitmap, s->pages) };
 		s->dirty_rate = round.ns ? round.dirty_pages * MIG_NS_PER_S / round.ns : 0;
+		if (s->rep.throttle_pages_per_s)
+			s->rep.throttled_rounds++;
 		d = mig_precopy_decide(&s->pre, &s->cfg.precopy, &round);
 		s->rep.rounds = s->pre.rounds;
+		if (d == MIG_NEXT_ROUND &&
+		    s->pre.throttle_pages_per_s != s->rep.throttle_pages_per_s) {
+			s->rep.throttle_pages_per_s = s->pre.throttle_pages_per_s;
+			ops->throttle(s->vm->ctx, s->rep.throttle_pages_per_s);
+		}
 		s->rep.expected_downtime_ns = s->pre.expected_downtime_ns;
 		mig_source_progress(s);
 		if (s->cfg.mode == MIG_MODE_POSTCOPY &&
@@ -289,7 +296,19 @@ static enum mig_state precopy(struct mig_source *s)
 			d = MIG_SWITCH_OVER;
 		}
 		if (d == MIG_GIVE_UP) {
-			ops->dirty_stop(s->vm->ctx);
+			ops->dirty_stop(s->vm->ctx); /* the throttle goes with it */
+			if (s->rep.throttle_pages_per_s) {
+				char why[sizeof(s->rep.error)];
+
+				format_snprintf(
+					why, sizeof(why),
+					"precopy did not converge in %u rounds, the guest "
+					"throttled to %llu pages/s: given up, the VM runs on "
+					"here",
+					s->pre.rounds,
+					(unsigned long long)s->rep.throttle_pages_per_s);
+				return mig_source_fail(s, why);
+			}
 			return mig_source_fail(
 				s, "precopy did not converge: given up, the VM runs on here");
 		}

@@ -69,6 +69,7 @@ void mig_source_progress(struct mig_source *s)
 		.bandwidth = s->pre.bandwidth,
 		.expected_downtime_ns = s->rep.expected_downtime_ns,
 		.elapsed_ns = s->ops->now_ns(s->vm->ctx) - s->t_start,
+		.throttle_pages_per_s = s->rep.throttle_pages_per_s,
 	};
 
 	s->progress_ns = s->ops->now_ns(s->vm->ctx);

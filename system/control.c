@@ -34,6 +34,7 @@ static struct {
 	bool requested, planned;
 	uint64_t at_ms;
 	struct migrate_params params;
+	struct migrate_params defaults; /**< the boot options': what `migrate` does not say */
 	bool operator_stopped;
 	/* What query-migrate shows. */
 	bool have_progress, have_report, report_incoming;
@@ -66,6 +67,7 @@ static void progress_members(struct json_out *o, const struct mig_progress *p)
 	json_out_u64(o, "bandwidth", p->bandwidth);
 	json_out_u64(o, "expected-downtime-us", p->expected_downtime_ns / 1000u);
 	json_out_u64(o, "elapsed-ms", p->elapsed_ns / 1000000u);
+	json_out_u64(o, "throttle-pages-per-s", p->throttle_pages_per_s);
 }
 
 /** A migration's id as the consoles print it: 16 hex digits (a JSON number would lose bits). */
@@ -114,6 +116,11 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "bytes", r->bytes_sent);
 	json_out_u64(o, "throughput",
 		     r->total_ns ? r->bytes_sent * 1000000000ull / r->total_ns : 0);
+	json_out_u64(o, "throttle-pages-per-s", r->throttle_pages_per_s);
+	json_out_u64(o, "throttled-rounds", r->throttled_rounds);
+	json_out_u64(o, "throttle-waits", c.vm->throttle_waits);
+	json_out_u64(o, "throttle-wait-ms",
+		     c.vm->throttle_wait_counts / (arch_counter_freq() / 1000u));
 	json_out_object(o, "downtime-steps");
 	json_out_u64(o, "last-pages-us", r->steps.pages_sent / 1000u);
 	json_out_u64(o, "package-encoded-us", r->steps.package_encoded / 1000u);
@@ -200,6 +207,7 @@ static bool migrating(void) { return c.requested || c.job.source; }
 static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err, size_t n)
 {
 	const struct link_config *link = link_boot_config();
+	enum mig_no_convergence nc = c.defaults.on_no_convergence;
 
 	(void)ctx;
 	if (c.job.incoming) {
@@ -227,12 +235,22 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 		format_snprintf(err, n, "the VM is stopped: 'cont' first");
 		return false;
 	}
-	c.params = (struct migrate_params){ .postcopy = a->postcopy,
-					    .confirmed = a->confirmed,
-					    .downtime_limit_ms = a->downtime_limit_ms,
-					    .max_bandwidth_mbs = a->max_bandwidth_mbs,
-					    .postcopy_after_rounds =
-						    (unsigned)a->postcopy_after_rounds };
+	if (a->on_no_convergence[0] && !mig_no_convergence_parse(a->on_no_convergence, &nc)) {
+		format_snprintf(
+			err, n,
+			"'on-no-convergence' is \"throttle\", \"postcopy\" or \"fail\", not "
+			"\"%s\"",
+			a->on_no_convergence);
+		return false;
+	}
+	c.params = (struct migrate_params){
+		.postcopy = a->postcopy,
+		.on_no_convergence = nc,
+		.confirmed = a->switchover_given ? a->confirmed : c.defaults.confirmed,
+		.downtime_limit_ms = a->downtime_limit_ms,
+		.max_bandwidth_mbs = a->max_bandwidth_mbs,
+		.postcopy_after_rounds = (unsigned)a->postcopy_after_rounds
+	};
 	c.requested = true;
 	c.have_progress = c.have_report = false;
 	event_status("setup");
@@ -546,6 +564,13 @@ bool control_plan(struct vm *vm, const struct board_desc *b, const struct board_
 	c.planned = outgoing;
 	c.at_ms = ms;
 	c.params.postcopy = outgoing && strcmp(mode, "postcopy") == 0;
+	c.params.on_no_convergence = MIGRATE_ON_NO_CONVERGENCE;
+	if (bootargs_get(f->bootargs, "ferry.on_no_convergence", mode, sizeof(mode)) &&
+	    !mig_no_convergence_parse(mode, &c.params.on_no_convergence)) {
+		console_printf("%s: ferry.on_no_convergence=%s: throttle, postcopy or fail\n",
+			       vm->cfg.name, mode);
+		return false;
+	}
 	if (bootargs_get(f->bootargs, "ferry.switchover", mode, sizeof(mode))) {
 		if (strcmp(mode, "one-flight") != 0 && strcmp(mode, "confirmed") != 0) {
 			console_printf("%s: ferry.switchover=%s: one-flight or confirmed\n",
@@ -554,6 +579,7 @@ bool control_plan(struct vm *vm, const struct board_desc *b, const struct board_
 		}
 		c.params.confirmed = strcmp(mode, "confirmed") == 0;
 	}
+	c.defaults = c.params;
 	if (bootargs_get(f->bootargs, "ferry.test", c.test_fault, sizeof(c.test_fault)))
 		c.job.test_fault = c.test_fault;
 	return true;

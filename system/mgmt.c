@@ -110,6 +110,7 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 					     "downtime-limit",
 					     "max-bandwidth",
 					     "postcopy-after-rounds",
+					     "on-no-convergence",
 					     NULL };
 	char mode[16], desc[96];
 	int t;
@@ -145,6 +146,13 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 			return false;
 		}
 		a->confirmed = strcmp(mode, "confirmed") == 0;
+		a->switchover_given = true;
+	}
+	t = json_get(r->text, r->toks, r->args, "on-no-convergence");
+	if (t >= 0 && !json_get_string(r->text, &r->toks[t], a->on_no_convergence,
+				       sizeof(a->on_no_convergence))) {
+		reply_error(m, r, "GenericError", "migrate: 'on-no-convergence' is a word");
+		return false;
 	}
 	return uint_argument(m, r, "downtime-limit", 60000, &a->downtime_limit_ms) &&
 	       uint_argument(m, r, "max-bandwidth", 100000, &a->max_bandwidth_mbs) &&

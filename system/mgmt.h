@@ -24,9 +24,12 @@ struct mgmt_migrate_args {
 	char peer[32];
 	bool postcopy;
 	bool confirmed;		    /**< switchover "confirmed" (RUN after PONG), else one flight */
+	bool switchover_given;	    /**< else the board's default */
 	uint64_t downtime_limit_ms; /**< 0: the board's default */
 	uint64_t max_bandwidth_mbs; /**< MB/s; 0: as fast as the link goes */
 	uint64_t postcopy_after_rounds; /**< postcopy: precopy rounds first */
+	/** The word given ("throttle", "postcopy", "fail": checked by the board), "" when none. */
+	char on_no_convergence[16];
 };
 
 struct mgmt_ops {

@@ -67,6 +67,7 @@ static void print_progress(void *ctx, const struct mig_progress *p)
 	static unsigned printed_round = ~0u;
 	static enum mig_state printed_state;
 	struct migrate_job *j = ctx;
+	char throttle[64] = "";
 
 	if (j->observer.progress)
 		j->observer.progress(j->observer.ctx, p);
@@ -75,13 +76,16 @@ static void print_progress(void *ctx, const struct mig_progress *p)
 		return;
 	printed_round = p->round;
 	printed_state = p->state;
+	if (p->throttle_pages_per_s)
+		format_snprintf(throttle, sizeof(throttle), ", the guest throttled to %llu pages/s",
+				(unsigned long long)p->throttle_pages_per_s);
 	console_printf("migration: %s, round %u: %llu KiB sent, %llu of %llu pages to go, "
-		       "%llu pages/s dirtied, expected downtime %llu us\n",
+		       "%llu pages/s dirtied, expected downtime %llu us%s\n",
 		       mig_state_name(p->state), p->round,
 		       (unsigned long long)(p->ram_bytes_sent >> 10),
 		       (unsigned long long)p->pages_remaining, (unsigned long long)p->pages_total,
 		       (unsigned long long)p->dirty_pages_per_s,
-		       (unsigned long long)(p->expected_downtime_ns / 1000));
+		       (unsigned long long)(p->expected_downtime_ns / 1000), throttle);
 }
 
 /**
@@ -131,7 +135,7 @@ static void hang_up(struct link_tls *tls, struct link_tcp *tcp, enum mig_state s
 
 static unsigned long long us(uint64_t ns) { return (unsigned long long)(ns / 1000u); }
 
-static void report_source(const struct mig_report *r)
+static void report_source(const struct migrate_job *j, const struct mig_report *r)
 {
 	uint64_t mib_s = r->total_ns ? r->bytes_sent * 1000u / (r->total_ns / 1000u) : 0;
 
@@ -161,6 +165,14 @@ static void report_source(const struct mig_report *r)
 		us(r->steps.run_sent), us(r->steps.dest_received), us(r->steps.dest_loaded),
 		us(r->steps.dest_synced), us(r->steps.pong), us(r->steps.dest_running),
 		us(r->steps.vm_started), (long long)(r->clock_offset_ns / 1000));
+	if (r->throttled_rounds)
+		console_printf("migration report: the guest throttled for %u rounds (to %llu new "
+			       "dirty pages/s at the stop); its vCPUs "
+			       "waited %llu ms in all, %llu times\n",
+			       r->throttled_rounds, (unsigned long long)r->throttle_pages_per_s,
+			       (unsigned long long)(j->vm->throttle_wait_counts /
+						    (arch_counter_freq() / 1000u)),
+			       (unsigned long long)j->vm->throttle_waits);
 }
 
 static void set_source(struct migrate_job *j, struct mig_source *s)
@@ -304,10 +316,8 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 						  1000000ull,
 			     .max_rounds = 30,
 			     .device_bytes = 16 * 1024, /* a package of a few vCPUs */
-			     /* A guest that dirties as fast as the link carries finishes in
-				postcopy, its downtime still the one asked. */
 			     .stall_rounds = 2,
-			     .on_no_convergence = MIG_NC_POSTCOPY },
+			     .on_no_convergence = p->on_no_convergence },
 		.reply_timeout_ms = REPLY_TIMEOUT_MS,
 		.mode = p->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
 		.switchover = p->confirmed ? MIG_SWITCHOVER_CONFIRMED : MIG_SWITCHOVER_ONE_FLIGHT,
@@ -341,7 +351,7 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 			console_printf("migration: the link: %s\n", link_tls_error(tls));
 		hang_up(tls, tcp, st);
 		st = keep_asking(j, s, st);
-		report_source(mig_source_report(s));
+		report_source(j, mig_source_report(s));
 	} else {
 		/* No link: nothing was sent, the VM never stopped. */
 		mig_source_abandon(s,

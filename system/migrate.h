@@ -19,12 +19,17 @@
 #include "hyp/vm.h"
 #include "mig/engine.h"
 
+/** A precopy that does not converge throttles the guest unless told otherwise (design 7). */
+#define MIGRATE_ON_NO_CONVERGENCE MIG_NC_THROTTLE
+
 struct migrate_params {
 	bool postcopy;			/**< the VM moves at once, its memory follows */
 	bool confirmed;			/**< switchover: RUN only after PONG (else one flight) */
 	uint64_t downtime_limit_ms;	/**< 0: the default */
 	uint64_t max_bandwidth_mbs;	/**< 0: unlimited */
 	unsigned postcopy_after_rounds; /**< postcopy: precopy rounds first */
+	/** Precopy that does not converge: throttle (the default), postcopy or fail. */
+	enum mig_no_convergence on_no_convergence;
 };
 
 /** Where a migration's news goes (the management channel's events). */

@@ -16,7 +16,8 @@
 struct fake_cpu {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	uint32_t pending; /**< INTIDs 0-31 */
+	uint32_t pending;     /**< INTIDs 0-31 */
+	uint64_t timer_until; /**< arch_timer_arm: the wait ends then (ns, monotonic); 0 none */
 	struct fake_cpu_stats stats;
 };
 
@@ -84,20 +85,37 @@ bool fake_cpu_irq_pending(unsigned cpu)
 	return pending;
 }
 
-/** Waits (locked) until something is pending or the safety net ends; false on the latter. */
+/*
+ * The hypervisor timer (hyp/arch.h): the next wait of this CPU ends by
+ * then, as the board's timer interrupt would end it (its handler only
+ * stops the timer).
+ */
+void arch_timer_arm(uint64_t ticks)
+{
+	struct fake_cpu *c = cpu_get(this_cpu);
+
+	pthread_mutex_lock(&c->lock);
+	c->timer_until = arch_counter_now() + ticks; /* the fake counter counts ns */
+	pthread_mutex_unlock(&c->lock);
+}
+
+/**
+ * Waits (locked) until something is pending, the timer expires, or the
+ * safety net ends; false on the latter.
+ */
 static bool wait_locked(struct fake_cpu *c)
 {
-	struct timespec until;
+	uint64_t net = arch_counter_now() + FAKE_IDLE_TIMEOUT_MS * 1000000ull;
+	bool timer = c->timer_until && c->timer_until < net;
+	uint64_t end = timer ? c->timer_until : net;
+	struct timespec until = { (time_t)(end / 1000000000u), (long)(end % 1000000000u) };
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += FAKE_IDLE_TIMEOUT_MS * 1000000l;
-	if (until.tv_nsec >= 1000000000l) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000l;
-	}
 	while (!c->pending)
-		if (pthread_cond_timedwait(&c->wake, &c->lock, &until))
-			return c->pending != 0;
+		if (pthread_cond_timedwait(&c->wake, &c->lock, &until)) {
+			if (timer)
+				c->timer_until = 0;
+			return c->pending != 0 || timer;
+		}
 	return true;
 }
 

@@ -207,6 +207,25 @@ ferry_migrate_test(postcopy_idle --guest ${MIGRATING_IDLE} --mode postcopy --rc-
 ferry_migrate_test(precopy_idle --guest ${MIGRATING_IDLE} --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating_idle: PASS")
+# A guest dirtying faster than the link carries (docs/migration-protocol.md,
+# "When precopy does not converge"): by default it is throttled until
+# precopy fits the downtime limit; failing or postcopy only when asked.
+set(MIGRATING_HOT ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_hot.elf)
+ferry_migrate_test(precopy_throttled --guest ${MIGRATING_HOT} --rc-src 0 --rc-dst 0
+  --expect-src "the guest throttled to [0-9]+ pages/s"
+  --expect-src "migration report: the guest throttled for [1-9][0-9]* rounds"
+  --reject-src "finished in postcopy" --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating_hot: PASS")
+ferry_migrate_test(precopy_no_convergence_fails --guest ${MIGRATING_HOT}
+  --src-ferry ferry.on_no_convergence=fail --rc-src 0 --rc-dst 4
+  --expect-src "migration: failed: precopy did not converge: given up, the VM runs on here"
+  --expect-src "FERRY-TEST migrating_hot: PASS" --reject-src "throttled"
+  --reject-dst "FERRY-TEST")
+ferry_migrate_test(precopy_no_convergence_postcopy --guest ${MIGRATING_HOT}
+  --src-ferry ferry.on_no_convergence=postcopy --rc-src 0 --rc-dst 0
+  --expect-src "migration: completed \\(precopy did not converge: finished in postcopy\\)"
+  --reject-src "throttled" --reject-src "FERRY-TEST"
+  --expect-dst "FERRY-TEST migrating_hot: PASS")
 # A board's management channel asked what it runs (docs/management.md).
 add_test(NAME mgmt.qemu.boards COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/mgmt_board.sh
   $<TARGET_FILE:ferry> ${MIGRATING_IDLE} ${CMAKE_BINARY_DIR}/pair-tests/mgmt.qemu.boards)

@@ -51,7 +51,40 @@ static void dirty_stop(void *ctx)
 
 	pthread_mutex_lock(&vm->lock);
 	vm->tracking = false;
+	vm->quota_per_ms = 0;
 	pthread_mutex_unlock(&vm->lock);
+}
+
+/* As on the board, in periods (of 1 ms here): at least one page per period. */
+static void throttle(void *ctx, uint64_t pages_per_s)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->quota_per_ms = pages_per_s ? (pages_per_s + 999) / 1000 : 0;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* The workload's next page dirtied while tracked: false when its period's quota is spent. */
+static bool quota_allows(struct fake_vm *vm, uint64_t p)
+{
+	struct timespec ts;
+	uint64_t ms;
+
+	if (!vm->tracking || !vm->quota_per_ms || mig_bit_test(vm->dirty, p))
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if (ms != vm->quota_ms) {
+		vm->quota_ms = ms;
+		vm->quota_used = 0;
+	}
+	if (vm->quota_used >= vm->quota_per_ms) {
+		vm->throttle_waits++;
+		return false;
+	}
+	vm->quota_used++;
+	return true;
 }
 
 static void set_running(void *ctx, bool on)
@@ -185,6 +218,7 @@ const struct mig_vm_ops fake_vm_ops = {
 	.dirty_start = dirty_start,
 	.dirty_collect = dirty_collect,
 	.dirty_stop = dirty_stop,
+	.throttle = throttle,
 	.stop = stop,
 	.resume = resume,
 	.save_devices = save_devices,
@@ -233,6 +267,8 @@ void *fake_vm_workload(void *ctx)
 					touch(vm, p);
 					continue;
 				}
+				if (!quota_allows(vm, p))
+					break; /* waits for the next period */
 				vm->ram[p * 4096 + (seed & 4095)] = (uint8_t)seed;
 				if (vm->tracking)
 					mig_bit_set(vm->dirty, p);

@@ -37,6 +37,8 @@ struct fake_vm {
 	unsigned rehearsals;	  /**< the switchover's code run early (mig_vm_ops.rehearse) */
 	uint64_t clock_offset_ns; /**< this board's clock runs this far ahead of the host's */
 	uint64_t writes;
+	/* throttle (mig_vm_ops.throttle): pages the workload may dirty per ms, 0: any */
+	uint64_t quota_per_ms, quota_used, quota_ms, throttle_waits;
 	/* postcopy, destination */
 	bool postcopy;
 	uint64_t *present, *faulted;

@@ -260,11 +260,23 @@ static void test_migrate_arguments(void **state)
 	assert_int_equal(b.last.postcopy_after_rounds, 2);
 	say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"}}\n");
 	assert_false(b.last.postcopy);
-	assert_false(b.last.confirmed); /* one flight unless asked */
+	assert_false(b.last.confirmed);	       /* one flight unless asked */
+	assert_false(b.last.switchover_given); /* the board's default, then */
+	assert_string_equal(b.last.on_no_convergence, "");
 	say(&m, &b,
 	    "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\",\"switchover\":\"confirmed\"}}"
 	    "\n");
 	assert_true(b.last.confirmed);
+	assert_true(b.last.switchover_given);
+	/* the word goes to the board, which knows the choices */
+	say(&m, &b,
+	    "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\",\"on-no-convergence\":"
+	    "\"fail\"}}\n");
+	assert_string_equal(b.last.on_no_convergence, "fail");
+	assert_non_null(strstr(say(&m, &b,
+				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
+				   "\"b\",\"on-no-convergence\":3}}\n"),
+			       "'on-no-convergence'"));
 	assert_non_null(strstr(say(&m, &b,
 				   "{\"execute\":\"migrate\",\"arguments\":{\"peer\":"
 				   "\"b\",\"switchover\":\"twice\"}}\n"),
@@ -272,7 +284,7 @@ static void test_migrate_arguments(void **state)
 	assert_int_equal(b.last.downtime_limit_ms, 0);
 	/* each wrong argument named, nothing started */
 	check_answers(&m, &b, wrong, sizeof(wrong) / sizeof(wrong[0]));
-	assert_int_equal(b.migrates, 3);
+	assert_int_equal(b.migrates, 4);
 	b.refuse = true;
 	assert_string_equal(
 		say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"},\"id\":3}\n"),

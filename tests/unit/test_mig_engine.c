@@ -165,6 +165,54 @@ static void test_precopy_not_converging_goes_postcopy(void **state)
 	assert_int_equal(f->m.src.rounds, 3);
 }
 
+/*
+ * A guest dirtying far faster than the link carries, under a limit no
+ * leftover of its fits unthrottled: the default policy throttles it until
+ * precopy converges, and the VM moves in precopy.
+ */
+static void test_precopy_throttled_converges(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.dirtying = true;
+	f->m.precopy.downtime_limit_ns = 200000; /* 200 us: a few pages and the package */
+	f->m.precopy.on_no_convergence = MIG_NC_THROTTLE;
+	completed(f);
+	assert_false(f->m.src.switched_to_postcopy);
+	assert_int_equal(f->m.src.mode, MIG_MODE_PRECOPY);
+	assert_true(f->m.src.throttle_pages_per_s > 0);
+	assert_true(f->m.src.throttled_rounds > 0);
+	assert_true(f->src.throttle_waits > 0);	  /* the workload was held back */
+	assert_int_equal(f->src.quota_per_ms, 0); /* and is no longer */
+}
+
+/* The same guest with on_no_convergence = fail: given up, the VM runs on at the source. */
+static void test_precopy_not_converging_fails_and_runs_on(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.dirtying = true;
+	f->m.precopy.downtime_limit_ns = 1;
+	f->m.precopy.max_rounds = 3;
+	f->m.precopy.on_no_convergence = MIG_NC_GIVE_UP;
+	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
+	assert_non_null(strstr(f->m.src.error, "did not converge"));
+	assert_true(f->src.running);
+	assert_false(f->dst.running);
+	assert_false(f->m.src.switched_to_postcopy);
+	/* Throttled to its floor, a limit nothing fits still ends at the cap, running on. */
+	release(f);
+	fresh(f);
+	f->m.dirtying = true;
+	f->m.precopy.downtime_limit_ns = 1;
+	f->m.precopy.max_rounds = 4;
+	f->m.precopy.on_no_convergence = MIG_NC_THROTTLE;
+	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
+	assert_non_null(strstr(f->m.src.error, "throttled to"));
+	assert_true(f->src.running);
+	assert_int_equal(f->src.quota_per_ms, 0);
+}
+
 static void test_postcopy_from_the_start(void **state)
 {
 	struct fixture *f = *state;
@@ -466,6 +514,9 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precopy_idle_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_precopy_throttled_converges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_precopy_not_converging_fails_and_runs_on,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_not_converging_goes_postcopy, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_dirtying_vm, setup, teardown),

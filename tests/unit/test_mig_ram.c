@@ -267,6 +267,67 @@ static void test_stalled_rounds_go_postcopy(void **state)
 	assert_int_equal(s.rounds, 5);
 }
 
+/*
+ * A guest dirtying faster than the link: throttled to a quarter of the
+ * link's pages per second, the limit halved after each round whose leftover
+ * did not halve, kept while it does; switched over once the leftover fits.
+ */
+static void test_throttle_starts_tightens_and_converges(void **state)
+{
+	struct mig_precopy_params p = params;
+	/* 10 MB/s measured (2436 pages/s); 100000 pages dirtied in 100 ms */
+	struct mig_round r = { .bytes = 1000000, .ns = 100000000, .dirty_pages = 100000 };
+	struct mig_precopy_state s = { 0 };
+	uint64_t link_pages = 10000000 / MIG_PAGE_WIRE_BYTES;
+
+	(void)state;
+	p.on_no_convergence = MIG_NC_THROTTLE;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.throttle_pages_per_s, link_pages / 4);
+	r.dirty_pages = 60000; /* did not halve: tighter */
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.throttle_pages_per_s, link_pages / 8);
+	r.dirty_pages = 20000; /* halved: the limit holds */
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.throttle_pages_per_s, link_pages / 8);
+	/* the floor is one page per second */
+	for (unsigned i = 0; i < 20; i++)
+		mig_precopy_decide(&s, &p, &r);
+	assert_int_equal(s.throttle_pages_per_s, 1);
+	assert_int_equal(s.rounds, 23);
+	r.dirty_pages = 5; /* 20 KiB + 64 KiB at 10 MB/s: 8.6 ms, fits 50 ms */
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_SWITCH_OVER);
+	assert_false(s.not_converging);
+}
+
+/* A guest the link keeps up with is never throttled; a throttle that cannot win gives up. */
+static void test_throttle_only_when_needed_and_capped(void **state)
+{
+	struct mig_precopy_params p = params;
+	/* 100 MB/s; 1000 pages (4 MB) dirtied in a 1 s round: 4 % of the link */
+	struct mig_round r = { .bytes = 100000000, .ns = 1000000000, .dirty_pages = 1000 };
+	struct mig_precopy_state s = { 0 };
+	enum mig_precopy_decision d = MIG_NEXT_ROUND;
+
+	(void)state;
+	p.on_no_convergence = MIG_NC_THROTTLE;
+	p.downtime_limit_ns = 1000; /* nothing fits: rounds go on to the cap */
+	for (unsigned i = 0; i < 29; i++)
+		assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.throttle_pages_per_s, 0);
+	d = mig_precopy_decide(&s, &p, &r);
+	assert_int_equal(d, MIG_GIVE_UP);
+	assert_true(s.not_converging);
+	/* a leftover that stopped shrinking is throttled too, whatever the rate */
+	s = (struct mig_precopy_state){ 0 };
+	p.stall_rounds = 2;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.throttle_pages_per_s, 0);
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.throttle_pages_per_s, (100000000 / MIG_PAGE_WIRE_BYTES) / 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +338,8 @@ int main(void)
 		cmocka_unit_test(test_switches_when_the_rest_fits),
 		cmocka_unit_test(test_no_convergence_outcomes),
 		cmocka_unit_test(test_stalled_rounds_go_postcopy),
+		cmocka_unit_test(test_throttle_starts_tightens_and_converges),
+		cmocka_unit_test(test_throttle_only_when_needed_and_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

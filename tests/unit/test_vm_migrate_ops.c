@@ -157,6 +157,47 @@ static void test_dirty_logging(void **state)
 	assert_true(host_vm_join(h, WAIT_MS));
 }
 
+/*
+ * Throttled, a vCPU may newly dirty its quota of pages per period; the next
+ * new page waits for its next period (and lands); lifted, nothing waits.
+ */
+static void test_throttle_holds_a_vcpu_over_its_quota(void **state)
+{
+	uint64_t period = arch_counter_freq() / 1000u * VM_THROTTLE_PERIOD_MS;
+	uint64_t t0;
+
+	(void)state;
+	memset(&box, 0, sizeof(box));
+	h = guest_vm_boot(2, guest_writer, ENTRY);
+	ops->dirty_start(&h->vm);
+	ops->throttle(&h->vm, 1); /* the least: one page per period per vCPU */
+	assert_int_equal(h->vm.dirty_quota, 1);
+	/* Rewriting a page already dirty costs nothing; a new one over the quota waits. */
+	t0 = arch_counter_now();
+	assert_int_equal(guest_writes(0, 10, 1), 1);
+	assert_int_equal(guest_writes(0, 10, 2), 0);
+	assert_int_equal(h->vm.throttle_waits, 0);
+	assert_int_equal(guest_writes(0, 11, 1), 1);
+	assert_int_equal(h->vm.throttle_waits, 1);
+	/* It waited for the end of the period its first page opened (a busy host: longer). */
+	assert_true(arch_counter_now() - t0 >= period);
+	assert_true(h->vm.throttle_wait_counts > 0);
+	/* Each vCPU has its own quota. */
+	assert_int_equal(guest_writes(1, 20, 1), 1);
+	/* A limit of many pages per second is shared among the vCPUs that are on. */
+	ops->throttle(&h->vm, 2000 * 1000 / VM_THROTTLE_PERIOD_MS);
+	assert_int_equal(h->vm.dirty_quota, 1000);
+	/* Logging ends: so does the limit. */
+	ops->dirty_stop(&h->vm);
+	assert_int_equal(h->vm.dirty_quota, 0);
+	assert_int_equal(guest_writes(0, 12, 1), 0);
+	assert_int_equal(guest_writes(0, 13, 1), 0);
+	assert_int_equal(h->vm.throttle_waits, 1);
+
+	vm_stop_all(&h->vm, VM_POWER_OFF);
+	assert_true(host_vm_join(h, WAIT_MS));
+}
+
 /* --- postcopy ---------------------------------------------------------------------------- */
 
 #define PAGE_LATE_DATA 5 /* a missing page the guest reads */
@@ -497,6 +538,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		GUEST_VM_TEST(test_dirty_logging, guest_vm_setup),
+		GUEST_VM_TEST(test_throttle_holds_a_vcpu_over_its_quota, guest_vm_setup),
 		GUEST_VM_TEST(test_postcopy_fault_and_place, guest_vm_setup),
 		GUEST_VM_TEST(test_discard_leaves_a_clean_vm, guest_vm_setup),
 		GUEST_VM_TEST(test_device_package, guest_vm_setup),

@@ -22,6 +22,10 @@ static void migrate_usage(FILE *out)
 		"  --downtime-limit MS    precopy: stop the VM once the rest fits in MS (default "
 		"5)\n"
 		"  --max-bandwidth MB/S   cap the traffic while the VM runs (default: none)\n"
+		"  --on-no-convergence WHAT  precopy that does not fit the limit: throttle\n"
+		"                         (default: slow the guest's writes until it fits),\n"
+		"                         postcopy (move it now, its memory after) or fail\n"
+		"                         (give up: the VM runs on here)\n"
 		"  --postcopy-after-rounds N  postcopy: N precopy rounds first (default 0)\n"
 		"  --json                 events and the report as JSON lines, for scripts\n"
 		"Exit code: 0 completed, 1 failed or cancelled (the VM runs on at the source),\n"
@@ -53,6 +57,7 @@ int cmd_migrate(int argc, char **argv)
 		{ "downtime-limit", required_argument, NULL, 'd' },
 		{ "max-bandwidth", required_argument, NULL, 'b' },
 		{ "postcopy-after-rounds", required_argument, NULL, 'r' },
+		{ "on-no-convergence", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -101,6 +106,15 @@ int cmd_migrate(int argc, char **argv)
 		case 'r':
 			if (!number("postcopy-after-rounds", optarg, 100, &r.postcopy_after_rounds))
 				return 2;
+			break;
+		case 'n':
+			if (strcmp(optarg, "throttle") && strcmp(optarg, "postcopy") &&
+			    strcmp(optarg, "fail")) {
+				fprintf(stderr, "ferry migrate: --on-no-convergence is throttle, "
+						"postcopy or fail\n");
+				return 2;
+			}
+			r.on_no_convergence = optarg;
 			break;
 		case 'j':
 			r.json = true;

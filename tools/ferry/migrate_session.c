@@ -74,6 +74,8 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 	json_out_str(&o, "mode", r->mode ? r->mode : "precopy");
 	if (r->switchover)
 		json_out_str(&o, "switchover", r->switchover);
+	if (r->on_no_convergence)
+		json_out_str(&o, "on-no-convergence", r->on_no_convergence);
 	if (r->downtime_limit_ms)
 		json_out_u64(&o, "downtime-limit", r->downtime_limit_ms);
 	if (r->max_bandwidth_mbs)

@@ -16,6 +16,7 @@ struct migrate_request {
 	const char *peer;
 	const char *mode;	/**< "precopy" or "postcopy", NULL: precopy */
 	const char *switchover; /**< "one-flight" or "confirmed", NULL: the board's default */
+	const char *on_no_convergence; /**< "throttle", "postcopy", "fail"; NULL: the board's */
 	unsigned long long downtime_limit_ms, max_bandwidth_mbs, postcopy_after_rounds;
 	bool json;	    /**< events and the report as JSON lines on stdout */
 	unsigned silence_s; /**< no event for this long: the board is gone */

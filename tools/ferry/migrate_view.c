@@ -13,7 +13,7 @@ static void ms3(char *out, size_t n, unsigned long long us)
 
 void migrate_view_progress(FILE *out, bool tty, const struct mgmt_client *c, int data)
 {
-	char status[32], bar[BAR_WIDTH + 1];
+	char status[32], bar[BAR_WIDTH + 1], throttle[64] = "";
 	unsigned long long total = mgmt_client_u64(c, data, "pages-total"),
 			   left = mgmt_client_u64(c, data, "pages-remaining");
 	unsigned pct =
@@ -24,13 +24,17 @@ void migrate_view_progress(FILE *out, bool tty, const struct mgmt_client *c, int
 		bar[i] = i < filled ? '#' : '-';
 	bar[BAR_WIDTH] = '\0';
 	mgmt_client_str(c, data, "status", status, sizeof(status));
+	if (mgmt_client_u64(c, data, "throttle-pages-per-s"))
+		snprintf(throttle, sizeof(throttle), ", guest throttled to %llu pages/s",
+			 mgmt_client_u64(c, data, "throttle-pages-per-s"));
 	fprintf(out,
 		"%s  %-16s round %-2llu [%s] %3u%%  %6.1f MiB sent, %llu pages to go, dirtying "
-		"%llu pages/s, expected downtime %.1f ms%s",
+		"%llu pages/s, expected downtime %.1f ms%s%s",
 		tty ? "\r\033[K" : "", status, mgmt_client_u64(c, data, "round"), bar, pct,
 		(double)mgmt_client_u64(c, data, "ram-sent") / (1 << 20), left,
 		mgmt_client_u64(c, data, "dirty-pages-rate"),
-		(double)mgmt_client_u64(c, data, "expected-downtime-us") / 1000.0, tty ? "" : "\n");
+		(double)mgmt_client_u64(c, data, "expected-downtime-us") / 1000.0, throttle,
+		tty ? "" : "\n");
 	fflush(out);
 }
 
@@ -75,6 +79,13 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 		if (sw >= 0 && c->toks[sw].type == JSON_TRUE)
 			fprintf(out, "  convergence      precopy did not converge: finished in "
 				     "postcopy\n");
+		if (mgmt_client_u64(c, data, "throttled-rounds"))
+			fprintf(out,
+				"  convergence      the guest throttled for %llu rounds (to %llu "
+				"new dirty pages/s at the stop), its vCPUs held %llu ms in all\n",
+				mgmt_client_u64(c, data, "throttled-rounds"),
+				mgmt_client_u64(c, data, "throttle-pages-per-s"),
+				mgmt_client_u64(c, data, "throttle-wait-ms"));
 	}
 	ms3(a, sizeof(a), mgmt_client_u64(c, data, "downtime-us"));
 	fprintf(out,
