@@ -13,6 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** What a rehearsal measured of its end's switchover work, run warm (its second run). */
+struct mig_rehearsal {
+	/** source: saving the package; destination: loading, synchronizing, entering it */
+	uint64_t ns;
+	size_t package_bytes; /**< the stand-in package's size */
+};
+
 struct mig_vm_ops {
 	uint64_t (*page_count)(void *vm);
 	/** Pointer to a guest page (the engine reads and writes whole pages). */
@@ -69,9 +76,11 @@ struct mig_vm_ops {
 	 * destination also loads, applies and synchronizes it, then discards
 	 * it all. Code run once before runs faster: under emulation its first
 	 * run costs its translation, milliseconds that would otherwise fall
-	 * in the downtime. True when every step went through.
+	 * in the downtime. True when every step went through; `measured` then
+	 * says how long the work took once translated (design section 7,
+	 * "Bounded": the fixed cost of a switchover is measured, not guessed).
 	 */
-	bool (*rehearse)(void *vm, bool destination);
+	bool (*rehearse)(void *vm, bool destination, struct mig_rehearsal *measured);
 	/** A monotonic clock in nanoseconds. */
 	uint64_t (*now_ns)(void *vm);
 };

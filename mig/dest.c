@@ -193,6 +193,9 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	struct mig_hello remote;
 	uint64_t words = mig_bitmap_words(d->pages);
 	char why[sizeof(d->rep.error)];
+	struct mig_rehearsal measured = { 0 };
+	uint8_t accept[MIG_ACCEPT_BYTES];
+	struct mig_writer w;
 
 	if (mig_state_runs_on_destination(d->rep.state) || vm_runs_here(d)) {
 		mig_dest_reply_text(d, MIG_REC_REFUSE, "a migrated VM already runs here");
@@ -212,9 +215,17 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	d->vm_ended = d->approved = d->in_doubt = d->end_heard = d->pong_owed = false;
 	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
-	/* Before ACCEPT: the source's clock measurement that follows gets prompt replies. */
-	d->ops->rehearse(d->vm->ctx, true);
-	mig_chan_send(d->ch, MIG_REC_ACCEPT, 0, &d->caps, sizeof(d->caps));
+	/*
+	 * Before ACCEPT: the source's clock measurement that follows gets
+	 * prompt replies, and ACCEPT carries what this end's switchover work
+	 * costs (0: the rehearsal failed, unknown).
+	 */
+	if (!d->ops->rehearse(d->vm->ctx, true, &measured))
+		measured.ns = 0;
+	mig_writer_init(&w, accept, sizeof(accept));
+	mig_put_u32(&w, d->caps);
+	mig_put_u64(&w, measured.ns);
+	mig_chan_send(d->ch, MIG_REC_ACCEPT, 0, accept, sizeof(accept));
 	d->phase = MIG_PHASE_RECEIVING;
 	d->rep.state = MIG_ACTIVE;
 	return true;

@@ -99,6 +99,15 @@ struct mig_report {
 	 */
 	uint64_t throttle_pages_per_s;
 	unsigned throttled_rounds;
+	/**
+	 * Admission (precopy): the downtime predicted when the VM was stopped
+	 * (0: none was, as in postcopy), from the pages left at the measured
+	 * bandwidth and the switchover's measured fixed cost: each end's
+	 * rehearsed work and the link's one-way latency (half the smallest
+	 * clock round trip).
+	 */
+	uint64_t predicted_downtime_ns;
+	uint64_t cost_source_ns, cost_link_ns, cost_dest_ns;
 	char error[160];
 };
 
@@ -225,6 +234,10 @@ void mig_dest_free(struct mig_dest *d);
 #define MIG_FLAG_UNKNOWN_MIGRATION 4u
 /** STATUS payload: u64 migration id, u8 state, u64 x4 timestamps (as VM_STARTED). */
 #define MIG_STATUS_BYTES (8u + 1u + 32u)
+/** ACCEPT payload: u32 capabilities both have, u64 the destination's rehearsed switchover ns. */
+#define MIG_ACCEPT_BYTES (4u + 8u)
+/** A switchover cost above this (ns) is no measurement: the ACCEPT is refused. */
+#define MIG_SWITCHOVER_COST_MAX_NS 1000000000ull
 /** VM_STARTED payload: u64 x4, the destination's loaded, synced, started, load time. */
 #define MIG_VM_STARTED_BYTES 32u
 

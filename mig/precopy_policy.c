@@ -73,7 +73,8 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 	if (r->ns >= 1000 && r->bytes)
 		s->bandwidth = (uint64_t)((unsigned __int128)r->bytes * NS_PER_S / r->ns);
 	s->expected_downtime_ns =
-		s->bandwidth ? (uint64_t)((unsigned __int128)left * NS_PER_S / s->bandwidth)
+		s->bandwidth ? (uint64_t)((unsigned __int128)left * NS_PER_S / s->bandwidth) +
+				       p->fixed_ns
 			     : UINT64_MAX;
 	if (s->expected_downtime_ns <= p->downtime_limit_ns)
 		return MIG_SWITCH_OVER;

@@ -30,7 +30,9 @@ struct mig_precopy_params {
 	uint64_t downtime_limit_ns;
 	unsigned max_rounds;
 	uint64_t max_total_ns;
-	uint64_t device_bytes; /**< estimated size of the device package */
+	uint64_t device_bytes; /**< size of the device package (as rehearsed) */
+	/** The switchover's measured cost beside its bytes: both ends' work, the latency. */
+	uint64_t fixed_ns;
 	/** Rounds in a row whose leftover did not shrink that mean no convergence (0: never). */
 	unsigned stall_rounds;
 	enum mig_no_convergence on_no_convergence;

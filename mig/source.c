@@ -120,6 +120,11 @@ static int hello(struct mig_source *s)
 		return -1;
 	}
 	s->caps = mig_get_u32(&rec.payload) & s->cfg.hello.capabilities;
+	s->rep.cost_dest_ns = mig_get_u64(&rec.payload);
+	if (rec.length != MIG_ACCEPT_BYTES || s->rep.cost_dest_ns > MIG_SWITCHOVER_COST_MAX_NS) {
+		mig_source_fail(s, "malformed ACCEPT: nothing was sent, the VM runs on here");
+		return -1;
+	}
 	if (s->cfg.mode == MIG_MODE_POSTCOPY && !(s->caps & MIG_CAP_POSTCOPY)) {
 		mig_source_fail(s, "the destination cannot take a postcopy migration");
 		return -1;
@@ -312,9 +317,31 @@ static enum mig_state precopy(struct mig_source *s)
 			return mig_source_fail(
 				s, "precopy did not converge: given up, the VM runs on here");
 		}
-		if (d == MIG_SWITCH_OVER)
+		if (d == MIG_SWITCH_OVER) {
+			if (s->cfg.mode == MIG_MODE_PRECOPY)
+				s->rep.predicted_downtime_ns = s->pre.expected_downtime_ns;
 			return approved_switchover(s);
+		}
 	}
+}
+
+/*
+ * The switchover's fixed cost, measured (design section 7, "Bounded"): this
+ * end's rehearsed work, the destination's (from ACCEPT), the link's one-way
+ * latency; the package's size as rehearsed. The policy adds the pages left
+ * at the measured bandwidth.
+ */
+static void admission_costs(struct mig_source *s)
+{
+	struct mig_rehearsal measured = { 0 };
+
+	if (s->ops->rehearse(s->vm->ctx, false, &measured)) {
+		s->rep.cost_source_ns = measured.ns;
+		if (measured.package_bytes)
+			s->cfg.precopy.device_bytes = measured.package_bytes;
+	}
+	s->rep.cost_link_ns = s->clock_known ? s->clock_rtt_ns / 2 : 0;
+	s->cfg.precopy.fixed_ns = s->rep.cost_source_ns + s->rep.cost_link_ns + s->rep.cost_dest_ns;
 }
 
 enum mig_state mig_source_run(struct mig_source *s, struct mig_channel *ch)
@@ -327,7 +354,7 @@ enum mig_state mig_source_run(struct mig_source *s, struct mig_channel *ch)
 	if (measure_clock(s))
 		return mig_source_fail(s,
 				       "link lost while measuring the clocks: the VM runs on here");
-	s->ops->rehearse(s->vm->ctx, false);
+	admission_costs(s);
 	if (mig_source_cancel_requested(s))
 		return mig_source_cancelled(s, false);
 	return precopy(s);

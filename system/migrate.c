@@ -165,6 +165,14 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 		us(r->steps.run_sent), us(r->steps.dest_received), us(r->steps.dest_loaded),
 		us(r->steps.dest_synced), us(r->steps.pong), us(r->steps.dest_running),
 		us(r->steps.vm_started), (long long)(r->clock_offset_ns / 1000));
+	if (r->predicted_downtime_ns)
+		console_printf(
+			"migration report: admitted on a predicted downtime of %llu us (the "
+			"pages left at the measured bandwidth, and the switchover's measured "
+			"cost: source %llu us, link %llu us, destination %llu us), actual "
+			"%llu us\n",
+			us(r->predicted_downtime_ns), us(r->cost_source_ns), us(r->cost_link_ns),
+			us(r->cost_dest_ns), us(r->downtime_ns));
 	if (r->throttled_rounds)
 		console_printf("migration report: the guest throttled for %u rounds (to %llu new "
 			       "dirty pages/s at the stop); its vCPUs "

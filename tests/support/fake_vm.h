@@ -21,6 +21,9 @@
 #include "mig/engine.h"
 
 #define FAKE_FAULT_RING 64
+/* What the fake VMs' rehearsals say their switchover work costs. */
+#define FAKE_SOURCE_SWITCHOVER_NS 30000u
+#define FAKE_DEST_SWITCHOVER_NS	  70000u
 
 struct fake_vm {
 	uint8_t *ram;

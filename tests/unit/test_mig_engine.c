@@ -184,6 +184,13 @@ static void test_precopy_throttled_converges(void **state)
 	assert_true(f->m.src.throttled_rounds > 0);
 	assert_true(f->src.throttle_waits > 0);	  /* the workload was held back */
 	assert_int_equal(f->src.quota_per_ms, 0); /* and is no longer */
+	/* Admitted on a prediction that counts each end's rehearsed cost, within the limit. */
+	assert_int_equal(f->m.src.cost_source_ns, FAKE_SOURCE_SWITCHOVER_NS);
+	assert_int_equal(f->m.src.cost_dest_ns, FAKE_DEST_SWITCHOVER_NS);
+	assert_true(f->m.src.cost_link_ns > 0);
+	assert_true(f->m.src.predicted_downtime_ns >=
+		    FAKE_SOURCE_SWITCHOVER_NS + FAKE_DEST_SWITCHOVER_NS + f->m.src.cost_link_ns);
+	assert_true(f->m.src.predicted_downtime_ns <= 200000);
 }
 
 /* The same guest with on_no_convergence = fail: given up, the VM runs on at the source. */

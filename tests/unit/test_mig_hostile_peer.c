@@ -83,6 +83,18 @@ static void send_empty(struct fixture *f, uint16_t type)
 	assert_true(script_send(&f->p, type, 0, NULL, 0));
 }
 
+/** ACCEPT: the capabilities, the destination's switchover cost, `len` bytes of them. */
+static void send_accept(struct fixture *f, uint32_t caps, uint64_t cost_ns, uint32_t len)
+{
+	uint8_t payload[MIG_ACCEPT_BYTES + 1] = { 0 };
+	struct mig_writer w;
+
+	mig_writer_init(&w, payload, sizeof(payload));
+	mig_put_u32(&w, caps);
+	mig_put_u64(&w, cost_ns);
+	assert_true(script_send(&f->p, MIG_REC_ACCEPT, 0, payload, len));
+}
+
 /** A RAM record of the source's first n pages. */
 static void send_ram(struct fixture *f, uint64_t n)
 {
@@ -469,7 +481,7 @@ static void dest_script_to_run(struct fixture *f, uint32_t caps)
 	uint32_t ping = MIG_PING_PACKAGE_LOADED;
 
 	assert_true(script_expect(&f->p, MIG_REC_HELLO));
-	assert_true(script_send(&f->p, MIG_REC_ACCEPT, 0, &caps, sizeof(caps)));
+	send_accept(f, caps, 100000, MIG_ACCEPT_BYTES);
 	assert_true(script_expect(&f->p, MIG_REC_DEVICE_PACKAGE));
 	assert_true(script_expect(&f->p, MIG_REC_PING));
 	assert_true(script_send(&f->p, MIG_REC_PONG, 0, &ping, sizeof(ping)));
@@ -541,7 +553,7 @@ static void test_approval_trickle_is_refused(void **state)
 
 	script_run_source(&f->p, s, false);
 	assert_true(script_expect(&f->p, MIG_REC_HELLO));
-	assert_true(script_send(&f->p, MIG_REC_ACCEPT, 0, &caps, sizeof(caps)));
+	send_accept(f, caps, 100000, MIG_ACCEPT_BYTES);
 	assert_true(script_expect(&f->p, MIG_REC_DEVICE_PACKAGE));
 	assert_true(script_expect(&f->p, MIG_REC_PING));
 	send_empty(f, MIG_REC_SWITCHOVER_ACK); /* after the stop: refused at once */
@@ -568,7 +580,7 @@ static void test_one_flight_outcomes(void **state)
 		f->src.running = true;
 		script_run_source(&f->p, s, false);
 		assert_true(script_expect(&f->p, MIG_REC_HELLO));
-		assert_true(script_send(&f->p, MIG_REC_ACCEPT, 0, &caps, sizeof(caps)));
+		send_accept(f, caps, 100000, MIG_ACCEPT_BYTES);
 		assert_true(script_expect(&f->p, MIG_REC_DEVICE_PACKAGE));
 		assert_true(script_expect(&f->p, MIG_REC_PING));
 		assert_true(script_expect(&f->p, MIG_REC_RUN)); /* before any PONG */
@@ -583,6 +595,39 @@ static void test_one_flight_outcomes(void **state)
 			assert_non_null(
 				strstr(mig_source_report(s)->error, "destination: no way!"));
 		}
+		mig_source_free(s);
+	}
+}
+
+/*
+ * ACCEPT carries the destination's switchover cost, which the source's
+ * admission adds to every prediction: a short or long ACCEPT, or a cost no
+ * rehearsal measures, is refused before anything is sent.
+ */
+static void test_source_refuses_a_malformed_accept(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint64_t cost_ns;
+		uint32_t len;
+	} bad[] = {
+		{ 1000, 4 },
+		{ 1000, MIG_ACCEPT_BYTES + 1 },
+		{ MIG_SWITCHOVER_COST_MAX_NS + 1, MIG_ACCEPT_BYTES },
+		{ UINT64_MAX, MIG_ACCEPT_BYTES },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mig_source *s = new_source(f, MIG_MODE_PRECOPY);
+
+		f->src.running = true;
+		script_run_source(&f->p, s, false);
+		assert_true(script_expect(&f->p, MIG_REC_HELLO));
+		send_accept(f, MIG_CAP_ZERO_PAGES, bad[i].cost_ns, bad[i].len);
+		assert_int_equal(script_end(&f->p), MIG_FAILED);
+		assert_string_equal(mig_source_report(s)->error,
+				    "malformed ACCEPT: nothing was sent, the VM runs on here");
+		assert_true(f->src.running);
 		mig_source_free(s);
 	}
 }
@@ -683,6 +728,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_approval_trickle_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_flight_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_never_trusts_a_malformed_answer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_source_refuses_a_malformed_accept, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_text_is_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_lost_is_not_failed, setup, teardown),

@@ -447,6 +447,7 @@ static void test_device_package(void **state)
 	static struct vcpu_regs src_regs[2];
 	char err[128] = "";
 	uint64_t guest_counter, before, after;
+	struct mig_rehearsal measured = { 0 };
 	size_t len;
 
 	(void)state;
@@ -458,7 +459,9 @@ static void test_device_package(void **state)
 				 WAIT_MS));
 	assert_true(vm_console_input('a', &h->vm));
 	assert_true(vm_console_input('b', &h->vm));
-	assert_true(ops->rehearse(&h->vm, false)); /* the running VM is not touched */
+	assert_true(ops->rehearse(&h->vm, false, &measured)); /* the running VM is not touched */
+	assert_true(measured.ns > 0);			      /* how long saving took, */
+	assert_true(measured.package_bytes > 0);	      /* and how big a package is */
 	ops->stop(&h->vm);
 	len = ops->save_devices(&h->vm, package, sizeof(package));
 	assert_true(len > 0);
@@ -477,7 +480,9 @@ static void test_device_package(void **state)
 	host_vm_start(h2);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
 	/* The rehearsal goes through every step, then leaves the board as it found it. */
-	assert_true(ops->rehearse(&h2->vm, true));
+	measured = (struct mig_rehearsal){ 0 };
+	assert_true(ops->rehearse(&h2->vm, true, &measured));
+	assert_true(measured.ns > 0);
 	for (unsigned i = 0; i < 2; i++) {
 		assert_true(fake_hw(i)->loaded); /* each vCPU took the stand-in into its CPU */
 		assert_int_equal(h2->vm.vcpus[i].power, VCPU_OFF);

@@ -92,6 +92,10 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 		"  downtime         %s +- %.3f ms, from the source's stop to the destination's "
 		"last vCPU in the guest\n",
 		a, (double)mgmt_client_u64(c, data, "downtime-uncertainty-us") / 1000.0);
+	if (mgmt_client_u64(c, data, "predicted-downtime-us")) {
+		ms3(b, sizeof(b), mgmt_client_u64(c, data, "predicted-downtime-us"));
+		fprintf(out, "    predicted      %s when the VM was stopped\n", b);
+	}
 	if (steps >= 0) {
 		fprintf(out, "    its steps      (ms from the stop, on the source's clock)\n");
 		for (size_t i = 0; i < sizeof(step_names) / sizeof(step_names[0]); i++)
