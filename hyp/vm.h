@@ -73,12 +73,9 @@ struct vm {
 	uint64_t *dirty;   /**< a bit per RAM page written since the last collection */
 	volatile bool dirty_logging;
 	uint64_t dirty_faults;
-	/**
-	 * Throttle (vm_throttle): pages each vCPU may newly dirty per
-	 * VM_THROTTLE_PERIOD_MS while writes are logged; 0: any number.
-	 */
-	uint32_t dirty_quota;
-	uint64_t throttle_waits;       /**< times a vCPU waited for its next period */
+	/** Throttle (vm_throttle): new dirty pages per second for all vCPUs; 0: any number. */
+	uint64_t throttle_pages_per_s;
+	uint64_t throttle_waits;       /**< since logging started: waits for a next period */
 	uint64_t throttle_wait_counts; /**< the physical counts they waited, summed */
 	/* Postcopy destination: pages still missing are unmapped; a vCPU touching one waits. */
 	volatile bool postcopy;
@@ -143,15 +140,25 @@ void vm_poll_parked(struct vm *vm, unsigned ms);
  */
 bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa);
 
-/** The throttle's period: a vCPU over its quota waits at most this long. */
+/** The throttle's period, unless a share of less than a page per period needs a longer one. */
 #define VM_THROTTLE_PERIOD_MS 5u
 
 /**
+ * One vCPU's share of a limit of `pages_per_s` among `on` vCPUs: `quota`
+ * pages per `period` physical counts (the counter at `freq`): a page per
+ * period at least, the period longer than VM_THROTTLE_PERIOD_MS when the
+ * share is less than that.
+ */
+void vm_throttle_share(uint64_t pages_per_s, unsigned on, uint64_t freq, uint32_t *quota,
+		       uint64_t *period);
+
+/**
  * Limits the pages per second the VM's vCPUs may newly dirty while writes
- * are logged, shared among those that are on (at least one page per
- * period each); 0 lifts the limit. A vCPU over its share waits in its
- * write fault, at EL2, for its next period (QEMU's dirty-limit holds a
- * vCPU thread the same way); a pause or a stop ends the wait at once.
+ * are logged, shared among those that are on when each fault comes
+ * (vm_throttle_share); 0 lifts the limit and wakes a vCPU waiting. A vCPU
+ * over its share waits in its write fault, at EL2, for its next period
+ * (QEMU's dirty-limit holds a vCPU thread the same way); a pause or a stop
+ * ends the wait at once.
  */
 void vm_throttle(struct vm *vm, uint64_t pages_per_s);
 

@@ -59,6 +59,7 @@ static void dirty_start(void *ctx)
 	if (!vm->dirty)
 		return; /* dirty_collect then reports every page */
 	memset(vm->dirty, 0, mig_bitmap_words(page_count(vm)) * sizeof(uint64_t));
+	vm->throttle_waits = vm->throttle_wait_counts = 0; /* this migration's, in its report */
 	vm->dirty_logging = true;
 	protect_all(vm, S2_READ | S2_EXEC);
 }

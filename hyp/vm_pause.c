@@ -79,47 +79,65 @@ void vm_stop_all(struct vm *vm, enum vm_stop_reason why)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
+void vm_throttle_share(uint64_t pages_per_s, unsigned on, uint64_t freq, uint32_t *quota,
+		       uint64_t *period)
+{
+	uint64_t share = pages_per_s / (on ? on : 1); /* pages per second for one vCPU */
+	uint64_t per_period = share * VM_THROTTLE_PERIOD_MS / 1000u;
+
+	if (per_period) {
+		*quota = per_period < UINT32_MAX ? (uint32_t)per_period : UINT32_MAX;
+		*period = freq / 1000u * VM_THROTTLE_PERIOD_MS;
+		return;
+	}
+	/* Less than a page a period: a page per longer period (at least 1 page/s for all). */
+	*quota = 1;
+	*period = freq * (on ? on : 1) / (pages_per_s ? pages_per_s : 1);
+}
+
 void vm_throttle(struct vm *vm, uint64_t pages_per_s)
 {
-	unsigned on = 0;
-	uint64_t quota = 0;
-
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		on += vm->vcpus[i].power == VCPU_ON;
-	if (pages_per_s) {
-		quota = (pages_per_s * VM_THROTTLE_PERIOD_MS + 999u) / 1000u / (on ? on : 1);
-		quota = quota ? (quota < UINT32_MAX ? quota : UINT32_MAX) : 1;
-	}
-	__atomic_store_n(&vm->dirty_quota, (uint32_t)quota, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->throttle_pages_per_s, pages_per_s, __ATOMIC_SEQ_CST);
+	if (!pages_per_s) /* a vCPU waiting goes on now */
+		for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+			arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
 /*
- * The page just marked counts against the vCPU's quota; over it, the vCPU
- * waits (the hypervisor timer wakes it) until its period ends, unless the
- * VM is paused or stopped, or the limit lifted, meanwhile.
+ * The page just marked counts against the vCPU's share of the limit, taken
+ * among the vCPUs on now (a guest that turns vCPUs on later does not gain);
+ * over it, the vCPU waits (the hypervisor timer wakes it) until its period
+ * ends, unless the VM is paused or stopped, or the limit lifted, meanwhile.
  */
 static void throttle_dirtying(struct vm *vm, struct vcpu *v)
 {
-	uint64_t period = arch_counter_freq() / 1000u * VM_THROTTLE_PERIOD_MS;
-	uint64_t now = arch_counter_now(), from = now;
-	uint32_t quota = __atomic_load_n(&vm->dirty_quota, __ATOMIC_ACQUIRE);
+	uint64_t pps = __atomic_load_n(&vm->throttle_pages_per_s, __ATOMIC_ACQUIRE);
+	uint64_t now = arch_counter_now(), from = now, period;
+	unsigned on = 0;
+	uint32_t quota;
 
-	if (!quota)
+	if (!pps)
 		return;
-	if (now >= v->quota_period_end) {
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		on += __atomic_load_n(&vm->vcpus[i].power, __ATOMIC_ACQUIRE) == VCPU_ON;
+	vm_throttle_share(pps, on, arch_counter_freq(), &quota, &period);
+	if (now >= v->quota_period_end || v->quota_period_end - now > period) {
 		v->quota_period_end = now + period;
 		v->quota_used = 0;
 	}
 	if (++v->quota_used <= quota)
 		return;
-	while (now < v->quota_period_end && __atomic_load_n(&vm->dirty_quota, __ATOMIC_ACQUIRE) &&
-	       !vm->pause_req && vm->stop == VM_RUNNING) {
+	while (now < v->quota_period_end &&
+	       __atomic_load_n(&vm->throttle_pages_per_s, __ATOMIC_ACQUIRE) && !vm->pause_req &&
+	       vm->stop == VM_RUNNING) {
 		arch_timer_arm(v->quota_period_end - now);
 		arch_idle_wait();
 		now = arch_counter_now();
 	}
-	__atomic_fetch_add(&vm->throttle_waits, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&vm->throttle_wait_counts, now - from, __ATOMIC_RELAXED);
+	if (now > from) {
+		__atomic_fetch_add(&vm->throttle_waits, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&vm->throttle_wait_counts, now - from, __ATOMIC_RELAXED);
+	}
 	v->quota_period_end = now + period;
 	v->quota_used = 1;
 }

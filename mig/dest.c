@@ -300,12 +300,23 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 	} else if (d->phase == MIG_PHASE_POSTCOPY && id == MIG_PING_POSTCOPY_DONE) {
 		uint64_t missing = d->pages - mig_bitmap_count(d->have, d->pages);
 
+		uint8_t pong[MIG_PONG_POSTCOPY_DONE_BYTES];
+		struct mig_writer w;
+
 		if (missing) {
 			format_snprintf(d->rep.error, sizeof(d->rep.error),
 					"postcopy ended with %llu pages missing",
 					(unsigned long long)missing);
 			return false;
 		}
+		/* The guest's stalls go with it: the source's report says what the guest felt. */
+		mig_writer_init(&w, pong, sizeof(pong));
+		mig_put_u32(&w, id);
+		mig_put_u64(&w, d->rep.faults_served);
+		mig_put_u64(&w, d->rep.fault_wait_max_ns);
+		mig_put_u64(&w, d->rep.fault_wait_total_ns);
+		mig_chan_send(d->ch, MIG_REC_PONG, 0, pong, sizeof(pong));
+		return true;
 	} else {
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "PING %u while %s", id,
 				phase_name(d->phase));

@@ -77,6 +77,11 @@ struct mig_report {
 	 * a guest feels of postcopy after the downtime.
 	 */
 	uint64_t faults_served, fault_wait_total_ns, fault_wait_max_ns;
+	/**
+	 * Source, postcopy: the same, from the destination's PONG(POSTCOPY_DONE),
+	 * in the same fields; the guest's worst pause is then taken as the
+	 * downtime plus the longest of those waits.
+	 */
 	uint64_t pages_lost; /**< MIG_LOST: pages that only the lost board had */
 	uint64_t migration_id;
 	uint64_t total_ns, expected_downtime_ns;
@@ -240,6 +245,12 @@ void mig_dest_free(struct mig_dest *d);
 #define MIG_SWITCHOVER_COST_MAX_NS 1000000000ull
 /** VM_STARTED payload: u64 x4, the destination's loaded, synced, started, load time. */
 #define MIG_VM_STARTED_BYTES 32u
+
+/**
+ * PONG(POSTCOPY_DONE) payload: u32 the id, then u64 x3 of the destination's
+ * postcopy stalls: faults served, the longest and the total wait (ns).
+ */
+#define MIG_PONG_POSTCOPY_DONE_BYTES (4u + 24u)
 
 #define MIG_PING_PACKAGE_LOADED 1u
 #define MIG_PING_POSTCOPY_DONE	2u

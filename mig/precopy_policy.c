@@ -40,15 +40,18 @@ const char *mig_no_convergence_name(enum mig_no_convergence nc)
  * of the one before; a round whose leftover did not halve anyway halves
  * the limit (QEMU's auto-converge tightens the same way, by steps). At the
  * floor, one page per second, the leftover is what the guest dirties in a
- * round that short: it fits.
+ * round that short: it fits. Nothing is decided before a bandwidth was
+ * measured.
  */
 static void throttle(struct mig_precopy_state *s, const struct mig_precopy_params *p,
 		     const struct mig_round *r, uint64_t dirty_bytes_per_s)
 {
 	uint64_t link_pages = s->bandwidth / MIG_PAGE_WIRE_BYTES;
 
+	if (!s->bandwidth)
+		return;
 	if (!s->throttle_pages_per_s) {
-		if (dirty_bytes_per_s * 2 >= s->bandwidth ||
+		if (dirty_bytes_per_s >= s->bandwidth / 2 ||
 		    (p->stall_rounds && s->stalled >= p->stall_rounds))
 			s->throttle_pages_per_s = link_pages / 4 ? link_pages / 4 : 1;
 	} else if (r->dirty_pages * 2 > s->last_dirty_pages) {
@@ -62,9 +65,10 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 					     const struct mig_round *r)
 {
 	uint64_t left = r->dirty_pages * MIG_PAGE_WIRE_BYTES + p->device_bytes;
-	uint64_t dirty_rate = r->ns ? (uint64_t)((unsigned __int128)r->dirty_pages *
-						 MIG_PAGE_WIRE_BYTES * NS_PER_S / r->ns)
-				    : 0;
+	unsigned __int128 rate =
+		r->ns ? (unsigned __int128)r->dirty_pages * MIG_PAGE_WIRE_BYTES * NS_PER_S / r->ns
+		      : 0;
+	uint64_t dirty_rate = rate > UINT64_MAX ? UINT64_MAX : (uint64_t)rate;
 	bool capped;
 
 	s->rounds++;
@@ -88,6 +92,15 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 	capped = (p->max_rounds && s->rounds >= p->max_rounds) ||
 		 (p->max_total_ns && s->total_ns >= p->max_total_ns);
 	if (p->on_no_convergence == MIG_NC_THROTTLE) {
+		/* No leftover fits if the switchover alone does not: throttling cannot help. */
+		if (s->bandwidth &&
+		    (uint64_t)((unsigned __int128)p->device_bytes * NS_PER_S / s->bandwidth) +
+				    p->fixed_ns >
+			    p->downtime_limit_ns) {
+			s->not_converging = 1;
+			s->fixed_cost_too_high = 1;
+			return MIG_GIVE_UP;
+		}
 		throttle(s, p, r, dirty_rate);
 		s->last_dirty_pages = r->dirty_pages;
 		if (!capped)

@@ -244,7 +244,11 @@ static enum mig_state precopy(struct mig_source *s)
 {
 	const struct mig_vm_ops *ops = s->ops;
 	uint64_t words = mig_bitmap_words(s->pages);
+	struct mig_precopy_params policy = s->cfg.precopy;
 
+	/* Postcopy was asked for: its rounds end in it, never throttled or given up. */
+	if (s->cfg.mode == MIG_MODE_POSTCOPY)
+		policy.on_no_convergence = MIG_NC_KEEP_GOING;
 	s->rep.state = MIG_ACTIVE;
 	ops->dirty_start(s->vm->ctx);
 	memset(s->bitmap, 0xff, words * sizeof(uint64_t)); /* the first round is all of RAM */
@@ -279,7 +283,7 @@ static enum mig_state precopy(struct mig_source *s)
 		s->dirty_rate = round.ns ? round.dirty_pages * MIG_NS_PER_S / round.ns : 0;
 		if (s->rep.throttle_pages_per_s)
 			s->rep.throttled_rounds++;
-		d = mig_precopy_decide(&s->pre, &s->cfg.precopy, &round);
+		d = mig_precopy_decide(&s->pre, &policy, &round);
 		s->rep.rounds = s->pre.rounds;
 		if (d == MIG_NEXT_ROUND &&
 		    s->pre.throttle_pages_per_s != s->rep.throttle_pages_per_s) {
@@ -302,6 +306,12 @@ static enum mig_state precopy(struct mig_source *s)
 		}
 		if (d == MIG_GIVE_UP) {
 			ops->dirty_stop(s->vm->ctx); /* the throttle goes with it */
+			if (s->pre.fixed_cost_too_high) {
+				return mig_source_fail(
+					s, "the switchover alone (the device package and its "
+					   "measured cost) takes longer than the downtime limit: "
+					   "given up, the VM runs on here");
+			}
 			if (s->rep.throttle_pages_per_s) {
 				char why[sizeof(s->rep.error)];
 

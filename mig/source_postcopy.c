@@ -46,8 +46,16 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 	}
 	/* Everything sent: the destination confirms it has every page. */
 	if (mig_chan_send(s->ch, MIG_REC_PING, 0, &done, sizeof(done)) ||
-	    mig_source_expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != done)
+	    mig_source_expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != done ||
+	    rec.length != MIG_PONG_POSTCOPY_DONE_BYTES)
 		return paused(s);
+	/* The guest's stalls there, for the report (a longest above the total is no measurement).
+	 */
+	s->rep.faults_served = mig_get_u64(&rec.payload);
+	s->rep.fault_wait_max_ns = mig_get_u64(&rec.payload);
+	s->rep.fault_wait_total_ns = mig_get_u64(&rec.payload);
+	if (s->rep.fault_wait_max_ns > s->rep.fault_wait_total_ns)
+		s->rep.faults_served = s->rep.fault_wait_max_ns = s->rep.fault_wait_total_ns = 0;
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
 	return mig_source_completed(s);
 }

@@ -105,6 +105,10 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 		return;
 	}
 	json_out_u64(o, "downtime-us", r->downtime_ns / 1000u);
+	/* What the guest felt: the downtime, then (postcopy) its longest wait for a page. */
+	json_out_u64(o, "longest-stall-us", r->fault_wait_max_ns / 1000u);
+	json_out_u64(o, "worst-pause-us", (r->downtime_ns + r->fault_wait_max_ns) / 1000u);
+	json_out_u64(o, "faults-served", r->faults_served);
 	json_out_u64(o, "downtime-uncertainty-us", r->downtime_uncertainty_ns / 1000u);
 	json_out_u64(o, "clock-offset-abs-us",
 		     (uint64_t)(r->clock_offset_ns < 0 ? -r->clock_offset_ns : r->clock_offset_ns) /

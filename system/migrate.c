@@ -165,6 +165,13 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 		us(r->steps.run_sent), us(r->steps.dest_received), us(r->steps.dest_loaded),
 		us(r->steps.dest_synced), us(r->steps.pong), us(r->steps.dest_running),
 		us(r->steps.vm_started), (long long)(r->clock_offset_ns / 1000));
+	if (r->faults_served)
+		console_printf("migration report: the guest's worst pause %llu us: the downtime, "
+			       "then its longest wait for a page in postcopy, %llu us (%llu faults "
+			       "served, %llu us on average)\n",
+			       us(r->downtime_ns + r->fault_wait_max_ns), us(r->fault_wait_max_ns),
+			       (unsigned long long)r->faults_served,
+			       us(r->fault_wait_total_ns / r->faults_served));
 	if (r->predicted_downtime_ns)
 		console_printf(
 			"migration report: admitted on a predicted downtime of %llu us (the "

@@ -200,6 +200,7 @@ ferry_migrate_test(postcopy_2vcpus_timer_sgi --guest ${MIGRATING} --vcpus 2 --mo
   --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "migration: postcopy: [1-9][0-9]* page faults served, waited [0-9]+ us on average"
+  --expect-src "migration report: the guest's worst pause [0-9]+ us: the downtime, then its longest wait for a page in postcopy, [0-9]+ us \\([1-9][0-9]* faults served"
   --expect-dst "FERRY-TEST migrating: PASS")
 ferry_migrate_test(postcopy_idle --guest ${MIGRATING_IDLE} --mode postcopy --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
@@ -237,7 +238,9 @@ ferry_migrate_test(mgmt_precopy --guest ${MIGRATING} --rc-src 0 --rc-dst 0
   --expect-tool "round 1 .* MiB sent" --reject-src "FERRY-TEST" --expect-dst "FERRY-TEST migrating: PASS")
 ferry_migrate_test(mgmt_postcopy --guest ${MIGRATING} --rc-src 0 --rc-dst 0
   --by-mgmt "--mode postcopy" --rc-tool 0
-  --expect-tool "migration +completed \\(postcopy\\)" --reject-src "FERRY-TEST"
+  --expect-tool "migration +completed \\(postcopy\\)"
+  --expect-tool "guest's pause +[0-9.]+ ms at worst: the downtime, then its longest wait"
+  --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating: PASS")
 # Ctrl-C to `ferry migrate` of a slow (bandwidth-capped) migration: the board cancels.
 ferry_migrate_test(mgmt_cancel --guest ${MIGRATING} --rc-src 0 --rc-dst 4

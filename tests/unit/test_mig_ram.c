@@ -311,7 +311,7 @@ static void test_throttle_only_when_needed_and_capped(void **state)
 
 	(void)state;
 	p.on_no_convergence = MIG_NC_THROTTLE;
-	p.downtime_limit_ns = 1000; /* nothing fits: rounds go on to the cap */
+	p.downtime_limit_ns = 1000000; /* the package fits, 1000 pages never: to the cap */
 	for (unsigned i = 0; i < 29; i++)
 		assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
 	assert_int_equal(s.throttle_pages_per_s, 0);
@@ -328,6 +328,35 @@ static void test_throttle_only_when_needed_and_capped(void **state)
 	assert_int_equal(s.throttle_pages_per_s, (100000000 / MIG_PAGE_WIRE_BYTES) / 4);
 }
 
+/* Throttling cannot make a switchover cheaper than its fixed cost; nor acts unmeasured. */
+static void test_throttle_gives_up_below_the_fixed_cost(void **state)
+{
+	struct mig_precopy_params p = params;
+	struct mig_round r = { .bytes = 1000000, .ns = 100000000, .dirty_pages = 100000 };
+	struct mig_precopy_state s = { 0 };
+
+	(void)state;
+	p.on_no_convergence = MIG_NC_THROTTLE;
+	/* a round too short to time: no bandwidth, no throttle yet */
+	r.ns = 0;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.throttle_pages_per_s, 0);
+	/* 64 KiB at 10 MB/s is 6.5 ms; with 44 ms measured beside it, 50 ms cannot be met */
+	r.ns = 100000000;
+	p.fixed_ns = 44000000;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_GIVE_UP);
+	assert_true(s.fixed_cost_too_high);
+	assert_int_equal(s.throttle_pages_per_s, 0);
+	/* the fixed cost counts in every prediction */
+	s = (struct mig_precopy_state){ 0 };
+	p.fixed_ns = 40000000;
+	r.dirty_pages = 10; /* 41 KB + 64 KiB: 10.6 ms, + 40 ms: over 50 */
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_true(s.expected_downtime_ns > 50000000);
+	p.fixed_ns = 30000000;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_SWITCH_OVER);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_stalled_rounds_go_postcopy),
 		cmocka_unit_test(test_throttle_starts_tightens_and_converges),
 		cmocka_unit_test(test_throttle_only_when_needed_and_capped),
+		cmocka_unit_test(test_throttle_gives_up_below_the_fixed_cost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

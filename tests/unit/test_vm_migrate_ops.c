@@ -157,21 +157,54 @@ static void test_dirty_logging(void **state)
 	assert_true(host_vm_join(h, WAIT_MS));
 }
 
+/* A vCPU's share: its pages per period, the period longer when less than a page is due. */
+static void test_throttle_shares(void **state)
+{
+	const uint64_t freq = 1000000000u;
+	uint32_t quota;
+	uint64_t period;
+
+	(void)state;
+	vm_throttle_share(400, 2, freq, &quota, &period); /* 200/s each: 1 per 5 ms */
+	assert_int_equal(quota, 1);
+	assert_int_equal(period, 5000000u);
+	vm_throttle_share(400000, 2, freq, &quota, &period);
+	assert_int_equal(quota, 1000);
+	assert_int_equal(period, 5000000u);
+	vm_throttle_share(10, 2, freq, &quota, &period); /* 5/s each: a page per 200 ms */
+	assert_int_equal(quota, 1);
+	assert_int_equal(period, 200000000u);
+	vm_throttle_share(1, 4, freq, &quota, &period); /* the floor: 1/s among 4 */
+	assert_int_equal(quota, 1);
+	assert_int_equal(period, 4000000000u);
+	vm_throttle_share(UINT64_MAX, 1, freq, &quota, &period);
+	assert_int_equal(quota, UINT32_MAX);
+}
+
+/* The vCPU `i` stores to `page` without waiting for the store to land. */
+static void guest_writes_async(unsigned i, uint64_t page, uint64_t value)
+{
+	box.page[i] = page;
+	box.value[i] = value;
+	__atomic_store_n(&box.asked[i], box.asked[i] + 1, __ATOMIC_RELEASE);
+	arch_kick_cpu(i);
+}
+
 /*
- * Throttled, a vCPU may newly dirty its quota of pages per period; the next
- * new page waits for its next period (and lands); lifted, nothing waits.
+ * Throttled, a vCPU may newly dirty its share of pages per period; the next
+ * new page waits for its next period (and lands); lifting the limit ends a
+ * wait at once; after logging, nothing waits.
  */
 static void test_throttle_holds_a_vcpu_over_its_quota(void **state)
 {
 	uint64_t period = arch_counter_freq() / 1000u * VM_THROTTLE_PERIOD_MS;
-	uint64_t t0;
+	uint64_t t0, waits;
 
 	(void)state;
 	memset(&box, 0, sizeof(box));
 	h = guest_vm_boot(2, guest_writer, ENTRY);
 	ops->dirty_start(&h->vm);
-	ops->throttle(&h->vm, 1); /* the least: one page per period per vCPU */
-	assert_int_equal(h->vm.dirty_quota, 1);
+	ops->throttle(&h->vm, 400); /* two vCPUs on: a page per 5 ms each */
 	/* Rewriting a page already dirty costs nothing; a new one over the quota waits. */
 	t0 = arch_counter_now();
 	assert_int_equal(guest_writes(0, 10, 1), 1);
@@ -182,17 +215,29 @@ static void test_throttle_holds_a_vcpu_over_its_quota(void **state)
 	/* It waited for the end of the period its first page opened (a busy host: longer). */
 	assert_true(arch_counter_now() - t0 >= period);
 	assert_true(h->vm.throttle_wait_counts > 0);
-	/* Each vCPU has its own quota. */
+	/* Each vCPU has its own share. */
 	assert_int_equal(guest_writes(1, 20, 1), 1);
-	/* A limit of many pages per second is shared among the vCPUs that are on. */
-	ops->throttle(&h->vm, 2000 * 1000 / VM_THROTTLE_PERIOD_MS);
-	assert_int_equal(h->vm.dirty_quota, 1000);
-	/* Logging ends: so does the limit. */
+	assert_int_equal(h->vm.throttle_waits, 1);
+	/* 1 page/s in all, a page per 2 s each: the second waits, until the limit is lifted. */
+	ops->throttle(&h->vm, 1);
+	assert_int_equal(guest_writes(1, 21, 1), 1); /* (may wait out its last 5 ms period) */
+	waits = h->vm.throttle_waits;
+	guest_writes_async(1, 22, 1);
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.throttle_pages_per_s, __ATOMIC_ACQUIRE) &&
+					 box.traps[1] == 3,
+				 WAIT_MS));
+	ops->throttle(&h->vm, 0);
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&box.done[1], __ATOMIC_ACQUIRE) == box.asked[1],
+				 WAIT_MS));
+	assert_int_equal(h->vm.throttle_waits, waits + 1);
+	assert_true(h->vm.throttle_wait_counts < 2 * arch_counter_freq()); /* not its period */
+	/* Logging ends: so does any limit. */
+	ops->throttle(&h->vm, 400);
 	ops->dirty_stop(&h->vm);
-	assert_int_equal(h->vm.dirty_quota, 0);
+	assert_int_equal(h->vm.throttle_pages_per_s, 0);
 	assert_int_equal(guest_writes(0, 12, 1), 0);
 	assert_int_equal(guest_writes(0, 13, 1), 0);
-	assert_int_equal(h->vm.throttle_waits, 1);
+	assert_int_equal(h->vm.throttle_waits, waits + 1);
 
 	vm_stop_all(&h->vm, VM_POWER_OFF);
 	assert_true(host_vm_join(h, WAIT_MS));
@@ -543,6 +588,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		GUEST_VM_TEST(test_dirty_logging, guest_vm_setup),
+		cmocka_unit_test(test_throttle_shares),
 		GUEST_VM_TEST(test_throttle_holds_a_vcpu_over_its_quota, guest_vm_setup),
 		GUEST_VM_TEST(test_postcopy_fault_and_place, guest_vm_setup),
 		GUEST_VM_TEST(test_discard_leaves_a_clean_vm, guest_vm_setup),

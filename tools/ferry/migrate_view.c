@@ -87,6 +87,14 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 				mgmt_client_u64(c, data, "throttle-pages-per-s"),
 				mgmt_client_u64(c, data, "throttle-wait-ms"));
 	}
+	/* First what the guest felt: with postcopy, the downtime and then its longest stall. */
+	ms3(a, sizeof(a), mgmt_client_u64(c, data, "worst-pause-us"));
+	ms3(b, sizeof(b), mgmt_client_u64(c, data, "longest-stall-us"));
+	if (mgmt_client_u64(c, data, "faults-served"))
+		fprintf(out,
+			"  guest's pause    %s at worst: the downtime, then its longest wait "
+			"for a page (%s)\n",
+			a, b);
 	ms3(a, sizeof(a), mgmt_client_u64(c, data, "downtime-us"));
 	fprintf(out,
 		"  downtime         %s +- %.3f ms, from the source's stop to the destination's "
