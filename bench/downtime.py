@@ -167,6 +167,7 @@ def ferry_pair(work, guest, mem, switchover):
         argv = [FERRY, "migrate", "--mgmt", mgmt, "--peer", "dst", "--json"]
         if switchover == "confirmed":
             argv += ["--switchover", "confirmed"]
+        migrate_at_us = int(time.time() * 1e6)
         tool = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=LIMIT_S * 2)
         finish([src, dst], LIMIT_S)
@@ -185,6 +186,7 @@ def ferry_pair(work, guest, mem, switchover):
         "steps_us": end["downtime-steps"], "destination_us": end["destination"],
         "total_ms": end["total-time-ms"], "wire_bytes": end["bytes"],
         "guest_passed": any(PASS.search(t) for _, _, t in uart_lines(dt)),
+        "migrate_at_us": migrate_at_us, "report": end, "events": events,
     }
 
 
@@ -206,11 +208,15 @@ def qemu_pair(work, guest, mem, port):
     if not settled(st, True):
         src.kill(), dst.kill(), finish([src, dst], 10)
         return {"error": "the guest did not start on the source"}
+    migrate_at_us = int(time.time() * 1e6)
     qmp(qa, {"execute": "migrate", "arguments": {"uri": f"tcp:127.0.0.1:{port}"}})
     info, deadline = {}, time.monotonic() + LIMIT_S
     while time.monotonic() < deadline:
-        info = qmp(qa, {"execute": "query-migrate"})[0].get("return", {})
-        if info.get("status") in ("completed", "failed", "cancelled"):
+        try:
+            info = qmp(qa, {"execute": "query-migrate"})[0].get("return", {})
+        except OSError:  # the source QEMU is gone
+            info = {"status": "source exited"}
+        if info.get("status") in ("completed", "failed", "cancelled", "source exited"):
             break
         time.sleep(0.05)
     if info.get("status") == "completed":
@@ -222,14 +228,16 @@ def qemu_pair(work, guest, mem, port):
     dst.kill()
     finish([src, dst], 10)
     if info.get("status") != "completed":
-        return {"error": f"QEMU's migration {info.get('status')}"}
+        return {"error": f"QEMU's migration {info.get('status')}", "status": info.get("status"),
+                "migrate_at_us": migrate_at_us, "info": info}
     seen = seen_downtime_us(heartbeats(uart_lines(st), True), heartbeats(uart_lines(dt), True))
     reported = int(info.get("downtime", 0)) * 1000
     return {"seen_us": seen, "reported_us": reported,
             "error_us": abs(reported - seen) if seen is not None else None,
             "total_ms": info.get("total-time"),
             "wire_bytes": info.get("ram", {}).get("transferred"),
-            "guest_passed": any(PASS.search(t) for _, _, t in uart_lines(dt))}
+            "guest_passed": any(PASS.search(t) for _, _, t in uart_lines(dt)),
+            "migrate_at_us": migrate_at_us, "info": info}
 
 
 def summary(values):
@@ -323,6 +331,8 @@ def main():
                         r = qemu_pair(work, guest, mem, port)
                     else:
                         r = ferry_pair(work, guest, mem, system.split("-", 1)[1])
+                for bulky in ("report", "events", "info", "migrate_at_us"):
+                    r.pop(bulky, None)
                 runs[system].append(r)
                 print(f"{guest} {i + 1}/{pairs} {system}: "
                       + json.dumps({k: v for k, v in r.items()

@@ -185,8 +185,8 @@ static void stand_in_for(const struct vm *vm, struct vm *s)
 }
 
 /*
- * The switchover's code once, before it counts (mig_vm_ops.rehearse;
- * design section 7, "Short"). On an emulated board the first run of any
+ * The switchover's code, run before it counts, and timed (mig_vm_ops.rehearse;
+ * design section 7, "Short" and "Bounded"). On an emulated board the first run of any
  * code pays for its translation: loading a package took 4.7 ms the first
  * time and 0.09 ms the second, saving one 0.68 ms and 0.07 ms, side by
  * side on one board, and that first time was the downtime's. The state is
@@ -227,11 +227,29 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 	return ok;
 }
 
-/* Twice: the first run pays for the translation, the second is the one measured. */
+/* Runs timed after the first (which pays for the translation); the quickest counts. */
+#define REHEARSALS_TIMED 3
+
+/*
+ * The quickest of several: a run the host interrupted measures the host,
+ * not the work (as the clock exchange keeps its quickest round trip), and
+ * one such run must not make a limit look out of reach.
+ */
 static bool rehearse(void *ctx, bool destination, struct mig_rehearsal *measured)
 {
-	return rehearse_once(ctx, destination, measured) &&
-	       rehearse_once(ctx, destination, measured);
+	struct mig_rehearsal run;
+
+	if (!rehearse_once(ctx, destination, &run))
+		return false;
+	*measured = run;
+	measured->ns = UINT64_MAX;
+	for (unsigned i = 0; i < REHEARSALS_TIMED; i++) {
+		if (!rehearse_once(ctx, destination, &run))
+			return false;
+		if (run.ns < measured->ns)
+			measured->ns = run.ns;
+	}
+	return true;
 }
 
 /* Every RAM page mapped again, as before postcopy (after a discarded attempt). */

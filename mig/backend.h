@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** What a rehearsal measured of its end's switchover work, run warm (its second run). */
+/** What a rehearsal measured of its end's switchover work, run warm (its quickest run). */
 struct mig_rehearsal {
 	/** source: saving the package; destination: loading, synchronizing, entering it */
 	uint64_t ns;

@@ -8,6 +8,8 @@
 #   tools/run.sh bench   Ferry's migration against QEMU's (bench/vs_qemu.py, ~20 min)
 #   tools/run.sh bench-downtime  the downtime guests see, Ferry's and QEMU's, stamped
 #                        by QEMU (bench/downtime.py, ~30 min)
+#   tools/run.sh bench-converge  a guest dirtying faster than the link, Ferry's and
+#                        QEMU's defaults (bench/converge.py, ~10 min)
 #   tools/run.sh build   set up and build only
 #   tools/run.sh setup   set up only
 set -euo pipefail
@@ -42,12 +44,16 @@ bench-downtime)
 	build --bench
 	exec /usr/bin/python3 bench/downtime.py "$@"
 	;;
+bench-converge)
+	build --bench
+	exec /usr/bin/python3 bench/converge.py "$@"
+	;;
 demo)
 	build
 	exec build/ferry demo "$@"
 	;;
 *)
-	echo "usage: tools/run.sh demo|test|bench|bench-downtime|build|setup" >&2
+	echo "usage: tools/run.sh demo|test|bench|bench-downtime|bench-converge|build|setup" >&2
 	exit 2
 	;;
 esac
