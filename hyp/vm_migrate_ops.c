@@ -216,6 +216,7 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 	}
 	read_limits(vm, &lim);
 	t0 = now_ns(vm);
+	vm_poll_parked(vm, SWITCHOVER_POLL_MS); /* as load_devices: awake for the state */
 	if (!vm_package_load(vm, &lim, buf, len, &shadow, err, sizeof(err)))
 		return false;
 	vm_package_apply(vm, &shadow, arch_counter_now());

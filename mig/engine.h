@@ -113,6 +113,7 @@ struct mig_report {
 	 */
 	uint64_t predicted_downtime_ns;
 	uint64_t cost_source_ns, cost_link_ns, cost_dest_ns;
+	bool fixed_cost_over_limit; /**< that cost alone exceeded the limit: admitted without it */
 	char error[160];
 };
 

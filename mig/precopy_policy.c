@@ -80,7 +80,22 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 		s->bandwidth ? (uint64_t)((unsigned __int128)left * NS_PER_S / s->bandwidth) +
 				       p->fixed_ns
 			     : UINT64_MAX;
-	if (s->expected_downtime_ns <= p->downtime_limit_ns)
+	/*
+	 * A limit that the switchover's own measured cost (the package and the
+	 * fixed part, nothing left) does not fit cannot be met by any leftover:
+	 * `fail` gives up at once; otherwise the VM is admitted on the pages
+	 * left alone, as if that cost were nil, and the report says so.
+	 */
+	s->fixed_cost_too_high = s->bandwidth && (uint64_t)((unsigned __int128)p->device_bytes *
+							    NS_PER_S / s->bandwidth) +
+								 p->fixed_ns >
+							 p->downtime_limit_ns;
+	if (s->fixed_cost_too_high && p->on_no_convergence == MIG_NC_GIVE_UP) {
+		s->not_converging = 1;
+		return MIG_GIVE_UP;
+	}
+	if ((s->fixed_cost_too_high ? s->expected_downtime_ns - p->fixed_ns
+				    : s->expected_downtime_ns) <= p->downtime_limit_ns)
 		return MIG_SWITCH_OVER;
 	/* The guest dirties as fast as the link carries: more rounds will not help. */
 	if (s->rounds == 1 || r->dirty_pages < s->best_dirty_pages) {
@@ -92,15 +107,6 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 	capped = (p->max_rounds && s->rounds >= p->max_rounds) ||
 		 (p->max_total_ns && s->total_ns >= p->max_total_ns);
 	if (p->on_no_convergence == MIG_NC_THROTTLE) {
-		/* No leftover fits if the switchover alone does not: throttling cannot help. */
-		if (s->bandwidth &&
-		    (uint64_t)((unsigned __int128)p->device_bytes * NS_PER_S / s->bandwidth) +
-				    p->fixed_ns >
-			    p->downtime_limit_ns) {
-			s->not_converging = 1;
-			s->fixed_cost_too_high = 1;
-			return MIG_GIVE_UP;
-		}
 		throttle(s, p, r, dirty_rate);
 		s->last_dirty_pages = r->dirty_pages;
 		if (!capped)

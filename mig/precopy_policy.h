@@ -54,7 +54,8 @@ struct mig_precopy_state {
 	uint64_t best_dirty_pages;     /**< the smallest leftover yet */
 	unsigned stalled;	       /**< rounds since the leftover last shrank */
 	uint64_t last_dirty_pages;     /**< the leftover of the round before */
-	int fixed_cost_too_high;       /**< the switchover alone costs more than the limit */
+	/** The switchover's own measured cost alone is over the limit (admitted without it). */
+	int fixed_cost_too_high;
 	/** Pages per second the guest may dirty (MIG_NC_THROTTLE); 0: as many as it likes. */
 	uint64_t throttle_pages_per_s;
 };

@@ -227,8 +227,12 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	 * Drained before the stop: the destination answers a clock exchange
 	 * only once it has handled every record before it, so the package will
 	 * not queue behind the last round's pages (up to a window of them)
-	 * inside the downtime.
+	 * inside the downtime. A guest that is throttled dirties no new page
+	 * meanwhile (the limit at its floor for the drain's round trip): the
+	 * stop then finds next to nothing left to send.
 	 */
+	if (s->rep.throttle_pages_per_s)
+		s->ops->throttle(s->vm->ctx, 1);
 	if (clock_exchange(s) || (s->cfg.mode == MIG_MODE_PRECOPY && send_written_since(s))) {
 		s->ops->dirty_stop(s->vm->ctx);
 		if (!s->rep.error[0])
@@ -306,11 +310,19 @@ static enum mig_state precopy(struct mig_source *s)
 		}
 		if (d == MIG_GIVE_UP) {
 			ops->dirty_stop(s->vm->ctx); /* the throttle goes with it */
-			if (s->pre.fixed_cost_too_high) {
-				return mig_source_fail(
-					s, "the switchover alone (the device package and its "
-					   "measured cost) takes longer than the downtime limit: "
-					   "given up, the VM runs on here");
+			if (s->pre.fixed_cost_too_high &&
+			    policy.on_no_convergence == MIG_NC_GIVE_UP) {
+				char why[sizeof(s->rep.error)];
+
+				format_snprintf(
+					why, sizeof(why),
+					"the switchover alone (source %llu us, link %llu us, "
+					"destination %llu us, the package) exceeds the downtime "
+					"limit: given up, the VM runs on here",
+					(unsigned long long)(s->rep.cost_source_ns / 1000u),
+					(unsigned long long)(s->rep.cost_link_ns / 1000u),
+					(unsigned long long)(s->rep.cost_dest_ns / 1000u));
+				return mig_source_fail(s, why);
 			}
 			if (s->rep.throttle_pages_per_s) {
 				char why[sizeof(s->rep.error)];
@@ -328,8 +340,10 @@ static enum mig_state precopy(struct mig_source *s)
 				s, "precopy did not converge: given up, the VM runs on here");
 		}
 		if (d == MIG_SWITCH_OVER) {
-			if (s->cfg.mode == MIG_MODE_PRECOPY)
+			if (s->cfg.mode == MIG_MODE_PRECOPY) {
 				s->rep.predicted_downtime_ns = s->pre.expected_downtime_ns;
+				s->rep.fixed_cost_over_limit = s->pre.fixed_cost_too_high;
+			}
 			return approved_switchover(s);
 		}
 	}

@@ -180,6 +180,11 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			"%llu us\n",
 			us(r->predicted_downtime_ns), us(r->cost_source_ns), us(r->cost_link_ns),
 			us(r->cost_dest_ns), us(r->downtime_ns));
+	if (r->fixed_cost_over_limit)
+		console_printf(
+			"migration report: the switchover's measured cost alone is over the "
+			"downtime limit: admitted on the pages left alone, the downtime over "
+			"the limit\n");
 	if (r->throttled_rounds)
 		console_printf("migration report: the guest throttled for %u rounds (to %llu new "
 			       "dirty pages/s at the stop); its vCPUs "

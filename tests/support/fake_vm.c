@@ -61,6 +61,7 @@ static void throttle(void *ctx, uint64_t pages_per_s)
 	struct fake_vm *vm = ctx;
 
 	pthread_mutex_lock(&vm->lock);
+	vm->throttle_last = pages_per_s;
 	vm->quota_per_ms = pages_per_s ? (pages_per_s + 999) / 1000 : 0;
 	pthread_mutex_unlock(&vm->lock);
 }

@@ -42,6 +42,7 @@ struct fake_vm {
 	uint64_t writes;
 	/* throttle (mig_vm_ops.throttle): pages the workload may dirty per ms, 0: any */
 	uint64_t quota_per_ms, quota_used, quota_ms, throttle_waits;
+	uint64_t throttle_last; /**< the last limit asked for (pages/s) */
 	/* postcopy, destination */
 	bool postcopy;
 	uint64_t *present, *faulted;

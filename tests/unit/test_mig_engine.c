@@ -182,8 +182,9 @@ static void test_precopy_throttled_converges(void **state)
 	assert_int_equal(f->m.src.mode, MIG_MODE_PRECOPY);
 	assert_true(f->m.src.throttle_pages_per_s > 0);
 	assert_true(f->m.src.throttled_rounds > 0);
-	assert_true(f->src.throttle_waits > 0);	  /* the workload was held back */
-	assert_int_equal(f->src.quota_per_ms, 0); /* and is no longer */
+	assert_true(f->src.throttle_waits > 0);	   /* the workload was held back */
+	assert_int_equal(f->src.quota_per_ms, 0);  /* and is no longer */
+	assert_int_equal(f->src.throttle_last, 1); /* at its floor for the drain, last */
 	/* Admitted on a prediction that counts each end's rehearsed cost, within the limit. */
 	assert_int_equal(f->m.src.cost_source_ns, FAKE_SOURCE_SWITCHOVER_NS);
 	assert_int_equal(f->m.src.cost_dest_ns, FAKE_DEST_SWITCHOVER_NS);
@@ -203,18 +204,19 @@ static void test_precopy_not_converging_fails_and_runs_on(void **state)
 	f->m.precopy.max_rounds = 3;
 	f->m.precopy.on_no_convergence = MIG_NC_GIVE_UP;
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
-	assert_non_null(strstr(f->m.src.error, "did not converge"));
+	assert_non_null(strstr(f->m.src.error, "given up, the VM runs on here"));
 	assert_true(f->src.running);
 	assert_false(f->dst.running);
 	assert_false(f->m.src.switched_to_postcopy);
-	/* A limit below the switchover's own measured cost: no throttle can help, given up. */
+	/* A limit below the switchover's own measured cost: `fail` gives up at once. */
 	release(f);
 	fresh(f);
 	f->m.dirtying = true;
 	f->m.precopy.downtime_limit_ns = 1;
-	f->m.precopy.on_no_convergence = MIG_NC_THROTTLE;
+	f->m.precopy.on_no_convergence = MIG_NC_GIVE_UP;
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
-	assert_non_null(strstr(f->m.src.error, "the switchover alone"));
+	assert_non_null(strstr(f->m.src.error,
+			       "exceeds the downtime limit: given up, the VM runs on here"));
 	assert_int_equal(f->m.src.rounds, 1);
 	assert_int_equal(f->m.src.throttle_pages_per_s, 0);
 	assert_true(f->src.running);

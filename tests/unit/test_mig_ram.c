@@ -328,8 +328,12 @@ static void test_throttle_only_when_needed_and_capped(void **state)
 	assert_int_equal(s.throttle_pages_per_s, (100000000 / MIG_PAGE_WIRE_BYTES) / 4);
 }
 
-/* Throttling cannot make a switchover cheaper than its fixed cost; nor acts unmeasured. */
-static void test_throttle_gives_up_below_the_fixed_cost(void **state)
+/*
+ * A limit below the switchover's own measured cost: `fail` gives up at once,
+ * the others admit on the pages left alone (and say so); no throttle acts
+ * unmeasured; the fixed cost counts in every prediction.
+ */
+static void test_limit_below_the_fixed_cost(void **state)
 {
 	struct mig_precopy_params p = params;
 	struct mig_round r = { .bytes = 1000000, .ns = 100000000, .dirty_pages = 100000 };
@@ -344,9 +348,18 @@ static void test_throttle_gives_up_below_the_fixed_cost(void **state)
 	/* 64 KiB at 10 MB/s is 6.5 ms; with 44 ms measured beside it, 50 ms cannot be met */
 	r.ns = 100000000;
 	p.fixed_ns = 44000000;
+	p.on_no_convergence = MIG_NC_GIVE_UP;
 	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_GIVE_UP);
 	assert_true(s.fixed_cost_too_high);
-	assert_int_equal(s.throttle_pages_per_s, 0);
+	/* throttling: admitted once the pages left and the package alone fit */
+	s = (struct mig_precopy_state){ 0 };
+	p.on_no_convergence = MIG_NC_THROTTLE;
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_NEXT_ROUND);
+	assert_true(s.throttle_pages_per_s > 0);
+	r.dirty_pages = 10; /* 41 KB + 64 KiB: 10.6 ms without the 44 ms */
+	assert_int_equal(mig_precopy_decide(&s, &p, &r), MIG_SWITCH_OVER);
+	assert_true(s.fixed_cost_too_high);
+	assert_true(s.expected_downtime_ns > 50000000); /* the prediction still has it */
 	/* the fixed cost counts in every prediction */
 	s = (struct mig_precopy_state){ 0 };
 	p.fixed_ns = 40000000;
@@ -369,7 +382,7 @@ int main(void)
 		cmocka_unit_test(test_stalled_rounds_go_postcopy),
 		cmocka_unit_test(test_throttle_starts_tightens_and_converges),
 		cmocka_unit_test(test_throttle_only_when_needed_and_capped),
-		cmocka_unit_test(test_throttle_gives_up_below_the_fixed_cost),
+		cmocka_unit_test(test_limit_below_the_fixed_cost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
