@@ -669,6 +669,25 @@ static void test_postcopy_lost_is_not_failed(void **state)
 	mig_source_free(s);
 }
 
+/* PONG(POSTCOPY_DONE) without the guest's stalls proves nothing: paused, never completed. */
+static void test_postcopy_done_without_its_stalls(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_source *s = new_source(f, MIG_MODE_POSTCOPY);
+	uint8_t stamps[MIG_VM_STARTED_BYTES] = { 0 };
+	uint32_t done = MIG_PING_POSTCOPY_DONE;
+
+	script_run_source(&f->p, s, false);
+	dest_script_to_run(f, MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_POSTCOPY);
+	assert_true(script_send(&f->p, MIG_REC_VM_STARTED, 0, stamps, sizeof(stamps)));
+	assert_true(script_expect(&f->p, MIG_REC_PING)); /* every page pushed */
+	assert_true(script_send(&f->p, MIG_REC_PONG, 0, &done, sizeof(done)));
+	assert_int_equal(script_end(&f->p), MIG_POSTCOPY_PAUSED);
+	assert_false(f->src.running);
+	assert_int_equal(mig_source_report(s)->faults_served, 0);
+	mig_source_free(s);
+}
+
 /* The operator's word, where the boards cannot agree. */
 static void test_operator_verdicts(void **state)
 {
@@ -728,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_approval_trickle_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_flight_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_never_trusts_a_malformed_answer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_postcopy_done_without_its_stalls, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_source_refuses_a_malformed_accept, setup,
 						teardown),
