@@ -170,7 +170,7 @@ static void on_progress(void *ctx, const struct mig_progress *p)
 
 static void on_ended(void *ctx, bool incoming, const struct mig_report *r)
 {
-	char buf[1024];
+	char buf[MGMT_REPLY_MAX]; /* the report with its longest error: as query-migrate's */
 	struct json_out o;
 	bool ok =
 		r->state == MIG_COMPLETED || (incoming && mig_state_runs_on_destination(r->state));

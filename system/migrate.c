@@ -29,7 +29,7 @@
  * The default downtime limit. Low: each extra round of a guest that dirties
  * less than the link carries is cheap, and the pages left at the stop are
  * what the downtime is made of (bench/results/vs-qemu.json); a guest that
- * will not converge goes postcopy instead (stall_rounds below).
+ * will not converge is throttled (on_no_convergence, docs/migration-protocol.md).
  */
 #define DOWNTIME_LIMIT_MS 5u
 
@@ -187,7 +187,7 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			"the limit\n");
 	if (r->throttled_rounds)
 		console_printf("migration report: the guest throttled for %u rounds (to %llu new "
-			       "dirty pages/s at the stop); its vCPUs "
+			       "dirty pages/s last); its vCPUs "
 			       "waited %llu ms in all, %llu times\n",
 			       r->throttled_rounds, (unsigned long long)r->throttle_pages_per_s,
 			       (unsigned long long)(j->vm->throttle_wait_counts /

@@ -243,6 +243,11 @@ ferry_migrate_test(mgmt_postcopy --guest ${MIGRATING} --rc-src 0 --rc-dst 0
   --expect-tool "guest's pause +[0-9.]+ ms at worst: the downtime, then its longest wait"
   --reject-src "FERRY-TEST"
   --expect-dst "FERRY-TEST migrating: PASS")
+# A precopy that does not converge, asked to fail: the whole report reaches the tool.
+ferry_migrate_test(mgmt_no_convergence_fails --guest ${MIGRATING_HOT} --rc-src 0 --rc-dst 4
+  --by-mgmt "--on-no-convergence fail" --rc-tool 1
+  --expect-tool "migration +failed \\(precopy\\): .*given up, the VM runs on here"
+  --expect-src "FERRY-TEST migrating_hot: PASS" --reject-dst "FERRY-TEST")
 # Ctrl-C to `ferry migrate` of a slow (bandwidth-capped) migration: the board cancels.
 ferry_migrate_test(mgmt_cancel --guest ${MIGRATING} --rc-src 0 --rc-dst 4
   --by-mgmt "--max-bandwidth 2" --cancel-after 2 --rc-tool 1

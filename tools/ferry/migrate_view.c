@@ -82,7 +82,7 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 		if (mgmt_client_u64(c, data, "throttled-rounds"))
 			fprintf(out,
 				"  convergence      the guest throttled for %llu rounds (to %llu "
-				"new dirty pages/s at the stop), its vCPUs held %llu ms in all\n",
+				"new dirty pages/s last), its vCPUs held %llu ms in all\n",
 				mgmt_client_u64(c, data, "throttled-rounds"),
 				mgmt_client_u64(c, data, "throttle-pages-per-s"),
 				mgmt_client_u64(c, data, "throttle-wait-ms"));
