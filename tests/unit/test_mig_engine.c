@@ -150,15 +150,21 @@ static void test_precopy_dirtying_vm(void **state)
 	assert_true(f->src.regs.x[0] > 0x1000);
 }
 
-/* Precopy that cannot converge (a downtime limit nothing fits) falls back to postcopy. */
+/* A dirtying guest under a downtime limit nothing fits, 3 rounds at most, and what then. */
+static void not_converging(struct fixture *f, enum mig_no_convergence then)
+{
+	f->m.dirtying = true;
+	f->m.precopy.downtime_limit_ns = 1;
+	f->m.precopy.max_rounds = 3;
+	f->m.precopy.on_no_convergence = then;
+}
+
+/* Precopy that cannot converge, asked to, falls back to postcopy. */
 static void test_precopy_not_converging_goes_postcopy(void **state)
 {
 	struct fixture *f = *state;
 
-	f->m.dirtying = true;
-	f->m.precopy.downtime_limit_ns = 1;
-	f->m.precopy.max_rounds = 3;
-	f->m.precopy.on_no_convergence = MIG_NC_POSTCOPY;
+	not_converging(f, MIG_NC_POSTCOPY);
 	completed(f);
 	assert_true(f->m.src.switched_to_postcopy);
 	assert_int_equal(f->m.src.mode, MIG_MODE_POSTCOPY);
@@ -199,10 +205,7 @@ static void test_precopy_not_converging_fails_and_runs_on(void **state)
 {
 	struct fixture *f = *state;
 
-	f->m.dirtying = true;
-	f->m.precopy.downtime_limit_ns = 1;
-	f->m.precopy.max_rounds = 3;
-	f->m.precopy.on_no_convergence = MIG_NC_GIVE_UP;
+	not_converging(f, MIG_NC_GIVE_UP);
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
 	assert_non_null(strstr(f->m.src.error, "given up, the VM runs on here"));
 	assert_true(f->src.running);
