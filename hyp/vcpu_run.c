@@ -235,22 +235,44 @@ static void take_synchronized_state(struct vcpu *v, unsigned gen)
 		v->loaded = v->timer_held = false;
 	}
 	__atomic_store_n(&v->sync_gen, gen, __ATOMIC_SEQ_CST);
+	vm_kick_parked_waiter(v->vm);
+}
+
+/*
+ * A parked vCPU that polls looks at the clock only once in this many turns:
+ * on an emulated board reading the counter takes the emulator's big lock
+ * (QEMU's CNTPCT_EL0 is an I/O register), which the board's network device
+ * and its other CPUs need too; a poller reading it at every turn slowed
+ * the package's delivery and loading.
+ */
+#define PARK_CLOCK_LOOK_EVERY 4096u
+
+/** While a switchover is due (vm_poll_parked), true: poll on; `turns` counts the calls. */
+static bool park_polls(const struct vm *vm, unsigned *turns)
+{
+	if ((*turns)++ % PARK_CLOCK_LOOK_EVERY)
+		return true;
+	return arch_counter_now() < __atomic_load_n(&vm->poll_until, __ATOMIC_ACQUIRE);
 }
 
 /* Parked for migration: the state goes to memory until the VM runs again (or leaves). */
 static void park(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
+	unsigned turns = 0;
 
 	vcpu_put(v);
-	__atomic_fetch_add(&vm->parked, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&vm->parked, 1, __ATOMIC_SEQ_CST);
+	vm_kick_parked_waiter(vm);
 	while (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING) {
 		unsigned gen = __atomic_load_n(&vm->sync_gen, __ATOMIC_SEQ_CST);
 
-		if (gen != v->sync_gen)
+		if (gen != v->sync_gen) {
 			take_synchronized_state(v, gen);
-		else if (arch_counter_now() >= __atomic_load_n(&vm->poll_until, __ATOMIC_ACQUIRE))
-			arch_idle_wait(); /* else a switchover is due: poll (vm_poll_parked) */
+		} else if (!park_polls(vm, &turns)) {
+			arch_idle_wait();
+			turns = 0; /* woken: the clock first (a poll may have begun) */
+		}
 	}
 	__atomic_fetch_sub(&vm->parked, 1, __ATOMIC_RELEASE);
 	if (vm->stop == VM_RUNNING) {
@@ -284,6 +306,7 @@ void vcpu_run_loop(struct vcpu *v)
 		if (v->entry_due) { /* the first guest instruction since the parking: when */
 			v->entry_due = false;
 			__atomic_store_n(&v->entered_at, arch_counter_now(), __ATOMIC_SEQ_CST);
+			vm_kick_parked_waiter(vm); /* the start waits for it (vm_entered_at) */
 		}
 		arch_vcpu_enter(&v->regs, vm->lr_count, &exit);
 		v->stats.exits++;

@@ -65,6 +65,7 @@ struct vm {
 	unsigned parked;     /**< vCPUs that saw pause_req and put their state */
 	unsigned sync_gen;   /**< bumped by vm_sync_parked: parked vCPUs load their new state */
 	uint64_t poll_until; /**< physical count until which parked vCPUs poll (vm_poll_parked) */
+	unsigned parked_waiter;	  /**< CPU waiting in vm_pause or vm_sync_parked, + 1; 0: none */
 	volatile bool rehearsing; /**< a synchronization of a stand-in state: enter it once */
 	volatile bool clock_due;  /**< vm_resume_clock_at: CNTVOFF is set by the first vCPU out */
 	uint64_t clock_resume_count; /**< the guest's count it goes on from */
@@ -98,6 +99,17 @@ void vm_pause(struct vm *vm);
  * the VM cannot be started here.
  */
 bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu);
+
+/**
+ * The physical count at which vCPU `vcpu` first entered the guest since its
+ * parking (vcpu.entered_at), waited for asleep until give_up; 0 when it
+ * has not by then or the VM ended.
+ */
+uint64_t vm_entered_at(struct vm *vm, unsigned vcpu, uint64_t give_up);
+
+/** From a vCPU that parked, took its state or entered the guest after its parking: the CPU waiting
+ * for that (if any) looks again. */
+void vm_kick_parked_waiter(struct vm *vm);
 
 /**
  * A stage-2 translation fault on guest RAM during postcopy (from the vCPU's

@@ -225,6 +225,8 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 	vm->rehearsing = false;
 	measured->ns = now_ns(vm) - t0;
 	discard(vm);
+	vm_poll_parked(vm,
+		       0); /* no start follows: a polling vCPU would take a core from the link */
 	return ok;
 }
 
@@ -236,12 +238,16 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
  * not the work (as the clock exchange keeps its quickest round trip), and
  * one such run must not make a limit look out of reach.
  */
-static bool rehearse(void *ctx, bool destination, struct mig_rehearsal *measured)
+static bool rehearse(void *ctx, bool destination, bool once, struct mig_rehearsal *measured)
 {
 	struct mig_rehearsal run;
 
 	if (!rehearse_once(ctx, destination, &run))
 		return false;
+	if (once) {
+		*measured = run;
+		return true;
+	}
 	*measured = run;
 	measured->ns = UINT64_MAX;
 	for (unsigned i = 0; i < REHEARSALS_TIMED; i++) {
@@ -399,9 +405,7 @@ static uint64_t start(void *ctx)
 
 		if (vm->vcpus[i].power != VCPU_ON)
 			continue;
-		while (!(at = __atomic_load_n(&vm->vcpus[i].entered_at, __ATOMIC_SEQ_CST)) &&
-		       vm->stop == VM_RUNNING && arch_counter_now() < give_up)
-			;
+		at = vm_entered_at(vm, i, give_up);
 		if (!at)
 			at = arch_counter_now();
 		last = at > last ? at : last;

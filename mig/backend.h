@@ -79,8 +79,10 @@ struct mig_vm_ops {
 	 * in the downtime. True when every step went through; `measured` then
 	 * says how long the work took once translated (design section 7,
 	 * "Bounded": the fixed cost of a switchover is measured, not guessed).
+	 * once: a single timed run, the code having run before (a dry run
+	 * right before the switchover, DRY_RUN).
 	 */
-	bool (*rehearse)(void *vm, bool destination, struct mig_rehearsal *measured);
+	bool (*rehearse)(void *vm, bool destination, bool once, struct mig_rehearsal *measured);
 	/** A monotonic clock in nanoseconds. */
 	uint64_t (*now_ns)(void *vm);
 };

@@ -35,6 +35,7 @@ static const struct {
 	{ MIG_REC_RAM, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_POSTCOPY) },
 	{ MIG_REC_ROUND_END, IN(MIG_PHASE_RECEIVING) },
 	{ MIG_REC_CLOCK, IN(MIG_PHASE_RECEIVING) },
+	{ MIG_REC_DRY_RUN, IN(MIG_PHASE_RECEIVING) },
 	{ MIG_REC_POSTCOPY_DISCARD, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DISCARDING) },
 	{ MIG_REC_DEVICE_PACKAGE, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DEVICE_NEXT) },
 	{ MIG_REC_PING, IN(MIG_PHASE_LOADED) | IN(MIG_PHASE_POSTCOPY) },
@@ -220,7 +221,7 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	 * prompt replies, and ACCEPT carries what this end's switchover work
 	 * costs (0: the rehearsal failed, unknown).
 	 */
-	if (!d->ops->rehearse(d->vm->ctx, true, &measured))
+	if (!d->ops->rehearse(d->vm->ctx, true, false, &measured))
 		measured.ns = 0;
 	mig_writer_init(&w, accept, sizeof(accept));
 	mig_put_u32(&w, d->caps);
@@ -397,6 +398,36 @@ static bool clock(struct mig_dest *d, struct mig_record *rec)
 	return true;
 }
 
+/*
+ * DRY_RUN: the switchover's work once more, timed, on this board's stand-in
+ * (never the guest's state), answered at once: the source times the whole
+ * trip, a package's size over the link and this work, right before it
+ * stops the VM (design section 7, "Bounded").
+ */
+static bool dry_run(struct mig_dest *d, struct mig_record *rec)
+{
+	struct mig_rehearsal measured = { 0 };
+	uint8_t reply[MIG_DRY_RUN_DONE_BYTES];
+	struct mig_writer w;
+	uint64_t theirs = mig_get_u64(&rec->payload);
+
+	if (!(d->caps & MIG_CAP_DRY_RUN)) {
+		format_snprintf(d->rep.error, sizeof(d->rep.error), "DRY_RUN was not agreed");
+		return false;
+	}
+	if (rec->length < 8) {
+		format_snprintf(d->rep.error, sizeof(d->rep.error), "malformed DRY_RUN");
+		return false;
+	}
+	if (!d->ops->rehearse(d->vm->ctx, true, true, &measured))
+		measured.ns = 0; /* unknown: the source keeps what it had */
+	mig_writer_init(&w, reply, sizeof(reply));
+	mig_put_u64(&w, theirs);
+	mig_put_u64(&w, measured.ns);
+	mig_chan_send(d->ch, MIG_REC_DRY_RUN_DONE, 0, reply, sizeof(reply));
+	return true;
+}
+
 /** ROUND_END: the first full pass is here, this board approves the switchover. */
 static void round_end(struct mig_dest *d)
 {
@@ -452,6 +483,9 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 		break;
 	case MIG_REC_CLOCK:
 		ok = clock(d, rec);
+		break;
+	case MIG_REC_DRY_RUN:
+		ok = dry_run(d, rec);
 		break;
 	case MIG_REC_POSTCOPY_DISCARD:
 		ok = discard(d, rec);

@@ -105,15 +105,17 @@ struct mig_report {
 	uint64_t throttle_pages_per_s;
 	unsigned throttled_rounds;
 	/**
-	 * Admission (precopy): the downtime predicted when the VM was stopped
-	 * (0: none was, as in postcopy), from the pages left at the measured
-	 * bandwidth and the switchover's measured fixed cost: each end's
-	 * rehearsed work and the link's one-way latency (half the smallest
-	 * clock round trip).
+	 * Admission (precopy): the downtime predicted right before the VM
+	 * was stopped (0: none was, as in postcopy), from the pages the stop
+	 * would find at the measured bandwidth and the switchover's measured
+	 * fixed cost: each end's work and the link's carrying of the package,
+	 * from the dry run right before the stop (dry_run), or else from the
+	 * rehearsals before precopy and half the smallest clock round trip.
 	 */
 	uint64_t predicted_downtime_ns;
 	uint64_t cost_source_ns, cost_link_ns, cost_dest_ns;
 	bool fixed_cost_over_limit; /**< that cost alone exceeded the limit: admitted without it */
+	bool dry_run; /**< that cost was measured by a dry run right before the stop (DRY_RUN) */
 	char error[160];
 };
 
@@ -242,7 +244,9 @@ void mig_dest_free(struct mig_dest *d);
 #define MIG_STATUS_BYTES (8u + 1u + 32u)
 /** ACCEPT payload: u32 capabilities both have, u64 the destination's rehearsed switchover ns. */
 #define MIG_ACCEPT_BYTES (4u + 8u)
-/** A switchover cost above this (ns) is no measurement: the ACCEPT is refused. */
+/** DRY_RUN_DONE payload: u64 the DRY_RUN's clock value, u64 the destination's work (ns). */
+#define MIG_DRY_RUN_DONE_BYTES (8u + 8u)
+/** A switchover cost above this (ns) is no measurement: the ACCEPT (or DRY_RUN_DONE) is refused. */
 #define MIG_SWITCHOVER_COST_MAX_NS 1000000000ull
 /** VM_STARTED payload: u64 x4, the destination's loaded, synced, started, load time. */
 #define MIG_VM_STARTED_BYTES 32u

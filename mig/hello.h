@@ -25,6 +25,7 @@ enum mig_capability {
 	MIG_CAP_POSTCOPY = 1u << 1,	  /**< the destination can run before all RAM arrived */
 	MIG_CAP_SWITCHOVER_ACK = 1u << 2, /**< the destination approves the switchover */
 	MIG_CAP_VM_STARTED = 1u << 3,	  /**< VM_STARTED on the return path (always required) */
+	MIG_CAP_DRY_RUN = 1u << 4,	  /**< the destination times a dry run of its switchover */
 };
 
 struct mig_hello {

@@ -46,6 +46,8 @@ const char *mig_record_name(uint16_t type)
 		{ MIG_REC_CLOCK, "CLOCK" },
 		{ MIG_REC_CLOCK_REPLY, "CLOCK_REPLY" },
 		{ MIG_REC_DEVICE_PACKAGE, "DEVICE_PACKAGE" },
+		{ MIG_REC_DRY_RUN, "DRY_RUN" },
+		{ MIG_REC_DRY_RUN_DONE, "DRY_RUN_DONE" },
 		{ MIG_REC_PING, "PING" },
 		{ MIG_REC_RUN, "RUN" },
 		{ MIG_REC_CANCEL, "CANCEL" },

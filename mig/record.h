@@ -27,6 +27,7 @@ enum mig_record_type {
 	MIG_REC_ROUND_END = 0x0011, /**< end of a precopy round */
 	MIG_REC_CLOCK = 0x0012,	    /**< u64 the source's clock: how far apart the clocks are */
 	MIG_REC_DEVICE_PACKAGE = 0x0020,
+	MIG_REC_DRY_RUN = 0x0021, /**< u64 the source's clock, filler: the package's size */
 	MIG_REC_PING = 0x0030,
 	MIG_REC_RUN = 0x0031,
 	MIG_REC_CANCEL = 0x0032,
@@ -39,7 +40,8 @@ enum mig_record_type {
 	MIG_REC_PONG = 0x8030,
 	MIG_REC_VM_STARTED = 0x8031,
 	MIG_REC_SWITCHOVER_ACK = 0x8032,
-	MIG_REC_CLOCK_REPLY = 0x8012, /**< u64 the CLOCK's value, u64 the destination's clock */
+	MIG_REC_CLOCK_REPLY = 0x8012,  /**< u64 the CLOCK's value, u64 the destination's clock */
+	MIG_REC_DRY_RUN_DONE = 0x8021, /**< u64 the DRY_RUN's value, u64 the destination's ns */
 	MIG_REC_REQ_PAGES = 0x8040,
 	MIG_REC_RECV_BITMAP = 0x8041,
 	MIG_REC_STATUS = 0x8050, /**< answer to RECONNECT: the destination's state */

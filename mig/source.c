@@ -202,10 +202,88 @@ static int send_written_since(struct mig_source *s)
 	int64_t n;
 
 	s->ops->dirty_collect(s->vm->ctx, s->bitmap);
+	s->collected_at = s->ops->now_ns(s->vm->ctx);
 	s->cursor = 0;
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
 		;
 	return n < 0 ? -1 : 0;
+}
+
+/*
+ * The switchover's fixed cost measured again right before the stop (design
+ * section 7, "Bounded"), by a dry run: this end saves its stand-in package
+ * once, a record of the package's size crosses the link, the destination
+ * does its work once on its own stand-in (DRY_RUN) and answers at once.
+ * The trip less the answer's way back (half the smallest clock round trip)
+ * is what the switchover costs under the host's conditions of the moment
+ * beside the pages: the rehearsals before precopy time each end's work
+ * alone, not the link's carrying of a package nor the waking of a parked
+ * vCPU. 0, or -1 (the link broke, or the answer is not one).
+ */
+static int dry_run(struct mig_source *s)
+{
+	struct mig_rehearsal own = { 0 };
+	uint64_t t1, t3, echo, dest_ns, trip, back, rest;
+	uint32_t len = (uint32_t)s->cfg.precopy.device_bytes;
+	struct mig_record rec;
+	struct mig_writer w;
+
+	if (!(s->caps & MIG_CAP_DRY_RUN))
+		return 0;
+	len = len < 8 ? 8 : len > MIG_RECORD_MAX ? MIG_RECORD_MAX : len;
+	t1 = s->ops->now_ns(s->vm->ctx);
+	if (!s->ops->rehearse(s->vm->ctx, false, true, &own))
+		own.ns = 0;
+	memset(s->buf, 0, len);
+	mig_writer_init(&w, s->buf, len);
+	mig_put_u64(&w, t1);
+	if (mig_chan_send(s->ch, MIG_REC_DRY_RUN, 0, s->buf, len) ||
+	    mig_source_expect(s, MIG_REC_DRY_RUN_DONE, &rec))
+		return -1;
+	t3 = s->ops->now_ns(s->vm->ctx);
+	echo = mig_get_u64(&rec.payload);
+	dest_ns = mig_get_u64(&rec.payload);
+	if (rec.length != MIG_DRY_RUN_DONE_BYTES || echo != t1 ||
+	    dest_ns > MIG_SWITCHOVER_COST_MAX_NS) {
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"malformed DRY_RUN_DONE: the VM runs on here");
+		return -1;
+	}
+	if (!dest_ns || !own.ns)
+		return 0; /* a step failed: the costs measured before precopy stand */
+	trip = t3 - t1;
+	back = s->clock_known ? s->clock_rtt_ns / 2 : 0;
+	rest = own.ns + dest_ns + back;
+	s->rep.cost_source_ns = own.ns;
+	s->rep.cost_dest_ns = dest_ns;
+	s->rep.cost_link_ns = trip > rest ? trip - rest : 0;
+	s->cfg.precopy.fixed_ns = s->rep.cost_source_ns + s->rep.cost_link_ns + s->rep.cost_dest_ns;
+	s->rep.dry_run = true;
+	return 0;
+}
+
+/*
+ * After the dry run, right before the stop: the downtime predicted is its
+ * fixed cost and the pages the stop will find (those written since the
+ * drain's collection, at the throttle's floor or the guest's measured
+ * rate, at the measured bandwidth). A limit the fixed cost alone exceeds
+ * is a switchover that cannot fit: with `fail` the VM runs on here (true),
+ * otherwise it goes on and the report says so. Precopy only.
+ */
+static bool admission_refused(struct mig_source *s, uint64_t collected_at)
+{
+	const struct mig_precopy_params *p = &s->cfg.precopy;
+	uint64_t rate = s->rep.throttle_pages_per_s ? 1 : s->dirty_rate;
+	uint64_t since = s->ops->now_ns(s->vm->ctx) - collected_at;
+	uint64_t pages = (uint64_t)((unsigned __int128)rate * since / MIG_NS_PER_S);
+	uint64_t bytes = pages * MIG_PAGE_WIRE_BYTES + p->device_bytes;
+
+	s->rep.predicted_downtime_ns =
+		p->fixed_ns + (s->pre.bandwidth ? (uint64_t)((unsigned __int128)bytes *
+							     MIG_NS_PER_S / s->pre.bandwidth)
+						: 0);
+	s->rep.fixed_cost_over_limit = p->fixed_ns > p->downtime_limit_ns;
+	return s->rep.fixed_cost_over_limit && p->on_no_convergence == MIG_NC_GIVE_UP;
 }
 
 /** With SWITCHOVER_ACK agreed, the VM stops only once the destination approved. */
@@ -233,11 +311,23 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	 */
 	if (s->rep.throttle_pages_per_s)
 		s->ops->throttle(s->vm->ctx, 1);
-	if (clock_exchange(s) || (s->cfg.mode == MIG_MODE_PRECOPY && send_written_since(s))) {
+	if (clock_exchange(s) ||
+	    (s->cfg.mode == MIG_MODE_PRECOPY && (dry_run(s) || send_written_since(s)))) {
 		s->ops->dirty_stop(s->vm->ctx);
 		if (!s->rep.error[0])
 			format_snprintf(s->rep.error, sizeof(s->rep.error),
 					"link lost before the switchover: the VM runs on here");
+		return s->rep.state = MIG_FAILED;
+	}
+	if (s->cfg.mode == MIG_MODE_PRECOPY && admission_refused(s, s->collected_at)) {
+		s->ops->dirty_stop(s->vm->ctx);
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"the switchover alone (source %llu us, link %llu us, destination "
+				"%llu us, the package, by a dry run) exceeds the downtime limit: "
+				"given up, the VM runs on here",
+				(unsigned long long)(s->rep.cost_source_ns / 1000u),
+				(unsigned long long)(s->rep.cost_link_ns / 1000u),
+				(unsigned long long)(s->rep.cost_dest_ns / 1000u));
 		return s->rep.state = MIG_FAILED;
 	}
 	return mig_source_switchover(s);
@@ -344,6 +434,7 @@ static enum mig_state precopy(struct mig_source *s)
 				s->rep.predicted_downtime_ns = s->pre.expected_downtime_ns;
 				s->rep.fixed_cost_over_limit = s->pre.fixed_cost_too_high;
 			}
+			s->collected_at = ops->now_ns(s->vm->ctx);
 			return approved_switchover(s);
 		}
 	}
@@ -359,7 +450,7 @@ static void admission_costs(struct mig_source *s)
 {
 	struct mig_rehearsal measured = { 0 };
 
-	if (s->ops->rehearse(s->vm->ctx, false, &measured)) {
+	if (s->ops->rehearse(s->vm->ctx, false, false, &measured)) {
 		s->rep.cost_source_ns = measured.ns;
 		if (measured.package_bytes)
 			s->cfg.precopy.device_bytes = measured.package_bytes;

@@ -122,6 +122,7 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 		     r->total_ns ? r->bytes_sent * 1000000000ull / r->total_ns : 0);
 	json_out_u64(o, "predicted-downtime-us", r->predicted_downtime_ns / 1000u);
 	json_out_bool(o, "switchover-cost-over-limit", r->fixed_cost_over_limit);
+	json_out_bool(o, "switchover-cost-dry-run", r->dry_run);
 	json_out_object(o, "switchover-cost-us");
 	json_out_u64(o, "source", r->cost_source_ns / 1000u);
 	json_out_u64(o, "link", r->cost_link_ns / 1000u);

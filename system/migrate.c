@@ -47,7 +47,7 @@ static struct mig_hello local_hello(const struct vm *vm)
 		.ram_size = vm->cfg.mem_bytes,
 		.page_size = PAGE_SIZE,
 		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
-				MIG_CAP_POSTCOPY,
+				MIG_CAP_POSTCOPY | MIG_CAP_DRY_RUN,
 	};
 
 	/* What the guest sees of the CPU (its MIDR is the CPU's): the destination must offer it. */
@@ -173,13 +173,14 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			       (unsigned long long)r->faults_served,
 			       us(r->fault_wait_total_ns / r->faults_served));
 	if (r->predicted_downtime_ns)
-		console_printf(
-			"migration report: admitted on a predicted downtime of %llu us (the "
-			"pages left at the measured bandwidth, and the switchover's measured "
-			"cost: source %llu us, link %llu us, destination %llu us), actual "
-			"%llu us\n",
-			us(r->predicted_downtime_ns), us(r->cost_source_ns), us(r->cost_link_ns),
-			us(r->cost_dest_ns), us(r->downtime_ns));
+		console_printf("migration report: admitted on a predicted downtime of %llu us (the "
+			       "pages left at the measured bandwidth, and the switchover's cost, "
+			       "measured %s: source %llu us, link %llu us, destination %llu us), "
+			       "actual %llu us\n",
+			       us(r->predicted_downtime_ns),
+			       r->dry_run ? "by a dry run right before the stop" : "before precopy",
+			       us(r->cost_source_ns), us(r->cost_link_ns), us(r->cost_dest_ns),
+			       us(r->downtime_ns));
 	if (r->fixed_cost_over_limit)
 		console_printf(
 			"migration report: the switchover's measured cost alone is over the "

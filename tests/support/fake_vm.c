@@ -159,12 +159,14 @@ static void discard(void *ctx)
 }
 
 /* Nothing of the VM changes: counted, so that the engine is seen to ask once per migration. */
-static bool rehearse(void *ctx, bool destination, struct mig_rehearsal *measured)
+static bool rehearse(void *ctx, bool destination, bool once, struct mig_rehearsal *measured)
 {
 	struct fake_vm *vm = ctx;
 
-	__atomic_fetch_add(&vm->rehearsals, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(once ? &vm->dry_runs : &vm->rehearsals, 1, __ATOMIC_SEQ_CST);
 	measured->ns = destination ? FAKE_DEST_SWITCHOVER_NS : FAKE_SOURCE_SWITCHOVER_NS;
+	if (once && vm->dry_run_ns)
+		measured->ns = vm->dry_run_ns;
 	measured->package_bytes = 4096;
 	return true;
 }
@@ -309,7 +311,7 @@ struct mig_hello fake_vm_hello(uint64_t pages)
 		.ram_size = pages * 4096ull,
 		.page_size = 4096,
 		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_POSTCOPY |
-				MIG_CAP_SWITCHOVER_ACK,
+				MIG_CAP_SWITCHOVER_ACK | MIG_CAP_DRY_RUN,
 	};
 	return h;
 }

@@ -38,6 +38,8 @@ struct fake_vm {
 	bool fail_load, fail_sync, fail_postcopy_begin;
 	unsigned discards;	  /**< destination: copies thrown away */
 	unsigned rehearsals;	  /**< the switchover's code run early (mig_vm_ops.rehearse) */
+	unsigned dry_runs;	  /**< of it once more, right before the switchover (DRY_RUN) */
+	uint64_t dry_run_ns;	  /**< what a dry run measures (0: as the rehearsal) */
 	uint64_t clock_offset_ns; /**< this board's clock runs this far ahead of the host's */
 	uint64_t writes;
 	/* throttle (mig_vm_ops.throttle): pages the workload may dirty per ms, 0: any */

@@ -632,6 +632,97 @@ static void test_source_refuses_a_malformed_accept(void **state)
 	}
 }
 
+/*
+ * DRY_RUN_DONE sets the fixed cost the stop is admitted on: one of the
+ * wrong size, for another DRY_RUN, or with a cost no run measures fails the
+ * migration before the stop; the VM runs on here.
+ */
+static void test_source_refuses_a_malformed_dry_run_done(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint64_t cost_ns;
+		uint32_t len;
+		bool other_echo;
+	} bad[] = {
+		{ 1000, MIG_DRY_RUN_DONE_BYTES - 1, false },
+		{ 1000, MIG_DRY_RUN_DONE_BYTES + 1, false },
+		{ 1000, MIG_DRY_RUN_DONE_BYTES, true },
+		{ MIG_SWITCHOVER_COST_MAX_NS + 1, MIG_DRY_RUN_DONE_BYTES, false },
+		{ UINT64_MAX, MIG_DRY_RUN_DONE_BYTES, false },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mig_source *s = new_source(f, MIG_MODE_PRECOPY);
+		uint8_t done[MIG_DRY_RUN_DONE_BYTES + 1] = { 0 };
+		struct mig_writer w;
+		struct mig_reader r;
+		uint64_t echo;
+
+		f->src.running = true;
+		script_run_source(&f->p, s, false);
+		assert_true(script_expect(&f->p, MIG_REC_HELLO));
+		send_accept(f, MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_DRY_RUN, 100000,
+			    MIG_ACCEPT_BYTES);
+		assert_true(script_expect(&f->p, MIG_REC_DRY_RUN));
+		/* As large as the package, so that the link carries as much as at the stop. */
+		assert_true(f->p.rec.length >= 4096);
+		r = f->p.rec.payload;
+		echo = mig_get_u64(&r) + (bad[i].other_echo ? 1 : 0);
+		mig_writer_init(&w, done, sizeof(done));
+		mig_put_u64(&w, echo);
+		mig_put_u64(&w, bad[i].cost_ns);
+		assert_true(script_send(&f->p, MIG_REC_DRY_RUN_DONE, 0, done, bad[i].len));
+		assert_int_equal(script_end(&f->p), MIG_FAILED);
+		assert_string_equal(mig_source_report(s)->error,
+				    "malformed DRY_RUN_DONE: the VM runs on here");
+		assert_true(f->src.running);
+		assert_int_equal(f->src.dry_runs, 1);
+		f->src.dry_runs = 0;
+		mig_source_free(s);
+	}
+}
+
+/*
+ * The destination runs its switchover's work on its own stand-in for a
+ * DRY_RUN (never anything the source sent) and answers at once; only when
+ * agreed, and only a DRY_RUN long enough to say what it answers.
+ */
+static void test_dry_run_on_the_destination(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_hello h = fake_vm_hello(PAGES);
+	uint8_t run[4096] = { 0 };
+	struct mig_writer w;
+	struct mig_reader r;
+
+	mig_writer_init(&w, run, sizeof(run));
+	mig_put_u64(&w, 0x1234);
+	script_serve_dest(&f->p, f->dest);
+	send_hello(f, ID);
+	assert_true(script_send(&f->p, MIG_REC_DRY_RUN, 0, run, sizeof(run)));
+	assert_true(script_expect(&f->p, MIG_REC_DRY_RUN_DONE));
+	assert_int_equal(f->p.rec.length, MIG_DRY_RUN_DONE_BYTES);
+	r = f->p.rec.payload;
+	assert_int_equal(mig_get_u64(&r), 0x1234);
+	assert_int_equal(mig_get_u64(&r), FAKE_DEST_SWITCHOVER_NS);
+	assert_int_equal(f->dst.dry_runs, 1);
+	assert_false(f->dst.running);
+	assert_true(script_send(&f->p, MIG_REC_DRY_RUN, 0, run, 7));
+	refused(f, "malformed DRY_RUN", MIG_FAILED);
+
+	/* A source that did not agree to it. */
+	script_serve_dest(&f->p, f->dest);
+	h.migration_id = ID + 1;
+	h.capabilities &= ~(uint32_t)MIG_CAP_DRY_RUN;
+	assert_true(script_send(&f->p, MIG_REC_HELLO, 0, f->buf,
+				script_hello(f->buf, sizeof(f->buf), &h)));
+	assert_true(script_expect(&f->p, MIG_REC_ACCEPT));
+	assert_true(script_send(&f->p, MIG_REC_DRY_RUN, 0, run, sizeof(run)));
+	refused(f, "DRY_RUN was not agreed", MIG_FAILED);
+	assert_int_equal(f->dst.dry_runs, 1);
+}
+
 /* The destination's reason reaches consoles: its control characters must not. */
 static void test_refusal_text_is_escaped(void **state)
 {
@@ -752,6 +843,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_source_refuses_a_malformed_accept, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_source_refuses_a_malformed_dry_run_done, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run_on_the_destination, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_text_is_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_lost_is_not_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_verdicts, setup, teardown),

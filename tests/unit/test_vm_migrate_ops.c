@@ -70,6 +70,13 @@ static struct vcpu_exit guest_writer(struct fake_guest *g)
 	}
 }
 
+/*
+ * A logged write traps once, or twice when the CPU's TLB kept the read-only
+ * entry it faulted on (the fake's may, as hardware may): that second trap
+ * only invalidates (hyp/vm_pause.c, vm_dirty_fault).
+ */
+static bool logged_write(unsigned traps) { return traps == 1 || traps == 2; }
+
 /** vCPU `i` stores `value` to RAM page `page`; returns how many times the store trapped. */
 static unsigned guest_writes(unsigned i, uint64_t page, uint64_t value)
 {
@@ -121,10 +128,10 @@ static void test_dirty_logging(void **state)
 	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 1);
 
 	/* The first write to a page faults once, is marked, and lands. */
-	assert_int_equal(guest_writes(0, 3, 2), 1);
+	assert_true(logged_write(guest_writes(0, 3, 2)));
 	assert_int_equal(perm_of(h, 3), S2_RWX);
 	assert_int_equal(guest_writes(0, 3, 3), 0);
-	assert_int_equal(guest_writes(1, 7, 2), 1);
+	assert_true(logged_write(guest_writes(1, 7, 2)));
 	assert_int_equal(h->vm.dirty_faults, 2);
 	assert_true(fake_hw(0)->s2_flush_local >= 1);
 
@@ -138,7 +145,7 @@ static void test_dirty_logging(void **state)
 	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 2);
 
 	/* Written again after the collection (from the other vCPU, too): logged again. */
-	assert_int_equal(guest_writes(0, 3, 4), 1);
+	assert_true(logged_write(guest_writes(0, 3, 4)));
 	assert_int_equal(guest_writes(1, 3, 4), 0);
 	collect(bitmap);
 	assert_int_equal(bits_set(bitmap), 1);
@@ -197,34 +204,37 @@ static void guest_writes_async(unsigned i, uint64_t page, uint64_t value)
  */
 static void test_throttle_holds_a_vcpu_over_its_quota(void **state)
 {
-	uint64_t period = arch_counter_freq() / 1000u * VM_THROTTLE_PERIOD_MS;
+	uint64_t period = arch_counter_freq() / 20u; /* 40 pages/s for two: one each per 50 ms */
 	uint64_t t0, waits;
+	unsigned traps;
 
 	(void)state;
 	memset(&box, 0, sizeof(box));
 	h = guest_vm_boot(2, guest_writer, ENTRY);
 	ops->dirty_start(&h->vm);
-	ops->throttle(&h->vm, 400); /* two vCPUs on: a page per 5 ms each */
+	/* A period long enough that a loaded host writes the second page within it. */
+	ops->throttle(&h->vm, 40);
 	/* Rewriting a page already dirty costs nothing; a new one over the quota waits. */
 	t0 = arch_counter_now();
-	assert_int_equal(guest_writes(0, 10, 1), 1);
+	assert_true(logged_write(guest_writes(0, 10, 1)));
 	assert_int_equal(guest_writes(0, 10, 2), 0);
 	assert_int_equal(h->vm.throttle_waits, 0);
-	assert_int_equal(guest_writes(0, 11, 1), 1);
+	assert_true(logged_write(guest_writes(0, 11, 1)));
 	assert_int_equal(h->vm.throttle_waits, 1);
 	/* It waited for the end of the period its first page opened (a busy host: longer). */
 	assert_true(arch_counter_now() - t0 >= period);
 	assert_true(h->vm.throttle_wait_counts > 0);
 	/* Each vCPU has its own share. */
-	assert_int_equal(guest_writes(1, 20, 1), 1);
+	assert_true(logged_write(guest_writes(1, 20, 1)));
 	assert_int_equal(h->vm.throttle_waits, 1);
 	/* 1 page/s in all, a page per 2 s each: the second waits, until the limit is lifted. */
 	ops->throttle(&h->vm, 1);
-	assert_int_equal(guest_writes(1, 21, 1), 1); /* (may wait out its last 5 ms period) */
+	assert_true(logged_write(guest_writes(1, 21, 1))); /* (may wait out its last 5 ms period) */
 	waits = h->vm.throttle_waits;
+	traps = box.traps[1];
 	guest_writes_async(1, 22, 1);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.throttle_pages_per_s, __ATOMIC_ACQUIRE) &&
-					 box.traps[1] == 3,
+					 box.traps[1] > traps,
 				 WAIT_MS));
 	ops->throttle(&h->vm, 0);
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&box.done[1], __ATOMIC_ACQUIRE) == box.asked[1],
@@ -504,9 +514,10 @@ static void test_device_package(void **state)
 				 WAIT_MS));
 	assert_true(vm_console_input('a', &h->vm));
 	assert_true(vm_console_input('b', &h->vm));
-	assert_true(ops->rehearse(&h->vm, false, &measured)); /* the running VM is not touched */
-	assert_true(measured.ns > 0);			      /* how long saving took, */
-	assert_true(measured.package_bytes > 0);	      /* and how big a package is */
+	assert_true(
+		ops->rehearse(&h->vm, false, false, &measured)); /* the running VM is not touched */
+	assert_true(measured.ns > 0);				 /* how long saving took, */
+	assert_true(measured.package_bytes > 0);		 /* and how big a package is */
 	ops->stop(&h->vm);
 	len = ops->save_devices(&h->vm, package, sizeof(package));
 	assert_true(len > 0);
@@ -526,8 +537,13 @@ static void test_device_package(void **state)
 	assert_true(HOST_VM_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
 	/* The rehearsal goes through every step, then leaves the board as it found it. */
 	measured = (struct mig_rehearsal){ 0 };
-	assert_true(ops->rehearse(&h2->vm, true, &measured));
+	assert_true(ops->rehearse(&h2->vm, true, false, &measured));
 	assert_true(measured.ns > 0);
+	/* Once more as a dry run right before a switchover: no vCPU polls after it. */
+	measured = (struct mig_rehearsal){ 0 };
+	assert_true(ops->rehearse(&h2->vm, true, true, &measured));
+	assert_true(measured.ns > 0);
+	assert_true(__atomic_load_n(&h2->vm.poll_until, __ATOMIC_ACQUIRE) <= arch_counter_now());
 	for (unsigned i = 0; i < 2; i++) {
 		assert_true(fake_hw(i)->loaded); /* each vCPU took the stand-in into its CPU */
 		assert_int_equal(h2->vm.vcpus[i].power, VCPU_OFF);

@@ -172,12 +172,68 @@ static void test_stop_ends_parked_loops(void **state)
 	}
 }
 
+/*
+ * The CPU that waits for parked vCPUs (the pause, a synchronization, the
+ * start) sleeps, and each vCPU kicks it once it has done what was asked:
+ * a board CPU that spins keeps its host thread busy, and the vCPU it
+ * waits for may then wait for that thread's host core.
+ */
+static void test_waiting_cpu_is_kicked_by_each_vcpu(void **state)
+{
+	uint64_t kicks, give_up;
+	unsigned late = 99;
+
+	(void)state;
+	start_two(guest_busy, true);
+	assert_true(HOST_VM_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
+	kicks = fake_cpu_stats(HOST_VM_CONTROL_CPU).kicks;
+	vm_pause(&h->vm);
+	assert_int_equal(__atomic_load_n(&h->vm.parked, __ATOMIC_ACQUIRE), 2);
+	assert_true(fake_cpu_stats(HOST_VM_CONTROL_CPU).kicks >= kicks + 2);
+
+	kicks = fake_cpu_stats(HOST_VM_CONTROL_CPU).kicks;
+	assert_true(vm_sync_parked(&h->vm, WAIT_MS, &late));
+	assert_int_equal(late, 99);
+	assert_true(fake_cpu_stats(HOST_VM_CONTROL_CPU).kicks >= kicks + 2);
+
+	kicks = fake_cpu_stats(HOST_VM_CONTROL_CPU).kicks;
+	for (unsigned i = 0; i < 2; i++)
+		__atomic_store_n(&h->vm.vcpus[i].entered_at, 0, __ATOMIC_SEQ_CST);
+	vm_unpause(&h->vm);
+	give_up = arch_counter_now() + arch_counter_freq() / 1000u * WAIT_MS;
+	for (unsigned i = 0; i < 2; i++)
+		assert_true(vm_entered_at(&h->vm, i, give_up) != 0);
+	assert_true(fake_cpu_stats(HOST_VM_CONTROL_CPU).kicks >= kicks + 2);
+	vm_stop_all(&h->vm, VM_POWER_OFF);
+	assert_true(host_vm_join(h, WAIT_MS));
+}
+
+/* A vCPU that never enters: the wait ends at its deadline, asleep, with 0. */
+static void test_entered_at_gives_up(void **state)
+{
+	uint64_t waits;
+
+	(void)state;
+	start_two(guest_busy, true);
+	assert_true(HOST_VM_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
+	vm_pause(&h->vm);
+	__atomic_store_n(&h->vm.vcpus[0].entered_at, 0, __ATOMIC_SEQ_CST);
+	waits = fake_cpu_stats(HOST_VM_CONTROL_CPU).idle_waits;
+	assert_int_equal(vm_entered_at(&h->vm, 0, arch_counter_now() + arch_counter_freq() / 100u),
+			 0);
+	assert_true(fake_cpu_stats(HOST_VM_CONTROL_CPU).idle_waits > waits);
+	vm_stop_all(&h->vm, VM_POWER_OFF);
+	assert_true(host_vm_join(h, WAIT_MS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		GUEST_VM_TEST(test_pause_puts_state_unpause_loads_it, setup),
 		GUEST_VM_TEST(test_pause_parks_sleeping_and_off_vcpus, setup),
 		GUEST_VM_TEST(test_stop_ends_parked_loops, setup),
+		GUEST_VM_TEST(test_waiting_cpu_is_kicked_by_each_vcpu, setup),
+		GUEST_VM_TEST(test_entered_at_gives_up, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
