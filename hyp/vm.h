@@ -65,7 +65,9 @@ struct vm {
 	unsigned parked;     /**< vCPUs that saw pause_req and put their state */
 	unsigned sync_gen;   /**< bumped by vm_sync_parked: parked vCPUs load their new state */
 	uint64_t poll_until; /**< physical count until which parked vCPUs poll (vm_poll_parked) */
-	unsigned parked_waiter;	  /**< CPU waiting in vm_pause or vm_sync_parked, + 1; 0: none */
+	/** The CPU that last waited for parked vCPUs (vm_pause, vm_sync_parked, vm_entered_at), + 1
+	 * (0: none yet); named until the next: a late kick only wakes it early. */
+	unsigned parked_waiter;
 	volatile bool rehearsing; /**< a synchronization of a stand-in state: enter it once */
 	volatile bool clock_due;  /**< vm_resume_clock_at: CNTVOFF is set by the first vCPU out */
 	uint64_t clock_resume_count; /**< the guest's count it goes on from */

@@ -217,16 +217,17 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 	read_limits(vm, &lim);
 	t0 = now_ns(vm);
 	vm_poll_parked(vm, SWITCHOVER_POLL_MS); /* as load_devices: awake for the state */
-	if (!vm_package_load(vm, &lim, buf, len, &shadow, err, sizeof(err)))
-		return false;
-	vm_package_apply(vm, &shadow, arch_counter_now());
-	vm->rehearsing = true;
-	ok = vm_sync_parked(vm, SYNC_WAIT_MS, &late);
-	vm->rehearsing = false;
-	measured->ns = now_ns(vm) - t0;
-	discard(vm);
-	vm_poll_parked(vm,
-		       0); /* no start follows: a polling vCPU would take a core from the link */
+	ok = vm_package_load(vm, &lim, buf, len, &shadow, err, sizeof(err));
+	if (ok) {
+		vm_package_apply(vm, &shadow, arch_counter_now());
+		vm->rehearsing = true;
+		ok = vm_sync_parked(vm, SYNC_WAIT_MS, &late);
+		vm->rehearsing = false;
+		measured->ns = now_ns(vm) - t0;
+		discard(vm);
+	}
+	/* No start follows: a vCPU still polling would take a host core from the link. */
+	vm_poll_parked(vm, 0);
 	return ok;
 }
 

@@ -13,7 +13,7 @@
  * vCPUs kick it, this only bounds the wait for a VM that ends meanwhile
  * (nobody kicks for that).
  */
-#define PARKED_LOOK_US 1000u
+#define PARKED_LOOK_MS 1u
 
 /*
  * Waits for the parked vCPUs to do what was asked, asleep: a CPU of an
@@ -21,13 +21,14 @@
  * and the vCPU's thread it just woke may be queued behind it until the
  * host preempts the spinner (measured 2-8 ms on a 2-core host) instead
  * of taking the other core. Each vCPU kicks this CPU when it has done it
- * (park, take_synchronized_state), after saying so: the waiter names
+ * (park, take_synchronized_state, its first entry after the parking),
+ * after saying so: the waiter names
  * itself before it looks (both sequentially consistent), so no kick is
  * lost, and a kick that comes before the WFI keeps it from sleeping.
  */
 static void await_parked(uint64_t until)
 {
-	uint64_t now = arch_counter_now(), most = arch_counter_freq() / 1000000u * PARKED_LOOK_US;
+	uint64_t now = arch_counter_now(), most = arch_counter_freq() / 1000u * PARKED_LOOK_MS;
 
 	if (now >= until)
 		return;
@@ -222,6 +223,7 @@ bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
 		arch_s2_flush_local();
 		return true;
 	}
+	arch_s2_publish(); /* the walker sees the writable entry when the guest retries */
 	if (!vm->dirty_logging || !vm->dirty)
 		return true;
 	__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64), __ATOMIC_SEQ_CST);

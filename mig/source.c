@@ -199,10 +199,12 @@ static int64_t precopy_round(struct mig_source *s)
  */
 static int send_written_since(struct mig_source *s)
 {
+	uint64_t t0 = s->ops->now_ns(s->vm->ctx);
 	int64_t n;
 
 	s->ops->dirty_collect(s->vm->ctx, s->bitmap);
 	s->collected_at = s->ops->now_ns(s->vm->ctx);
+	s->collect_ns = s->collected_at - t0;
 	s->cursor = 0;
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
 		;
@@ -224,13 +226,13 @@ static int dry_run(struct mig_source *s)
 {
 	struct mig_rehearsal own = { 0 };
 	uint64_t t1, t3, echo, dest_ns, trip, back, rest;
-	uint32_t len = (uint32_t)s->cfg.precopy.device_bytes;
+	uint64_t bytes = s->cfg.precopy.device_bytes;
+	uint32_t len = bytes < 8 ? 8 : bytes > MIG_RECORD_MAX ? MIG_RECORD_MAX : (uint32_t)bytes;
 	struct mig_record rec;
 	struct mig_writer w;
 
 	if (!(s->caps & MIG_CAP_DRY_RUN))
 		return 0;
-	len = len < 8 ? 8 : len > MIG_RECORD_MAX ? MIG_RECORD_MAX : len;
 	t1 = s->ops->now_ns(s->vm->ctx);
 	if (!s->ops->rehearse(s->vm->ctx, false, true, &own))
 		own.ns = 0;
@@ -262,26 +264,49 @@ static int dry_run(struct mig_source *s)
 	return 0;
 }
 
+/** `fail` and a switchover whose measured cost alone exceeds the limit: the VM runs on here. */
+static enum mig_state fixed_cost_fails(struct mig_source *s, const char *how)
+{
+	char why[sizeof(s->rep.error)];
+
+	format_snprintf(why, sizeof(why),
+			"the switchover alone (source %llu us, link %llu us, destination %llu us, "
+			"the package%s) exceeds the downtime limit: given up, the VM runs on here",
+			(unsigned long long)(s->rep.cost_source_ns / 1000u),
+			(unsigned long long)(s->rep.cost_link_ns / 1000u),
+			(unsigned long long)(s->rep.cost_dest_ns / 1000u), how);
+	return mig_source_fail(s, why);
+}
+
 /*
- * After the dry run, right before the stop: the downtime predicted is its
- * fixed cost and the pages the stop will find (those written since the
- * drain's collection, at the throttle's floor or the guest's measured
- * rate, at the measured bandwidth). A limit the fixed cost alone exceeds
- * is a switchover that cannot fit: with `fail` the VM runs on here (true),
- * otherwise it goes on and the report says so. Precopy only.
+ * Right before the stop: the downtime predicted is the switchover's fixed
+ * cost and the pages the stop will find (those written since the drain's
+ * collection, at the throttle's floor or the guest's measured rate, at
+ * the measured bandwidth). This end's part of that cost also counts the
+ * drain's collection of what was written, just timed: the stop collects
+ * the same way before its last pages (which the pages count). After a dry run the cost holds
+ * the package's crossing too (its record was as large); without one the
+ * package goes at the bandwidth, and the policy's verdict on the cost
+ * stands. A dry run's cost alone over the limit is a switchover that
+ * cannot fit: with `fail` the VM runs on here (true), otherwise it goes
+ * on and the report says so. Precopy only.
  */
 static bool admission_refused(struct mig_source *s, uint64_t collected_at)
 {
-	const struct mig_precopy_params *p = &s->cfg.precopy;
+	struct mig_precopy_params *p = &s->cfg.precopy;
 	uint64_t rate = s->rep.throttle_pages_per_s ? 1 : s->dirty_rate;
 	uint64_t since = s->ops->now_ns(s->vm->ctx) - collected_at;
 	uint64_t pages = (uint64_t)((unsigned __int128)rate * since / MIG_NS_PER_S);
-	uint64_t bytes = pages * MIG_PAGE_WIRE_BYTES + p->device_bytes;
+	uint64_t bytes = pages * MIG_PAGE_WIRE_BYTES + (s->rep.dry_run ? 0 : p->device_bytes);
 
+	s->rep.cost_source_ns += s->collect_ns;
+	p->fixed_ns += s->collect_ns;
 	s->rep.predicted_downtime_ns =
 		p->fixed_ns + (s->pre.bandwidth ? (uint64_t)((unsigned __int128)bytes *
 							     MIG_NS_PER_S / s->pre.bandwidth)
 						: 0);
+	if (!s->rep.dry_run)
+		return false;
 	s->rep.fixed_cost_over_limit = p->fixed_ns > p->downtime_limit_ns;
 	return s->rep.fixed_cost_over_limit && p->on_no_convergence == MIG_NC_GIVE_UP;
 }
@@ -321,14 +346,7 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	}
 	if (s->cfg.mode == MIG_MODE_PRECOPY && admission_refused(s, s->collected_at)) {
 		s->ops->dirty_stop(s->vm->ctx);
-		format_snprintf(s->rep.error, sizeof(s->rep.error),
-				"the switchover alone (source %llu us, link %llu us, destination "
-				"%llu us, the package, by a dry run) exceeds the downtime limit: "
-				"given up, the VM runs on here",
-				(unsigned long long)(s->rep.cost_source_ns / 1000u),
-				(unsigned long long)(s->rep.cost_link_ns / 1000u),
-				(unsigned long long)(s->rep.cost_dest_ns / 1000u));
-		return s->rep.state = MIG_FAILED;
+		return fixed_cost_fails(s, ", by a dry run");
 	}
 	return mig_source_switchover(s);
 }
@@ -401,19 +419,8 @@ static enum mig_state precopy(struct mig_source *s)
 		if (d == MIG_GIVE_UP) {
 			ops->dirty_stop(s->vm->ctx); /* the throttle goes with it */
 			if (s->pre.fixed_cost_too_high &&
-			    policy.on_no_convergence == MIG_NC_GIVE_UP) {
-				char why[sizeof(s->rep.error)];
-
-				format_snprintf(
-					why, sizeof(why),
-					"the switchover alone (source %llu us, link %llu us, "
-					"destination %llu us, the package) exceeds the downtime "
-					"limit: given up, the VM runs on here",
-					(unsigned long long)(s->rep.cost_source_ns / 1000u),
-					(unsigned long long)(s->rep.cost_link_ns / 1000u),
-					(unsigned long long)(s->rep.cost_dest_ns / 1000u));
-				return mig_source_fail(s, why);
-			}
+			    policy.on_no_convergence == MIG_NC_GIVE_UP)
+				return fixed_cost_fails(s, "");
 			if (s->rep.throttle_pages_per_s) {
 				char why[sizeof(s->rep.error)];
 

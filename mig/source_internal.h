@@ -27,6 +27,7 @@ struct mig_source {
 	struct mig_precopy_state pre;
 	uint64_t dirty_rate;
 	uint64_t collected_at;	 /**< when the dirty pages were last collected (now_ns) */
+	uint64_t collect_ns;	 /**< how long the drain's collection of what was written took */
 	uint64_t paced_until_ns; /**< the bandwidth cap's clock: when what was sent is paid for */
 	uint64_t progress_ns;	 /**< when progress was last reported */
 	unsigned current_round;	 /**< the precopy round being sent */

@@ -102,7 +102,8 @@ static void completed(struct fixture *f)
 		assert_true(f->m.src.dry_run);
 		assert_int_equal(f->m.src.cost_dest_ns,
 				 f->dst.dry_run_ns ? f->dst.dry_run_ns : FAKE_DEST_SWITCHOVER_NS);
-		assert_int_equal(f->m.src.cost_source_ns, FAKE_SOURCE_SWITCHOVER_NS);
+		assert_true(f->m.src.cost_source_ns >=
+			    FAKE_SOURCE_SWITCHOVER_NS); /* and the drain's */
 	}
 }
 
@@ -206,7 +207,7 @@ static void test_precopy_throttled_converges(void **state)
 	 * alone may exceed 200 us: then the report says so).
 	 */
 	assert_true(f->m.src.dry_run);
-	assert_int_equal(f->m.src.cost_source_ns, FAKE_SOURCE_SWITCHOVER_NS);
+	assert_true(f->m.src.cost_source_ns >= FAKE_SOURCE_SWITCHOVER_NS); /* and the drain's */
 	assert_int_equal(f->m.src.cost_dest_ns, FAKE_DEST_SWITCHOVER_NS);
 	assert_true(f->m.src.predicted_downtime_ns >=
 		    FAKE_SOURCE_SWITCHOVER_NS + FAKE_DEST_SWITCHOVER_NS + f->m.src.cost_link_ns);
