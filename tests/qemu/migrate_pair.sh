@@ -96,6 +96,14 @@ timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting 
 	--link "$dst_dir" --net "$run_dir/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
 	>"$work/dst.log" 2>&1 &
 pid_dst=$!
+# The source starts once the destination waits for it, as a user would start
+# them: on a loaded machine a board can take seconds to boot, longer than the
+# source's link allows for a peer that is not there.
+for _ in $(seq 1200); do
+	grep -q "^migration: waiting for the VM from" "$work/dst.log" 2>/dev/null && break
+	kill -0 $pid_dst 2>/dev/null || break
+	sleep 0.05
+done
 if [ -z "$by_mgmt" ]; then
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
 		--link "$work/creds/src" --net "$run_dir/src.sock" \
