@@ -170,6 +170,9 @@ def ferry_pair(work, guest, mem, switchover):
         migrate_at_us = int(time.time() * 1e6)
         tool = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=LIMIT_S * 2)
+        # The source board stays up for its management channel once the VM left.
+        subprocess.run([FERRY, "quit", "--mgmt", mgmt], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=LIMIT_S)
         finish([src, dst], LIMIT_S)
     events = [json.loads(l) for l in tool.stdout.splitlines() if l.startswith("{")]
     end = next((e["data"] for e in events

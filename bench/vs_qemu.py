@@ -126,6 +126,9 @@ def ferry_pair(work, guest, mem):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=300)
     events = [json.loads(l) for l in tool.stdout.splitlines() if l.startswith("{")]
+    # The source board stays up for its management channel once the VM left.
+    subprocess.run([FERRY, "quit", "--mgmt", mgmt], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=60)
     src.finish()
     dst.finish()
     end = next((e["data"] for e in events

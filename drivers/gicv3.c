@@ -153,6 +153,12 @@ void gicv3_ppi_disable(unsigned intid)
 		mmio_write32(current_sgi_frame() + GICR_ICENABLER0, 1u << intid);
 }
 
+void gicv3_ppi_deactivate(unsigned intid)
+{
+	if (intid < 32)
+		mmio_write32(current_sgi_frame() + GICR_ICACTIVER0, 1u << intid);
+}
+
 void gicv3_spi_enable(unsigned intid, uint8_t priority, uint64_t mpidr)
 {
 	if (intid < 32 || intid >= intid_count)

@@ -22,6 +22,8 @@ int gicv3_redist_init(unsigned cpu_index, uint64_t mpidr);
 /** Enables a PPI on the running CPU's redistributor. */
 void gicv3_ppi_enable(unsigned intid, uint8_t priority);
 void gicv3_ppi_disable(unsigned intid);
+/** Clears this CPU's PPI's active state (GICR_ICACTIVER0): one a guest left active. */
+void gicv3_ppi_deactivate(unsigned intid);
 
 /** Enables SPI `intid`, routed to the CPU with affinity `mpidr`. */
 void gicv3_spi_enable(unsigned intid, uint8_t priority, uint64_t mpidr);

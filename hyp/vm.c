@@ -2,6 +2,7 @@
 /** VM construction and shared helpers, see vm.h. */
 #include "hyp/vm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "hyp/vgic_mmio.h"
@@ -46,6 +47,17 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 		v->power = VCPU_OFF;
 	}
 	return true;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	/* No CPU may keep a translation through tables about to be reused. */
+	arch_s2_flush_vm(&vm->ctl);
+	s2_destroy(&vm->s2);
+	free(vm->dirty);
+	free(vm->present);
+	free(vm->requested);
+	vm->dirty = vm->present = vm->requested = NULL;
 }
 
 void vm_reset_devices(struct vm *vm)

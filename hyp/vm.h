@@ -91,6 +91,13 @@ struct vm {
 	uint64_t waiting_page[VM_VCPU_MAX]; /**< page + 1 a vCPU waits for, 0 none */
 };
 
+/**
+ * Releases what vm_init and a migration took for a VM whose vCPUs have all
+ * left their run loops (its stage-2 tables, its page bitmaps); its RAM is
+ * the caller's. vm_init makes it anew.
+ */
+void vm_destroy(struct vm *vm);
+
 /** Parks every vCPU (each puts its state into its struct vcpu) and waits until they all did. */
 void vm_pause(struct vm *vm);
 

@@ -189,6 +189,11 @@ const struct mig_report *mig_dest_report(const struct mig_dest *d) { return &d->
 
 bool mig_dest_in_doubt(const struct mig_dest *d) { return d->in_doubt; }
 
+bool mig_dest_settled(const struct mig_dest *d)
+{
+	return d->rep.state == MIG_COMPLETED && d->end_heard && !d->in_doubt;
+}
+
 static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_hello remote;

@@ -227,6 +227,13 @@ bool mig_dest_vm_ended(struct mig_dest *d);
 bool mig_dest_in_doubt(const struct mig_dest *d);
 
 /**
+ * True once nothing of this migration can come back: the VM runs here with
+ * all its memory, and the source has heard so (END, or a reconnection told
+ * it). The board may then forget the migration and send the VM on.
+ */
+bool mig_dest_settled(const struct mig_dest *d);
+
+/**
  * The operator says the source is gone while postcopy is paused: the pages
  * that never arrived are lost with it, and so is the VM (MIG_LOST). False
  * (with why) in any other state.

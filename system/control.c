@@ -24,15 +24,25 @@ static struct {
 	struct vm *vm;
 	const struct board_desc *board;
 	unsigned cpu;
-	bool active; /**< the control CPU has work: a link or a management channel */
-	bool have_mgmt;
-	bool polling; /**< in control_poll: commands never nest */
+	bool active;	/**< the control CPU has work: a link or a management channel */
+	bool have_mgmt; /**< and with it the board outlives its VMs (docs/management.md) */
+	bool polling;	/**< in control_poll: commands never nest */
 	struct mgmt mgmt;
 	struct migrate_job job;
 	char test_fault[24];
 	/* An outgoing migration asked for: by `migrate`, or by the boot options at at_ms. */
 	bool requested, planned;
+	bool boot_plans;  /**< the boot options plan one (ferry.migrate): the first VM's */
+	unsigned plan_ms; /**< ferry.migrate_at */
 	uint64_t at_ms;
+	/* The board's life around its VMs. */
+	bool first_vm_done;
+	bool empty;	   /**< no VM here: migrate-incoming, vm-boot or quit */
+	bool not_started;  /**< the last VM could not start (reported on the console) */
+	bool may_boot;	   /**< a guest kernel is configured (vm-boot) */
+	volatile int next; /**< enum control_next, set on an empty board */
+	volatile bool vm_phase_done, finished;
+	unsigned waiter; /**< the CPU waiting for the two above */
 	struct migrate_params params;
 	struct migrate_params defaults; /**< the boot options': what `migrate` does not say */
 	bool operator_stopped;
@@ -222,8 +232,8 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 	enum mig_no_convergence nc = c.defaults.on_no_convergence;
 
 	(void)ctx;
-	if (c.job.incoming) {
-		format_snprintf(err, n, "this board receives a VM (ferry.incoming); it sends none");
+	if (c.job.incoming && !c.have_report) {
+		format_snprintf(err, n, "no VM has arrived here yet");
 		return false;
 	}
 	if (!link) {
@@ -255,6 +265,9 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 			a->on_no_convergence);
 		return false;
 	}
+	/* A VM that arrived goes on once its own migration is settled. */
+	if (c.job.incoming && !migrate_send_on(&c.job, err, n))
+		return false;
 	c.params = (struct migrate_params){
 		.postcopy = a->postcopy,
 		.on_no_convergence = nc,
@@ -363,6 +376,8 @@ static const char *vm_state(void)
 	case VM_RESET:
 		return "reset";
 	case VM_CRASHED:
+		if (c.not_started)
+			return "not-started";
 		return c.job.incoming ? "none-arrived" : "crashed";
 	case VM_MIGRATED:
 		return "migrated";
@@ -380,9 +395,18 @@ static const char *vm_state(void)
 	return c.job.source ? "migrating" : "running";
 }
 
+/* The board's own state (docs/management.md, "A board's life"). */
+static const char *board_state(void)
+{
+	if (c.empty)
+		return "empty";
+	return c.job.incoming && !c.have_report ? "receiving" : "hosting";
+}
+
 static void cmd_query_vms(void *ctx, struct json_out *ret)
 {
 	(void)ctx;
+	json_out_str(ret, "board", board_state());
 	json_out_array(ret, "vms");
 	json_out_object(ret, NULL);
 	json_out_str(ret, "name", c.vm->cfg.name);
@@ -432,6 +456,46 @@ static bool cmd_cont(void *ctx, char *err, size_t n)
 	return true;
 }
 
+/* An empty board's next VM: asked here, made by the boot CPU (control_next). */
+static bool next_vm(enum control_next next, char *err, size_t n)
+{
+	if (!c.empty) {
+		format_snprintf(err, n, "the board holds a VM (%s): it must leave or end first",
+				vm_state());
+		return false;
+	}
+	c.next = (int)next;
+	return true;
+}
+
+static bool cmd_migrate_incoming(void *ctx, char *err, size_t n)
+{
+	(void)ctx;
+	if (!link_boot_config()) {
+		format_snprintf(err, n, "this board has no link (ferry run --link)");
+		return false;
+	}
+	return next_vm(CONTROL_INCOMING, err, n);
+}
+
+static bool cmd_vm_boot(void *ctx, char *err, size_t n)
+{
+	(void)ctx;
+	if (!c.may_boot) {
+		format_snprintf(err, n,
+				"this board has no guest kernel to boot (ferry run --guest)");
+		return false;
+	}
+	return next_vm(CONTROL_BOOT, err, n);
+}
+
+static bool cmd_quit(void *ctx, char *err, size_t n)
+{
+	(void)ctx;
+	/* A board holding a VM never drops it: only an empty one powers off. */
+	return next_vm(CONTROL_QUIT, err, n);
+}
+
 static const struct mgmt_ops board_mgmt_ops = {
 	.write = mgmt_write,
 	.now_us = mgmt_now_us,
@@ -443,6 +507,9 @@ static const struct mgmt_ops board_mgmt_ops = {
 	.query_vms = cmd_query_vms,
 	.stop = cmd_stop,
 	.cont = cmd_cont,
+	.migrate_incoming = cmd_migrate_incoming,
+	.vm_boot = cmd_vm_boot,
+	.quit = cmd_quit,
 };
 
 /** Serves what the host sent on the management channel; never nested. */
@@ -492,16 +559,32 @@ static void run_source(void)
 	}
 }
 
-static void control_run(void *arg)
+/** For the boot CPU: waits asleep until *flag, woken by wake_waiter(). */
+static void wait_for(volatile bool *flag)
 {
-	(void)arg;
-	if (link_boot_config()) {
-		link_boot_take_irq(c.board);
-		link_net_set_idle_work(control_poll);
+	c.waiter = arch_cpu_index();
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+		arch_timer_arm(arch_counter_freq() / 1000u * IDLE_MS); /* a lost kick costs this */
+		arch_idle_wait();
 	}
+}
+
+static void wake_waiter(volatile bool *flag)
+{
+	__atomic_store_n(flag, true, __ATOMIC_RELEASE);
+	arch_kick_cpu(c.waiter);
+}
+
+/* The VM's life on this board: received, run, migrated, until it stops here. */
+static void serve_vm(void)
+{
 	if (c.job.incoming) {
 		migrate_in(&c.job);
-		/* The VM runs here (or none came): the channel still answers until it stops. */
+		if (c.vm->stop == VM_RUNNING && c.job.send_on) {
+			/* It arrived, and goes on: this board is its source now. */
+			c.job.incoming = c.job.send_on = false;
+			run_source();
+		}
 		while (c.vm->stop == VM_RUNNING)
 			sleep_ms(IDLE_MS);
 	} else {
@@ -509,10 +592,31 @@ static void control_run(void *arg)
 	}
 	if (c.vm->stop != VM_RUNNING && c.vm->stop != VM_MIGRATED)
 		event_vm("SHUTDOWN", vm_state());
+}
+
+static void control_run(void *arg)
+{
+	bool with_vm = arg != NULL;
+
+	if (link_boot_config()) {
+		link_boot_take_irq(c.board);
+		link_net_set_idle_work(control_poll);
+	}
+	if (with_vm) {
+		serve_vm();
+		wake_waiter(&c.vm_phase_done);
+	}
+	if (c.have_mgmt) {
+		/* An empty board: the channel says what comes next. */
+		c.empty = true;
+		while (c.next == CONTROL_NEXT_NONE)
+			sleep_ms(IDLE_MS);
+		c.empty = false;
+	}
 	link_net_set_idle_work(NULL);
-	__atomic_store_n(&c.job.done, true, __ATOMIC_RELEASE);
 	if (link_boot_config())
 		link_net_pump(0);
+	wake_waiter(&c.finished);
 }
 
 static bool find_mgmt(const struct board_desc *b)
@@ -530,79 +634,97 @@ static bool find_mgmt(const struct board_desc *b)
 	return true;
 }
 
-bool control_plan(struct vm *vm, const struct board_desc *b, const struct board_facts *f,
-		  unsigned cpus_online, bool *incoming)
+bool control_init(const struct vm_config *cfg, const struct board_desc *b,
+		  const struct board_facts *f, unsigned cpus_online, bool may_boot, bool *incoming)
 {
 	char mode[16], at[16];
 	bool outgoing = bootargs_get(f->bootargs, "ferry.migrate", mode, sizeof(mode));
 	unsigned ms = 2000;
 
 	memset(&c, 0, sizeof(c));
-	c.vm = vm;
 	c.board = b;
-	c.job.vm = vm;
-	c.job.board = b;
-	c.job.incoming = *incoming = bootargs_flag(f->bootargs, "ferry.incoming");
-	c.job.observer = (struct migrate_observer){ on_progress, on_ended, NULL };
+	c.may_boot = may_boot;
+	*incoming = bootargs_flag(f->bootargs, "ferry.incoming");
 	if (outgoing && strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0) {
-		console_printf("%s: ferry.migrate=%s: precopy or postcopy\n", vm->cfg.name, mode);
+		console_printf("%s: ferry.migrate=%s: precopy or postcopy\n", cfg->name, mode);
 		return false;
 	}
-	if ((outgoing || c.job.incoming) && !link_boot_config()) {
-		console_printf("%s: migration needs the link (ferry boot --link)\n", vm->cfg.name);
+	if ((outgoing || *incoming) && !link_boot_config()) {
+		console_printf("%s: migration needs the link (ferry boot --link)\n", cfg->name);
 		return false;
 	}
 	if (bootargs_get(f->bootargs, "ferry.migrate_at", at, sizeof(at)) &&
 	    !kv_parse_uint(at, strlen(at), 86400000, &ms)) {
-		console_printf("%s: ferry.migrate_at=%s: milliseconds, 0 to 86400000\n",
-			       vm->cfg.name, at);
+		console_printf("%s: ferry.migrate_at=%s: milliseconds, 0 to 86400000\n", cfg->name,
+			       at);
 		return false;
 	}
 	c.have_mgmt = find_mgmt(b);
 	c.active = c.have_mgmt || link_boot_config();
 	if (!c.active)
 		return true;
-	c.cpu = vm->cfg.vcpu_count;
+	c.cpu = cfg->vcpu_count;
 	if (c.cpu >= cpus_online) {
 		console_printf("%s: the link and the management channel need a CPU beside the %u "
 			       "vCPUs: give the board %u\n",
-			       vm->cfg.name, vm->cfg.vcpu_count, vm->cfg.vcpu_count + 1);
+			       cfg->name, cfg->vcpu_count, cfg->vcpu_count + 1);
 		return false;
 	}
 	if (c.have_mgmt) {
 		mgmt_init(&c.mgmt, &board_mgmt_ops, NULL);
 		console_printf("control: management channel on virtio-console\n");
 	}
-	c.planned = outgoing;
-	c.at_ms = ms;
+	c.boot_plans = outgoing;
+	c.plan_ms = ms;
 	c.params.postcopy = outgoing && strcmp(mode, "postcopy") == 0;
 	c.params.on_no_convergence = MIGRATE_ON_NO_CONVERGENCE;
 	if (bootargs_get(f->bootargs, "ferry.on_no_convergence", mode, sizeof(mode)) &&
 	    !mig_no_convergence_parse(mode, &c.params.on_no_convergence)) {
 		console_printf("%s: ferry.on_no_convergence=%s: throttle, postcopy or fail\n",
-			       vm->cfg.name, mode);
+			       cfg->name, mode);
 		return false;
 	}
 	if (bootargs_get(f->bootargs, "ferry.switchover", mode, sizeof(mode))) {
 		if (strcmp(mode, "one-flight") != 0 && strcmp(mode, "confirmed") != 0) {
 			console_printf("%s: ferry.switchover=%s: one-flight or confirmed\n",
-				       vm->cfg.name, mode);
+				       cfg->name, mode);
 			return false;
 		}
 		c.params.confirmed = strcmp(mode, "confirmed") == 0;
 	}
 	c.defaults = c.params;
-	if (bootargs_get(f->bootargs, "ferry.test", c.test_fault, sizeof(c.test_fault)))
-		c.job.test_fault = c.test_fault;
+	bootargs_get(f->bootargs, "ferry.test", c.test_fault, sizeof(c.test_fault));
 	return true;
+}
+
+void control_attach(struct vm *vm, bool incoming)
+{
+	c.vm = vm;
+	c.job = (struct migrate_job){
+		.vm = vm,
+		.board = c.board,
+		.incoming = incoming,
+		.test_fault = c.test_fault[0] ? c.test_fault : NULL,
+		.observer = { on_progress, on_ended, NULL },
+	};
+	/* Only the board's first VM has the boot options' migration planned. */
+	c.planned = c.boot_plans && !c.first_vm_done;
+	c.first_vm_done = true;
+	c.requested = c.operator_stopped = c.not_started = false;
+	c.params = c.defaults;
+	if (incoming)
+		c.have_progress = c.have_report =
+			false; /* the last VM's are no longer this one's */
+	c.next = CONTROL_NEXT_NONE;
+	c.vm_phase_done = c.finished = false;
 }
 
 void control_start(void)
 {
 	if (!c.active)
 		return;
-	c.at_ms += now_ms(); /* ferry.migrate_at counts from the VM's start */
-	sched_assign(c.cpu, control_run, NULL);
+	c.at_ms = now_ms() + c.plan_ms; /* ferry.migrate_at counts from the VM's start */
+	sched_assign(c.cpu, control_run, c.vm);
 }
 
 void control_finish(void)
@@ -611,11 +733,27 @@ void control_finish(void)
 		return;
 	/* A migration under way when the VM stopped by itself ends here. */
 	migrate_cancel(&c.job);
-	while (!__atomic_load_n(&c.job.done, __ATOMIC_ACQUIRE))
-		;
+	wait_for(&c.vm_phase_done);
 }
 
 bool control_vm_arrived(void)
 {
 	return mig_state_runs_on_destination((enum mig_state)c.job.outcome);
+}
+
+enum control_next control_next(bool started, const char *what)
+{
+	if (!c.have_mgmt)
+		return CONTROL_POWER_OFF;
+	console_printf("Ferry: %s; the board stays up: migrate-incoming, vm-boot or quit on its "
+		       "management channel\n",
+		       what);
+	if (!started) {
+		c.not_started = true;
+		if (c.vm)
+			c.vm->stop = VM_CRASHED;
+		sched_assign(c.cpu, control_run, NULL); /* the channel only */
+	}
+	wait_for(&c.finished);
+	return (enum control_next)c.next;
 }

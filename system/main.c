@@ -267,6 +267,9 @@ _Noreturn void ferry_boot(void)
 	case VM_BOOT_LOST:
 		console_printf("Ferry: the VM is lost (postcopy could not finish): powering off\n");
 		arch_power_off(FERRY_EXIT_VM_LOST);
+	case VM_BOOT_QUIT:
+		console_printf("Ferry: %s: powering off\n", vm_boot_result_text(VM_BOOT_QUIT));
+		arch_power_off(FERRY_EXIT_OK);
 	case VM_BOOT_NOTHING_ARRIVED:
 		console_printf("Ferry: no VM arrived: powering off\n");
 		arch_power_off(FERRY_EXIT_BAD_VM);

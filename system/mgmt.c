@@ -230,9 +230,16 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 		return done_if(m->ops->stop(m->ctx, err, n));
 	if (strcmp(r->name, "cont") == 0)
 		return done_if(m->ops->cont(m->ctx, err, n));
+	if (strcmp(r->name, "migrate-incoming") == 0)
+		return done_if(m->ops->migrate_incoming(m->ctx, err, n));
+	if (strcmp(r->name, "vm-boot") == 0)
+		return done_if(m->ops->vm_boot(m->ctx, err, n));
+	if (strcmp(r->name, "quit") == 0)
+		return done_if(m->ops->quit(m->ctx, err, n));
 	format_snprintf(err, n,
 			"unknown command '%s' (known: migrate, migrate-cancel, migrate-resolve, "
-			"migrate-recover, query-migrate, query-vms, stop, cont)",
+			"migrate-recover, migrate-incoming, query-migrate, query-vms, stop, cont, "
+			"vm-boot, quit)",
 			r->name);
 	return REFUSED;
 }
@@ -240,7 +247,7 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 static void handle_line(struct mgmt *m, const char *text, size_t len)
 {
 	static struct request r; /* one at a time; too big for the control CPU's stack */
-	char err[160] = "", buf[MGMT_REPLY_MAX];
+	char err[256] = "", buf[MGMT_REPLY_MAX];
 	struct json_out o;
 	int count, t, id;
 

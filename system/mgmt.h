@@ -50,6 +50,11 @@ struct mgmt_ops {
 	void (*query_vms)(void *ctx, struct json_out *ret);
 	bool (*stop)(void *ctx, char *err, size_t n);
 	bool (*cont)(void *ctx, char *err, size_t n);
+	/* An empty board (its VM left or ended): wait for one from the peer, boot its own, power
+	 * off. */
+	bool (*migrate_incoming)(void *ctx, char *err, size_t n);
+	bool (*vm_boot)(void *ctx, char *err, size_t n);
+	bool (*quit)(void *ctx, char *err, size_t n);
 };
 
 struct mgmt {

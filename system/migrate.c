@@ -23,6 +23,8 @@
  */
 #define RETRY_FIRST_MS 100u
 #define RETRY_MAX_MS   2000u
+/* How often a destination whose migration is settled looks whether to send the VM on. */
+#define SETTLED_LOOK_MS 20u
 /* How long a destination whose VM ended waits for a source that may not know yet. */
 #define VM_ENDED_WAIT_MS 10000u
 /*
@@ -544,14 +546,34 @@ void migrate_in(struct migrate_job *j)
 	 * ask, or to recover a paused postcopy; the board waits for the session
 	 * in progress even when the VM stops meanwhile, so the source hears the end.
 	 */
-	while (j->vm->stop == VM_RUNNING) {
+	while (j->vm->stop == VM_RUNNING && !__atomic_load_n(&j->send_on, __ATOMIC_ACQUIRE)) {
 		if (j->request == MIGRATE_REQ_VERDICT) {
 			declare_lost(j, d); /* the VM stops here when it is */
 			continue;
 		}
 		j->request = MIGRATE_REQ_NONE;
-		serve_reconnect(j, d);
+		if (mig_dest_settled(d))
+			link_net_pump(SETTLED_LOOK_MS); /* nobody will ask: the channel only */
+		else
+			serve_reconnect(j, d);
 	}
 	tell_source_vm_ended(j, d);
 	forget_dest(j, d);
+}
+
+bool migrate_send_on(struct migrate_job *j, char *err, size_t n)
+{
+	bool settled;
+
+	arch_spin_lock(&j->lock);
+	settled = j->dest && mig_dest_settled(j->dest);
+	if (settled)
+		__atomic_store_n(&j->send_on, true, __ATOMIC_RELEASE);
+	arch_spin_unlock(&j->lock);
+	if (!settled)
+		format_snprintf(
+			err, n,
+			"the board that sent the VM has not heard yet that it runs here: it "
+			"will ask; try again once it did (query-migrate)");
+	return settled;
 }

@@ -61,6 +61,9 @@ struct migrate_job {
 	/* A migration in doubt: attempts to reach the peer, and the operator's word. */
 	int request; /**< enum migrate_request, served between attempts */
 	enum mig_verdict verdict;
+	/** Destination: the VM that arrived goes on to a peer; migrate_in returns
+	 * (migrate_send_on). */
+	volatile bool send_on;
 	unsigned attempts;	  /**< reconnections tried while in doubt */
 	uint64_t next_attempt_ms; /**< board time of the next one */
 };
@@ -68,9 +71,18 @@ struct migrate_job {
 /** One outgoing migration to the link's peer, to its end (reconnecting where that helps). */
 enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p);
 
-/** The destination: receives the VM, then serves reconnects while it runs here. */
+/**
+ * The destination: receives the VM, then serves reconnects while it runs
+ * here, until it stops or is to be sent on (migrate_send_on).
+ */
 void migrate_in(struct migrate_job *j);
 
+/**
+ * A destination whose VM runs here is to send it on (or back): true once its
+ * migration is settled (the source heard the end), and migrate_in then
+ * returns with the VM running; false with why before that.
+ */
+bool migrate_send_on(struct migrate_job *j, char *err, size_t n);
 /**
  * The operator on a migration in doubt (an unresolved or paused source, a
  * paused postcopy destination): ask the peer again now, or with `force`

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "drivers/fw_cfg.h"
+#include "drivers/gicv3.h"
 #include "hyp/arch.h"
 #include "hyp/console.h"
 #include "hyp/guest_dtb.h"
@@ -124,7 +125,18 @@ static bool load_initrd(struct vm *vm, uint8_t *ram, uint64_t kernel_end,
 	return true;
 }
 
-static void run_secondary_vcpu(void *arg) { vcpu_run_loop(arg); }
+/*
+ * A vCPU on this CPU until its VM stops here. The guest may leave its timer's
+ * interrupt active (forwarded: the guest deactivates it, GICv3 spec 4.4.3,
+ * and it never will now); the CPU's next vCPU would never get another.
+ */
+static void run_vcpu(struct vcpu *v)
+{
+	vcpu_run_loop(v);
+	gicv3_ppi_deactivate(GUEST_VTIMER_INTID);
+}
+
+static void run_secondary_vcpu(void *arg) { run_vcpu(arg); }
 
 /* The destination: the VM is ready with its vCPUs parked until RUN. */
 static enum vm_boot_result run_incoming(struct vm *vm)
@@ -137,10 +149,12 @@ static enum vm_boot_result run_incoming(struct vm *vm)
 	for (unsigned i = 1; i < vm->cfg.vcpu_count; i++)
 		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
 	control_start();
-	vcpu_run_loop(&vm->vcpus[0]);
+	run_vcpu(&vm->vcpus[0]);
 	console_set_input(NULL, NULL);
 	/* The control CPU ends within one link timeout of the VM stopping (system/migrate.c). */
 	control_finish();
+	if (vm->stop == VM_MIGRATED)
+		return VM_BOOT_MIGRATED; /* it arrived, and went on */
 	if (vm->stop == VM_LOST)
 		return VM_BOOT_LOST;
 	if (!control_vm_arrived())
@@ -197,16 +211,89 @@ static bool setup_pool(const struct board_desc *b, const struct board_facts *f)
 			      PAGE_POOL_BITMAP_WORDS(BOARD_RAM_PAGES_MAX));
 }
 
+/** Boots the configured guest: kernel, initrd, device tree, then runs it to its end. */
+static enum vm_boot_result run_guest(struct vm *vm, uint8_t *ram, bool *started)
+{
+	struct guest_dtb_params dtb = { 0 };
+	uint64_t entry = 0, kernel_end, mem = vm->cfg.mem_bytes;
+	uint64_t exits = 0, wfi = 0, mmio = 0;
+
+	kernel_end = load_kernel(vm, ram, &entry);
+	if (!kernel_end || !load_initrd(vm, ram, kernel_end, &dtb))
+		return VM_BOOT_REFUSED;
+	dtb.ram_ipa = GUEST_RAM_IPA;
+	dtb.ram_size = mem;
+	dtb.vcpu_count = vm->cfg.vcpu_count;
+	dtb.bootargs = vm->cfg.cmdline;
+	if (!guest_dtb_build(ram + mem - DTB_AREA, DTB_MAX, &dtb)) {
+		console_printf("%s: its device tree does not fit in %u KiB\n", vm->cfg.name,
+			       DTB_MAX / 1024);
+		return VM_BOOT_REFUSED;
+	}
+	console_printf("%s: %llu MiB at PA 0x%llx, %u vCPU%s, stage-2 IPA %u bits, starting\n",
+		       vm->cfg.name, (unsigned long long)(mem / MIB),
+		       (unsigned long long)pa_addr(vm->ram_pa), vm->cfg.vcpu_count,
+		       vm->cfg.vcpu_count > 1 ? "s" : "", vm->ctl.ipa_bits);
+
+	*started = true;
+	console_set_input(vm_console_input, vm);
+	vcpu_reset(&vm->vcpus[0], entry, GUEST_RAM_IPA + mem - DTB_AREA);
+	vm->vcpus[0].power = VCPU_ON;
+	for (unsigned i = 1; i < vm->cfg.vcpu_count; i++)
+		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
+	control_start();
+	run_vcpu(&vm->vcpus[0]);
+	console_set_input(NULL, NULL);
+	control_finish();
+	if (vm->stop == VM_MIGRATED)
+		return VM_BOOT_MIGRATED;
+	if (vm->stop == VM_LOST)
+		return VM_BOOT_LOST;
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
+		exits += vm->vcpus[i].stats.exits;
+		wfi += vm->vcpus[i].stats.wfi;
+		mmio += vm->vcpus[i].stats.mmio;
+	}
+	console_printf("%s: stopped after %llu exits (%llu WFI, %llu MMIO)\n", vm->cfg.name,
+		       (unsigned long long)exits, (unsigned long long)wfi,
+		       (unsigned long long)mmio);
+	return vm->stop == VM_POWER_OFF ? VM_BOOT_POWERED_OFF : VM_BOOT_STOPPED;
+}
+
+const char *vm_boot_result_text(enum vm_boot_result r)
+{
+	switch (r) {
+	case VM_BOOT_NONE:
+		return "no VM configured";
+	case VM_BOOT_POWERED_OFF:
+		return "the VM powered off";
+	case VM_BOOT_STOPPED:
+		return "the VM stopped";
+	case VM_BOOT_MIGRATED:
+		return "the VM left for the peer board";
+	case VM_BOOT_NOTHING_ARRIVED:
+		return "no VM arrived";
+	case VM_BOOT_LOST:
+		return "the VM is lost (postcopy could not finish)";
+	case VM_BOOT_QUIT:
+		return "told to quit on the management channel";
+	case VM_BOOT_REFUSED:
+		break;
+	}
+	return "the VM could not start";
+}
+
 enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts *f,
 			    unsigned cpus_online)
 {
 	struct vm *vm = &vm0;
 	struct vm_config cfg;
-	struct guest_dtb_params dtb = { 0 };
 	struct arch_cpu_info info;
+	enum vm_boot_result result;
+	uint16_t sel;
+	uint32_t size;
 	paddr_t ram_pa;
 	uint8_t *ram;
-	uint64_t entry = 0, kernel_end;
 	bool incoming;
 
 	if (!fw_cfg_probe(b->fw_cfg_base) || !read_config(&cfg))
@@ -216,6 +303,7 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 			       cfg.name, cfg.vcpu_count, cpus_online);
 		return VM_BOOT_REFUSED;
 	}
+	/* The VM's RAM is the board's for good: each VM it holds in turn gets it zeroed. */
 	if (!setup_pool(b, f) ||
 	    !page_alloc(&ram_pool, cfg.mem_bytes / PAGE_SIZE, (2 * MIB) / PAGE_SIZE, &ram_pa)) {
 		console_printf("%s: %llu MiB of RAM asked, the board has %llu MiB free\n", cfg.name,
@@ -224,61 +312,38 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 		return VM_BOOT_REFUSED;
 	}
 	ram = (uint8_t *)(uintptr_t)pa_addr(ram_pa);
-	zero_ram(ram, cfg.mem_bytes, cpus_online);
-
+	if (!control_init(&cfg, b, f, cpus_online, fw_cfg_find(FW_CFG_KERNEL, &sel, &size),
+			  &incoming))
+		return VM_BOOT_REFUSED;
 	arch_cpu_info(&info);
-	if (!vm_init(vm, &cfg, ram_pa, &ram_pool, 1,
-		     info.pa_bits < IPA_BITS_MAX ? info.pa_bits : IPA_BITS_MAX, arch_counter_now(),
-		     arch_gic_lr_count(), emit_guest_line)) {
-		console_printf("%s: out of memory for its stage-2 tables\n", cfg.name);
-		return VM_BOOT_REFUSED;
-	}
-	if (!control_plan(vm, b, f, cpus_online, &incoming))
-		return VM_BOOT_REFUSED;
-	if (incoming)
-		return run_incoming(vm);
-	kernel_end = load_kernel(vm, ram, &entry);
-	if (!kernel_end || !load_initrd(vm, ram, kernel_end, &dtb))
-		return VM_BOOT_REFUSED;
-	dtb.ram_ipa = GUEST_RAM_IPA;
-	dtb.ram_size = cfg.mem_bytes;
-	dtb.vcpu_count = cfg.vcpu_count;
-	dtb.bootargs = vm->cfg.cmdline;
-	if (!guest_dtb_build(ram + cfg.mem_bytes - DTB_AREA, DTB_MAX, &dtb)) {
-		console_printf("%s: its device tree does not fit in %u KiB\n", cfg.name,
-			       DTB_MAX / 1024);
-		return VM_BOOT_REFUSED;
-	}
-	console_printf("%s: %llu MiB at PA 0x%llx, %u vCPU%s, stage-2 IPA %u bits, starting\n",
-		       cfg.name, (unsigned long long)(cfg.mem_bytes / MIB),
-		       (unsigned long long)pa_addr(ram_pa), cfg.vcpu_count,
-		       cfg.vcpu_count > 1 ? "s" : "", vm->ctl.ipa_bits);
+	for (bool first = true;; first = false) {
+		bool started = false;
 
-	console_set_input(vm_console_input, vm);
-	vcpu_reset(&vm->vcpus[0], entry, GUEST_RAM_IPA + cfg.mem_bytes - DTB_AREA);
-	vm->vcpus[0].power = VCPU_ON;
-	for (unsigned i = 1; i < cfg.vcpu_count; i++)
-		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
-	control_start();
-	vcpu_run_loop(&vm->vcpus[0]);
-	console_set_input(NULL, NULL);
-	control_finish();
-	if (vm->stop == VM_MIGRATED)
-		return VM_BOOT_MIGRATED;
-	if (vm->stop == VM_LOST)
-		return VM_BOOT_LOST;
-
-	{
-		uint64_t exits = 0, wfi = 0, mmio = 0;
-
-		for (unsigned i = 0; i < cfg.vcpu_count; i++) {
-			exits += vm->vcpus[i].stats.exits;
-			wfi += vm->vcpus[i].stats.wfi;
-			mmio += vm->vcpus[i].stats.mmio;
+		if (!first)
+			vm_destroy(vm);
+		zero_ram(ram, cfg.mem_bytes, cpus_online);
+		control_attach(vm, incoming);
+		result = VM_BOOT_REFUSED;
+		if (!vm_init(vm, &cfg, ram_pa, &ram_pool, 1,
+			     info.pa_bits < IPA_BITS_MAX ? info.pa_bits : IPA_BITS_MAX,
+			     arch_counter_now(), arch_gic_lr_count(), emit_guest_line))
+			console_printf("%s: out of memory for its stage-2 tables\n", cfg.name);
+		else if (incoming)
+			started = true, result = run_incoming(vm);
+		else
+			result = run_guest(vm, ram, &started);
+		switch (control_next(started, vm_boot_result_text(result))) {
+		case CONTROL_INCOMING:
+			incoming = true;
+			break;
+		case CONTROL_BOOT:
+			incoming = false;
+			break;
+		case CONTROL_QUIT:
+			return VM_BOOT_QUIT;
+		case CONTROL_POWER_OFF:
+		case CONTROL_NEXT_NONE:
+			return result;
 		}
-		console_printf("%s: stopped after %llu exits (%llu WFI, %llu MMIO)\n", cfg.name,
-			       (unsigned long long)exits, (unsigned long long)wfi,
-			       (unsigned long long)mmio);
 	}
-	return vm->stop == VM_POWER_OFF ? VM_BOOT_POWERED_OFF : VM_BOOT_STOPPED;
 }

@@ -18,9 +18,17 @@ enum vm_boot_result {
 	VM_BOOT_MIGRATED,	 /**< the VM left for the peer board (migration completed) */
 	VM_BOOT_NOTHING_ARRIVED, /**< incoming: no VM came (reported) */
 	VM_BOOT_LOST,		 /**< postcopy could not finish: the VM is lost (reported) */
+	VM_BOOT_QUIT,		 /**< an empty board told to power off (management channel) */
 };
 
-/** Runs the configured VM to its end on this (boot) CPU and the secondaries. */
+/** What happened, as the console says it ("the VM left for the peer board"). */
+const char *vm_boot_result_text(enum vm_boot_result r);
+
+/**
+ * Runs the configured VM to its end on this (boot) CPU and the secondaries;
+ * a board with a management channel then stays up and takes its next VM
+ * (received or booted) as told, until told to quit.
+ */
 enum vm_boot_result vm_boot(const struct board_desc *board, const struct board_facts *facts,
 			    unsigned cpus_online);
 

@@ -10,6 +10,8 @@
 #                        by QEMU (bench/downtime.py, ~30 min)
 #   tools/run.sh bench-converge  a guest dirtying faster than the link, Ferry's and
 #                        QEMU's defaults (bench/converge.py, ~10 min)
+#   tools/run.sh bench-round-trips [K]  a VM taken back and forth K times between
+#                        two boards that stay up (bench/round-trips.sh, K=100 ~15 min)
 #   tools/run.sh build   set up and build only
 #   tools/run.sh setup   set up only
 set -euo pipefail
@@ -48,12 +50,16 @@ bench-converge)
 	build --bench
 	exec /usr/bin/python3 bench/converge.py "$@"
 	;;
+bench-round-trips)
+	build
+	exec bash bench/round-trips.sh "$@"
+	;;
 demo)
 	build
 	exec build/ferry demo "$@"
 	;;
 *)
-	echo "usage: tools/run.sh demo|test|bench|bench-downtime|bench-converge|build|setup" >&2
+	echo "usage: tools/run.sh demo|test|bench|bench-downtime|bench-converge|bench-round-trips|build|setup" >&2
 	exit 2
 	;;
 esac

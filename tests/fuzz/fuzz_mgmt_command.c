@@ -69,6 +69,9 @@ static const struct mgmt_ops ops = {
 	.query_vms = query,
 	.stop = simple,
 	.cont = simple,
+	.migrate_incoming = simple,
+	.vm_boot = simple,
+	.quit = simple,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

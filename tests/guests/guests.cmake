@@ -2,7 +2,7 @@
 # Bare-metal EL1 test guests, cross-compiled with the board toolchain.
 # Each checks one thing and prints "FERRY-TEST <name>: PASS|FAIL".
 set(FERRY_GUESTS hello timer sgi fpsimd memory misbehave migrating migrating_idle
-  migrating_zero migrating_fast migrating_hot migrating_long migrating_partition
+  migrating_zero migrating_fast migrating_hot migrating_long migrating_soak migrating_partition
   downtime_dirty downtime_idle downtime_zero downtime_fast)
 add_library(guest_rt STATIC
   tests/guests/rt/start.S tests/guests/rt/vectors.S tests/guests/rt/rt.c lib/format.c)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # One board with a management channel: `ferry boards` asks it what it runs
-# (as text and as JSON) while its guest runs; then the guest passes.
+# (as text and as JSON) while its guest runs, and `ferry quit` is refused
+# then; the guest passes and powers off, the board stays up empty; `ferry
+# vm-boot` boots the guest again, which passes again; `ferry quit` ends it.
 #
 #   mgmt_board.sh FERRY GUEST WORK
 set -uo pipefail
@@ -9,7 +11,7 @@ ferry=$1 guest=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 # shellcheck source=tests/qemu/runtime_dir.sh
 . "$(dirname "$0")/runtime_dir.sh"
-timeout 60 "$ferry" run --guest "$guest" --mem 64M --semihosting --mgmt "$run_dir/b.mgmt" \
+timeout 100 "$ferry" run --guest "$guest" --mem 64M --semihosting --mgmt "$run_dir/b.mgmt" \
 	>"$work/board.log" 2>&1 &
 pid=$!
 status=0
@@ -22,12 +24,31 @@ mode=$(stat -c %a "$run_dir/b.mgmt")
 "$ferry" boards --mgmt "$run_dir/b.mgmt" >"$work/boards.txt" 2>&1 || fail "ferry boards exited $?"
 "$ferry" boards --mgmt "$run_dir/b.mgmt" --json >"$work/boards.json" 2>&1 || fail "ferry boards --json exited $?"
 "$ferry" boards --mgmt "$run_dir/nowhere.mgmt" >"$work/nowhere.txt" 2>&1 && fail "a board that is not there was found"
+"$ferry" quit --mgmt "$run_dir/b.mgmt" >"$work/quit-running.txt" 2>&1 && fail "quit was not refused with a VM on the board"
+# waits_for N RE: until the board's console has printed RE N times (60 s at most)
+waits_for() {
+	for _ in $(seq 600); do
+		[ "$(grep -c -- "$2" "$work/board.log")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "the board never printed /$2/ $1 times"
+}
+waits_for 1 "the board stays up"
+"$ferry" boards --mgmt "$run_dir/b.mgmt" --json >"$work/empty.json" 2>&1 || fail "ferry boards (empty) exited $?"
+"$ferry" vm-boot --mgmt "$run_dir/b.mgmt" >"$work/vm-boot.txt" 2>&1 || fail "ferry vm-boot exited $?"
+waits_for 2 "the board stays up"
+"$ferry" quit --mgmt "$run_dir/b.mgmt" >"$work/quit.txt" 2>&1 || fail "ferry quit exited $?"
 wait $pid || fail "the board exited $?"
-cat "$work/boards.txt" "$work/boards.json" "$work/nowhere.txt"
+cat "$work/boards.txt" "$work/boards.json" "$work/nowhere.txt" "$work/quit-running.txt" \
+	"$work/empty.json" "$work/vm-boot.txt" "$work/quit.txt"
+grep -E "^(Ferry|vm0:)|FERRY-TEST" "$work/board.log"
 grep -q "control: management channel on virtio-console" "$work/board.log" || fail "no management channel"
 grep -Eq "vm0 +running +1 vCPUs, 64 MiB" "$work/boards.txt" || fail "the VM is not shown running"
 grep -q "migration: none" "$work/boards.txt" || fail "no migration state"
 grep -q '"state":"running"' "$work/boards.json" || fail "no JSON state"
 grep -q "cannot reach the board's management channel" "$work/nowhere.txt" || fail "no clear error"
-grep -q "FERRY-TEST migrating_idle: PASS" "$work/board.log" || fail "the guest did not pass"
+[ "$(grep -c "FERRY-TEST migrating_idle: PASS" "$work/board.log")" = 2 ] || fail "the guest did not pass twice"
+grep -q "the board holds a VM (running)" "$work/quit-running.txt" || fail "no clear refusal of quit"
+grep -q '"board":"empty".*"state":"powered-off"' "$work/empty.json" || fail "the board is not shown empty"
+grep -q "Ferry: told to quit on the management channel: powering off" "$work/board.log" || fail "the board did not say it quit"
 exit $status

@@ -105,6 +105,7 @@ for _ in $(seq 1200); do
 	sleep 0.05
 done
 if [ -z "$by_mgmt" ]; then
+	[ -n "$query_re" ] && quit_when_empty "$ferry" "$work/src.log" "$run_dir/src.mgmt"
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
 		--link "$work/creds/src" --net "$run_dir/src.sock" \
 		--ferry "ferry.migrate=$mode ferry.migrate_at=$at${src_ferry:+ $src_ferry}" \
@@ -115,6 +116,7 @@ else
 		--link "$work/creds/src" --net "$run_dir/src.sock" --mgmt "$run_dir/src.mgmt" \
 		${src_ferry:+--ferry "$src_ferry"} >"$work/src.log" 2>&1 &
 	pid_src=$!
+	quit_when_empty "$ferry" "$work/src.log" "$run_dir/src.mgmt"
 	# The guest runs a while first; the command waits for the channel itself.
 	sleep "$(awk "BEGIN { print $at / 1000 }")"
 	# shellcheck disable=SC2086

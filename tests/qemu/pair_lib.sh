@@ -41,3 +41,19 @@ check() {
 	done
 	return 0
 }
+
+# quit_when_empty FERRY LOG SOCK: in the background, powers the board off
+# (ferry quit) once its console says it stays up without a VM; the pid in
+# $quitter_pid. A board with a management channel outlives its VM.
+quit_when_empty() {
+	local ferry=$1 log=$2 sock=$3
+	(
+		for _ in $(seq 2400); do
+			if grep -q "the board stays up" "$log" 2>/dev/null; then
+				"$ferry" quit --mgmt "$sock" >/dev/null 2>&1 && exit 0
+			fi
+			sleep 0.1
+		done
+	) &
+	quitter_pid=$!
+}

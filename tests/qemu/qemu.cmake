@@ -232,6 +232,14 @@ ferry_migrate_test(precopy_no_convergence_postcopy --guest ${MIGRATING_HOT}
 add_test(NAME mgmt.qemu.boards COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/mgmt_board.sh
   $<TARGET_FILE:ferry> ${MIGRATING_IDLE} ${CMAKE_BINARY_DIR}/pair-tests/mgmt.qemu.boards)
 set_tests_properties(mgmt.qemu.boards PROPERTIES TIMEOUT 120 LABELS qemu)
+# Boards that stay up (docs/management.md, "A board's life"): the VM goes
+# A -> B -> A three times, each board a destination, then a source, then
+# a destination again; its guest checks memory, counter, timer and SGIs.
+add_test(NAME e2e.qemu.round_trips COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/round_trips.sh
+  --ferry $<TARGET_FILE:ferry> --guest ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_soak.elf
+  --work ${CMAKE_BINARY_DIR}/pair-tests/e2e.qemu.round_trips --trips 3)
+set_tests_properties(e2e.qemu.round_trips PROPERTIES TIMEOUT 300 LABELS qemu
+  RESOURCE_LOCK board_pair)
 # Asked for on the management channel with `ferry migrate` (docs/management.md).
 ferry_migrate_test(mgmt_precopy --guest ${MIGRATING} --rc-src 0 --rc-dst 0
   --by-mgmt "--mode precopy" --rc-tool 0
@@ -259,6 +267,11 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   add_test(NAME e2e.qemu.linux_demo COMMAND $<TARGET_FILE:ferry> demo
     --work ${CMAKE_BINARY_DIR}/pair-tests/linux_demo)
   set_tests_properties(e2e.qemu.linux_demo PROPERTIES TIMEOUT 400 LABELS qemu
+    RESOURCE_LOCK "board_pair;linux")
+  # The same Linux taken A -> B -> A three times, a command answered after each move.
+  add_test(NAME e2e.qemu.linux_round_trips COMMAND $<TARGET_FILE:ferry> demo --round-trips 3
+    --work ${CMAKE_BINARY_DIR}/pair-tests/linux_round_trips)
+  set_tests_properties(e2e.qemu.linux_round_trips PROPERTIES TIMEOUT 600 LABELS qemu
     RESOURCE_LOCK "board_pair;linux")
 endif()
 # Faults: the VM runs on exactly one board afterwards, nothing lost.

@@ -186,6 +186,9 @@ static const struct mgmt_ops fake_ops = {
 	.query_vms = fake_query,
 	.stop = fake_simple,
 	.cont = fake_simple,
+	.migrate_incoming = fake_simple,
+	.vm_boot = fake_simple,
+	.quit = fake_simple,
 };
 
 static const char *say(struct mgmt *m, struct fake_board *b, const char *line)

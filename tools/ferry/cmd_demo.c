@@ -5,7 +5,9 @@
  * keeps writing memory; once the job runs, the VM is migrated live to
  * board B over TLS (a fresh pre-shared key) through A's management
  * channel, with a progress bar; on B the same Linux answers a command
- * typed on B's console; then the report. tools/run.sh demo sets up and
+ * typed on B's console; then the report. With --round-trips N the VM goes
+ * back and forth N times (boards stay up: `migrate-incoming` on the empty
+ * one), a command answered after each move. tools/run.sh demo sets up and
  * builds first.
  */
 #include <errno.h>
@@ -33,6 +35,7 @@ struct demo {
 	char work[512], kernel[512], initrd[512];
 	char run[512]; /**< private: the sockets and the key, gone after the run (runtime_dir.h) */
 	const char *mode;
+	unsigned round_trips; /**< 0: A -> B once; else A -> B -> A this many times */
 	struct board_process a, b;
 };
 
@@ -151,12 +154,78 @@ static bool start_boards(struct demo *d, char *err, size_t n)
 	return board_start(&d->a, "A", argv_a, log, err, n);
 }
 
+/* The board's management channel socket: a.mgmt or b.mgmt. */
+static void mgmt_path(const struct demo *d, const struct board_process *board, char *out,
+		      size_t size)
+{
+	snprintf(out, size, "%s/%c.mgmt", d->run, board == &d->a ? 'a' : 'b');
+}
+
+/** An empty board waits for the VM from its peer (migrate-incoming); false with err. */
+static bool incoming(struct demo *d, struct board_process *to, char *err, size_t n)
+{
+	struct mgmt_client c;
+	char path[600];
+	bool ok;
+
+	mgmt_path(d, to, path, sizeof(path));
+	if (!mgmt_client_open(&c, path, 5000, err, n))
+		return false;
+	ok = mgmt_client_command(&c, "{\"execute\":\"migrate-incoming\"}", 5000, NULL, NULL, err,
+				 n);
+	mgmt_client_close(&c);
+	if (ok && !watch(d, to, "migration: waiting for the VM from", 60000)) {
+		snprintf(err, n, "board %s never waited for the VM", to->name);
+		return false;
+	}
+	return ok;
+}
+
+/**
+ * Moves the running VM from one board to the other (the other waits for it
+ * already), then types a command on the board it reached; false with why.
+ */
+static bool move(struct demo *d, struct board_process *from, struct board_process *to,
+		 const char **why)
+{
+	struct migrate_request r = { .peer = to == &d->b ? "board-b" : "board-a",
+				     .mode = d->mode,
+				     .silence_s = 120 };
+	struct mgmt_client c;
+	char err[512], path[600], cmd[160], want[64], title[160];
+	int rc;
+
+	snprintf(title, sizeof(title),
+		 "Migrating the running VM from %s to %s over TLS (ferry migrate, %s's management "
+		 "channel)",
+		 from->name, to->name, from->name);
+	say(title);
+	mgmt_path(d, from, path, sizeof(path));
+	if (!mgmt_client_open(&c, path, 5000, err, sizeof(err)))
+		return *why = "the management channel did not answer", false;
+	rc = migrate_session(&c, &r, "ferry demo");
+	mgmt_client_close(&c);
+	if (rc != 0)
+		return *why = "the migration did not complete", false;
+	if (!watch(d, to, "migration: the VM runs here", 30000))
+		return *why = "the receiving board never said the VM runs there", false;
+	watch(d, from, NULL, 0);
+	sleep(2);
+	snprintf(title, sizeof(title), "Typing on board %s's console", to->name);
+	say(title);
+	snprintf(want, sizeof(want), ", now on board %s", to->name);
+	snprintf(cmd, sizeof(cmd), "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s%s\"\n",
+		 want);
+	if (!board_type(to, cmd) || !watch(d, to, want, 60000))
+		return *why = "the guest did not answer on the board it reached", false;
+	return true;
+}
+
 static int run_demo(struct demo *d)
 {
-	struct migrate_request r = { .peer = "board-b", .mode = d->mode, .silence_s = 120 };
-	struct mgmt_client c;
-	char err[512], path[600], cmd[160];
-	int rc;
+	struct board_process *at = &d->a;
+	char err[512], path[600];
+	const char *why;
 
 	/* B listens, A connects; a fresh pre-shared key each run. */
 	snprintf(path, sizeof(path), "%s/creds", d->run);
@@ -166,40 +235,47 @@ static int run_demo(struct demo *d)
 		return fail(d, err);
 	if (!watch(d, &d->a, "FERRY-LINUX: workload pass", 300000))
 		return fail(d, "board A's Linux never got its job running");
-	say("Migrating the running VM from A to B over TLS (ferry migrate, A's management "
-	    "channel)");
-	snprintf(path, sizeof(path), "%s/a.mgmt", d->run);
-	if (!mgmt_client_open(&c, path, 5000, err, sizeof(err)))
-		return fail(d, err);
-	rc = migrate_session(&c, &r, "ferry demo");
-	mgmt_client_close(&c);
-	if (rc != 0)
-		return fail(d, "the migration did not complete");
-	if (!watch(d, &d->b, "migration: the VM runs here", 30000))
-		return fail(d, "board B never said the VM runs there");
-	watch(d, &d->a, NULL, 0);
-	sleep(2);
-	say("Typing on board B's console");
-	snprintf(cmd, sizeof(cmd),
-		 "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s, now on board B\"\n");
-	if (!board_type(&d->b, cmd) || !watch(d, &d->b, ", now on board B", 60000))
-		return fail(d, "the guest did not answer on board B");
-	board_type(&d->b, "poweroff -f\n");
-	watch(d, &d->b, "Ferry: the VM powered off", 30000);
+	/* There (A -> B), and with --round-trips back and there again. */
+	for (unsigned leg = 0; leg < (d->round_trips ? 2 * d->round_trips : 1); leg++) {
+		struct board_process *to = at == &d->a ? &d->b : &d->a;
+
+		if (leg > 0) {
+			char title[96];
+
+			snprintf(title, sizeof(title), "Board %s (empty now): ferry incoming",
+				 to->name);
+			say(title);
+			if (!incoming(d, to, err, sizeof(err)))
+				return fail(d, err);
+		}
+		if (!move(d, at, to, &why))
+			return fail(d, why);
+		at = to;
+	}
+	board_type(at, "poweroff -f\n");
+	watch(d, at, "Ferry: the VM powered off", 30000);
 	board_stop(&d->a);
 	board_stop(&d->b);
-	printf("\n  The guest kept running: it answered on board B; board A let it go.\n");
+	if (d->round_trips)
+		printf("\n  The guest kept running: it went A -> B -> A %u time%s and answered "
+		       "after each move; the boards stayed up.\n",
+		       d->round_trips, d->round_trips > 1 ? "s" : "");
+	else
+		printf("\n  The guest kept running: it answered on board B; board A let it "
+		       "go.\n");
 	return 0;
 }
 
 static void demo_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ferry demo [--mode precopy|postcopy] [--kernel IMAGE] [--initrd FILE] "
-		"[--work DIR]\n"
+		"usage: ferry demo [--mode precopy|postcopy] [--round-trips N] [--kernel IMAGE]\n"
+		"                 [--initrd FILE] [--work DIR]\n"
 		"  Two boards: Debian Linux with a memory-writing job live-migrated from A to\n"
-		"  B over TLS, a command answered on B, the report. tools/run.sh demo sets up\n"
-		"  and builds first. The consoles' logs go in --work (default %s/demo);\n"
+		"  B over TLS, a command answered on B, the report; with --round-trips, from\n"
+		"  A to B and back N times, a command answered after each move. tools/run.sh\n"
+		"  demo sets up and builds first. The consoles' logs go in --work (default "
+		"%s/demo);\n"
 		"  the sockets and the key in a private directory under $XDG_RUNTIME_DIR\n"
 		"  (or /tmp), removed at the end.\n",
 		FERRY_BUILD_DIR);
@@ -212,6 +288,7 @@ int cmd_demo(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "work", required_argument, NULL, 'w' },
+		{ "round-trips", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -241,6 +318,17 @@ int cmd_demo(int argc, char **argv)
 			}
 			d.mode = optarg;
 			break;
+		case 'r': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || n < 1 || n > 100) {
+				fprintf(stderr, "ferry demo: --round-trips is 1 to 100\n");
+				return 2;
+			}
+			d.round_trips = (unsigned)n;
+			break;
+		}
 		case 'k':
 		case 'i':
 		case 'w':

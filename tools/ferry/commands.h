@@ -9,5 +9,7 @@ int cmd_run(int argc, char **argv);
 int cmd_creds(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+/** incoming, vm-boot, quit (tools/ferry/cmd_board.c); -1 when `name` is none of them. */
+int cmd_board_action(const char *name, int argc, char **argv);
 
 #endif

@@ -6,6 +6,9 @@
  *   ferry boards           list the boards this tool knows
  *   ferry creds            make the link credentials of two boards
  *   ferry migrate          migrate a running board's VM to its peer
+ *   ferry incoming         an empty board waits for a VM from its peer
+ *   ferry vm-boot          an empty board boots its guest again
+ *   ferry quit             an empty board powers off
  *   ferry demo             two boards, a Linux guest migrated live from one to the other
  */
 #include <stdio.h>
@@ -15,19 +18,25 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: ferry <command> [options]\n"
-		     "commands:\n"
-		     "  demo     two boards: Linux live-migrated from A to B, with the report\n"
-		     "  boot     boot one emulated board with the Ferry image\n"
-		     "  run      boot the board with Ferry running a guest\n"
-		     "  boards   list the boards this tool can launch\n"
-		     "  creds    make the link credentials of two boards\n"
-		     "  migrate  migrate a running board's VM to its peer board\n"
-		     "Run 'ferry <command> --help' for a command's options.\n");
+	fprintf(out,
+		"usage: ferry <command> [options]\n"
+		"commands:\n"
+		"  demo     two boards: Linux live-migrated from A to B, with the report\n"
+		"  boot     boot one emulated board with the Ferry image\n"
+		"  run      boot the board with Ferry running a guest\n"
+		"  boards   list the boards this tool can launch\n"
+		"  creds    make the link credentials of two boards\n"
+		"  migrate  migrate a running board's VM to its peer board\n"
+		"  incoming an empty board (its VM left or ended) waits for a VM from its peer\n"
+		"  vm-boot  an empty board boots its guest again\n"
+		"  quit     an empty board powers off\n"
+		"Run 'ferry <command> --help' for a command's options.\n");
 }
 
 int main(int argc, char **argv)
 {
+	int rc;
+
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -44,6 +53,9 @@ int main(int argc, char **argv)
 		return cmd_migrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boards") == 0)
 		return cmd_boards(argc - 1, argv + 1);
+	rc = cmd_board_action(argv[1], argc - 1, argv + 1);
+	if (rc >= 0)
+		return rc;
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
