@@ -56,6 +56,20 @@ set_target_properties(ferry.elf PROPERTIES LINK_DEPENDS ${CMAKE_BINARY_DIR}/ferr
 target_link_libraries(ferry.elf PRIVATE fdt mbedtls lwip
   ${FERRY_NEWLIB_DIR}/lib/libc.a ${FERRY_LIBGCC})
 
+# The next release's stream format, as a test of the version window
+# (mig/hello.h, FERRY_FORMAT_NEXT): the same image, one format newer.
+add_executable(ferry-next.elf ${FERRY_IMAGE_SOURCES})
+target_include_directories(ferry-next.elf PRIVATE ${CMAKE_SOURCE_DIR})
+target_compile_definitions(ferry-next.elf PRIVATE FERRY_FORMAT_NEXT
+  FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull FERRY_VERSION_STRING="${FERRY_VERSION_STRING}-next")
+target_compile_options(ferry-next.elf PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
+target_link_options(ferry-next.elf PRIVATE
+  -nostdlib -nostartfiles -static -T ${CMAKE_BINARY_DIR}/ferry.ld
+  -Wl,--build-id=none -Wl,--gc-sections -Wl,--no-warn-rwx-segments)
+set_target_properties(ferry-next.elf PROPERTIES LINK_DEPENDS ${CMAKE_BINARY_DIR}/ferry.ld)
+target_link_libraries(ferry-next.elf PRIVATE fdt mbedtls lwip
+  ${FERRY_NEWLIB_DIR}/lib/libc.a ${FERRY_LIBGCC})
+
 # Licences of what the image contains, shipped next to it.
 add_custom_command(TARGET ferry.elf POST_BUILD
   COMMAND ${CMAKE_COMMAND} -E copy_directory ${FERRY_DEPS_DIR}/licenses ${CMAKE_BINARY_DIR}/licenses

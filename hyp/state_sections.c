@@ -14,7 +14,7 @@ static const struct mig_field vtimer_fields[] = {
 };
 
 static const struct mig_section vtimer_section = {
-	"vtimer", 1, 1, vtimer_fields, COUNT(vtimer_fields), NULL, 0, 0,
+	"vtimer", 1, 1, vtimer_fields, COUNT(vtimer_fields), NULL, 0, 0, 0,
 };
 
 static const struct mig_field gic_cpu_if_fields[] = {
@@ -25,12 +25,12 @@ static const struct mig_field gic_cpu_if_fields[] = {
 };
 
 static const struct mig_section gic_cpu_if_section = {
-	"gic-cpu-if", 1, 1, gic_cpu_if_fields, COUNT(gic_cpu_if_fields), NULL, 0, 0,
+	"gic-cpu-if", 1, 1, gic_cpu_if_fields, COUNT(gic_cpu_if_fields), NULL, 0, 0, 0,
 };
 
 static const struct mig_subsection vcpu_subsections[] = {
-	{ &vtimer_section, NULL },
-	{ &gic_cpu_if_section, NULL },
+	{ &vtimer_section, NULL, false },
+	{ &gic_cpu_if_section, NULL, false },
 };
 
 static const struct mig_field vcpu_fields[] = {
@@ -68,7 +68,8 @@ static const struct mig_field vcpu_fields[] = {
 };
 
 const struct mig_section mig_section_vcpu = {
-	"vcpu", 1, 1, vcpu_fields, COUNT(vcpu_fields), vcpu_subsections, COUNT(vcpu_subsections), 0,
+	"vcpu", 1, 1, vcpu_fields, COUNT(vcpu_fields), vcpu_subsections, COUNT(vcpu_subsections),
+	0,	0,
 };
 
 /*
@@ -104,7 +105,7 @@ static const struct mig_field redist_fields[] = {
 };
 
 const struct mig_section mig_section_vgic_redist = {
-	"vgic-redist", 3, 2, redist_fields, COUNT(redist_fields), NULL, 0, 3,
+	"vgic-redist", 3, 2, redist_fields, COUNT(redist_fields), NULL, 0, 3, 0,
 };
 
 static const struct mig_field dist_fields[] = {
@@ -116,7 +117,7 @@ static const struct mig_field dist_fields[] = {
 };
 
 const struct mig_section mig_section_vgic_dist = {
-	"vgic-dist", 3, 2, dist_fields, COUNT(dist_fields), NULL, 0, 3,
+	"vgic-dist", 3, 2, dist_fields, COUNT(dist_fields), NULL, 0, 3, 0,
 };
 
 /* --- PL011 (PL011 TRM 3.2): registers, receive FIFO, the unfinished output line --- */
@@ -141,7 +142,7 @@ static const struct mig_field pl011_fields[] = {
 };
 
 const struct mig_section mig_section_pl011 = {
-	"pl011", 1, 1, pl011_fields, COUNT(pl011_fields), NULL, 0, 0,
+	"pl011", 1, 1, pl011_fields, COUNT(pl011_fields), NULL, 0, 0, 0,
 };
 
 /* --- the VM: the destination computes its own CNTVOFF from the count at stop --- */
@@ -151,8 +152,31 @@ static const struct mig_field vm_fields[] = {
 	{ "vcpu_count", (uint32_t)offsetof(struct mig_vm_state, vcpu_count), 4, MIG_UINT, 1, 0, 1,
 	  VM_VCPU_MAX },
 	MIG_FIELD(struct mig_vm_state, vcpu_on_mask, 1),
+#ifdef FERRY_FORMAT_NEXT
+	/* The next release's "vm" version 2: one more field. */
+	MIG_FIELD(struct mig_vm_state, written_format, 2),
+#endif
+};
+
+#ifdef FERRY_FORMAT_NEXT
+/* ... and a new optional subsection, never written for a format-2 peer. */
+static const struct mig_field vm_next_fields[] = {
+	MIG_FIELD(struct mig_vm_state, next_check, 1),
+};
+
+static const struct mig_section vm_next_section = {
+	"vm-next", 1, 1, vm_next_fields, COUNT(vm_next_fields), NULL, 0, 0, 0,
+};
+
+static const struct mig_subsection vm_subsections[] = {
+	{ &vm_next_section, NULL, true },
 };
 
 const struct mig_section mig_section_vm = {
-	"vm", 1, 1, vm_fields, COUNT(vm_fields), NULL, 0, 0,
+	"vm", 2, 1, vm_fields, COUNT(vm_fields), vm_subsections, COUNT(vm_subsections), 0, 1,
 };
+#else
+const struct mig_section mig_section_vm = {
+	"vm", 1, 1, vm_fields, COUNT(vm_fields), NULL, 0, 0, 0,
+};
+#endif

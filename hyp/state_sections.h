@@ -26,7 +26,17 @@ struct mig_vm_state {
 	uint64_t guest_counter; /**< the guest's virtual count when it stopped */
 	uint32_t vcpu_count;
 	uint32_t vcpu_on_mask; /**< vCPUs that were on (PSCI) */
+	/*
+	 * Carried only by the FERRY_FORMAT_NEXT test build (mig/hello.h): the
+	 * format its "vm" section version 2 was written in, and its new
+	 * optional subsection's check value.
+	 */
+	uint32_t written_format;
+	uint64_t next_check;
 };
+
+/** The value a FERRY_FORMAT_NEXT build puts in next_check for a guest count. */
+#define MIG_NEXT_CHECK(guest_counter) ((guest_counter) ^ 0x5eed5eed5eed5eedull)
 extern const struct mig_section mig_section_vm; /**< struct mig_vm_state */
 
 #endif

@@ -7,10 +7,12 @@
 
 #include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
+#include "hyp/console.h"
 #include "lib/format.h"
 #include "hyp/id_regs.h"
 #include "hyp/pstate.h"
 #include "hyp/vm_package.h"
+#include "mig/hello.h"
 #include "mig/id_compat.h"
 #include "mig/page_sets.h"
 
@@ -116,9 +118,9 @@ static void throttle(void *ctx, uint64_t pages_per_s) { vm_throttle(ctx, pages_p
 static void stop(void *ctx) { vm_pause(ctx); }
 static void resume(void *ctx) { vm_unpause(ctx); }
 
-static size_t save_devices(void *ctx, uint8_t *buf, size_t size)
+static size_t save_devices(void *ctx, unsigned format, uint8_t *buf, size_t size)
 {
-	return vm_package_save(ctx, buf, size);
+	return vm_package_save(ctx, format, buf, size);
 }
 
 /** An ID register as this board's guests read it (hyp/id_regs.c). */
@@ -145,7 +147,23 @@ static bool load_devices(void *ctx, const uint8_t *buf, size_t len, char *err, s
 
 	vm_poll_parked(vm, SWITCHOVER_POLL_MS);
 	read_limits(vm, &lim);
+#ifdef FERRY_FORMAT_NEXT
+	/* The test build of the next format (mig/hello.h) says what it read. */
+	if (!vm_package_load(vm, &lim, buf, len, &shadow, err, n))
+		return false;
+	if (shadow.vm.next_check &&
+	    shadow.vm.next_check != MIG_NEXT_CHECK(shadow.vm.guest_counter)) {
+		format_snprintf(err, n, "vm-next: check value 0x%llx does not match",
+				(unsigned long long)shadow.vm.next_check);
+		return false;
+	}
+	console_printf("migration: a package of format %u%s\n",
+		       shadow.vm.written_format ? shadow.vm.written_format : 2u,
+		       shadow.vm.next_check ? ", with the vm-next subsection" : "");
+	return true;
+#else
 	return vm_package_load(vm, &lim, buf, len, &shadow, err, n);
+#endif
 }
 
 /*
@@ -208,7 +226,7 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 
 	stand_in_for(vm, &stand_in);
 	t0 = now_ns(vm);
-	len = vm_package_save(&stand_in, buf, sizeof(buf));
+	len = vm_package_save(&stand_in, MIG_FORMAT_VERSION, buf, sizeof(buf));
 	measured->package_bytes = len;
 	if (!destination || !len) {
 		measured->ns = now_ns(vm) - t0;

@@ -6,6 +6,7 @@
 
 #include "lib/format.h"
 #include "hyp/pstate.h"
+#include "mig/hello.h"
 #include "mig/wire.h"
 
 /* ICH_VMCR_EL2 (GICv3 spec 12.4.10); VAckCtl [2] is RES0 with system registers. */
@@ -95,12 +96,14 @@ static void *pkg_part(struct vm_package *pkg, enum part p, unsigned i)
 	return &pkg->uart;
 }
 
-size_t vm_package_save(const struct vm *vm, uint8_t *buf, size_t size)
+size_t vm_package_save(const struct vm *vm, unsigned format, uint8_t *buf, size_t size)
 {
 	struct mig_vm_state st = {
 		/* The guest's clock stopped with its vCPUs, not now. */
 		.guest_counter = vm->paused_at - vm->ctl.cntvoff,
 		.vcpu_count = vm->cfg.vcpu_count,
+		.written_format = format,
+		.next_check = MIG_NEXT_CHECK(vm->paused_at - vm->ctl.cntvoff),
 	};
 	struct mig_writer w;
 
@@ -110,8 +113,8 @@ size_t vm_package_save(const struct vm *vm, uint8_t *buf, size_t size)
 	mig_writer_init(&w, buf, size);
 	for (size_t k = 0; k < sizeof(layout) / sizeof(layout[0]); k++)
 		for (unsigned i = 0; i < (layout[k].per_vcpu ? vm->cfg.vcpu_count : 1); i++)
-			mig_section_save(layout[k].section, vm_part(vm, &st, layout[k].part, i),
-					 &w);
+			mig_section_save_as(layout[k].section, vm_part(vm, &st, layout[k].part, i),
+					    &w, format < MIG_FORMAT_VERSION);
 	return w.overflow ? 0 : w.len;
 }
 

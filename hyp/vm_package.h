@@ -19,6 +19,7 @@
 
 #include "hyp/vm.h"
 #include "hyp/state_sections.h"
+#include "mig/hello.h"
 
 /** A package decoded and checked, not yet the VM's. */
 struct vm_package {
@@ -44,8 +45,12 @@ struct vm_package_limits {
  */
 uint64_t vm_package_pstate_features(uint64_t pfr0, uint64_t pfr1, uint64_t mmfr1, uint64_t mmfr2);
 
-/** Writes the stopped VM's package into buf; its length, 0 when it does not fit. */
-size_t vm_package_save(const struct vm *vm, uint8_t *buf, size_t size);
+/**
+ * Writes the stopped VM's package into buf in stream format `format`
+ * (MIG_FORMAT_VERSION, or the one before for an older peer); its length,
+ * 0 when it does not fit.
+ */
+size_t vm_package_save(const struct vm *vm, unsigned format, uint8_t *buf, size_t size);
 
 /**
  * Decodes a package for `vm` into *pkg and checks it; false with the

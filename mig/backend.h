@@ -42,7 +42,7 @@ struct mig_vm_ops {
 	void (*stop)(void *vm);
 	void (*resume)(void *vm);
 	/** Device package: bytes written into buf, 0 when it does not fit. */
-	size_t (*save_devices)(void *vm, uint8_t *buf, size_t size);
+	size_t (*save_devices)(void *vm, unsigned format, uint8_t *buf, size_t size);
 	/** Loads a device package into shadow state, validating every field. */
 	bool (*load_devices)(void *vm, const uint8_t *buf, size_t len, char *err, size_t err_size);
 	/** Puts the loaded state into the hardware context (before PONG). */

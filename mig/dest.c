@@ -194,6 +194,14 @@ bool mig_dest_settled(const struct mig_dest *d)
 	return d->rep.state == MIG_COMPLETED && d->end_heard && !d->in_doubt;
 }
 
+bool mig_dest_settle(struct mig_dest *d)
+{
+	if (d->rep.state != MIG_COMPLETED || d->in_doubt || d->vm_ended)
+		return false;
+	d->end_heard = true;
+	return true;
+}
+
 static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_hello remote;
@@ -221,6 +229,7 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	d->vm_ended = d->approved = d->in_doubt = d->end_heard = d->pong_owed = false;
 	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
+	d->rep.stream_format = mig_hello_format(&remote);
 	/*
 	 * Before ACCEPT: the source's clock measurement that follows gets
 	 * prompt replies, and ACCEPT carries what this end's switchover work
@@ -229,7 +238,10 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	if (!d->ops->rehearse(d->vm->ctx, true, false, &measured))
 		measured.ns = 0;
 	mig_writer_init(&w, accept, sizeof(accept));
-	mig_put_u32(&w, d->caps);
+	/* A source one format newer writes this board's (mig_hello_format). */
+	mig_put_u32(&w,
+		    d->caps | (d->rep.stream_format < remote.format_version ? MIG_CAP_FORMAT_OLDER
+									    : 0));
 	mig_put_u64(&w, measured.ns);
 	mig_chan_send(d->ch, MIG_REC_ACCEPT, 0, accept, sizeof(accept));
 	d->phase = MIG_PHASE_RECEIVING;
@@ -585,8 +597,14 @@ static enum mig_state reconnected(struct mig_dest *d, struct mig_record *rec)
 	d->rep.reconnects++;
 	if (d->phase == MIG_PHASE_IDLE)
 		d->in_doubt = false; /* the source has heard that this copy was discarded */
-	if (d->rep.state == MIG_COMPLETED)
-		d->end_heard = true; /* it has heard that the VM runs (or ran) here */
+	if (d->rep.state == MIG_COMPLETED) {
+		struct mig_record end;
+
+		/* It has heard that the VM runs (or ran) here once its END answers the STATUS. */
+		if (!mig_chan_recv(d->ch, d->buf, &end, d->timeout_ms) && end.type == MIG_REC_END)
+			d->end_heard = true;
+		return d->rep.state;
+	}
 	if (d->rep.state != MIG_POSTCOPY_PAUSED)
 		return d->rep.state;
 	d->rep.state = MIG_POSTCOPY_RECOVER;

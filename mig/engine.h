@@ -97,6 +97,7 @@ struct mig_report {
 	struct mig_downtime_steps steps;
 	unsigned reconnects;
 	bool switched_to_postcopy; /**< precopy did not converge: postcopy finished it */
+	unsigned stream_format;	   /**< agreed at HELLO/ACCEPT (docs/migration-protocol.md) */
 	/**
 	 * Throttling (on_no_convergence = throttle): the limit on the guest's
 	 * dirtying when the VM stopped or the migration ended (pages per
@@ -232,6 +233,13 @@ bool mig_dest_in_doubt(const struct mig_dest *d);
  * it). The board may then forget the migration and send the VM on.
  */
 bool mig_dest_settled(const struct mig_dest *d);
+
+/**
+ * The operator says the source knows the VM runs here (its END was lost
+ * after it completed: it will never ask): the migration is settled. False
+ * when the VM does not run here with all its memory.
+ */
+bool mig_dest_settle(struct mig_dest *d);
 
 /**
  * The operator says the source is gone while postcopy is paused: the pages

@@ -63,8 +63,8 @@ bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t 
 	h->ram_size = mig_get_u64(r);
 	h->page_size = mig_get_u32(r);
 	h->capabilities = mig_get_u32(r);
-	/* Later format versions may append fields; version 2 ends here. */
-	if (r->error || (h->format_version == MIG_FORMAT_VERSION && mig_remaining(r))) {
+	/* A later format may append fields; those this build reads end here. */
+	if (r->error || (h->format_version <= MIG_FORMAT_VERSION && mig_remaining(r))) {
 		format_snprintf(err, err_size, "HELLO: truncated or too long for format version %u",
 				h->format_version);
 		return false;
@@ -78,12 +78,33 @@ bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t 
 		return false;                                                                      \
 	} while (0)
 
+unsigned mig_hello_format(const struct mig_hello *r)
+{
+	if (r->format_version >= MIG_FORMAT_OLDEST && r->format_version <= MIG_FORMAT_VERSION)
+		return r->format_version;
+	if (r->format_version == MIG_FORMAT_VERSION + 1 &&
+	    (r->capabilities & MIG_CAP_FORMAT_WINDOW))
+		return MIG_FORMAT_VERSION; /* it writes ours too */
+	return 0;
+}
+
 bool mig_hello_compatible(const struct mig_hello *l, const struct mig_hello *r, char *err,
 			  size_t err_size)
 {
-	if (r->format_version != MIG_FORMAT_VERSION)
-		REFUSE("stream format version %u, this board reads version %u", r->format_version,
-		       MIG_FORMAT_VERSION);
+	if (!mig_hello_format(r)) {
+		char also[32] = "", reads[32];
+
+		if ((r->capabilities & MIG_CAP_FORMAT_WINDOW) && r->format_version)
+			format_snprintf(also, sizeof(also), " (it also writes %u)",
+					r->format_version - 1u);
+		if (MIG_FORMAT_OLDEST < MIG_FORMAT_VERSION)
+			format_snprintf(reads, sizeof(reads), "versions %u to %u",
+					MIG_FORMAT_OLDEST, MIG_FORMAT_VERSION);
+		else
+			format_snprintf(reads, sizeof(reads), "version %u", MIG_FORMAT_VERSION);
+		REFUSE("stream format version %u%s, this board reads %s", r->format_version, also,
+		       reads);
+	}
 	if (!r->migration_id)
 		REFUSE("HELLO without a migration id");
 	if (r->page_size != l->page_size)

@@ -15,9 +15,24 @@
 #include "mig/id_compat.h"
 #include "mig/wire.h"
 
-#define MIG_MAGIC	   "FERRYMIG"
+#define MIG_MAGIC	 "FERRYMIG"
+#define MIG_PRODUCER_MAX 32
+
+/*
+ * The stream format this build writes, and the oldest it reads and writes
+ * (docs/migration-protocol.md, "Versions"): a release reads its own and
+ * the one before it, and writes the one before for a peer that reads no
+ * newer. Format 2 is the first with this window. FERRY_FORMAT_NEXT builds
+ * the next release's format as a test of the window: one section at a new
+ * version, one new optional subsection (hyp/state_sections.c).
+ */
+#ifdef FERRY_FORMAT_NEXT
+#define MIG_FORMAT_VERSION 3
+#define MIG_FORMAT_OLDEST  2
+#else
 #define MIG_FORMAT_VERSION 2
-#define MIG_PRODUCER_MAX   32
+#define MIG_FORMAT_OLDEST  2
+#endif
 
 /** Capabilities, a bit each. */
 enum mig_capability {
@@ -26,6 +41,10 @@ enum mig_capability {
 	MIG_CAP_SWITCHOVER_ACK = 1u << 2, /**< the destination approves the switchover */
 	MIG_CAP_VM_STARTED = 1u << 3,	  /**< VM_STARTED on the return path (always required) */
 	MIG_CAP_DRY_RUN = 1u << 4,	  /**< the destination times a dry run of its switchover */
+	/** HELLO: the source can also write the format before its own. */
+	MIG_CAP_FORMAT_WINDOW = 1u << 5,
+	/** ACCEPT: write the format before your own (this board reads no newer). */
+	MIG_CAP_FORMAT_OLDER = 1u << 6,
 };
 
 struct mig_hello {
@@ -56,9 +75,17 @@ void mig_hello_put(struct mig_writer *w, const struct mig_hello *h);
 bool mig_hello_get(struct mig_reader *r, struct mig_hello *h, char *err, size_t err_size);
 
 /**
+ * The stream format a destination reading [MIG_FORMAT_OLDEST,
+ * MIG_FORMAT_VERSION] agrees on with this source: the source's own when it
+ * reads it, one older when the source can write that (MIG_CAP_FORMAT_WINDOW);
+ * 0 when none.
+ */
+unsigned mig_hello_format(const struct mig_hello *remote);
+
+/**
  * The destination's verdict on a source: false with the reason (one line,
- * naming both values) when the VM cannot run here unchanged: another
- * format, page size, counter frequency, CPU or vGIC, a guest feature this
+ * naming both values) when the VM cannot run here unchanged: no common
+ * format (mig_hello_format), page size, counter frequency, CPU or vGIC, a guest feature this
  * board lacks, another number of vCPUs or RAM of another size or place.
  */
 bool mig_hello_compatible(const struct mig_hello *local, const struct mig_hello *remote, char *err,

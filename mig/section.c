@@ -100,21 +100,30 @@ static void save_packed(const void *obj, const struct mig_field *f, struct mig_w
 	}
 }
 
-static void save(const struct mig_section *d, const void *obj, struct mig_writer *w)
+/** Whether subsection s goes with its section (for a peer one format older: `older`). */
+static bool sent(const struct mig_subsection *s, const void *obj, bool older)
+{
+	return !(older && s->new_in_format) && (!s->needed || s->needed(obj));
+}
+
+static void save(const struct mig_section *d, const void *obj, struct mig_writer *w, bool older)
 {
 	size_t name_len = strlen(d->name), len_at, body_start;
+	uint16_t version = older && d->version_before ? d->version_before : d->version;
 	unsigned subs = 0;
 
 	mig_put_u8(w, (uint8_t)name_len);
 	mig_put_bytes(w, d->name, name_len);
-	mig_put_u16(w, d->version);
+	mig_put_u16(w, version);
 	len_at = w->len;
 	mig_put_u32(w, 0); /* body length, patched below */
 	body_start = w->len;
 	for (unsigned i = 0; i < d->field_count; i++) {
 		const struct mig_field *f = &d->fields[i];
 
-		if (d->packed_since && d->version >= d->packed_since && f->count > 1) {
+		if (f->since > version)
+			continue; /* that version has no such field */
+		if (d->packed_since && version >= d->packed_since && f->count > 1) {
 			save_packed(obj, f, w);
 			continue;
 		}
@@ -122,12 +131,11 @@ static void save(const struct mig_section *d, const void *obj, struct mig_writer
 			mig_put_le(w, value_of(obj, f, k), f->size);
 	}
 	for (unsigned i = 0; i < d->subsection_count; i++)
-		if (!d->subsections[i].needed || d->subsections[i].needed(obj))
-			subs++;
+		subs += sent(&d->subsections[i], obj, older);
 	mig_put_u8(w, (uint8_t)subs);
 	for (unsigned i = 0; i < d->subsection_count; i++)
-		if (!d->subsections[i].needed || d->subsections[i].needed(obj))
-			save(d->subsections[i].section, obj, w);
+		if (sent(&d->subsections[i], obj, older))
+			save(d->subsections[i].section, obj, w, older);
 	if (!w->overflow) {
 		uint32_t body = (uint32_t)(w->len - body_start);
 
@@ -138,7 +146,13 @@ static void save(const struct mig_section *d, const void *obj, struct mig_writer
 
 void mig_section_save(const struct mig_section *desc, const void *obj, struct mig_writer *w)
 {
-	save(desc, obj, w);
+	save(desc, obj, w, false);
+}
+
+void mig_section_save_as(const struct mig_section *desc, const void *obj, struct mig_writer *w,
+			 bool older)
+{
+	save(desc, obj, w, older);
 }
 
 struct load_ctx {

@@ -53,6 +53,8 @@ struct mig_section;
 struct mig_subsection {
 	const struct mig_section *section;
 	bool (*needed)(const void *obj);
+	/** New in this build's stream format: never written for a peer one format older. */
+	bool new_in_format;
 };
 
 struct mig_section {
@@ -64,6 +66,11 @@ struct mig_section {
 	const struct mig_subsection *subsections;
 	unsigned subsection_count;
 	uint16_t packed_since; /**< arrays packed from this version on; 0: never */
+	/**
+	 * What this build writes for a peer one stream format older
+	 * (docs/migration-protocol.md, "Versions"); 0: the same as version.
+	 */
+	uint16_t version_before;
 };
 
 /** Helpers for field tables. */
@@ -88,6 +95,14 @@ struct mig_section {
 
 /** Writes `obj` as `desc` (current version). */
 void mig_section_save(const struct mig_section *desc, const void *obj, struct mig_writer *w);
+
+/**
+ * As mig_section_save, for a peer one stream format older when `older`:
+ * each section at its version_before, without the fields and subsections
+ * that version lacks.
+ */
+void mig_section_save_as(const struct mig_section *desc, const void *obj, struct mig_writer *w,
+			 bool older);
 
 /**
  * Reads one section into `obj` (which holds defaults for missing fields).

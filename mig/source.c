@@ -92,6 +92,7 @@ static int hello(struct mig_source *s)
 {
 	struct mig_writer w;
 	struct mig_record rec;
+	uint32_t caps;
 
 	s->rep.migration_id = s->cfg.hello.migration_id;
 	if (!s->rep.migration_id) {
@@ -119,9 +120,16 @@ static int hello(struct mig_source *s)
 				"the destination answered HELLO with something else than ACCEPT");
 		return -1;
 	}
-	s->caps = mig_get_u32(&rec.payload) & s->cfg.hello.capabilities;
+	caps = mig_get_u32(&rec.payload);
+	s->caps = caps & s->cfg.hello.capabilities;
 	s->rep.cost_dest_ns = mig_get_u64(&rec.payload);
-	if (rec.length != MIG_ACCEPT_BYTES || s->rep.cost_dest_ns > MIG_SWITCHOVER_COST_MAX_NS) {
+	/* A destination that reads no newer asks for the format before this one's. */
+	s->rep.stream_format = s->cfg.hello.format_version;
+	if (caps & MIG_CAP_FORMAT_OLDER)
+		s->rep.stream_format--;
+	if (rec.length != MIG_ACCEPT_BYTES || s->rep.cost_dest_ns > MIG_SWITCHOVER_COST_MAX_NS ||
+	    ((caps & MIG_CAP_FORMAT_OLDER) &&
+	     !(s->cfg.hello.capabilities & MIG_CAP_FORMAT_WINDOW))) {
 		mig_source_fail(s, "malformed ACCEPT: nothing was sent, the VM runs on here");
 		return -1;
 	}

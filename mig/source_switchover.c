@@ -89,7 +89,7 @@ static int send_package(struct mig_source *s, bool with_run)
 	uint32_t ping = MIG_PING_PACKAGE_LOADED;
 	uint8_t *p = s->buf;
 	size_t dev =
-		s->ops->save_devices(s->vm->ctx, p + MIG_RECORD_HEADER_SIZE,
+		s->ops->save_devices(s->vm->ctx, s->rep.stream_format, p + MIG_RECORD_HEADER_SIZE,
 				     MIG_RECORD_MAX - MIG_RECORD_HEADER_SIZE - PACKAGE_TAIL_MAX);
 	size_t len;
 

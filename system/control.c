@@ -39,6 +39,7 @@ static struct {
 	bool first_vm_done;
 	bool empty;	   /**< no VM here: migrate-incoming, vm-boot or quit */
 	bool not_started;  /**< the last VM could not start (reported on the console) */
+	bool arrived;	   /**< the VM, received, ran here (it may have left since) */
 	bool may_boot;	   /**< a guest kernel is configured (vm-boot) */
 	volatile int next; /**< enum control_next, set on an empty board */
 	volatile bool vm_phase_done, finished;
@@ -190,6 +191,7 @@ static void on_ended(void *ctx, bool incoming, const struct mig_report *r)
 	c.report = *r;
 	c.have_report = true;
 	c.report_incoming = incoming;
+	c.arrived |= incoming && mig_state_runs_on_destination(r->state);
 	c.last_state = r->state;
 	event_status(mig_state_name(r->state));
 	mgmt_event_begin(&c.mgmt, &o, buf, sizeof(buf),
@@ -232,7 +234,7 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 	enum mig_no_convergence nc = c.defaults.on_no_convergence;
 
 	(void)ctx;
-	if (c.job.incoming && !c.have_report) {
+	if (c.job.incoming && !c.arrived) {
 		format_snprintf(err, n, "no VM has arrived here yet");
 		return false;
 	}
@@ -378,7 +380,7 @@ static const char *vm_state(void)
 	case VM_CRASHED:
 		if (c.not_started)
 			return "not-started";
-		return c.job.incoming ? "none-arrived" : "crashed";
+		return c.job.incoming && !c.arrived ? "none-arrived" : "crashed";
 	case VM_MIGRATED:
 		return "migrated";
 	case VM_LOST:
@@ -388,7 +390,7 @@ static const char *vm_state(void)
 	if (migrate_report(&c.job, &live) &&
 	    (live.state == MIG_UNRESOLVED || live.state == MIG_POSTCOPY_PAUSED))
 		return mig_state_name(live.state);
-	if (c.job.incoming && !c.have_report)
+	if (c.job.incoming && !c.arrived)
 		return "incoming";
 	if (c.operator_stopped)
 		return "paused";
@@ -400,7 +402,7 @@ static const char *board_state(void)
 {
 	if (c.empty)
 		return "empty";
-	return c.job.incoming && !c.have_report ? "receiving" : "hosting";
+	return c.job.incoming && !c.arrived ? "receiving" : "hosting";
 }
 
 static void cmd_query_vms(void *ctx, struct json_out *ret)
@@ -420,7 +422,7 @@ static void cmd_query_vms(void *ctx, struct json_out *ret)
 static bool cmd_stop(void *ctx, char *err, size_t n)
 {
 	(void)ctx;
-	if (c.vm->stop != VM_RUNNING || (c.job.incoming && !c.have_report)) {
+	if (c.vm->stop != VM_RUNNING || (c.job.incoming && !c.arrived)) {
 		format_snprintf(err, n, "the VM is not running here (%s)", vm_state());
 		return false;
 	}
@@ -710,7 +712,7 @@ void control_attach(struct vm *vm, bool incoming)
 	/* Only the board's first VM has the boot options' migration planned. */
 	c.planned = c.boot_plans && !c.first_vm_done;
 	c.first_vm_done = true;
-	c.requested = c.operator_stopped = c.not_started = false;
+	c.requested = c.operator_stopped = c.not_started = c.arrived = false;
 	c.params = c.defaults;
 	if (incoming)
 		c.have_progress = c.have_report =
@@ -736,10 +738,7 @@ void control_finish(void)
 	wait_for(&c.vm_phase_done);
 }
 
-bool control_vm_arrived(void)
-{
-	return mig_state_runs_on_destination((enum mig_state)c.job.outcome);
-}
+bool control_vm_arrived(void) { return c.arrived; }
 
 enum control_next control_next(bool started, const char *what)
 {

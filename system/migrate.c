@@ -48,8 +48,10 @@ static struct mig_hello local_hello(const struct vm *vm)
 		.ram_base = GUEST_RAM_IPA,
 		.ram_size = vm->cfg.mem_bytes,
 		.page_size = PAGE_SIZE,
-		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
-				MIG_CAP_POSTCOPY | MIG_CAP_DRY_RUN,
+		.capabilities =
+			MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
+			MIG_CAP_POSTCOPY | MIG_CAP_DRY_RUN |
+			(MIG_FORMAT_OLDEST < MIG_FORMAT_VERSION ? MIG_CAP_FORMAT_WINDOW : 0),
 	};
 
 	/* What the guest sees of the CPU (its MIDR is the CPU's): the destination must offer it. */
@@ -147,6 +149,10 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 		       r->error[0] ? ": " : "", r->error);
 	if (r->state != MIG_COMPLETED)
 		return;
+	console_printf("migration report: stream format %u (%s)\n", r->stream_format,
+		       r->stream_format == MIG_FORMAT_VERSION
+			       ? "this board's own"
+			       : "one older than this board's: the destination reads no newer");
 	console_printf(
 		"migration report: downtime %llu.%03llu ms +- %llu us (stop to the "
 		"destination's last vCPU in the guest), total %llu ms, %u rounds, %llu pages "
@@ -307,6 +313,14 @@ bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char
 				     : j->dest ? mig_dest_report(j->dest)
 					       : NULL;
 
+	/* A destination whose source completed but whose END was lost: the operator settles it. */
+	if (j->dest && force && v == MIG_VERDICT_DESTINATION && !mig_dest_settled(j->dest)) {
+		if (mig_dest_settle(j->dest))
+			return true;
+		format_snprintf(err, n, "the VM does not run here with all its memory (%s)",
+				mig_state_name(r->state));
+		return false;
+	}
 	if (!r || (r->state != MIG_UNRESOLVED && r->state != MIG_POSTCOPY_PAUSED)) {
 		format_snprintf(err, n, "no migration is in doubt here (%s)",
 				r ? mig_state_name(r->state) : "none");
@@ -574,6 +588,7 @@ bool migrate_send_on(struct migrate_job *j, char *err, size_t n)
 		format_snprintf(
 			err, n,
 			"the board that sent the VM has not heard yet that it runs here: it "
-			"will ask; try again once it did (query-migrate)");
+			"will ask; try again once it did, or, when its query-migrate says "
+			"completed, migrate-resolve with force \"destination\"");
 	return settled;
 }

@@ -45,7 +45,7 @@ static bool dying_load(void *ctx, const uint8_t *pkg, size_t len, char *err, siz
  */
 static bool hostile_lr;
 
-static size_t hostile_save(void *ctx, uint8_t *buf, size_t size)
+static size_t hostile_save(void *ctx, unsigned format, uint8_t *buf, size_t size)
 {
 	struct vm *vm = ctx;
 	struct vcpu_regs saved = vm->vcpus[0].regs;
@@ -60,7 +60,7 @@ static size_t hostile_save(void *ctx, uint8_t *buf, size_t size)
 	}
 	console_printf("migration: test: the package lies about vcpu 0 (%s)\n",
 		       hostile_lr ? "a list register forwarding physical INTID 27" : "PSTATE EL2h");
-	len = vm_migrate_ops.save_devices(ctx, buf, size);
+	len = vm_migrate_ops.save_devices(ctx, format, buf, size);
 	vm->vcpus[0].regs = saved;
 	return len;
 }

@@ -130,10 +130,30 @@ static bool load_initrd(struct vm *vm, uint8_t *ram, uint64_t kernel_end,
  * interrupt active (forwarded: the guest deactivates it, GICv3 spec 4.4.3,
  * and it never will now); the CPU's next vCPU would never get another.
  */
+static unsigned vcpus_left; /**< of the VM that ran last: its vCPUs out of their loops */
+
 static void run_vcpu(struct vcpu *v)
 {
 	vcpu_run_loop(v);
 	gicv3_ppi_deactivate(GUEST_VTIMER_INTID);
+	__atomic_fetch_add(&vcpus_left, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Every vCPU of a VM that ran is out of its loop: nothing touches the VM or
+ * its RAM any more. False (reported) when one is not within a second.
+ */
+static bool wait_vcpus_left(const struct vm *vm)
+{
+	uint64_t give_up = arch_counter_now() + arch_counter_freq();
+
+	while (__atomic_load_n(&vcpus_left, __ATOMIC_ACQUIRE) < vm->cfg.vcpu_count)
+		if (arch_counter_now() > give_up) {
+			console_printf("%s: a vCPU did not stop: the board takes no other VM\n",
+				       vm->cfg.name);
+			return false;
+		}
+	return true;
 }
 
 static void run_secondary_vcpu(void *arg) { run_vcpu(arg); }
@@ -322,6 +342,7 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 		if (!first)
 			vm_destroy(vm);
 		zero_ram(ram, cfg.mem_bytes, cpus_online);
+		__atomic_store_n(&vcpus_left, 0, __ATOMIC_RELEASE);
 		control_attach(vm, incoming);
 		result = VM_BOOT_REFUSED;
 		if (!vm_init(vm, &cfg, ram_pa, &ram_pool, 1,
@@ -332,6 +353,8 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 			started = true, result = run_incoming(vm);
 		else
 			result = run_guest(vm, ram, &started);
+		if (started && !wait_vcpus_left(vm))
+			return result;
 		switch (control_next(started, vm_boot_result_text(result))) {
 		case CONTROL_INCOMING:
 			incoming = true;

@@ -232,6 +232,27 @@ ferry_migrate_test(precopy_no_convergence_postcopy --guest ${MIGRATING_HOT}
 add_test(NAME mgmt.qemu.boards COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/mgmt_board.sh
   $<TARGET_FILE:ferry> ${MIGRATING_IDLE} ${CMAKE_BINARY_DIR}/pair-tests/mgmt.qemu.boards)
 set_tests_properties(mgmt.qemu.boards PROPERTIES TIMEOUT 120 LABELS qemu)
+# The version window (docs/migration-protocol.md, "Versions"): the next
+# release's format (ferry-next.elf: one section at a new version, one new
+# optional subsection) and this one's migrate both ways; two next boards
+# use the new format whole.
+set(FERRY_NEXT_IMAGE ${CMAKE_BINARY_DIR}/board/ferry-next.elf)
+ferry_migrate_test(format_to_next --guest ${MIGRATING} --vcpus 2 --dst-image ${FERRY_NEXT_IMAGE}
+  --rc-src 0 --rc-dst 0 --reject-src "FERRY-TEST"
+  --expect-src "migration report: stream format 2 \\(this board's own\\)"
+  --expect-dst "migration: a package of format 2" --reject-dst "vm-next"
+  --expect-dst "FERRY-TEST migrating: PASS")
+ferry_migrate_test(format_from_next --guest ${MIGRATING} --vcpus 2 --src-image ${FERRY_NEXT_IMAGE}
+  --rc-src 0 --rc-dst 0 --reject-src "FERRY-TEST"
+  --expect-src "migration report: stream format 2 \\(one older than this board's: the destination reads no newer\\)"
+  --expect-dst "FERRY-TEST migrating: PASS")
+ferry_migrate_test(format_next_to_next --guest ${MIGRATING} --vcpus 2
+  --src-image ${FERRY_NEXT_IMAGE} --dst-image ${FERRY_NEXT_IMAGE}
+  --rc-src 0 --rc-dst 0 --reject-src "FERRY-TEST"
+  --expect-src "migration report: stream format 3 \\(this board's own\\)"
+  --expect-dst "migration: a package of format 3, with the vm-next subsection"
+  --expect-dst "FERRY-TEST migrating: PASS")
+
 # Boards that stay up (docs/management.md, "A board's life"): the VM goes
 # A -> B -> A three times, each board a destination, then a source, then
 # a destination again; its guest checks memory, counter, timer and SGIs.

@@ -119,7 +119,13 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		.progress_ctx = m,
 	};
 	bool dest_side = fake_fault_on_dest_side(m->fault);
-	struct first_link fl = {
+	struct first_link fl;
+
+	if (m->source_format_newer) { /* as the next release would: one newer, writing ours too */
+		cfg.hello.format_version = MIG_FORMAT_VERSION + 1;
+		cfg.hello.capabilities |= MIG_CAP_FORMAT_WINDOW;
+	}
+	fl = (struct first_link){
 		.src = { .kind = dest_side ? FAULT_NONE : m->fault, .fault_at = m->fault_at },
 		.dst = { .kind = dest_side ? m->fault : FAULT_NONE, .fault_at = m->fault_at },
 	};

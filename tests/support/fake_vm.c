@@ -100,14 +100,14 @@ static void set_running(void *ctx, bool on)
 static void stop(void *ctx) { set_running(ctx, false); }
 static void resume(void *ctx) { set_running(ctx, true); }
 
-static size_t save_devices(void *ctx, uint8_t *buf, size_t size)
+static size_t save_devices(void *ctx, unsigned format, uint8_t *buf, size_t size)
 {
 	struct fake_vm *vm = ctx;
 	struct mig_writer w;
 
 	mig_writer_init(&w, buf, size);
-	mig_section_save(&mig_section_vcpu, &vm->regs, &w);
-	mig_section_save(&mig_section_vgic_dist, &vm->vgic, &w);
+	mig_section_save_as(&mig_section_vcpu, &vm->regs, &w, format < MIG_FORMAT_VERSION);
+	mig_section_save_as(&mig_section_vgic_dist, &vm->vgic, &w, format < MIG_FORMAT_VERSION);
 	return w.overflow ? 0 : w.len;
 }
 

@@ -108,6 +108,7 @@ struct fake_migration {
 	int fault_at;
 	bool cancel_after_first_round;
 	bool dest_vm_ends;	   /**< the destination's VM powers off when the first link ends */
+	bool source_format_newer;  /**< the source's HELLO: one format newer, with the window */
 	struct mig_source *source; /**< set by the harness while it runs */
 	/* results */
 	enum mig_state src_state, dst_state; /**< after the resolution */

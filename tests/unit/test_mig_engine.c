@@ -271,6 +271,22 @@ static void test_dry_run_over_the_limit(void **state)
 	assert_true(f->m.src.predicted_downtime_ns >= 8000000 + FAKE_SOURCE_SWITCHOVER_NS);
 }
 
+/* A source one format newer that also writes this one: asked to, it does (mig/hello.h). */
+static void test_format_window(void **state)
+{
+	struct fixture *f = *state;
+
+	completed(f);
+	assert_int_equal(f->m.src.stream_format, MIG_FORMAT_VERSION);
+	assert_int_equal(f->m.dst.stream_format, MIG_FORMAT_VERSION);
+	release(f);
+	fresh(f);
+	f->m.source_format_newer = true;
+	completed(f);
+	assert_int_equal(f->m.src.stream_format, MIG_FORMAT_VERSION);
+	assert_int_equal(f->m.dst.stream_format, MIG_FORMAT_VERSION);
+}
+
 static void test_postcopy_from_the_start(void **state)
 {
 	struct fixture *f = *state;
@@ -580,6 +596,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_precopy_not_converging_fails_and_runs_on,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_over_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_not_converging_goes_postcopy, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_dirtying_vm, setup, teardown),

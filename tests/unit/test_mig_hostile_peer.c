@@ -110,7 +110,7 @@ static void send_ram(struct fixture *f, uint64_t n)
 
 static void send_package(struct fixture *f)
 {
-	size_t n = fake_vm_ops.save_devices(&f->src, f->buf, sizeof(f->buf));
+	size_t n = fake_vm_ops.save_devices(&f->src, MIG_FORMAT_VERSION, f->buf, sizeof(f->buf));
 
 	assert_true(n > 0);
 	assert_true(script_send(&f->p, MIG_REC_DEVICE_PACKAGE, 0, f->buf, (uint32_t)n));

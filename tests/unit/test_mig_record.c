@@ -148,6 +148,20 @@ static void test_compatibility(void **state)
 	src.format_version = 1;
 	assert_string_equal(verdict(&here, &src),
 			    "stream format version 1, this board reads version 2");
+	assert_int_equal(mig_hello_format(&src), 0);
+	/* One format newer: only from a source that also writes this board's. */
+	src.format_version = MIG_FORMAT_VERSION + 1;
+	assert_string_equal(verdict(&here, &src),
+			    "stream format version 3, this board reads version 2");
+	src.capabilities |= MIG_CAP_FORMAT_WINDOW;
+	assert_string_equal(verdict(&here, &src), "compatible");
+	assert_int_equal(mig_hello_format(&src), MIG_FORMAT_VERSION);
+	src.format_version = MIG_FORMAT_VERSION + 2;
+	assert_string_equal(
+		verdict(&here, &src),
+		"stream format version 4 (it also writes 3), this board reads version 2");
+	src.format_version = MIG_FORMAT_VERSION;
+	assert_int_equal(mig_hello_format(&src), MIG_FORMAT_VERSION);
 	/* RAM of exactly the same size: a larger destination would never finish postcopy. */
 	src = here;
 	src.ram_size = 1ull << 30;

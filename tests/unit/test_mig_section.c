@@ -22,15 +22,20 @@ struct demo {
 static bool extra_needed(const void *obj) { return ((const struct demo *)obj)->flag; }
 
 static const struct mig_field extra_fields[] = { MIG_FIELD(struct demo, extra, 1) };
-static const struct mig_section extra_section = { "extra", 1, 1, extra_fields, 1, NULL, 0, 0 };
-static const struct mig_subsection demo_subs[] = { { &extra_section, extra_needed } };
+static const struct mig_section extra_section = { "extra", 1, 1, extra_fields, 1, NULL, 0, 0, 0 };
+static const struct mig_subsection demo_subs[] = { { &extra_section, extra_needed, false } };
+/* The same, as a release whose format added the subsection and version 2 would write it. */
+static const struct mig_subsection demo_new_subs[] = { { &extra_section, extra_needed, true } };
 static const struct mig_field demo_fields[] = {
 	MIG_FIELD(struct demo, a, 1),
 	MIG_FIELD_ARRAY(struct demo, arr, 1),
 	{ "flag", offsetof(struct demo, flag), 1, MIG_BOOL, 1, 0, 1, 0 },
 	MIG_FIELD(struct demo, added_in_v2, 2),
 };
-static const struct mig_section demo_v2 = { "demo", 2, 1, demo_fields, 4, demo_subs, 1, 0 };
+static const struct mig_section demo_v2 = { "demo", 2, 1, demo_fields, 4, demo_subs, 1, 0, 0 };
+static const struct mig_section demo_next = {
+	"demo", 2, 1, demo_fields, 4, demo_new_subs, 1, 0, 1
+};
 
 /* demo {a = 0x11223344, arr = {0x5566, 0x7788}, flag = true, added_in_v2 = 9, extra = 0xee} */
 /* clang-format off */
@@ -120,6 +125,31 @@ static void test_version_1_keeps_defaults(void **state)
 	assert_int_equal(out.arr[0], 2);
 	assert_int_equal(out.added_in_v2, 77);
 	assert_int_equal(out.extra, 5);
+}
+
+/* For a peer one format older: version 1, without the field and the subsection version 1 lacks. */
+static void test_written_for_an_older_peer(void **state)
+{
+	static const uint8_t v1[] = { 4, 'd', 'e', 'm', 'o', 1, 0, 10, 0, 0, 0,
+				      1, 0,   0,   0,	2,   0, 3, 0,  1, 0 };
+	struct demo in = { 1, { 2, 3 }, true, 9, 0xee }, out = { .added_in_v2 = 77, .extra = 5 };
+	uint8_t buf[128];
+	struct mig_writer w;
+
+	(void)state;
+	mig_writer_init(&w, buf, sizeof(buf));
+	mig_section_save_as(&demo_next, &in, &w, true);
+	assert_int_equal(w.len, sizeof(v1));
+	assert_memory_equal(buf, v1, sizeof(v1));
+	assert_true(load(&demo_v2, buf, w.len, &out));
+	assert_int_equal(out.added_in_v2, 77);
+	assert_int_equal(out.extra, 5);
+	/* For a peer of its own format: all of it, as the golden bytes. */
+	mig_writer_init(&w, buf, sizeof(buf));
+	in = (struct demo){ 0x11223344, { 0x5566, 0x7788 }, true, 9, 0xee };
+	mig_section_save_as(&demo_next, &in, &w, false);
+	assert_int_equal(w.len, sizeof(golden));
+	assert_memory_equal(buf, golden, sizeof(golden));
 }
 
 static void test_refusals(void **state)
@@ -260,7 +290,7 @@ static const struct mig_field packed_fields[] = {
 	MIG_FIELD_ARRAY(struct packed, many, 1),
 	{ "flags", offsetof(struct packed, flags), 1, MIG_BOOL, 8, 0, 1, 0 },
 };
-static const struct mig_section packed_v2 = { "pk", 2, 1, packed_fields, 3, NULL, 0, 2 };
+static const struct mig_section packed_v2 = { "pk", 2, 1, packed_fields, 3, NULL, 0, 2, 0 };
 
 /* {few = {7, 7, 7, 7, 7, 7, 0, 0}, many = {1, 2, 3}, flags = {0, 1, 1, 1, 1, 1, 1, 1}} */
 /* clang-format off */
@@ -318,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_bytes),
 		cmocka_unit_test(test_version_1_keeps_defaults),
+		cmocka_unit_test(test_written_for_an_older_peer),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_packed_arrays),
 		cmocka_unit_test(test_vcpu_round_trip),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "hyp/vm_migrate_ops.h"
+#include "mig/hello.h"
 #include "mig/page_sets.h"
 #include "tests/support/guest_steps.h"
 #include "tests/support/guest_vm.h"
@@ -519,10 +520,11 @@ static void test_device_package(void **state)
 	assert_true(measured.ns > 0);				 /* how long saving took, */
 	assert_true(measured.package_bytes > 0);		 /* and how big a package is */
 	ops->stop(&h->vm);
-	len = ops->save_devices(&h->vm, package, sizeof(package));
+	len = ops->save_devices(&h->vm, MIG_FORMAT_VERSION, package, sizeof(package));
 	assert_true(len > 0);
-	assert_int_equal(ops->save_devices(&h->vm, package, 64), 0); /* too small: nothing */
-	len = ops->save_devices(&h->vm, package, sizeof(package));
+	assert_int_equal(ops->save_devices(&h->vm, MIG_FORMAT_VERSION, package, 64),
+			 0); /* too small: nothing */
+	len = ops->save_devices(&h->vm, MIG_FORMAT_VERSION, package, sizeof(package));
 	guest_counter = h->vm.paused_at - h->vm.ctl.cntvoff;
 	src_regs[0] = h->vm.vcpus[0].regs;
 	src_regs[1] = h->vm.vcpus[1].regs;

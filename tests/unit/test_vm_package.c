@@ -125,7 +125,7 @@ static int teardown(void **state)
 /** The source's package loaded on the destination: true, or false with err set. */
 static bool transfer(void)
 {
-	size_t len = vm_package_save(&src->vm, buf, sizeof(buf));
+	size_t len = vm_package_save(&src->vm, MIG_FORMAT_VERSION, buf, sizeof(buf));
 
 	assert_true(len > 0);
 	err[0] = 0;
@@ -148,7 +148,7 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
  */
 static void test_golden_bytes(void **state)
 {
-	size_t len = vm_package_save(&src->vm, buf, sizeof(buf)), at;
+	size_t len = vm_package_save(&src->vm, MIG_FORMAT_VERSION, buf, sizeof(buf)), at;
 	const char *seeds = getenv("FERRY_PACKAGE_SEED");
 
 	(void)state;
@@ -188,7 +188,7 @@ static void test_reset_vgic_packs_small(void **state)
 
 	(void)state;
 	vm_reset_devices(&src->vm);
-	len = vm_package_save(&src->vm, buf, sizeof(buf));
+	len = vm_package_save(&src->vm, MIG_FORMAT_VERSION, buf, sizeof(buf));
 	while (at + 16 <= len && memcmp(buf + at, "\x09vgic-dist\x03\x00", 12))
 		at++;
 	assert_true(at + 16 <= len);
@@ -328,7 +328,7 @@ static void test_vgic_and_vm(void **state)
 static void test_shape(void **state)
 {
 	struct host_vm *one = host_vm_create("vm0", 1, MEM, 3);
-	size_t len = vm_package_save(&src->vm, buf, sizeof(buf));
+	size_t len = vm_package_save(&src->vm, MIG_FORMAT_VERSION, buf, sizeof(buf));
 
 	(void)state;
 	assert_non_null(one);
