@@ -409,6 +409,8 @@ static void cmd_query_vms(void *ctx, struct json_out *ret)
 {
 	(void)ctx;
 	json_out_str(ret, "board", board_state());
+	if (link_boot_config())
+		json_out_str(ret, "link-peer", link_boot_config()->creds.peer);
 	json_out_array(ret, "vms");
 	json_out_object(ret, NULL);
 	json_out_str(ret, "name", c.vm->cfg.name);

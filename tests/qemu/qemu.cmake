@@ -253,6 +253,13 @@ ferry_migrate_test(format_next_to_next --guest ${MIGRATING} --vcpus 2
   --expect-dst "migration: a package of format 3, with the vm-next subsection"
   --expect-dst "FERRY-TEST migrating: PASS")
 
+# Ferry updated under a running VM (ferry update), to the next image and back.
+add_test(NAME e2e.qemu.update COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/update.sh
+  $<TARGET_FILE:ferry> ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_long.elf
+  ${CMAKE_BINARY_DIR}/board/ferry.elf ${FERRY_NEXT_IMAGE}
+  ${CMAKE_BINARY_DIR}/pair-tests/e2e.qemu.update)
+set_tests_properties(e2e.qemu.update PROPERTIES TIMEOUT 300 LABELS qemu RESOURCE_LOCK board_pair)
+
 # Boards that stay up (docs/management.md, "A board's life"): the VM goes
 # A -> B -> A three times, each board a destination, then a source, then
 # a destination again; its guest checks memory, counter, timer and SGIs.
@@ -288,6 +295,11 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   add_test(NAME e2e.qemu.linux_demo COMMAND $<TARGET_FILE:ferry> demo
     --work ${CMAKE_BINARY_DIR}/pair-tests/linux_demo)
   set_tests_properties(e2e.qemu.linux_demo PROPERTIES TIMEOUT 400 LABELS qemu
+    RESOURCE_LOCK "board_pair;linux")
+  # The same Linux while board A's Ferry is replaced by the next image (ferry update).
+  add_test(NAME e2e.qemu.linux_update COMMAND $<TARGET_FILE:ferry> demo --update
+    --work ${CMAKE_BINARY_DIR}/pair-tests/linux_update)
+  set_tests_properties(e2e.qemu.linux_update PROPERTIES TIMEOUT 600 LABELS qemu
     RESOURCE_LOCK "board_pair;linux")
   # The same Linux taken A -> B -> A three times, a command answered after each move.
   add_test(NAME e2e.qemu.linux_round_trips COMMAND $<TARGET_FILE:ferry> demo --round-trips 3

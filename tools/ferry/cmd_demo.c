@@ -36,6 +36,7 @@ struct demo {
 	char run[512]; /**< private: the sockets and the key, gone after the run (runtime_dir.h) */
 	const char *mode;
 	unsigned round_trips; /**< 0: A -> B once; else A -> B -> A this many times */
+	bool update;	      /**< instead: A's Ferry updated under the VM (ferry update) */
 	struct board_process a, b;
 };
 
@@ -75,7 +76,8 @@ static bool telling(const char *line)
 {
 	return strstr(line, "FERRY-LINUX") || !strncmp(line, "link:", 5) ||
 	       !strncmp(line, "Ferry:", 6) || strstr(line, ANSWER) ||
-	       !strcmp(line, "migration: the VM runs here") || strstr(line, "PANIC");
+	       !strcmp(line, "migration: the VM runs here") || strstr(line, "PANIC") ||
+	       strstr(line, "restarted on");
 }
 
 /**
@@ -221,6 +223,37 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	return true;
 }
 
+/** --update: A's Ferry replaced under the running Linux (via B), then a command on A. */
+static int run_update(struct demo *d)
+{
+	char a[600], b[600], image[600], title[700], cmd[160];
+
+	snprintf(image, sizeof(image), "%s/board/ferry-next.elf", FERRY_BUILD_DIR);
+	snprintf(title, sizeof(title),
+		 "Updating board A's Ferry to %s under the running VM (ferry update: to B and "
+		 "back)",
+		 image);
+	say(title);
+	mgmt_path(d, &d->a, a, sizeof(a));
+	mgmt_path(d, &d->b, b, sizeof(b));
+	if (update_board(a, image, b) != 0)
+		return fail(d, "the update did not complete");
+	if (!watch(d, &d->a, "migration: the VM runs here", 30000))
+		return fail(d, "board A never said the VM runs there again");
+	sleep(2);
+	say("Typing on board A's console");
+	snprintf(cmd, sizeof(cmd),
+		 "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s, on updated board A\"\n");
+	if (!board_type(&d->a, cmd) || !watch(d, &d->a, ", on updated board A", 60000))
+		return fail(d, "the guest did not answer on the updated board A");
+	board_type(&d->a, "poweroff -f\n");
+	watch(d, &d->a, "Ferry: the VM powered off", 30000);
+	board_stop(&d->a);
+	board_stop(&d->b);
+	printf("\n  The guest kept running while board A's Ferry was replaced.\n");
+	return 0;
+}
+
 static int run_demo(struct demo *d)
 {
 	struct board_process *at = &d->a;
@@ -235,6 +268,8 @@ static int run_demo(struct demo *d)
 		return fail(d, err);
 	if (!watch(d, &d->a, "FERRY-LINUX: workload pass", 300000))
 		return fail(d, "board A's Linux never got its job running");
+	if (d->update)
+		return run_update(d);
 	/* There (A -> B), and with --round-trips back and there again. */
 	for (unsigned leg = 0; leg < (d->round_trips ? 2 * d->round_trips : 1); leg++) {
 		struct board_process *to = at == &d->a ? &d->b : &d->a;
@@ -269,12 +304,15 @@ static int run_demo(struct demo *d)
 static void demo_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ferry demo [--mode precopy|postcopy] [--round-trips N] [--kernel IMAGE]\n"
+		"usage: ferry demo [--mode precopy|postcopy] [--round-trips N | --update]\n"
+		"                 [--kernel IMAGE]\n"
 		"                 [--initrd FILE] [--work DIR]\n"
 		"  Two boards: Debian Linux with a memory-writing job live-migrated from A to\n"
 		"  B over TLS, a command answered on B, the report; with --round-trips, from\n"
-		"  A to B and back N times, a command answered after each move. tools/run.sh\n"
-		"  demo sets up and builds first. The consoles' logs go in --work (default "
+		"  A to B and back N times, a command answered after each move; with --update,\n"
+		"  board A's Ferry replaced by the next release's image (board/ferry-next.elf)\n"
+		"  under the running VM, which moves to B and back. tools/run.sh demo sets up\n"
+		"  and builds first. The consoles' logs go in --work (default "
 		"%s/demo);\n"
 		"  the sockets and the key in a private directory under $XDG_RUNTIME_DIR\n"
 		"  (or /tmp), removed at the end.\n",
@@ -289,6 +327,7 @@ int cmd_demo(int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "work", required_argument, NULL, 'w' },
 		{ "round-trips", required_argument, NULL, 'r' },
+		{ "update", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -317,6 +356,9 @@ int cmd_demo(int argc, char **argv)
 				return 2;
 			}
 			d.mode = optarg;
+			break;
+		case 'u':
+			d.update = true;
 			break;
 		case 'r': {
 			char *end;

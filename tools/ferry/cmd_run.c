@@ -15,6 +15,7 @@
 #include "tools/ferry/commands.h"
 #include "tools/ferry/link_options.h"
 #include "tools/ferry/launch.h"
+#include "tools/ferry/supervise.h"
 #include "tools/ferry/qemu_cmdline.h"
 
 #ifndef FERRY_DEFAULT_IMAGE
@@ -73,6 +74,27 @@ static unsigned parse_mib(const char *s)
 	return *end || v > 65536 ? 0 : (unsigned)v;
 }
 
+/* A Ferry board's command line, made again when the board restarts on another image. */
+struct run_plan {
+	struct boot_options opt;
+	const char *ferry_args;
+	bool incoming;
+	char boot_args[512], scratch[8192];
+};
+
+static int build_board(void *ctx, const char *image, const char **qargv)
+{
+	struct run_plan *p = ctx;
+	bool incoming = p->incoming || image; /* restarted: its VM is on the peer */
+
+	if (image)
+		p->opt.image = image;
+	snprintf(p->boot_args, sizeof(p->boot_args), "%s%s%s", p->ferry_args,
+		 p->ferry_args[0] && incoming ? " " : "", incoming ? "ferry.incoming" : "");
+	p->opt.append = p->boot_args[0] ? p->boot_args : NULL;
+	return qemu_cmdline(&board_current, &p->opt, qargv, p->scratch, sizeof(p->scratch));
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -98,7 +120,8 @@ int cmd_run(int argc, char **argv)
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	int direct = 0, dry_run = 0, incoming = 0, c, argc_q;
 	const char *qargv[QEMU_ARGV_MAX], *ferry_args = "";
-	char scratch[8192], record[1536], boot_args[512];
+	char scratch[8192], record[1536];
+	static struct run_plan plan;
 	struct link_files files;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -209,16 +232,23 @@ int cmd_run(int argc, char **argv)
 				      : board_current.ram_mib_launch;
 		opt.vm_record = record;
 		opt.guest_kernel = guest;
-		snprintf(boot_args, sizeof(boot_args), "%s%s%s", ferry_args,
-			 ferry_args[0] && incoming ? " " : "", incoming ? "ferry.incoming" : "");
-		if (boot_args[0])
-			opt.append = boot_args;
 		opt.guest_initrd = initrd;
-		argc_q = qemu_cmdline(&board_current, &opt, qargv, scratch, sizeof(scratch));
+		plan.opt = opt;
+		plan.ferry_args = ferry_args;
+		plan.incoming = incoming;
+		argc_q = build_board(&plan, NULL, qargv);
 	}
 	if (argc_q < 0) {
 		fprintf(stderr, "ferry run: the QEMU command line is too long\n");
 		return 2;
+	}
+	if (!direct && !dry_run && opt.mgmt_socket) {
+		/* A board that can be restarted on another image (ferry update). */
+		struct supervise_board b = { opt.mgmt_socket, build_board, &plan };
+		int rc = supervise_qemu(&b, "ferry run");
+
+		if (rc >= 0)
+			return rc;
 	}
 	return launch_qemu(qargv, dry_run, "ferry run");
 }

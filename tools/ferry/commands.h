@@ -9,6 +9,12 @@ int cmd_run(int argc, char **argv);
 int cmd_creds(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+/**
+ * The update itself (tools/ferry/cmd_update.c), for `ferry demo --update`
+ * too: board A (management socket a) onto `image` via board b; an exit code.
+ */
+int update_board(const char *a, const char *image, const char *b);
 /** incoming, vm-boot, quit (tools/ferry/cmd_board.c); -1 when `name` is none of them. */
 int cmd_board_action(const char *name, int argc, char **argv);
 

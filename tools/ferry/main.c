@@ -9,6 +9,7 @@
  *   ferry incoming         an empty board waits for a VM from its peer
  *   ferry vm-boot          an empty board boots its guest again
  *   ferry quit             an empty board powers off
+ *   ferry update           a board's Ferry image replaced under its VM (moved to a peer and back)
  *   ferry demo             two boards, a Linux guest migrated live from one to the other
  */
 #include <stdio.h>
@@ -30,6 +31,7 @@ static void usage(FILE *out)
 		"  incoming an empty board (its VM left or ended) waits for a VM from its peer\n"
 		"  vm-boot  an empty board boots its guest again\n"
 		"  quit     an empty board powers off\n"
+		"  update   a board's Ferry image replaced under its running VM (via its peer)\n"
 		"Run 'ferry <command> --help' for a command's options.\n");
 }
 
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boards") == 0)
 		return cmd_boards(argc - 1, argv + 1);
+	if (strcmp(argv[1], "update") == 0)
+		return cmd_update(argc - 1, argv + 1);
 	rc = cmd_board_action(argv[1], argc - 1, argv + 1);
 	if (rc >= 0)
 		return rc;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Ferry updated under a running VM (ferry update): board A runs GUEST
+# (2 vCPUs: memory, counter, timer and SGIs checked all along), board B
+# waits for a VM; `ferry update` moves the VM to B, restarts A on NEXT (the
+# next release's stream format), moves it back; then again onto IMAGE, the
+# image A started with (a rollback), through B, now empty. The guest must
+# pass on A, both updates complete, A say it restarted twice.
+#
+#   update.sh FERRY GUEST IMAGE NEXT WORK
+set -uo pipefail
+ferry=$1 guest=$2 image=$3 next=$4 work=$5
+rm -rf "$work" && mkdir -p "$work"
+"$ferry" creds "$work/creds" b a >/dev/null || exit 2
+# shellcheck source=tests/qemu/runtime_dir.sh
+. "$(dirname "$0")/runtime_dir.sh"
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+timeout 200 "$ferry" run --incoming --vcpus 2 --mem 64M --semihosting --link "$work/creds/b" \
+	--net-listen "$run_dir/n.sock" --mgmt "$run_dir/b.mgmt" >"$work/b.log" 2>&1 &
+pid_b=$!
+for _ in $(seq 200); do [ -S "$run_dir/n.sock" ] && break; sleep 0.05; done
+timeout 200 "$ferry" run --guest "$guest" --vcpus 2 --mem 64M --semihosting --image "$image" \
+	--link "$work/creds/a" --net "$run_dir/n.sock" --mgmt "$run_dir/a.mgmt" >"$work/a.log" 2>&1 &
+pid_a=$!
+for _ in $(seq 600); do grep -q "beat 5 at" "$work/a.log" 2>/dev/null && break; sleep 0.1; done
+"$ferry" update --board "$run_dir/a.mgmt" --image "$next" --via "$run_dir/b.mgmt" \
+	>"$work/update.log" 2>&1 || fail "ferry update (to the next image) exited $?"
+"$ferry" update --board "$run_dir/a.mgmt" --image "$image" --via "$run_dir/b.mgmt" \
+	>"$work/rollback.log" 2>&1 || fail "ferry update (back) exited $?"
+# The guest ends by itself on A (it runs 25 s); then both boards, empty, quit.
+for _ in $(seq 400); do grep -q "FERRY-TEST" "$work/a.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "the board stays up" "$work/a.log" && break; sleep 0.1; done
+"$ferry" quit --mgmt "$run_dir/a.mgmt" || fail "ferry quit on a exited $?"
+"$ferry" quit --mgmt "$run_dir/b.mgmt" || fail "ferry quit on b exited $?"
+wait $pid_a || fail "board a exited $?"
+wait $pid_b || fail "board b exited $?"
+for log in update rollback; do
+	echo "----- ferry update ($log) -----"
+	tail -3 "$work/$log.log"
+done
+for name in a b; do
+	echo "----- board $name -----"
+	grep -E "^(Ferry|migration:|migration report: (stream|downtime)|vm0:|ferry run:)|FERRY-TEST" \
+		"$work/$name.log"
+done
+grep -q "FERRY-TEST migrating_long: PASS" "$work/a.log" || fail "the guest did not pass on a"
+[ "$(grep -c "ferry run: restarted on" "$work/a.log")" = 2 ] || fail "board a did not restart twice"
+grep -q -- "-next: type-1 hypervisor" "$work/a.log" || fail "board a never ran the next image"
+grep -q "migration: a package of format 2" "$work/a.log" || fail "the next image did not read format 2"
+grep -q "stream format 2 (one older than this board's" "$work/a.log" ||
+	fail "the next image did not write format 2 for b"
+grep -q "the VM was away from it" "$work/update.log" || fail "no time away in the update's output"
+exit $status

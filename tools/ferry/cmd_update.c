@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * `ferry update --board A.mgmt --image NEW.elf --via B.mgmt`: Ferry itself
+ * updated under a running VM. The VM moves from A to B (B, empty, waits for
+ * it), A restarts on NEW.elf waiting for it (its `ferry run` does that:
+ * tools/ferry/supervise.h), the VM moves back; both reports, then the time
+ * the VM spent away from A. Each board's stream format window lets the new
+ * image and the old one migrate both ways (docs/migration-protocol.md,
+ * "Versions").
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/ferry/commands.h"
+#include "tools/ferry/migrate_session.h"
+#include "tools/ferry/unix_path.h"
+
+#define READY_TIMEOUT_MS 60000
+#define POLL_MS		 100
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/** The board's state and its link's peer (query-vms); false with err. */
+static bool ask(const char *sock, char *state, size_t ss, char *peer, size_t ps, char *err,
+		size_t n)
+{
+	struct mgmt_client c;
+	bool ok;
+
+	if (!mgmt_client_open(&c, sock, 5000, err, n))
+		return false;
+	ok = mgmt_client_command(&c, "{\"execute\":\"query-vms\"}", 5000, NULL, NULL, err, n);
+	if (ok) {
+		int ret = mgmt_client_get(&c, 0, "return");
+
+		mgmt_client_str(&c, ret, "board", state, ss);
+		mgmt_client_str(&c, ret, "link-peer", peer, ps);
+	}
+	mgmt_client_close(&c);
+	return ok;
+}
+
+/** Until the board says `want` (query-vms), or the time is up; false with err. */
+static bool await_state(const char *sock, const char *want, char *err, size_t n)
+{
+	char state[32], peer[64];
+
+	for (int waited = 0; waited < READY_TIMEOUT_MS; waited += POLL_MS) {
+		if (ask(sock, state, sizeof(state), peer, sizeof(peer), err, n) &&
+		    !strcmp(state, want))
+			return true;
+		usleep(POLL_MS * 1000);
+	}
+	snprintf(err, n, "%s: not %s within %d s", sock, want, READY_TIMEOUT_MS / 1000);
+	return false;
+}
+
+static bool command(const char *sock, const char *json, char *err, size_t n)
+{
+	struct mgmt_client c;
+	bool ok;
+
+	if (!mgmt_client_open(&c, sock, 5000, err, n))
+		return false;
+	ok = mgmt_client_command(&c, json, 5000, NULL, NULL, err, n);
+	mgmt_client_close(&c);
+	return ok;
+}
+
+/** One migration from the board behind `from` to its peer; true when it completed. */
+static bool move(const char *from, const char *peer)
+{
+	struct migrate_request r = { .peer = peer, .silence_s = 120 };
+	struct mgmt_client c;
+	char err[512];
+	int rc;
+
+	if (!mgmt_client_open(&c, from, 5000, err, sizeof(err))) {
+		fprintf(stderr, "ferry update: %s\n", err);
+		return false;
+	}
+	rc = migrate_session(&c, &r, "ferry update");
+	mgmt_client_close(&c);
+	return rc == 0;
+}
+
+/** Asks board A's `ferry run` to restart it on `image` (supervise.h); false with err. */
+static bool restart(const char *mgmt, const char *image, char *err, size_t n)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char line[600];
+	ssize_t got = 0, r;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s.run", mgmt);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		snprintf(err, n,
+			 "%s.run: board A's ferry run cannot restart it (start it with ferry run "
+			 "--mgmt)",
+			 mgmt);
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	snprintf(line, sizeof(line), "restart %s\n", image);
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		close(fd);
+		snprintf(err, n, "%s.run: the request did not go", mgmt);
+		return false;
+	}
+	while (got < (ssize_t)sizeof(line) - 1 && (r = read(fd, line + got, 1)) == 1 &&
+	       line[got] != '\n')
+		got++;
+	line[got] = '\0';
+	close(fd);
+	if (strcmp(line, "ok") != 0) {
+		snprintf(err, n, "board A did not restart: %s",
+			 strncmp(line, "error ", 6) ? "no answer" : line + 6);
+		return false;
+	}
+	return true;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ferry update --board A.mgmt --image NEW.elf --via B.mgmt\n"
+		     "  Updates board A's Ferry image under its running VM: the VM moves to\n"
+		     "  board B (empty: it waits for it), A restarts on NEW.elf, the VM moves\n"
+		     "  back; both reports and the time the VM spent away. A must have been\n"
+		     "  started by ferry run --mgmt, which restarts it; B may be empty or\n"
+		     "  waiting for a VM (ferry run --incoming --mgmt).\n");
+}
+
+int update_board(const char *a, const char *image, const char *b)
+{
+	char err[1024], state[32] = "", peer_of_a[64], peer_of_b[64]; /* state: A's, B's at 16 */
+	double away;
+
+	if (access(image, R_OK) != 0) {
+		fprintf(stderr, "ferry update: %s cannot be read\n", image);
+		return 2;
+	}
+	if (!ask(a, state, sizeof(state), peer_of_a, sizeof(peer_of_a), err, sizeof(err)) ||
+	    !ask(b, state + 16, 16, peer_of_b, sizeof(peer_of_b), err, sizeof(err))) {
+		fprintf(stderr, "ferry update: %s\n", err);
+		return 1;
+	}
+	if (strcmp(state, "hosting") != 0 ||
+	    (strcmp(state + 16, "empty") != 0 && strcmp(state + 16, "receiving") != 0)) {
+		fprintf(stderr,
+			"ferry update: board A must hold the VM and board B be empty or waiting "
+			"for it; A is %s, B is %s\n",
+			state, state + 16);
+		return 1;
+	}
+	printf("== The VM moves from board A (%s) to board B (%s)\n", a, b);
+	fflush(stdout);
+	if ((!strcmp(state + 16, "empty") &&
+	     !command(b, "{\"execute\":\"migrate-incoming\"}", err, sizeof(err))) ||
+	    !await_state(b, "receiving", err, sizeof(err))) {
+		fprintf(stderr, "ferry update: board B: %s\n", err);
+		return 1;
+	}
+	if (!move(a, peer_of_a)) {
+		fprintf(stderr, "ferry update: the VM did not leave A; nothing was updated\n");
+		return 1;
+	}
+	away = now_s();
+	printf("\n== Board A restarts on %s\n", image);
+	fflush(stdout);
+	if (!restart(a, image, err, sizeof(err)) ||
+	    !await_state(a, "receiving", err, sizeof(err))) {
+		fprintf(stderr, "ferry update: %s; the VM runs on at board B\n", err);
+		return 1;
+	}
+	printf("\n== The VM moves back to board A\n");
+	fflush(stdout);
+	if (!move(b, peer_of_b)) {
+		fprintf(stderr, "ferry update: the VM did not come back; it runs on at board B\n");
+		return 1;
+	}
+	away = now_s() - away;
+	printf("\n  Board A runs %s; the VM was away from it %.1f s (its downtimes are in the "
+	       "two reports above).\n",
+	       image, away);
+	return 0;
+}
+
+int cmd_update(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "board", required_argument, NULL, 'b' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "via", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *a = NULL, *b = NULL, *image = NULL;
+	char err[512];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+		case 'v':
+			if (!unix_path_fits(ch == 'b' ? "--board" : "--via", optarg, err,
+					    sizeof(err))) {
+				fprintf(stderr, "ferry update: %s\n", err);
+				return 2;
+			}
+			*(ch == 'b' ? &a : &b) = optarg;
+			break;
+		case 'i':
+			image = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!a || !b || !image || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return update_board(a, image, b);
+}
