@@ -158,13 +158,13 @@ static bool wait_vcpus_left(const struct vm *vm)
 
 static void run_secondary_vcpu(void *arg) { run_vcpu(arg); }
 
-/* The destination: the VM is ready with its vCPUs parked until RUN. */
-static enum vm_boot_result run_incoming(struct vm *vm)
+/*
+ * The VM on every CPU it has (vCPU 0 on this one), the control CPU beside
+ * them, until it stops here; VM_BOOT_MIGRATED or VM_BOOT_LOST when it left
+ * or was lost, else VM_BOOT_NONE (the caller says how it ended).
+ */
+static enum vm_boot_result run_vm(struct vm *vm)
 {
-	console_printf("%s: %llu MiB, %u vCPU%s, waiting for its state from the peer\n",
-		       vm->cfg.name, (unsigned long long)(vm->cfg.mem_bytes / MIB),
-		       vm->cfg.vcpu_count, vm->cfg.vcpu_count > 1 ? "s" : "");
-	vm->pause_req = true;
 	console_set_input(vm_console_input, vm);
 	for (unsigned i = 1; i < vm->cfg.vcpu_count; i++)
 		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
@@ -174,9 +174,22 @@ static enum vm_boot_result run_incoming(struct vm *vm)
 	/* The control CPU ends within one link timeout of the VM stopping (system/migrate.c). */
 	control_finish();
 	if (vm->stop == VM_MIGRATED)
-		return VM_BOOT_MIGRATED; /* it arrived, and went on */
-	if (vm->stop == VM_LOST)
-		return VM_BOOT_LOST;
+		return VM_BOOT_MIGRATED;
+	return vm->stop == VM_LOST ? VM_BOOT_LOST : VM_BOOT_NONE;
+}
+
+/* The destination: the VM is ready with its vCPUs parked until RUN. */
+static enum vm_boot_result run_incoming(struct vm *vm)
+{
+	enum vm_boot_result r;
+
+	console_printf("%s: %llu MiB, %u vCPU%s, waiting for its state from the peer\n",
+		       vm->cfg.name, (unsigned long long)(vm->cfg.mem_bytes / MIB),
+		       vm->cfg.vcpu_count, vm->cfg.vcpu_count > 1 ? "s" : "");
+	vm->pause_req = true;
+	r = run_vm(vm);
+	if (r != VM_BOOT_NONE)
+		return r; /* it arrived and went on, or was lost */
 	if (!control_vm_arrived())
 		return VM_BOOT_NOTHING_ARRIVED;
 	return vm->stop == VM_POWER_OFF ? VM_BOOT_POWERED_OFF : VM_BOOT_STOPPED;
@@ -235,6 +248,7 @@ static bool setup_pool(const struct board_desc *b, const struct board_facts *f)
 static enum vm_boot_result run_guest(struct vm *vm, uint8_t *ram, bool *started)
 {
 	struct guest_dtb_params dtb = { 0 };
+	enum vm_boot_result result;
 	uint64_t entry = 0, kernel_end, mem = vm->cfg.mem_bytes;
 	uint64_t exits = 0, wfi = 0, mmio = 0;
 
@@ -256,19 +270,11 @@ static enum vm_boot_result run_guest(struct vm *vm, uint8_t *ram, bool *started)
 		       vm->cfg.vcpu_count > 1 ? "s" : "", vm->ctl.ipa_bits);
 
 	*started = true;
-	console_set_input(vm_console_input, vm);
 	vcpu_reset(&vm->vcpus[0], entry, GUEST_RAM_IPA + mem - DTB_AREA);
 	vm->vcpus[0].power = VCPU_ON;
-	for (unsigned i = 1; i < vm->cfg.vcpu_count; i++)
-		sched_assign(vm->vcpus[i].pcpu, run_secondary_vcpu, &vm->vcpus[i]);
-	control_start();
-	run_vcpu(&vm->vcpus[0]);
-	console_set_input(NULL, NULL);
-	control_finish();
-	if (vm->stop == VM_MIGRATED)
-		return VM_BOOT_MIGRATED;
-	if (vm->stop == VM_LOST)
-		return VM_BOOT_LOST;
+	result = run_vm(vm);
+	if (result != VM_BOOT_NONE)
+		return result;
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
 		exits += vm->vcpus[i].stats.exits;
 		wfi += vm->vcpus[i].stats.wfi;
