@@ -601,7 +601,8 @@ static enum mig_state reconnected(struct mig_dest *d, struct mig_record *rec)
 		struct mig_record end;
 
 		/* It has heard that the VM runs (or ran) here once its END answers the STATUS. */
-		if (!mig_chan_recv(d->ch, d->buf, &end, d->timeout_ms) && end.type == MIG_REC_END)
+		if (!mig_chan_recv(d->ch, d->buf, &end, d->timeout_ms) && end.type == MIG_REC_END &&
+		    !end.length)
 			d->end_heard = true;
 		return d->rep.state;
 	}

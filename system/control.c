@@ -287,6 +287,11 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 static bool cmd_migrate_cancel(void *ctx, char *err, size_t n)
 {
 	(void)ctx;
+	if (c.job.incoming && !c.arrived) {
+		/* A board waiting for a VM stops waiting (unless a copy here is in doubt). */
+		__atomic_store_n(&c.job.stop_waiting, true, __ATOMIC_RELEASE);
+		return true;
+	}
 	if (c.requested && !c.job.source) {
 		c.requested = false; /* not begun yet */
 		event_status("cancelled");
@@ -409,8 +414,10 @@ static void cmd_query_vms(void *ctx, struct json_out *ret)
 {
 	(void)ctx;
 	json_out_str(ret, "board", board_state());
-	if (link_boot_config())
+	if (link_boot_config()) {
+		json_out_str(ret, "link-name", link_boot_config()->creds.identity);
 		json_out_str(ret, "link-peer", link_boot_config()->creds.peer);
+	}
 	json_out_array(ret, "vms");
 	json_out_object(ret, NULL);
 	json_out_str(ret, "name", c.vm->cfg.name);
@@ -712,7 +719,7 @@ void control_attach(struct vm *vm, bool incoming)
 		.observer = { on_progress, on_ended, NULL },
 	};
 	/* Only the board's first VM has the boot options' migration planned. */
-	c.planned = c.boot_plans && !c.first_vm_done;
+	c.planned = c.boot_plans && !c.first_vm_done && !incoming;
 	c.first_vm_done = true;
 	c.requested = c.operator_stopped = c.not_started = c.arrived = false;
 	c.params = c.defaults;

@@ -520,6 +520,10 @@ void migrate_in(struct migrate_job *j)
 		struct link_tls *tls;
 		struct mig_channel ch;
 
+		if (!doubt && __atomic_load_n(&j->stop_waiting, __ATOMIC_ACQUIRE)) {
+			console_printf("migration: no longer waiting for a VM (migrate-cancel)\n");
+			break;
+		}
 		if (doubt && !told_doubt)
 			console_printf("migration: waiting for the source to ask about migration "
 				       "%016llx (it may not know that the VM is not here)\n",

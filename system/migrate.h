@@ -64,6 +64,8 @@ struct migrate_job {
 	/** Destination: the VM that arrived goes on to a peer; migrate_in returns
 	 * (migrate_send_on). */
 	volatile bool send_on;
+	/** Destination: stop waiting for a VM (none arrived, no copy here in doubt). */
+	volatile bool stop_waiting;
 	unsigned attempts;	  /**< reconnections tried while in doubt */
 	uint64_t next_attempt_ms; /**< board time of the next one */
 };

@@ -233,6 +233,13 @@ static void test_commands_answered_with_their_id(void **state)
 	assert_string_equal(say(&m, &b, "\"query-vms\"}\n"),
 			    "{\"return\":{\"status\":\"active\"}}\n");
 	assert_string_equal(say(&m, &b, "\n  \n"), ""); /* empty lines are no commands */
+	/* An empty board's next VM, or its end: each reaches the board, none takes arguments. */
+	say(&m, &b, "{\"execute\":\"migrate-incoming\"}\n{\"execute\":\"vm-boot\"}\n");
+	say(&m, &b, "{\"execute\":\"quit\"}\n");
+	assert_int_equal(b.stops, 6);
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"quit\",\"arguments\":{\"now\":1}}\n"),
+			       "quit: unknown argument 'now'"));
+	assert_int_equal(b.stops, 6);
 }
 
 static void test_migrate_arguments(void **state)

@@ -9,7 +9,9 @@
  * "Versions").
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -31,21 +33,32 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/** The board's state and its link's peer (query-vms); false with err. */
-static bool ask(const char *sock, char *state, size_t ss, char *peer, size_t ps, char *err,
-		size_t n)
+/** What a board's query-vms says of it. */
+struct board_view {
+	char state[16]; /**< empty, receiving, hosting */
+	char vm[24];	/**< its VM's state */
+	char name[64];	/**< its name on the link */
+	char peer[64];	/**< its link's peer */
+};
+
+static bool ask(const char *sock, struct board_view *v, char *err, size_t n)
 {
 	struct mgmt_client c;
 	bool ok;
 
+	memset(v, 0, sizeof(*v));
 	if (!mgmt_client_open(&c, sock, 5000, err, n))
 		return false;
 	ok = mgmt_client_command(&c, "{\"execute\":\"query-vms\"}", 5000, NULL, NULL, err, n);
 	if (ok) {
 		int ret = mgmt_client_get(&c, 0, "return");
+		int vms = mgmt_client_get(&c, ret, "vms");
 
-		mgmt_client_str(&c, ret, "board", state, ss);
-		mgmt_client_str(&c, ret, "link-peer", peer, ps);
+		mgmt_client_str(&c, ret, "board", v->state, sizeof(v->state));
+		mgmt_client_str(&c, ret, "link-name", v->name, sizeof(v->name));
+		mgmt_client_str(&c, ret, "link-peer", v->peer, sizeof(v->peer));
+		if (vms >= 0 && c.toks[vms].next > (unsigned)vms + 1)
+			mgmt_client_str(&c, vms + 1, "state", v->vm, sizeof(v->vm));
 	}
 	mgmt_client_close(&c);
 	return ok;
@@ -54,11 +67,10 @@ static bool ask(const char *sock, char *state, size_t ss, char *peer, size_t ps,
 /** Until the board says `want` (query-vms), or the time is up; false with err. */
 static bool await_state(const char *sock, const char *want, char *err, size_t n)
 {
-	char state[32], peer[64];
+	struct board_view v;
 
 	for (int waited = 0; waited < READY_TIMEOUT_MS; waited += POLL_MS) {
-		if (ask(sock, state, sizeof(state), peer, sizeof(peer), err, n) &&
-		    !strcmp(state, want))
+		if (ask(sock, &v, err, n) && !strcmp(v.state, want))
 			return true;
 		usleep(POLL_MS * 1000);
 	}
@@ -78,8 +90,8 @@ static bool command(const char *sock, const char *json, char *err, size_t n)
 	return ok;
 }
 
-/** One migration from the board behind `from` to its peer; true when it completed. */
-static bool move(const char *from, const char *peer)
+/** One migration from the board behind `from` to its peer: migrate_session's exit code. */
+static int move(const char *from, const char *peer)
 {
 	struct migrate_request r = { .peer = peer, .silence_s = 120 };
 	struct mgmt_client c;
@@ -88,11 +100,28 @@ static bool move(const char *from, const char *peer)
 
 	if (!mgmt_client_open(&c, from, 5000, err, sizeof(err))) {
 		fprintf(stderr, "ferry update: %s\n", err);
-		return false;
+		return 1; /* nothing asked: the VM is where it was */
 	}
 	rc = migrate_session(&c, &r, "ferry update");
 	mgmt_client_close(&c);
-	return rc == 0;
+	return rc;
+}
+
+/** Where the VM is after a move that did not complete (migrate_session's code rc). */
+static void say_where(int rc, const char *from)
+{
+	if (rc == 1)
+		fprintf(stderr, "ferry update: the migration failed; the VM runs on at %s\n", from);
+	else if (rc == 3)
+		fprintf(stderr, "ferry update: the migration is unresolved; the VM stays stopped "
+				"until the boards settle it (ferry boards; migrate-resolve)\n");
+	else if (rc == 5)
+		fprintf(stderr, "ferry update: the VM is lost (postcopy could not finish)\n");
+	else
+		fprintf(stderr,
+			"ferry update: %s could not be followed to the end; ask both boards "
+			"where the VM is (ferry boards)\n",
+			from);
 }
 
 /** Asks board A's `ferry run` to restart it on `image` (supervise.h); false with err. */
@@ -142,38 +171,51 @@ static void usage(FILE *out)
 		     "  waiting for a VM (ferry run --incoming --mgmt).\n");
 }
 
-int update_board(const char *a, const char *image, const char *b)
+int update_board(const char *a, const char *image_arg, const char *b)
 {
-	char err[1024], state[32] = "", peer_of_a[64], peer_of_b[64]; /* state: A's, B's at 16 */
+	char err[1024], image[PATH_MAX];
+	struct board_view va, vb;
 	double away;
+	int rc;
 
-	if (access(image, R_OK) != 0) {
-		fprintf(stderr, "ferry update: %s cannot be read\n", image);
+	/* The path as board A's ferry run, in its own directory, will open it. */
+	if (!realpath(image_arg, image) || access(image, R_OK) != 0) {
+		fprintf(stderr, "ferry update: %s cannot be read\n", image_arg);
 		return 2;
 	}
-	if (!ask(a, state, sizeof(state), peer_of_a, sizeof(peer_of_a), err, sizeof(err)) ||
-	    !ask(b, state + 16, 16, peer_of_b, sizeof(peer_of_b), err, sizeof(err))) {
+	if (!ask(a, &va, err, sizeof(err)) || !ask(b, &vb, err, sizeof(err))) {
 		fprintf(stderr, "ferry update: %s\n", err);
 		return 1;
 	}
-	if (strcmp(state, "hosting") != 0 ||
-	    (strcmp(state + 16, "empty") != 0 && strcmp(state + 16, "receiving") != 0)) {
+	if (strcmp(va.peer, vb.name) != 0 || strcmp(vb.peer, va.name) != 0) {
 		fprintf(stderr,
-			"ferry update: board A must hold the VM and board B be empty or waiting "
-			"for it; A is %s, B is %s\n",
-			state, state + 16);
+			"ferry update: board A (%s) and board B (%s) are not each other's peers: A "
+			"is '%s' linked to '%s', B is '%s' linked to '%s'\n",
+			a, b, va.name, va.peer, vb.name, vb.peer);
+		return 1;
+	}
+	if (strcmp(va.state, "hosting") != 0 || strcmp(va.vm, "running") != 0 ||
+	    (strcmp(vb.state, "empty") != 0 && strcmp(vb.state, "receiving") != 0)) {
+		fprintf(stderr,
+			"ferry update: board A must run the VM and board B be empty or waiting "
+			"for it; A is %s (its VM %s), B is %s\n",
+			va.state, va.vm[0] ? va.vm : "none", vb.state);
 		return 1;
 	}
 	printf("== The VM moves from board A (%s) to board B (%s)\n", a, b);
 	fflush(stdout);
-	if ((!strcmp(state + 16, "empty") &&
+	if ((!strcmp(vb.state, "empty") &&
 	     !command(b, "{\"execute\":\"migrate-incoming\"}", err, sizeof(err))) ||
 	    !await_state(b, "receiving", err, sizeof(err))) {
 		fprintf(stderr, "ferry update: board B: %s\n", err);
 		return 1;
 	}
-	if (!move(a, peer_of_a)) {
-		fprintf(stderr, "ferry update: the VM did not leave A; nothing was updated\n");
+	rc = move(a, va.peer);
+	if (rc != 0) {
+		say_where(rc, "board A");
+		if (rc == 1) /* B waits for nothing now */
+			command(b, "{\"execute\":\"migrate-cancel\"}", err, sizeof(err));
+		fprintf(stderr, "ferry update: board A was not updated\n");
 		return 1;
 	}
 	away = now_s();
@@ -186,8 +228,9 @@ int update_board(const char *a, const char *image, const char *b)
 	}
 	printf("\n== The VM moves back to board A\n");
 	fflush(stdout);
-	if (!move(b, peer_of_b)) {
-		fprintf(stderr, "ferry update: the VM did not come back; it runs on at board B\n");
+	rc = move(b, vb.peer);
+	if (rc != 0) {
+		say_where(rc, "board B");
 		return 1;
 	}
 	away = now_s() - away;

@@ -24,12 +24,26 @@
 #define LOOK_MS		200
 
 static volatile pid_t child = -1;
+static volatile sig_atomic_t stopping; /**< a signal came: no restart any more */
 
 /* A signal to this process is for the board: QEMU gets it, and its exit ends this one. */
 static void forward(int sig)
 {
+	stopping = 1;
 	if (child > 0)
 		kill(child, sig);
+}
+
+/* The signals forwarded, held while a child is being started (so none is lost). */
+static void hold_signals(bool hold)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 static long long now_ms(void)
@@ -40,21 +54,33 @@ static long long now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static pid_t start(const char *const *argv, const char *who)
+/** Starts QEMU as the child; false (said) when it cannot be. */
+static bool start(const char *const *argv, const char *who)
 {
-	pid_t pid;
+	pid_t parent = getpid(), pid;
 
 	fflush(NULL);
+	hold_signals(true);
 	pid = fork();
 	if (pid == 0) {
-		/* QEMU never outlives its supervisor, however that ends. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		hold_signals(false);
+		/* QEMU never outlives its supervisor, however that ends (even before this). */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		umask(0177); /* its sockets 0600, as launch_qemu */
 		execvp(argv[0], (char *const *)argv);
 		fprintf(stderr, "%s: cannot run %s: %s\n", who, argv[0], strerror(errno));
 		_exit(127);
 	}
-	return pid;
+	if (pid < 0)
+		fprintf(stderr, "%s: cannot start QEMU: %s\n", who, strerror(errno));
+	child = pid;
+	hold_signals(false);
+	return pid > 0;
 }
 
 static int listen_at(const char *path)
@@ -82,13 +108,15 @@ static void reply(int fd, const char *text)
 /** One request line ("restart IMAGE") from a fresh connection, within a second. */
 static bool read_request(int fd, char *line, size_t size)
 {
+	long long give_up = now_ms() + 1000;
 	size_t len = 0;
 
 	while (len + 1 < size) {
 		struct pollfd p = { fd, POLLIN, 0 };
+		long long left = give_up - now_ms();
 		ssize_t n;
 
-		if (poll(&p, 1, 1000) <= 0 || (n = read(fd, line + len, 1)) <= 0)
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0 || (n = read(fd, line + len, 1)) <= 0)
 			return false;
 		if (line[len] == '\n') {
 			line[len] = '\0';
@@ -130,7 +158,7 @@ int supervise_qemu(const struct supervise_board *b, const char *who)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (b->build(b->ctx, NULL, argv) < 0 || (child = start(argv, who)) < 0) {
+	if (b->build(b->ctx, NULL, argv) < 0 || !start(argv, who)) {
 		unlink(path);
 		return 2;
 	}
@@ -138,13 +166,18 @@ int supervise_qemu(const struct supervise_board *b, const char *who)
 		struct pollfd p = { lfd, POLLIN, 0 };
 		pid_t w = waitpid(child, &status, WNOHANG);
 
-		if (w == child && waiting >= 0) {
+		if (w < 0 && errno == ECHILD) { /* SIGCHLD ignored by whoever started us */
+			status = 2 << 8;
+			break;
+		}
+		if (w == child && waiting >= 0 && !stopping) {
 			/* The board quit as asked: the same board, on the new image, waits for its
 			 * VM. */
-			if (b->build(b->ctx, image, argv) < 0 || (child = start(argv, who)) < 0) {
-				reply(waiting,
-				      "error the restarted board's command line is too long\n");
+			if (b->build(b->ctx, image, argv) < 0 || !start(argv, who)) {
+				reply(waiting, "error the board could not be started again\n");
 				close(waiting);
+				waiting = -1;
+				status = 2 << 8; /* no board any more: not a success */
 				break;
 			}
 			fprintf(stderr, "%s: restarted on %s, waiting for the VM\n", who, image);
@@ -195,7 +228,9 @@ int supervise_qemu(const struct supervise_board *b, const char *who)
 	}
 	close(lfd);
 	unlink(path);
-	if (waiting >= 0)
+	if (waiting >= 0) {
+		reply(waiting, "error stopped by a signal\n");
 		close(waiting);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -27,8 +27,11 @@ struct supervise_board {
 };
 
 /**
- * Runs the board to its end, restarting it when asked; QEMU's exit code.
- * -1 when MGMT.run cannot be made (nothing started: run QEMU plainly).
+ * Runs the board to its end, restarting it when asked: the last QEMU's
+ * exit code (128 + the signal that ended it; 2 when it could not be
+ * started again). -1 when MGMT.run cannot be made (nothing started: run
+ * QEMU plainly). A signal to this process goes to QEMU and stops restarts;
+ * QEMU dies with this process (PR_SET_PDEATHSIG).
  */
 int supervise_qemu(const struct supervise_board *b, const char *who);
 
