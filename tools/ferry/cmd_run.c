@@ -44,7 +44,10 @@ static void run_usage(FILE *out)
 		"  --net SOCKET     the emulated Ethernet to the peer (--net-listen: listen)\n"
 		"  --trace-uart FILE  QEMU writes each byte of the board's UART there, stamped\n"
 		"                   with the wall-clock time of its write (benchmarks)\n"
-		"  --mgmt SOCKET    the board's management channel (docs/management.md)\n"
+		"  --mgmt SOCKET    the board's management channel (docs/management.md); the\n"
+		"                   board then stays up after its VM, and this command keeps\n"
+		"                   QEMU as its child, restarting it on another image when\n"
+		"                   'ferry update' asks (at SOCKET.run)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
 		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE);
 }
