@@ -34,6 +34,7 @@ waits_for() {
 	fail "the board never printed /$2/ $1 times"
 }
 waits_for 1 "the board stays up"
+"$ferry" incoming --mgmt "$run_dir/b.mgmt" >"$work/incoming.txt" 2>&1 && fail "migrate-incoming was not refused without a link"
 "$ferry" boards --mgmt "$run_dir/b.mgmt" --json >"$work/empty.json" 2>&1 || fail "ferry boards (empty) exited $?"
 "$ferry" vm-boot --mgmt "$run_dir/b.mgmt" >"$work/vm-boot.txt" 2>&1 || fail "ferry vm-boot exited $?"
 waits_for 2 "the board stays up"
@@ -49,6 +50,7 @@ grep -q '"state":"running"' "$work/boards.json" || fail "no JSON state"
 grep -q "cannot reach the board's management channel" "$work/nowhere.txt" || fail "no clear error"
 [ "$(grep -c "FERRY-TEST migrating_idle: PASS" "$work/board.log")" = 2 ] || fail "the guest did not pass twice"
 grep -q "the board holds a VM (running)" "$work/quit-running.txt" || fail "no clear refusal of quit"
+grep -q "this board has no link" "$work/incoming.txt" || fail "no clear refusal of migrate-incoming"
 grep -q '"board":"empty".*"state":"powered-off"' "$work/empty.json" || fail "the board is not shown empty"
 grep -q "Ferry: told to quit on the management channel: powering off" "$work/board.log" || fail "the board did not say it quit"
 exit $status

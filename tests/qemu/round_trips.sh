@@ -14,7 +14,8 @@
 # Exit 0 when every migration completed, every query showed the VM where it
 # went, the guest (tests/guests/migrating.c: it checks its memory, counter,
 # timer and SGIs, and says FAIL at once when one is wrong) went on beating
-# on A afterwards, no board printed FAIL or PANIC, and B quit when told.
+# on A afterwards, no board printed FAIL or PANIC, B (empty) stopped waiting
+# for a VM when told (ferry incoming --cancel), and B quit when told.
 set -uo pipefail
 ferry= guest= work= trips=1 mem=64M
 while [ $# -gt 0 ]; do
@@ -91,6 +92,11 @@ for _ in $(seq 300); do
 done
 [ "${now:-0}" -ge $((${last:-0} + 12)) ] || fail "the guest on a stopped beating (beat ${now:-none})"
 grep -Eq "FAIL|PANIC" "$work/a.log" "$work/b.log" && fail "a board failed"
+# B, empty, told to wait for a VM that never comes, stops waiting when told.
+"$ferry" incoming --mgmt "$(mgmt b)" || fail "ferry incoming on b (at the end) exited $?"
+"$ferry" incoming --cancel --mgmt "$(mgmt b)" || fail "ferry incoming --cancel on b exited $?"
+grep -q "migration: no longer waiting for a VM (migrate-cancel)" "$work/b.log" ||
+	fail "b did not say it stopped waiting"
 [ $status = 0 ] && { "$ferry" quit --mgmt "$(mgmt b)" || fail "ferry quit on b exited $?"; }
 pkill -f -- "$run_dir/" 2>/dev/null
 wait $pid_a $pid_b 2>/dev/null

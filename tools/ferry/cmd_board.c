@@ -26,7 +26,8 @@ struct action {
 
 static const struct action actions[] = {
 	{ "incoming", "migrate-incoming", "receiving",
-	  "the empty board waits for a VM from its peer; returns once it does" },
+	  "the empty board waits for a VM from its peer; returns once it does\n"
+	  "  (--cancel: a board waiting for a VM stops waiting; returns once it is empty)" },
 	{ "vm-boot", "vm-boot", "hosting",
 	  "the empty board boots its configured guest again; returns once it runs" },
 	{ "quit", "quit", NULL, "the empty board powers off; returns once it did" },
@@ -64,10 +65,14 @@ static int wait_done(struct mgmt_client *c, const struct action *a, const char *
 	return 1;
 }
 
+/* `ferry incoming --cancel`: the board stops waiting (migrate-cancel). */
+static const struct action stop_waiting = { "incoming --cancel", "migrate-cancel", "empty", "" };
+
 static int run_action(const struct action *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "mgmt", required_argument, NULL, 'm' },
+		{ "cancel", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -84,6 +89,13 @@ static int run_action(const struct action *a, int argc, char **argv)
 				return 2;
 			}
 			sock = optarg;
+			break;
+		case 'c':
+			if (strcmp(a->tool, "incoming") != 0) {
+				fprintf(stderr, "ferry %s: no --cancel\n", a->tool);
+				return 2;
+			}
+			a = &stop_waiting;
 			break;
 		case 'h':
 			printf("usage: ferry %s --mgmt SOCKET\n  %s\n", a->tool, a->help);
