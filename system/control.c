@@ -49,6 +49,7 @@ static struct {
 	bool operator_stopped;
 	/* What query-migrate shows. */
 	bool have_progress, have_report, report_incoming;
+	uint64_t report_throttle_waits, report_throttle_wait_counts; /**< the VM's, at the report */
 	enum mig_state last_state;
 	struct mig_progress progress;
 	struct mig_report report;
@@ -141,9 +142,10 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_end(o);
 	json_out_u64(o, "throttle-pages-per-s", r->throttle_pages_per_s);
 	json_out_u64(o, "throttled-rounds", r->throttled_rounds);
-	json_out_u64(o, "throttle-waits", c.vm->throttle_waits);
+	/* The migrating VM's, kept with its report: a later VM on this board has its own. */
+	json_out_u64(o, "throttle-waits", c.report_throttle_waits);
 	json_out_u64(o, "throttle-wait-ms",
-		     c.vm->throttle_wait_counts / (arch_counter_freq() / 1000u));
+		     c.report_throttle_wait_counts / (arch_counter_freq() / 1000u));
 	json_out_object(o, "downtime-steps");
 	json_out_u64(o, "last-pages-us", r->steps.pages_sent / 1000u);
 	json_out_u64(o, "package-encoded-us", r->steps.package_encoded / 1000u);
@@ -189,6 +191,8 @@ static void on_ended(void *ctx, bool incoming, const struct mig_report *r)
 
 	(void)ctx;
 	c.report = *r;
+	c.report_throttle_waits = c.vm->throttle_waits;
+	c.report_throttle_wait_counts = c.vm->throttle_wait_counts;
 	c.have_report = true;
 	c.report_incoming = incoming;
 	c.arrived |= incoming && mig_state_runs_on_destination(r->state);
