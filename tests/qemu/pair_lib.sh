@@ -57,3 +57,17 @@ quit_when_empty() {
 	) &
 	quitter_pid=$!
 }
+
+# end_boards DIR: every process of the boards whose sockets are in DIR ends:
+# SIGTERM, then after 10 s SIGKILL (a QEMU can hang in its own exit, seen
+# once after a board powered off; said when it happens).
+end_boards() {
+	local dir=$1
+	pkill -f -- "$dir/" 2>/dev/null
+	for _ in $(seq 100); do
+		pgrep -f -- "$dir/" >/dev/null || return 0
+		sleep 0.1
+	done
+	echo "(a board's processes were still there 10 s after SIGTERM: killed)"
+	pkill -9 -f -- "$dir/" 2>/dev/null
+}

@@ -33,6 +33,8 @@ rm -rf "$work" && mkdir -p "$work"
 "$ferry" creds "$work/creds" b a >/dev/null || exit 2
 # shellcheck source=tests/qemu/runtime_dir.sh
 . "$(dirname "$0")/runtime_dir.sh"
+# shellcheck source=tests/qemu/pair_lib.sh
+. "$(dirname "$0")/pair_lib.sh"
 status=0
 fail() { echo "FAIL: $*"; status=1; }
 mgmt() { echo "$run_dir/$1.mgmt"; }
@@ -98,7 +100,9 @@ grep -Eq "FAIL|PANIC" "$work/a.log" "$work/b.log" && fail "a board failed"
 grep -q "migration: no longer waiting for a VM (migrate-cancel)" "$work/b.log" ||
 	fail "b did not say it stopped waiting"
 [ $status = 0 ] && { "$ferry" quit --mgmt "$(mgmt b)" || fail "ferry quit on b exited $?"; }
-pkill -f -- "$run_dir/" 2>/dev/null
+grep -q "Ferry: told to quit on the management channel: powering off" "$work/b.log" ||
+	fail "b did not power off when told"
+end_boards "$run_dir"
 wait $pid_a $pid_b 2>/dev/null
 for name in a b; do
 	echo "----- board $name -----"

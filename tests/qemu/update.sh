@@ -14,6 +14,8 @@ rm -rf "$work" && mkdir -p "$work"
 "$ferry" creds "$work/creds" b a >/dev/null || exit 2
 # shellcheck source=tests/qemu/runtime_dir.sh
 . "$(dirname "$0")/runtime_dir.sh"
+# shellcheck source=tests/qemu/pair_lib.sh
+. "$(dirname "$0")/pair_lib.sh"
 status=0
 fail() { echo "FAIL: $*"; status=1; }
 timeout 200 "$ferry" run --incoming --vcpus 2 --mem 64M --semihosting --link "$work/creds/b" \
@@ -33,8 +35,12 @@ for _ in $(seq 400); do grep -q "FERRY-TEST" "$work/a.log" && break; sleep 0.1; 
 for _ in $(seq 100); do grep -q "the board stays up" "$work/a.log" && break; sleep 0.1; done
 "$ferry" quit --mgmt "$run_dir/a.mgmt" || fail "ferry quit on a exited $?"
 "$ferry" quit --mgmt "$run_dir/b.mgmt" || fail "ferry quit on b exited $?"
-wait $pid_a || fail "board a exited $?"
-wait $pid_b || fail "board b exited $?"
+for name in a b; do
+	grep -q "Ferry: told to quit on the management channel: powering off" "$work/$name.log" ||
+		fail "board $name did not power off when told"
+done
+end_boards "$run_dir"
+wait $pid_a $pid_b 2>/dev/null
 for log in update rollback; do
 	echo "----- ferry update ($log) -----"
 	tail -3 "$work/$log.log"
