@@ -71,3 +71,13 @@ end_boards() {
 	echo "(a board's processes were still there 10 s after SIGTERM: killed)"
 	pkill -9 -f -- "$dir/" 2>/dev/null
 }
+
+# fail WHY...: the verdict is a failure, and why.
+fail() { echo "FAIL: $*"; status=1; }
+
+# fresh_pair FERRY WORK: an empty WORK with the link credentials of boards
+# b (it listens) and a in WORK/creds.
+fresh_pair() {
+	rm -rf "$2" && mkdir -p "$2"
+	"$1" creds "$2/creds" b a >/dev/null || exit 2
+}

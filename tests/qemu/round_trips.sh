@@ -29,14 +29,11 @@ while [ $# -gt 0 ]; do
 	esac
 	shift 2
 done
-rm -rf "$work" && mkdir -p "$work"
-"$ferry" creds "$work/creds" b a >/dev/null || exit 2
 # shellcheck source=tests/qemu/runtime_dir.sh
 . "$(dirname "$0")/runtime_dir.sh"
 # shellcheck source=tests/qemu/pair_lib.sh
 . "$(dirname "$0")/pair_lib.sh"
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+fresh_pair "$ferry" "$work"
 mgmt() { echo "$run_dir/$1.mgmt"; }
 
 board() { # name link-args...

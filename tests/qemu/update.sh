@@ -10,14 +10,11 @@
 #   update.sh FERRY GUEST IMAGE NEXT WORK
 set -uo pipefail
 ferry=$1 guest=$2 image=$3 next=$4 work=$5
-rm -rf "$work" && mkdir -p "$work"
-"$ferry" creds "$work/creds" b a >/dev/null || exit 2
 # shellcheck source=tests/qemu/runtime_dir.sh
 . "$(dirname "$0")/runtime_dir.sh"
 # shellcheck source=tests/qemu/pair_lib.sh
 . "$(dirname "$0")/pair_lib.sh"
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+fresh_pair "$ferry" "$work"
 timeout 200 "$ferry" run --incoming --vcpus 2 --mem 64M --semihosting --link "$work/creds/b" \
 	--net-listen "$run_dir/n.sock" --mgmt "$run_dir/b.mgmt" >"$work/b.log" 2>&1 &
 pid_b=$!
