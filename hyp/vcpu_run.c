@@ -221,12 +221,19 @@ static void rehearse_entry(struct vcpu *v)
 /**
  * A synchronization of the parked VM (vm_sync_parked, a migration's
  * destination before PONG): this vCPU puts the state it was given into its
- * own CPU now, timer held until the start, and says so.
+ * own CPU now, timer held until the start, and says so. Synchronized and
+ * started in one (vm_sync_start): the guest's clock goes on first, so that
+ * one load puts everything in, the timer running, and nobody waits for
+ * the word: the vCPU leaves its parking next.
  */
 static void take_synchronized_state(struct vcpu *v, unsigned gen)
 {
+	bool starts = __atomic_load_n(&v->vm->sync_starts, __ATOMIC_SEQ_CST);
+
 	if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON) {
-		vcpu_load(v, true);
+		if (starts)
+			vm_resume_clock(v->vm);
+		vcpu_load(v, !starts);
 		if (v->vm->rehearsing)
 			rehearse_entry(v);
 	} else {
@@ -235,7 +242,8 @@ static void take_synchronized_state(struct vcpu *v, unsigned gen)
 		v->loaded = v->timer_held = false;
 	}
 	__atomic_store_n(&v->sync_gen, gen, __ATOMIC_SEQ_CST);
-	vm_kick_parked_waiter(v->vm);
+	if (!starts) /* a start has nobody waiting for the word */
+		vm_kick_parked_waiter(v->vm);
 }
 
 /*
@@ -264,11 +272,15 @@ static void park(struct vcpu *v)
 	vcpu_put(v);
 	__atomic_fetch_add(&vm->parked, 1, __ATOMIC_SEQ_CST);
 	vm_kick_parked_waiter(vm);
-	while (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) && vm->stop == VM_RUNNING) {
+	while (vm->stop == VM_RUNNING) {
+		/* The pause's end first: vm_sync_start bumps the generation before it ends it. */
+		bool over = !__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST);
 		unsigned gen = __atomic_load_n(&vm->sync_gen, __ATOMIC_SEQ_CST);
 
 		if (gen != v->sync_gen) {
 			take_synchronized_state(v, gen);
+		} else if (over) {
+			break;
 		} else if (!park_polls(vm, &turns)) {
 			arch_idle_wait();
 			turns = 0; /* woken: the clock first (a poll may have begun) */

@@ -68,8 +68,9 @@ struct vm {
 	/** The CPU that last waited for parked vCPUs (vm_pause, vm_sync_parked, vm_entered_at), + 1
 	 * (0: none yet); named until the next: a late kick only wakes it early. */
 	unsigned parked_waiter;
-	volatile bool rehearsing; /**< a synchronization of a stand-in state: enter it once */
-	volatile bool clock_due;  /**< vm_resume_clock_at: CNTVOFF is set by the first vCPU out */
+	volatile bool rehearsing;  /**< a synchronization of a stand-in state: enter it once */
+	volatile bool sync_starts; /**< the last synchronization started it too (vm_sync_start) */
+	volatile bool clock_due;   /**< vm_resume_clock_at: CNTVOFF is set by the first vCPU out */
 	uint64_t clock_resume_count; /**< the guest's count it goes on from */
 	uint64_t
 		paused_at; /**< physical count when the last vCPU parked: the guest's clock stops */
@@ -108,6 +109,16 @@ void vm_pause(struct vm *vm);
  * the VM cannot be started here.
  */
 bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu);
+
+/**
+ * With every vCPU parked and its new state in its struct vcpu: each loads
+ * it into its own CPU and enters the guest at once, the guest's count
+ * going on from `count` when the first takes its state (vm_resume_clock).
+ * Returns without waiting: vm_entered_at says when each entered. One
+ * hand-over from this CPU to the vCPUs', where synchronizing and then
+ * starting takes three (there, back, there again).
+ */
+void vm_sync_start(struct vm *vm, uint64_t count);
 
 /**
  * The physical count at which vCPU `vcpu` first entered the guest since its

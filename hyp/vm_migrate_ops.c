@@ -169,14 +169,19 @@ static bool load_devices(void *ctx, const uint8_t *buf, size_t len, char *err, s
 /*
  * Into the VM, whose vCPUs are parked, and from there into their CPUs: each
  * loads its state now and acknowledges (before PONG), so that the start
- * only lets them go.
+ * only lets them go. With RUN here already, each goes on into the guest
+ * (vm_sync_start): nothing can fail once the state is applied.
  */
-static bool sync_devices(void *ctx, char *err, size_t n)
+static bool sync_devices(void *ctx, bool start, char *err, size_t n)
 {
 	struct vm *vm = ctx;
 	unsigned late;
 
 	vm_package_apply(vm, &shadow, arch_counter_now());
+	if (start) {
+		vm_sync_start(vm, shadow.vm.guest_counter);
+		return true;
+	}
 	/* Awake with their state, they stay so until RUN: the start then wakes nobody. */
 	vm_poll_parked(vm, SWITCHOVER_POLL_MS);
 	if (!vm_sync_parked(vm, SYNC_WAIT_MS, &late)) {
@@ -408,16 +413,19 @@ static uint64_t start(void *ctx)
 	uint64_t give_up = arch_counter_now() + arch_counter_freq() / 1000u * START_WAIT_MS;
 	uint64_t last = 0;
 
-	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
-		__atomic_store_n(&vm->vcpus[i].entered_at, 0, __ATOMIC_SEQ_CST);
 	/*
 	 * The guest's count goes on from where it stopped when its first vCPU
 	 * leaves the parking, not before: neither the wait for RUN nor a vCPU
 	 * slow to be scheduled shows as time that passed, and the downtime the
 	 * guest sees by its own clock is the one reported (vm_resume_clock).
+	 * Synchronized with the start (vm_sync_start), they are on their way.
 	 */
-	vm_resume_clock_at(vm, shadow.vm.guest_counter);
-	vm_unpause(vm);
+	if (!vm->sync_starts) {
+		for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+			__atomic_store_n(&vm->vcpus[i].entered_at, 0, __ATOMIC_SEQ_CST);
+		vm_resume_clock_at(vm, shadow.vm.guest_counter);
+		vm_unpause(vm);
+	}
 	/* Started, the VM is this board's whatever happens: a late vCPU only delays the news. */
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++) {
 		uint64_t at;

@@ -46,6 +46,7 @@ void vm_kick_parked_waiter(struct vm *vm)
 
 void vm_pause(struct vm *vm)
 {
+	vm->sync_starts = false;
 	__atomic_store_n(&vm->parked_waiter, arch_cpu_index() + 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vm->pause_req, true, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
@@ -62,6 +63,7 @@ bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu)
 	unsigned gen;
 
 	__atomic_store_n(&vm->parked_waiter, arch_cpu_index() + 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->sync_starts, false, __ATOMIC_SEQ_CST);
 	gen = __atomic_add_fetch(&vm->sync_gen, 1, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
@@ -79,6 +81,24 @@ bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu)
 		}
 	return true;
 }
+void vm_sync_start(struct vm *vm, uint64_t count)
+{
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		__atomic_store_n(&vm->vcpus[i].entered_at, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->parked_waiter, arch_cpu_index() + 1, __ATOMIC_SEQ_CST);
+	vm_resume_clock_at(vm, count);
+	__atomic_store_n(&vm->sync_starts, true, __ATOMIC_SEQ_CST);
+	/*
+	 * The new generation before the end of the pause: a vCPU that sees the
+	 * pause over looks at the generation once more (park), so none leaves
+	 * without its state.
+	 */
+	__atomic_add_fetch(&vm->sync_gen, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->pause_req, false, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		arch_kick_cpu(vm->vcpus[i].pcpu);
+}
+
 void vm_poll_parked(struct vm *vm, unsigned ms)
 {
 	__atomic_store_n(&vm->poll_until, arch_counter_now() + arch_counter_freq() / 1000u * ms,

@@ -120,7 +120,8 @@ static enum mig_state fail(struct mig_dest *d, const char *why)
 
 static enum mig_state link_lost(struct mig_dest *d)
 {
-	d->pong_owed = false; /* its link is gone; a reconnecting source asks instead */
+	/* Its link is gone; a reconnecting source asks instead. */
+	d->pong_owed = d->ping_pending = false;
 	if (postcopy_whole(d))
 		d->phase = MIG_PHASE_RUNNING; /* paused for nothing: the VM is whole here */
 	if (d->phase == MIG_PHASE_POSTCOPY) {
@@ -226,7 +227,8 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	memset(d->have, 0, words * sizeof(uint64_t));
 	memset(d->requested, 0, words * sizeof(uint64_t));
 	d->timed_count = 0;
-	d->vm_ended = d->approved = d->in_doubt = d->end_heard = d->pong_owed = false;
+	d->vm_ended = d->approved = d->in_doubt = d->end_heard = d->pong_owed = d->ping_pending =
+		false;
 	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
 	d->rep.stream_format = mig_hello_format(&remote);
@@ -275,9 +277,45 @@ static bool discard(struct mig_dest *d, struct mig_record *rec)
 }
 
 /**
- * PING(PACKAGE_LOADED): synchronized into the hardware context (and, in
- * postcopy, the missing pages unmapped) before PONG, so that after PONG
- * starting cannot fail. PING(POSTCOPY_DONE): only once all RAM is here.
+ * Synchronized into the hardware context (and, in postcopy, the missing
+ * pages unmapped first: no vCPU may see them) before PONG, so that after
+ * PONG starting cannot fail. With `start` RUN is here already: the vCPUs
+ * enter the guest as they take their state.
+ */
+static bool synchronize(struct mig_dest *d, bool start)
+{
+	uint64_t began;
+
+	if (d->postcopy &&
+	    !d->ops->postcopy_begin(d->vm->ctx, d->have, d->rep.error, sizeof(d->rep.error)))
+		return false;
+	began = start ? d->ops->now_ns(d->vm->ctx) : 0;
+	if (!d->ops->sync_devices(d->vm->ctx, start, d->rep.error, sizeof(d->rep.error)))
+		return false;
+	d->phase = MIG_PHASE_SYNCED;
+	/*
+	 * Started with it, a vCPU may be in the guest before this CPU reads its
+	 * clock again: the step ends where the hand-over began, and the start's
+	 * step holds it (docs/migration-protocol.md, "The downtime's ledger").
+	 */
+	d->rep.dest_synced_ns = start ? began : d->ops->now_ns(d->vm->ctx);
+	d->in_doubt = true; /* acknowledged: the source may commit on it */
+	return true;
+}
+
+static void send_pong(struct mig_dest *d)
+{
+	uint32_t id = MIG_PING_PACKAGE_LOADED;
+
+	mig_chan_send(d->ch, MIG_REC_PONG, 0, &id, sizeof(id));
+}
+
+/**
+ * PING(PACKAGE_LOADED): synchronized, then PONG. One flight: RUN comes in
+ * the same send, so when bytes wait behind the PING the next record
+ * decides (handle): RUN synchronizes and starts in one step and PONG
+ * follows the start, anything else is answered as if nothing had come.
+ * PING(POSTCOPY_DONE): only once all RAM is here.
  */
 static bool ping(struct mig_dest *d, struct mig_record *rec)
 {
@@ -297,24 +335,12 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 					(unsigned long long)missing);
 			return false;
 		}
-		if (!d->ops->sync_devices(d->vm->ctx, d->rep.error, sizeof(d->rep.error)))
-			return false;
-		if (d->postcopy && !d->ops->postcopy_begin(d->vm->ctx, d->have, d->rep.error,
-							   sizeof(d->rep.error)))
-			return false;
-		d->phase = MIG_PHASE_SYNCED;
-		d->rep.dest_synced_ns = d->ops->now_ns(d->vm->ctx);
-		d->in_doubt = true; /* acknowledged: the source may commit on it */
-		/*
-		 * One flight: RUN is already here behind the PING. The VM starts
-		 * first and PONG follows, so that sending it is not in the
-		 * downtime; starting cannot fail now, and a source that loses the
-		 * link before PONG asks (as when PONG is lost on the wire).
-		 */
 		if (mig_chan_ready(d->ch, 0) > 0) {
-			d->pong_owed = true;
+			d->ping_pending = true;
 			return true;
 		}
+		if (!synchronize(d, false))
+			return false;
 	} else if (d->phase == MIG_PHASE_POSTCOPY && id == MIG_PING_POSTCOPY_DONE) {
 		uint64_t missing = d->pages - mig_bitmap_count(d->have, d->pages);
 
@@ -340,18 +366,38 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 				phase_name(d->phase));
 		return false;
 	}
-	mig_chan_send(d->ch, MIG_REC_PONG, 0, &id, sizeof(id));
+	send_pong(d);
+	return true;
+}
+
+/**
+ * The record behind a PING(PACKAGE_LOADED) that found bytes waiting. RUN:
+ * synchronized and started in one step, PONG after the start, so that
+ * neither its sending nor a hand-over to the vCPUs and back is in the
+ * downtime; starting cannot fail then, and a source that loses the link
+ * before PONG asks (as when PONG is lost on the wire). Anything else: the
+ * PING is answered first, as if nothing had come behind it.
+ */
+static bool pending_ping(struct mig_dest *d, const struct mig_record *rec)
+{
+	bool run_now = rec->type == MIG_REC_RUN;
+
+	d->ping_pending = false;
+	if (!synchronize(d, run_now))
+		return false;
+	if (run_now)
+		d->pong_owed = true;
+	else
+		send_pong(d);
 	return true;
 }
 
 static void send_owed_pong(struct mig_dest *d)
 {
-	uint32_t id = MIG_PING_PACKAGE_LOADED;
-
 	if (!d->pong_owed)
 		return;
 	d->pong_owed = false;
-	mig_chan_send(d->ch, MIG_REC_PONG, 0, &id, sizeof(id));
+	send_pong(d);
 }
 
 static void run(struct mig_dest *d)
@@ -483,8 +529,10 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 {
 	bool ok = true;
 
-	if (rec->type != MIG_REC_RUN)
-		send_owed_pong(d); /* not the RUN it waited for: the source hears it first */
+	if (d->ping_pending && !pending_ping(d, rec)) {
+		fail(d, d->rep.error);
+		return false;
+	}
 	if (!record_legal(d, rec->type)) {
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "%s while %s",
 				mig_record_name(rec->type), phase_name(d->phase));

@@ -45,13 +45,15 @@ struct mig_dest {
 	unsigned timed_count;
 	uint32_t caps;
 	enum mig_dest_phase phase;
-	uint64_t id;	/**< the migration's, from HELLO; 0 before any */
-	bool postcopy;	/**< the source announced postcopy (its last POSTCOPY_DISCARD) */
-	bool approved;	/**< SWITCHOVER_ACK sent */
-	bool in_doubt;	/**< see mig_dest_in_doubt */
-	bool pong_owed; /**< PONG(PACKAGE_LOADED) waits for the RUN right behind it */
-	bool vm_ended;	/**< the VM stopped here: see mig_dest_vm_ended */
-	bool end_heard; /**< the source said END: it knows how the migration ended */
+	uint64_t id;	   /**< the migration's, from HELLO; 0 before any */
+	bool postcopy;	   /**< the source announced postcopy (its last POSTCOPY_DISCARD) */
+	bool approved;	   /**< SWITCHOVER_ACK sent */
+	bool in_doubt;	   /**< see mig_dest_in_doubt */
+	bool ping_pending; /**< PING(PACKAGE_LOADED) heard with a record behind it: RUN or not
+			      decides */
+	bool pong_owed;	   /**< PONG(PACKAGE_LOADED) waits for the start it precedes on the wire */
+	bool vm_ended;	   /**< the VM stopped here: see mig_dest_vm_ended */
+	bool end_heard;	   /**< the source said END: it knows how the migration ended */
 };
 
 /** Answers the source with a short text record (REFUSE, ERROR). */

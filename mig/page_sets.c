@@ -8,8 +8,17 @@ uint64_t mig_bitmap_count(const uint64_t *bm, uint64_t pages)
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < mig_bitmap_words(pages); i++)
-		n += (uint64_t)__builtin_popcountll(bm[i]);
+	/*
+	 * Whole words first: the bitmaps counted in a switchover are nearly
+	 * all ones (pages here) or zeros (pages dirty), and a population count
+	 * is a vector sequence on AArch64, slow to emulate (a 64 MiB guest's
+	 * 256 words took 50 us on an emulated board, in the downtime).
+	 */
+	for (uint64_t i = 0; i < mig_bitmap_words(pages); i++) {
+		uint64_t w = bm[i];
+
+		n += w == ~0ull ? 64u : w ? (uint64_t)__builtin_popcountll(w) : 0u;
+	}
 	return n;
 }
 

@@ -22,9 +22,9 @@ static bool hook(const struct migrate_job *j, const char *name)
 
 /* --- the VM back end --------------------------------------------------------------- */
 
-static bool failing_sync(void *ctx, char *err, size_t n)
+static bool failing_sync(void *ctx, bool start, char *err, size_t n)
 {
-	(void)ctx;
+	(void)ctx, (void)start;
 	format_snprintf(err, n, "injected synchronization failure (ferry.test=fail_sync)");
 	return false;
 }

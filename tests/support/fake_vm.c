@@ -125,10 +125,11 @@ static bool load_devices(void *ctx, const uint8_t *buf, size_t len, char *err, s
 	       mig_section_load(&mig_section_vgic_dist, &r, &vm->shadow_vgic, err, n);
 }
 
-static bool sync_devices(void *ctx, char *err, size_t n)
+static bool sync_devices(void *ctx, bool start, char *err, size_t n)
 {
 	struct fake_vm *vm = ctx;
 
+	vm->synced_with_start += start;
 	if (vm->fail_sync) {
 		strncpy(err, "injected synchronization failure", n);
 		return false;

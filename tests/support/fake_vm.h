@@ -36,11 +36,12 @@ struct fake_vm {
 	struct vcpu_regs regs, shadow_regs;
 	struct vgic_dist vgic, shadow_vgic;
 	bool fail_load, fail_sync, fail_postcopy_begin;
-	unsigned discards;	  /**< destination: copies thrown away */
-	unsigned rehearsals;	  /**< the switchover's code run early (mig_vm_ops.rehearse) */
-	unsigned dry_runs;	  /**< of it once more, right before the switchover (DRY_RUN) */
-	uint64_t dry_run_ns;	  /**< what a dry run measures (0: as the rehearsal) */
-	uint64_t clock_offset_ns; /**< this board's clock runs this far ahead of the host's */
+	unsigned synced_with_start; /**< synchronizations that also started it (RUN in hand) */
+	unsigned discards;	    /**< destination: copies thrown away */
+	unsigned rehearsals;	    /**< the switchover's code run early (mig_vm_ops.rehearse) */
+	unsigned dry_runs;	    /**< of it once more, right before the switchover (DRY_RUN) */
+	uint64_t dry_run_ns;	    /**< what a dry run measures (0: as the rehearsal) */
+	uint64_t clock_offset_ns;   /**< this board's clock runs this far ahead of the host's */
 	uint64_t writes;
 	/* throttle (mig_vm_ops.throttle): pages the workload may dirty per ms, 0: any */
 	uint64_t quota_per_ms, quota_used, quota_ms, throttle_waits;

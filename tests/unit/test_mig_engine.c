@@ -92,6 +92,9 @@ static void completed(struct fixture *f)
 	assert_true(f->m.src.dest_started_ns >= f->m.src.dest_synced_ns);
 	assert_true(f->m.src.dest_load_ns > 0); /* the destination's load time came along */
 	assert_true(f->m.progress_reports > 0);
+	/* One flight: RUN was in hand at the PING, synchronized and started in one step. */
+	assert_int_equal(f->dst.synced_with_start,
+			 f->m.switchover == MIG_SWITCHOVER_CONFIRMED ? 0u : 1u);
 	/* Each end ran its switchover's code once, early. */
 	assert_int_equal(f->src.rehearsals, 1);
 	assert_int_equal(f->dst.rehearsals, 1);

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "mig/page_sets.h"
 #include "mig/precopy_policy.h"
 #include "mig/ram_codec.h"
 
@@ -38,6 +39,19 @@ static size_t encode_all(unsigned *zero_count)
 	mig_ram_batch_finish(&b);
 	*zero_count = b.zero_pages;
 	return b.w.len;
+}
+
+/* Whole words of ones and zeros, mixed words, and the last word's bits all count. */
+static void test_bitmap_count(void **state)
+{
+	uint64_t bm[4] = { ~0ull, 0, 0x8000000000000101ull, 0x3 };
+
+	(void)state;
+	assert_int_equal(mig_bitmap_count(bm, 4 * 64), 64 + 3 + 2);
+	assert_int_equal(mig_bitmap_count(bm, 64), 64);
+	assert_int_equal(mig_bitmap_count(bm, 3 * 64 + 2), 64 + 3 + 2);
+	memset(bm, 0xff, sizeof(bm));
+	assert_int_equal(mig_bitmap_count(bm, 4 * 64), 256);
 }
 
 static void test_pages_and_zero_pages(void **state)
@@ -373,6 +387,7 @@ static void test_limit_below_the_fixed_cost(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bitmap_count),
 		cmocka_unit_test(test_pages_and_zero_pages),
 		cmocka_unit_test(test_hostile_payloads_touch_nothing),
 		cmocka_unit_test(test_zero_runs),

@@ -497,7 +497,12 @@ static struct vcpu_exit guest_dest(struct fake_guest *g)
 	}
 }
 
-static void test_device_package(void **state)
+/*
+ * A device package from a running two-vCPU VM to a parked one; `at_once`:
+ * synchronized and started in one step (RUN in hand), else synchronized
+ * (each CPU holds its state, timer held) and started after.
+ */
+static void device_package_moves(bool at_once)
 {
 	static uint8_t package[64 * 1024];
 	static struct vcpu_regs src_regs[2];
@@ -506,7 +511,6 @@ static void test_device_package(void **state)
 	struct mig_rehearsal measured = { 0 };
 	size_t len;
 
-	(void)state;
 	memset(&dest, 0, sizeof(dest));
 	/* The source runs until both vCPUs set their state, gets two bytes of input, stops. */
 	h = guest_vm_boot(2, guest_source, ENTRY);
@@ -553,8 +557,24 @@ static void test_device_package(void **state)
 	}
 	assert_false(vgic_irq(&h2->vm.vgic, 0, GUEST_UART_INTID)->enabled);
 	assert_true(ops->load_devices(&h2->vm, package, len, err, sizeof(err)));
+	if (at_once) {
+		uint64_t last;
+
+		before = arch_counter_now();
+		assert_true(ops->sync_devices(&h2->vm, true, err, sizeof(err)));
+		/* On their way into the guest: the start only waits for them. */
+		last = ops->start(&h2->vm);
+		after = arch_counter_now();
+		assert_true(last >= before * (1000000000ull / arch_counter_freq()));
+		/* The count went on from where it stopped when the first vCPU took its state. */
+		assert_true(h2->vm.ctl.cntvoff >= before - guest_counter);
+		assert_true(h2->vm.ctl.cntvoff <= after - guest_counter);
+		assert_false(fake_hw(0)->timer_loads ||
+			     fake_hw(1)->timer_loads); /* one load each */
+		goto started;
+	}
 	before = arch_counter_now();
-	assert_true(ops->sync_devices(&h2->vm, err, sizeof(err)));
+	assert_true(ops->sync_devices(&h2->vm, false, err, sizeof(err)));
 	after = arch_counter_now();
 	/* Synchronized into the hardware context: each vCPU's CPU holds its state, timer off. */
 	for (unsigned i = 0; i < 2; i++) {
@@ -588,6 +608,7 @@ static void test_device_package(void **state)
 
 	/* Started: the vCPUs take the state to their CPUs and go on. */
 	ops->start(&h2->vm);
+started:
 	guest_vm_ends(h2, VM_POWER_OFF);
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(dest.pc[i], AT(20));
@@ -602,6 +623,18 @@ static void test_device_package(void **state)
 	assert_int_equal(host_console_count("vm0| mid\n"), 1);
 }
 
+static void test_device_package(void **state)
+{
+	(void)state;
+	device_package_moves(false);
+}
+
+static void test_device_package_started_with_sync(void **state)
+{
+	(void)state;
+	device_package_moves(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -611,6 +644,7 @@ int main(void)
 		GUEST_VM_TEST(test_postcopy_fault_and_place, guest_vm_setup),
 		GUEST_VM_TEST(test_discard_leaves_a_clean_vm, guest_vm_setup),
 		GUEST_VM_TEST(test_device_package, guest_vm_setup),
+		GUEST_VM_TEST(test_device_package_started_with_sync, guest_vm_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
