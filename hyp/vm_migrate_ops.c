@@ -23,9 +23,12 @@ static struct vm_package shadow;
 #define SYNC_WAIT_MS  1000u
 #define START_WAIT_MS 1000u
 /*
- * How long parked vCPUs poll once a package arrived: its synchronization
- * and RUN come within a round trip; a switchover that failed stops the
- * polling by itself.
+ * How long parked vCPUs poll once synchronized without RUN (the confirmed
+ * switchover): RUN comes within a round trip; a switchover that failed
+ * stops the polling by itself. They sleep until then: polling while this
+ * CPU loads the package took a host core from it and from the network on
+ * an emulated board (one flight, 16 interleaved runs each of an idle
+ * guest: seen downtime median 1.75 ms asleep, 1.97 ms polling).
  */
 #define SWITCHOVER_POLL_MS 50u
 /* The stand-in's package: every vCPU's registers, the rest at reset (packed small). */
@@ -145,7 +148,6 @@ static bool load_devices(void *ctx, const uint8_t *buf, size_t len, char *err, s
 	struct vm *vm = ctx;
 	struct vm_package_limits lim;
 
-	vm_poll_parked(vm, SWITCHOVER_POLL_MS);
 	read_limits(vm, &lim);
 #ifdef FERRY_FORMAT_NEXT
 	/* The test build of the next format (mig/hello.h) says what it read. */
@@ -182,7 +184,7 @@ static bool sync_devices(void *ctx, bool start, char *err, size_t n)
 		vm_sync_start(vm, shadow.vm.guest_counter);
 		return true;
 	}
-	/* Awake with their state, they stay so until RUN: the start then wakes nobody. */
+	/* Awake with their state, they stay so until RUN comes: the start then wakes nobody. */
 	vm_poll_parked(vm, SWITCHOVER_POLL_MS);
 	if (!vm_sync_parked(vm, SYNC_WAIT_MS, &late)) {
 		format_snprintf(err, n, "vcpu %u did not take its state within %u ms", late,
@@ -239,7 +241,6 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 	}
 	read_limits(vm, &lim);
 	t0 = now_ns(vm);
-	vm_poll_parked(vm, SWITCHOVER_POLL_MS); /* as load_devices: awake for the state */
 	ok = vm_package_load(vm, &lim, buf, len, &shadow, err, sizeof(err));
 	if (ok) {
 		vm_package_apply(vm, &shadow, arch_counter_now());

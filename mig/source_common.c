@@ -121,12 +121,12 @@ static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
 	}
 }
 
-int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages)
+size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_data_pages)
 {
 	struct mig_ram_batch b;
 	uint64_t words = mig_bitmap_words(s->pages);
 
-	mig_ram_batch_init(&b, s->buf, MIG_RECORD_MAX);
+	mig_ram_batch_init(&b, at + MIG_RECORD_HEADER_SIZE, MIG_RAM_BATCH_BYTES);
 	while (s->cursor < s->pages && b.data_pages < max_data_pages) {
 		uint64_t w = s->cursor / 64, bits = s->bitmap[w] >> (s->cursor % 64);
 
@@ -145,13 +145,24 @@ int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages)
 	if (!mig_ram_batch_pages(&b))
 		return 0;
 	mig_ram_batch_finish(&b);
-	if (mig_chan_send(s->ch, MIG_REC_RAM, 0, b.w.buf, (uint32_t)b.w.len))
-		return -1;
+	mig_chan_header(at, MIG_REC_RAM, 0, (uint32_t)b.w.len);
 	s->rep.pages_sent += mig_ram_batch_pages(&b);
 	s->rep.zero_pages += b.zero_pages;
 	s->rep.bytes_sent += b.w.len + MIG_RECORD_HEADER_SIZE;
-	keep_to_bandwidth(s, b.w.len + MIG_RECORD_HEADER_SIZE);
-	return (int64_t)(b.w.len + MIG_RECORD_HEADER_SIZE);
+	return b.w.len + MIG_RECORD_HEADER_SIZE;
+}
+
+int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages)
+{
+	/* Header and payload in one send: one TLS record, not one for each. */
+	size_t len = mig_source_lay_out_batch(s, s->buf, max_data_pages);
+
+	if (!len)
+		return 0;
+	if (mig_chan_send_laid_out(s->ch, s->buf, len))
+		return -1;
+	keep_to_bandwidth(s, len);
+	return (int64_t)len;
 }
 
 static void copy_peer_error(struct mig_source *s, struct mig_record *rec)

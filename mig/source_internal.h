@@ -17,6 +17,7 @@ struct mig_source {
 	uint64_t pages;
 	uint64_t *bitmap; /**< precopy: this round's pages; postcopy: not yet sent */
 	uint64_t cursor;  /**< next page the background scan looks at */
+	size_t laid_out;  /**< switchover: the last RAM record at s->buf, sent with the package */
 	uint8_t *buf;	  /**< records built here (MIG_RECORD_MAX) */
 	uint8_t *rbuf;	  /**< records received here (MIG_RECORD_MAX) */
 	uint32_t caps;	  /**< agreed in HELLO/ACCEPT */
@@ -76,6 +77,14 @@ void mig_source_progress(struct mig_source *s);
  * link broke.
  */
 int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages);
+
+/**
+ * As mig_source_send_batch, but the RAM record (header and payload) is
+ * laid out at `at` (room for MIG_RECORD_HEADER_SIZE + MIG_RAM_BATCH_BYTES)
+ * and counted as sent, for a send that takes more records with it: its
+ * length, 0 when no page is left.
+ */
+size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_data_pages);
 
 /**
  * Handles what waits on the return path (SWITCHOVER_ACK, REQ_PAGES,

@@ -54,11 +54,15 @@ static enum mig_state unresolved(struct mig_source *s, const char *why)
 	return s->rep.state = MIG_UNRESOLVED;
 }
 
-/** Stops the VM and sends what is left of its RAM (or, in postcopy, what is missing). */
+/**
+ * Stops the VM and sends what is left of its RAM (or, in postcopy, what is
+ * missing). The last RAM record stays laid out at the start of s->buf
+ * (its length in s->laid_out) to go in the package's send: one TLS
+ * record and one push less in the downtime.
+ */
 static int stop_and_send_pages(struct mig_source *s)
 {
 	const struct mig_vm_ops *ops = s->ops;
-	int64_t n;
 
 	ops->stop(s->vm->ctx); /* the downtime starts */
 	s->t_stop = ops->now_ns(s->vm->ctx);
@@ -66,38 +70,45 @@ static int stop_and_send_pages(struct mig_source *s)
 	s->peer_error = false;
 	/* Logging ends after the downtime: the VM is stopped and may never run here again. */
 	ops->dirty_collect(s->vm->ctx, s->bitmap);
+	s->laid_out = 0;
 	if (s->cfg.mode == MIG_MODE_POSTCOPY)
 		return send_discard(s);
 	s->cursor = 0;
-	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
-		;
-	return n < 0 ? -1 : 0;
+	while ((s->laid_out = mig_source_lay_out_batch(s, s->buf, MIG_BATCH_FULL)) &&
+	       s->cursor < s->pages) {
+		/* More than a batch left: this one goes on its own. */
+		if (mig_chan_send_laid_out(s->ch, s->buf, s->laid_out))
+			return -1;
+	}
+	return 0;
 }
 
 /* What follows the package in its send: PING(PACKAGE_LOADED) and, in one flight, RUN. */
 #define PACKAGE_TAIL_MAX (2 * MIG_RECORD_HEADER_SIZE + sizeof(uint32_t))
 
 /**
- * The device package and PING(PACKAGE_LOADED), and RUN when `with_run`,
- * laid out back to back in s->buf and sent at once: one push (one TLS
- * record up to 16 KiB), so that the destination has each of them as soon as the package
+ * The last RAM record (laid out by stop_and_send_pages), the device
+ * package and PING(PACKAGE_LOADED), and RUN when `with_run`, laid out back
+ * to back in s->buf and sent at once: one push (one TLS record up to 16
+ * KiB), so that the destination has each of them as soon as the package
  * (and RUN in hand when it has synchronized). 0; -1 when the link broke;
  * -2 when there was no package to send (nothing left).
  */
 static int send_package(struct mig_source *s, bool with_run)
 {
 	uint32_t ping = MIG_PING_PACKAGE_LOADED;
-	uint8_t *p = s->buf;
-	size_t dev =
-		s->ops->save_devices(s->vm->ctx, s->rep.stream_format, p + MIG_RECORD_HEADER_SIZE,
-				     MIG_RECORD_MAX - MIG_RECORD_HEADER_SIZE - PACKAGE_TAIL_MAX);
+	size_t room = MIG_RECORD_MAX - s->laid_out - MIG_RECORD_HEADER_SIZE - PACKAGE_TAIL_MAX;
+	uint8_t *p = s->buf + s->laid_out;
+	size_t dev = s->ops->save_devices(s->vm->ctx, s->rep.stream_format,
+					  p + MIG_RECORD_HEADER_SIZE, room);
 	size_t len;
 
 	s->rep.steps.package_encoded = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	if (!dev)
 		return -2;
 	mig_chan_header(p, MIG_REC_DEVICE_PACKAGE, 0, (uint32_t)dev);
-	len = MIG_RECORD_HEADER_SIZE + dev;
+	len = s->laid_out + MIG_RECORD_HEADER_SIZE + dev;
+	p = s->buf;
 	mig_chan_header(p + len, MIG_REC_PING, 0, sizeof(ping));
 	memcpy(p + len + MIG_RECORD_HEADER_SIZE, &ping, sizeof(ping));
 	len += MIG_RECORD_HEADER_SIZE + sizeof(ping);
