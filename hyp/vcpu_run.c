@@ -222,18 +222,15 @@ static void rehearse_entry(struct vcpu *v)
  * A synchronization of the parked VM (vm_sync_parked, a migration's
  * destination before PONG): this vCPU puts the state it was given into its
  * own CPU now, timer held until the start, and says so. Synchronized and
- * started in one (vm_sync_start): the guest's clock goes on first, so that
- * one load puts everything in, the timer running, and nobody waits for
- * the word: the vCPU leaves its parking next.
+ * started in one (vm_sync_start): the last vCPU to take its state opens
+ * the gate for all, and nobody waits for the word on another CPU.
  */
 static void take_synchronized_state(struct vcpu *v, unsigned gen)
 {
 	bool starts = __atomic_load_n(&v->vm->sync_starts, __ATOMIC_SEQ_CST);
 
 	if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON) {
-		if (starts)
-			vm_resume_clock(v->vm);
-		vcpu_load(v, !starts);
+		vcpu_load(v, true);
 		if (v->vm->rehearsing)
 			rehearse_entry(v);
 	} else {
@@ -242,8 +239,11 @@ static void take_synchronized_state(struct vcpu *v, unsigned gen)
 		v->loaded = v->timer_held = false;
 	}
 	__atomic_store_n(&v->sync_gen, gen, __ATOMIC_SEQ_CST);
-	if (!starts) /* a start has nobody waiting for the word */
+	if (!starts)
 		vm_kick_parked_waiter(v->vm);
+	else if (__atomic_add_fetch(&v->vm->sync_taken, 1, __ATOMIC_SEQ_CST) ==
+		 v->vm->cfg.vcpu_count)
+		vm_open_start_gate(v->vm, v->index);
 }
 
 /*
@@ -273,7 +273,8 @@ static void park(struct vcpu *v)
 	__atomic_fetch_add(&vm->parked, 1, __ATOMIC_SEQ_CST);
 	vm_kick_parked_waiter(vm);
 	while (vm->stop == VM_RUNNING) {
-		/* The pause's end first: vm_sync_start bumps the generation before it ends it. */
+		/* The pause's end first: vm_open_start_gate ends it once every vCPU took its state.
+		 */
 		bool over = !__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST);
 		unsigned gen = __atomic_load_n(&vm->sync_gen, __ATOMIC_SEQ_CST);
 

@@ -70,6 +70,8 @@ struct vm {
 	unsigned parked_waiter;
 	volatile bool rehearsing;  /**< a synchronization of a stand-in state: enter it once */
 	volatile bool sync_starts; /**< the last synchronization started it too (vm_sync_start) */
+	unsigned sync_taken;	   /**< vm_sync_start: vCPUs that took its state */
+	unsigned start_gate;	   /**< vm_sync_start: VM_GATE_*, decided once */
 	volatile bool clock_due;   /**< vm_resume_clock_at: CNTVOFF is set by the first vCPU out */
 	uint64_t clock_resume_count; /**< the guest's count it goes on from */
 	uint64_t
@@ -110,15 +112,30 @@ void vm_pause(struct vm *vm);
  */
 bool vm_sync_parked(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu);
 
+/* vm_sync_start's gate: closed until every vCPU took its state, then open or barred for good. */
+enum { VM_GATE_CLOSED, VM_GATE_OPEN, VM_GATE_BARRED };
+
 /**
  * With every vCPU parked and its new state in its struct vcpu: each loads
- * it into its own CPU and enters the guest at once, the guest's count
- * going on from `count` when the first takes its state (vm_resume_clock).
- * Returns without waiting: vm_entered_at says when each entered. One
- * hand-over from this CPU to the vCPUs', where synchronizing and then
- * starting takes three (there, back, there again).
+ * it into its own CPU (timer held), and the last to do so opens the gate:
+ * the pause ends and every vCPU enters the guest at once, the guest's
+ * count going on from `count` when the first leaves its parking. Returns
+ * without waiting: one hand-over from this CPU to the vCPUs', where
+ * synchronizing and then starting takes three (there, back, there again).
+ * vm_sync_started says whether they went, vm_entered_at when each entered.
  */
 void vm_sync_start(struct vm *vm, uint64_t count);
+
+/**
+ * After vm_sync_start: true once the gate opened; false when it did not
+ * within timeout_ms or the VM ended (a vCPU whose CPU does not answer,
+ * named in late_vcpu): the gate is then barred, no vCPU enters, the VM
+ * cannot be started here. Either way, decided once.
+ */
+bool vm_sync_started(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu);
+
+/** From the vCPU `self` that took vm_sync_start's state last: opens the gate unless barred. */
+void vm_open_start_gate(struct vm *vm, unsigned self);
 
 /**
  * The physical count at which vCPU `vcpu` first entered the guest since its

@@ -171,8 +171,8 @@ static bool load_devices(void *ctx, const uint8_t *buf, size_t len, char *err, s
 /*
  * Into the VM, whose vCPUs are parked, and from there into their CPUs: each
  * loads its state now and acknowledges (before PONG), so that the start
- * only lets them go. With RUN here already, each goes on into the guest
- * (vm_sync_start): nothing can fail once the state is applied.
+ * only lets them go. With RUN here already, they go on into the guest once
+ * all took it (vm_sync_start), and this CPU checks that they went.
  */
 static bool sync_devices(void *ctx, bool start, char *err, size_t n)
 {
@@ -181,7 +181,13 @@ static bool sync_devices(void *ctx, bool start, char *err, size_t n)
 
 	vm_package_apply(vm, &shadow, arch_counter_now());
 	if (start) {
+		/* The vCPUs go on without this CPU; it checks that they went before PONG. */
 		vm_sync_start(vm, shadow.vm.guest_counter);
+		if (!vm_sync_started(vm, SYNC_WAIT_MS, &late)) {
+			format_snprintf(err, n, "vcpu %u did not take its state within %u ms", late,
+					SYNC_WAIT_MS);
+			return false;
+		}
 		return true;
 	}
 	/* Awake with their state, they stay so until RUN comes: the start then wakes nobody. */

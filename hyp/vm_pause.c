@@ -87,16 +87,51 @@ void vm_sync_start(struct vm *vm, uint64_t count)
 		__atomic_store_n(&vm->vcpus[i].entered_at, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vm->parked_waiter, arch_cpu_index() + 1, __ATOMIC_SEQ_CST);
 	vm_resume_clock_at(vm, count);
+	__atomic_store_n(&vm->sync_taken, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->start_gate, VM_GATE_CLOSED, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vm->sync_starts, true, __ATOMIC_SEQ_CST);
-	/*
-	 * The new generation before the end of the pause: a vCPU that sees the
-	 * pause over looks at the generation once more (park), so none leaves
-	 * without its state.
-	 */
 	__atomic_add_fetch(&vm->sync_gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&vm->pause_req, false, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
+}
+
+void vm_open_start_gate(struct vm *vm, unsigned self)
+{
+	unsigned closed = VM_GATE_CLOSED;
+
+	if (!__atomic_compare_exchange_n(&vm->start_gate, &closed, VM_GATE_OPEN, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return; /* barred: the synchronization failed, nobody enters */
+	/*
+	 * Every vCPU holds the new generation already: one that sees the
+	 * pause over looks at the generation first (park), so none leaves
+	 * without its state. The others may sleep at the gate.
+	 */
+	__atomic_store_n(&vm->pause_req, false, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		if (i != self)
+			arch_kick_cpu(vm->vcpus[i].pcpu);
+}
+
+bool vm_sync_started(struct vm *vm, unsigned timeout_ms, unsigned *late_vcpu)
+{
+	uint64_t give_up = arch_counter_now() + arch_counter_freq() / 1000u * timeout_ms;
+	unsigned gen = __atomic_load_n(&vm->sync_gen, __ATOMIC_SEQ_CST), closed = VM_GATE_CLOSED;
+
+	/* Woken by the first vCPU in the guest (vm_entered_at's kick), or looking every ms. */
+	while (__atomic_load_n(&vm->start_gate, __ATOMIC_SEQ_CST) == VM_GATE_CLOSED &&
+	       arch_counter_now() < give_up && vm->stop == VM_RUNNING)
+		await_parked(give_up);
+	if (!__atomic_compare_exchange_n(&vm->start_gate, &closed, VM_GATE_BARRED, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return closed == VM_GATE_OPEN;
+	*late_vcpu = 0;
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		if (__atomic_load_n(&vm->vcpus[i].sync_gen, __ATOMIC_SEQ_CST) != gen) {
+			*late_vcpu = i;
+			break;
+		}
+	return false;
 }
 
 void vm_poll_parked(struct vm *vm, unsigned ms)

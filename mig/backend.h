@@ -47,9 +47,11 @@ struct mig_vm_ops {
 	bool (*load_devices)(void *vm, const uint8_t *buf, size_t len, char *err, size_t err_size);
 	/**
 	 * Puts the loaded state into the hardware context (before PONG). With
-	 * `start` (one flight: RUN is already here), each vCPU enters the guest
-	 * as soon as it holds its state, and start() only waits for them: the
-	 * downtime pays for one hand-over to the vCPUs, not three.
+	 * `start` (one flight: RUN is already here), the vCPUs enter the guest
+	 * as soon as all of them hold their state, without waiting for this
+	 * CPU, and start() only waits for them: the downtime pays for one
+	 * hand-over to the vCPUs, not three. False (with why) before any
+	 * entered, as without `start`, when they did not take it.
 	 */
 	bool (*sync_devices)(void *vm, bool start, char *err, size_t err_size);
 	/**

@@ -280,7 +280,8 @@ static bool discard(struct mig_dest *d, struct mig_record *rec)
  * Synchronized into the hardware context (and, in postcopy, the missing
  * pages unmapped first: no vCPU may see them) before PONG, so that after
  * PONG starting cannot fail. With `start` RUN is here already: the vCPUs
- * enter the guest as they take their state.
+ * enter the guest once all of them took their state, and a failure still
+ * comes before any did.
  */
 static bool synchronize(struct mig_dest *d, bool start)
 {
@@ -296,7 +297,7 @@ static bool synchronize(struct mig_dest *d, bool start)
 	/*
 	 * Started with it, a vCPU may be in the guest before this CPU reads its
 	 * clock again: the step ends where the hand-over began, and the start's
-	 * step holds it (docs/migration-protocol.md, "The downtime's ledger").
+	 * step holds it (docs/migration-protocol.md, "The downtime ledger").
 	 */
 	d->rep.dest_synced_ns = start ? began : d->ops->now_ns(d->vm->ctx);
 	d->in_doubt = true; /* acknowledged: the source may commit on it */
@@ -336,7 +337,12 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 			return false;
 		}
 		if (mig_chan_ready(d->ch, 0) > 0) {
-			d->ping_pending = true;
+			/*
+			 * One flight's RUN, most likely: its source committed before
+			 * sending, so a link lost before the record is whole leaves it
+			 * asking, and this board answers until it did.
+			 */
+			d->ping_pending = d->in_doubt = true;
 			return true;
 		}
 		if (!synchronize(d, false))
@@ -383,6 +389,15 @@ static bool pending_ping(struct mig_dest *d, const struct mig_record *rec)
 	bool run_now = rec->type == MIG_REC_RUN;
 
 	d->ping_pending = false;
+	/*
+	 * A failure here is answered with ERROR before any PONG: the source
+	 * resumes its VM on it, and this board need not wait for its questions.
+	 */
+	d->in_doubt = false;
+	if (run_now && rec->length) { /* judged before anything starts */
+		format_snprintf(d->rep.error, sizeof(d->rep.error), "malformed RUN");
+		return false;
+	}
 	if (!synchronize(d, run_now))
 		return false;
 	if (run_now)
@@ -562,6 +577,11 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 		ok = ping(d, rec);
 		break;
 	case MIG_REC_RUN:
+		if (rec->length) {
+			format_snprintf(d->rep.error, sizeof(d->rep.error), "malformed RUN");
+			ok = false;
+			break;
+		}
 		run(d);
 		break;
 	case MIG_REC_END:

@@ -121,7 +121,8 @@ static void keep_to_bandwidth(struct mig_source *s, uint64_t bytes)
 	}
 }
 
-size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_data_pages)
+size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_data_pages,
+				struct mig_laid_out *l)
 {
 	struct mig_ram_batch b;
 	uint64_t words = mig_bitmap_words(s->pages);
@@ -142,25 +143,35 @@ size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_
 		mig_bit_clear(s->bitmap, s->cursor);
 		s->cursor++;
 	}
+	*l = (struct mig_laid_out){ 0 };
 	if (!mig_ram_batch_pages(&b))
 		return 0;
 	mig_ram_batch_finish(&b);
 	mig_chan_header(at, MIG_REC_RAM, 0, (uint32_t)b.w.len);
-	s->rep.pages_sent += mig_ram_batch_pages(&b);
-	s->rep.zero_pages += b.zero_pages;
-	s->rep.bytes_sent += b.w.len + MIG_RECORD_HEADER_SIZE;
-	return b.w.len + MIG_RECORD_HEADER_SIZE;
+	*l = (struct mig_laid_out){ .bytes = b.w.len + MIG_RECORD_HEADER_SIZE,
+				    .pages = mig_ram_batch_pages(&b),
+				    .zero_pages = b.zero_pages };
+	return l->bytes;
+}
+
+void mig_source_count_sent(struct mig_source *s, const struct mig_laid_out *l)
+{
+	s->rep.pages_sent += l->pages;
+	s->rep.zero_pages += l->zero_pages;
+	s->rep.bytes_sent += l->bytes;
 }
 
 int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages)
 {
 	/* Header and payload in one send: one TLS record, not one for each. */
-	size_t len = mig_source_lay_out_batch(s, s->buf, max_data_pages);
+	struct mig_laid_out l;
+	size_t len = mig_source_lay_out_batch(s, s->buf, max_data_pages, &l);
 
 	if (!len)
 		return 0;
 	if (mig_chan_send_laid_out(s->ch, s->buf, len))
 		return -1;
+	mig_source_count_sent(s, &l);
 	keep_to_bandwidth(s, len);
 	return (int64_t)len;
 }

@@ -8,6 +8,12 @@
 /** The cancel/commit race is decided once, atomically: whichever comes first wins. */
 enum mig_control { MIG_CTL_OPEN, MIG_CTL_CANCEL, MIG_CTL_COMMITTED };
 
+/** A RAM record laid out, not yet sent (mig_source_lay_out_batch). */
+struct mig_laid_out {
+	size_t bytes; /**< header and payload */
+	uint32_t pages, zero_pages;
+};
+
 struct mig_source {
 	struct mig_vm *vm;
 	const struct mig_vm_ops *ops;
@@ -17,10 +23,11 @@ struct mig_source {
 	uint64_t pages;
 	uint64_t *bitmap; /**< precopy: this round's pages; postcopy: not yet sent */
 	uint64_t cursor;  /**< next page the background scan looks at */
-	size_t laid_out;  /**< switchover: the last RAM record at s->buf, sent with the package */
-	uint8_t *buf;	  /**< records built here (MIG_RECORD_MAX) */
-	uint8_t *rbuf;	  /**< records received here (MIG_RECORD_MAX) */
-	uint32_t caps;	  /**< agreed in HELLO/ACCEPT */
+	struct mig_laid_out
+		held;  /**< switchover: the last RAM record at s->buf, sent with the package */
+	uint8_t *buf;  /**< records built here (MIG_RECORD_MAX) */
+	uint8_t *rbuf; /**< records received here (MIG_RECORD_MAX) */
+	uint32_t caps; /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
 	bool peer_error; /**< the destination said ERROR since the stop */
 	int control;	 /**< enum mig_control, atomic */
@@ -80,11 +87,16 @@ int64_t mig_source_send_batch(struct mig_source *s, unsigned max_data_pages);
 
 /**
  * As mig_source_send_batch, but the RAM record (header and payload) is
- * laid out at `at` (room for MIG_RECORD_HEADER_SIZE + MIG_RAM_BATCH_BYTES)
- * and counted as sent, for a send that takes more records with it: its
- * length, 0 when no page is left.
+ * only laid out at `at` (room for MIG_RECORD_HEADER_SIZE +
+ * MIG_RAM_BATCH_BYTES), for a send that takes more records with it: its
+ * length, 0 when no page is left; what it holds in *l, counted in the
+ * report once sent (mig_source_count_sent).
  */
-size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_data_pages);
+size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_data_pages,
+				struct mig_laid_out *l);
+
+/** A laid-out RAM record went: its pages and bytes into the report. */
+void mig_source_count_sent(struct mig_source *s, const struct mig_laid_out *l);
 
 /**
  * Handles what waits on the return path (SWITCHOVER_ACK, REQ_PAGES,

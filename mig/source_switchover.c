@@ -57,7 +57,7 @@ static enum mig_state unresolved(struct mig_source *s, const char *why)
 /**
  * Stops the VM and sends what is left of its RAM (or, in postcopy, what is
  * missing). The last RAM record stays laid out at the start of s->buf
- * (its length in s->laid_out) to go in the package's send: one TLS
+ * (what it holds in s->held) to go in the package's send: one TLS
  * record and one push less in the downtime.
  */
 static int stop_and_send_pages(struct mig_source *s)
@@ -70,15 +70,16 @@ static int stop_and_send_pages(struct mig_source *s)
 	s->peer_error = false;
 	/* Logging ends after the downtime: the VM is stopped and may never run here again. */
 	ops->dirty_collect(s->vm->ctx, s->bitmap);
-	s->laid_out = 0;
+	s->held = (struct mig_laid_out){ 0 };
 	if (s->cfg.mode == MIG_MODE_POSTCOPY)
 		return send_discard(s);
 	s->cursor = 0;
-	while ((s->laid_out = mig_source_lay_out_batch(s, s->buf, MIG_BATCH_FULL)) &&
+	while (mig_source_lay_out_batch(s, s->buf, MIG_BATCH_FULL, &s->held) &&
 	       s->cursor < s->pages) {
 		/* More than a batch left: this one goes on its own. */
-		if (mig_chan_send_laid_out(s->ch, s->buf, s->laid_out))
+		if (mig_chan_send_laid_out(s->ch, s->buf, s->held.bytes))
 			return -1;
+		mig_source_count_sent(s, &s->held);
 	}
 	return 0;
 }
@@ -97,8 +98,8 @@ static int stop_and_send_pages(struct mig_source *s)
 static int send_package(struct mig_source *s, bool with_run)
 {
 	uint32_t ping = MIG_PING_PACKAGE_LOADED;
-	size_t room = MIG_RECORD_MAX - s->laid_out - MIG_RECORD_HEADER_SIZE - PACKAGE_TAIL_MAX;
-	uint8_t *p = s->buf + s->laid_out;
+	size_t room = MIG_RECORD_MAX - s->held.bytes - MIG_RECORD_HEADER_SIZE - PACKAGE_TAIL_MAX;
+	uint8_t *p = s->buf + s->held.bytes;
 	size_t dev = s->ops->save_devices(s->vm->ctx, s->rep.stream_format,
 					  p + MIG_RECORD_HEADER_SIZE, room);
 	size_t len;
@@ -107,7 +108,7 @@ static int send_package(struct mig_source *s, bool with_run)
 	if (!dev)
 		return -2;
 	mig_chan_header(p, MIG_REC_DEVICE_PACKAGE, 0, (uint32_t)dev);
-	len = s->laid_out + MIG_RECORD_HEADER_SIZE + dev;
+	len = s->held.bytes + MIG_RECORD_HEADER_SIZE + dev;
 	p = s->buf;
 	mig_chan_header(p + len, MIG_REC_PING, 0, sizeof(ping));
 	memcpy(p + len + MIG_RECORD_HEADER_SIZE, &ping, sizeof(ping));
@@ -118,7 +119,8 @@ static int send_package(struct mig_source *s, bool with_run)
 	}
 	if (mig_chan_send_laid_out(s->ch, p, len))
 		return -1;
-	s->rep.bytes_sent += len;
+	mig_source_count_sent(s, &s->held);
+	s->rep.bytes_sent += len - s->held.bytes;
 	s->rep.steps.package_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
 	return 0;
 }

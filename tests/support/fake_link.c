@@ -126,7 +126,10 @@ static int faulty_send(void *ctx, const void *buf, size_t len)
 	}
 	if (l->stalled)
 		return 0; /* swallowed: the peer hears nothing */
-	return sock_send(&l->fd, buf, len);
+	if (sock_send(&l->fd, buf, len))
+		return -1;
+	l->sent += len;
+	return 0;
 }
 
 static int faulty_wait(void *ctx, unsigned timeout_ms)

@@ -151,6 +151,7 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 	if (fl.dst.record)
 		fclose(fl.dst.record);
 	m->src_events = fl.src.events;
+	m->src_sent = fl.src.sent;
 	m->dst_events = fl.dst.events;
 	if (m->fault == FAULT_DEST_DIES)
 		stop_for_good(dst);

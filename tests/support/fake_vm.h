@@ -90,6 +90,7 @@ struct faulty_link {
 	enum fake_fault kind;
 	int fault_at; /**< channel event (each send or receive of a header or payload) */
 	int events;
+	uint64_t sent; /**< bytes that went whole and unaltered */
 	bool broken, stalled;
 	FILE *record; /**< when set, everything received is appended (fuzzer seeds) */
 };
@@ -116,6 +117,7 @@ struct fake_migration {
 	enum mig_state src_first_state;	     /**< when the first link ended */
 	struct mig_report src, dst;
 	int src_events, dst_events; /**< channel events of the first link */
+	uint64_t src_sent;	    /**< bytes the source sent on the first link */
 	unsigned progress_reports;
 };
 

@@ -92,6 +92,12 @@ static void completed(struct fixture *f)
 	assert_true(f->m.src.dest_started_ns >= f->m.src.dest_synced_ns);
 	assert_true(f->m.src.dest_load_ns > 0); /* the destination's load time came along */
 	assert_true(f->m.progress_reports > 0);
+	/*
+	 * No byte counted twice: the report's (records of RAM and state) within
+	 * the wire's, which adds the control records (one link, no fault).
+	 */
+	if (!f->m.src.reconnects)
+		assert_true(f->m.src.bytes_sent <= f->m.src_sent);
 	/* One flight: RUN was in hand at the PING, synchronized and started in one step. */
 	assert_int_equal(f->dst.synced_with_start,
 			 f->m.switchover == MIG_SWITCHOVER_CONFIRMED ? 0u : 1u);

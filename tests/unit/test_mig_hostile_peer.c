@@ -188,10 +188,10 @@ static void test_run_before_the_acknowledgement(void **state)
 }
 
 /*
- * One flight: RUN's first bytes are in when the destination has
- * synchronized, so it owes PONG until RUN is whole; the link breaks there.
- * The next session must not hear that stale PONG (it would take it for
- * an answer to something it asked).
+ * One flight: RUN's first bytes are in behind the PING, so the destination
+ * waits for the whole record before it synchronizes (and then starts); the
+ * link breaks there: it never started, and the next session must not hear
+ * a stale PONG (it would take it for an answer to something it asked).
  */
 static void test_owed_pong_dies_with_its_link(void **state)
 {
@@ -211,7 +211,7 @@ static void test_owed_pong_dies_with_its_link(void **state)
 	/* PING whole, RUN's header cut in half: in one write, as one flight would come. */
 	assert_int_equal(write(f->p.fd, flight, sizeof(flight) - MIG_RECORD_HEADER_SIZE / 2),
 			 (ssize_t)(sizeof(flight) - MIG_RECORD_HEADER_SIZE / 2));
-	usleep(200000); /* the destination synchronizes, sees RUN coming and waits for it */
+	usleep(200000); /* the destination sees RUN coming and waits for it */
 	assert_int_equal(script_end(&f->p), MIG_FAILED);
 	assert_false(f->dst.running);
 	/* A new migration: its first answer is to its own first question. */
@@ -221,6 +221,43 @@ static void test_owed_pong_dies_with_its_link(void **state)
 	assert_true(script_read(&f->p, 2000));
 	assert_int_equal(f->p.rec.type, MIG_REC_CLOCK_REPLY);
 	script_end(&f->p);
+}
+
+/*
+ * Records other than RUN right behind a PING (in one write, as a one-flight
+ * send would come): the PING is answered first, as if nothing were behind
+ * it, then the record is judged; nothing starts.
+ */
+static void test_other_records_behind_a_ping(void **state)
+{
+	struct fixture *f = *state;
+	const uint16_t behind[] = { MIG_REC_CANCEL, MIG_REC_RAM, MIG_REC_PING };
+
+	for (size_t i = 0; i < sizeof(behind) / sizeof(behind[0]); i++) {
+		uint8_t flight[MIG_RECORD_HEADER_SIZE * 2 + 2 * sizeof(uint32_t)];
+		uint32_t ping = MIG_PING_PACKAGE_LOADED;
+
+		script_serve_dest(&f->p, f->dest);
+		send_hello(f, ID + i);
+		send_ram(f, PAGES);
+		send_u32(f, MIG_REC_ROUND_END, 0, 1);
+		send_package(f);
+		mig_chan_header(flight, MIG_REC_PING, 0, sizeof(ping));
+		memcpy(flight + MIG_RECORD_HEADER_SIZE, &ping, sizeof(ping));
+		mig_chan_header(flight + MIG_RECORD_HEADER_SIZE + sizeof(ping), behind[i], 0,
+				sizeof(ping));
+		memcpy(flight + 2 * MIG_RECORD_HEADER_SIZE + sizeof(ping), &ping, sizeof(ping));
+		assert_int_equal(write(f->p.fd, flight, sizeof(flight)), (ssize_t)sizeof(flight));
+		assert_true(script_expect(&f->p, MIG_REC_PONG));
+		if (behind[i] == MIG_REC_CANCEL) {
+			assert_int_equal(script_end(&f->p), MIG_CANCELLED);
+		} else {
+			assert_true(script_expect(&f->p, MIG_REC_ERROR));
+			assert_int_equal(script_end(&f->p), MIG_FAILED);
+		}
+		assert_false(f->dst.running);
+		assert_int_equal(f->dst.synced_with_start, 0);
+	}
 }
 
 /* A second PING after RUN must not re-synchronize vCPUs that run. */
@@ -820,6 +857,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ping_before_the_package, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owed_pong_dies_with_its_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_records_behind_a_ping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_before_the_acknowledgement, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ping_after_run_does_not_resync, setup,
