@@ -203,19 +203,24 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
  * instruction can run: the stand-in's PC and VBAR are 0, below guest RAM,
  * where stage 2 maps nothing, so its first fetch faults back to EL2; an SGI
  * of this CPU's own, usually pending at EL2 (HCR_EL2.IMO) by then, takes it
- * out even before that.
+ * out even before that. The LRs were filled from the stand-in's vGIC.
  */
 static void rehearse_entry(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
 	struct vcpu_exit exit;
 
 	arch_kick_cpu(arch_cpu_index());
+	arch_vcpu_enter(&v->regs, v->vm->lr_count, &exit);
+	arch_irq_window();
+}
+
+static void flush_lrs(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
 	arch_spin_lock(&vm->lock);
 	vgic_flush_lrs(&vm->vgic, v->index, &v->regs.gic, vm->lr_count);
 	arch_spin_unlock(&vm->lock);
-	arch_vcpu_enter(&v->regs, vm->lr_count, &exit);
-	arch_irq_window();
 }
 
 /**
@@ -231,8 +236,10 @@ static void take_synchronized_state(struct vcpu *v, unsigned gen)
 
 	if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON) {
 		vcpu_load(v, true);
-		if (v->vm->rehearsing)
+		if (v->vm->rehearsing && !starts) { /* a start enters it from the run loop */
+			flush_lrs(v);
 			rehearse_entry(v);
+		}
 	} else {
 		if (v->loaded)
 			arch_vcpu_timer_stop();
@@ -312,14 +319,25 @@ void vcpu_run_loop(struct vcpu *v)
 		}
 		if (!v->loaded)
 			vcpu_load(v, false);
-		arch_spin_lock(&vm->lock);
-		vgic_flush_lrs(&vm->vgic, v->index, &v->regs.gic, vm->lr_count);
-		arch_spin_unlock(&vm->lock);
+		flush_lrs(v);
 
 		if (v->entry_due) { /* the first guest instruction since the parking: when */
 			v->entry_due = false;
 			__atomic_store_n(&v->entered_at, arch_counter_now(), __ATOMIC_SEQ_CST);
 			vm_kick_parked_waiter(vm); /* the start waits for it (vm_entered_at) */
+		}
+		if (vm->rehearsing) {
+			/*
+			 * A rehearsed start (vm_rehearse_start): the same way out of
+			 * the parking and in, but into the stand-in once, and back to
+			 * the parking when the rehearsal pauses the VM again.
+			 */
+			rehearse_entry(v);
+			while (vm->rehearsing &&
+			       !__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST) &&
+			       vm->stop == VM_RUNNING)
+				arch_idle_wait();
+			continue;
 		}
 		arch_vcpu_enter(&v->regs, vm->lr_count, &exit);
 		v->stats.exits++;

@@ -68,7 +68,8 @@ struct vm {
 	/** The CPU that last waited for parked vCPUs (vm_pause, vm_sync_parked, vm_entered_at), + 1
 	 * (0: none yet); named until the next: a late kick only wakes it early. */
 	unsigned parked_waiter;
-	volatile bool rehearsing;  /**< a synchronization of a stand-in state: enter it once */
+	/** A rehearsal of a stand-in state: entered once, never run (a start parks again). */
+	volatile bool rehearsing;
 	volatile bool sync_starts; /**< the last synchronization started it too (vm_sync_start) */
 	unsigned sync_taken;	   /**< vm_sync_start: vCPUs that took its state */
 	unsigned start_gate;	   /**< vm_sync_start: VM_GATE_*, decided once */

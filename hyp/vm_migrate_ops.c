@@ -225,15 +225,22 @@ static void stand_in_for(const struct vm *vm, struct vm *s)
  * on); the destination applies it to its parked vCPUs, which take it into
  * their CPUs as for a real start, then discards it as a failed attempt
  * would: the real package finds the board as it was.
+ *
+ * `start`: synchronized and started in one step, as one flight does
+ * (sync_devices with start): each vCPU takes its state, the last opens the
+ * gate, and all go out of the parking, through the clock and the timer, to
+ * the entry, where they enter the stand-in once (vcpu_run.c) and wait to
+ * be parked again. Otherwise synchronized as the confirmed switchover does.
  */
-static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal *measured)
+static bool rehearse_once(struct vm *vm, bool destination, bool start,
+			  struct mig_rehearsal *measured)
 {
 	static struct vm stand_in;
 	static uint8_t buf[REHEARSAL_PACKAGE_MAX];
 	struct vm_package_limits lim;
+	uint64_t t0, give_up;
 	char err[128];
 	unsigned late;
-	uint64_t t0;
 	size_t len;
 	bool ok;
 
@@ -249,16 +256,39 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 	t0 = now_ns(vm);
 	ok = vm_package_load(vm, &lim, buf, len, &shadow, err, sizeof(err));
 	if (ok) {
-		vm_package_apply(vm, &shadow, arch_counter_now());
 		vm->rehearsing = true;
-		ok = vm_sync_parked(vm, SYNC_WAIT_MS, &late);
-		vm->rehearsing = false;
+		if (start) {
+			ok = sync_devices(vm, true, err, sizeof(err));
+			give_up = arch_counter_now() + arch_counter_freq() / 1000u * START_WAIT_MS;
+			for (unsigned i = 0; ok && i < vm->cfg.vcpu_count; i++)
+				vm_entered_at(vm, i, give_up);
+		} else {
+			vm_package_apply(vm, &shadow, arch_counter_now());
+			ok = vm_sync_parked(vm, SYNC_WAIT_MS, &late);
+		}
 		measured->ns = now_ns(vm) - t0;
+		if (ok && start)
+			vm_pause(vm); /* out of the parking for the rehearsal: back in */
+		vm->rehearsing = false;
 		discard(vm);
 	}
 	/* No start follows: a vCPU still polling would take a host core from the link. */
 	vm_poll_parked(vm, 0);
 	return ok;
+}
+
+/*
+ * The source's package saved from the VM itself, while it runs, into a
+ * buffer that goes nowhere: the save takes the branches the VM's own state
+ * leads to (interrupts in use, vCPUs on), which a stand-in at reset does
+ * not, so that none of them is translated first in the downtime. Its bytes
+ * are torn (the vCPUs run on) and thrown away.
+ */
+static void save_running(struct vm *vm)
+{
+	static uint8_t buf[REHEARSAL_PACKAGE_MAX];
+
+	(void)vm_package_save(vm, MIG_FORMAT_VERSION, buf, sizeof(buf));
 }
 
 /* Runs timed after the first (which pays for the translation); the quickest counts. */
@@ -267,13 +297,17 @@ static bool rehearse_once(struct vm *vm, bool destination, struct mig_rehearsal 
 /*
  * The quickest of several: a run the host interrupted measures the host,
  * not the work (as the clock exchange keeps its quickest round trip), and
- * one such run must not make a limit look out of reach.
+ * one such run must not make a limit look out of reach. The first, untimed,
+ * rehearses the confirmed switchover's synchronization; the others, and a
+ * dry run's, one flight's (the default).
  */
 static bool rehearse(void *ctx, bool destination, bool once, struct mig_rehearsal *measured)
 {
 	struct mig_rehearsal run;
 
-	if (!rehearse_once(ctx, destination, &run))
+	if (!destination)
+		save_running(ctx);
+	if (!rehearse_once(ctx, destination, once, &run))
 		return false;
 	if (once) {
 		*measured = run;
@@ -282,7 +316,7 @@ static bool rehearse(void *ctx, bool destination, bool once, struct mig_rehearsa
 	*measured = run;
 	measured->ns = UINT64_MAX;
 	for (unsigned i = 0; i < REHEARSALS_TIMED; i++) {
-		if (!rehearse_once(ctx, destination, &run))
+		if (!rehearse_once(ctx, destination, true, &run))
 			return false;
 		if (run.ns < measured->ns)
 			measured->ns = run.ns;

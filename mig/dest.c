@@ -203,6 +203,102 @@ bool mig_dest_settle(struct mig_dest *d)
 	return true;
 }
 
+static bool handle(struct mig_dest *d, struct mig_record *rec);
+
+/*
+ * What the handlers of a one-flight switchover rehearse against
+ * (rehearse_handlers): a board that accepts every step and a link behind
+ * whose PING RUN waits, neither touching the VM or the wire.
+ */
+static uint64_t mock_now_ns(void *ctx)
+{
+	struct mig_dest *d = ctx;
+
+	return d->ops->now_ns(d->vm->ctx);
+}
+
+static bool mock_load(void *ctx, const uint8_t *buf, size_t len, char *err, size_t n)
+{
+	(void)ctx, (void)buf, (void)len, (void)err, (void)n;
+	return true;
+}
+
+static bool mock_sync(void *ctx, bool start, char *err, size_t n)
+{
+	(void)ctx, (void)start, (void)err, (void)n;
+	return true;
+}
+
+static void mock_discard(void *ctx) { (void)ctx; }
+
+static const struct mig_vm_ops mock_board = {
+	.load_devices = mock_load,
+	.sync_devices = mock_sync,
+	.start = mock_now_ns,
+	.discard = mock_discard,
+	.now_ns = mock_now_ns,
+};
+
+static int mock_send(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx, (void)buf, (void)len;
+	return 0;
+}
+
+static int mock_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
+{
+	(void)ctx, (void)buf, (void)len, (void)timeout_ms;
+	return MIG_CHAN_BROKEN;
+}
+
+static int mock_wait(void *ctx, unsigned timeout_ms)
+{
+	(void)ctx, (void)timeout_ms;
+	return 1;
+}
+
+static const struct mig_channel_ops mock_link = { mock_send, mock_recv, mock_wait };
+
+/*
+ * The handlers of a one-flight switchover (the package, PING with RUN
+ * behind it, RUN) run once on a copy of this session with the mocks above,
+ * so that on an emulated board their first run, which pays for their
+ * translation, is not in the downtime (measured: 0.14 ms between the
+ * package loaded and the start begun, 0.015 ms once run before). The
+ * board's own steps are rehearsed by mig_vm_ops.rehearse.
+ */
+static void rehearse_handlers(struct mig_dest *d)
+{
+	static struct mig_dest copy;
+	struct mig_vm board = { &mock_board, d };
+	struct mig_channel link = { &mock_link, NULL };
+	uint32_t ping_id = MIG_PING_PACKAGE_LOADED;
+	static const struct {
+		uint16_t type;
+		bool ping;
+	} flight[] = { { MIG_REC_DEVICE_PACKAGE, false },
+		       { MIG_REC_PING, true },
+		       { MIG_REC_RUN, false } };
+
+	copy = *d;
+	copy.vm = &board;
+	copy.ops = &mock_board;
+	copy.ch = &link;
+	copy.pages = 0; /* every page here */
+	copy.postcopy = copy.ping_pending = copy.pong_owed = false;
+	copy.phase = MIG_PHASE_RECEIVING;
+	for (size_t i = 0; i < sizeof(flight) / sizeof(flight[0]); i++) {
+		struct mig_record rec = { .type = flight[i].type };
+
+		rec.length = flight[i].ping ? sizeof(ping_id) : 0;
+		mig_reader_init(&rec.payload, flight[i].ping ? (const uint8_t *)&ping_id : NULL,
+				rec.length);
+		if (!handle(&copy, &rec))
+			break;
+	}
+	(void)mig_chan_ready(d->ch, 0); /* the real link's look behind a PING: reads nothing */
+}
+
 static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_hello remote;
@@ -239,6 +335,7 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	 */
 	if (!d->ops->rehearse(d->vm->ctx, true, false, &measured))
 		measured.ns = 0;
+	rehearse_handlers(d);
 	mig_writer_init(&w, accept, sizeof(accept));
 	/* A source one format newer writes this board's (mig_hello_format). */
 	mig_put_u32(&w,
@@ -499,6 +596,7 @@ static bool dry_run(struct mig_dest *d, struct mig_record *rec)
 	}
 	if (!d->ops->rehearse(d->vm->ctx, true, true, &measured))
 		measured.ns = 0; /* unknown: the source keeps what it had */
+	rehearse_handlers(d);
 	mig_writer_init(&w, reply, sizeof(reply));
 	mig_put_u64(&w, theirs);
 	mig_put_u64(&w, measured.ns);

@@ -507,7 +507,7 @@ static void device_package_moves(bool at_once)
 	static uint8_t package[64 * 1024];
 	static struct vcpu_regs src_regs[2];
 	char err[128] = "";
-	uint64_t guest_counter, before, after;
+	uint64_t guest_counter, before, after, entries[2], puts[2], timer_loads[2];
 	struct mig_rehearsal measured = { 0 };
 	size_t len;
 
@@ -545,17 +545,33 @@ static void device_package_moves(bool at_once)
 	measured = (struct mig_rehearsal){ 0 };
 	assert_true(ops->rehearse(&h2->vm, true, false, &measured));
 	assert_true(measured.ns > 0);
-	/* Once more as a dry run right before a switchover: no vCPU polls after it. */
+	/*
+	 * Once more as a dry run right before a switchover, as one flight
+	 * starts: each vCPU takes the stand-in, goes out of its parking to the
+	 * entry, enters the stand-in once and is parked again; no vCPU polls
+	 * after it, and the VM is as before.
+	 */
+	for (unsigned i = 0; i < 2; i++) {
+		entries[i] = fake_hw(i)->entries;
+		puts[i] = fake_hw(i)->puts;
+	}
 	measured = (struct mig_rehearsal){ 0 };
 	assert_true(ops->rehearse(&h2->vm, true, true, &measured));
 	assert_true(measured.ns > 0);
 	assert_true(__atomic_load_n(&h2->vm.poll_until, __ATOMIC_ACQUIRE) <= arch_counter_now());
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h2->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
+	assert_true(h2->vm.pause_req);
+	assert_false(h2->vm.rehearsing);
 	for (unsigned i = 0; i < 2; i++) {
-		assert_true(fake_hw(i)->loaded); /* each vCPU took the stand-in into its CPU */
+		assert_int_equal(fake_hw(i)->entries, entries[i] + 1);
+		assert_int_equal(fake_hw(i)->puts, puts[i] + 1); /* its state taken back */
+		assert_false(fake_hw(i)->loaded);
 		assert_int_equal(h2->vm.vcpus[i].power, VCPU_OFF);
 		assert_int_equal(h2->vm.vcpus[i].regs.pstate, 0);
 	}
 	assert_false(vgic_irq(&h2->vm.vgic, 0, GUEST_UART_INTID)->enabled);
+	for (unsigned i = 0; i < 2; i++) /* the rehearsed start armed the stand-in's */
+		timer_loads[i] = fake_hw(i)->timer_loads;
 	assert_true(ops->load_devices(&h2->vm, package, len, err, sizeof(err)));
 	if (at_once) {
 		uint64_t last;
@@ -570,7 +586,7 @@ static void device_package_moves(bool at_once)
 		assert_true(h2->vm.ctl.cntvoff >= before - guest_counter);
 		assert_true(h2->vm.ctl.cntvoff <= after - guest_counter);
 		for (unsigned i = 0; i < 2; i++) /* held while parked, armed as each left */
-			assert_int_equal(fake_hw(i)->timer_loads, 1);
+			assert_int_equal(fake_hw(i)->timer_loads, timer_loads[i] + 1);
 		goto started;
 	}
 	before = arch_counter_now();
@@ -584,7 +600,7 @@ static void device_package_moves(bool at_once)
 		assert_memory_equal(&hw->sys, &src_regs[i].sys, sizeof(hw->sys) - 8);
 		assert_int_equal(hw->cntvoff_el2, h2->vm.ctl.cntvoff);
 		assert_int_equal(hw->timer.cntv_ctl_el0, 0); /* held until the start */
-		assert_int_equal(hw->timer_loads, 0);
+		assert_int_equal(hw->timer_loads, timer_loads[i]);
 	}
 	for (unsigned i = 0; i < 2; i++) {
 		const struct vcpu_regs *r = &h2->vm.vcpus[i].regs;
