@@ -168,7 +168,8 @@ struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local, 
 	d->requested = calloc(words, sizeof(uint64_t));
 	d->scratch = calloc(words, sizeof(uint64_t));
 	d->buf = malloc(MIG_RECORD_MAX);
-	if (!d->have || !d->requested || !d->scratch || !d->buf) {
+	d->page = malloc(MIG_PAGE_SIZE);
+	if (!d->have || !d->requested || !d->scratch || !d->buf || !d->page) {
 		mig_dest_free(d);
 		return NULL;
 	}
@@ -183,6 +184,7 @@ void mig_dest_free(struct mig_dest *d)
 	free(d->requested);
 	free(d->scratch);
 	free(d->buf);
+	free(d->page);
 	free(d);
 }
 
@@ -551,8 +553,8 @@ static bool ram(struct mig_dest *d, struct mig_record *rec)
 {
 	if (d->phase == MIG_PHASE_POSTCOPY)
 		return mig_dest_place_postcopy(d, rec);
-	return mig_ram_decode(&rec->payload, d->pages, write_page, d, d->rep.error,
-			      sizeof(d->rep.error));
+	return mig_ram_decode(&rec->payload, d->pages, write_page, d, mig_dest_sparse_scratch(d),
+			      d->rep.error, sizeof(d->rep.error));
 }
 
 /** CLOCK: the source's time, answered with this board's, at once (the ledger's offset). */

@@ -39,6 +39,7 @@ struct mig_dest {
 	uint64_t *requested; /**< postcopy: asked for, not yet arrived */
 	uint64_t *scratch;   /**< a decoded bitmap chunk */
 	uint8_t *buf;	     /**< MIG_RECORD_MAX */
+	uint8_t *page;	     /**< MIG_PAGE_SIZE: a sparse page rebuilt before it is placed */
 	struct {
 		uint64_t page, since_ns;
 	} timed[MIG_FAULTS_TIMED]; /**< postcopy: requests in flight, when each went out */
@@ -55,6 +56,12 @@ struct mig_dest {
 	bool vm_ended;	   /**< the VM stopped here: see mig_dest_vm_ended */
 	bool end_heard;	   /**< the source said END: it knows how the migration ended */
 };
+
+/** Where a sparse page is rebuilt; NULL (refused) unless the source and this board agreed. */
+static inline uint8_t *mig_dest_sparse_scratch(struct mig_dest *d)
+{
+	return d->caps & MIG_CAP_SPARSE_PAGES ? d->page : NULL;
+}
 
 /** Answers the source with a short text record (REFUSE, ERROR). */
 void mig_dest_reply_text(struct mig_dest *d, uint16_t type, const char *text);

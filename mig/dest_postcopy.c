@@ -82,8 +82,8 @@ static void place(void *ctx, uint64_t page, const void *data)
 
 bool mig_dest_place_postcopy(struct mig_dest *d, struct mig_record *rec)
 {
-	return mig_ram_decode(&rec->payload, d->pages, place, d, d->rep.error,
-			      sizeof(d->rep.error));
+	return mig_ram_decode(&rec->payload, d->pages, place, d, mig_dest_sparse_scratch(d),
+			      d->rep.error, sizeof(d->rep.error));
 }
 
 int mig_dest_send_recv_bitmap(struct mig_dest *d)

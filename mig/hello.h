@@ -45,6 +45,8 @@ enum mig_capability {
 	MIG_CAP_FORMAT_WINDOW = 1u << 5,
 	/** ACCEPT: write the format before your own (this board reads no newer). */
 	MIG_CAP_FORMAT_OLDER = 1u << 6,
+	/** Pages mostly of zeroes may travel as their nonzero words (mig/ram_codec.h). */
+	MIG_CAP_SPARSE_PAGES = 1u << 7,
 };
 
 struct mig_hello {

@@ -16,11 +16,48 @@ bool mig_page_is_zero(const void *page)
 	return acc == 0;
 }
 
-void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size)
+void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size, bool sparse)
 {
 	memset(b, 0, sizeof(*b));
 	mig_writer_init(&b->w, buf, size);
 	mig_put_u32(&b->w, 0);
+	b->sparse = sparse;
+}
+
+/* The most segments a sparse form holds: each takes at least 12 bytes. */
+#define SPARSE_SEGMENTS_MAX (MIG_RAM_SPARSE_BYTES_MAX / 12u + 1u)
+
+/** Where a page's nonzero words are, as runs (first word, words). */
+struct sparse_layout {
+	unsigned count;
+	uint16_t seg[SPARSE_SEGMENTS_MAX][2];
+};
+
+enum page_form { PAGE_ZERO, PAGE_SPARSE, PAGE_WHOLE };
+
+/* One pass, stopped as soon as the sparse form would take more than its bound. */
+static enum page_form lay_out_sparse(const uint64_t *w, struct sparse_layout *l)
+{
+	size_t bytes = 2;
+
+	l->count = 0;
+	for (unsigned i = 0; i < MIG_PAGE_WORDS;) {
+		unsigned first;
+
+		if (!w[i]) {
+			i++;
+			continue;
+		}
+		for (first = i; i < MIG_PAGE_WORDS && w[i]; i++)
+			;
+		bytes += 4u + 8u * (i - first);
+		if (bytes > MIG_RAM_SPARSE_BYTES_MAX)
+			return PAGE_WHOLE;
+		l->seg[l->count][0] = (uint16_t)first;
+		l->seg[l->count][1] = (uint16_t)(i - first);
+		l->count++;
+	}
+	return l->count ? PAGE_SPARSE : PAGE_ZERO;
 }
 
 static void patch_u32(struct mig_ram_batch *b, size_t at, uint32_t v)
@@ -38,10 +75,17 @@ static void close_run(struct mig_ram_batch *b)
 
 bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page)
 {
+	struct sparse_layout l;
+	enum page_form form;
+
 	if (mig_ram_batch_pages(b) == MIG_RAM_PAGES_MAX || page_number < b->next_page)
 		return false;
 	b->next_page = page_number + 1;
-	if (mig_page_is_zero(page)) {
+	if (b->sparse)
+		form = lay_out_sparse(page, &l);
+	else
+		form = mig_page_is_zero(page) ? PAGE_ZERO : PAGE_WHOLE;
+	if (form == PAGE_ZERO) {
 		if (b->run_len && b->run_next == page_number) {
 			b->run_len++;
 			b->run_next++;
@@ -68,10 +112,22 @@ bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void
 		return false;
 	}
 	close_run(b);
-	mig_put_u64(&b->w, page_number << 2 | MIG_RAM_DATA);
-	mig_put_bytes(&b->w, page, MIG_PAGE_SIZE);
 	b->data_pages++;
 	b->entries++;
+	if (form == PAGE_SPARSE) {
+		mig_put_u64(&b->w, page_number << 2 | MIG_RAM_SPARSE);
+		mig_put_u16(&b->w, (uint16_t)l.count);
+		for (unsigned i = 0; i < l.count; i++) {
+			mig_put_u16(&b->w, l.seg[i][0]);
+			mig_put_u16(&b->w, l.seg[i][1]);
+			mig_put_bytes(&b->w, (const uint8_t *)page + 8u * l.seg[i][0],
+				      8u * l.seg[i][1]);
+		}
+		b->sparse_pages++;
+		return true;
+	}
+	mig_put_u64(&b->w, page_number << 2 | MIG_RAM_DATA);
+	mig_put_bytes(&b->w, page, MIG_PAGE_SIZE);
 	return true;
 }
 
@@ -81,9 +137,37 @@ void mig_ram_batch_finish(struct mig_ram_batch *b)
 	patch_u32(b, 0, b->entries);
 }
 
+/*
+ * A sparse page's segments: at least one, each of at least one word, in
+ * ascending order without overlap, within the page, their words all there.
+ * With `page`, the page rebuilt there (zeroes elsewhere).
+ */
+static bool sparse_page(struct mig_reader *r, uint8_t *page)
+{
+	uint16_t count = mig_get_u16(r);
+	unsigned next = 0;
+
+	if (r->error || !count)
+		return false;
+	if (page)
+		memset(page, 0, MIG_PAGE_SIZE);
+	for (unsigned i = 0; i < count; i++) {
+		unsigned first = mig_get_u16(r), words = mig_get_u16(r);
+
+		if (r->error || !words || first < next || first >= MIG_PAGE_WORDS ||
+		    words > MIG_PAGE_WORDS - first || mig_remaining(r) < 8u * words)
+			return false;
+		if (page)
+			memcpy(page + 8u * first, r->buf + r->pos, 8u * words);
+		r->pos += 8u * words;
+		next = first + words;
+	}
+	return true;
+}
+
 /** One pass over the entries; with sink == NULL it only checks them. */
 static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_page_sink_fn sink,
-		 void *ctx, char *err, size_t err_size)
+		 void *ctx, uint8_t *scratch, char *err, size_t err_size)
 {
 	uint64_t next = 0, covered = 0; /* the lowest page the next entry may name */
 
@@ -111,6 +195,20 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_p
 						i);
 				return false;
 			}
+			break;
+		case MIG_RAM_SPARSE:
+			if (!scratch) {
+				format_snprintf(err, err_size,
+						"RAM record: entry %u is a sparse page, not agreed",
+						i);
+				return false;
+			}
+			if (!sparse_page(&r, sink ? scratch : NULL)) {
+				format_snprintf(err, err_size,
+						"RAM record: sparse page %u malformed", i);
+				return false;
+			}
+			data = scratch;
 			break;
 		default:
 			format_snprintf(err, err_size, "RAM record: entry %u of unknown kind %u", i,
@@ -151,7 +249,7 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_p
 }
 
 bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_sink_fn sink,
-		    void *ctx, char *err, size_t err_size)
+		    void *ctx, uint8_t *scratch, char *err, size_t err_size)
 {
 	uint32_t count = mig_get_u32(payload);
 
@@ -160,6 +258,6 @@ bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_si
 		return false;
 	}
 	/* Validate the whole record before guest memory sees any of it. */
-	return walk(*payload, count, page_count, NULL, NULL, err, err_size) &&
-	       walk(*payload, count, page_count, sink, ctx, err, err_size);
+	return walk(*payload, count, page_count, NULL, NULL, scratch, err, err_size) &&
+	       walk(*payload, count, page_count, sink, ctx, scratch, err, err_size);
 }

@@ -5,10 +5,15 @@
  *
  *     u32 entry count, then entries of
  *         u64 (first_page << 2 | MIG_RAM_DATA), 4096 bytes of data, or
- *         u64 (first_page << 2 | MIG_RAM_ZERO_RUN), u32 pages
+ *         u64 (first_page << 2 | MIG_RAM_ZERO_RUN), u32 pages, or
+ *         u64 (page << 2 | MIG_RAM_SPARSE), u16 segments, then each segment
+ *             as u16 first word, u16 words, those words (8 bytes each)
  *
  * Consecutive zero pages travel as one 12-byte run: an all-zero 512 MiB
- * guest costs a few hundred bytes. Entries go in ascending page order and
+ * guest costs a few hundred bytes. A page mostly of zeroes travels as its
+ * nonzero 8-byte words (only with MIG_CAP_SPARSE_PAGES): the pages a
+ * switchover finds dirty are often a stack or a few counters, and every
+ * byte of them is encrypted and decrypted in the downtime. Entries go in ascending page order and
  * never overlap, and a batch covers at most MIG_RAM_PAGES_MAX pages. The
  * decoder checks all of that, every page number and run against the
  * guest's size, and the exact payload length, before it writes a byte of
@@ -38,7 +43,16 @@
 enum mig_ram_entry_kind {
 	MIG_RAM_DATA = 0,
 	MIG_RAM_ZERO_RUN = 1,
+	MIG_RAM_SPARSE = 2,
 };
+
+#define MIG_PAGE_WORDS (MIG_PAGE_SIZE / 8u)
+/**
+ * The most a sparse page's form takes after its entry word (segment count,
+ * segments, words): beyond half a page the page goes whole, the scan having
+ * stopped there (a page of data costs the sender at most half a scan more).
+ */
+#define MIG_RAM_SPARSE_BYTES_MAX (MIG_PAGE_SIZE / 2u)
 
 /** True when a page is all zeroes. */
 bool mig_page_is_zero(const void *page);
@@ -47,8 +61,10 @@ bool mig_page_is_zero(const void *page);
 struct mig_ram_batch {
 	struct mig_writer w;
 	uint32_t entries;
-	uint32_t data_pages;
+	uint32_t data_pages; /**< whole or sparse */
 	uint32_t zero_pages;
+	uint32_t sparse_pages;
+	bool sparse;	    /**< pages mostly of zeroes may go sparse (the peer agreed) */
 	uint64_t next_page; /**< pages below it may not follow (ascending order) */
 	/* the open zero run, extended while pages stay consecutive */
 	size_t run_at;
@@ -60,8 +76,8 @@ struct mig_ram_batch {
 #define MIG_RAM_BATCH_BYTES                                                                        \
 	(4u + MIG_RAM_BATCH_MAX * (8u + MIG_PAGE_SIZE) + MIG_RAM_ENTRIES_MAX * 12u)
 
-/** Starts a batch in buf (at least MIG_RAM_BATCH_BYTES). */
-void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size);
+/** Starts a batch in buf (at least MIG_RAM_BATCH_BYTES); `sparse`: MIG_RAM_SPARSE allowed. */
+void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size, bool sparse);
 
 /**
  * Adds a page; false when it cannot go in this batch (full, or below a page
@@ -85,9 +101,10 @@ typedef void (*mig_page_sink_fn)(void *ctx, uint64_t page_number, const void *pa
  * Decodes a RAM payload, handing each page to sink (NULL data for a zero
  * page). Checks everything first: false, with the reason, and nothing
  * handed over when the payload is malformed or names a page at or beyond
- * page_count.
+ * page_count. A sparse page is rebuilt in `scratch` (MIG_PAGE_SIZE bytes)
+ * and handed over from there; without scratch (not agreed) it is refused.
  */
 bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_sink_fn sink,
-		    void *ctx, char *err, size_t err_size);
+		    void *ctx, uint8_t *scratch, char *err, size_t err_size);
 
 #endif

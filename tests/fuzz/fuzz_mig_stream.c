@@ -15,7 +15,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t guest_ram[64][MIG_PAGE_SIZE];
-static uint64_t next_page; /* pages of one record ascend */
+static uint64_t next_page;	       /* pages of one record ascend */
+static uint8_t scratch[MIG_PAGE_SIZE]; /* where a sparse page is rebuilt */
 
 static void page_sink(void *ctx, uint64_t page, const void *data)
 {
@@ -54,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mig_hello_compatible(&local, &remote, err, sizeof(err));
 		if (rec.type == MIG_REC_RAM) {
 			next_page = 0;
-			mig_ram_decode(&rec.payload, 64, page_sink, NULL, err, sizeof(err));
+			mig_ram_decode(&rec.payload, 64, page_sink, NULL, scratch, err,
+				       sizeof(err));
 		}
 		if (rec.type == MIG_REC_ERROR || rec.type == MIG_REC_REFUSE) {
 			char text[128];

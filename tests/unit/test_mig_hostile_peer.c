@@ -101,7 +101,7 @@ static void send_ram(struct fixture *f, uint64_t n)
 	static uint8_t rec[MIG_RAM_BATCH_BYTES];
 	struct mig_ram_batch b;
 
-	mig_ram_batch_init(&b, rec, sizeof(rec));
+	mig_ram_batch_init(&b, rec, sizeof(rec), false);
 	for (uint64_t p = 0; p < n; p++)
 		assert_true(mig_ram_batch_add(&b, p, f->src.ram + p * 4096));
 	mig_ram_batch_finish(&b);

@@ -33,7 +33,7 @@ static size_t encode_all(unsigned *zero_count)
 {
 	struct mig_ram_batch b;
 
-	mig_ram_batch_init(&b, payload, sizeof(payload));
+	mig_ram_batch_init(&b, payload, sizeof(payload), false);
 	for (unsigned p = 0; p < PAGES; p++)
 		assert_true(mig_ram_batch_add(&b, p, src[p]));
 	mig_ram_batch_finish(&b);
@@ -70,7 +70,7 @@ static void test_pages_and_zero_pages(void **state)
 	/* 4 count bytes, 4 data entries, 4 one-page zero runs */
 	assert_int_equal(len, 4 + 4 * (8 + MIG_PAGE_SIZE) + 4 * 12);
 	mig_reader_init(&r, payload, len);
-	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, NULL, err, sizeof(err)));
 	assert_memory_equal(src, dst, sizeof(src));
 }
 
@@ -86,22 +86,135 @@ static void test_hostile_payloads_touch_nothing(void **state)
 	/* a page number beyond the guest */
 	memset(dst, 0, sizeof(dst));
 	mig_reader_init(&r, payload, len);
-	assert_false(mig_ram_decode(&r, PAGES - 1, sink, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, PAGES - 1, sink, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: page 7 beyond the guest's 7 pages");
 	assert_int_equal(dst[0][0], 0); /* checked before anything was written */
 	/* every truncation */
 	for (size_t n = 0; n < len; n += 509) {
 		mig_reader_init(&r, payload, n);
-		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, NULL, err, sizeof(err)));
 	}
 	/* a trailing byte, an absurd count */
 	mig_reader_init(&r, payload, len + 1);
-	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, NULL, err, sizeof(err)));
 	payload[3] = 0x80;
 	mig_reader_init(&r, payload, len);
-	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: bad entry count");
 	assert_int_equal(dst[0][0], 0);
+}
+
+static uint8_t scratch[MIG_PAGE_SIZE];
+
+static size_t encode_sparse(unsigned *sparse, unsigned *zero)
+{
+	struct mig_ram_batch b;
+
+	mig_ram_batch_init(&b, payload, sizeof(payload), true);
+	for (unsigned p = 0; p < PAGES; p++)
+		assert_true(mig_ram_batch_add(&b, p, src[p]));
+	mig_ram_batch_finish(&b);
+	*sparse = b.sparse_pages;
+	*zero = b.zero_pages;
+	return b.w.len;
+}
+
+/*
+ * Agreed, a page mostly of zeroes goes as its nonzero words: a stack's top,
+ * a few counters, a word at each end; a page of data, or one whose sparse
+ * form would pass half a page, goes whole; a zero page stays a run. Each
+ * comes back byte for byte.
+ */
+static void test_sparse_pages(void **state)
+{
+	uint64_t *w;
+	struct mig_reader r;
+	unsigned sparse, zeros;
+	size_t len;
+
+	(void)state;
+	memset(src, 0, sizeof(src));
+	memset(dst, 0xff, sizeof(dst));
+	memset(src[0] + MIG_PAGE_SIZE - 300, 0x11, 300); /* a stack's top */
+	w = (uint64_t *)src[1];
+	w[3] = 7, w[4] = 8, w[100] = 9; /* a few counters */
+	w = (uint64_t *)src[2];
+	w[0] = 1, w[MIG_PAGE_WORDS - 1] = 2;		 /* both ends */
+	memset(src[3], 0x33, MIG_PAGE_SIZE);		 /* data */
+	for (unsigned i = 0; i < MIG_PAGE_WORDS; i += 2) /* every other word: too many segments */
+		((uint64_t *)src[4])[i] = i + 1;
+	memset(src[5], 0x55, 255 * 8); /* its form just within the bound */
+	/* src[6], src[7]: zero */
+	len = encode_sparse(&sparse, &zeros);
+	assert_int_equal(sparse, 4);
+	assert_int_equal(zeros, 2);
+	assert_int_equal(len, 4 + (8 + 2 + 4 + 304) + (8 + 2 + 2 * 4 + 3 * 8) + (8 + 2 + 2 * 12) +
+				      2 * (8 + MIG_PAGE_SIZE) + (8 + 2 + 4 + 255 * 8) + 12);
+	mig_reader_init(&r, payload, len);
+	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, scratch, err, sizeof(err)));
+	assert_memory_equal(src, dst, sizeof(src));
+	/* Not agreed (no scratch page): refused, nothing written. */
+	memset(dst, 0xff, sizeof(dst));
+	mig_reader_init(&r, payload, len);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, NULL, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: entry 0 is a sparse page, not agreed");
+	assert_int_equal(dst[7][0], 0xff);
+	/* Every truncation is refused. */
+	for (size_t n = 0; n < len; n += 37) {
+		mig_reader_init(&r, payload, n);
+		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, scratch, err, sizeof(err)));
+	}
+}
+
+/* One sparse entry for page 0, segments as given: decoded, or refused with dst untouched. */
+static bool decode_segments(const uint16_t (*seg)[2], unsigned count, size_t words_sent)
+{
+	struct mig_writer wr;
+	struct mig_reader r;
+
+	mig_writer_init(&wr, payload, sizeof(payload));
+	mig_put_u32(&wr, 1);
+	mig_put_u64(&wr, 0u << 2 | MIG_RAM_SPARSE);
+	mig_put_u16(&wr, (uint16_t)count);
+	for (unsigned i = 0; i < count; i++) {
+		mig_put_u16(&wr, seg[i][0]);
+		mig_put_u16(&wr, seg[i][1]);
+		for (unsigned k = 0; k < seg[i][1] && words_sent; k++, words_sent--)
+			mig_put_u64(&wr, 0x0101010101010101ull);
+	}
+	memset(dst, 0xee, sizeof(dst));
+	mig_reader_init(&r, payload, wr.len);
+	return mig_ram_decode(&r, PAGES, sink, NULL, scratch, err, sizeof(err));
+}
+
+/* Whatever a hostile sparse page says, it writes nothing outside its page and nothing at all unless
+ * whole. */
+static void test_sparse_pages_hostile(void **state)
+{
+	static const uint16_t good[][2] = { { 0, 1 }, { 5, 2 }, { MIG_PAGE_WORDS - 1, 1 } };
+	static const uint16_t empty[][2] = { { 3, 0 } };
+	static const uint16_t overlap[][2] = { { 4, 3 }, { 6, 1 } };
+	static const uint16_t descending[][2] = { { 9, 1 }, { 2, 1 } };
+	static const uint16_t beyond[][2] = { { MIG_PAGE_WORDS - 1, 2 } };
+	static const uint16_t far[][2] = { { 0xffff, 1 } };
+
+	(void)state;
+	assert_true(decode_segments(good, 3, 4));
+	assert_int_equal(dst[0][0], 1);
+	assert_int_equal(dst[0][8], 0); /* zero between the segments */
+	assert_int_equal(dst[0][5 * 8 + 15], 1);
+	assert_int_equal(dst[0][MIG_PAGE_SIZE - 1], 1);
+	assert_int_equal(dst[1][0], 0xee);	   /* the next page untouched */
+	assert_false(decode_segments(good, 0, 0)); /* no segment: a zero page is a run */
+	assert_string_equal(err, "RAM record: sparse page 0 malformed");
+	assert_int_equal(dst[0][0], 0xee);
+	assert_false(decode_segments(empty, 1, 0));
+	assert_false(decode_segments(overlap, 2, 4));
+	assert_false(decode_segments(descending, 2, 2));
+	assert_false(decode_segments(beyond, 1, 2));
+	assert_false(decode_segments(far, 1, 1));
+	assert_false(decode_segments(good, 3, 3)); /* a word short */
+	assert_int_equal(dst[0][0], 0xee);
 }
 
 static uint64_t zero_sink_pages;
@@ -126,14 +239,15 @@ static void test_zero_runs(void **state)
 	(void)state;
 	zero_sink_pages = 0;
 	while (p < guest_pages) {
-		mig_ram_batch_init(&b, payload, sizeof(payload));
+		mig_ram_batch_init(&b, payload, sizeof(payload), false);
 		while (p < guest_pages && mig_ram_batch_add(&b, p, zero))
 			p++;
 		mig_ram_batch_finish(&b);
 		assert_int_equal(b.w.len, 4 + 12); /* one entry a batch */
 		assert_int_equal(mig_ram_batch_pages(&b), MIG_RAM_PAGES_MAX);
 		mig_reader_init(&r, payload, b.w.len);
-		assert_true(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+		assert_true(
+			mig_ram_decode(&r, guest_pages, count_zero, NULL, NULL, err, sizeof(err)));
 		records++;
 		bytes += b.w.len;
 	}
@@ -142,16 +256,16 @@ static void test_zero_runs(void **state)
 	assert_true(bytes < 256); /* the whole all-zero guest */
 	/* the last run, one page too many for a smaller guest */
 	mig_reader_init(&r, payload, b.w.len);
-	assert_false(mig_ram_decode(&r, guest_pages - 1, sink, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, guest_pages - 1, sink, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: page 131071 beyond the guest's 131071 pages");
 	/* an empty run, an unknown entry kind */
 	payload[12] = payload[13] = payload[14] = payload[15] = 0;
 	mig_reader_init(&r, payload, b.w.len);
-	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: zero run 0 malformed");
 	payload[4] = 3;
 	mig_reader_init(&r, payload, b.w.len);
-	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: entry 0 of unknown kind 3");
 }
 
@@ -192,20 +306,20 @@ static void test_runs_ascend_and_are_capped(void **state)
 	len = runs(overlap, 2);
 	mig_reader_init(&r, payload, len);
 	zero_sink_pages = 0;
-	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: entry 1 names page 50, below page 100 (entries "
 				 "ascend and never overlap)");
 	assert_int_equal(zero_sink_pages, 0); /* nothing written */
 	mig_reader_init(&r, payload, runs(again, 2));
-	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, NULL, err, sizeof(err)));
 	mig_reader_init(&r, payload, runs(back, 2));
-	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, NULL, err, sizeof(err)));
 	mig_reader_init(&r, payload, runs(too_many, 2));
-	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_false(mig_ram_decode(&r, guest_pages, count_zero, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: more than 16384 pages in one record");
 	assert_int_equal(zero_sink_pages, 0);
 	mig_reader_init(&r, payload, runs(just_fits, 2));
-	assert_true(mig_ram_decode(&r, guest_pages, count_zero, NULL, err, sizeof(err)));
+	assert_true(mig_ram_decode(&r, guest_pages, count_zero, NULL, NULL, err, sizeof(err)));
 	assert_int_equal(zero_sink_pages, MIG_RAM_PAGES_MAX);
 }
 
@@ -390,6 +504,8 @@ int main(void)
 		cmocka_unit_test(test_bitmap_count),
 		cmocka_unit_test(test_pages_and_zero_pages),
 		cmocka_unit_test(test_hostile_payloads_touch_nothing),
+		cmocka_unit_test(test_sparse_pages),
+		cmocka_unit_test(test_sparse_pages_hostile),
 		cmocka_unit_test(test_zero_runs),
 		cmocka_unit_test(test_runs_ascend_and_are_capped),
 		cmocka_unit_test(test_switches_when_the_rest_fits),
