@@ -298,7 +298,9 @@ static void rehearse_handlers(struct mig_dest *d)
 		if (!handle(&copy, &rec))
 			break;
 	}
-	(void)mig_chan_ready(d->ch, 0); /* the real link's look behind a PING: reads nothing */
+	/* Read only: the PING's count of pages here, the real link's look behind it. */
+	(void)mig_bitmap_count(d->have, d->pages);
+	(void)mig_chan_ready(d->ch, 0);
 }
 
 static bool accept_hello(struct mig_dest *d, struct mig_record *rec)

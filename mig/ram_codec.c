@@ -78,6 +78,7 @@ bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void
 	struct sparse_layout l;
 	enum page_form form;
 
+	l.count = 0;
 	if (mig_ram_batch_pages(b) == MIG_RAM_PAGES_MAX || page_number < b->next_page)
 		return false;
 	b->next_page = page_number + 1;

@@ -15,15 +15,6 @@ void mig_put_bytes(struct mig_writer *w, const void *p, size_t n)
 	w->len += n;
 }
 
-void mig_put_le(struct mig_writer *w, uint64_t v, unsigned size)
-{
-	uint8_t b[8];
-
-	for (unsigned i = 0; i < size && i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	mig_put_bytes(w, b, size);
-}
-
 bool mig_get_bytes(struct mig_reader *r, void *p, size_t n)
 {
 	if (r->error || n > r->len - r->pos) {
@@ -34,18 +25,6 @@ bool mig_get_bytes(struct mig_reader *r, void *p, size_t n)
 		memcpy(p, r->buf + r->pos, n);
 	r->pos += n;
 	return true;
-}
-
-uint64_t mig_get_le(struct mig_reader *r, unsigned size)
-{
-	uint8_t b[8] = { 0 };
-	uint64_t v = 0;
-
-	if (size > 8 || !mig_get_bytes(r, b, size))
-		return 0;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
 }
 
 bool mig_get_sub(struct mig_reader *r, size_t n, struct mig_reader *sub)
