@@ -356,6 +356,7 @@ static enum mig_state approved_switchover(struct mig_source *s)
 		s->ops->dirty_stop(s->vm->ctx);
 		return fixed_cost_fails(s, ", by a dry run");
 	}
+	mig_source_rehearse_switchover(s);
 	return mig_source_switchover(s);
 }
 

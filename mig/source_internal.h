@@ -110,6 +110,15 @@ int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *re
 /** Stops the VM and hands it over (precopy or postcopy), see source_switchover.c. */
 enum mig_state mig_source_switchover(struct mig_source *s);
 
+/**
+ * The switchover's own code (stop, the last pages, the package laid out
+ * and sent, the commit, the wait for PONG) run once on a copy of this
+ * session, against a VM that never stops and a link that goes nowhere:
+ * on an emulated board the first run of code pays for its translation,
+ * and that first run is then not in the downtime. Right before the stop.
+ */
+void mig_source_rehearse_switchover(struct mig_source *s);
+
 /** Cancels before RUN: the VM runs on here. */
 enum mig_state mig_source_cancelled(struct mig_source *s, bool stopped);
 

@@ -224,3 +224,73 @@ enum mig_state mig_source_switchover(struct mig_source *s)
 	return s->cfg.switchover == MIG_SWITCHOVER_CONFIRMED ? switchover_confirmed(s)
 							     : switchover_one_flight(s);
 }
+
+/*
+ * What the switchover rehearses against (mig_source_rehearse_switchover):
+ * a VM whose stop, collection and logging do nothing and whose package is
+ * saved from the running VM into a buffer that goes nowhere, and a link
+ * that takes every send and is lost at the first read.
+ */
+static struct mig_source *rehearsed;
+
+static uint64_t mock_now_ns(void *ctx)
+{
+	(void)ctx;
+	return rehearsed->ops->now_ns(rehearsed->vm->ctx);
+}
+
+static void mock_nothing(void *ctx) { (void)ctx; }
+
+static void mock_collect(void *ctx, uint64_t *bitmap) { (void)ctx, (void)bitmap; }
+
+static size_t mock_save(void *ctx, unsigned format, uint8_t *buf, size_t size)
+{
+	(void)ctx;
+	return rehearsed->ops->save_devices(rehearsed->vm->ctx, format, buf, size);
+}
+
+static const struct mig_vm_ops mock_vm = {
+	.stop = mock_nothing,
+	.resume = mock_nothing,
+	.dirty_collect = mock_collect,
+	.dirty_stop = mock_nothing,
+	.save_devices = mock_save,
+	.now_ns = mock_now_ns,
+};
+
+static int mock_send(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx, (void)buf, (void)len;
+	return 0;
+}
+
+static int mock_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
+{
+	(void)ctx, (void)buf, (void)len, (void)timeout_ms;
+	return MIG_CHAN_BROKEN;
+}
+
+static int mock_wait(void *ctx, unsigned timeout_ms)
+{
+	(void)ctx, (void)timeout_ms;
+	return MIG_CHAN_BROKEN;
+}
+
+static const struct mig_channel_ops mock_link = { mock_send, mock_recv, mock_wait };
+
+void mig_source_rehearse_switchover(struct mig_source *s)
+{
+	static struct mig_source copy;
+	struct mig_vm vm = { &mock_vm, NULL };
+	struct mig_channel link = { &mock_link, NULL };
+
+	rehearsed = s;
+	copy = *s;
+	copy.vm = &vm;
+	copy.ops = &mock_vm;
+	copy.ch = &link;
+	copy.pages = 0; /* no page: the real bitmap is never looked at */
+	copy.control = MIG_CTL_OPEN;
+	(void)mig_source_switchover(&copy);
+	rehearsed = NULL;
+}
