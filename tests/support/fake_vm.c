@@ -97,7 +97,14 @@ static void set_running(void *ctx, bool on)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static void stop(void *ctx) { set_running(ctx, false); }
+static void stop(void *ctx)
+{
+	struct fake_vm *vm = ctx;
+
+	vm->stops++;
+	set_running(ctx, false);
+}
+
 static void resume(void *ctx) { set_running(ctx, true); }
 
 static size_t save_devices(void *ctx, unsigned format, uint8_t *buf, size_t size)
@@ -105,6 +112,7 @@ static size_t save_devices(void *ctx, unsigned format, uint8_t *buf, size_t size
 	struct fake_vm *vm = ctx;
 	struct mig_writer w;
 
+	vm->saves++;
 	mig_writer_init(&w, buf, size);
 	mig_section_save_as(&mig_section_vcpu, &vm->regs, &w, format < MIG_FORMAT_VERSION);
 	mig_section_save_as(&mig_section_vgic_dist, &vm->vgic, &w, format < MIG_FORMAT_VERSION);

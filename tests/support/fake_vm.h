@@ -38,6 +38,8 @@ struct fake_vm {
 	bool fail_load, fail_sync, fail_postcopy_begin;
 	unsigned synced_with_start; /**< synchronizations that also started it (RUN in hand) */
 	unsigned discards;	    /**< destination: copies thrown away */
+	unsigned stops;		    /**< source: mig_vm_ops.stop */
+	unsigned saves;		    /**< source: packages saved (mig_vm_ops.save_devices) */
 	unsigned rehearsals;	    /**< the switchover's code run early (mig_vm_ops.rehearse) */
 	unsigned dry_runs;	    /**< of it once more, right before the switchover (DRY_RUN) */
 	uint64_t dry_run_ns;	    /**< what a dry run measures (0: as the rehearsal) */

@@ -101,6 +101,14 @@ static void completed(struct fixture *f)
 	/* One flight: RUN was in hand at the PING, synchronized and started in one step. */
 	assert_int_equal(f->dst.synced_with_start,
 			 f->m.switchover == MIG_SWITCHOVER_CONFIRMED ? 0u : 1u);
+	/*
+	 * The source stopped its VM once: its switchover's rehearsal right
+	 * before the stop saved a package (from the running VM) and sent
+	 * nothing (the wire's bytes checked above), and the real one saved
+	 * the package sent.
+	 */
+	assert_int_equal(f->src.stops, 1);
+	assert_int_equal(f->src.saves, 2);
 	/* Each end ran its switchover's code once, early. */
 	assert_int_equal(f->src.rehearsals, 1);
 	assert_int_equal(f->dst.rehearsals, 1);
