@@ -600,11 +600,11 @@ static bool dry_run(struct mig_dest *d, struct mig_record *rec)
 	}
 	if (!d->ops->rehearse(d->vm->ctx, true, true, &measured))
 		measured.ns = 0; /* unknown: the source keeps what it had */
-	rehearse_handlers(d);
 	mig_writer_init(&w, reply, sizeof(reply));
 	mig_put_u64(&w, theirs);
 	mig_put_u64(&w, measured.ns);
 	mig_chan_send(d->ch, MIG_REC_DRY_RUN_DONE, 0, reply, sizeof(reply));
+	rehearse_handlers(d); /* after the answer: not in the trip the source times */
 	return true;
 }
 

@@ -35,7 +35,13 @@ struct sparse_layout {
 
 enum page_form { PAGE_ZERO, PAGE_SPARSE, PAGE_WHOLE };
 
-/* One pass, stopped as soon as the sparse form would take more than its bound. */
+/*
+ * One pass, stopped as soon as the sparse form would take more than its
+ * bound. Each word is read once: in precopy the guest runs on and may
+ * change the page meanwhile (it is then sent again), and a word read twice
+ * could end a segment before it began (an empty segment, refused by the
+ * destination, and segments cheaper than the bound counts on).
+ */
 static enum page_form lay_out_sparse(const uint64_t *w, struct sparse_layout *l)
 {
 	size_t bytes = 2;
@@ -44,14 +50,15 @@ static enum page_form lay_out_sparse(const uint64_t *w, struct sparse_layout *l)
 	for (unsigned i = 0; i < MIG_PAGE_WORDS;) {
 		unsigned first;
 
-		if (!w[i]) {
+		if (!__atomic_load_n(&w[i], __ATOMIC_RELAXED)) {
 			i++;
 			continue;
 		}
-		for (first = i; i < MIG_PAGE_WORDS && w[i]; i++)
+		for (first = i++; i < MIG_PAGE_WORDS && __atomic_load_n(&w[i], __ATOMIC_RELAXED);
+		     i++)
 			;
 		bytes += 4u + 8u * (i - first);
-		if (bytes > MIG_RAM_SPARSE_BYTES_MAX)
+		if (bytes > MIG_RAM_SPARSE_BYTES_MAX || l->count == SPARSE_SEGMENTS_MAX)
 			return PAGE_WHOLE;
 		l->seg[l->count][0] = (uint16_t)first;
 		l->seg[l->count][1] = (uint16_t)(i - first);

@@ -344,6 +344,9 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	 */
 	if (s->rep.throttle_pages_per_s)
 		s->ops->throttle(s->vm->ctx, 1);
+	/* Before the drain: what the guest writes meanwhile goes with it, and is predicted. */
+	if (!mig_source_cancel_requested(s))
+		mig_source_rehearse_switchover(s);
 	if (clock_exchange(s) ||
 	    (s->cfg.mode == MIG_MODE_PRECOPY && (dry_run(s) || send_written_since(s)))) {
 		s->ops->dirty_stop(s->vm->ctx);
@@ -356,7 +359,6 @@ static enum mig_state approved_switchover(struct mig_source *s)
 		s->ops->dirty_stop(s->vm->ctx);
 		return fixed_cost_fails(s, ", by a dry run");
 	}
-	mig_source_rehearse_switchover(s);
 	return mig_source_switchover(s);
 }
 

@@ -115,7 +115,8 @@ enum mig_state mig_source_switchover(struct mig_source *s);
  * and sent, the commit, the wait for PONG) run once on a copy of this
  * session, against a VM that never stops and a link that goes nowhere:
  * on an emulated board the first run of code pays for its translation,
- * and that first run is then not in the downtime. Right before the stop.
+ * and that first run is then not in the downtime. Before the drain that
+ * precedes the stop.
  */
 void mig_source_rehearse_switchover(struct mig_source *s);
 
