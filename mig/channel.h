@@ -48,4 +48,11 @@ int mig_chan_ready(struct mig_channel *c, unsigned timeout_ms);
 /** Receives one record into buf (at least MIG_RECORD_MAX bytes); rec->payload points into buf. */
 int mig_chan_recv(struct mig_channel *c, void *buf, struct mig_record *rec, unsigned timeout_ms);
 
+/**
+ * A link for rehearsing a switchover's code (mig/dest.c, mig/source_switchover.c):
+ * it takes every send, is lost at the first read, and a wait answers the
+ * int its ctx points to (1: bytes wait; MIG_CHAN_BROKEN).
+ */
+extern const struct mig_channel_ops mig_rehearsal_link;
+
 #endif

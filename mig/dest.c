@@ -209,8 +209,8 @@ static bool handle(struct mig_dest *d, struct mig_record *rec);
 
 /*
  * What the handlers of a one-flight switchover rehearse against
- * (rehearse_handlers): a board that accepts every step and a link behind
- * whose PING RUN waits, neither touching the VM or the wire.
+ * (rehearse_handlers): a board that accepts every step, and the
+ * rehearsals' link, with RUN waiting behind the PING.
  */
 static uint64_t mock_now_ns(void *ctx)
 {
@@ -241,26 +241,6 @@ static const struct mig_vm_ops mock_board = {
 	.now_ns = mock_now_ns,
 };
 
-static int mock_send(void *ctx, const void *buf, size_t len)
-{
-	(void)ctx, (void)buf, (void)len;
-	return 0;
-}
-
-static int mock_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
-{
-	(void)ctx, (void)buf, (void)len, (void)timeout_ms;
-	return MIG_CHAN_BROKEN;
-}
-
-static int mock_wait(void *ctx, unsigned timeout_ms)
-{
-	(void)ctx, (void)timeout_ms;
-	return 1;
-}
-
-static const struct mig_channel_ops mock_link = { mock_send, mock_recv, mock_wait };
-
 /*
  * The handlers of a one-flight switchover (the package, PING with RUN
  * behind it, RUN) run once on a copy of this session with the mocks above,
@@ -273,7 +253,8 @@ static void rehearse_handlers(struct mig_dest *d)
 {
 	static struct mig_dest copy;
 	struct mig_vm board = { &mock_board, d };
-	struct mig_channel link = { &mock_link, NULL };
+	static int run_behind = 1; /* RUN waits behind the PING */
+	struct mig_channel link = { &mig_rehearsal_link, &run_behind };
 	uint32_t ping_id = MIG_PING_PACKAGE_LOADED;
 	static const struct {
 		uint16_t type;

@@ -266,31 +266,12 @@ static const struct mig_vm_ops mock_vm = {
 	.now_ns = mock_now_ns,
 };
 
-static int mock_send(void *ctx, const void *buf, size_t len)
-{
-	(void)ctx, (void)buf, (void)len;
-	return 0;
-}
-
-static int mock_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
-{
-	(void)ctx, (void)buf, (void)len, (void)timeout_ms;
-	return MIG_CHAN_BROKEN;
-}
-
-static int mock_wait(void *ctx, unsigned timeout_ms)
-{
-	(void)ctx, (void)timeout_ms;
-	return MIG_CHAN_BROKEN;
-}
-
-static const struct mig_channel_ops mock_link = { mock_send, mock_recv, mock_wait };
-
 void mig_source_rehearse_switchover(struct mig_source *s)
 {
 	static struct mig_source copy;
 	struct mig_vm vm = { &mock_vm, NULL };
-	struct mig_channel link = { &mock_link, NULL };
+	static int lost = MIG_CHAN_BROKEN;
+	struct mig_channel link = { &mig_rehearsal_link, &lost };
 
 	rehearsed = s;
 	copy = *s;
