@@ -29,15 +29,17 @@ static void sink(void *ctx, uint64_t page, const void *data)
 		memset(dst[page], 0, MIG_PAGE_SIZE);
 }
 
-static size_t encode_all(unsigned *zero_count)
+/* Every page of src in one batch (`sparse`: sparse pages agreed); the payload's length. */
+static size_t encode_all(bool sparse, unsigned *zero_count, unsigned *sparse_count)
 {
 	struct mig_ram_batch b;
 
-	mig_ram_batch_init(&b, payload, sizeof(payload), false);
+	mig_ram_batch_init(&b, payload, sizeof(payload), sparse);
 	for (unsigned p = 0; p < PAGES; p++)
 		assert_true(mig_ram_batch_add(&b, p, src[p]));
 	mig_ram_batch_finish(&b);
 	*zero_count = b.zero_pages;
+	*sparse_count = b.sparse_pages;
 	return b.w.len;
 }
 
@@ -57,7 +59,7 @@ static void test_bitmap_count(void **state)
 static void test_pages_and_zero_pages(void **state)
 {
 	struct mig_reader r;
-	unsigned zeros;
+	unsigned zeros, sparse;
 	size_t len;
 
 	(void)state;
@@ -65,8 +67,9 @@ static void test_pages_and_zero_pages(void **state)
 	memset(dst, 0xff, sizeof(dst));
 	for (unsigned p = 0; p < PAGES; p += 2)
 		memset(src[p], (int)p + 1, MIG_PAGE_SIZE);
-	len = encode_all(&zeros);
+	len = encode_all(false, &zeros, &sparse);
 	assert_int_equal(zeros, PAGES / 2);
+	assert_int_equal(sparse, 0); /* not agreed */
 	/* 4 count bytes, 4 data entries, 4 one-page zero runs */
 	assert_int_equal(len, 4 + 4 * (8 + MIG_PAGE_SIZE) + 4 * 12);
 	mig_reader_init(&r, payload, len);
@@ -77,12 +80,12 @@ static void test_pages_and_zero_pages(void **state)
 static void test_hostile_payloads_touch_nothing(void **state)
 {
 	struct mig_reader r;
-	unsigned zeros;
+	unsigned zeros, sparse;
 	size_t len;
 
 	(void)state;
 	memset(src, 0x5a, sizeof(src));
-	len = encode_all(&zeros);
+	len = encode_all(false, &zeros, &sparse);
 	/* a page number beyond the guest */
 	memset(dst, 0, sizeof(dst));
 	mig_reader_init(&r, payload, len);
@@ -105,19 +108,6 @@ static void test_hostile_payloads_touch_nothing(void **state)
 }
 
 static uint8_t scratch[MIG_PAGE_SIZE];
-
-static size_t encode_sparse(unsigned *sparse, unsigned *zero)
-{
-	struct mig_ram_batch b;
-
-	mig_ram_batch_init(&b, payload, sizeof(payload), true);
-	for (unsigned p = 0; p < PAGES; p++)
-		assert_true(mig_ram_batch_add(&b, p, src[p]));
-	mig_ram_batch_finish(&b);
-	*sparse = b.sparse_pages;
-	*zero = b.zero_pages;
-	return b.w.len;
-}
 
 /*
  * Agreed, a page mostly of zeroes goes as its nonzero words: a stack's top,
@@ -145,7 +135,7 @@ static void test_sparse_pages(void **state)
 		((uint64_t *)src[4])[i] = i + 1;
 	memset(src[5], 0x55, 255 * 8); /* its form just within the bound */
 	/* src[6], src[7]: zero */
-	len = encode_sparse(&sparse, &zeros);
+	len = encode_all(true, &zeros, &sparse);
 	assert_int_equal(sparse, 4);
 	assert_int_equal(zeros, 2);
 	assert_int_equal(len, 4 + (8 + 2 + 4 + 304) + (8 + 2 + 2 * 4 + 3 * 8) + (8 + 2 + 2 * 12) +
