@@ -189,6 +189,14 @@ add_test(NAME style.clang_format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh --c
 add_test(NAME style.layering COMMAND ${CMAKE_SOURCE_DIR}/tools/layering.sh)
 add_custom_target(format COMMAND ${CMAKE_SOURCE_DIR}/tools/format.sh WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 
+# The console driver of the interactive tests: a command that exits between
+# two steps still has its last lines read and its exit code checked.
+add_test(NAME tests.unit.interact_exits_early
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/interact.sh --wait "^first$" --sleep 0.3 --rc 3
+    -- bash -c "echo first; echo last; exit 3")
+set_tests_properties(tests.unit.interact_exits_early PROPERTIES PASS_REGULAR_EXPRESSION
+  "last\n---- verdict: passed ----")
+
 # The emulated Ethernet between two boards, with faults (link tests).
 add_executable(frame_relay tests/support/frame_relay.c)
 target_compile_options(frame_relay PRIVATE ${FERRY_WARNINGS})

@@ -27,6 +27,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 coproc BOARD { exec "$@" 2>&1; }
 pid=$BOARD_PID
+# Bash unsets BOARD once the command exits, which can happen between two
+# steps (a guest that powers off after its last line): keep our own copies
+# of both ends so what it printed last can still be read.
+exec {board_out}<&"${BOARD[0]}" {board_in}>&"${BOARD[1]}"
 fail() {
 	kill "$pid" 2>/dev/null
 	cat "$log"
@@ -42,17 +46,17 @@ while [ $i -lt ${#steps[@]} ]; do
 		continue
 	fi
 	if [ "$kind" = --type ]; then
-		printf "$arg" >&"${BOARD[1]}" || fail "could not type '$arg'"
+		printf "$arg" >&"$board_in" || fail "could not type '$arg'"
 		continue
 	fi
 	if [ "$kind" = --send ]; then
-		printf '%s\r' "$arg" >&"${BOARD[1]}" || fail "could not type '$arg'"
+		printf '%s\r' "$arg" >&"$board_in" || fail "could not type '$arg'"
 		continue
 	fi
 	deadline=$((SECONDS + timeout_s))
 	found=0
 	while [ $SECONDS -lt $deadline ]; do
-		IFS= read -r -t $((deadline - SECONDS)) line <&"${BOARD[0]}" || break
+		IFS= read -r -t $((deadline - SECONDS)) line <&"$board_out" || break
 		line=${line%$'\r'}
 		printf '%s\n' "$line" >>"$log"
 		if [[ $line =~ $arg ]]; then found=1; break; fi
@@ -60,7 +64,7 @@ while [ $i -lt ${#steps[@]} ]; do
 	[ $found = 1 ] || fail "no line matched '$arg' within ${timeout_s} s"
 done
 # drain the rest until the board exits (or is stopped after the timeout)
-while IFS= read -r -t "$timeout_s" line <&"${BOARD[0]}"; do printf '%s\n' "${line%$'\r'}" >>"$log"; done
+while IFS= read -r -t "$timeout_s" line <&"$board_out"; do printf '%s\n' "${line%$'\r'}" >>"$log"; done
 kill "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
