@@ -188,6 +188,7 @@ def ferry_pair(work, guest, mem, switchover):
         "vm_started_us": end["downtime-steps"]["vm-started-us"],
         "steps_us": end["downtime-steps"], "destination_us": end["destination"],
         "total_ms": end["total-time-ms"], "wire_bytes": end["bytes"],
+        "stop_pages": end.get("stop-pages"), "settle_passes": end.get("settle-passes"),
         "guest_passed": any(PASS.search(t) for _, _, t in uart_lines(dt)),
         "migrate_at_us": migrate_at_us, "report": end, "events": events,
     }
@@ -274,6 +275,8 @@ def describe(runs, limit_us):
             k: statistics.median(r["destination_us"][k] for r in ok)
             for k in ok[0]["destination_us"]}
         out["uncertainty_us"] = summary([r["uncertainty_us"] for r in ok])
+        out["stop_pages"] = summary([r["stop_pages"] for r in ok])
+        out["settle_passes"] = summary([r["settle_passes"] for r in ok])
     return out
 
 

@@ -117,6 +117,13 @@ struct mig_report {
 	uint64_t cost_source_ns, cost_link_ns, cost_dest_ns;
 	bool fixed_cost_over_limit; /**< that cost alone exceeded the limit: admitted without it */
 	bool dry_run; /**< that cost was measured by a dry run right before the stop (DRY_RUN) */
+	/**
+	 * Precopy: the passes of what the guest wrote, each after a drain,
+	 * between the last round and the stop; the pages the stop found and
+	 * sent inside the downtime.
+	 */
+	unsigned settle_passes;
+	uint64_t stop_pages;
 	char error[160];
 };
 

@@ -142,6 +142,10 @@ static int hello(struct mig_source *s)
 
 /* Exchanges that measure the clocks' offset; the one with the smallest round trip counts. */
 #define CLOCK_EXCHANGES 5
+/* settle(): a pass that finds this few pages written is the last before the stop. */
+#define MIG_SETTLE_PAGES_FEW 2u
+/* settle(): at most this many passes (each a drain's round trip) before the stop. */
+#define MIG_SETTLE_PASSES_MAX 8u
 
 /**
  * One exchange of the destination's clock against this one (design section
@@ -201,11 +205,10 @@ static int64_t precopy_round(struct mig_source *s)
 }
 
 /*
- * What the guest wrote since the last round (during the drain's round
- * trip, up to milliseconds) goes while it still runs: the stop then leaves
- * only what it writes in the moments this takes. 0, or -1 (link).
+ * What the guest wrote since the last collection goes while it still runs;
+ * *pages: how many that was. 0, or -1 (link).
  */
-static int send_written_since(struct mig_source *s)
+static int send_written_since(struct mig_source *s, uint64_t *pages)
 {
 	uint64_t t0 = s->ops->now_ns(s->vm->ctx);
 	int64_t n;
@@ -213,10 +216,37 @@ static int send_written_since(struct mig_source *s)
 	s->ops->dirty_collect(s->vm->ctx, s->bitmap);
 	s->collected_at = s->ops->now_ns(s->vm->ctx);
 	s->collect_ns = s->collected_at - t0;
+	*pages = mig_bitmap_count(s->bitmap, s->pages);
 	s->cursor = 0;
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
 		;
 	return n < 0 ? -1 : 0;
+}
+
+/*
+ * The passes between the drain and the stop: what the guest wrote since
+ * goes, and while a pass found more than a few pages and fewer than the
+ * one before, the link is drained again (a clock exchange) and another
+ * pass follows. The stop then comes right after a pass that found next to
+ * nothing, or the guest's own floor, with no backlog on the link for the
+ * package to queue behind: a guest that writes in bursts (a batch of pages
+ * every few ms) stops between two of them, not in the wake of one, whose
+ * pages would otherwise cross the link inside the downtime.
+ */
+static int settle(struct mig_source *s)
+{
+	uint64_t before = UINT64_MAX, pages;
+
+	for (s->rep.settle_passes = 1;; s->rep.settle_passes++) {
+		if (send_written_since(s, &pages))
+			return -1;
+		if (pages <= MIG_SETTLE_PAGES_FEW || pages >= before ||
+		    s->rep.settle_passes == MIG_SETTLE_PASSES_MAX || mig_source_cancel_requested(s))
+			return 0;
+		before = pages;
+		if (clock_exchange(s))
+			return -1;
+	}
 }
 
 /*
@@ -347,8 +377,7 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	/* Before the drain: what the guest writes meanwhile goes with it, and is predicted. */
 	if (!mig_source_cancel_requested(s))
 		mig_source_rehearse_switchover(s);
-	if (clock_exchange(s) ||
-	    (s->cfg.mode == MIG_MODE_PRECOPY && (dry_run(s) || send_written_since(s)))) {
+	if (clock_exchange(s) || (s->cfg.mode == MIG_MODE_PRECOPY && (dry_run(s) || settle(s)))) {
 		s->ops->dirty_stop(s->vm->ctx);
 		if (!s->rep.error[0])
 			format_snprintf(s->rep.error, sizeof(s->rep.error),

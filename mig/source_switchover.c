@@ -71,6 +71,7 @@ static int stop_and_send_pages(struct mig_source *s)
 	/* Logging ends after the downtime: the VM is stopped and may never run here again. */
 	ops->dirty_collect(s->vm->ctx, s->bitmap);
 	s->held = (struct mig_laid_out){ 0 };
+	s->rep.stop_pages = 0;
 	if (s->cfg.mode == MIG_MODE_POSTCOPY)
 		return send_discard(s);
 	s->cursor = 0;
@@ -80,7 +81,9 @@ static int stop_and_send_pages(struct mig_source *s)
 		if (mig_chan_send_laid_out(s->ch, s->buf, s->held.bytes))
 			return -1;
 		mig_source_count_sent(s, &s->held);
+		s->rep.stop_pages += s->held.pages;
 	}
+	s->rep.stop_pages += s->held.pages;
 	return 0;
 }
 

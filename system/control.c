@@ -146,6 +146,8 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "throttle-waits", c.report_throttle_waits);
 	json_out_u64(o, "throttle-wait-ms",
 		     c.report_throttle_wait_counts / (arch_counter_freq() / 1000u));
+	json_out_u64(o, "settle-passes", r->settle_passes);
+	json_out_u64(o, "stop-pages", r->stop_pages);
 	json_out_object(o, "downtime-steps");
 	json_out_u64(o, "last-pages-us", r->steps.pages_sent / 1000u);
 	json_out_u64(o, "package-encoded-us", r->steps.package_encoded / 1000u);

@@ -38,6 +38,12 @@ static void dirty_collect(void *ctx, uint64_t *bitmap)
 	struct fake_vm *vm = ctx;
 
 	pthread_mutex_lock(&vm->lock);
+	/* A burst written right before this collection, while the VM runs. */
+	for (uint64_t p = 0; vm->running && vm->tracking && p < vm->burst_pages && p < vm->pages;
+	     p++)
+		mig_bit_set(vm->dirty, p);
+	if (vm->running && vm->burst_halves)
+		vm->burst_pages /= 2;
 	for (uint64_t i = 0; i < mig_bitmap_words(vm->pages); i++) {
 		bitmap[i] |= vm->dirty[i];
 		vm->dirty[i] = 0;

@@ -45,6 +45,9 @@ struct fake_vm {
 	uint64_t dry_run_ns;	    /**< what a dry run measures (0: as the rehearsal) */
 	uint64_t clock_offset_ns;   /**< this board's clock runs this far ahead of the host's */
 	uint64_t writes;
+	/* Pages marked written at each collection while running (halved after each when asked). */
+	uint64_t burst_pages;
+	bool burst_halves;
 	/* throttle (mig_vm_ops.throttle): pages the workload may dirty per ms, 0: any */
 	uint64_t quota_per_ms, quota_used, quota_ms, throttle_waits;
 	uint64_t throttle_last; /**< the last limit asked for (pages/s) */

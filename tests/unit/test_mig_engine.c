@@ -148,6 +148,9 @@ static void test_precopy_idle_vm(void **state)
 		    st->dest_running == f->m.src.downtime_ns);
 	assert_true(st->dest_synced > 0 && st->pong <= st->vm_started);
 	assert_true(f->m.src.zero_pages >= PAGES / 2);
+	/* Nothing written: one pass before the stop, which found nothing left. */
+	assert_int_equal(f->m.src.settle_passes, 1);
+	assert_int_equal(f->m.src.stop_pages, 0);
 	/* zero pages travel as runs: far less than 8 bytes each */
 	assert_true(f->m.src.bytes_sent < (PAGES / 3 + 1) * 4200ull + 2 * 4096);
 }
@@ -174,6 +177,33 @@ static void test_precopy_dirtying_vm(void **state)
 	f->m.dirtying = true;
 	completed(f); /* the source stopped for good at the switchover */
 	assert_true(f->src.regs.x[0] > 0x1000);
+}
+
+/*
+ * A guest that writes as many pages before every collection: the second
+ * pass before the stop finds no fewer than the first, so the stop follows
+ * it (the guest's own floor); the stop, in a stopped VM, finds nothing.
+ */
+static void test_settle_stops_at_the_guests_floor(void **state)
+{
+	struct fixture *f = *state;
+
+	f->src.burst_pages = 16;
+	completed(f);
+	assert_int_equal(f->m.src.settle_passes, 2);
+	assert_int_equal(f->m.src.stop_pages, 0);
+}
+
+/* Bursts that shrink: a pass, a drain and another while they do, until next to nothing. */
+static void test_settle_waits_out_a_shrinking_burst(void **state)
+{
+	struct fixture *f = *state;
+
+	f->src.burst_pages = 1024;
+	f->src.burst_halves = true;
+	completed(f);
+	assert_true(f->m.src.settle_passes >= 3 && f->m.src.settle_passes <= 8);
+	assert_true(f->src.burst_pages <= 2 || f->m.src.settle_passes == 8);
 }
 
 /* A dirtying guest under a downtime limit nothing fits, 3 rounds at most, and what then. */
@@ -608,6 +638,10 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precopy_idle_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settle_stops_at_the_guests_floor, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_settle_waits_out_a_shrinking_burst, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_throttled_converges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_not_converging_fails_and_runs_on,
 						setup, teardown),
