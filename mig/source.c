@@ -225,25 +225,28 @@ static int send_written_since(struct mig_source *s, uint64_t *pages)
 
 /*
  * The passes between the drain and the stop: what the guest wrote since
- * goes, and while a pass found more than a few pages and fewer than the
- * one before, the link is drained again (a clock exchange) and another
- * pass follows. The stop then comes right after a pass that found next to
- * nothing, or the guest's own floor, with no backlog on the link for the
- * package to queue behind: a guest that writes in bursts (a batch of pages
- * every few ms) stops between two of them, not in the wake of one, whose
- * pages would otherwise cross the link inside the downtime.
+ * goes, and while a pass found more than a few pages the link is drained
+ * again (a clock exchange) and another pass follows, up to
+ * MIG_SETTLE_PASSES_MAX. The stop then comes right after a pass that found
+ * next to nothing, with no backlog on the link for the package to queue
+ * behind: a guest that writes in bursts (a batch of pages every few ms)
+ * stops between two of them, not in the wake of one, whose pages would
+ * otherwise cross the link inside the downtime. (Stopping once a pass
+ * found no fewer than the one before let two bursts in a row, one per
+ * pass, leave the stop in the wake of a third: 1 of 10 runs of such a
+ * guest at 2.8 ms.) A guest that always writes more costs a few round
+ * trips of migration time, not of downtime.
  */
 static int settle(struct mig_source *s)
 {
-	uint64_t before = UINT64_MAX, pages;
+	uint64_t pages;
 
 	for (s->rep.settle_passes = 1;; s->rep.settle_passes++) {
 		if (send_written_since(s, &pages))
 			return -1;
-		if (pages <= MIG_SETTLE_PAGES_FEW || pages >= before ||
+		if (pages <= MIG_SETTLE_PAGES_FEW ||
 		    s->rep.settle_passes == MIG_SETTLE_PASSES_MAX || mig_source_cancel_requested(s))
 			return 0;
-		before = pages;
 		if (clock_exchange(s))
 			return -1;
 	}
