@@ -266,6 +266,7 @@ static bool rehearse_once(struct vm *vm, bool destination, bool start,
 	bool ok;
 
 	stand_in_for(vm, &stand_in);
+	measured->entered_ns = 0;
 	t0 = now_ns(vm);
 	len = vm_package_save(&stand_in, MIG_FORMAT_VERSION, buf, sizeof(buf));
 	measured->package_bytes = len;
@@ -279,10 +280,18 @@ static bool rehearse_once(struct vm *vm, bool destination, bool start,
 	if (ok) {
 		vm->rehearsing = true;
 		if (start) {
+			uint64_t last = 0;
+
 			ok = sync_devices(vm, true, err, sizeof(err));
 			give_up = arch_counter_now() + arch_counter_freq() / 1000u * START_WAIT_MS;
-			for (unsigned i = 0; ok && i < vm->cfg.vcpu_count; i++)
-				vm_entered_at(vm, i, give_up);
+			for (unsigned i = 0; ok && i < vm->cfg.vcpu_count; i++) {
+				uint64_t at = vm->vcpus[i].power == VCPU_ON
+						      ? vm_entered_at(vm, i, give_up)
+						      : 0;
+
+				last = at > last ? at : last;
+			}
+			measured->entered_ns = last * (1000000000ull / arch_counter_freq());
 		} else {
 			vm_package_apply(vm, &shadow, arch_counter_now());
 			ok = vm_sync_parked(vm, SYNC_WAIT_MS, &late);

@@ -18,6 +18,11 @@ struct mig_rehearsal {
 	/** source: saving the package; destination: loading, synchronizing, entering it */
 	uint64_t ns;
 	size_t package_bytes; /**< the stand-in package's size */
+	/**
+	 * Destination, a start rehearsed once (a dry run): when its last vCPU
+	 * entered the stand-in, on now_ns's clock; 0: unknown.
+	 */
+	uint64_t entered_ns;
 };
 
 struct mig_vm_ops {

@@ -567,7 +567,7 @@ static bool clock(struct mig_dest *d, struct mig_record *rec)
 static bool dry_run(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_rehearsal measured = { 0 };
-	uint8_t reply[MIG_DRY_RUN_DONE_BYTES];
+	uint8_t reply[MIG_DRY_RUN_DONE_ENTRY_BYTES];
 	struct mig_writer w;
 	uint64_t theirs = mig_get_u64(&rec->payload);
 
@@ -584,7 +584,9 @@ static bool dry_run(struct mig_dest *d, struct mig_record *rec)
 	mig_writer_init(&w, reply, sizeof(reply));
 	mig_put_u64(&w, theirs);
 	mig_put_u64(&w, measured.ns);
-	mig_chan_send(d->ch, MIG_REC_DRY_RUN_DONE, 0, reply, sizeof(reply));
+	if (d->caps & MIG_CAP_DRY_RUN_ENTRY)
+		mig_put_u64(&w, measured.ns ? measured.entered_ns : 0);
+	mig_chan_send(d->ch, MIG_REC_DRY_RUN_DONE, 0, reply, (uint32_t)w.len);
 	rehearse_handlers(d); /* after the answer: not in the trip the source times */
 	return true;
 }

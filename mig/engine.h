@@ -268,6 +268,11 @@ void mig_dest_free(struct mig_dest *d);
 #define MIG_ACCEPT_BYTES (4u + 8u)
 /** DRY_RUN_DONE payload: u64 the DRY_RUN's clock value, u64 the destination's work (ns). */
 #define MIG_DRY_RUN_DONE_BYTES (8u + 8u)
+/**
+ * With MIG_CAP_DRY_RUN_ENTRY: and u64 when the last vCPU entered the
+ * stand-in, on the destination's clock (0: unknown).
+ */
+#define MIG_DRY_RUN_DONE_ENTRY_BYTES (MIG_DRY_RUN_DONE_BYTES + 8u)
 /** A switchover cost above this (ns) is no measurement: the ACCEPT (or DRY_RUN_DONE) is refused. */
 #define MIG_SWITCHOVER_COST_MAX_NS 1000000000ull
 /** VM_STARTED payload: u64 x4, the destination's loaded, synced, started, load time. */

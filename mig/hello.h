@@ -47,6 +47,8 @@ enum mig_capability {
 	MIG_CAP_FORMAT_OLDER = 1u << 6,
 	/** Pages mostly of zeroes may travel as their nonzero words (mig/ram_codec.h). */
 	MIG_CAP_SPARSE_PAGES = 1u << 7,
+	/** DRY_RUN_DONE also says when the stand-in was entered (MIG_DRY_RUN_DONE_ENTRY_BYTES). */
+	MIG_CAP_DRY_RUN_ENTRY = 1u << 8,
 };
 
 struct mig_hello {

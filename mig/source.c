@@ -253,6 +253,19 @@ static int settle(struct mig_source *s)
 }
 
 /*
+ * A destination's entry stamp (DRY_RUN_DONE) moved onto this clock lies
+ * between the DRY_RUN's sending and its answer's arrival, give or take
+ * the offset's uncertainty; without a measured offset nothing can be told.
+ */
+static bool entry_within(const struct mig_source *s, uint64_t entered, uint64_t t1, uint64_t t3)
+{
+	uint64_t at = entered - (uint64_t)s->rep.clock_offset_ns;
+	uint64_t u = s->rep.downtime_uncertainty_ns;
+
+	return !s->clock_known || (at + u >= t1 && at <= t3 + u);
+}
+
+/*
  * The switchover's fixed cost measured again right before the stop (design
  * section 7, "Bounded"), by a dry run: this end saves its stand-in package
  * once, a record of the package's size crosses the link, the destination
@@ -261,13 +274,19 @@ static int settle(struct mig_source *s)
  * is what the switchover costs under the host's conditions of the moment
  * beside the pages: the rehearsals before precopy time each end's work
  * alone, not the link's carrying of a package nor the waking of a parked
- * vCPU. 0, or -1 (the link broke, or the answer is not one).
+ * vCPU. With MIG_CAP_DRY_RUN_ENTRY the trip ends where a downtime does: at
+ * the destination's stamp of its stand-in's entry, moved onto this clock by
+ * the measured offset; not after the destination parked its vCPUs again
+ * and the answer came back (which made the prediction 0.7-1.1 ms longer
+ * than the downtime that followed it). 0, or -1 (the link broke, or the answer is not one).
  */
 static int dry_run(struct mig_source *s)
 {
 	struct mig_rehearsal own = { 0 };
-	uint64_t t1, t3, echo, dest_ns, trip, back, rest;
+	uint64_t t1, t3, echo, dest_ns, entered, trip, back, rest;
 	uint64_t bytes = s->cfg.precopy.device_bytes;
+	uint32_t want = s->caps & MIG_CAP_DRY_RUN_ENTRY ? MIG_DRY_RUN_DONE_ENTRY_BYTES
+							: MIG_DRY_RUN_DONE_BYTES;
 	uint32_t len = bytes < 8 ? 8 : bytes > MIG_RECORD_MAX ? MIG_RECORD_MAX : (uint32_t)bytes;
 	struct mig_record rec;
 	struct mig_writer w;
@@ -286,8 +305,9 @@ static int dry_run(struct mig_source *s)
 	t3 = s->ops->now_ns(s->vm->ctx);
 	echo = mig_get_u64(&rec.payload);
 	dest_ns = mig_get_u64(&rec.payload);
-	if (rec.length != MIG_DRY_RUN_DONE_BYTES || echo != t1 ||
-	    dest_ns > MIG_SWITCHOVER_COST_MAX_NS) {
+	entered = mig_get_u64(&rec.payload); /* 0 when not there */
+	if (rec.length != want || echo != t1 || dest_ns > MIG_SWITCHOVER_COST_MAX_NS ||
+	    (entered && !entry_within(s, entered, t1, t3))) {
 		format_snprintf(s->rep.error, sizeof(s->rep.error),
 				"malformed DRY_RUN_DONE: the VM runs on here");
 		return -1;
@@ -297,6 +317,14 @@ static int dry_run(struct mig_source *s)
 	trip = t3 - t1;
 	back = s->clock_known ? s->clock_rtt_ns / 2 : 0;
 	rest = own.ns + dest_ns + back;
+	if (entered && s->clock_known) {
+		/* The stand-in's entry on this clock: the trip as a downtime ends. */
+		uint64_t at = entered - (uint64_t)s->rep.clock_offset_ns;
+
+		at = at < t1 ? t1 : at > t3 ? t3 : at;
+		trip = at - t1;
+		rest = own.ns + dest_ns;
+	}
 	s->rep.cost_source_ns = own.ns;
 	s->rep.cost_dest_ns = dest_ns;
 	s->rep.cost_link_ns = trip > rest ? trip - rest : 0;

@@ -51,6 +51,7 @@ static struct mig_hello local_hello(const struct vm *vm)
 		.capabilities =
 			MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
 			MIG_CAP_POSTCOPY | MIG_CAP_DRY_RUN | MIG_CAP_SPARSE_PAGES |
+			MIG_CAP_DRY_RUN_ENTRY |
 			(MIG_FORMAT_OLDEST < MIG_FORMAT_VERSION ? MIG_CAP_FORMAT_WINDOW : 0),
 	};
 

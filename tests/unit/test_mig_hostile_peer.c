@@ -671,8 +671,9 @@ static void test_source_refuses_a_malformed_accept(void **state)
 
 /*
  * DRY_RUN_DONE sets the fixed cost the stop is admitted on: one of the
- * wrong size, for another DRY_RUN, or with a cost no run measures fails the
- * migration before the stop; the VM runs on here.
+ * wrong size, for another DRY_RUN, or with a cost no run measures, or (with
+ * MIG_CAP_DRY_RUN_ENTRY) an entry stamp outside the trip on the measured
+ * clock, fails the migration before the stop; the VM runs on here.
  */
 static void test_source_refuses_a_malformed_dry_run_done(void **state)
 {
@@ -680,18 +681,23 @@ static void test_source_refuses_a_malformed_dry_run_done(void **state)
 	static const struct {
 		uint64_t cost_ns;
 		uint32_t len;
-		bool other_echo;
+		bool other_echo, entry;
+		uint64_t entered;
 	} bad[] = {
-		{ 1000, MIG_DRY_RUN_DONE_BYTES - 1, false },
-		{ 1000, MIG_DRY_RUN_DONE_BYTES + 1, false },
-		{ 1000, MIG_DRY_RUN_DONE_BYTES, true },
-		{ MIG_SWITCHOVER_COST_MAX_NS + 1, MIG_DRY_RUN_DONE_BYTES, false },
-		{ UINT64_MAX, MIG_DRY_RUN_DONE_BYTES, false },
+		{ 1000, MIG_DRY_RUN_DONE_BYTES - 1, false, false, 0 },
+		{ 1000, MIG_DRY_RUN_DONE_BYTES + 1, false, false, 0 },
+		{ 1000, MIG_DRY_RUN_DONE_BYTES, true, false, 0 },
+		{ MIG_SWITCHOVER_COST_MAX_NS + 1, MIG_DRY_RUN_DONE_BYTES, false, false, 0 },
+		{ UINT64_MAX, MIG_DRY_RUN_DONE_BYTES, false, false, 0 },
+		/* the entry agreed: its stamp must be there, and within the trip */
+		{ 1000, MIG_DRY_RUN_DONE_BYTES, false, true, 0 },
+		{ 1000, MIG_DRY_RUN_DONE_ENTRY_BYTES, false, true, 1 },
+		{ 1000, MIG_DRY_RUN_DONE_ENTRY_BYTES, false, true, UINT64_MAX },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mig_source *s = new_source(f, MIG_MODE_PRECOPY);
-		uint8_t done[MIG_DRY_RUN_DONE_BYTES + 1] = { 0 };
+		uint8_t done[MIG_DRY_RUN_DONE_ENTRY_BYTES] = { 0 };
 		struct mig_writer w;
 		struct mig_reader r;
 		uint64_t echo;
@@ -699,8 +705,10 @@ static void test_source_refuses_a_malformed_dry_run_done(void **state)
 		f->src.running = true;
 		script_run_source(&f->p, s, false);
 		assert_true(script_expect(&f->p, MIG_REC_HELLO));
-		send_accept(f, MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_DRY_RUN, 100000,
-			    MIG_ACCEPT_BYTES);
+		send_accept(f,
+			    MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_DRY_RUN |
+				    (bad[i].entry ? MIG_CAP_DRY_RUN_ENTRY : 0),
+			    100000, MIG_ACCEPT_BYTES);
 		assert_true(script_expect(&f->p, MIG_REC_DRY_RUN));
 		/* As large as the package, so that the link carries as much as at the stop. */
 		assert_true(f->p.rec.length >= 4096);
@@ -709,6 +717,7 @@ static void test_source_refuses_a_malformed_dry_run_done(void **state)
 		mig_writer_init(&w, done, sizeof(done));
 		mig_put_u64(&w, echo);
 		mig_put_u64(&w, bad[i].cost_ns);
+		mig_put_u64(&w, bad[i].entered);
 		assert_true(script_send(&f->p, MIG_REC_DRY_RUN_DONE, 0, done, bad[i].len));
 		assert_int_equal(script_end(&f->p), MIG_FAILED);
 		assert_string_equal(mig_source_report(s)->error,
@@ -739,10 +748,12 @@ static void test_dry_run_on_the_destination(void **state)
 	send_hello(f, ID);
 	assert_true(script_send(&f->p, MIG_REC_DRY_RUN, 0, run, sizeof(run)));
 	assert_true(script_expect(&f->p, MIG_REC_DRY_RUN_DONE));
-	assert_int_equal(f->p.rec.length, MIG_DRY_RUN_DONE_BYTES);
+	/* The entry's stamp too (agreed by fake_vm_hello): the destination's clock. */
+	assert_int_equal(f->p.rec.length, MIG_DRY_RUN_DONE_ENTRY_BYTES);
 	r = f->p.rec.payload;
 	assert_int_equal(mig_get_u64(&r), 0x1234);
 	assert_int_equal(mig_get_u64(&r), FAKE_DEST_SWITCHOVER_NS);
+	assert_true(mig_get_u64(&r) > 0);
 	assert_int_equal(f->dst.dry_runs, 1);
 	assert_false(f->dst.running);
 	assert_true(script_send(&f->p, MIG_REC_DRY_RUN, 0, run, 7));
