@@ -273,6 +273,16 @@ void mig_dest_free(struct mig_dest *d);
  * stand-in, on the destination's clock (0: unknown).
  */
 #define MIG_DRY_RUN_DONE_ENTRY_BYTES (MIG_DRY_RUN_DONE_BYTES + 8u)
+/*
+ * The dry runs right before the stop: two, their costs averaged. The first
+ * meets the cold caches and translation tables of paths last run long
+ * ago, and came out 0.2-0.5 ms above the downtime that followed; the
+ * second, warmed by the first as the real switchover is by both, 0.3 ms
+ * below it to 0.1 above, for it has no stop of the source's vCPUs to wait
+ * for (4 runs of the guest of `tools/run.sh bench-converge`, each run's
+ * trips side by side).
+ */
+#define MIG_DRY_RUNS 2u
 /** A switchover cost above this (ns) is no measurement: the ACCEPT (or DRY_RUN_DONE) is refused. */
 #define MIG_SWITCHOVER_COST_MAX_NS 1000000000ull
 /** VM_STARTED payload: u64 x4, the destination's loaded, synced, started, load time. */

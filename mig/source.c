@@ -265,6 +265,11 @@ static bool entry_within(const struct mig_source *s, uint64_t entered, uint64_t 
 	return !s->clock_known || (at + u >= t1 && at <= t3 + u);
 }
 
+/* One dry run's parts: this end's, the link's, the destination's (ns). */
+struct dry_cost {
+	uint64_t source, link, dest;
+};
+
 /*
  * The switchover's fixed cost measured again right before the stop (design
  * section 7, "Bounded"), by a dry run: this end saves its stand-in package
@@ -278,9 +283,11 @@ static bool entry_within(const struct mig_source *s, uint64_t entered, uint64_t 
  * the destination's stamp of its stand-in's entry, moved onto this clock by
  * the measured offset; not after the destination parked its vCPUs again
  * and the answer came back (which made the prediction 0.7-1.1 ms longer
- * than the downtime that followed it). 0, or -1 (the link broke, or the answer is not one).
+ * than the downtime that followed it). 1 with *c measured, 0 when a step
+ * failed on either end (nothing measured), -1 (the link broke, or the
+ * answer is not one).
  */
-static int dry_run(struct mig_source *s)
+static int dry_run(struct mig_source *s, struct dry_cost *c)
 {
 	struct mig_rehearsal own = { 0 };
 	uint64_t t1, t3, echo, dest_ns, entered, trip, back, rest;
@@ -291,8 +298,6 @@ static int dry_run(struct mig_source *s)
 	struct mig_record rec;
 	struct mig_writer w;
 
-	if (!(s->caps & MIG_CAP_DRY_RUN))
-		return 0;
 	t1 = s->ops->now_ns(s->vm->ctx);
 	if (!s->ops->rehearse(s->vm->ctx, false, true, &own))
 		own.ns = 0;
@@ -313,7 +318,7 @@ static int dry_run(struct mig_source *s)
 		return -1;
 	}
 	if (!dest_ns || !own.ns)
-		return 0; /* a step failed: the costs measured before precopy stand */
+		return 0;
 	trip = t3 - t1;
 	back = s->clock_known ? s->clock_rtt_ns / 2 : 0;
 	rest = own.ns + dest_ns + back;
@@ -325,9 +330,34 @@ static int dry_run(struct mig_source *s)
 		trip = at - t1;
 		rest = own.ns + dest_ns;
 	}
-	s->rep.cost_source_ns = own.ns;
-	s->rep.cost_dest_ns = dest_ns;
-	s->rep.cost_link_ns = trip > rest ? trip - rest : 0;
+	*c = (struct dry_cost){ .source = own.ns,
+				.link = trip > rest ? trip - rest : 0,
+				.dest = dest_ns };
+	return 1;
+}
+
+/*
+ * MIG_DRY_RUNS dry runs; their mean replaces the costs measured before
+ * precopy. One whose step failed leaves those standing. 0, or -1.
+ */
+static int dry_runs(struct mig_source *s)
+{
+	struct dry_cost sum = { 0 }, one;
+
+	if (!(s->caps & MIG_CAP_DRY_RUN))
+		return 0;
+	for (unsigned i = 0; i < MIG_DRY_RUNS; i++) {
+		int r = dry_run(s, &one);
+
+		if (r <= 0)
+			return r;
+		sum.source += one.source;
+		sum.link += one.link;
+		sum.dest += one.dest;
+	}
+	s->rep.cost_source_ns = sum.source / MIG_DRY_RUNS;
+	s->rep.cost_link_ns = sum.link / MIG_DRY_RUNS;
+	s->rep.cost_dest_ns = sum.dest / MIG_DRY_RUNS;
 	s->cfg.precopy.fixed_ns = s->rep.cost_source_ns + s->rep.cost_link_ns + s->rep.cost_dest_ns;
 	s->rep.dry_run = true;
 	return 0;
@@ -408,7 +438,7 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	/* Before the drain: what the guest writes meanwhile goes with it, and is predicted. */
 	if (!mig_source_cancel_requested(s))
 		mig_source_rehearse_switchover(s);
-	if (clock_exchange(s) || (s->cfg.mode == MIG_MODE_PRECOPY && (dry_run(s) || settle(s)))) {
+	if (clock_exchange(s) || (s->cfg.mode == MIG_MODE_PRECOPY && (dry_runs(s) || settle(s)))) {
 		s->ops->dirty_stop(s->vm->ctx);
 		if (!s->rep.error[0])
 			format_snprintf(s->rep.error, sizeof(s->rep.error),

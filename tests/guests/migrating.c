@@ -12,6 +12,7 @@
  * prints "hb T" every that many µs, T its own time in µs read just before,
  * nine digits, so that every such line takes as long to write
  * (bench/downtime.py times the first byte of each such line from outside).
+ * With SLEEPS, vCPU 0 waits in WFI between its deadlines instead of polling.
  */
 #include "tests/guests/rt/guest.h"
 
@@ -52,13 +53,21 @@ static const volatile unsigned heartbeat_us = HEARTBEAT_US; /* 0: none */
 
 static volatile unsigned ticks, sgis;
 
+#ifndef SLEEPS
+#define SLEEPS 0u
+#endif
+/* 1: vCPU 0 waits for its next deadline in WFI, woken by its timer; 0: it polls the counter. */
+static const volatile unsigned sleeps = SLEEPS;
+
 static void on_irq(unsigned kind, struct guest_frame *f)
 {
 	uint32_t intid;
 
 	(void)f;
 	intid = guest_irq_take(kind);
-	if (intid == VTIMER_INTID) {
+	if (intid == VTIMER_INTID && (sysreg_read(mpidr_el1) & 0xff) == 0) {
+		sysreg_write(cntv_ctl_el0, 0); /* vCPU 0's wake-up from sleep_until: once */
+	} else if (intid == VTIMER_INTID) {
 		/* The next tick, from the last deadline: the line drops before EOI. */
 		sysreg_write(cntv_cval_el0,
 			     sysreg_read(cntv_cval_el0) + guest_counter_freq() * TICK_MS / 1000);
@@ -133,6 +142,20 @@ static void check_share(unsigned beat)
 	}
 }
 
+static void sleep_until(uint64_t when)
+{
+	if (guest_counter() >= when)
+		return;
+	/*
+	 * Masked from arming to waking (a pending interrupt ends a WFI even
+	 * then, Arm ARM D1.6.2): taken before the WFI, it would leave it asleep.
+	 */
+	__asm__ volatile("msr daifset, #2");
+	sysreg_write(cntv_cval_el0, when);
+	sysreg_write(cntv_ctl_el0, 1);
+	__asm__ volatile("isb; wfi; msr daifclr, #2; isb" ::: "memory");
+}
+
 void test_main(unsigned cpu)
 {
 	uint64_t freq = guest_counter_freq(), start = guest_counter(), last = start, next_beat;
@@ -142,6 +165,10 @@ void test_main(unsigned cpu)
 	guest_exception_hook = on_irq;
 	if (cpu == 1)
 		ticker();
+	if (sleeps) {
+		gic_enable_ppi(0, VTIMER_INTID);
+		__asm__ volatile("msr daifclr, #2");
+	}
 	if (guest_cpu_count() > 1) {
 		gic_enable_ppi(0, SGI_TICK);
 		__asm__ volatile("msr daifclr, #2");
@@ -173,8 +200,15 @@ void test_main(unsigned cpu)
 				     (unsigned long long)((at - start) * 1000000 / freq));
 			next_hb = at + freq * heartbeat_us / 1000000;
 		}
-		if (now < next_beat)
+		if (now < next_beat) {
+			uint64_t wake = next_pace < next_beat ? next_pace : next_beat;
+
+			if (heartbeat_us && next_hb < wake)
+				wake = next_hb;
+			if (sleeps)
+				sleep_until(wake);
 			continue;
+		}
 		check_share(beat);
 		check_interrupts(++beat);
 		guest_printf("beat %u at %llu ms: %u pages checked, %u timer ticks, %u SGIs, %u "

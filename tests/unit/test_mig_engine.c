@@ -111,8 +111,8 @@ static void completed(struct fixture *f)
 	/* Each end ran its switchover's code once, early. */
 	assert_int_equal(f->src.rehearsals, 1);
 	assert_int_equal(f->dst.rehearsals, 1);
-	/* And once more each in precopy, as a dry run right before the stop. */
-	assert_int_equal(f->src.dry_runs, f->m.src.mode == MIG_MODE_PRECOPY ? 1u : 0u);
+	/* And MIG_DRY_RUNS times more each in precopy, as the dry runs right before the stop. */
+	assert_int_equal(f->src.dry_runs, f->m.src.mode == MIG_MODE_PRECOPY ? MIG_DRY_RUNS : 0u);
 	assert_int_equal(f->dst.dry_runs, f->src.dry_runs);
 	if (f->m.src.predicted_downtime_ns) {
 		assert_true(f->m.src.dry_run);
@@ -303,7 +303,7 @@ static void test_dry_run_over_the_limit(void **state)
 					       "up, the VM runs on here"));
 	assert_true(f->src.running);
 	assert_false(f->dst.running);
-	assert_int_equal(f->dst.dry_runs, 1);
+	assert_int_equal(f->dst.dry_runs, MIG_DRY_RUNS);
 	assert_int_equal(f->m.src.cost_dest_ns, 8000000);
 
 	release(f);

@@ -673,7 +673,8 @@ static void test_source_refuses_a_malformed_accept(void **state)
  * DRY_RUN_DONE sets the fixed cost the stop is admitted on: one of the
  * wrong size, for another DRY_RUN, or with a cost no run measures, or (with
  * MIG_CAP_DRY_RUN_ENTRY) an entry stamp outside the trip on the measured
- * clock, fails the migration before the stop; the VM runs on here.
+ * clock, fails the migration before the stop, whichever of the dry runs it
+ * answers; the VM runs on here.
  */
 static void test_source_refuses_a_malformed_dry_run_done(void **state)
 {
@@ -695,12 +696,11 @@ static void test_source_refuses_a_malformed_dry_run_done(void **state)
 		{ 1000, MIG_DRY_RUN_DONE_ENTRY_BYTES, false, true, UINT64_MAX },
 	};
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	/* Each answer wrong, after as many right ones as the dry runs before it. */
+	for (size_t n = 0; n < sizeof(bad) / sizeof(bad[0]) * MIG_DRY_RUNS; n++) {
+		size_t i = n / MIG_DRY_RUNS;
+		unsigned good = (unsigned)(n % MIG_DRY_RUNS);
 		struct mig_source *s = new_source(f, MIG_MODE_PRECOPY);
-		uint8_t done[MIG_DRY_RUN_DONE_ENTRY_BYTES] = { 0 };
-		struct mig_writer w;
-		struct mig_reader r;
-		uint64_t echo;
 
 		f->src.running = true;
 		script_run_source(&f->p, s, false);
@@ -709,21 +709,33 @@ static void test_source_refuses_a_malformed_dry_run_done(void **state)
 			    MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_DRY_RUN |
 				    (bad[i].entry ? MIG_CAP_DRY_RUN_ENTRY : 0),
 			    100000, MIG_ACCEPT_BYTES);
-		assert_true(script_expect(&f->p, MIG_REC_DRY_RUN));
-		/* As large as the package, so that the link carries as much as at the stop. */
-		assert_true(f->p.rec.length >= 4096);
-		r = f->p.rec.payload;
-		echo = mig_get_u64(&r) + (bad[i].other_echo ? 1 : 0);
-		mig_writer_init(&w, done, sizeof(done));
-		mig_put_u64(&w, echo);
-		mig_put_u64(&w, bad[i].cost_ns);
-		mig_put_u64(&w, bad[i].entered);
-		assert_true(script_send(&f->p, MIG_REC_DRY_RUN_DONE, 0, done, bad[i].len));
+		for (unsigned k = 0; k <= good; k++) {
+			uint8_t done[MIG_DRY_RUN_DONE_ENTRY_BYTES] = { 0 };
+			bool wrong = k == good;
+			struct mig_writer w;
+			struct mig_reader r;
+			uint64_t echo;
+
+			assert_true(script_expect(&f->p, MIG_REC_DRY_RUN));
+			/* As large as the package, so that the link carries as much as at the stop.
+			 */
+			assert_true(f->p.rec.length >= 4096);
+			r = f->p.rec.payload;
+			echo = mig_get_u64(&r) + (wrong && bad[i].other_echo ? 1 : 0);
+			mig_writer_init(&w, done, sizeof(done));
+			mig_put_u64(&w, echo);
+			mig_put_u64(&w, wrong ? bad[i].cost_ns : 1000);
+			mig_put_u64(&w, wrong ? bad[i].entered : 0);
+			assert_true(script_send(&f->p, MIG_REC_DRY_RUN_DONE, 0, done,
+						wrong	       ? bad[i].len
+						: bad[i].entry ? MIG_DRY_RUN_DONE_ENTRY_BYTES
+							       : MIG_DRY_RUN_DONE_BYTES));
+		}
 		assert_int_equal(script_end(&f->p), MIG_FAILED);
 		assert_string_equal(mig_source_report(s)->error,
 				    "malformed DRY_RUN_DONE: the VM runs on here");
 		assert_true(f->src.running);
-		assert_int_equal(f->src.dry_runs, 1);
+		assert_int_equal(f->src.dry_runs, good + 1);
 		f->src.dry_runs = 0;
 		mig_source_free(s);
 	}
