@@ -55,6 +55,10 @@ static void protect_all(struct vm *vm, enum s2_perm perm)
 	arch_s2_flush_vm(&vm->ctl);
 }
 
+/*
+ * Logging starts with RAM writable: the first round copies every page,
+ * and arm_for_copy protects each right before its copy.
+ */
 static void dirty_start(void *ctx)
 {
 	struct vm *vm = ctx;
@@ -66,9 +70,22 @@ static void dirty_start(void *ctx)
 	memset(vm->dirty, 0, mig_bitmap_words(page_count(vm)) * sizeof(uint64_t));
 	vm->throttle_waits = vm->throttle_wait_counts = 0; /* this migration's, in its report */
 	vm->dirty_logging = true;
-	protect_all(vm, S2_READ | S2_EXEC);
 }
 
+/*
+ * Takes the bits. The pages stay writable: they are the engine's to copy
+ * now, and each is protected only right before its copy (arm_for_copy).
+ *
+ * Stopped (the switchover's last collection) or not, one loop: on an
+ * emulated board code run for the first time is translated first, and the
+ * stop would pay for that inside the downtime.
+ *
+ * A word is exchanged only when a plain read finds a bit in it: most are
+ * empty, and on an emulated board an atomic exchange costs far more than a
+ * read (the stop's collection of 512 MiB went through 2048 of them inside
+ * the downtime). A bit set after its word was read stays in the log for
+ * the next collection, as a bit set after the exchange would.
+ */
 static void dirty_collect(void *ctx, uint64_t *bitmap)
 {
 	struct vm *vm = ctx;
@@ -78,39 +95,46 @@ static void dirty_collect(void *ctx, uint64_t *bitmap)
 		memset(bitmap, 0xff, words * sizeof(uint64_t));
 		return;
 	}
-	/*
-	 * Stopped (the switchover's last collection), the VM writes nothing
-	 * more and logging only ends (dirty_stop comes before any resume): the
-	 * bits suffice, and the downtime is spared a walk and a flush of
-	 * stage 2 on every CPU. One loop for both, so that the stop runs code
-	 * the collections of precopy ran before it (on an emulated board code
-	 * run for the first time is translated first, inside the downtime).
-	 *
-	 * A word is exchanged only when a plain read finds a bit in it: most
-	 * are empty, and on an emulated board an atomic exchange costs far
-	 * more than a read (the stop's collection of 512 MiB went through
-	 * 2048 of them inside the downtime). A bit set after its word was
-	 * read stays in the log, with its page writable, for the next
-	 * collection, as a bit set after the exchange would.
-	 */
-	bool stopped = __atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE);
+	for (uint64_t w = 0; w < words; w++)
+		if (__atomic_load_n(&vm->dirty[w], __ATOMIC_RELAXED))
+			bitmap[w] |= __atomic_exchange_n(&vm->dirty[w], 0, __ATOMIC_SEQ_CST);
+}
 
-	/* Take the bits, protect those pages again, then flush: see vm_dirty_fault. */
-	for (uint64_t w = 0; w < words; w++) {
-		uint64_t bits = __atomic_load_n(&vm->dirty[w], __ATOMIC_RELAXED)
-					? __atomic_exchange_n(&vm->dirty[w], 0, __ATOMIC_SEQ_CST)
-					: 0;
+/*
+ * The pages about to be copied: their log bits cleared first (a write
+ * from here to the protection lands in the copy), then protected, in runs
+ * of neighbours, then one flush; a write after it faults and is logged
+ * (vm_dirty_fault). Clearing after protecting could drop the mark of a
+ * write that faulted in between, its page then writable and unlogged.
+ */
+static void arm_for_copy(void *ctx, uint64_t first_word, const uint64_t *words, uint64_t count)
+{
+	struct vm *vm = ctx;
+	uint64_t run = 0, run_len = 0;
+	bool any = false;
 
-		bitmap[w] |= bits;
-		while (bits && !stopped) {
-			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
+	if (!vm->dirty_logging || !vm->dirty)
+		return;
+	for (uint64_t i = 0; i < count; i++)
+		if (words[i] && __atomic_load_n(&vm->dirty[first_word + i], __ATOMIC_RELAXED))
+			__atomic_fetch_and(&vm->dirty[first_word + i], ~words[i], __ATOMIC_SEQ_CST);
+	for (uint64_t p = first_word * 64; p <= (first_word + count) * 64; p++) {
+		bool set = p < (first_word + count) * 64 &&
+			   (words[p / 64 - first_word] >> (p % 64) & 1);
 
-			bits &= bits - 1;
-			s2_protect(&vm->s2, ipa_init(GUEST_RAM_IPA + p * PAGE_SIZE), PAGE_SIZE,
-				   S2_READ | S2_EXEC);
+		if (set && run_len && run + run_len == p) {
+			run_len++;
+			continue;
 		}
+		if (run_len) {
+			s2_protect(&vm->s2, ipa_init(GUEST_RAM_IPA + run * PAGE_SIZE),
+				   run_len * PAGE_SIZE, S2_READ | S2_EXEC);
+			any = true;
+		}
+		run = p;
+		run_len = set ? 1 : 0;
 	}
-	if (!stopped)
+	if (any)
 		arch_s2_flush_vm(&vm->ctl);
 }
 
@@ -516,6 +540,7 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.page = page,
 	.dirty_start = dirty_start,
 	.dirty_collect = dirty_collect,
+	.arm_for_copy = arm_for_copy,
 	.dirty_stop = dirty_stop,
 	.throttle = throttle,
 	.stop = stop,

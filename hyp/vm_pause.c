@@ -260,9 +260,11 @@ bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
 	if (ipa < GUEST_RAM_IPA || page >= vm->cfg.mem_bytes / PAGE_SIZE)
 		return false;
 	/*
-	 * Writable first, dirty second: a collection that runs in between
-	 * either sees the bit (and protects the page again before copying it)
-	 * or leaves the page writable with the bit set for the next round.
+	 * Writable first, dirty second: a page armed for its copy in between
+	 * (its bit cleared, then protected: arm_for_copy) is either protected
+	 * again, the bit set for a copy it does not need, or left writable
+	 * with the bit set, copied again in the next round; a collection in
+	 * between takes the bit or leaves it for the next one.
 	 *
 	 * Allowing a write needs no TLB invalidation (the Arm ARM asks for
 	 * break-before-make and invalidation when a mapping is removed or

@@ -29,13 +29,27 @@ struct mig_vm_ops {
 	uint64_t (*page_count)(void *vm);
 	/** Pointer to a guest page (the engine reads and writes whole pages). */
 	uint8_t *(*page)(void *vm, uint64_t page_number);
+	/**
+	 * Starts logging writes; the first round then copies every page, each
+	 * armed first (arm_for_copy): nothing needs protecting yet.
+	 */
 	void (*dirty_start)(void *vm);
 	/**
 	 * ORs the pages dirtied since the last call into bitmap and restarts
 	 * tracking; once the VM is stopped, tracking may just end there
-	 * (dirty_stop comes before any resume).
+	 * (dirty_stop comes before any resume). The pages taken are the
+	 * engine's to copy: they are armed (arm_for_copy) before their copy.
 	 */
 	void (*dirty_collect)(void *vm, uint64_t *bitmap);
+	/**
+	 * While the VM runs: the pages set in `count` bitmap words, from word
+	 * `first_word` on, are about to be copied. A write to one of them
+	 * from now on is logged; one before is in the copy. Protecting a page
+	 * only when its copy comes (rather than when it was collected) leaves
+	 * the guest free to rewrite it until then: such writes cost it no
+	 * fault (nor a throttle's wait) and the link no second copy.
+	 */
+	void (*arm_for_copy)(void *vm, uint64_t first_word, const uint64_t *words, uint64_t count);
 	void (*dirty_stop)(void *vm);
 	/**
 	 * Limits the pages per second the VM's vCPUs may dirty, shared among

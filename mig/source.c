@@ -188,7 +188,7 @@ static int64_t precopy_round(struct mig_source *s)
 	uint32_t round = s->rep.rounds + 1;
 
 	s->current_round = round;
-	s->cursor = 0;
+	mig_source_rewind(s);
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0) {
 		bytes += n;
 		if (mig_source_cancel_requested(s))
@@ -217,7 +217,7 @@ static int send_written_since(struct mig_source *s, uint64_t *pages)
 	s->collected_at = s->ops->now_ns(s->vm->ctx);
 	s->collect_ns = s->collected_at - t0;
 	*pages = mig_bitmap_count(s->bitmap, s->pages);
-	s->cursor = 0;
+	mig_source_rewind(s);
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0)
 		;
 	return n < 0 ? -1 : 0;

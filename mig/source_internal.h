@@ -21,8 +21,9 @@ struct mig_source {
 	struct mig_channel *ch;
 	struct mig_report rep;
 	uint64_t pages;
-	uint64_t *bitmap; /**< precopy: this round's pages; postcopy: not yet sent */
-	uint64_t cursor;  /**< next page the background scan looks at */
+	uint64_t *bitmap;   /**< precopy: this round's pages; postcopy: not yet sent */
+	uint64_t cursor;    /**< next page the background scan looks at */
+	uint64_t armed_end; /**< bitmap words armed for their copy in this pass: up to here */
 	struct mig_laid_out
 		held;  /**< switchover: the last RAM record at s->buf, sent with the package */
 	uint8_t *buf;  /**< records built here (MIG_RECORD_MAX) */
@@ -64,6 +65,9 @@ bool mig_source_cancel_requested(struct mig_source *s);
  */
 void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r);
 void mig_source_progress(struct mig_source *s);
+
+/** A pass over the bitmap from its start: the scan's cursor and what it armed start over. */
+void mig_source_rewind(struct mig_source *s);
 
 /** A batch as large as the record allows. */
 #define MIG_BATCH_FULL UINT32_MAX

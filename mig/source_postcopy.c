@@ -30,7 +30,7 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 	struct mig_record rec;
 
 	s->rep.state = MIG_POSTCOPY_ACTIVE;
-	s->cursor = 0;
+	mig_source_rewind(s);
 	while (mig_bitmap_count(s->bitmap, s->pages)) {
 		int64_t n;
 

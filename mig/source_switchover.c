@@ -74,7 +74,7 @@ static int stop_and_send_pages(struct mig_source *s)
 	s->rep.stop_pages = 0;
 	if (s->cfg.mode == MIG_MODE_POSTCOPY)
 		return send_discard(s);
-	s->cursor = 0;
+	mig_source_rewind(s);
 	while (mig_source_lay_out_batch(s, s->buf, MIG_BATCH_FULL, &s->held) &&
 	       s->cursor < s->pages) {
 		/* More than a batch left: this one goes on its own. */

@@ -51,6 +51,22 @@ static void dirty_collect(void *ctx, uint64_t *bitmap)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* As on the board: a write before the copy is in it, one after is logged. */
+static void arm_for_copy(void *ctx, uint64_t first_word, const uint64_t *words, uint64_t count)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t n = (uint64_t)__builtin_popcountll(words[i]);
+
+		vm->dirty[first_word + i] &= ~words[i];
+		vm->armed_pages += n;
+		vm->armed_stopped += vm->running ? 0 : n;
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
 static void dirty_stop(void *ctx)
 {
 	struct fake_vm *vm = ctx;
@@ -238,6 +254,7 @@ const struct mig_vm_ops fake_vm_ops = {
 	.page = page,
 	.dirty_start = dirty_start,
 	.dirty_collect = dirty_collect,
+	.arm_for_copy = arm_for_copy,
 	.dirty_stop = dirty_stop,
 	.throttle = throttle,
 	.stop = stop,

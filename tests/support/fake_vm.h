@@ -42,8 +42,10 @@ struct fake_vm {
 	unsigned saves;		    /**< source: packages saved (mig_vm_ops.save_devices) */
 	unsigned rehearsals;	    /**< the switchover's code run early (mig_vm_ops.rehearse) */
 	unsigned dry_runs;	    /**< of it once more, right before the switchover (DRY_RUN) */
-	uint64_t dry_run_ns;	    /**< what a dry run measures (0: as the rehearsal) */
-	uint64_t clock_offset_ns;   /**< this board's clock runs this far ahead of the host's */
+	uint64_t armed_pages;	    /**< source: pages armed for their copy (arm_for_copy) */
+	uint64_t armed_stopped;	  /**< of those, armed while the VM was stopped (none should be) */
+	uint64_t dry_run_ns;	  /**< what a dry run measures (0: as the rehearsal) */
+	uint64_t clock_offset_ns; /**< this board's clock runs this far ahead of the host's */
 	uint64_t writes;
 	/* Pages marked written at each collection while running (halved after each when asked). */
 	uint64_t burst_pages;

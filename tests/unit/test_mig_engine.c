@@ -114,6 +114,13 @@ static void completed(struct fixture *f)
 	/* And MIG_DRY_RUNS times more each in precopy, as the dry runs right before the stop. */
 	assert_int_equal(f->src.dry_runs, f->m.src.mode == MIG_MODE_PRECOPY ? MIG_DRY_RUNS : 0u);
 	assert_int_equal(f->dst.dry_runs, f->src.dry_runs);
+	/*
+	 * Every page was armed before its first copy, none once the VM had
+	 * stopped (it writes nothing then: the downtime is spared it).
+	 */
+	if (f->m.src.mode == MIG_MODE_PRECOPY || f->m.postcopy_after_rounds)
+		assert_true(f->src.armed_pages >= f->src.pages);
+	assert_int_equal(f->src.armed_stopped, 0);
 	if (f->m.src.predicted_downtime_ns) {
 		assert_true(f->m.src.dry_run);
 		assert_int_equal(f->m.src.cost_dest_ns,

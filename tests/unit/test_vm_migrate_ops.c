@@ -123,31 +123,53 @@ static void test_dirty_logging(void **state)
 	assert_int_equal(guest_writes(1, 7, 1), 0);
 
 	ops->dirty_start(&h->vm);
+	/* Logging starts with RAM writable: a page is protected only for its copy. */
+	assert_int_equal(perm_of(h, 3), S2_RWX);
+	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 0);
+	assert_int_equal(guest_writes(0, 3, 2), 0);
+
+	/* Armed for their copy (the first round: all of RAM): protected, one flush. */
+	memset(bitmap, 0xff, sizeof(bitmap));
+	ops->arm_for_copy(&h->vm, 0, bitmap, PAGES / 64);
 	assert_int_equal(perm_of(h, 0), S2_READ | S2_EXEC);
 	assert_int_equal(perm_of(h, 3), S2_READ | S2_EXEC);
 	assert_int_equal(perm_of(h, PAGES - 1), S2_READ | S2_EXEC);
 	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 1);
 
-	/* The first write to a page faults once, is marked, and lands. */
-	assert_true(logged_write(guest_writes(0, 3, 2)));
+	/* The first write to a page after that faults once, is marked, and lands. */
+	assert_true(logged_write(guest_writes(0, 3, 3)));
 	assert_int_equal(perm_of(h, 3), S2_RWX);
-	assert_int_equal(guest_writes(0, 3, 3), 0);
+	assert_int_equal(guest_writes(0, 3, 4), 0);
 	assert_true(logged_write(guest_writes(1, 7, 2)));
 	assert_int_equal(h->vm.dirty_faults, 2);
 	assert_true(fake_hw(0)->s2_flush_local >= 1);
 
-	/* Collection takes the bits and protects those pages again. */
+	/* Collection takes the bits; the pages stay writable until their copy. */
 	collect(bitmap);
 	assert_int_equal(bits_set(bitmap), 2);
 	assert_true(mig_bit_test(bitmap, 3));
 	assert_true(mig_bit_test(bitmap, 7));
+	assert_int_equal(perm_of(h, 3), S2_RWX);
+	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 1);
+	/* Rewritten before it: no fault, nothing logged (it goes in that copy). */
+	assert_int_equal(guest_writes(0, 3, 5), 0);
+	assert_int_equal(guest_writes(1, 7, 3), 0);
+	assert_int_equal(h->vm.dirty_faults, 2);
+
+	/*
+	 * Armed again: a mark left meanwhile on one of them (a write that
+	 * faulted before the collection's copy) goes, for the copy follows.
+	 */
+	mig_bit_set(h->vm.dirty, 7);
+	ops->arm_for_copy(&h->vm, 0, bitmap, 1);
+	assert_false(mig_bit_test(h->vm.dirty, 7));
 	assert_int_equal(perm_of(h, 3), S2_READ | S2_EXEC);
 	assert_int_equal(perm_of(h, 7), S2_READ | S2_EXEC);
 	assert_int_equal(fake_hw(HOST_VM_CONTROL_CPU)->s2_flush_vm, 2);
 
-	/* Written again after the collection (from the other vCPU, too): logged again. */
-	assert_true(logged_write(guest_writes(0, 3, 4)));
-	assert_int_equal(guest_writes(1, 3, 4), 0);
+	/* Written after the copy (from the other vCPU, too): logged again. */
+	assert_true(logged_write(guest_writes(0, 3, 6)));
+	assert_int_equal(guest_writes(1, 3, 6), 0);
 	collect(bitmap);
 	assert_int_equal(bits_set(bitmap), 1);
 	assert_true(mig_bit_test(bitmap, 3));
@@ -160,6 +182,11 @@ static void test_dirty_logging(void **state)
 	assert_int_equal(perm_of(h, 100), S2_RWX);
 	assert_int_equal(guest_writes(1, 100, 5), 0);
 	assert_int_equal(h->vm.dirty_faults, 3);
+	/* Nothing is armed then either. */
+	ops->arm_for_copy(&h->vm, 0, bitmap, 1);
+	memset(bitmap, 0xff, sizeof(bitmap));
+	ops->arm_for_copy(&h->vm, 0, bitmap, PAGES / 64);
+	assert_int_equal(perm_of(h, 3), S2_RWX);
 
 	vm_stop_all(&h->vm, VM_POWER_OFF);
 	assert_true(host_vm_join(h, WAIT_MS));
@@ -213,6 +240,12 @@ static void test_throttle_holds_a_vcpu_over_its_quota(void **state)
 	memset(&box, 0, sizeof(box));
 	h = guest_vm_boot(2, guest_writer, ENTRY);
 	ops->dirty_start(&h->vm);
+	{ /* all of RAM armed, as a first round's copy does */
+		uint64_t all[PAGES / 64];
+
+		memset(all, 0xff, sizeof(all));
+		ops->arm_for_copy(&h->vm, 0, all, PAGES / 64);
+	}
 	/* A period long enough that a loaded host writes the second page within it. */
 	ops->throttle(&h->vm, 40);
 	/* Rewriting a page already dirty costs nothing; a new one over the quota waits. */
