@@ -126,8 +126,16 @@ static void protect_leaf(pte_t *pte, void *arg)
 {
 	struct protect_job *job = arg;
 
-	if (arch_s2_pte_valid(*pte) && arch_s2_pte_perm(*pte) != job->perm) {
-		*pte = arch_s2_pte_with_perm(*pte, job->perm);
+	/*
+	 * One read and one store of the whole entry: a vCPU's write fault may
+	 * change the same entry's permission at once (vm_dirty_fault against
+	 * arm_for_copy), and either order of the two is one a collection
+	 * copes with; a torn or repeated access would not be.
+	 */
+	pte_t v = __atomic_load_n(pte, __ATOMIC_RELAXED);
+
+	if (arch_s2_pte_valid(v) && arch_s2_pte_perm(v) != job->perm) {
+		__atomic_store_n(pte, arch_s2_pte_with_perm(v, job->perm), __ATOMIC_RELAXED);
 		job->changed++;
 	}
 }

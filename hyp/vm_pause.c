@@ -2,8 +2,8 @@
 /**
  * What migration needs from running vCPUs: parking them with their state
  * in memory (the source's stop, the destination's wait for RUN), and
- * logging writes to guest RAM by keeping its stage-2 pages read-only
- * (docs/migration-protocol.md, "The board's back end").
+ * logging writes to guest RAM whose stage-2 pages were made read-only for
+ * their copy (docs/migration-protocol.md, "The board's back end").
  */
 #include "hyp/arch.h"
 #include "hyp/vm.h"

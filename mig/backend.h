@@ -42,12 +42,14 @@ struct mig_vm_ops {
 	 */
 	void (*dirty_collect)(void *vm, uint64_t *bitmap);
 	/**
-	 * While the VM runs: the pages set in `count` bitmap words, from word
-	 * `first_word` on, are about to be copied. A write to one of them
-	 * from now on is logged; one before is in the copy. Protecting a page
-	 * only when its copy comes (rather than when it was collected) leaves
-	 * the guest free to rewrite it until then: such writes cost it no
-	 * fault (nor a throttle's wait) and the link no second copy.
+	 * While the VM may run (precopy): the pages set in `count` bitmap
+	 * words, from word `first_word` on, are about to be copied, and stay
+	 * the caller's to copy until they are. A write to one of them from now
+	 * on is logged; one before is in the copy. Protecting a page only when
+	 * its copy comes (rather than when it was collected) leaves the guest
+	 * free to rewrite it until then: such writes cost it no fault (nor a
+	 * throttle's wait) and the link no second copy. (Armed a span ahead of
+	 * the copy, a page written between the two takes both.)
 	 */
 	void (*arm_for_copy)(void *vm, uint64_t first_word, const uint64_t *words, uint64_t count);
 	void (*dirty_stop)(void *vm);

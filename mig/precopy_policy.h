@@ -51,7 +51,7 @@ struct mig_precopy_state {
 	uint64_t bandwidth;	       /**< bytes per second, measured */
 	uint64_t expected_downtime_ns; /**< if it switched over now */
 	int not_converging;	       /**< the caps were reached */
-	uint64_t best_dirty_pages;     /**< the smallest leftover yet */
+	uint64_t best_dirty_pages;     /**< the last leftover that shrank by an eighth or more */
 	unsigned stalled;	       /**< rounds since the leftover last shrank */
 	uint64_t last_dirty_pages;     /**< the leftover of the round before */
 	/** The switchover's own measured cost alone is over the limit (admitted without it). */

@@ -23,6 +23,19 @@ static uint64_t now_ns(void *ctx)
 static uint64_t page_count(void *vm) { return ((struct fake_vm *)vm)->pages; }
 static uint8_t *page(void *vm, uint64_t p) { return ((struct fake_vm *)vm)->ram + p * 4096; }
 
+/*
+ * As the board's write fault: a write to a page armed for its copy is
+ * logged and leaves it writable; one to a writable page is not (it is
+ * still to be copied, or logging is off).
+ */
+static void logged_write(struct fake_vm *vm, uint64_t p)
+{
+	if (vm->tracking && mig_bit_test(vm->readonly, p)) {
+		mig_bit_set(vm->dirty, p);
+		mig_bit_clear(vm->readonly, p);
+	}
+}
+
 static void dirty_start(void *ctx)
 {
 	struct fake_vm *vm = ctx;
@@ -30,6 +43,7 @@ static void dirty_start(void *ctx)
 	pthread_mutex_lock(&vm->lock);
 	vm->tracking = true;
 	memset(vm->dirty, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
+	memset(vm->readonly, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -41,7 +55,7 @@ static void dirty_collect(void *ctx, uint64_t *bitmap)
 	/* A burst written right before this collection, while the VM runs. */
 	for (uint64_t p = 0; vm->running && vm->tracking && p < vm->burst_pages && p < vm->pages;
 	     p++)
-		mig_bit_set(vm->dirty, p);
+		logged_write(vm, p);
 	if (vm->running && vm->burst_halves)
 		vm->burst_pages /= 2;
 	for (uint64_t i = 0; i < mig_bitmap_words(vm->pages); i++) {
@@ -61,6 +75,7 @@ static void arm_for_copy(void *ctx, uint64_t first_word, const uint64_t *words, 
 		uint64_t n = (uint64_t)__builtin_popcountll(words[i]);
 
 		vm->dirty[first_word + i] &= ~words[i];
+		vm->readonly[first_word + i] |= words[i];
 		vm->armed_pages += n;
 		vm->armed_stopped += vm->running ? 0 : n;
 	}
@@ -73,6 +88,7 @@ static void dirty_stop(void *ctx)
 
 	pthread_mutex_lock(&vm->lock);
 	vm->tracking = false;
+	memset(vm->readonly, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
 	vm->quota_per_ms = 0;
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -94,8 +110,8 @@ static bool quota_allows(struct fake_vm *vm, uint64_t p)
 	struct timespec ts;
 	uint64_t ms;
 
-	if (!vm->tracking || !vm->quota_per_ms || mig_bit_test(vm->dirty, p))
-		return true;
+	if (!vm->tracking || !vm->quota_per_ms || !mig_bit_test(vm->readonly, p))
+		return true; /* no fault: nothing to wait for */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	if (ms != vm->quota_ms) {
@@ -308,8 +324,7 @@ void *fake_vm_workload(void *ctx)
 				if (!quota_allows(vm, p))
 					break; /* waits for the next period */
 				vm->ram[p * 4096 + (seed & 4095)] = (uint8_t)seed;
-				if (vm->tracking)
-					mig_bit_set(vm->dirty, p);
+				logged_write(vm, p);
 			}
 			if (!vm->toucher)
 				vm->regs.x[0]++;
@@ -357,6 +372,7 @@ void fake_vm_init(struct fake_vm *vm, uint64_t pages, bool source)
 	vm->pages = pages;
 	vm->ram = calloc(pages, 4096);
 	vm->dirty = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
+	vm->readonly = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
 	vm->present = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
 	vm->faulted = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
 	pthread_mutex_init(&vm->lock, NULL);
@@ -379,6 +395,7 @@ void fake_vm_free(struct fake_vm *vm)
 {
 	free(vm->ram);
 	free(vm->dirty);
+	free(vm->readonly);
 	free(vm->present);
 	free(vm->faulted);
 	pthread_mutex_destroy(&vm->lock);

@@ -29,6 +29,7 @@ struct fake_vm {
 	uint8_t *ram;
 	uint64_t pages;
 	uint64_t *dirty;
+	uint64_t *readonly; /**< pages a write to which is logged (armed for their copy) */
 	pthread_mutex_t lock;
 	pthread_cond_t placed;
 	bool tracking, running, ending;

@@ -188,6 +188,29 @@ static void test_dirty_logging(void **state)
 	ops->arm_for_copy(&h->vm, 0, bitmap, PAGES / 64);
 	assert_int_equal(perm_of(h, 3), S2_RWX);
 
+	/*
+	 * Arming takes only the pages it is given, across a word's end, and
+	 * leaves the others' marks and permissions as they were.
+	 */
+	ops->dirty_start(&h->vm);
+	memset(bitmap, 0, sizeof(bitmap));
+	for (uint64_t p = 60; p <= 70; p++)
+		mig_bit_set(bitmap, p);
+	mig_bit_set(h->vm.dirty, 59);
+	mig_bit_set(h->vm.dirty, 65);
+	mig_bit_set(h->vm.dirty, 80);
+	ops->arm_for_copy(&h->vm, 0, bitmap, 2);
+	assert_int_equal(perm_of(h, 59), S2_RWX);
+	assert_int_equal(perm_of(h, 60), S2_READ | S2_EXEC);
+	assert_int_equal(perm_of(h, 63), S2_READ | S2_EXEC);
+	assert_int_equal(perm_of(h, 64), S2_READ | S2_EXEC);
+	assert_int_equal(perm_of(h, 70), S2_READ | S2_EXEC);
+	assert_int_equal(perm_of(h, 71), S2_RWX);
+	assert_true(mig_bit_test(h->vm.dirty, 59));
+	assert_false(mig_bit_test(h->vm.dirty, 65));
+	assert_true(mig_bit_test(h->vm.dirty, 80));
+	ops->dirty_stop(&h->vm);
+
 	vm_stop_all(&h->vm, VM_POWER_OFF);
 	assert_true(host_vm_join(h, WAIT_MS));
 }
