@@ -9,7 +9,10 @@ its own time, and a "beat" line every 100 ms with how many pages it has
 written; between these deadlines it waits in WFI, as an operating system
 idles. Ferry also migrates the same guest polling its counter instead
 (downtime_fast_spins.c), whose vCPU keeps one of the host's two cores busy
-all along. Each pair also measures the link itself: 32 MiB over TLS between
+all along, and the first guest once more with `--on-no-convergence
+postcopy`: the guest's worst pause as the report gives it (the downtime
+plus the longest wait for a missing page) against the one it felt (its
+longest stretch without a heartbeat, less the heartbeat's period). Each pair also measures the link itself: 32 MiB over TLS between
 two boards, the same boards' own bulk transfer.
 
 Per run: did it converge in precopy (Ferry: without postcopy; QEMU:
@@ -99,6 +102,31 @@ def ferry_run(work, guest):
     }
 
 
+def worst_pause_seen_us(src_trace, dst_trace):
+    """The guest's longest stretch without a heartbeat, less its 2 ms period (µs): the
+    switchover and, in postcopy, its waits for missing pages, as it felt them."""
+    hb = (dt.heartbeats(dt.uart_lines(src_trace), False)
+          + dt.heartbeats(dt.uart_lines(dst_trace), False))
+    gaps = [b[0] - a[0] - 2000 for a, b in zip(hb, hb[1:])]
+    return max(gaps) if gaps else None
+
+
+def ferry_postcopy_run(work):
+    """The same guest, `--on-no-convergence postcopy`: what the report says the guest felt."""
+    r = dt.ferry_pair(work, GUEST, MEM, "one-flight", ["--on-no-convergence", "postcopy"])
+    rep = r.get("report") or {}
+    return {
+        "switched_to_postcopy": rep.get("switched-to-postcopy"), "error": r.get("error"),
+        "seen_us": r.get("seen_us"), "reported_us": r.get("reported_us"),
+        "faults_served": rep.get("faults-served"),
+        "longest_stall_reported_us": rep.get("longest-stall-us"),
+        "worst_pause_reported_us": rep.get("worst-pause-us"),
+        "worst_pause_seen_us": worst_pause_seen_us(os.path.join(work, "src.trace"),
+                                                   os.path.join(work, "dst.trace")),
+        "total_ms": rep.get("total-time-ms"), "guest_passed": r.get("guest_passed"),
+    }
+
+
 def qemu_run(work, port):
     r = dt.qemu_pair(work, GUEST, MEM, port)
     unthrottled, migrating = work_rates(os.path.join(work, "src.trace"),
@@ -121,7 +149,8 @@ def med(values):
 
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    runs = {"ferry": [], "ferry_spinning": [], "qemu": [], "link_tls_mb_s": []}
+    runs = {"ferry": [], "ferry_spinning": [], "ferry_postcopy": [], "qemu": [],
+            "link_tls_mb_s": []}
     port = 47900
     for i in range(pairs):
         with tempfile.TemporaryDirectory(prefix="fc.", dir="/tmp") as work:
@@ -129,12 +158,15 @@ def main():
         with tempfile.TemporaryDirectory(prefix="fc.", dir="/tmp") as work:
             runs["ferry_spinning"].append(ferry_run(work, SPINNING))
         with tempfile.TemporaryDirectory(prefix="fc.", dir="/tmp") as work:
+            runs["ferry_postcopy"].append(ferry_postcopy_run(work))
+        with tempfile.TemporaryDirectory(prefix="fc.", dir="/tmp") as work:
             port += 1
             runs["qemu"].append(qemu_run(work, port))
         with tempfile.TemporaryDirectory(prefix="fc.", dir="/tmp") as work:
             runs["link_tls_mb_s"].append(tls_link_rate(work))
         print(f"pair {i + 1}/{pairs}: ferry {json.dumps(runs['ferry'][-1])}\n"
               f"  ferry, spinning guest {json.dumps(runs['ferry_spinning'][-1])}\n"
+              f"  ferry, postcopy asked {json.dumps(runs['ferry_postcopy'][-1])}\n"
               f"  qemu {json.dumps(runs['qemu'][-1])}\n  link TLS {runs['link_tls_mb_s'][-1]} MB/s",
               file=sys.stderr)
     out = {"command": f"tools/run.sh bench-converge {pairs}", "pairs": pairs,
@@ -165,6 +197,17 @@ def main():
                       "round1_goodput_mb_s_median": med([r.get("round1_goodput_mb_s")
                                                          for r in rs])})
         out["summary"][system] = s
+    pc = runs["ferry_postcopy"]
+    out["summary"]["ferry_postcopy"] = {
+        "switched_to_postcopy": f"{sum(1 for r in pc if r.get('switched_to_postcopy'))}/{len(pc)}",
+        "guest_passed": f"{sum(1 for r in pc if r.get('guest_passed'))}/{len(pc)}",
+        "seen_us_median": med([r.get("seen_us") for r in pc]),
+        "worst_pause_seen_us_median": med([r.get("worst_pause_seen_us") for r in pc]),
+        "worst_pause_reported_us_median": med([r.get("worst_pause_reported_us") for r in pc]),
+        "longest_stall_reported_us_median": med([r.get("longest_stall_reported_us")
+                                                 for r in pc]),
+        "faults_served_median": med([r.get("faults_served") for r in pc]),
+    }
     out["summary"]["link_tls_mb_s_median"] = med(runs["link_tls_mb_s"])
     os.makedirs(os.path.join(dt.ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(dt.ROOT, "bench", "results", "converge.json"), "w") as fh:

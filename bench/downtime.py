@@ -142,7 +142,7 @@ def settled(trace, at_newline, timeout=60):
     return False
 
 
-def ferry_pair(work, guest, mem, switchover):
+def ferry_pair(work, guest, mem, switchover, extra=()):
     creds = os.path.join(work, "creds")
     subprocess.run([FERRY, "creds", creds, "dst", "src"], check=True, stdout=subprocess.DEVNULL)
     sock, mgmt = os.path.join(work, "m.sock"), os.path.join(work, "src.mgmt")
@@ -167,6 +167,7 @@ def ferry_pair(work, guest, mem, switchover):
         argv = [FERRY, "migrate", "--mgmt", mgmt, "--peer", "dst", "--json"]
         if switchover == "confirmed":
             argv += ["--switchover", "confirmed"]
+        argv += list(extra)
         migrate_at_us = int(time.time() * 1e6)
         tool = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=LIMIT_S * 2)

@@ -58,18 +58,24 @@ set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
 add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.c
   tools/ferry/creds.c tools/ferry/link_options.c tools/ferry/mgmt_client.c
   tools/ferry/migrate_view.c tools/ferry/migrate_session.c tools/ferry/unix_path.c
-  tools/ferry/runtime_dir.c ${FERRY_BOARD_SOURCES})
+  tools/ferry/runtime_dir.c tools/ferry/lan_switch.c ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry_tool_lib PUBLIC link_host)
 add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c
   tools/ferry/cmd_run.c tools/ferry/cmd_creds.c tools/ferry/cmd_migrate.c tools/ferry/cmd_demo.c
-  tools/ferry/cmd_board.c tools/ferry/cmd_update.c tools/ferry/supervise.c tools/ferry/board_process.c)
+  tools/ferry/cmd_board.c tools/ferry/cmd_update.c tools/ferry/supervise.c tools/ferry/board_process.c
+  tools/ferry/cmd_lan.c)
 target_compile_definitions(ferry PRIVATE FERRY_DEFAULT_IMAGE="${FERRY_BOARD_IMAGE}"
   FERRY_BUILD_DIR="${CMAKE_BINARY_DIR}")
 target_compile_options(ferry PRIVATE ${FERRY_WARNINGS})
-target_link_libraries(ferry PRIVATE ferry_tool_lib)
+# The LAN's host endpoint: Debian's libslirp (libslirp-dev), the user-mode TCP/IP of QEMU's -netdev user.
+# (its .pc file asks for GLib's headers, which its own header does not need)
+find_library(SLIRP_LIBRARY slirp REQUIRED)
+find_path(SLIRP_INCLUDE_DIR slirp/libslirp.h REQUIRED)
+target_include_directories(ferry SYSTEM PRIVATE ${SLIRP_INCLUDE_DIR})
+target_link_libraries(ferry PRIVATE ferry_tool_lib ${SLIRP_LIBRARY})
 
 add_executable(mkinitramfs tools/mkinitramfs/mkinitramfs.c)
 target_compile_options(mkinitramfs PRIVATE ${FERRY_WARNINGS})
@@ -162,6 +168,7 @@ ferry_unit_test(tools.unit.creds tests/unit/test_creds.c ferry_tool_lib)
 ferry_unit_test(tools.unit.link_options tests/unit/test_link_options.c ferry_tool_lib)
 ferry_unit_test(tools.unit.launch tests/unit/test_launch.c ferry_tool_lib)
 ferry_unit_test(tools.unit.runtime_dir tests/unit/test_runtime_dir.c ferry_tool_lib)
+ferry_unit_test(tools.unit.lan_switch tests/unit/test_lan_switch.c ferry_tool_lib)
 # Socket paths: through the library, and through the tool's commands as a user runs them.
 ferry_unit_test(tools.unit.socket_path tests/unit/test_socket_path.c ferry_tool_lib)
 target_compile_definitions(test_tools_unit_socket_path PRIVATE FERRY_TOOL="$<TARGET_FILE:ferry>")
@@ -200,3 +207,11 @@ set_tests_properties(tests.unit.interact_exits_early PROPERTIES PASS_REGULAR_EXP
 # The emulated Ethernet between two boards, with faults (link tests).
 add_executable(frame_relay tests/support/frame_relay.c)
 target_compile_options(frame_relay PRIVATE ${FERRY_WARNINGS})
+
+# The guests' LAN (`ferry lan`): stand-in boards and a stand-in guest behind
+# it, the host's UDP forward answered once per datagram, before and after
+# the guest moves to the other board.
+add_test(NAME tools.lan.host_endpoint COMMAND /usr/bin/python3
+  ${CMAKE_SOURCE_DIR}/tests/support/lan_check.py $<TARGET_FILE:ferry>)
+set_tests_properties(tools.lan.host_endpoint PROPERTIES TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "PASS: 100 datagrams")

@@ -55,7 +55,7 @@ packages=(
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	qemu-system-arm
 	newlib-source dpkg-dev
-	libcmocka-dev
+	libcmocka-dev libslirp-dev
 	clang llvm libclang-rt-14-dev
 	clang-format
 	gzip

@@ -10,6 +10,7 @@ int cmd_creds(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_update(int argc, char **argv);
+int cmd_lan(int argc, char **argv);
 /**
  * The update itself (tools/ferry/cmd_update.c), for `ferry demo --update`
  * too: board A (management socket a) onto `image` via board b; an exit code.

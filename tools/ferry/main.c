@@ -32,6 +32,7 @@ static void usage(FILE *out)
 		"  vm-boot  an empty board boots its guest again\n"
 		"  quit     an empty board powers off\n"
 		"  update   a board's Ferry image replaced under its running VM (via its peer)\n"
+		"  lan      the guests' LAN between boards, with a host endpoint (a switch)\n"
 		"Run 'ferry <command> --help' for a command's options.\n");
 }
 
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
 		return cmd_boards(argc - 1, argv + 1);
 	if (strcmp(argv[1], "update") == 0)
 		return cmd_update(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "lan"))
+		return cmd_lan(argc - 1, argv + 1);
 	rc = cmd_board_action(argv[1], argc - 1, argv + 1);
 	if (rc >= 0)
 		return rc;
