@@ -42,6 +42,10 @@ int mig_dest_request_faults(struct mig_dest *d)
 		d->timed[d->timed_count].page = pages[i], d->timed[d->timed_count++].since_ns = now;
 	if (!n)
 		return 0;
+	/* A stall begins, or the last goes on: the guest ran too little in between. */
+	if (!d->waiting && (!d->stall_end_ns || now - d->stall_end_ns >= MIG_STALL_GAP_NS))
+		d->stall_from_ns = now;
+	d->waiting += n;
 	d->rep.pages_requested += n;
 	return send_page_list(d, pages, n);
 }
@@ -64,6 +68,19 @@ static void fault_served(struct mig_dest *d, uint64_t page)
 	}
 }
 
+/*
+ * No page the guest touched is missing any more: the stall that began
+ * with the first of them (or before, see mig_dest_request_faults) ends.
+ * A guest with several vCPUs is taken as stalled while any waits: the
+ * report may say more than one vCPU felt, never less.
+ */
+static void stall_ends(struct mig_dest *d)
+{
+	d->stall_end_ns = d->ops->now_ns(d->vm->ctx);
+	if (d->stall_end_ns - d->stall_from_ns > d->rep.stall_max_ns)
+		d->rep.stall_max_ns = d->stall_end_ns - d->stall_from_ns;
+}
+
 static void place(void *ctx, uint64_t page, const void *data)
 {
 	struct mig_dest *d = ctx;
@@ -77,6 +94,8 @@ static void place(void *ctx, uint64_t page, const void *data)
 	if (mig_bit_test(d->requested, page)) {
 		mig_bit_clear(d->requested, page);
 		fault_served(d, page);
+		if (d->waiting && !--d->waiting)
+			stall_ends(d);
 	}
 }
 

@@ -201,7 +201,7 @@ ferry_migrate_test(postcopy_2vcpus_timer_sgi --guest ${MIGRATING} --vcpus 2 --mo
   --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"
   --expect-dst "migration: postcopy: [1-9][0-9]* page faults served, waited [0-9]+ us on average"
-  --expect-src "migration report: the guest's worst pause [0-9]+ us: the downtime, then its longest wait for a page in postcopy, [0-9]+ us \\([1-9][0-9]* faults served"
+  --expect-src "migration report: the guest's worst pause [0-9]+ us: the downtime, then its longest stall on missing pages in postcopy, [0-9]+ us \\([1-9][0-9]* faults served"
   --expect-dst "FERRY-TEST migrating: PASS")
 ferry_migrate_test(postcopy_idle --guest ${MIGRATING_IDLE} --mode postcopy --rc-src 0 --rc-dst 0
   --expect-src "migration report: downtime" --reject-src "FERRY-TEST"

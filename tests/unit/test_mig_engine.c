@@ -355,11 +355,18 @@ static void test_postcopy_from_the_start(void **state)
 	assert_in_range(f->m.dst.faults_served, 1, f->m.dst.pages_requested);
 	/* and the source's report has them: the guest's worst pause is known where it is asked */
 	assert_int_equal(f->m.src.faults_served, f->m.dst.faults_served);
-	assert_int_equal(f->m.src.fault_wait_max_ns, f->m.dst.fault_wait_max_ns);
+	assert_int_equal(f->m.src.stall_max_ns, f->m.dst.stall_max_ns);
 	assert_int_equal(f->m.src.fault_wait_total_ns, f->m.dst.fault_wait_total_ns);
 	assert_true(f->m.dst.fault_wait_total_ns > 0);
 	assert_true(f->m.dst.fault_wait_max_ns * f->m.dst.faults_served >=
 		    f->m.dst.fault_wait_total_ns);
+	/*
+	 * A stall is at least the longest wait in it, and at most all the
+	 * waits and the gaps of less than MIG_STALL_GAP_NS between them.
+	 */
+	assert_true(f->m.dst.stall_max_ns >= f->m.dst.fault_wait_max_ns);
+	assert_true(f->m.dst.stall_max_ns <=
+		    f->m.dst.fault_wait_total_ns + f->m.dst.faults_served * MIG_STALL_GAP_NS);
 }
 
 static void test_postcopy_dirtying_vm(void **state)
