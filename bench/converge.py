@@ -26,6 +26,8 @@ first round's bytes on the wire per second) against the link's TLS bulk
 rate measured in the same pair.
 
   tools/run.sh bench-converge [PAIRS]   (default 5) -> bench/results/converge.json
+  tools/run.sh bench-converge RUNS --postcopy-only   the postcopy runs alone
+                                        -> bench/results/converge-postcopy.json
 """
 import json
 import os
@@ -147,8 +149,36 @@ def med(values):
     return round(statistics.median(values), 3) if values else None
 
 
+def postcopy_summary(pc):
+    return {
+        "switched_to_postcopy": f"{sum(1 for r in pc if r.get('switched_to_postcopy'))}/{len(pc)}",
+        "guest_passed": f"{sum(1 for r in pc if r.get('guest_passed'))}/{len(pc)}",
+        "seen_us_median": med([r.get("seen_us") for r in pc]),
+        "worst_pause_seen_us_median": med([r.get("worst_pause_seen_us") for r in pc]),
+        "worst_pause_reported_us_median": med([r.get("worst_pause_reported_us") for r in pc]),
+        "longest_stall_reported_us_median": med([r.get("longest_stall_reported_us")
+                                                 for r in pc]),
+        "faults_served_median": med([r.get("faults_served") for r in pc]),
+    }
+
+
+def postcopy_only(runs):
+    pc = []
+    for i in range(runs):
+        with tempfile.TemporaryDirectory(prefix="fc.", dir="/tmp") as work:
+            pc.append(ferry_postcopy_run(work))
+        print(f"run {i + 1}/{runs}: {json.dumps(pc[-1])}", file=sys.stderr)
+    out = {"command": f"tools/run.sh bench-converge {runs} --postcopy-only",
+           "guest": f"{GUEST} ({MEM})", "runs": pc, "summary": postcopy_summary(pc)}
+    with open(os.path.join(dt.ROOT, "bench", "results", "converge-postcopy.json"), "w") as fh:
+        json.dump(out, fh, indent=2)
+    print(json.dumps(out["summary"], indent=2))
+
+
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    if "--postcopy-only" in sys.argv[2:]:
+        return postcopy_only(pairs)
     runs = {"ferry": [], "ferry_spinning": [], "ferry_postcopy": [], "qemu": [],
             "link_tls_mb_s": []}
     port = 47900
@@ -197,17 +227,7 @@ def main():
                       "round1_goodput_mb_s_median": med([r.get("round1_goodput_mb_s")
                                                          for r in rs])})
         out["summary"][system] = s
-    pc = runs["ferry_postcopy"]
-    out["summary"]["ferry_postcopy"] = {
-        "switched_to_postcopy": f"{sum(1 for r in pc if r.get('switched_to_postcopy'))}/{len(pc)}",
-        "guest_passed": f"{sum(1 for r in pc if r.get('guest_passed'))}/{len(pc)}",
-        "seen_us_median": med([r.get("seen_us") for r in pc]),
-        "worst_pause_seen_us_median": med([r.get("worst_pause_seen_us") for r in pc]),
-        "worst_pause_reported_us_median": med([r.get("worst_pause_reported_us") for r in pc]),
-        "longest_stall_reported_us_median": med([r.get("longest_stall_reported_us")
-                                                 for r in pc]),
-        "faults_served_median": med([r.get("faults_served") for r in pc]),
-    }
+    out["summary"]["ferry_postcopy"] = postcopy_summary(runs["ferry_postcopy"])
     out["summary"]["link_tls_mb_s_median"] = med(runs["link_tls_mb_s"])
     os.makedirs(os.path.join(dt.ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(dt.ROOT, "bench", "results", "converge.json"), "w") as fh:

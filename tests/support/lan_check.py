@@ -104,27 +104,25 @@ def pump(boards, seconds):
                     b.serve(f)
 
 
+def answers(client, boards, got, seconds):
+    """Lets the boards serve for a while, collecting what came back to the client."""
+    pump(boards, seconds)
+    try:
+        while True:
+            got.append(client.recv(100))
+    except BlockingIOError:
+        pass
+
+
 def exchange(client, boards, first, count):
     """Datagrams first..first+count-1 to the forward; each answered once, in order."""
     got = []
     for n in range(first, first + count):
         client.send(b"seq %06d" % n)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            pump(boards, 0.005)
-            try:
-                while True:
-                    got.append(client.recv(100))
-            except BlockingIOError:
-                pass
-            if len(got) > n - first:
-                break
-    pump(boards, 0.2)
-    try:
-        while True:
-            got.append(client.recv(100))
-    except BlockingIOError:
-        pass
+        while time.monotonic() < deadline and len(got) <= n - first:
+            answers(client, boards, got, 0.005)
+    answers(client, boards, got, 0.2)
     want = [b"seq %06d" % n for n in range(first, first + count)]
     if got != want:
         fail(f"datagrams {first}..{first + count - 1}: answered {len(got)}, "
