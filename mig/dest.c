@@ -446,7 +446,7 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 		mig_put_u32(&w, id);
 		mig_put_u64(&w, d->rep.faults_served);
 		mig_put_u64(&w, d->rep.stall_max_ns);
-		mig_put_u64(&w, d->rep.fault_wait_total_ns);
+		mig_put_u64(&w, d->rep.blocked_ns);
 		mig_chan_send(d->ch, MIG_REC_PONG, 0, pong, sizeof(pong));
 		return true;
 	} else {

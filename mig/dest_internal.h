@@ -44,9 +44,10 @@ struct mig_dest {
 		uint64_t page, since_ns;
 	} timed[MIG_FAULTS_TIMED]; /**< postcopy: requests in flight, when each went out */
 	unsigned timed_count;
-	uint64_t waiting;	/**< postcopy: pages requested, not yet in place */
-	uint64_t stall_from_ns; /**< when the stall going on (or the last one) began */
-	uint64_t stall_end_ns;	/**< when the last one ended (0: none yet) */
+	uint64_t waiting;	  /**< postcopy: pages requested, not yet in place */
+	uint64_t stall_from_ns;	  /**< when the stall going on (or the last one) began */
+	uint64_t stall_end_ns;	  /**< when the last one ended (0: none yet) */
+	uint64_t blocked_from_ns; /**< when waiting last left 0 */
 	uint32_t caps;
 	enum mig_dest_phase phase;
 	uint64_t id;	   /**< the migration's, from HELLO; 0 before any */

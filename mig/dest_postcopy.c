@@ -45,20 +45,22 @@ int mig_dest_request_faults(struct mig_dest *d)
 	/* A stall begins, or the last goes on: the guest ran too little in between. */
 	if (!d->waiting && (!d->stall_end_ns || now - d->stall_end_ns >= MIG_STALL_GAP_NS))
 		d->stall_from_ns = now;
+	if (!d->waiting)
+		d->blocked_from_ns = now;
 	d->waiting += n;
 	d->rep.pages_requested += n;
 	return send_page_list(d, pages, n);
 }
 
 /** A requested page is in place: its vCPU runs again; how long it waited. */
-static void fault_served(struct mig_dest *d, uint64_t page)
+static void fault_served(struct mig_dest *d, uint64_t page, uint64_t now)
 {
 	for (unsigned i = 0; i < d->timed_count; i++) {
 		uint64_t waited;
 
 		if (d->timed[i].page != page)
 			continue;
-		waited = d->ops->now_ns(d->vm->ctx) - d->timed[i].since_ns;
+		waited = now - d->timed[i].since_ns;
 		d->rep.faults_served++;
 		d->rep.fault_wait_total_ns += waited;
 		if (waited > d->rep.fault_wait_max_ns)
@@ -74,9 +76,10 @@ static void fault_served(struct mig_dest *d, uint64_t page)
  * A guest with several vCPUs is taken as stalled while any waits: the
  * report may say more than one vCPU felt, never less.
  */
-static void stall_ends(struct mig_dest *d)
+static void stall_ends(struct mig_dest *d, uint64_t now)
 {
-	d->stall_end_ns = d->ops->now_ns(d->vm->ctx);
+	d->stall_end_ns = now;
+	d->rep.blocked_ns += d->stall_end_ns - d->blocked_from_ns;
 	if (d->stall_end_ns - d->stall_from_ns > d->rep.stall_max_ns)
 		d->rep.stall_max_ns = d->stall_end_ns - d->stall_from_ns;
 }
@@ -92,10 +95,12 @@ static void place(void *ctx, uint64_t page, const void *data)
 	d->ops->postcopy_place(d->vm->ctx, page, data);
 	mig_bit_set(d->have, page);
 	if (mig_bit_test(d->requested, page)) {
+		uint64_t now = d->ops->now_ns(d->vm->ctx);
+
 		mig_bit_clear(d->requested, page);
-		fault_served(d, page);
+		fault_served(d, page, now);
 		if (d->waiting && !--d->waiting)
-			stall_ends(d);
+			stall_ends(d, now);
 	}
 }
 

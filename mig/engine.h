@@ -73,16 +73,23 @@ struct mig_report {
 	uint64_t duplicates_dropped; /**< destination: pages that had arrived already */
 	/**
 	 * Destination, postcopy: vCPU faults whose page arrived, and how long
-	 * each waited from its request to its placement (sum and longest): what
-	 * a guest feels of postcopy after the downtime.
+	 * each waited from its request to its placement (sum and longest; the
+	 * sum counts overlapping waits each).
 	 */
 	uint64_t faults_served, fault_wait_total_ns, fault_wait_max_ns;
 	/**
-	 * Postcopy: the guest's longest stall, the longest stretch during which
-	 * a page it touched was missing, waits less than MIG_STALL_GAP_NS apart
-	 * taken as one; measured by the destination, the source's from its
-	 * PONG(POSTCOPY_DONE) with faults_served and fault_wait_total_ns. The
-	 * guest's worst pause is the downtime plus this.
+	 * Postcopy: how long the guest stood still on missing pages after the
+	 * start, all its waits together (QEMU's blocktime): the time during
+	 * which a page a vCPU touched was missing. With several vCPUs, while
+	 * any waited: what the most-waiting one stood still, or more. The
+	 * guest's worst pause is the downtime plus this: a pause it felt
+	 * longer than that was its own work, not the migration's.
+	 */
+	uint64_t blocked_ns;
+	/**
+	 * Postcopy: the longest single stall in it, a stretch during which a
+	 * page the guest touched was missing, waits less than
+	 * MIG_STALL_GAP_NS apart taken as one.
 	 */
 	uint64_t stall_max_ns;
 	uint64_t pages_lost; /**< MIG_LOST: pages that only the lost board had */
@@ -302,7 +309,7 @@ void mig_dest_free(struct mig_dest *d);
 /**
  * PONG(POSTCOPY_DONE) payload: u32 the id, then u64 x3 of the destination's
  * postcopy stalls: faults served, the longest stall (mig_report.stall_max_ns)
- * and the total wait (ns).
+ * and the time the guest stood still in all (mig_report.blocked_ns, ns).
  */
 #define MIG_PONG_POSTCOPY_DONE_BYTES (4u + 24u)
 

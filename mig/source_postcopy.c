@@ -28,7 +28,6 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 {
 	uint32_t done = MIG_PING_POSTCOPY_DONE;
 	struct mig_record rec;
-	uint64_t bound;
 
 	s->rep.state = MIG_POSTCOPY_ACTIVE;
 	mig_source_rewind(s);
@@ -51,17 +50,17 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 	    rec.length != MIG_PONG_POSTCOPY_DONE_BYTES)
 		return paused(s);
 	/*
-	 * The guest's stalls there, for the report: a longest stall longer than
-	 * all the waits and the gaps it may span between them is no measurement.
+	 * The guest's stalls there, for the report. No measurement: standing
+	 * still longer than postcopy has lasted, or a longest stall longer than
+	 * all the waits and the gaps it may span between them.
 	 */
 	s->rep.faults_served = mig_get_u64(&rec.payload);
 	s->rep.stall_max_ns = mig_get_u64(&rec.payload);
-	s->rep.fault_wait_total_ns = mig_get_u64(&rec.payload);
+	s->rep.blocked_ns = mig_get_u64(&rec.payload);
 	if (s->rep.faults_served > s->pages || /* a page faults once */
-	    __builtin_add_overflow(s->rep.fault_wait_total_ns,
-				   s->rep.faults_served * MIG_STALL_GAP_NS, &bound) ||
-	    s->rep.stall_max_ns > bound)
-		s->rep.faults_served = s->rep.stall_max_ns = s->rep.fault_wait_total_ns = 0;
+	    s->rep.blocked_ns > s->ops->now_ns(s->vm->ctx) - s->t_stop ||
+	    s->rep.stall_max_ns > s->rep.blocked_ns + s->rep.faults_served * MIG_STALL_GAP_NS)
+		s->rep.faults_served = s->rep.stall_max_ns = s->rep.blocked_ns = 0;
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
 	return mig_source_completed(s);
 }

@@ -112,15 +112,18 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 					      : 0);
 		json_out_u64(o, "fault-wait-max-us", r->fault_wait_max_ns / 1000u);
 		json_out_u64(o, "longest-stall-us", r->stall_max_ns / 1000u);
+		json_out_u64(o, "blocked-us", r->blocked_ns / 1000u);
 		json_out_u64(o, "load-us", r->dest_load_ns / 1000u);
 		json_out_u64(o, "sync-us", (r->dest_synced_ns - r->dest_loaded_ns) / 1000u);
 		json_out_u64(o, "start-us", (r->dest_started_ns - r->dest_synced_ns) / 1000u);
 		return;
 	}
 	json_out_u64(o, "downtime-us", r->downtime_ns / 1000u);
-	/* What the guest felt: the downtime, then (postcopy) its longest stall on missing pages. */
+	/* What the guest felt: the downtime, then (postcopy) how long it stood still on missing
+	 * pages. */
+	json_out_u64(o, "blocked-us", r->blocked_ns / 1000u);
 	json_out_u64(o, "longest-stall-us", r->stall_max_ns / 1000u);
-	json_out_u64(o, "worst-pause-us", (r->downtime_ns + r->stall_max_ns) / 1000u);
+	json_out_u64(o, "worst-pause-us", (r->downtime_ns + r->blocked_ns) / 1000u);
 	json_out_u64(o, "faults-served", r->faults_served);
 	json_out_u64(o, "downtime-uncertainty-us", r->downtime_uncertainty_ns / 1000u);
 	json_out_u64(o, "clock-offset-abs-us",

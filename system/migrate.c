@@ -175,12 +175,12 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 		us(r->steps.dest_synced), us(r->steps.pong), us(r->steps.dest_running),
 		us(r->steps.vm_started), (long long)(r->clock_offset_ns / 1000));
 	if (r->faults_served)
-		console_printf("migration report: the guest's worst pause %llu us: the downtime, "
-			       "then its longest stall on missing pages in postcopy, %llu us (%llu "
-			       "faults served, %llu us on average)\n",
-			       us(r->downtime_ns + r->stall_max_ns), us(r->stall_max_ns),
-			       (unsigned long long)r->faults_served,
-			       us(r->fault_wait_total_ns / r->faults_served));
+		console_printf("migration report: the guest's worst pause %llu us at most: the "
+			       "downtime, then how long it stood still on missing pages in "
+			       "postcopy, %llu us in all (%llu faults served; the longest single "
+			       "stall %llu us)\n",
+			       us(r->downtime_ns + r->blocked_ns), us(r->blocked_ns),
+			       (unsigned long long)r->faults_served, us(r->stall_max_ns));
 	if (r->predicted_downtime_ns)
 		console_printf("migration report: admitted on a predicted downtime of %llu us (the "
 			       "pages left at the measured bandwidth, and the switchover's cost, "
@@ -415,10 +415,12 @@ static void report_dest_faults(const struct mig_report *r)
 	if (!r->faults_served)
 		return;
 	console_printf("migration: postcopy: %llu page faults served, waited %llu us on average, "
-		       "%llu us at most; the guest's longest stall %llu us\n",
+		       "%llu us at most; the guest stood still %llu us in all, its longest "
+		       "stall %llu us\n",
 		       (unsigned long long)r->faults_served,
 		       (unsigned long long)(r->fault_wait_total_ns / r->faults_served / 1000u),
 		       (unsigned long long)(r->fault_wait_max_ns / 1000u),
+		       (unsigned long long)(r->blocked_ns / 1000u),
 		       (unsigned long long)(r->stall_max_ns / 1000u));
 }
 

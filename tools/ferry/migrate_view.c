@@ -87,13 +87,13 @@ void migrate_view_report(FILE *out, const struct mgmt_client *c, int data)
 				mgmt_client_u64(c, data, "throttle-pages-per-s"),
 				mgmt_client_u64(c, data, "throttle-wait-ms"));
 	}
-	/* First what the guest felt: with postcopy, the downtime and then its longest stall. */
+	/* First what the guest felt: with postcopy, the downtime and then its waits for pages. */
 	ms3(a, sizeof(a), mgmt_client_u64(c, data, "worst-pause-us"));
-	ms3(b, sizeof(b), mgmt_client_u64(c, data, "longest-stall-us"));
+	ms3(b, sizeof(b), mgmt_client_u64(c, data, "blocked-us"));
 	if (mgmt_client_u64(c, data, "faults-served"))
 		fprintf(out,
-			"  guest's pause    %s at worst: the downtime, then its longest wait "
-			"for a page (%s)\n",
+			"  guest's pause    %s at most: the downtime, then %s standing still on "
+			"missing pages\n",
 			a, b);
 	ms3(a, sizeof(a), mgmt_client_u64(c, data, "downtime-us"));
 	fprintf(out,
