@@ -8,7 +8,7 @@ set(FERRY_HYP_SOURCES
   hyp/console.c hyp/guest_dtb.c hyp/id_regs.c hyp/image.c hyp/irq.c hyp/mmio.c hyp/page_alloc.c
   hyp/psci_guest.c hyp/s2.c hyp/state_sections.c hyp/sysreg_emul.c hyp/vcpu.c hyp/vcpu_inject.c
   hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_config.c hyp/vm_migrate_ops.c
-  hyp/vm_package.c hyp/vm_pause.c hyp/vpl011.c)
+  hyp/vm_net.c hyp/vm_package.c hyp/vm_pause.c hyp/vnet.c hyp/vnet_queue.c hyp/vpl011.c)
 
 # The stream and the engine: plain C.
 set(FERRY_MIG_SOURCES
@@ -37,6 +37,6 @@ set(FERRY_LINK_BOARD_SOURCES link/entropy_board.c link/lwip_port.c link/net.c li
 
 # The board program: boot, the control CPU, migrations, the management channel.
 set(FERRY_SYSTEM_SOURCES
-  system/board_check.c system/control.c system/libc_glue.c system/link_bench.c
+  system/board_check.c system/control.c system/lan.c system/libc_glue.c system/link_bench.c
   system/link_boot.c system/main.c system/mgmt.c system/migrate.c system/migrate_faults.c
   system/sched.c system/vm_boot.c)

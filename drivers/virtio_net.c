@@ -14,73 +14,62 @@
 
 /* struct virtio_net_hdr with VIRTIO_F_VERSION_1 (Virtio 1.1 section 5.1.6) */
 #define NET_HDR_SIZE 12u
-#define BUF_SIZE     2048u
+#define BUF_SIZE     VIRTIO_NET_BUF_SIZE
 
-static struct virtq rxq, txq;
-static uint8_t rx_buf[VIRTQ_SIZE][BUF_SIZE] __attribute__((aligned(64)));
-static uint8_t tx_buf[VIRTQ_SIZE][BUF_SIZE] __attribute__((aligned(64)));
-static uint16_t tx_free[VIRTQ_SIZE], tx_free_count;
-
-static struct {
-	struct virtio_mmio mmio;
-	virtio_net_rx_fn rx;
-	void *ctx;
-	uint8_t mac[6];
-	struct virtio_net_stats stats;
-} dev;
-
-static void notify(uint32_t queue, struct virtq *q)
+static void notify(struct virtio_net *d, uint32_t queue, struct virtq *q)
 {
-	if (virtio_mmio_notify(&dev.mmio, queue, q))
-		dev.stats.notifies++;
+	if (virtio_mmio_notify(&d->mmio, queue, q))
+		d->stats.notifies++;
 }
 
-bool virtio_net_init(uintptr_t base, virtio_net_rx_fn rx, void *ctx, char *err, size_t n)
+bool virtio_net_init(struct virtio_net *d, uintptr_t base, virtio_net_rx_fn rx, void *ctx,
+		     char *err, size_t n)
 {
 	uint64_t agreed;
 
-	dev.mmio = (struct virtio_mmio){ base, "virtio-net" };
-	dev.rx = rx;
-	dev.ctx = ctx;
+	d->mmio = (struct virtio_mmio){ base, "virtio-net" };
+	d->rx = rx;
+	d->ctx = ctx;
 	/* Fewer doorbells and interrupts where the device offers the event index. */
-	agreed = virtio_mmio_begin(&dev.mmio, VIRTIO_ID_NET, VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC,
+	agreed = virtio_mmio_begin(&d->mmio, VIRTIO_ID_NET, VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC,
 				   VIRTIO_RING_F_EVENT_IDX, err, n);
-	if (!agreed || !virtio_mmio_queue(&dev.mmio, RXQ, &rxq, err, n) ||
-	    !virtio_mmio_queue(&dev.mmio, TXQ, &txq, err, n))
+	if (!agreed || !virtio_mmio_queue(&d->mmio, RXQ, &d->rxq, err, n) ||
+	    !virtio_mmio_queue(&d->mmio, TXQ, &d->txq, err, n))
 		return false;
-	rxq.event_idx = txq.event_idx = agreed & VIRTIO_RING_F_EVENT_IDX;
-	virtq_interrupts(&txq, false); /* finished transmissions are reaped by polling */
+	d->rxq.event_idx = d->txq.event_idx = agreed & VIRTIO_RING_F_EVENT_IDX;
+	virtq_interrupts(&d->txq, false); /* finished transmissions are reaped by polling */
 	for (unsigned i = 0; i < 6; i++)
-		dev.mac[i] = virtio_mmio_config8(&dev.mmio, i);
+		d->mac[i] = virtio_mmio_config8(&d->mmio, i);
 	/* Every receive buffer posted at once. */
 	for (uint16_t i = 0; i < VIRTQ_SIZE; i++) {
-		rxq.desc[i] = (struct virtq_desc){ .addr = (uintptr_t)rx_buf[i],
-						   .len = BUF_SIZE,
-						   .flags = VIRTQ_DESC_F_WRITE };
-		virtq_offer(&rxq, i);
-		tx_free[i] = i;
+		d->rxq.desc[i] = (struct virtq_desc){ .addr = (uintptr_t)d->rx_buf[i],
+						      .len = BUF_SIZE,
+						      .flags = VIRTQ_DESC_F_WRITE };
+		virtq_offer(&d->rxq, i);
+		d->tx_free[i] = i;
 	}
-	tx_free_count = VIRTQ_SIZE;
-	virtq_interrupts(&rxq, false); /* polled while busy: see virtio_net_wait_arm */
-	virtio_mmio_ready(&dev.mmio);
-	virtio_mmio_kick(&dev.mmio, RXQ); /* the receive buffers are there */
+	d->tx_free_count = VIRTQ_SIZE;
+	virtq_interrupts(&d->rxq, false); /* polled while busy: see virtio_net_wait_arm */
+	virtio_mmio_ready(&d->mmio);
+	virtio_mmio_kick(&d->mmio, RXQ); /* the receive buffers are there */
 	return true;
 }
 
-void virtio_net_mac(uint8_t mac[6]) { memcpy(mac, dev.mac, 6); }
+void virtio_net_mac(const struct virtio_net *d, uint8_t mac[6]) { memcpy(mac, d->mac, 6); }
 
 /* Transmit buffers the device is done with. */
-static void reap_tx(void)
+static void reap_tx(struct virtio_net *d)
 {
 	uint16_t id;
 	uint32_t len;
 
-	while (virtq_take_used(&txq, &id, &len))
-		if (id < VIRTQ_SIZE && tx_free_count < VIRTQ_SIZE)
-			tx_free[tx_free_count++] = id;
+	while (virtq_take_used(&d->txq, &id, &len))
+		if (id < VIRTQ_SIZE && d->tx_free_count < VIRTQ_SIZE)
+			d->tx_free[d->tx_free_count++] = id;
 }
 
-bool virtio_net_send(const void *const *parts, const size_t *lens, unsigned count)
+bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_t *lens,
+		     unsigned count)
 {
 	size_t total = 0;
 	uint16_t id;
@@ -90,74 +79,74 @@ bool virtio_net_send(const void *const *parts, const size_t *lens, unsigned coun
 		total += lens[i];
 	if (total > VIRTIO_NET_FRAME_MAX)
 		return false;
-	if (!tx_free_count) {
-		reap_tx(); /* only that: receiving here would re-enter the network stack */
-		if (!tx_free_count) {
-			dev.stats.tx_full++;
+	if (!d->tx_free_count) {
+		reap_tx(d); /* only that: receiving here would re-enter the network stack */
+		if (!d->tx_free_count) {
+			d->stats.tx_full++;
 			return false;
 		}
 	}
-	id = tx_free[--tx_free_count];
-	p = tx_buf[id];
+	id = d->tx_free[--d->tx_free_count];
+	p = d->tx_buf[id];
 	memset(p, 0, NET_HDR_SIZE);
 	p += NET_HDR_SIZE;
 	for (unsigned i = 0; i < count; i++) {
 		memcpy(p, parts[i], lens[i]);
 		p += lens[i];
 	}
-	txq.desc[id] = (struct virtq_desc){ .addr = (uintptr_t)tx_buf[id],
-					    .len = (uint32_t)(NET_HDR_SIZE + total) };
-	virtq_offer(&txq, id);
-	notify(TXQ, &txq);
-	dev.stats.tx_frames++;
+	d->txq.desc[id] = (struct virtq_desc){ .addr = (uintptr_t)d->tx_buf[id],
+					       .len = (uint32_t)(NET_HDR_SIZE + total) };
+	virtq_offer(&d->txq, id);
+	notify(d, TXQ, &d->txq);
+	d->stats.tx_frames++;
 	return true;
 }
 
-unsigned virtio_net_poll(void)
+unsigned virtio_net_poll(struct virtio_net *d)
 {
 	unsigned frames = 0;
 	uint16_t id;
 	uint32_t len;
 
-	reap_tx();
-	while (virtq_take_used(&rxq, &id, &len)) {
+	reap_tx(d);
+	while (virtq_take_used(&d->rxq, &id, &len)) {
 		if (id >= VIRTQ_SIZE)
 			continue; /* a device bug: never touch a buffer it cannot own */
 		if (len > NET_HDR_SIZE && len <= BUF_SIZE)
-			dev.rx(dev.ctx, rx_buf[id] + NET_HDR_SIZE, len - NET_HDR_SIZE);
-		virtq_offer(&rxq, id); /* recycled at once */
+			d->rx(d->ctx, d->rx_buf[id] + NET_HDR_SIZE, len - NET_HDR_SIZE);
+		virtq_offer(&d->rxq, id); /* recycled at once */
 		frames++;
 	}
 	if (frames) {
-		notify(RXQ, &rxq);
-		dev.stats.rx_frames += frames;
+		notify(d, RXQ, &d->rxq);
+		d->stats.rx_frames += frames;
 	}
 	return frames;
 }
 
-bool virtio_net_wait_arm(void)
+bool virtio_net_wait_arm(struct virtio_net *d)
 {
-	virtq_interrupts(&rxq, true);
+	virtq_interrupts(&d->rxq, true);
 	/* A frame that came before the device saw the request raises nothing: look again. */
-	if (*(volatile uint16_t *)&rxq.used.idx != rxq.last_used) {
-		virtq_interrupts(&rxq, false);
+	if (*(volatile uint16_t *)&d->rxq.used.idx != d->rxq.last_used) {
+		virtq_interrupts(&d->rxq, false);
 		return false;
 	}
 	return true;
 }
 
-void virtio_net_wait_done(void) { virtq_interrupts(&rxq, false); }
+void virtio_net_wait_done(struct virtio_net *d) { virtq_interrupts(&d->rxq, false); }
 
-void virtio_net_irq_ack(void)
+void virtio_net_irq_ack(struct virtio_net *d)
 {
-	virtio_mmio_irq_ack(&dev.mmio);
-	dev.stats.irqs++;
+	virtio_mmio_irq_ack(&d->mmio);
+	d->stats.irqs++;
 }
 
-void virtio_net_stats(struct virtio_net_stats *s) { *s = dev.stats; }
+void virtio_net_stats(const struct virtio_net *d, struct virtio_net_stats *s) { *s = d->stats; }
 
-bool virtio_net_tx_idle(void)
+bool virtio_net_tx_idle(struct virtio_net *d)
 {
-	reap_tx();
-	return tx_free_count == VIRTQ_SIZE;
+	reap_tx(d);
+	return d->tx_free_count == VIRTQ_SIZE;
 }

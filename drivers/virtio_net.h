@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * virtio-net over the virtio-mmio transport, version 2 (Virtio 1.1
- * sections 4.2 and 5.1): the board-to-board link's network device. Frames
- * go out and come in whole (no offloads, no merged buffers); 256 receive
- * buffers stay posted so the device never waits for the driver.
+ * sections 4.2 and 5.1): the board's network devices, the board-to-board
+ * link's and the guests' LAN port. Frames go out and come in whole (no
+ * offloads, no merged buffers); 256 receive buffers stay posted so the
+ * device never waits for the driver.
  */
 #ifndef DRIVERS_VIRTIO_NET_H
 #define DRIVERS_VIRTIO_NET_H
@@ -12,45 +13,64 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drivers/virtio_mmio.h"
+
 #define VIRTIO_NET_FRAME_MAX 1514u
+#define VIRTIO_NET_BUF_SIZE  2048u
 
 /** Where received frames go (called from virtio_net_poll). */
 typedef void (*virtio_net_rx_fn)(void *ctx, const uint8_t *frame, size_t len);
 
+/** Counters for the link benchmark. */
+struct virtio_net_stats {
+	uint64_t rx_frames, tx_frames, tx_full, notifies, irqs;
+};
+
+/** One device and its buffers (about 1 MiB: keep it in static storage). */
+struct virtio_net {
+	struct virtq rxq, txq;
+	uint8_t rx_buf[VIRTQ_SIZE][VIRTIO_NET_BUF_SIZE] __attribute__((aligned(64)));
+	uint8_t tx_buf[VIRTQ_SIZE][VIRTIO_NET_BUF_SIZE] __attribute__((aligned(64)));
+	uint16_t tx_free[VIRTQ_SIZE], tx_free_count;
+	struct virtio_mmio mmio;
+	virtio_net_rx_fn rx;
+	void *ctx;
+	uint8_t mac[6];
+	struct virtio_net_stats stats;
+};
+
 /**
- * Finds and starts the virtio-net device at `base` (one virtio-mmio slot);
- * false with the reason when there is none or it refuses what Ferry needs.
+ * Starts the virtio-net device at `base` (one virtio-mmio slot); false
+ * with the reason when there is none or it refuses what Ferry needs.
  */
-bool virtio_net_init(uintptr_t base, virtio_net_rx_fn rx, void *ctx, char *err, size_t err_size);
+bool virtio_net_init(struct virtio_net *d, uintptr_t base, virtio_net_rx_fn rx, void *ctx,
+		     char *err, size_t err_size);
 
 /** The device's MAC address. */
-void virtio_net_mac(uint8_t mac[6]);
+void virtio_net_mac(const struct virtio_net *d, uint8_t mac[6]);
 
 /**
  * Queues one frame (gathered from `parts`); false when every transmit
  * buffer is in flight (poll, then try again) or it is too long.
  */
-bool virtio_net_send(const void *const *parts, const size_t *lens, unsigned count);
+bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_t *lens,
+		     unsigned count);
 
 /** Hands received frames to rx and recycles finished transmit buffers; frames delivered. */
-unsigned virtio_net_poll(void);
+unsigned virtio_net_poll(struct virtio_net *d);
 
 /**
  * Before the CPU sleeps: asks for an interrupt on the next received frame;
  * false when one is already there (do not sleep). virtio_net_wait_done
  * after waking: back to polling without interrupts.
  */
-bool virtio_net_wait_arm(void);
-void virtio_net_wait_done(void);
+bool virtio_net_wait_arm(struct virtio_net *d);
+void virtio_net_wait_done(struct virtio_net *d);
 
 /** Acknowledges the device's interrupt (from its handler). */
-void virtio_net_irq_ack(void);
+void virtio_net_irq_ack(struct virtio_net *d);
 
-/** Counters for the link benchmark. */
-struct virtio_net_stats {
-	uint64_t rx_frames, tx_frames, tx_full, notifies, irqs;
-};
-void virtio_net_stats(struct virtio_net_stats *s);
+void virtio_net_stats(const struct virtio_net *d, struct virtio_net_stats *s);
 
 /**
  * True when the device has used every frame handed to it. A transmit
@@ -59,6 +79,6 @@ void virtio_net_stats(struct virtio_net_stats *s);
  * powering off (Virtio 1.1 section 2.6.8: the device returns a buffer when
  * it is done with it).
  */
-bool virtio_net_tx_idle(void);
+bool virtio_net_tx_idle(struct virtio_net *d);
 
 #endif

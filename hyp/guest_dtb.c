@@ -121,6 +121,21 @@ static int add_uart(void *fdt)
 	return err | fdt_end_node(fdt);
 }
 
+/* Like QEMU virt's: the virtio-mmio binding (Linux:
+ * Documentation/devicetree/bindings/virtio/mmio.yaml). */
+static int add_net(void *fdt)
+{
+	uint32_t irq[3] = { GIC_SPI, GUEST_NET_INTID - 32,
+			    IRQ_LEVEL_HIGH }; /* InterruptStatus != 0 */
+	int err = fdt_begin_node(fdt, "virtio_mmio@a000000");
+
+	err |= prop_str(fdt, "compatible", "virtio,mmio");
+	err |= prop_reg(fdt, GUEST_NET_IPA, GUEST_NET_SIZE);
+	err |= prop_cells(fdt, "interrupts", irq, 3);
+	err |= fdt_property(fdt, "dma-coherent", NULL, 0);
+	return err | fdt_end_node(fdt);
+}
+
 bool guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 {
 	void *fdt = buf;
@@ -147,6 +162,8 @@ bool guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 	err |= add_cpus(fdt, p->vcpu_count);
 	err |= add_gic_and_timer(fdt, p->vcpu_count);
 	err |= add_uart(fdt);
+	if (p->has_nic)
+		err |= add_net(fdt);
 
 	err |= fdt_begin_node(fdt, "chosen");
 	err |= prop_str(fdt, "bootargs", p->bootargs ? p->bootargs : "");

@@ -16,6 +16,7 @@ struct guest_dtb_params {
 	unsigned vcpu_count;
 	const char *bootargs;
 	uint64_t initrd_start, initrd_end; /**< IPAs; equal when there is none */
+	bool has_nic;			   /**< the network device (hyp/vnet.h) at GUEST_NET_IPA */
 };
 
 /** Writes the tree into buf (size bytes); false when it does not fit. */

@@ -145,6 +145,65 @@ const struct mig_section mig_section_pl011 = {
 	"pl011", 1, 1, pl011_fields, COUNT(pl011_fields), NULL, 0, 0, 0,
 };
 
+/* --- the network device (hyp/vnet.h): what its driver wrote, and where the queues are --- */
+
+#define VNET_QUEUE_FIELDS(i, prefix)                                                                    \
+	{ prefix "num",	 (uint32_t)offsetof(struct vnet, q[i].num), 4, MIG_UINT, 1, 0, 1,               \
+	  VNET_QUEUE_MAX },                                                                             \
+		{ prefix "ready",                                                                       \
+		  (uint32_t)offsetof(struct vnet, q[i].ready),                                          \
+		  1,                                                                                    \
+		  MIG_BOOL,                                                                             \
+		  1,                                                                                    \
+		  0,                                                                                    \
+		  1,                                                                                    \
+		  0 },                                                                                  \
+		{ prefix "desc", (uint32_t)offsetof(struct vnet, q[i].desc), 8, MIG_UINT, 1, 0, 1, 0 }, \
+		{ prefix "driver",                                                                      \
+		  (uint32_t)offsetof(struct vnet, q[i].avail),                                          \
+		  8,                                                                                    \
+		  MIG_UINT,                                                                             \
+		  1,                                                                                    \
+		  0,                                                                                    \
+		  1,                                                                                    \
+		  0 },                                                                                  \
+		{ prefix "device",                                                                      \
+		  (uint32_t)offsetof(struct vnet, q[i].used),                                           \
+		  8,                                                                                    \
+		  MIG_UINT,                                                                             \
+		  1,                                                                                    \
+		  0,                                                                                    \
+		  1,                                                                                    \
+		  0 },                                                                                  \
+		{ prefix "last_avail",                                                                  \
+		  (uint32_t)offsetof(struct vnet, q[i].last_avail),                                     \
+		  2,                                                                                    \
+		  MIG_UINT,                                                                             \
+		  1,                                                                                    \
+		  0,                                                                                    \
+		  1,                                                                                    \
+		  0 },                                                                                  \
+	{                                                                                               \
+		prefix "used_idx", (uint32_t)offsetof(struct vnet, q[i].used_idx), 2, MIG_UINT, 1,      \
+			0, 1, 0                                                                         \
+	}
+
+static const struct mig_field vnet_fields[] = {
+	MIG_FIELD_ARRAY(struct vnet, mac, 1),
+	MIG_FIELD(struct vnet, status, 1),
+	MIG_FIELD(struct vnet, device_features_sel, 1),
+	MIG_FIELD(struct vnet, driver_features_sel, 1),
+	MIG_FIELD(struct vnet, driver_features, 1), /* any, until FEATURES_OK */
+	MIG_FIELD(struct vnet, queue_sel, 1),
+	MIG_FIELD_MAX(struct vnet, isr, 1, VNET_ISR_USED | VNET_ISR_CONFIG),
+	VNET_QUEUE_FIELDS(0, "rx_"),
+	VNET_QUEUE_FIELDS(1, "tx_"),
+};
+
+const struct mig_section mig_section_vnet = {
+	"virtio-net", 1, 1, vnet_fields, COUNT(vnet_fields), NULL, 0, 0, 0,
+};
+
 /* --- the VM: the destination computes its own CNTVOFF from the count at stop --- */
 
 static const struct mig_field vm_fields[] = {

@@ -2,7 +2,8 @@
 /**
  * The device-state sections of a VM: each vCPU ("vcpu", with the "vtimer"
  * and "gic-cpu-if" subsections), the vGIC ("vgic-dist", with one
- * "vgic-redist" per vCPU) and the UART ("pl011"). The field tables name the
+ * "vgic-redist" per vCPU), the UART ("pl011") and, for a VM with one, the
+ * network device ("virtio-net"). The field tables name the
  * modelled device's state (register names of the Arm ARM and the GICv3
  * spec), never Ferry's bookkeeping: lr_pending, for instance, is not sent,
  * because state is saved only after the list registers were synced back.
@@ -12,6 +13,7 @@
 
 #include "hyp/vcpu_regs.h"
 #include "hyp/vgic.h"
+#include "hyp/vnet.h"
 #include "hyp/vpl011.h"
 #include "mig/section.h"
 
@@ -20,6 +22,7 @@ extern const struct mig_section
 	mig_section_vgic_dist; /**< struct vgic_dist, without redistributors */
 extern const struct mig_section mig_section_vgic_redist; /**< struct vgic_redist */
 extern const struct mig_section mig_section_pl011;	 /**< struct vpl011 */
+extern const struct mig_section mig_section_vnet;	 /**< struct vnet */
 
 /** What belongs to the VM as a whole (section "vm"). */
 struct mig_vm_state {

@@ -95,7 +95,7 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	unsigned size = e->access.size, rt = e->access.rt;
 	const struct mmio_region *r;
 	struct mmio_access a;
-	bool ok;
+	bool ok, kick_net;
 
 	if (!e->access.valid) {
 		report(v, VM_FAULT_NO_SYNDROME, "access without a syndrome (no ISV) to", ipa);
@@ -118,7 +118,13 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	ok = r->handler(r->device, &a);
 	if (ok && r->device == &vm->uart)
 		vm_update_uart_line(vm);
+	if (ok && r->device == &vm->net)
+		vm_net_update_line(vm); /* an InterruptACK may lower it */
+	kick_net = a.write && r->device == &vm->net && (vm->net.kicked[0] || vm->net.kicked[1]);
 	arch_spin_unlock(&vm->lock);
+	/* A QueueNotify: the back end moves the frames (or takes the new buffers). */
+	if (kick_net && vm->net_backend_cpu >= 0)
+		arch_kick_cpu((unsigned)vm->net_backend_cpu);
 	if (!ok) {
 		report(v, VM_FAULT_UNMAPPED, "refused device access at", ipa);
 		vcpu_inject_data_abort(v, e->far);

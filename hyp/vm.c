@@ -24,6 +24,7 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 					   .cntvoff = cntvoff };
 
 	vm->uart.emit = console_emit;
+	vm->net_backend_cpu = -1;
 	vm_reset_devices(vm);
 
 	{
@@ -34,9 +35,14 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 			{ GUEST_UART_IPA, 0x1000, vpl011_mmio, &vm->uart, "PL011" },
 		};
 
+		const struct mmio_region net = { GUEST_NET_IPA, GUEST_NET_SIZE, vnet_mmio, &vm->net,
+						 "virtio-net" };
+
 		for (unsigned i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
 			if (!mmio_bus_add(&vm->mmio, &regions[i]))
 				return false;
+		if (cfg->has_nic && !mmio_bus_add(&vm->mmio, &net))
+			return false;
 	}
 	for (unsigned i = 0; i < cfg->vcpu_count; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -67,6 +73,7 @@ void vm_reset_devices(struct vm *vm)
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		vgic_set_hw(&vm->vgic, i, GUEST_VTIMER_INTID, GUEST_VTIMER_INTID);
 	vpl011_init(&vm->uart, vm->cfg.name, vm->uart.emit);
+	vnet_init(&vm->net, vm->cfg.mac);
 }
 
 void *vm_ram_ptr(const struct vm *vm, uint64_t ipa, uint64_t size)

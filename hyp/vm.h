@@ -17,14 +17,19 @@
 #include "hyp/vcpu.h"
 #include "hyp/vgic.h"
 #include "hyp/vm_config.h"
+#include "hyp/vnet.h"
 #include "hyp/vpl011.h"
 
 /* The guest's memory map, like QEMU virt (shared/design.md section 2). */
-#define GUEST_RAM_IPA	   0x40000000ull
-#define GUEST_GICD_IPA	   0x08000000ull
-#define GUEST_GICR_IPA	   0x080a0000ull
-#define GUEST_UART_IPA	   0x09000000ull
-#define GUEST_UART_INTID   33
+#define GUEST_RAM_IPA	 0x40000000ull
+#define GUEST_GICD_IPA	 0x08000000ull
+#define GUEST_GICR_IPA	 0x080a0000ull
+#define GUEST_UART_IPA	 0x09000000ull
+#define GUEST_UART_INTID 33
+/* The network device where QEMU virt has its first virtio-mmio slot, and that slot's SPI. */
+#define GUEST_NET_IPA	   0x0a000000ull
+#define GUEST_NET_SIZE	   0x200ull
+#define GUEST_NET_INTID	   48
 #define GUEST_VTIMER_INTID 27
 #define GUEST_MAINT_INTID  25
 
@@ -55,6 +60,9 @@ struct vm {
 	paddr_t ram_pa;
 	struct vgic_dist vgic;
 	struct vpl011 uart;
+	struct vnet net; /**< with cfg.has_nic */
+	/** The CPU that moves the network device's frames (kicked on a QueueNotify); -1: none. */
+	int net_backend_cpu;
 	struct mmio_bus mmio;
 	struct vcpu vcpus[VM_VCPU_MAX];
 	unsigned lr_count;
@@ -228,6 +236,26 @@ bool vm_console_input(char c, void *vm);
 
 /** Recomputes the UART's interrupt line (call with vm->lock held). */
 void vm_update_uart_line(struct vm *vm);
+
+/** Sets the network device's interrupt line from its state; with vm->lock held. */
+void vm_net_update_line(struct vm *vm);
+
+/**
+ * The network device's back end (hyp/vm_net.c), on the CPU that moves its
+ * frames: hands what the guest queued for transmission to `send`; places
+ * one received frame in the guest's next receive buffer. Neither touches
+ * the guest while it is stopped or parked for a migration.
+ */
+unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx);
+enum vnet_rx_result vm_net_receive(struct vm *vm, const uint8_t *frame, size_t len);
+/** True (once) when the guest gave receive buffers or queued frames since the last call. */
+bool vm_net_kicked(struct vm *vm);
+
+/**
+ * Postcopy: asks for a page not here yet (the engine fetches it) without
+ * waiting for it; false when it is here.
+ */
+bool vm_postcopy_request(struct vm *vm, uint64_t page);
 
 /** Kicks every vCPU other than `self` that has an interrupt waiting. */
 void vm_kick_pending(struct vm *vm, unsigned self);

@@ -114,11 +114,42 @@ static bool set_cmdline(void *obj, const char *val, size_t len, char *why, size_
 	return true;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Six octets "52:54:00:12:34:56"; a group address (IEEE 802 bit 0 of the first) is no NIC's. */
+static bool set_mac(void *obj, const char *val, size_t len, char *why, size_t n)
+{
+	struct vm_config *cfg = obj;
+	bool zero = true;
+
+	for (unsigned i = 0; i < 6 && len == 17; i++) {
+		int hi = hex_digit(val[3 * i]), lo = hex_digit(val[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && val[3 * i + 2] != ':'))
+			break;
+		cfg->mac[i] = (uint8_t)(hi << 4 | lo);
+		zero &= !cfg->mac[i];
+		if (i == 5 && !zero && !(cfg->mac[0] & 1)) {
+			cfg->has_nic = true;
+			return true;
+		}
+	}
+	format_snprintf(why, n, "mac must be a unicast address like 52:54:00:12:34:56");
+	return false;
+}
+
 static const struct kv_key keys[] = {
-	{ "name", set_name },
-	{ "mem", set_mem },
-	{ "vcpus", set_vcpus },
-	{ "cmdline", set_cmdline },
+	{ "name", set_name },	    { "mem", set_mem }, { "vcpus", set_vcpus },
+	{ "cmdline", set_cmdline }, { "mac", set_mac },
 };
 
 bool vm_config_parse(const char *text, size_t len, struct vm_config *cfg, char *err,

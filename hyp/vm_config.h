@@ -28,6 +28,8 @@ struct vm_config {
 	uint64_t mem_bytes;
 	unsigned vcpu_count;
 	char cmdline[VM_CMDLINE_MAX];
+	bool has_nic;	/**< mac= given: the guest has a network device (hyp/vnet.h) */
+	uint8_t mac[6]; /**< its MAC: unicast, not all zero */
 };
 
 /** Fills cfg from text (len bytes, need not be terminated); false and err on a fault. */

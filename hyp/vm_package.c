@@ -45,19 +45,29 @@ uint64_t vm_package_pstate_features(uint64_t pfr0, uint64_t pfr1, uint64_t mmfr1
 }
 
 /** The parts of a package, in the order they travel (docs/migration-protocol.md). */
-enum part { PART_VM, PART_VCPU, PART_DIST, PART_REDIST, PART_UART };
+enum part { PART_VM, PART_VCPU, PART_DIST, PART_REDIST, PART_UART, PART_NET };
 
 static const struct {
 	const struct mig_section *section;
 	enum part part;
 	bool per_vcpu; /**< once for each vCPU, in index order */
+	bool nic_only; /**< only for a VM with a network device (both boards' configuration) */
 } layout[] = {
-	{ &mig_section_vm, PART_VM, false },
-	{ &mig_section_vcpu, PART_VCPU, true },
-	{ &mig_section_vgic_dist, PART_DIST, false },
-	{ &mig_section_vgic_redist, PART_REDIST, true },
-	{ &mig_section_pl011, PART_UART, false },
+	{ &mig_section_vm, PART_VM, false, false },
+	{ &mig_section_vcpu, PART_VCPU, true, false },
+	{ &mig_section_vgic_dist, PART_DIST, false, false },
+	{ &mig_section_vgic_redist, PART_REDIST, true, false },
+	{ &mig_section_pl011, PART_UART, false, false },
+	{ &mig_section_vnet, PART_NET, false, true },
 };
+
+/* How many times a part goes in this VM's package. */
+static unsigned copies(const struct vm *vm, size_t k)
+{
+	if (layout[k].nic_only && !vm->cfg.has_nic)
+		return 0;
+	return layout[k].per_vcpu ? vm->cfg.vcpu_count : 1;
+}
 
 /** Where a part of the package is in a stopped VM (its state at the stop: st). */
 static const void *vm_part(const struct vm *vm, const struct mig_vm_state *st, enum part p,
@@ -73,9 +83,11 @@ static const void *vm_part(const struct vm *vm, const struct mig_vm_state *st, e
 	case PART_REDIST:
 		return &vm->vgic.redist[i];
 	case PART_UART:
+		return &vm->uart;
+	case PART_NET:
 		break;
 	}
-	return &vm->uart;
+	return &vm->net;
 }
 
 /** Where a part of the package goes when it is loaded. */
@@ -91,9 +103,11 @@ static void *pkg_part(struct vm_package *pkg, enum part p, unsigned i)
 	case PART_REDIST:
 		return &pkg->vgic.redist[i];
 	case PART_UART:
+		return &pkg->uart;
+	case PART_NET:
 		break;
 	}
-	return &pkg->uart;
+	return &pkg->net;
 }
 
 size_t vm_package_save(const struct vm *vm, unsigned format, uint8_t *buf, size_t size)
@@ -112,7 +126,7 @@ size_t vm_package_save(const struct vm *vm, unsigned format, uint8_t *buf, size_
 			st.vcpu_on_mask |= 1u << i;
 	mig_writer_init(&w, buf, size);
 	for (size_t k = 0; k < sizeof(layout) / sizeof(layout[0]); k++)
-		for (unsigned i = 0; i < (layout[k].per_vcpu ? vm->cfg.vcpu_count : 1); i++)
+		for (unsigned i = 0; i < copies(vm, k); i++)
 			mig_section_save_as(layout[k].section, vm_part(vm, &st, layout[k].part, i),
 					    &w, format < MIG_FORMAT_VERSION);
 	return w.overflow ? 0 : w.len;
@@ -228,6 +242,43 @@ static bool check_vgic(const struct vm *vm, const struct vgic_dist *g, char *err
 	return true;
 }
 
+/*
+ * The network device as its driver can leave it (hyp/vnet.c): only the
+ * status bits a driver sets or the device adds, features agreed only with
+ * VERSION_1, a queue ready only with a size and alignment it accepted, and
+ * every entry taken also returned. Ring addresses are checked at each use.
+ * Its MAC is the VM's, the same in this board's configuration.
+ */
+static bool check_vnet(const struct vm *vm, const struct vnet *net, char *err, size_t n)
+{
+	const uint32_t status_bits = VNET_S_ACKNOWLEDGE | VNET_S_DRIVER | VNET_S_DRIVER_OK |
+				     VNET_S_FEATURES_OK | VNET_S_NEEDS_RESET | VNET_S_FAILED;
+
+	if (memcmp(net->mac, vm->cfg.mac, 6) != 0)
+		REFUSE("virtio-net: the VM's MAC is %02x:%02x:%02x:%02x:%02x:%02x, this board's "
+		       "configuration has another",
+		       net->mac[0], net->mac[1], net->mac[2], net->mac[3], net->mac[4],
+		       net->mac[5]);
+	if (net->status & ~status_bits)
+		REFUSE("virtio-net: status 0x%x", net->status);
+	if ((net->status & VNET_S_FEATURES_OK) &&
+	    ((net->driver_features & ~VNET_FEATURES) || !(net->driver_features & VNET_F_VERSION_1)))
+		REFUSE("virtio-net: features 0x%llx agreed",
+		       (unsigned long long)net->driver_features);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct vnet_queue *q = &net->q[i];
+
+		if (q->ready && (!q->num || (q->num & (q->num - 1)) || (q->desc & 15) ||
+				 (q->avail & 1) || (q->used & 3)))
+			REFUSE("virtio-net: queue %u ready with size %u or misaligned parts", i,
+			       q->num);
+		if (q->last_avail != q->used_idx)
+			REFUSE("virtio-net: queue %u took %u entries and returned %u", i,
+			       q->last_avail, q->used_idx);
+	}
+	return true;
+}
+
 static bool check(const struct vm *vm, const struct vm_package_limits *lim,
 		  const struct vm_package *pkg, char *err, size_t n)
 {
@@ -242,6 +293,8 @@ static bool check(const struct vm *vm, const struct vm_package_limits *lim,
 	if (pkg->uart.ris_error)
 		REFUSE("pl011: error status 0x%x (this UART never reports errors)",
 		       pkg->uart.ris_error);
+	if (vm->cfg.has_nic && !check_vnet(vm, &pkg->net, err, n))
+		return false;
 	return check_vgic(vm, &pkg->vgic, err, n);
 }
 
@@ -255,10 +308,11 @@ bool vm_package_load(const struct vm *vm, const struct vm_package_limits *lim, c
 	memset(&pkg->vm, 0, sizeof(pkg->vm));
 	pkg->vgic = vm->vgic;
 	pkg->uart = vm->uart;
+	pkg->net = vm->net;
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		pkg->regs[i] = vm->vcpus[i].regs;
 	for (size_t k = 0; k < sizeof(layout) / sizeof(layout[0]); k++) {
-		for (unsigned i = 0; i < (layout[k].per_vcpu ? vm->cfg.vcpu_count : 1); i++)
+		for (unsigned i = 0; i < copies(vm, k); i++)
 			if (!mig_section_load(layout[k].section, &r,
 					      pkg_part(pkg, layout[k].part, i), err, n))
 				return false;
@@ -300,6 +354,9 @@ void vm_package_apply(struct vm *vm, const struct vm_package *pkg, uint64_t now)
 			take_irq(&vm->vgic.redist[i].priv[k], &pkg->vgic.redist[i].priv[k]);
 	}
 	vm->uart = pkg->uart;
+	vm->net = pkg->net;
+	/* Whatever the guest queued before the stop is served at once here. */
+	vm->net.kicked[VNET_RX] = vm->net.kicked[VNET_TX] = true;
 	arch_spin_unlock(&vm->lock);
 	/* The guest's count goes on from where it stopped: it never goes backwards. */
 	vm->ctl.cntvoff = now - pkg->vm.guest_counter;

@@ -27,6 +27,7 @@ struct vm_package {
 	struct vcpu_regs regs[VM_VCPU_MAX];
 	struct vgic_dist vgic;
 	struct vpl011 uart;
+	struct vnet net;
 };
 
 /** What a guest of this board can hold, read once from its CPU (vm_migrate_ops.c). */

@@ -290,15 +290,12 @@ bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
 	return true;
 }
 
-bool vm_postcopy_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
+bool vm_postcopy_request(struct vm *vm, uint64_t page)
 {
-	uint64_t page = (ipa - GUEST_RAM_IPA) / PAGE_SIZE, bit = 1ull << (page % 64);
+	uint64_t bit = 1ull << (page % 64);
 
-	if (!vm->postcopy || ipa < GUEST_RAM_IPA || page >= vm->cfg.mem_bytes / PAGE_SIZE)
-		return false;
-	/* Placed between the fault and now: the access simply goes again. */
 	if (__atomic_load_n(&vm->present[page / 64], __ATOMIC_ACQUIRE) & bit)
-		return true;
+		return false;
 	arch_spin_lock(&vm->fault_lock);
 	if (!(vm->requested[page / 64] & bit) &&
 	    vm->fault_head - vm->fault_tail < sizeof(vm->fault_ring) / sizeof(vm->fault_ring[0])) {
@@ -307,6 +304,18 @@ bool vm_postcopy_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
 			       (sizeof(vm->fault_ring) / sizeof(vm->fault_ring[0]))] = page;
 	}
 	arch_spin_unlock(&vm->fault_lock);
+	return true;
+}
+
+bool vm_postcopy_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
+{
+	uint64_t page = (ipa - GUEST_RAM_IPA) / PAGE_SIZE, bit = 1ull << (page % 64);
+
+	if (!vm->postcopy || ipa < GUEST_RAM_IPA || page >= vm->cfg.mem_bytes / PAGE_SIZE)
+		return false;
+	/* Placed between the fault and now: the access simply goes again. */
+	if (!vm_postcopy_request(vm, page))
+		return true;
 	vm->postcopy_stalls++;
 	/*
 	 * Only this vCPU waits; placing the page kicks it. Say what it waits for,

@@ -15,6 +15,9 @@
 #include "netif/ethernet.h"
 
 static struct netif netif;
+static struct virtio_net nic;
+
+struct virtio_net *link_net_nic(void) { return &nic; }
 
 /* Gathers a pbuf chain into one frame for the device (lwIP's linkoutput). */
 static err_t link_output(struct netif *n, struct pbuf *p)
@@ -33,7 +36,7 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 	/* A full ring drains within microseconds: wait for it rather than drop the frame
 	 * (virtio_net_send only reaps finished transmissions: no frame comes in meanwhile,
 	 * lwIP is not re-entered from its own output). */
-	for (unsigned spins = 0; !virtio_net_send(parts, lens, count); spins++)
+	for (unsigned spins = 0; !virtio_net_send(&nic, parts, lens, count); spins++)
 		if (spins == 100000)
 			return ERR_MEM;
 	return ERR_OK;
@@ -48,7 +51,7 @@ bool link_net_send_raw(const void *frame, size_t len)
 	const void *parts[1] = { frame };
 	size_t lens[1] = { len };
 
-	return virtio_net_send(parts, lens, 1);
+	return virtio_net_send(&nic, parts, lens, 1);
 }
 
 static void frame_in(void *ctx, const uint8_t *frame, size_t len)
@@ -76,7 +79,7 @@ static err_t netif_setup(struct netif *n)
 	n->linkoutput = link_output;
 	n->mtu = 1500;
 	n->hwaddr_len = 6;
-	virtio_net_mac(n->hwaddr);
+	virtio_net_mac(&nic, n->hwaddr);
 	n->flags =
 		NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
 	return ERR_OK;
@@ -86,7 +89,7 @@ bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err
 {
 	ip4_addr_t ip, mask, gw;
 
-	if (!virtio_net_init(virtio_base, frame_in, NULL, err, n))
+	if (!virtio_net_init(&nic, virtio_base, frame_in, NULL, err, n))
 		return false;
 	lwip_init();
 	ip4_addr_set_u32(&ip, lwip_htonl(cfg->ip));
@@ -112,10 +115,13 @@ void link_net_pump(unsigned timeout_ms)
 	uint64_t freq = arch_counter_freq(), ticks_per_ms = freq / 1000;
 	uint64_t deadline = arch_counter_now() + timeout_ms * ticks_per_ms;
 
-	if (idle_work)
-		idle_work();
 	for (;;) {
-		unsigned frames = virtio_net_poll();
+		unsigned frames;
+
+		/* Again after every wake: an interrupt for the idle work ends the sleep too. */
+		if (idle_work)
+			idle_work();
+		frames = virtio_net_poll(&nic);
 		uint64_t now;
 
 		sys_check_timeouts();
@@ -123,11 +129,11 @@ void link_net_pump(unsigned timeout_ms)
 		if (frames || now >= deadline)
 			return;
 		/* Nothing yet: sleep until the device's interrupt or the deadline. */
-		if (!virtio_net_wait_arm())
+		if (!virtio_net_wait_arm(&nic))
 			continue;
 		arch_timer_arm(deadline - now);
 		arch_idle_wait();
-		virtio_net_wait_done();
+		virtio_net_wait_done(&nic);
 	}
 }
 
@@ -135,6 +141,6 @@ void link_net_drain(unsigned timeout_ms)
 {
 	uint64_t deadline = link_net_now_ms() + timeout_ms;
 
-	while (!virtio_net_tx_idle() && link_net_now_ms() < deadline)
+	while (!virtio_net_tx_idle(&nic) && link_net_now_ms() < deadline)
 		link_net_pump(1);
 }

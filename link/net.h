@@ -13,11 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct virtio_net;
+
 #include "link/link_config.h"
 #include "link/link_io.h"
 
 /** Brings the interface up on the virtio-net device at base; false with err. */
 bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err, size_t err_size);
+
+/** The link's network device (its interrupt, its counters). */
+struct virtio_net *link_net_nic(void);
 
 /** Frames of the link benchmark's own EtherType (0x88b5, IEEE local experimental) go here, not to
  * lwIP. */
@@ -32,7 +37,8 @@ void link_net_pump(unsigned timeout_ms);
 
 /**
  * Work the pumping CPU also does while it waits for the network (the
- * board's management channel), called on every pump; NULL for none.
+ * board's management channel, the guests' LAN), called on every pump and
+ * after every wake; NULL for none.
  */
 void link_net_set_idle_work(void (*work)(void));
 

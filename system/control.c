@@ -13,6 +13,7 @@
 #include "lib/kv_text.h"
 #include "system/link_boot.h"
 #include "system/mgmt.h"
+#include "system/lan.h"
 #include "system/migrate.h"
 #include "system/sched.h"
 #include "link/net.h"
@@ -549,13 +550,20 @@ static void control_poll(void)
 
 /* --- the control CPU ------------------------------------------------------------ */
 
+/* What the control CPU does whenever it waits: the management channel, the guests' LAN. */
+static void control_idle(void)
+{
+	control_poll();
+	lan_poll();
+}
+
 static void sleep_ms(unsigned ms)
 {
 	if (link_boot_config()) {
-		link_net_pump(ms); /* polls the management channel too */
+		link_net_pump(ms); /* polls the management channel and the LAN too */
 		return;
 	}
-	control_poll();
+	control_idle();
 	arch_timer_arm(arch_counter_freq() / 1000u * ms);
 	arch_idle_wait();
 }
@@ -619,9 +627,10 @@ static void control_run(void *arg)
 {
 	bool with_vm = arg != NULL;
 
+	lan_take_irq();
 	if (link_boot_config()) {
 		link_boot_take_irq(c.board);
-		link_net_set_idle_work(control_poll);
+		link_net_set_idle_work(control_idle);
 	}
 	if (with_vm) {
 		serve_vm();
@@ -681,14 +690,16 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 		return false;
 	}
 	c.have_mgmt = find_mgmt(b);
-	c.active = c.have_mgmt || link_boot_config();
+	lan_init(b, link_boot_config() != NULL);
+	c.active = c.have_mgmt || link_boot_config() || lan_present();
 	if (!c.active)
 		return true;
 	c.cpu = cfg->vcpu_count;
 	if (c.cpu >= cpus_online) {
-		console_printf("%s: the link and the management channel need a CPU beside the %u "
-			       "vCPUs: give the board %u\n",
-			       cfg->name, cfg->vcpu_count, cfg->vcpu_count + 1);
+		console_printf(
+			"%s: the link, the management channel and the LAN need a CPU beside the %u "
+			"vCPUs: give the board %u\n",
+			cfg->name, cfg->vcpu_count, cfg->vcpu_count + 1);
 		return false;
 	}
 	if (c.have_mgmt) {
@@ -721,6 +732,7 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 void control_attach(struct vm *vm, bool incoming)
 {
 	c.vm = vm;
+	lan_attach(vm, c.cpu);
 	c.job = (struct migrate_job){
 		.vm = vm,
 		.board = c.board,

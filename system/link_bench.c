@@ -29,7 +29,7 @@ void link_print_profile(uint64_t bytes)
 	struct virtio_net_stats s;
 	uint64_t mib = bytes >> 20 ? bytes >> 20 : 1;
 
-	virtio_net_stats(&s);
+	virtio_net_stats(link_net_nic(), &s);
 	console_printf("link: profile per MiB: %llu rx frames, %llu tx frames, %llu doorbells, "
 		       "%llu interrupts, %llu full-ring waits\n",
 		       (unsigned long long)(s.rx_frames / mib),
@@ -90,7 +90,7 @@ bool link_bench_raw(const struct link_config *cfg, uint64_t bytes)
 	static uint8_t frame[15 + PAYLOAD];
 	uint64_t deadline = link_net_now_ms() + cfg->timeout_ms, t0;
 
-	virtio_net_mac(raw.mac);
+	virtio_net_mac(link_net_nic(), raw.mac);
 	link_net_set_bench_sink(raw_frame);
 	if (cfg->listen) {
 		while (!raw.done && raw.bytes < bytes && link_net_now_ms() < deadline + 60000)

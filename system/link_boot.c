@@ -76,7 +76,7 @@ static bool load_config(void)
 static enum irq_outcome virtio_irq(uint32_t intid, void *ctx)
 {
 	(void)intid, (void)ctx;
-	virtio_net_irq_ack();
+	virtio_net_irq_ack(link_net_nic());
 	return IRQ_DONE;
 }
 

@@ -259,6 +259,7 @@ static enum vm_boot_result run_guest(struct vm *vm, uint8_t *ram, bool *started)
 	dtb.ram_size = mem;
 	dtb.vcpu_count = vm->cfg.vcpu_count;
 	dtb.bootargs = vm->cfg.cmdline;
+	dtb.has_nic = vm->cfg.has_nic;
 	if (!guest_dtb_build(ram + mem - DTB_AREA, DTB_MAX, &dtb)) {
 		console_printf("%s: its device tree does not fit in %u KiB\n", vm->cfg.name,
 			       DTB_MAX / 1024);

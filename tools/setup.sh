@@ -269,6 +269,23 @@ if [ ! -f "$guests/Image" ] || [ ! -f "$guests/busybox" ]; then
 	record linux-image "$(basename "$kdeb" .deb)"
 	record busybox-static "$(basename "$bdeb" .deb)"
 fi
+# The guest's network driver: virtio-mmio and virtio-net are modules in
+# Debian's kernel (virtio-net needs net_failover and failover).
+netmods="failover net_failover virtio_mmio virtio_net"
+if [ ! -f "$guests/modules/virtio_net.ko" ]; then
+	# From the very package the kernel Image came from: modules load only into their own build.
+	kdeb="$cache/debs/$(sed -n 's/^linux-image //p' "$versions").deb"
+	[ -f "$kdeb" ] || die "$kdeb (the guest kernel's package) is gone: remove $guests and run again"
+	say "taking the guest's network modules from $(basename "$kdeb")"
+	tmp=$(mktemp -d)
+	for m in $netmods; do
+		dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" --wildcards "./lib/modules/*/$m.ko" ||
+			die "no $m.ko in $kdeb"
+	done
+	mkdir -p "$guests/modules"
+	for m in $netmods; do cp "$(find "$tmp" -name "$m.ko" | head -n 1)" "$guests/modules/"; done
+	rm -rf "$tmp"
+fi
 
 [ "$verbose" = 1 ] && cat "$versions" >&2
 exit 0

@@ -41,7 +41,7 @@ ferry_fuzzer(vm_package tests/fuzz/fuzz_vm_package.c tests/support/host_vm.c
 target_link_libraries(fuzz_vm_package PRIVATE fdt_host pthread)
 set(module vgic)
 ferry_fuzzer(guest_mmio tests/fuzz/fuzz_guest_mmio.c
-  hyp/vgic.c hyp/vgic_mmio.c hyp/vpl011.c hyp/mmio.c lib/format.c)
+  hyp/vgic.c hyp/vgic_mmio.c hyp/vnet.c hyp/vnet_queue.c hyp/vpl011.c hyp/mmio.c lib/format.c)
 
 set(module mig)
 ferry_fuzzer(mig_section tests/fuzz/fuzz_mig_section.c

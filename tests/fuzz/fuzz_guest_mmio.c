@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * Fuzzes what a guest controls about the emulated devices: any sequence of
- * MMIO accesses to the vGIC distributor, the redistributors and the PL011,
- * SGIs, interrupt lines, and whatever a guest does to its list registers
- * between a flush and a sync. Nothing may crash, and the model must stay
- * within bounds.
+ * MMIO accesses to the vGIC distributor, the redistributors, the PL011 and
+ * the network device, SGIs, interrupt lines, whatever a guest does to its
+ * list registers between a flush and a sync, and whatever it writes in its
+ * RAM where the network device reads its rings. Nothing may crash, and the
+ * model must stay within bounds (the network device's RAM is exactly the
+ * fake's: ASan sees a touch outside it).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hyp/vgic_mmio.h"
+#include "hyp/vnet.h"
 #include "hyp/vpl011.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,6 +23,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void emit(const char *prefix, const char *line, unsigned len)
 {
 	(void)prefix, (void)line, (void)len;
+}
+
+#define RAM_IPA	  0x40000000ull
+#define RAM_BYTES 0x4000u
+
+static uint8_t *ram;
+static bool ram_later; /* the pages are not here yet (postcopy) */
+
+static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool write, void **host)
+{
+	(void)ctx, (void)write;
+	if (ipa < RAM_IPA || ipa - RAM_IPA > RAM_BYTES || len > RAM_BYTES - (ipa - RAM_IPA))
+		return VNET_MEM_BAD;
+	if (ram_later)
+		return VNET_MEM_LATER;
+	*host = ram + (ipa - RAM_IPA);
+	return VNET_MEM_OK;
+}
+
+static bool sink(void *ctx, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	if (!len || len > VNET_FRAME_MAX)
+		__builtin_trap(); /* a frame out is a frame */
+	return frame[0] & 1;
 }
 
 static uint64_t take(const uint8_t **p, const uint8_t *end, unsigned n)
@@ -33,11 +63,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vgic_dist d;
 	static struct vpl011 uart;
+	static struct vnet net;
+	static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+	static uint8_t frame[VNET_FRAME_MAX + 1];
+	const struct vnet_mem mem = { NULL, map };
 	struct vgic_cpu_if cif[2];
 	const uint8_t *p = data, *end = data + size;
 
 	vgic_init(&d, 2);
 	vpl011_init(&uart, "vm0", emit);
+	vnet_init(&net, mac);
+	ram = realloc(ram, RAM_BYTES); /* exactly this much: ASan bounds it */
+	memset(ram, 0, RAM_BYTES);
+	ram_later = false;
 	memset(cif, 0, sizeof(cif));
 	while (p < end) {
 		unsigned op = (unsigned)take(&p, end, 1);
@@ -80,6 +118,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 7:
 			vpl011_receive(&uart, (uint8_t)take(&p, end, 1));
+			break;
+		case 8:
+			a.size = op & 0x80 ? 4 : a.size;
+			a.offset = take(&p, end, 2) % 0x240;
+			a.value = take(&p, end, 4);
+			vnet_mmio(&net, &a);
+			break;
+		case 9: { /* the guest writes its RAM: rings, descriptors, indices */
+			uint64_t at = take(&p, end, 2) % RAM_BYTES, n = take(&p, end, 1);
+
+			for (uint64_t i = 0; i < n && at + i < RAM_BYTES && p < end; i++)
+				ram[at + i] = (uint8_t)take(&p, end, 1);
+			break;
+		}
+		case 10:
+			vnet_tx(&net, &mem, sink, NULL);
+			break;
+		case 11:
+			vnet_rx(&net, &mem, frame, take(&p, end, 2) % sizeof(frame));
+			break;
+		case 12:
+			ram_later = op & 0x80;
 			break;
 		default:
 			vgic_vcpu_has_pending(&d, a.vcpu);

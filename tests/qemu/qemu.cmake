@@ -98,6 +98,7 @@ endforeach()
 set(FERRY_LINUX_DIR ${FERRY_DEPS_DIR}/guests/linux)
 if(EXISTS ${FERRY_LINUX_DIR}/Image)
   set(BUSYBOX ${FERRY_LINUX_DIR}/busybox)
+  set(FERRY_LINUX_MODULES ${FERRY_LINUX_DIR}/modules)
   set(INIT ${CMAKE_SOURCE_DIR}/tests/guests/linux/init)
   configure_file(${CMAKE_SOURCE_DIR}/tests/guests/linux/initramfs.list.in
                  ${CMAKE_BINARY_DIR}/guests/initramfs.list @ONLY)
@@ -105,6 +106,7 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   add_custom_command(OUTPUT ${FERRY_LINUX_INITRD}
     COMMAND mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${FERRY_LINUX_INITRD}
     DEPENDS mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${INIT} ${BUSYBOX}
+            ${FERRY_LINUX_MODULES}/virtio_net.ko
     COMMENT "initramfs for the Linux guest")
   add_custom_target(linux_initramfs ALL DEPENDS ${FERRY_LINUX_INITRD})
   set(linux_expect

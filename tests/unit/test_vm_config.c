@@ -61,6 +61,27 @@ static void test_errors_name_the_line(void **state)
 	assert_string_equal(err, "vm config line 1: contains a NUL byte");
 }
 
+static void test_mac(void **state)
+{
+	static const uint8_t want[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+
+	(void)state;
+	assert_true(parse("mem=64M"));
+	assert_false(cfg.has_nic);
+	assert_true(parse("mac=52:54:00:AB:cd:ef"));
+	assert_true(cfg.has_nic);
+	assert_memory_equal(cfg.mac, want, 6);
+	assert_false(parse("mac=01:00:5e:00:00:01")); /* a group address */
+	assert_string_equal(
+		err, "vm config line 1: mac must be a unicast address like 52:54:00:12:34:56");
+	assert_false(parse("mac=00:00:00:00:00:00"));
+	assert_false(parse("mac=52:54:00:ab:cd"));
+	assert_false(parse("mac=52:54:00:ab:cd:ef:"));
+	assert_false(parse("mac=52-54-00-ab-cd-ef"));
+	assert_false(parse("mac=52:54:00:ab:cd:eg"));
+	assert_false(cfg.has_nic);
+}
+
 static void test_sizes(void **state)
 {
 	uint64_t v;
@@ -83,6 +104,7 @@ int main(void)
 		cmocka_unit_test(test_full_record),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors_name_the_line),
+		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

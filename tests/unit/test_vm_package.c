@@ -342,6 +342,69 @@ static void test_shape(void **state)
 	assert_string_equal(err, "1 bytes after the device sections");
 }
 
+static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+static void give_nic(struct vm *vm)
+{
+	vm->cfg.has_nic = true;
+	memcpy(vm->cfg.mac, mac, 6);
+	vnet_init(&vm->net, mac);
+}
+
+/* The network device travels with a VM that has one, checked as its driver could leave it. */
+static void test_network_device(void **state)
+{
+	struct vnet *n = &src->vm.net;
+
+	(void)state;
+	give_nic(&src->vm);
+	give_nic(&dst->vm);
+	n->status = VNET_S_ACKNOWLEDGE | VNET_S_DRIVER | VNET_S_FEATURES_OK | VNET_S_DRIVER_OK;
+	n->driver_features = VNET_FEATURES;
+	n->isr = VNET_ISR_USED;
+	for (unsigned i = 0; i < 2; i++)
+		n->q[i] = (struct vnet_queue){ .num = 256,
+					       .ready = true,
+					       .desc = 0x40001000,
+					       .avail = 0x40002000,
+					       .used = 0x40003000,
+					       .last_avail = (uint16_t)(65530 + i),
+					       .used_idx = (uint16_t)(65530 + i) };
+	assert_true(transfer());
+	vm_package_apply(&dst->vm, &pkg, 0);
+	assert_int_equal(dst->vm.net.status, n->status);
+	assert_int_equal(dst->vm.net.q[1].last_avail, 65531);
+	assert_int_equal(dst->vm.net.q[0].used, 0x40003000);
+	assert_true(vnet_irq_level(&dst->vm.net));
+	assert_true(dst->vm.net.kicked[VNET_TX]); /* what was queued goes out at once */
+
+	n->status |= 0x10;
+	refused("virtio-net: status 0x1f");
+	n->status &= ~0x10u;
+	n->q[1].used_idx++;
+	refused("virtio-net: queue 1 took 65531 entries and returned 65532");
+	n->q[1].used_idx--;
+	n->q[0].desc += 8;
+	refused("virtio-net: queue 0 ready with size 256 or misaligned parts");
+	n->q[0].desc -= 8;
+	n->driver_features = VNET_F_MAC;
+	refused("virtio-net: features 0x20 agreed");
+	n->driver_features = VNET_FEATURES | 1ull << 6;
+	refused("virtio-net: features 0x100000060 agreed");
+	n->driver_features = VNET_FEATURES;
+	n->mac[5] ^= 1;
+	refused("virtio-net: the VM's MAC is 52:54:00:12:34:57, this board's configuration has "
+		"another");
+	n->mac[5] ^= 1;
+	assert_true(transfer());
+	/* A VM with a network device does not fit a board prepared without, nor the reverse. */
+	dst->vm.cfg.has_nic = false;
+	assert_false(transfer());
+	dst->vm.cfg.has_nic = true;
+	src->vm.cfg.has_nic = false;
+	assert_false(transfer());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +416,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vgic_and_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_vgic_packs_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_device, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,13 @@
 #include "tools/ferry/launch.h"
 #include "tools/ferry/supervise.h"
 #include "tools/ferry/qemu_cmdline.h"
+#include "tools/ferry/unix_path.h"
 
 #ifndef FERRY_DEFAULT_IMAGE
 #define FERRY_DEFAULT_IMAGE "build/board/ferry.elf"
 #endif
+
+#define GUEST_MAC_DEFAULT "52:54:00:12:34:56"
 
 static void run_usage(FILE *out)
 {
@@ -44,12 +48,31 @@ static void run_usage(FILE *out)
 		"  --net SOCKET     the emulated Ethernet to the peer (--net-listen: listen)\n"
 		"  --trace-uart FILE  QEMU writes each byte of the board's UART there, stamped\n"
 		"                   with the wall-clock time of its write (benchmarks)\n"
+		"  --lan SOCKET     the guests' network: a port of 'ferry lan'; the guest gets\n"
+		"                   a virtio-net device on it\n"
+		"  --mac MAC        the guest's MAC on the LAN (default %s)\n"
 		"  --mgmt SOCKET    the board's management channel (docs/management.md); the\n"
 		"                   board then stays up after its VM, and this command keeps\n"
 		"                   QEMU as its child, restarting it on another image when\n"
 		"                   'ferry update' asks (at SOCKET.run)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
-		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE);
+		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE, GUEST_MAC_DEFAULT);
+}
+
+/* Six octets like 52:54:00:12:34:56, not a group address (the board checks it again). */
+static bool valid_mac(const char *s)
+{
+	unsigned o[6];
+	char end;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &o[0], &o[1], &o[2], &o[3],
+				      &o[4], &o[5], &end) != 6)
+		return false;
+	for (unsigned i = 0; i < 6; i++)
+		if (s[3 * i] == ' ' || s[3 * i] == '+' || s[3 * i] == '-' ||
+		    (i < 5 && s[3 * i + 2] != ':'))
+			return false;
+	return !(o[0] & 1) && (o[0] | o[1] | o[2] | o[3] | o[4] | o[5]);
 }
 
 static int readable(const char *what, const char *path)
@@ -114,11 +137,13 @@ int cmd_run(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "ferry", required_argument, NULL, 'F' },
 		{ "incoming", no_argument, NULL, 'I' },
+		{ "lan", required_argument, NULL, 'L' },
+		{ "mac", required_argument, NULL, 'M' },
 		LINK_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *guest = NULL, *initrd = NULL, *append = "", *name = "vm0";
+	const char *guest = NULL, *initrd = NULL, *append = "", *name = "vm0", *mac = NULL;
 	unsigned mem = 256, vcpus = 1, cpus = 0;
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	int direct = 0, dry_run = 0, incoming = 0, c, argc_q;
@@ -186,6 +211,27 @@ int cmd_run(int argc, char **argv)
 		case 'I':
 			incoming = 1;
 			break;
+		case 'L': {
+			char err[160];
+
+			/* QEMU would refuse it only once started. */
+			if (!unix_path_fits("--lan", optarg, err, sizeof(err))) {
+				fprintf(stderr, "ferry run: %s\n", err);
+				return 2;
+			}
+			opt.lan_socket = optarg;
+			break;
+		}
+		case 'M':
+			if (!valid_mac(optarg)) {
+				fprintf(stderr,
+					"ferry run: --mac takes a unicast address like "
+					"52:54:00:12:34:56, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			mac = optarg;
+			break;
 
 		case 'h':
 			run_usage(stdout);
@@ -217,14 +263,19 @@ int cmd_run(int argc, char **argv)
 		if (readable("Ferry image", opt.image))
 			return 2;
 		/* With a link or management, one more CPU for them beside the vCPUs. */
-		unsigned control = opt.link_conf || opt.mgmt_socket ? 1 : 0;
+		unsigned control = opt.link_conf || opt.mgmt_socket || opt.lan_socket ? 1 : 0;
 
 		if (!cpus)
 			cpus = vcpus + control > board_current.cpu_count_launch
 				       ? vcpus + control
 				       : board_current.cpu_count_launch;
-		if (snprintf(record, sizeof(record), "name=%s\nmem=%uM\nvcpus=%u\ncmdline=%s\n",
-			     name, mem, vcpus, append) >= (int)sizeof(record)) {
+		/* On the LAN the guest has a network device: the same MAC on every board. */
+		if (opt.lan_socket && !mac)
+			mac = GUEST_MAC_DEFAULT;
+		if (snprintf(record, sizeof(record),
+			     "name=%s\nmem=%uM\nvcpus=%u\ncmdline=%s\n%s%s%s", name, mem, vcpus,
+			     append, mac ? "mac=" : "", mac ? mac : "",
+			     mac ? "\n" : "") >= (int)sizeof(record)) {
 			fprintf(stderr, "ferry run: the guest command line is too long\n");
 			return 2;
 		}

@@ -113,6 +113,16 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		add(&b, "-device");
 		add(&b, "virtconsole,chardev=mgmt");
 	}
+	if (opt->lan_socket) {
+		/*
+		 * The guests' LAN, apart from the link: a port of `ferry lan`. Added
+		 * last: the board finds it below the link's and the console's slots.
+		 */
+		add(&b, "-netdev");
+		addf(&b, "stream,id=lan,server=off,addr.type=unix,addr.path=%s", opt->lan_socket);
+		add(&b, "-device");
+		addf(&b, "virtio-net-device,netdev=lan,mac=52:54:00:1a:00:%02x", opt->net_mac_last);
+	}
 	if (opt->uart_trace) {
 		/* QEMU's trace of each UART write, stamped in the vCPU thread that makes it. */
 		add(&b, "-msg");

@@ -25,6 +25,8 @@ struct boot_options {
 	unsigned char net_mac_last; /**< last byte of the device's MAC */
 	/** Unix socket (QEMU listens) of the management channel (docs/management.md), or NULL. */
 	const char *mgmt_socket;
+	/** Unix socket of the guests' LAN, a port of `ferry lan` (QEMU connects), or NULL. */
+	const char *lan_socket;
 	/**
 	 * File where QEMU writes every byte the board writes to its UART, with
 	 * the wall-clock time (µs) of the write, or NULL (bench/downtime.py).

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * The guests' LAN port: the board's second virtio-net device, kept apart
+ * from the migration link (docs/running-guests.md, "The guests' network"),
+ * and the frames between it and the VM's network device (hyp/vnet.h),
+ * moved by the control CPU. A frame for the guest that finds no receive
+ * buffer waits in a short queue, in order, until the guest gives one;
+ * what overflows it is dropped, as a switch port drops.
+ */
+#ifndef SYSTEM_LAN_H
+#define SYSTEM_LAN_H
+
+#include <stdbool.h>
+
+#include "boards/board.h"
+#include "hyp/vm.h"
+
+/**
+ * Finds and starts the LAN device: the network device below the link's
+ * slot (QEMU fills slots from the top in the order of its -device
+ * options: the link first, then the management console, then the LAN).
+ * False when the board has none, or it failed (said on the console).
+ */
+bool lan_init(const struct board_desc *b, bool link_present);
+
+bool lan_present(void);
+
+/** The VM whose network device the frames go to and come from; its frames move on `cpu`. */
+void lan_attach(struct vm *vm, unsigned cpu);
+
+/** On the control CPU: the device's interrupt comes to it. */
+void lan_take_irq(void);
+
+/** On the control CPU: moves what is there, both ways. */
+void lan_poll(void);
+
+#endif
