@@ -15,7 +15,7 @@
 
 #include "drivers/virtio_mmio.h"
 
-#define VIRTIO_NET_FRAME_MAX 1514u
+#define VIRTIO_NET_FRAME_MAX 1518u /* with an 802.1Q tag, without the FCS */
 #define VIRTIO_NET_BUF_SIZE  2048u
 
 /** Where received frames go (called from virtio_net_poll). */

@@ -120,7 +120,7 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		vm_update_uart_line(vm);
 	if (ok && r->device == &vm->net)
 		vm_net_update_line(vm); /* an InterruptACK may lower it */
-	kick_net = a.write && r->device == &vm->net && (vm->net.kicked[0] || vm->net.kicked[1]);
+	kick_net = ok && a.write && r->device == &vm->net && a.offset == VNET_QUEUE_NOTIFY;
 	arch_spin_unlock(&vm->lock);
 	/* A QueueNotify: the back end moves the frames (or takes the new buffers). */
 	if (kick_net && vm->net_backend_cpu >= 0)

@@ -20,17 +20,16 @@ static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool writ
 	struct vm *vm = ctx;
 	void *p = vm_ram_ptr(vm, ipa, len);
 	uint64_t first, last;
-	bool missing = false;
 
 	if (!p)
 		return VNET_MEM_BAD;
 	first = (ipa - GUEST_RAM_IPA) / PAGE_SIZE;
 	last = (ipa - GUEST_RAM_IPA + (len ? len - 1 : 0)) / PAGE_SIZE;
 	if (vm->postcopy) {
+		/* The first missing page is asked for; the work goes on when it is here. */
 		for (uint64_t page = first; page <= last; page++)
-			missing |= vm_postcopy_request(vm, page);
-		if (missing)
-			return VNET_MEM_LATER;
+			if (vm_postcopy_request(vm, page))
+				return VNET_MEM_LATER;
 	}
 	if (write && vm->dirty_logging && vm->dirty)
 		for (uint64_t page = first; page <= last; page++)

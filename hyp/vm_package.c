@@ -265,6 +265,14 @@ static bool check_vnet(const struct vm *vm, const struct vnet *net, char *err, s
 	    ((net->driver_features & ~VNET_FEATURES) || !(net->driver_features & VNET_F_VERSION_1)))
 		REFUSE("virtio-net: features 0x%llx agreed",
 		       (unsigned long long)net->driver_features);
+	/* An interrupt or a breach only ever comes from a device in use; a config change only from
+	 * a breach. */
+	if ((net->isr || (net->status & VNET_S_NEEDS_RESET)) &&
+	    (net->status & (VNET_S_FEATURES_OK | VNET_S_DRIVER_OK)) !=
+		    (VNET_S_FEATURES_OK | VNET_S_DRIVER_OK))
+		REFUSE("virtio-net: interrupt status 0x%x with status 0x%x", net->isr, net->status);
+	if ((net->isr & VNET_ISR_CONFIG) && !(net->status & VNET_S_NEEDS_RESET))
+		REFUSE("virtio-net: a configuration change without DEVICE_NEEDS_RESET");
 	for (unsigned i = 0; i < 2; i++) {
 		const struct vnet_queue *q = &net->q[i];
 
@@ -354,9 +362,13 @@ void vm_package_apply(struct vm *vm, const struct vm_package *pkg, uint64_t now)
 			take_irq(&vm->vgic.redist[i].priv[k], &pkg->vgic.redist[i].priv[k]);
 	}
 	vm->uart = pkg->uart;
-	vm->net = pkg->net;
-	/* Whatever the guest queued before the stop is served at once here. */
-	vm->net.kicked[VNET_RX] = vm->net.kicked[VNET_TX] = true;
+	if (vm->cfg.has_nic) {
+		vm->net = pkg->net;
+		/* Whatever the guest queued before the stop is served at once here. */
+		vm->net.kicked[VNET_RX] = vm->net.kicked[VNET_TX] = true;
+		/* Its line is what its state says, whatever the vGIC's section said. */
+		vgic_set_line(&vm->vgic, 0, GUEST_NET_INTID, vnet_irq_level(&vm->net));
+	}
 	arch_spin_unlock(&vm->lock);
 	/* The guest's count goes on from where it stopped: it never goes backwards. */
 	vm->ctl.cntvoff = now - pkg->vm.guest_counter;

@@ -22,11 +22,12 @@
 
 #include "hyp/mmio.h"
 
-#define VNET_QUEUE_MAX 256u  /**< QueueNumMax of both queues */
-#define VNET_HDR_BYTES 12u   /**< virtio_net_hdr with num_buffers (section 5.1.6) */
-#define VNET_FRAME_MAX 1514u /**< an Ethernet frame without its FCS */
-#define VNET_RX	       0u
-#define VNET_TX	       1u
+#define VNET_QUEUE_MAX	  256u	 /**< QueueNumMax of both queues */
+#define VNET_HDR_BYTES	  12u	 /**< virtio_net_hdr with num_buffers (section 5.1.6) */
+#define VNET_FRAME_MAX	  1518u	 /**< an Ethernet frame with an 802.1Q tag, without its FCS */
+#define VNET_QUEUE_NOTIFY 0x050u /**< the register a driver rings a queue's doorbell with */
+#define VNET_RX		  0u
+#define VNET_TX		  1u
 
 /* Feature bits (sections 5.1.3 and 6). */
 #define VNET_F_MAC	 (1ull << 5)

@@ -73,6 +73,13 @@ static void push_used(struct vnet *n, struct vnet_queue *q, const struct rings *
 	q->last_avail++;
 	/* The entry before its index (section 2.6.8.2); idx is the upper half of the first word. */
 	__atomic_store_n((volatile uint16_t *)r->used + 1, q->used_idx, __ATOMIC_RELEASE);
+	/*
+	 * The index stored before the driver's flag is read (a store-load
+	 * order: a release alone does not give it): a driver that clears
+	 * NO_INTERRUPT, then looks at the used index again (Linux's
+	 * virtqueue_enable_cb), sees this entry or gets the interrupt.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!(r->avail[0] & AVAIL_F_NO_INTERRUPT))
 		n->isr |= VNET_ISR_USED;
 }
@@ -125,12 +132,13 @@ static enum vnet_mem_status gather_one(void *ctx, const struct desc *d)
 
 	if (d->flags & DESC_F_WRITE)
 		return VNET_MEM_BAD;
-	if ((st = g->m->map(g->m->ctx, d->addr, d->len, false, &p)) != VNET_MEM_OK)
-		return st;
-	if (d->len > g->cap - g->len) {
+	/* Before any work sized by the guest's lengths: a frame this long is only dropped. */
+	if (g->too_long || d->len > g->cap - g->len) {
 		g->too_long = true;
 		return VNET_MEM_OK;
 	}
+	if ((st = g->m->map(g->m->ctx, d->addr, d->len, false, &p)) != VNET_MEM_OK)
+		return st;
 	memcpy(g->buf + g->len, p, d->len);
 	g->len += d->len;
 	return VNET_MEM_OK;
@@ -143,22 +151,23 @@ unsigned vnet_tx(struct vnet *n, const struct vnet_mem *m, vnet_send_fn send, vo
 	struct rings r;
 	unsigned taken = 0;
 	enum vnet_mem_status st;
-	int left;
+	int left = 0;
 
 	n->kicked[VNET_TX] = false;
 	if (!vnet_live(n) || !q->ready)
 		return 0;
 	if ((st = map_rings(q, m, &r)) != VNET_MEM_OK)
 		goto stop;
-	while ((left = pending(q, &r)) > 0) {
+	/* At most a queue's worth per call: a guest refilling it as fast keeps no CPU here. */
+	while (taken < q->num && (left = pending(q, &r)) > 0) {
 		uint16_t head = r.avail[2 + q->last_avail % q->num];
 		struct gather g = { .m = m, .buf = frame, .cap = sizeof(frame) };
 
 		if ((st = walk(q, &r, head, gather_one, &g)) != VNET_MEM_OK)
 			goto stop;
 		if (g.too_long || g.len <= VNET_HDR_BYTES) {
-			n->stats.tx_dropped++; /* no offloads: nothing this long or short is a frame
-						*/
+			/* No offloads: nothing this long or short is a frame. */
+			n->stats.tx_dropped++;
 		} else if (!send(ctx, frame + VNET_HDR_BYTES, g.len - VNET_HDR_BYTES)) {
 			n->kicked[VNET_TX] = true; /* the back end is full: this frame next time */
 			break;
@@ -168,6 +177,8 @@ unsigned vnet_tx(struct vnet *n, const struct vnet_mem *m, vnet_send_fn send, vo
 		push_used(n, q, &r, head, 0);
 		taken++;
 	}
+	if (taken == q->num)
+		n->kicked[VNET_TX] = true; /* more may be there: the next call */
 	if (left < 0)
 		broken(n);
 	return taken;

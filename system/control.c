@@ -732,7 +732,6 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 void control_attach(struct vm *vm, bool incoming)
 {
 	c.vm = vm;
-	lan_attach(vm, c.cpu);
 	c.job = (struct migrate_job){
 		.vm = vm,
 		.board = c.board,
@@ -757,6 +756,7 @@ void control_start(void)
 	if (!c.active)
 		return;
 	c.at_ms = now_ms() + c.plan_ms; /* ferry.migrate_at counts from the VM's start */
+	lan_attach(c.vm, c.cpu); /* the VM is built: its network device's frames move there */
 	sched_assign(c.cpu, control_run, c.vm);
 }
 

@@ -29,7 +29,7 @@ static struct {
 
 static void keep(const uint8_t *frame, size_t len)
 {
-	if (lan.head - lan.tail == BACKLOG) {
+	if (len > VIRTIO_NET_FRAME_MAX || lan.head - lan.tail == BACKLOG) {
 		lan.dropped++;
 		return;
 	}
@@ -42,8 +42,8 @@ static void keep(const uint8_t *frame, size_t len)
 static void frame_in(void *ctx, const uint8_t *frame, size_t len)
 {
 	(void)ctx;
-	if (!lan.vm)
-		return; /* no VM on this board: nobody to give it to */
+	if (!lan.vm || !len || len > VNET_FRAME_MAX)
+		return; /* no VM on this board, or no frame a guest could take */
 	if (lan.head != lan.tail || vm_net_receive(lan.vm, frame, len) == VNET_RX_NO_BUFFER)
 		keep(frame, len);
 }
@@ -127,7 +127,7 @@ void lan_poll(void)
 {
 	if (!lan.present)
 		return;
-	for (unsigned round = 0; round < 4; round++) {
+	for (unsigned round = 0; round < 64; round++) {
 		if (lan.vm) {
 			vm_net_kicked(lan.vm);
 			/* What waited goes first, while the guest has buffers for it. */

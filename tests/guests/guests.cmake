@@ -17,3 +17,10 @@ foreach(g IN LISTS FERRY_GUESTS)
   target_link_libraries(guest_${g}.elf PRIVATE guest_rt ${FERRY_NEWLIB_DIR}/lib/libc.a ${FERRY_LIBGCC})
   set_target_properties(guest_${g}.elf PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/guests)
 endforeach()
+
+# A Linux program for the test initramfs (tests/guests/linux): no C library, Linux system calls.
+add_executable(udp_echo tests/guests/linux/udp_echo.c)
+target_compile_options(udp_echo PRIVATE ${FERRY_WARNINGS} -ffreestanding -fno-stack-protector)
+target_link_options(udp_echo PRIVATE -nostdlib -nostartfiles -static -Wl,-e,_start
+  -Wl,--build-id=none)
+set_target_properties(udp_echo PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/guests)

@@ -99,6 +99,7 @@ set(FERRY_LINUX_DIR ${FERRY_DEPS_DIR}/guests/linux)
 if(EXISTS ${FERRY_LINUX_DIR}/Image)
   set(BUSYBOX ${FERRY_LINUX_DIR}/busybox)
   set(FERRY_LINUX_MODULES ${FERRY_LINUX_DIR}/modules)
+  set(FERRY_UDP_ECHO ${FERRY_GUEST_DIR}/udp_echo)
   set(INIT ${CMAKE_SOURCE_DIR}/tests/guests/linux/init)
   configure_file(${CMAKE_SOURCE_DIR}/tests/guests/linux/initramfs.list.in
                  ${CMAKE_BINARY_DIR}/guests/initramfs.list @ONLY)
@@ -106,7 +107,7 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   add_custom_command(OUTPUT ${FERRY_LINUX_INITRD}
     COMMAND mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${FERRY_LINUX_INITRD}
     DEPENDS mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${INIT} ${BUSYBOX}
-            ${FERRY_LINUX_MODULES}/virtio_net.ko
+            ${FERRY_LINUX_MODULES}/virtio_net.ko ${FERRY_UDP_ECHO}
     COMMENT "initramfs for the Linux guest")
   add_custom_target(linux_initramfs ALL DEPENDS ${FERRY_LINUX_INITRD})
   set(linux_expect
@@ -122,6 +123,13 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
       REJECT "PANIC" "Kernel panic" "reported once")
     set_tests_properties(hyp.qemu.linux_${n}vcpu PROPERTIES TIMEOUT 240 RESOURCE_LOCK linux)
   endforeach()
+  # Debian's own virtio_net driving the guest's network device on `ferry lan`: UDP
+  # datagrams answered once each, 1 MiB over TCP arriving whole (tests/support/lan_guest.py).
+  add_test(NAME e2e.qemu.lan_linux COMMAND /usr/bin/python3
+    ${CMAKE_SOURCE_DIR}/tests/support/lan_guest.py $<TARGET_FILE:ferry> ${FERRY_LINUX_DIR}/Image
+    ${FERRY_LINUX_INITRD})
+  set_tests_properties(e2e.qemu.lan_linux PROPERTIES TIMEOUT 300 RESOURCE_LOCK linux
+    LABELS qemu)
   # Typing on the board console reaches the guest's shell (emulated PL011 input).
   add_test(NAME hyp.qemu.linux_console_input
     COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/interact.sh

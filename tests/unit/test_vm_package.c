@@ -396,7 +396,17 @@ static void test_network_device(void **state)
 	refused("virtio-net: the VM's MAC is 52:54:00:12:34:57, this board's configuration has "
 		"another");
 	n->mac[5] ^= 1;
+	n->status = VNET_S_ACKNOWLEDGE | VNET_S_DRIVER;
+	refused("virtio-net: interrupt status 0x1 with status 0x3");
+	n->status |= VNET_S_FEATURES_OK | VNET_S_DRIVER_OK;
+	n->isr = VNET_ISR_CONFIG;
+	refused("virtio-net: a configuration change without DEVICE_NEEDS_RESET");
+	n->isr = 0;
+	vgic_irq(&src->vm.vgic, 0, GUEST_NET_INTID)->line_level =
+		true; /* a line the state lowers */
 	assert_true(transfer());
+	vm_package_apply(&dst->vm, &pkg, 0);
+	assert_false(vgic_irq(&dst->vm.vgic, 0, GUEST_NET_INTID)->line_level);
 	/* A VM with a network device does not fit a board prepared without, nor the reverse. */
 	dst->vm.cfg.has_nic = false;
 	assert_false(transfer());

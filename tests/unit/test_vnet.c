@@ -166,14 +166,14 @@ static void test_transmit_in_order(void **state)
 	(void)state;
 	sent_count = 0, send_room = 4;
 	queue_tx_frame(0, 60, 0xa1);
-	queue_tx_frame(2, 1514, 0xb2);
+	queue_tx_frame(2, VNET_FRAME_MAX, 0xb2);
 	wr(0x050, VNET_TX);
 	assert_true(dev.kicked[VNET_TX]);
 	assert_int_equal(vnet_tx(&dev, &mem, send, NULL), 2);
 	assert_int_equal(sent_count, 2);
 	assert_int_equal(sent_len[0], 60);
 	assert_int_equal(sent[0][59], 0xa1);
-	assert_int_equal(sent_len[1], 1514);
+	assert_int_equal(sent_len[1], VNET_FRAME_MAX);
 	assert_int_equal(sent[1][0], 0xb2);
 	assert_int_equal(used_idx(VNET_TX), 2);
 	assert_int_equal(used_id(VNET_TX, 0), 0);
@@ -203,13 +203,41 @@ static void test_too_long_frame_is_dropped(void **state)
 {
 	(void)state;
 	sent_count = 0, send_room = 4;
-	queue_tx_frame(0, 1515, 3);
+	queue_tx_frame(0, VNET_FRAME_MAX + 1, 3);
 	queue_tx_frame(2, 60, 4);
 	assert_int_equal(vnet_tx(&dev, &mem, send, NULL), 2);
 	assert_int_equal(sent_count, 1);
 	assert_int_equal(sent[0][0], 4);
 	assert_int_equal(dev.stats.tx_dropped, 1);
 	assert_true(vnet_live(&dev));
+}
+
+/* One call serves at most a queue's worth: a guest refilling as fast keeps no CPU. */
+static void test_transmit_bounded(void **state)
+{
+	(void)state;
+	sent_count = 0, send_room = 4;
+	for (uint16_t i = 0; i < QN; i++) {
+		set_desc(VNET_TX, i, BUF(i), VNET_HDR_BYTES + VNET_FRAME_MAX + 1, 0,
+			 0); /* dropped */
+		offer(VNET_TX, i);
+	}
+	assert_int_equal(vnet_tx(&dev, &mem, send, NULL), QN);
+	assert_true(dev.kicked[VNET_TX]); /* the rest, if any, next time */
+	assert_int_equal(dev.stats.tx_dropped, QN);
+}
+
+/* A descriptor too long for a frame is dropped unread: no work sized by its length. */
+static void test_too_long_is_not_touched(void **state)
+{
+	(void)state;
+	sent_count = 0;
+	set_desc(VNET_TX, 0, BUF(0), RAM_BYTES - 0x10000u, 0, 0);
+	offer(VNET_TX, 0);
+	later_from = BUF(0); /* none of it here: a read would have to wait */
+	assert_int_equal(vnet_tx(&dev, &mem, send, NULL), 1);
+	assert_int_equal(dev.stats.tx_dropped, 1);
+	assert_int_equal(sent_count, 0);
 }
 
 static void test_receive(void **state)
@@ -417,6 +445,8 @@ int main(void)
 		cmocka_unit_test_setup(test_transmit_in_order, setup),
 		cmocka_unit_test_setup(test_transmit_waits_for_room, setup),
 		cmocka_unit_test_setup(test_too_long_frame_is_dropped, setup),
+		cmocka_unit_test_setup(test_transmit_bounded, setup),
+		cmocka_unit_test_setup(test_too_long_is_not_touched, setup),
 		cmocka_unit_test_setup(test_receive, setup),
 		cmocka_unit_test_setup(test_receive_scattered_and_short, setup),
 		cmocka_unit_test_setup(test_missing_page_waits, setup),
