@@ -248,6 +248,8 @@ void vm_net_update_line(struct vm *vm);
  */
 unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx);
 enum vnet_rx_result vm_net_receive(struct vm *vm, const uint8_t *frame, size_t len);
+/** The VM runs here with its network device: frames may move (not parked, not rehearsing). */
+bool vm_net_running(const struct vm *vm);
 /** True (once) when the guest gave receive buffers or queued frames since the last call. */
 bool vm_net_kicked(struct vm *vm);
 

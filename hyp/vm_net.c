@@ -47,10 +47,14 @@ void vm_net_update_line(struct vm *vm)
 		arch_kick_cpu(vm->vcpus[target].pcpu);
 }
 
-/* Its RAM is the guest's to touch only while it runs: not once stopped or parked. */
-static bool touchable(const struct vm *vm)
+/*
+ * Its RAM is the guest's to touch only while it runs: not once stopped or
+ * parked, nor while a destination rehearses its start with a stand-in
+ * state (the gate opens for it, the VM does not run).
+ */
+bool vm_net_running(const struct vm *vm)
 {
-	return vm->cfg.has_nic && vm->stop == VM_RUNNING && !vm->pause_req;
+	return vm->cfg.has_nic && vm->stop == VM_RUNNING && !vm->pause_req && !vm->rehearsing;
 }
 
 unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx)
@@ -59,7 +63,7 @@ unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx)
 	unsigned n = 0;
 
 	arch_spin_lock(&vm->lock);
-	if (touchable(vm)) {
+	if (vm_net_running(vm)) {
 		n = vnet_tx(&vm->net, &mem, send, ctx);
 		vm_net_update_line(vm);
 	}
@@ -73,7 +77,7 @@ enum vnet_rx_result vm_net_receive(struct vm *vm, const uint8_t *frame, size_t l
 	enum vnet_rx_result r = VNET_RX_NO_BUFFER;
 
 	arch_spin_lock(&vm->lock);
-	if (touchable(vm)) {
+	if (vm_net_running(vm)) {
 		r = vnet_rx(&vm->net, &mem, frame, len);
 		vm_net_update_line(vm);
 	}

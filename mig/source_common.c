@@ -155,7 +155,8 @@ size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_
 
 	mig_ram_batch_init(&b, at + MIG_RECORD_HEADER_SIZE, MIG_RAM_BATCH_BYTES,
 			   s->caps & MIG_CAP_SPARSE_PAGES);
-	while (s->cursor < s->pages && b.data_pages < max_data_pages) {
+	while (s->cursor < s->pages && b.data_pages < max_data_pages &&
+	       mig_ram_batch_pages(&b) < MIG_BATCH_PAGES_MAX) {
 		uint64_t w = s->cursor / 64, bits = s->bitmap[w] >> (s->cursor % 64);
 
 		if (!bits) { /* skip a clear word at once */

@@ -767,6 +767,7 @@ void control_finish(void)
 	/* A migration under way when the VM stopped by itself ends here. */
 	migrate_cancel(&c.job);
 	wait_for(&c.vm_phase_done);
+	lan_detach();
 }
 
 bool control_vm_arrived(void) { return c.arrived; }

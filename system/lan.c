@@ -23,8 +23,10 @@ static struct {
 		uint8_t frame[VIRTIO_NET_FRAME_MAX];
 	} backlog[BACKLOG];
 	unsigned head, tail; /* backlog[tail % BACKLOG] is the oldest */
-	uint64_t dropped;
-	bool announced; /* the VM's MAC, since it runs here */
+	bool announced;	     /* the VM's MAC, since it runs here */
+	/* For the VM's report: frames to it (straight, or after waiting), from it, dropped. */
+	uint64_t in, waited, out, dropped;
+	uint64_t last_poll, longest_gap; /* counts: how long frames may wait for the control CPU */
 } lan;
 
 static void keep(const uint8_t *frame, size_t len)
@@ -33,6 +35,7 @@ static void keep(const uint8_t *frame, size_t len)
 		lan.dropped++;
 		return;
 	}
+	lan.waited++;
 	lan.backlog[lan.head % BACKLOG].len = (uint16_t)len;
 	memcpy(lan.backlog[lan.head % BACKLOG].frame, frame, len);
 	lan.head++;
@@ -44,6 +47,7 @@ static void frame_in(void *ctx, const uint8_t *frame, size_t len)
 	(void)ctx;
 	if (!lan.vm || !len || len > VNET_FRAME_MAX)
 		return; /* no VM on this board, or no frame a guest could take */
+	lan.in++;
 	if (lan.head != lan.tail || vm_net_receive(lan.vm, frame, len) == VNET_RX_NO_BUFFER)
 		keep(frame, len);
 }
@@ -53,7 +57,10 @@ static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
 	const void *parts[1] = { frame };
 
 	(void)ctx;
-	return virtio_net_send(&nic, parts, &len, 1);
+	if (!virtio_net_send(&nic, parts, &len, 1))
+		return false;
+	lan.out++;
+	return true;
 }
 
 static enum irq_outcome lan_irq(uint32_t intid, void *ctx)
@@ -110,11 +117,27 @@ static void announce(const struct vm *vm)
 
 void lan_attach(struct vm *vm, unsigned cpu)
 {
+	lan_detach();
 	lan.vm = vm && vm->cfg.has_nic ? vm : NULL;
 	lan.head = lan.tail = 0;
 	lan.announced = false;
+	lan.in = lan.waited = lan.out = lan.dropped = 0;
+	lan.last_poll = lan.longest_gap = 0;
 	if (lan.vm)
 		vm->net_backend_cpu = (int)cpu;
+}
+
+void lan_detach(void)
+{
+	if (!lan.vm)
+		return;
+	console_printf("lan: %s: %llu frames in (%llu waited for a buffer, %llu dropped, %u still "
+		       "waiting), %llu out; polled at least every %llu us\n",
+		       lan.vm->cfg.name, (unsigned long long)lan.in, (unsigned long long)lan.waited,
+		       (unsigned long long)lan.dropped, lan.head - lan.tail,
+		       (unsigned long long)lan.out,
+		       (unsigned long long)(lan.longest_gap * 1000000u / arch_counter_freq()));
+	lan.vm = NULL;
 }
 
 void lan_take_irq(void)
@@ -125,8 +148,13 @@ void lan_take_irq(void)
 
 void lan_poll(void)
 {
+	uint64_t now = arch_counter_now();
+
 	if (!lan.present)
 		return;
+	if (lan.vm && lan.last_poll && now - lan.last_poll > lan.longest_gap)
+		lan.longest_gap = now - lan.last_poll;
+	lan.last_poll = now;
 	for (unsigned round = 0; round < 64; round++) {
 		if (lan.vm) {
 			vm_net_kicked(lan.vm);
@@ -141,7 +169,7 @@ void lan_poll(void)
 			}
 		}
 		virtio_net_poll(&nic);
-		if (lan.vm && !lan.announced && lan.vm->stop == VM_RUNNING && !lan.vm->pause_req)
+		if (lan.vm && !lan.announced && vm_net_running(lan.vm))
 			announce(lan.vm);
 		if (lan.vm && lan.announced)
 			vm_net_transmit(lan.vm, frame_out, NULL);

@@ -28,6 +28,9 @@ bool lan_present(void);
 /** The VM whose network device the frames go to and come from; its frames move on `cpu`. */
 void lan_attach(struct vm *vm, unsigned cpu);
 
+/** The VM is done here (stopped, or gone): what its frames did, on the console. */
+void lan_detach(void);
+
 /** On the control CPU: the device's interrupt comes to it. */
 void lan_take_irq(void);
 

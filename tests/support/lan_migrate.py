@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""A Linux guest on the LAN migrated while the host talks to it: two boards
+on `ferry lan`, the guest (tests/guests/linux/init, ferry.net) answering
+UDP on port 7; a host client sends a numbered datagram every millisecond
+from before the migration until well after it. Every datagram must be
+answered exactly once, none lost, none twice, in order; then 1 MiB over
+TCP to the guest, now on the destination, arrives whole. Judged by those
+answers and the guest's console line.
+
+  lan_migrate.py FERRY IMAGE INITRD [precopy|postcopy]
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lan_guest  # noqa: E402  (its console reader, ports and TCP check)
+
+PERIOD_S = 0.001
+AFTER_S = 3.0
+
+
+class Flow:
+    """Numbered datagrams every PERIOD_S, answers counted by number."""
+
+    def __init__(self, port):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.connect(("127.0.0.1", port))
+        self.s.settimeout(0.2)
+        self.sent, self.answers, self.order_ok = 0, {}, True
+        self.last, self.stop = -1, threading.Event()
+        self.threads = [threading.Thread(target=self.send, daemon=True),
+                        threading.Thread(target=self.receive, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def send(self):
+        next_at = time.monotonic()
+        while not self.stop.is_set():
+            self.s.send(b"seq %08d" % self.sent)
+            self.sent += 1
+            next_at += PERIOD_S
+            time.sleep(max(0.0, next_at - time.monotonic()))
+
+    def receive(self):
+        while not self.stop.is_set() or time.monotonic() < self.drain_until:
+            try:
+                data = self.s.recv(2048)
+            except socket.timeout:
+                continue
+            n = int(data.split()[1])
+            self.answers[n] = self.answers.get(n, 0) + 1
+            self.order_ok &= n > self.last
+            self.last = max(self.last, n)
+
+    drain_until = float("inf")
+
+    def finish(self):
+        self.drain_until = time.monotonic() + 2.0
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+
+
+def main():
+    ferry, image, initrd = sys.argv[1:4]
+    mode = sys.argv[4] if len(sys.argv) > 4 else "precopy"
+    work = tempfile.mkdtemp(prefix="fm.", dir="/tmp")
+    procs = []
+    try:
+        lan, creds = os.path.join(work, "lan"), os.path.join(work, "creds")
+        link, mgmt = os.path.join(work, "m.sock"), os.path.join(work, "src.mgmt")
+        udp, tcp = lan_guest.free_port(socket.SOCK_DGRAM), lan_guest.free_port(socket.SOCK_STREAM)
+        subprocess.run([ferry, "creds", creds, "dst", "src"], check=True,
+                       stdout=subprocess.DEVNULL)
+        procs.append(subprocess.Popen([ferry, "lan", "--socket", lan, "--udp", f"{udp}:7",
+                                       "--tcp", f"{tcp}:9"]))
+        for _ in range(100):
+            if os.path.exists(lan):
+                break
+            time.sleep(0.05)
+        common = ["--mem", "512M", "--lan", lan]
+        dst = subprocess.Popen([ferry, "run", "--incoming", "--link", os.path.join(creds, "dst"),
+                                "--net-listen", link] + common, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        procs.append(dst)
+        for _ in range(500):
+            if os.path.exists(link):
+                break
+            time.sleep(0.02)
+        src = subprocess.Popen([ferry, "run", "--guest", image, "--initrd", initrd,
+                                "--link", os.path.join(creds, "src"), "--net", link,
+                                "--mgmt", mgmt, "--append", "console=ttyAMA0 ferry.net"]
+                               + common, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+        procs.append(src)
+        src_console, dst_console = lan_guest.Console(src), lan_guest.Console(dst)
+        src_console.wait(r"FERRY-LINUX: network eth0 52:54:00:12:34:56 up", lan_guest.BOOT_S)
+        src_console.wait(r"FERRY-LINUX: shell ready", 30)
+        lan_guest.udp_echo(udp)  # the path is warm: ARP known both ways
+        flow = Flow(udp)
+        time.sleep(1.0)
+        began = flow.sent
+        if mode == "none":  # the flow alone, for comparison
+            time.sleep(5)
+        else:
+            tool = subprocess.run([ferry, "migrate", "--mgmt", mgmt, "--peer", "dst", "--mode",
+                                   mode], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, timeout=240)
+            print(tool.stdout, flush=True)
+            print(f"lan_migrate: the migration from datagram {began} to {flow.sent}", flush=True)
+            if tool.returncode != 0:
+                lan_guest.fail(f"ferry migrate exited {tool.returncode}")
+        time.sleep(AFTER_S)
+        flow.finish()
+        lost = [n for n in range(flow.sent) if n not in flow.answers]
+        twice = [n for n, k in flow.answers.items() if k > 1]
+        print(f"lan_migrate: {flow.sent} datagrams sent, {len(flow.answers)} answered, "
+              f"{len(lost)} lost {lost[:20]}, {len(twice)} answered twice {twice[:20]}, "
+              f"order {'kept' if flow.order_ok else 'broken'}", flush=True)
+        if lost or twice or not flow.order_ok:
+            lan_guest.fail("the guest's UDP service did not answer each datagram once, in order")
+        lan_guest.tcp_sum(tcp, src_console if mode == "none" else dst_console)
+        print("PASS", flush=True)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
