@@ -45,6 +45,7 @@ static const struct {
 				  IN(MIG_PHASE_SYNCED) | IN(MIG_PHASE_RUNNING) |
 				  IN(MIG_PHASE_POSTCOPY) },
 	{ MIG_REC_END, IN(MIG_PHASE_RUNNING) | IN(MIG_PHASE_POSTCOPY) },
+	{ MIG_REC_FRAMES, IN(MIG_PHASE_RUNNING) | IN(MIG_PHASE_POSTCOPY) },
 };
 
 static const char *phase_name(enum mig_dest_phase p)
@@ -309,7 +310,7 @@ static bool accept_hello(struct mig_dest *d, struct mig_record *rec)
 	memset(d->requested, 0, words * sizeof(uint64_t));
 	d->timed_count = 0;
 	d->vm_ended = d->approved = d->in_doubt = d->end_heard = d->pong_owed = d->ping_pending =
-		false;
+		d->frames_drained = false;
 	d->id = d->rep.migration_id = remote.migration_id;
 	d->caps = d->local.capabilities & remote.capabilities;
 	d->rep.stream_format = mig_hello_format(&remote);
@@ -668,6 +669,9 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 			break;
 		}
 		run(d);
+		break;
+	case MIG_REC_FRAMES:
+		ok = mig_dest_frames(d, rec);
 		break;
 	case MIG_REC_END:
 		end(d);

@@ -44,10 +44,12 @@ struct mig_dest {
 		uint64_t page, since_ns;
 	} timed[MIG_FAULTS_TIMED]; /**< postcopy: requests in flight, when each went out */
 	unsigned timed_count;
-	uint64_t waiting;	  /**< postcopy: pages requested, not yet in place */
-	uint64_t stall_from_ns;	  /**< when the stall going on (or the last one) began */
-	uint64_t stall_end_ns;	  /**< when the last one ended (0: none yet) */
-	uint64_t blocked_from_ns; /**< when waiting last left 0 */
+	uint64_t waiting;		     /**< postcopy: pages requested, not yet in place */
+	uint64_t stall_from_ns;		     /**< when the stall going on (or the last one) began */
+	uint64_t stall_end_ns;		     /**< when the last one ended (0: none yet) */
+	uint64_t blocked_from_ns;	     /**< when waiting last left 0 */
+	const struct mig_frames_ops *frames; /**< NULL: the VM has no network device */
+	bool frames_drained;		     /**< the source's last FRAMES came */
 	uint32_t caps;
 	enum mig_dest_phase phase;
 	uint64_t id;	   /**< the migration's, from HELLO; 0 before any */
@@ -78,5 +80,9 @@ bool mig_dest_place_postcopy(struct mig_dest *d, struct mig_record *rec);
 
 /** Postcopy recovery over a new link: RECV_BITMAP, then the pending requests again. */
 int mig_dest_send_recv_bitmap(struct mig_dest *d);
+
+/** FRAMES: the guest's frames the source passed on, to the VM's device; false on a malformed one.
+ */
+bool mig_dest_frames(struct mig_dest *d, struct mig_record *rec);
 
 #endif

@@ -92,7 +92,8 @@ struct mig_report {
 	 * MIG_STALL_GAP_NS apart taken as one.
 	 */
 	uint64_t stall_max_ns;
-	uint64_t pages_lost; /**< MIG_LOST: pages that only the lost board had */
+	uint64_t pages_lost;	      /**< MIG_LOST: pages that only the lost board had */
+	uint64_t frames_passed_bytes; /**< source: the guest's frames passed on after its stop */
 	uint64_t migration_id;
 	uint64_t total_ns, expected_downtime_ns;
 	/**
@@ -158,6 +159,36 @@ enum mig_switchover {
 	MIG_SWITCHOVER_CONFIRMED,
 };
 
+/**
+ * The guest's network frames across the switchover (docs/migration-protocol.md,
+ * "Frames"): what reaches the source for the VM from its stop on goes to
+ * the destination in FRAMES records, delivered there in order before any
+ * frame the destination's own network brings.
+ */
+struct mig_frames_ops {
+	/**
+	 * Source: frames kept for the VM since it stopped, laid out as u16
+	 * length and bytes each, whole frames into buf (cap bytes); the bytes
+	 * taken. *drained when no more can come (the destination's announce
+	 * was heard here).
+	 */
+	size_t (*take)(void *ctx, uint8_t *buf, size_t cap, bool *drained);
+	/** Destination: one frame the source passed on, in order. */
+	void (*deliver)(void *ctx, const uint8_t *frame, size_t len);
+	/** Destination: the source passes no more on. */
+	void (*drained)(void *ctx);
+	void *ctx;
+};
+
+/** Longest frame in a FRAMES record (Ethernet with an 802.1Q tag, no FCS). */
+#define MIG_FRAME_MAX 1518u
+/*
+ * How long the source waits for the destination's announce after VM_STARTED
+ * before it says it passes no more on: the destination announces when its
+ * VM first runs, within a millisecond or two (ferry lan, 10 runs).
+ */
+#define MIG_FRAMES_WAIT_NS 200000000ull
+
 struct mig_source_config {
 	struct mig_hello hello; /**< with a random, non-zero migration_id */
 	struct mig_precopy_params precopy;
@@ -170,6 +201,7 @@ struct mig_source_config {
 	uint64_t max_bandwidth;
 	void (*progress)(void *ctx, const struct mig_progress *p);
 	void *progress_ctx;
+	const struct mig_frames_ops *frames; /**< NULL: the VM has no network device */
 };
 
 struct mig_source;
@@ -219,6 +251,9 @@ struct mig_dest;
 /** A board ready to receive a VM into vm; local says what this board can run. */
 struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local,
 			      unsigned timeout_ms);
+
+/** The VM's network frames the source passes on go to frames (NULL: none). */
+void mig_dest_set_frames(struct mig_dest *d, const struct mig_frames_ops *frames);
 
 /**
  * Serves one link from the source: a new migration (HELLO) or a reconnection

@@ -52,6 +52,7 @@ const char *mig_record_name(uint16_t type)
 		{ MIG_REC_RUN, "RUN" },
 		{ MIG_REC_CANCEL, "CANCEL" },
 		{ MIG_REC_END, "END" },
+		{ MIG_REC_FRAMES, "FRAMES" },
 		{ MIG_REC_POSTCOPY_DISCARD, "POSTCOPY_DISCARD" },
 		{ MIG_REC_RECONNECT, "RECONNECT" },
 		{ MIG_REC_STATUS, "STATUS" },

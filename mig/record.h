@@ -33,6 +33,8 @@ enum mig_record_type {
 	MIG_REC_CANCEL = 0x0032,
 	MIG_REC_POSTCOPY_DISCARD = 0x0040, /**< pages the destination must fetch (chunks) */
 	MIG_REC_RECONNECT = 0x0050,	   /**< a new link to the same destination */
+	MIG_REC_FRAMES =
+		0x0060, /**< the guest's network frames that reached the source (engine.h) */
 	MIG_REC_END = 0x003f,
 	/* return path, destination to source */
 	MIG_REC_ACCEPT = 0x8001,

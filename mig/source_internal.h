@@ -30,8 +30,10 @@ struct mig_source {
 	uint8_t *rbuf; /**< records received here (MIG_RECORD_MAX) */
 	uint32_t caps; /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
-	bool peer_error; /**< the destination said ERROR since the stop */
-	int control;	 /**< enum mig_control, atomic */
+	bool peer_error;       /**< the destination said ERROR since the stop */
+	uint64_t frames_until; /**< MIG_FRAMES_WAIT_NS after VM_STARTED: FRAMES end by then */
+	bool frames_done;      /**< the last FRAMES went out */
+	int control;	       /**< enum mig_control, atomic */
 	uint64_t t_start, t_stop;
 	struct mig_precopy_state pre;
 	uint64_t dirty_rate;
@@ -129,5 +131,11 @@ enum mig_state mig_source_cancelled(struct mig_source *s, bool stopped);
 
 /** Postcopy: pushes what the destination lacks, its requests first, then ends. */
 enum mig_state mig_source_postcopy_push(struct mig_source *s);
+
+/**
+ * Passes on the guest's frames kept since the stop (cfg.frames); with
+ * wait, until no more can come. 0, or -1 when the link is lost.
+ */
+int mig_source_pass_frames(struct mig_source *s, bool wait);
 
 #endif

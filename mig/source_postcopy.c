@@ -34,7 +34,7 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 	while (mig_bitmap_count(s->bitmap, s->pages)) {
 		int64_t n;
 
-		if (mig_source_serve_return_path(s))
+		if (mig_source_serve_return_path(s) || mig_source_pass_frames(s, false))
 			return paused(s);
 		n = mig_source_send_batch(s, MIG_POSTCOPY_PUSH_PAGES);
 		if (n < 0)
@@ -44,6 +44,9 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s)
 		if (s->ops->now_ns(s->vm->ctx) - s->progress_ns >= MIG_PROGRESS_EVERY_NS)
 			mig_source_progress(s);
 	}
+	/* Everything sent: the frames still to pass on, then the destination confirms. */
+	if (mig_source_pass_frames(s, true))
+		return paused(s);
 	/* Everything sent: the destination confirms it has every page. */
 	if (mig_chan_send(s->ch, MIG_REC_PING, 0, &done, sizeof(done)) ||
 	    mig_source_expect(s, MIG_REC_PONG, &rec) || mig_get_u32(&rec.payload) != done ||

@@ -165,8 +165,11 @@ static enum mig_state after_run(struct mig_source *s)
 		return unresolved(s, "malformed VM_STARTED after RUN");
 	mig_source_take_stamps(s, &rec.payload); /* the downtime ends */
 	ops->dirty_stop(s->vm->ctx);
+	s->frames_until = ops->now_ns(s->vm->ctx) + MIG_FRAMES_WAIT_NS;
 	if (s->cfg.mode == MIG_MODE_POSTCOPY)
 		return mig_source_postcopy_push(s);
+	/* The VM runs there: the frames that came here meanwhile follow it, then the end. */
+	mig_source_pass_frames(s, true);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
 	return mig_source_completed(s);
 }

@@ -755,8 +755,8 @@ void control_start(void)
 {
 	if (!c.active)
 		return;
-	c.at_ms = now_ms() + c.plan_ms; /* ferry.migrate_at counts from the VM's start */
-	lan_attach(c.vm, c.cpu); /* the VM is built: its network device's frames move there */
+	c.at_ms = now_ms() + c.plan_ms;		 /* ferry.migrate_at counts from the VM's start */
+	lan_attach(c.vm, c.cpu, c.job.incoming); /* the VM is built: its frames move there */
 	sched_assign(c.cpu, control_run, c.vm);
 }
 

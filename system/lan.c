@@ -11,34 +11,70 @@
 #include "hyp/irq.h"
 
 #define LAN_IRQ_PRIORITY 0x80
-#define BACKLOG		 64u /* frames: some 100 ms of a guest's 1 ms datagrams */
+#define QUEUE_FRAMES	 64u /* frames: some 60 ms of a guest's 1 ms datagrams */
+#define ETHERTYPE_RARP	 0x8035u
+/* How long a destination's guest waits for the source's last frames at most. */
+#define LAN_AWAIT_MS 200u
+
+/* Frames in order, waiting for the guest (or, on a source, for the destination). */
+struct frame_queue {
+	struct {
+		uint16_t len;
+		uint8_t frame[VIRTIO_NET_FRAME_MAX];
+	} f[QUEUE_FRAMES];
+	unsigned head, tail; /* f[tail % QUEUE_FRAMES] is the oldest */
+};
 
 static struct virtio_net nic;
 static struct {
 	bool present;
 	uint32_t intid;
 	struct vm *vm;
-	struct {
-		uint16_t len;
-		uint8_t frame[VIRTIO_NET_FRAME_MAX];
-	} backlog[BACKLOG];
-	unsigned head, tail; /* backlog[tail % BACKLOG] is the oldest */
-	bool announced;	     /* the VM's MAC, since it runs here */
+	/*
+	 * The VM's frames come here: from its boot on a board that booted it;
+	 * from its announce on a destination (before, the source has them and
+	 * passes them on). A source stops at the destination's announce.
+	 */
+	bool here;
+	bool announced;	 /* the VM's MAC, since it runs here */
+	bool gone_heard; /* source: the destination announced it, no more come here */
+	/* Destination: the source's frames first; the guest's own wait for them. */
+	bool awaiting;
+	uint64_t awaiting_since;
+	struct frame_queue backlog; /* from this board's LAN */
+	struct frame_queue passed;  /* from the source, over the link */
 	/* For the VM's report: frames to it (straight, or after waiting), from it, dropped. */
-	uint64_t in, waited, out, dropped;
+	uint64_t in, waited, out, dropped, passed_in;
 	uint64_t last_poll, longest_gap; /* counts: how long frames may wait for the control CPU */
 } lan;
 
-static void keep(const uint8_t *frame, size_t len)
+static bool queue_put(struct frame_queue *q, const uint8_t *frame, size_t len)
 {
-	if (len > VIRTIO_NET_FRAME_MAX || lan.head - lan.tail == BACKLOG) {
+	if (len > VIRTIO_NET_FRAME_MAX || q->head - q->tail == QUEUE_FRAMES) {
 		lan.dropped++;
-		return;
+		return false;
 	}
-	lan.waited++;
-	lan.backlog[lan.head % BACKLOG].len = (uint16_t)len;
-	memcpy(lan.backlog[lan.head % BACKLOG].frame, frame, len);
-	lan.head++;
+	q->f[q->head % QUEUE_FRAMES].len = (uint16_t)len;
+	memcpy(q->f[q->head % QUEUE_FRAMES].frame, frame, len);
+	q->head++;
+	return true;
+}
+
+/* Hands the guest what waits in q, in order, while it has buffers. */
+static void queue_deliver(struct frame_queue *q)
+{
+	while (q->head != q->tail) {
+		unsigned i = q->tail % QUEUE_FRAMES;
+
+		if (vm_net_receive(lan.vm, q->f[i].frame, q->f[i].len) == VNET_RX_NO_BUFFER)
+			return;
+		q->tail++;
+	}
+}
+
+static bool from_vm(const uint8_t *frame, size_t len)
+{
+	return len >= 14 && memcmp(frame + 6, lan.vm->cfg.mac, 6) == 0;
 }
 
 /* Frames for the guest go in order: none overtakes one kept waiting. */
@@ -47,9 +83,25 @@ static void frame_in(void *ctx, const uint8_t *frame, size_t len)
 	(void)ctx;
 	if (!lan.vm || !len || len > VNET_FRAME_MAX)
 		return; /* no VM on this board, or no frame a guest could take */
+	/*
+	 * The VM announced from its new board: the switch sends its frames
+	 * there now, and every one it sent here before came before this.
+	 */
+	if (from_vm(frame, len) && (frame[12] << 8 | frame[13]) == ETHERTYPE_RARP &&
+	    !vm_net_running(lan.vm)) {
+		lan.gone_heard = true;
+		lan.here = false;
+		return;
+	}
+	if (!lan.here)
+		return;
 	lan.in++;
-	if (lan.head != lan.tail || vm_net_receive(lan.vm, frame, len) == VNET_RX_NO_BUFFER)
-		keep(frame, len);
+	if (lan.awaiting || lan.backlog.head != lan.backlog.tail ||
+	    lan.passed.head != lan.passed.tail ||
+	    vm_net_receive(lan.vm, frame, len) == VNET_RX_NO_BUFFER) {
+		if (queue_put(&lan.backlog, frame, len))
+			lan.waited++;
+	}
 }
 
 static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
@@ -113,15 +165,22 @@ static void announce(const struct vm *vm)
 	memcpy(f + 22, vm->cfg.mac, 6);	    /* sender: the VM, no address */
 	memcpy(f + 32, vm->cfg.mac, 6);	    /* target: the VM */
 	lan.announced = virtio_net_send(&nic, parts, &len, 1);
+	if (lan.announced) {
+		lan.here = true;
+		lan.awaiting_since = arch_counter_now();
+	}
 }
 
-void lan_attach(struct vm *vm, unsigned cpu)
+void lan_attach(struct vm *vm, unsigned cpu, bool incoming)
 {
 	lan_detach();
+	memset(&lan.backlog, 0, sizeof(lan.backlog));
+	memset(&lan.passed, 0, sizeof(lan.passed));
 	lan.vm = vm && vm->cfg.has_nic ? vm : NULL;
-	lan.head = lan.tail = 0;
-	lan.announced = false;
-	lan.in = lan.waited = lan.out = lan.dropped = 0;
+	lan.here = !incoming;
+	lan.awaiting = incoming;
+	lan.announced = lan.gone_heard = false;
+	lan.in = lan.waited = lan.out = lan.dropped = lan.passed_in = 0;
 	lan.last_poll = lan.longest_gap = 0;
 	if (lan.vm)
 		vm->net_backend_cpu = (int)cpu;
@@ -131,10 +190,10 @@ void lan_detach(void)
 {
 	if (!lan.vm)
 		return;
-	console_printf("lan: %s: %llu frames in (%llu waited for a buffer, %llu dropped, %u still "
-		       "waiting), %llu out; polled at least every %llu us\n",
+	console_printf("lan: %s: %llu frames in (%llu waited for a buffer, %llu passed on from the "
+		       "source, %llu dropped), %llu out; polled at least every %llu us\n",
 		       lan.vm->cfg.name, (unsigned long long)lan.in, (unsigned long long)lan.waited,
-		       (unsigned long long)lan.dropped, lan.head - lan.tail,
+		       (unsigned long long)lan.passed_in, (unsigned long long)lan.dropped,
 		       (unsigned long long)lan.out,
 		       (unsigned long long)(lan.longest_gap * 1000000u / arch_counter_freq()));
 	lan.vm = NULL;
@@ -155,26 +214,89 @@ void lan_poll(void)
 	if (lan.vm && lan.last_poll && now - lan.last_poll > lan.longest_gap)
 		lan.longest_gap = now - lan.last_poll;
 	lan.last_poll = now;
+	/* A source that never says it is done does not hold the guest back for long. */
+	if (lan.awaiting && lan.announced &&
+	    now - lan.awaiting_since > arch_counter_freq() / 1000u * LAN_AWAIT_MS) {
+		lan.awaiting = false;
+		console_printf(
+			"lan: %s: the source said nothing of its frames for %u ms: going on\n",
+			lan.vm->cfg.name, LAN_AWAIT_MS);
+	}
 	for (unsigned round = 0; round < 64; round++) {
 		if (lan.vm) {
 			vm_net_kicked(lan.vm);
-			/* What waited goes first, while the guest has buffers for it. */
-			while (lan.head != lan.tail) {
-				unsigned i = lan.tail % BACKLOG;
-
-				if (vm_net_receive(lan.vm, lan.backlog[i].frame,
-						   lan.backlog[i].len) == VNET_RX_NO_BUFFER)
-					break;
-				lan.tail++;
-			}
+			/* Running here again (its migration failed, or the announce was not its
+			 * own). */
+			if (lan.gone_heard && vm_net_running(lan.vm))
+				lan.gone_heard = lan.announced = false;
+			if (!lan.announced && vm_net_running(lan.vm))
+				announce(lan.vm);
+			/* What the source passed on, then what waited here, then the guest's own.
+			 */
+			queue_deliver(&lan.passed);
+			if (!lan.awaiting && lan.passed.head == lan.passed.tail)
+				queue_deliver(&lan.backlog);
 		}
 		virtio_net_poll(&nic);
-		if (lan.vm && !lan.announced && vm_net_running(lan.vm))
-			announce(lan.vm);
-		if (lan.vm && lan.announced)
+		if (lan.vm && lan.announced && !lan.awaiting)
 			vm_net_transmit(lan.vm, frame_out, NULL);
 		/* Its interrupt stays on: a frame while this CPU sleeps wakes it. */
 		if (virtio_net_wait_arm(&nic))
 			return;
 	}
+}
+
+/* --- across a migration (mig_frames_ops) ------------------------------------------ */
+
+/* Source: the frames kept for the VM since it stopped, unicast to it (a broadcast reached its new
+ * board too). */
+static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
+{
+	struct frame_queue *q = &lan.backlog;
+	size_t n = 0;
+
+	(void)ctx;
+	while (q->head != q->tail) {
+		unsigned i = q->tail % QUEUE_FRAMES;
+		uint16_t len = q->f[i].len;
+
+		if (memcmp(q->f[i].frame, lan.vm->cfg.mac, 6) == 0) {
+			if (2u + len > cap - n)
+				break;
+			buf[n] = (uint8_t)len;
+			buf[n + 1] = (uint8_t)(len >> 8);
+			memcpy(buf + n + 2, q->f[i].frame, len);
+			n += 2u + len;
+		}
+		q->tail++;
+	}
+	*drained = lan.gone_heard && q->head == q->tail;
+	return n;
+}
+
+/* Destination: frames the source passed on, before any of this board's own. */
+static void deliver(void *ctx, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	if (lan.vm && len <= VNET_FRAME_MAX && queue_put(&lan.passed, frame, len))
+		lan.passed_in++;
+}
+
+static void drained(void *ctx)
+{
+	(void)ctx;
+	if (lan.vm && lan.awaiting)
+		console_printf(
+			"lan: %s: the source passed on %llu frames, %llu us after the start\n",
+			lan.vm->cfg.name, (unsigned long long)lan.passed_in,
+			(unsigned long long)((arch_counter_now() - lan.awaiting_since) * 1000000u /
+					     arch_counter_freq()));
+	lan.awaiting = false;
+}
+
+static const struct mig_frames_ops frames_ops = { take, deliver, drained, NULL };
+
+const struct mig_frames_ops *lan_frames(const struct vm *vm)
+{
+	return lan.present && vm->cfg.has_nic ? &frames_ops : NULL;
 }

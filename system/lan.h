@@ -14,6 +14,7 @@
 
 #include "boards/board.h"
 #include "hyp/vm.h"
+#include "mig/engine.h"
 
 /**
  * Finds and starts the LAN device: the network device below the link's
@@ -25,8 +26,15 @@ bool lan_init(const struct board_desc *b, bool link_present);
 
 bool lan_present(void);
 
-/** The VM whose network device the frames go to and come from; its frames move on `cpu`. */
-void lan_attach(struct vm *vm, unsigned cpu);
+/**
+ * The VM whose network device the frames go to and come from; its frames
+ * move on `cpu`. An incoming VM's come here from its announce on, the
+ * source's passed on first (lan_frames).
+ */
+void lan_attach(struct vm *vm, unsigned cpu, bool incoming);
+
+/** What a migration of vm carries of its frames (NULL: it has no network device here). */
+const struct mig_frames_ops *lan_frames(const struct vm *vm);
 
 /** The VM is done here (stopped, or gone): what its frames did, on the console. */
 void lan_detach(void);

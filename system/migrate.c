@@ -8,6 +8,7 @@
 #include "lib/exit_code.h"
 #include "lib/format.h"
 #include "hyp/id_regs.h"
+#include "system/lan.h"
 #include "system/link_boot.h"
 #include "system/migrate_faults.h"
 #include "hyp/vm_migrate_ops.h"
@@ -363,6 +364,7 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		.max_bandwidth = p->max_bandwidth_mbs * 1000000ull,
 		.progress = print_progress,
 		.progress_ctx = j,
+		.frames = lan_frames(j->vm),
 	};
 	struct mig_source *s;
 	struct link_tcp *tcp;
@@ -507,6 +509,8 @@ void migrate_in(struct migrate_job *j)
 	d = mig_dest_new(&mvm, &local, REPLY_TIMEOUT_MS);
 	if (!d)
 		console_printf("migration: out of memory for the migration buffers\n");
+	else
+		mig_dest_set_frames(d, lan_frames(j->vm));
 	arch_spin_lock(&j->lock);
 	j->dest = d;
 	arch_spin_unlock(&j->lock);

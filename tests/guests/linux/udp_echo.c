@@ -8,16 +8,26 @@
  */
 #include <stdint.h>
 
-#define SYS_WRITE    64
-#define SYS_EXIT     93
-#define SYS_SOCKET   198
-#define SYS_BIND     200
-#define SYS_SENDTO   206
-#define SYS_RECVFROM 207
+#define SYS_WRITE      64
+#define SYS_EXIT       93
+#define SYS_SOCKET     198
+#define SYS_BIND       200
+#define SYS_SETSOCKOPT 208
+#define SYS_SENDTO     206
+#define SYS_RECVFROM   207
 
-#define AF_INET	   2
-#define SOCK_DGRAM 2
-#define ECHO_PORT  7
+#define AF_INET	       2
+#define SOCK_DGRAM     2
+#define ECHO_PORT      7
+#define SOL_SOCKET     1
+#define SO_RCVBUFFORCE 33
+/*
+ * A guest that stands still for a while (its pages fetched one by one in
+ * postcopy) takes the datagrams that came meanwhile late, not never: room
+ * for some 4 s of the tests' one-a-millisecond flow (each queued datagram
+ * costs about 1 KiB of the socket's budget besides its bytes).
+ */
+#define RCVBUF_BYTES (8 << 20)
 
 struct sockaddr_in {
 	uint16_t family;
@@ -58,6 +68,11 @@ void _start(void)
 	struct sockaddr_in me = { AF_INET, (uint16_t)(ECHO_PORT << 8), 0, { 0 } }, peer;
 	long fd = sys6(SYS_SOCKET, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
 
+	int rcvbuf = RCVBUF_BYTES;
+
+	if (fd >= 0)
+		sys6(SYS_SETSOCKOPT, fd, SOL_SOCKET, SO_RCVBUFFORCE, (long)&rcvbuf, sizeof(rcvbuf),
+		     0);
 	if (fd < 0 || sys6(SYS_BIND, fd, (long)&me, sizeof(me), 0, 0, 0) < 0)
 		say_and_exit("udp_echo: cannot bind port 7\n", 29, 1);
 	for (;;) {
