@@ -117,6 +117,7 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		.max_bandwidth = m->max_bandwidth,
 		.progress = count_progress,
 		.progress_ctx = m,
+		.frames = m->src_frames,
 	};
 	bool dest_side = fake_fault_on_dest_side(m->fault);
 	struct first_link fl;
@@ -138,6 +139,7 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		mig_dest_free(d);
 		return m->src_state = MIG_FAILED;
 	}
+	mig_dest_set_frames(d, m->dst_frames);
 	dst->toucher = true;
 	pthread_create(&dst_work, NULL, fake_vm_workload, dst);
 	if (m->dirtying)

@@ -117,8 +117,9 @@ struct fake_migration {
 	enum fake_fault fault;
 	int fault_at;
 	bool cancel_after_first_round;
-	bool dest_vm_ends;	   /**< the destination's VM powers off when the first link ends */
-	bool source_format_newer;  /**< the source's HELLO: one format newer, with the window */
+	bool dest_vm_ends;	  /**< the destination's VM powers off when the first link ends */
+	bool source_format_newer; /**< the source's HELLO: one format newer, with the window */
+	const struct mig_frames_ops *src_frames, *dst_frames; /**< the guest's frames, or NULL */
 	struct mig_source *source; /**< set by the harness while it runs */
 	/* results */
 	enum mig_state src_state, dst_state; /**< after the resolution */

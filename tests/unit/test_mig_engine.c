@@ -340,6 +340,66 @@ static void test_format_window(void **state)
 	assert_int_equal(f->m.dst.stream_format, MIG_FORMAT_VERSION);
 }
 
+/* --- the guest's frames across the switchover (mig_frames_ops) --- */
+
+#define FRAMES_TOTAL 40u
+
+/* Source: frames numbered 0.. become available a few at a time; drained after the last. */
+static struct {
+	unsigned made, delivered, drained, out_of_order;
+} fr;
+
+static size_t frames_take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
+{
+	size_t n = 0;
+
+	(void)ctx;
+	for (unsigned k = 0; k < 3 && fr.made < FRAMES_TOTAL && n + 2 + 60 <= cap; k++) {
+		buf[n] = 60, buf[n + 1] = 0;
+		memset(buf + n + 2, 0, 60);
+		buf[n + 2] = (uint8_t)fr.made++;
+		n += 62;
+	}
+	*drained = fr.made == FRAMES_TOTAL;
+	return n;
+}
+
+static void frames_deliver(void *ctx, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	if (len != 60 || frame[0] != fr.delivered)
+		fr.out_of_order++;
+	fr.delivered++;
+}
+
+static void frames_drained(void *ctx)
+{
+	(void)ctx;
+	fr.drained++;
+}
+
+static const struct mig_frames_ops src_frames = { frames_take, NULL, NULL, NULL };
+static const struct mig_frames_ops dst_frames = { NULL, frames_deliver, frames_drained, NULL };
+
+/* Every frame that reached the source after the stop reaches the destination, once, in order. */
+static void frames_follow(struct fixture *f, enum mig_mode mode)
+{
+	memset(&fr, 0, sizeof(fr));
+	f->m.mode = mode;
+	f->m.postcopy_after_rounds = 1;
+	f->m.src_frames = &src_frames;
+	f->m.dst_frames = &dst_frames;
+	completed(f);
+	assert_int_equal(fr.delivered, FRAMES_TOTAL);
+	assert_int_equal(fr.out_of_order, 0);
+	assert_int_equal(fr.drained, 1);
+	assert_int_equal(f->m.src.frames_passed_bytes, FRAMES_TOTAL * 62u);
+}
+
+static void test_frames_follow_precopy(void **state) { frames_follow(*state, MIG_MODE_PRECOPY); }
+
+static void test_frames_follow_postcopy(void **state) { frames_follow(*state, MIG_MODE_POSTCOPY); }
+
 static void test_postcopy_from_the_start(void **state)
 {
 	struct fixture *f = *state;
@@ -674,6 +734,8 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_precopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_from_the_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_follow_precopy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_follow_postcopy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_failure_resumes_source, setup, teardown),

@@ -276,6 +276,143 @@ static void test_ping_after_run_does_not_resync(void **state)
 	assert_int_equal(f->dst.regs.x[5], 0x5eed);
 }
 
+/* --- the guest's frames (FRAMES) ------------------------------------------------------- */
+
+static struct {
+	uint8_t got[8][64];
+	size_t len[8];
+	unsigned count, drained;
+} frames;
+
+static void deliver(void *ctx, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	assert_true(frames.count < 8 && len <= 64);
+	memcpy(frames.got[frames.count], frame, len);
+	frames.len[frames.count++] = len;
+}
+
+static void drained(void *ctx)
+{
+	(void)ctx;
+	frames.drained++;
+}
+
+static const struct mig_frames_ops dest_frames = { NULL, deliver, drained, NULL };
+
+/* FRAMES of the given frame lengths (each frame its length's value repeated), flags as given. */
+static void send_frames(struct fixture *f, uint16_t flags, const uint16_t *lens, unsigned n)
+{
+	struct mig_writer w;
+
+	mig_writer_init(&w, f->buf, sizeof(f->buf));
+	for (unsigned i = 0; i < n; i++) {
+		mig_put_u16(&w, lens[i]);
+		for (unsigned k = 0; k < lens[i] && k < 64; k++)
+			mig_put_u8(&w, (uint8_t)lens[i]);
+	}
+	assert_true(script_send(&f->p, MIG_REC_FRAMES, flags, f->buf, (uint32_t)w.len));
+}
+
+static void run_to_started(struct fixture *f)
+{
+	memset(&frames, 0, sizeof(frames));
+	mig_dest_set_frames(f->dest, &dest_frames);
+	precopy_to_pong(f);
+	send_empty(f, MIG_REC_RUN);
+	assert_true(script_expect(&f->p, MIG_REC_VM_STARTED));
+}
+
+/* Frames the source passes on reach the VM whole, in order; the last says no more come. */
+static void test_frames_in_order(void **state)
+{
+	struct fixture *f = *state;
+	static const uint16_t a[2] = { 60, 14 }, b[1] = { 42 };
+
+	run_to_started(f);
+	send_frames(f, 0, a, 2);
+	send_frames(f, MIG_FLAG_LAST, b, 1);
+	send_empty(f, MIG_REC_END);
+	assert_int_equal(script_end(&f->p), MIG_COMPLETED);
+	assert_int_equal(frames.count, 3);
+	assert_int_equal(frames.len[0], 60);
+	assert_int_equal(frames.got[1][13], 14);
+	assert_int_equal(frames.len[2], 42);
+	assert_int_equal(frames.drained, 1);
+}
+
+/* Each way a FRAMES record can lie ends the migration; the VM runs on here, untouched. */
+static void frames_refused(struct fixture *f, const uint8_t *rec, uint32_t len, const char *why)
+{
+	run_to_started(f);
+	assert_true(script_send(&f->p, MIG_REC_FRAMES, 0, rec, len));
+	refused(f, why, MIG_COMPLETED);
+	assert_true(f->dst.running);
+	assert_int_equal(frames.count, 0);
+}
+
+static void test_frames_zero_length(void **state)
+{
+	static const uint8_t rec[2] = { 0, 0 };
+
+	frames_refused(*state, rec, sizeof(rec), "malformed FRAMES");
+}
+
+static void test_frames_too_long(void **state)
+{
+	static uint8_t rec[2 + MIG_FRAME_MAX + 1] = { (MIG_FRAME_MAX + 1) & 0xff,
+						      (MIG_FRAME_MAX + 1) >> 8 };
+
+	frames_refused(*state, rec, sizeof(rec), "malformed FRAMES");
+}
+
+static void test_frames_past_the_end(void **state)
+{
+	static const uint8_t rec[4] = { 30, 0, 1, 2 }; /* 30 bytes said, 2 there */
+
+	frames_refused(*state, rec, sizeof(rec), "malformed FRAMES");
+}
+
+static void test_frames_after_the_last(void **state)
+{
+	struct fixture *f = *state;
+	static const uint16_t ok[1] = { 20 };
+
+	run_to_started(f);
+	send_frames(f, MIG_FLAG_LAST, ok, 1);
+	send_frames(f, 0, ok, 1);
+	refused(f, "FRAMES after the last", MIG_COMPLETED);
+	assert_int_equal(frames.count, 1);
+}
+
+static void test_frames_without_a_network_device(void **state)
+{
+	struct fixture *f = *state;
+	static const uint16_t ok[1] = { 20 };
+
+	memset(&frames, 0, sizeof(frames));
+	precopy_to_pong(f);
+	send_empty(f, MIG_REC_RUN);
+	assert_true(script_expect(&f->p, MIG_REC_VM_STARTED));
+	send_frames(f, 0, ok, 1);
+	refused(f, "FRAMES for a VM without a network device", MIG_COMPLETED);
+	assert_int_equal(frames.count, 0);
+}
+
+/* Before the VM runs here there is nothing to pass frames on to. */
+static void test_frames_before_run(void **state)
+{
+	struct fixture *f = *state;
+	static const uint16_t ok[1] = { 20 };
+
+	memset(&frames, 0, sizeof(frames));
+	mig_dest_set_frames(f->dest, &dest_frames);
+	precopy_to_pong(f);
+	send_frames(f, 0, ok, 1);
+	refused(f, "FRAMES while synchronized", MIG_FAILED);
+	assert_int_equal(frames.count, 0);
+}
+
 /* POSTCOPY_DISCARD after the acknowledgement: postcopy with stale pages mapped. */
 static void test_discard_after_ping(void **state)
 {
@@ -885,6 +1022,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ping_after_run_does_not_resync, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_frames_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_zero_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_past_the_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_after_the_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_without_a_network_device, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_frames_before_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard_after_ping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ram_between_ping_and_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_orders, setup, teardown),
