@@ -93,6 +93,12 @@ foreach(entry hyp:hello vgic:timer vgic:sgi hyp:fpsimd hyp:memory hyp:misbehave)
   endforeach()
 endforeach()
 
+# A guest whose network driver lies about its rings, on `ferry lan`: the device stops at each
+# lie and the board runs on (tests/support/lan_lies.py, tests/guests/net_lies.c).
+add_test(NAME hyp.qemu.net_lies COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/support/lan_lies.py
+  $<TARGET_FILE:ferry> ${FERRY_GUEST_DIR}/guest_net_lies.elf)
+set_tests_properties(hyp.qemu.net_lies PROPERTIES TIMEOUT 120 LABELS qemu)
+
 # An unmodified Debian arm64 kernel with a busybox initramfs (tools/setup.sh
 # fetches both), under Ferry on 1 and 2 vCPUs, and directly on QEMU.
 set(FERRY_LINUX_DIR ${FERRY_DEPS_DIR}/guests/linux)
