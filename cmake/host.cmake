@@ -66,6 +66,7 @@ target_link_libraries(ferry_tool_lib PUBLIC link_host)
 add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c
   tools/ferry/cmd_run.c tools/ferry/cmd_creds.c tools/ferry/cmd_migrate.c tools/ferry/cmd_demo.c
   tools/ferry/cmd_board.c tools/ferry/cmd_update.c tools/ferry/supervise.c tools/ferry/board_process.c
+  tools/ferry/udp_flow.c
   tools/ferry/cmd_lan.c)
 target_compile_definitions(ferry PRIVATE FERRY_DEFAULT_IMAGE="${FERRY_BOARD_IMAGE}"
   FERRY_BUILD_DIR="${CMAKE_BINARY_DIR}")

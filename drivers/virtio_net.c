@@ -102,14 +102,16 @@ bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_
 	return true;
 }
 
-unsigned virtio_net_poll(struct virtio_net *d)
+unsigned virtio_net_poll(struct virtio_net *d) { return virtio_net_poll_max(d, ~0u); }
+
+unsigned virtio_net_poll_max(struct virtio_net *d, unsigned max)
 {
 	unsigned frames = 0;
 	uint16_t id;
 	uint32_t len;
 
 	reap_tx(d);
-	while (virtq_take_used(&d->rxq, &id, &len)) {
+	while (frames < max && virtq_take_used(&d->rxq, &id, &len)) {
 		if (id >= VIRTQ_SIZE)
 			continue; /* a device bug: never touch a buffer it cannot own */
 		if (len > NET_HDR_SIZE && len <= BUF_SIZE)

@@ -60,6 +60,13 @@ bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_
 unsigned virtio_net_poll(struct virtio_net *d);
 
 /**
+ * As virtio_net_poll, at most max frames: the rest stay in the device's
+ * ring, and while it is full the device keeps what comes (QEMU stops
+ * reading its network), so a receiver that cannot take more loses nothing.
+ */
+unsigned virtio_net_poll_max(struct virtio_net *d, unsigned max);
+
+/**
  * Before the CPU sleeps: asks for an interrupt on the next received frame;
  * false when one is already there (do not sleep). virtio_net_wait_done
  * after waking: back to polling without interrupts.

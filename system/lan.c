@@ -237,7 +237,13 @@ void lan_poll(void)
 			if (!lan.awaiting && lan.passed.head == lan.passed.tail)
 				queue_deliver(&lan.backlog);
 		}
-		virtio_net_poll(&nic);
+		/*
+		 * No more than the backlog has room for: the rest waits in the
+		 * device (and behind it in the LAN), not dropped here, while the
+		 * guest is slow to take them.
+		 */
+		virtio_net_poll_max(
+			&nic, lan.vm ? QUEUE_FRAMES - (lan.backlog.head - lan.backlog.tail) : ~0u);
 		if (lan.vm && lan.announced && !lan.awaiting)
 			vm_net_transmit(lan.vm, frame_out, NULL);
 		/* Its interrupt stays on: a frame while this CPU sleeps wakes it. */

@@ -83,7 +83,12 @@ static void check_equal(struct fake_vm *src, struct fake_vm *dst)
 
 static void completed(struct fixture *f)
 {
-	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
+	enum mig_state st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+
+	if (st != MIG_COMPLETED) /* why, for whoever reads the failure */
+		print_message("source: %s (%s); destination: %s\n", mig_state_name(st),
+			      f->m.src.error, f->m.dst.error);
+	assert_int_equal(st, MIG_COMPLETED);
 	assert_int_equal(f->m.dst_state, MIG_COMPLETED);
 	check_equal(&f->src, &f->dst);
 	assert_true(f->dst.running);

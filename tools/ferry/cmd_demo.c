@@ -5,16 +5,21 @@
  * keeps writing memory; once the job runs, the VM is migrated live to
  * board B over TLS (a fresh pre-shared key) through A's management
  * channel, with a progress bar; on B the same Linux answers a command
- * typed on B's console; then the report. With --round-trips N the VM goes
+ * typed on B's console; then the report. The guest is on a LAN (`ferry
+ * lan`) too: a UDP flow of a datagram a millisecond to its echo service
+ * runs through each move, and what became of it is told after the move.
+ * With --round-trips N the VM goes
  * back and forth N times (boards stay up: `migrate-incoming` on the empty
  * one), a command answered after each move. tools/run.sh demo sets up and
  * builds first.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +29,7 @@
 #include "tools/ferry/creds.h"
 #include "tools/ferry/migrate_session.h"
 #include "tools/ferry/runtime_dir.h"
+#include "tools/ferry/udp_flow.h"
 
 #ifndef FERRY_BUILD_DIR
 #define FERRY_BUILD_DIR "build"
@@ -38,6 +44,8 @@ struct demo {
 	unsigned round_trips; /**< 0: A -> B once; else A -> B -> A this many times */
 	bool update;	      /**< instead: A's Ferry updated under the VM (ferry update) */
 	struct board_process a, b;
+	struct board_process lan; /**< `ferry lan`: the guests' network, its forward udp_port */
+	int udp_port;
 };
 
 static void say(const char *what) { printf("\n\033[1m== %s\033[0m\n", what), fflush(stdout); }
@@ -119,25 +127,61 @@ static int fail(struct demo *d, const char *why)
 	fprintf(stderr, "ferry demo: %s (consoles: %s/a.log, %s/b.log)\n", why, d->work, d->work);
 	board_stop(&d->a);
 	board_stop(&d->b);
+	board_stop(&d->lan);
 	return 1;
+}
+
+/* A port of this host's loopback nobody uses now, for the LAN's forward. */
+static int free_udp_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), port = 0;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* The guests' LAN: a switch for both boards, 127.0.0.1:udp_port forwarded to the guest's port 7. */
+static bool start_lan(struct demo *d, const char *sock, char *err, size_t n)
+{
+	char fwd[32], log[600];
+	char *argv[] = { "ferry", "lan", "--socket", (char *)sock, "--udp", fwd, NULL };
+
+	d->udp_port = free_udp_port();
+	if (!d->udp_port)
+		return snprintf(err, n, "no free UDP port on the loopback"), false;
+	snprintf(fwd, sizeof(fwd), "%d:7", d->udp_port);
+	snprintf(log, sizeof(log), "%s/lan.log", d->work);
+	if (!board_start(&d->lan, "LAN", argv, log, err, n))
+		return false;
+	for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		usleep(50000);
+	return true;
 }
 
 static bool start_boards(struct demo *d, char *err, size_t n)
 {
-	char creds_a[600], creds_b[600], net[600], mgmt_a[600], mgmt_b[600], log[600];
+	char creds_a[600], creds_b[600], net[600], mgmt_a[600], mgmt_b[600], log[600], lan[600];
 	char *argv_b[] = { "ferry", "run",    "--incoming", "--vcpus", "2",	"--cpus",
 			   "3",	    "--mem",  "512M",	    "--link",  creds_b, "--net-listen",
-			   net,	    "--mgmt", mgmt_b,	    NULL };
+			   net,	    "--mgmt", mgmt_b,	    "--lan",   lan,	NULL };
 	char *argv_a[] = { "ferry",    "run",
 			   "--guest",  d->kernel,
 			   "--initrd", d->initrd,
 			   "--vcpus",  "2",
 			   "--cpus",   "3",
 			   "--mem",    "512M",
-			   "--append", "console=ttyAMA0 quiet ferry.workload",
+			   "--append", "console=ttyAMA0 quiet ferry.workload ferry.net",
 			   "--link",   creds_a,
 			   "--net",    net,
 			   "--mgmt",   mgmt_a,
+			   "--lan",    lan,
 			   NULL };
 
 	snprintf(creds_a, sizeof(creds_a), "%s/creds/board-a", d->run);
@@ -145,6 +189,10 @@ static bool start_boards(struct demo *d, char *err, size_t n)
 	snprintf(net, sizeof(net), "%s/link.sock", d->run);
 	snprintf(mgmt_a, sizeof(mgmt_a), "%s/a.mgmt", d->run);
 	snprintf(mgmt_b, sizeof(mgmt_b), "%s/b.mgmt", d->run);
+	snprintf(lan, sizeof(lan), "%s/lan.sock", d->run);
+	say("The guests' LAN (ferry lan): a switch for both boards, the host's UDP port forwarded");
+	if (!start_lan(d, lan, err, n))
+		return false;
 	snprintf(log, sizeof(log), "%s/b.log", d->work);
 	say("Board B: waiting for a VM (ferry run --incoming)");
 	if (!board_start(&d->b, "B", argv_b, log, err, n))
@@ -195,6 +243,9 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 				     .silence_s = 120 };
 	struct mgmt_client c;
 	char err[512], path[600], cmd[160], want[64], title[160];
+	struct udp_flow flow;
+	struct udp_flow_result fr;
+	bool flowing;
 	int rc;
 
 	snprintf(title, sizeof(title),
@@ -205,6 +256,10 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	mgmt_path(d, from, path, sizeof(path));
 	if (!mgmt_client_open(&c, path, 5000, err, sizeof(err)))
 		return *why = "the management channel did not answer", false;
+	/* The guest's network through the move: a datagram a millisecond from a second before. */
+	flowing = udp_flow_start(&flow, d->udp_port, err, sizeof(err));
+	if (flowing)
+		sleep(1);
 	rc = migrate_session(&c, &r, "ferry demo");
 	mgmt_client_close(&c);
 	if (rc != 0)
@@ -213,6 +268,18 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 		return *why = "the receiving board never said the VM runs there", false;
 	watch(d, from, NULL, 0);
 	sleep(2);
+	if (flowing) {
+		udp_flow_stop(&flow, 1000, &fr);
+		printf("  guest's network  %u datagrams to its UDP echo, one a millisecond, "
+		       "before, "
+		       "during and after the move:\n"
+		       "                   %u answered once, %u lost, %u answered twice; the "
+		       "longest "
+		       "wait between two answers %.1f ms\n",
+		       fr.sent, fr.answered_once, fr.lost, fr.twice,
+		       (double)fr.longest_gap_us / 1000.0);
+		fflush(stdout);
+	}
 	snprintf(title, sizeof(title), "Typing on board %s's console", to->name);
 	say(title);
 	snprintf(want, sizeof(want), ", now on board %s", to->name);
@@ -250,6 +317,7 @@ static int run_update(struct demo *d)
 	watch(d, &d->a, "Ferry: the VM powered off", 30000);
 	board_stop(&d->a);
 	board_stop(&d->b);
+	board_stop(&d->lan);
 	printf("\n  The guest kept running while board A's Ferry was replaced.\n");
 	return 0;
 }
@@ -266,6 +334,8 @@ static int run_demo(struct demo *d)
 		return fprintf(stderr, "ferry demo: %s\n", err), 1;
 	if (!start_boards(d, err, sizeof(err)))
 		return fail(d, err);
+	if (!watch(d, &d->a, "FERRY-LINUX: network eth0", 300000))
+		return fail(d, "board A's Linux never brought its network up");
 	if (!watch(d, &d->a, "FERRY-LINUX: workload pass", 300000))
 		return fail(d, "board A's Linux never got its job running");
 	if (d->update)
@@ -291,6 +361,7 @@ static int run_demo(struct demo *d)
 	watch(d, at, "Ferry: the VM powered off", 30000);
 	board_stop(&d->a);
 	board_stop(&d->b);
+	board_stop(&d->lan);
 	if (d->round_trips)
 		printf("\n  The guest kept running: it went A -> B -> A %u time%s and answered "
 		       "after each move; the boards stayed up.\n",
@@ -308,7 +379,8 @@ static void demo_usage(FILE *out)
 		"                 [--kernel IMAGE]\n"
 		"                 [--initrd FILE] [--work DIR]\n"
 		"  Two boards: Debian Linux with a memory-writing job live-migrated from A to\n"
-		"  B over TLS, a command answered on B, the report; with --round-trips, from\n"
+		"  B over TLS, a command answered on B, the report, and what a datagram a\n"
+		"  millisecond to the guest's UDP echo (ferry lan) saw; with --round-trips, from\n"
 		"  A to B and back N times, a command answered after each move; with --update,\n"
 		"  board A's Ferry replaced by the next release's image (board/ferry-next.elf)\n"
 		"  under the running VM, which moves to B and back. tools/run.sh demo sets up\n"
