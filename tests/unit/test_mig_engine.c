@@ -249,7 +249,12 @@ static void test_precopy_throttled_converges(void **state)
 	struct fixture *f = *state;
 
 	f->m.dirtying = true;
-	f->m.precopy.downtime_limit_ns = 200000; /* 200 us: a few pages and the package */
+	/*
+	 * 1 ms: a few pages and the package. Tighter, a host loaded by the
+	 * suite's boards starved the link's measured bandwidth until the
+	 * package's share alone did not fit (2 of 25 runs beside 3 busy loops).
+	 */
+	f->m.precopy.downtime_limit_ns = 1000000;
 	f->m.precopy.on_no_convergence = MIG_NC_THROTTLE;
 	completed(f);
 	assert_false(f->m.src.switched_to_postcopy);
@@ -262,14 +267,14 @@ static void test_precopy_throttled_converges(void **state)
 	/*
 	 * The prediction right before the stop counts each end's work in the
 	 * dry run and the link's share of its trip (on a loaded host that trip
-	 * alone may exceed 200 us: then the report says so).
+	 * alone may exceed the limit: then the report says so).
 	 */
 	assert_true(f->m.src.dry_run);
 	assert_true(f->m.src.cost_source_ns >= FAKE_SOURCE_SWITCHOVER_NS); /* and the drain's */
 	assert_int_equal(f->m.src.cost_dest_ns, FAKE_DEST_SWITCHOVER_NS);
 	assert_true(f->m.src.predicted_downtime_ns >=
 		    FAKE_SOURCE_SWITCHOVER_NS + FAKE_DEST_SWITCHOVER_NS + f->m.src.cost_link_ns);
-	assert_true(f->m.src.predicted_downtime_ns <= 200000 || f->m.src.fixed_cost_over_limit);
+	assert_true(f->m.src.predicted_downtime_ns <= 1000000 || f->m.src.fixed_cost_over_limit);
 }
 
 /* The same guest with on_no_convergence = fail: given up, the VM runs on at the source. */
