@@ -147,46 +147,19 @@ const struct mig_section mig_section_pl011 = {
 
 /* --- the network device (hyp/vnet.h): what its driver wrote, and where the queues are --- */
 
-#define VNET_QUEUE_FIELDS(i, prefix)                                                                    \
-	{ prefix "num",	 (uint32_t)offsetof(struct vnet, q[i].num), 4, MIG_UINT, 1, 0, 1,               \
-	  VNET_QUEUE_MAX },                                                                             \
-		{ prefix "ready",                                                                       \
-		  (uint32_t)offsetof(struct vnet, q[i].ready),                                          \
-		  1,                                                                                    \
-		  MIG_BOOL,                                                                             \
-		  1,                                                                                    \
-		  0,                                                                                    \
-		  1,                                                                                    \
-		  0 },                                                                                  \
-		{ prefix "desc", (uint32_t)offsetof(struct vnet, q[i].desc), 8, MIG_UINT, 1, 0, 1, 0 }, \
-		{ prefix "driver",                                                                      \
-		  (uint32_t)offsetof(struct vnet, q[i].avail),                                          \
-		  8,                                                                                    \
-		  MIG_UINT,                                                                             \
-		  1,                                                                                    \
-		  0,                                                                                    \
-		  1,                                                                                    \
-		  0 },                                                                                  \
-		{ prefix "device",                                                                      \
-		  (uint32_t)offsetof(struct vnet, q[i].used),                                           \
-		  8,                                                                                    \
-		  MIG_UINT,                                                                             \
-		  1,                                                                                    \
-		  0,                                                                                    \
-		  1,                                                                                    \
-		  0 },                                                                                  \
-		{ prefix "last_avail",                                                                  \
-		  (uint32_t)offsetof(struct vnet, q[i].last_avail),                                     \
-		  2,                                                                                    \
-		  MIG_UINT,                                                                             \
-		  1,                                                                                    \
-		  0,                                                                                    \
-		  1,                                                                                    \
-		  0 },                                                                                  \
-	{                                                                                               \
-		prefix "used_idx", (uint32_t)offsetof(struct vnet, q[i].used_idx), 2, MIG_UINT, 1,      \
-			0, 1, 0                                                                         \
+/* One field of queue i: its name under the queue's prefix, its member, its size, kind and limit. */
+#define VNET_QUEUE_FIELD(i, name, member, size, kind, max)                                         \
+	{                                                                                          \
+		name, (uint32_t)offsetof(struct vnet, q[i].member), size, kind, 1, 0, 1, max       \
 	}
+#define VNET_QUEUE_FIELDS(i, prefix)                                                               \
+	VNET_QUEUE_FIELD(i, prefix "num", num, 4, MIG_UINT, VNET_QUEUE_MAX),                       \
+		VNET_QUEUE_FIELD(i, prefix "ready", ready, 1, MIG_BOOL, 0),                        \
+		VNET_QUEUE_FIELD(i, prefix "desc", desc, 8, MIG_UINT, 0),                          \
+		VNET_QUEUE_FIELD(i, prefix "driver", avail, 8, MIG_UINT, 0),                       \
+		VNET_QUEUE_FIELD(i, prefix "device", used, 8, MIG_UINT, 0),                        \
+		VNET_QUEUE_FIELD(i, prefix "last_avail", last_avail, 2, MIG_UINT, 0),              \
+		VNET_QUEUE_FIELD(i, prefix "used_idx", used_idx, 2, MIG_UINT, 0)
 
 static const struct mig_field vnet_fields[] = {
 	MIG_FIELD_ARRAY(struct vnet, mac, 1),

@@ -114,17 +114,6 @@ static bool set_cmdline(void *obj, const char *val, size_t len, char *why, size_
 	return true;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Six octets "52:54:00:12:34:56"; a group address (IEEE 802 bit 0 of the first) is no NIC's. */
 static bool set_mac(void *obj, const char *val, size_t len, char *why, size_t n)
 {
@@ -132,7 +121,7 @@ static bool set_mac(void *obj, const char *val, size_t len, char *why, size_t n)
 	bool zero = true;
 
 	for (unsigned i = 0; i < 6 && len == 17; i++) {
-		int hi = hex_digit(val[3 * i]), lo = hex_digit(val[3 * i + 1]);
+		int hi = kv_hex_digit(val[3 * i]), lo = kv_hex_digit(val[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && val[3 * i + 2] != ':'))
 			break;

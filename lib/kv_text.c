@@ -88,3 +88,14 @@ bool kv_text_parse(const char *text, size_t len, const struct kv_key *keys, unsi
 	}
 	return true;
 }
+
+int kv_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -21,6 +21,9 @@ struct kv_key {
 bool kv_text_parse(const char *text, size_t len, const struct kv_key *keys, unsigned key_count,
 		   size_t line_max, void *obj, const char *what, char *err, size_t err_size);
 
+/** The value of a hexadecimal digit, either case; -1 when c is none. */
+int kv_hex_digit(char c);
+
 /** Parses a decimal number of at most 9 digits, up to max. */
 bool kv_parse_uint(const char *s, size_t len, unsigned max, unsigned *out);
 

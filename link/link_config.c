@@ -68,17 +68,6 @@ static bool set_peer(void *obj, const char *val, size_t len, char *why, size_t n
 	return set_name(((struct link_config *)obj)->creds.peer, val, len, "peer", why, n);
 }
 
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static bool set_psk(void *obj, const char *val, size_t len, char *why, size_t n)
 {
 	struct link_config *c = obj;
@@ -89,7 +78,7 @@ static bool set_psk(void *obj, const char *val, size_t len, char *why, size_t n)
 		return false;
 	}
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_digit(val[i]), lo = hex_digit(val[i + 1]);
+		int hi = kv_hex_digit(val[i]), lo = kv_hex_digit(val[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			format_snprintf(why, n, "psk must be hex digits");

@@ -65,6 +65,18 @@ class Console:
         fail(f"no console line like {pattern!r} within {timeout} s")
 
 
+def stop(procs, work):
+    """Ends the processes a test started (QEMU gets SIGTERM first), then removes its folder."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def udp_echo(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(2)
@@ -142,14 +154,7 @@ def main():
         tcp_sum(tcp, console)
         print("PASS", flush=True)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        stop(procs, work)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ code, --semihosting); the board must run to that end.
   lan_lies.py FERRY GUEST_ELF
 """
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -50,14 +49,7 @@ def main():
             lan_guest.fail(f"the board exited {board.returncode}")
         print("PASS", flush=True)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        lan_guest.stop(procs, work)
 
 
 if __name__ == "__main__":

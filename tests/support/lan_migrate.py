@@ -11,7 +11,6 @@ answers and the guest's console line.
   lan_migrate.py FERRY IMAGE INITRD [precopy|postcopy]
 """
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -131,14 +130,7 @@ def main():
         lan_guest.tcp_sum(tcp, src_console if mode == "none" else dst_console)
         print("PASS", flush=True)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        lan_guest.stop(procs, work)
 
 
 if __name__ == "__main__":
