@@ -65,6 +65,16 @@ class Console:
         fail(f"no console line like {pattern!r} within {timeout} s")
 
 
+def start_lan(ferry, sock, forwards):
+    """`ferry lan` on sock with forwards like ["--udp", "7007:7"], once its socket is there."""
+    lan = subprocess.Popen([ferry, "lan", "--socket", sock] + forwards)
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    return lan
+
+
 def stop(procs, work):
     """Ends the processes a test started (QEMU gets SIGTERM first), then removes its folder."""
     for p in procs:
@@ -135,12 +145,7 @@ def main():
     try:
         sock = os.path.join(work, "lan")
         udp, tcp = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
-        procs.append(subprocess.Popen([ferry, "lan", "--socket", sock, "--udp", f"{udp}:7",
-                                       "--tcp", f"{tcp}:9"]))
-        for _ in range(100):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.05)
+        procs.append(start_lan(ferry, sock, ["--udp", f"{udp}:7", "--tcp", f"{tcp}:9"]))
         board = subprocess.Popen([ferry, "run", "--guest", image, "--initrd", initrd,
                                   "--mem", "512M", "--lan", sock, "--append",
                                   "console=ttyAMA0 ferry.net"],

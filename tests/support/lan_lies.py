@@ -27,11 +27,7 @@ def main():
     try:
         sock = os.path.join(work, "lan")
         udp = lan_guest.free_port(socket.SOCK_DGRAM)
-        procs.append(subprocess.Popen([ferry, "lan", "--socket", sock, "--udp", f"{udp}:7"]))
-        for _ in range(100):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.05)
+        procs.append(lan_guest.start_lan(ferry, sock, ["--udp", f"{udp}:7"]))
         board = subprocess.Popen([ferry, "run", "--guest", guest, "--lan", sock,
                                   "--semihosting"], stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

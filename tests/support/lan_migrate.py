@@ -78,12 +78,7 @@ def main():
         udp, tcp = lan_guest.free_port(socket.SOCK_DGRAM), lan_guest.free_port(socket.SOCK_STREAM)
         subprocess.run([ferry, "creds", creds, "dst", "src"], check=True,
                        stdout=subprocess.DEVNULL)
-        procs.append(subprocess.Popen([ferry, "lan", "--socket", lan, "--udp", f"{udp}:7",
-                                       "--tcp", f"{tcp}:9"]))
-        for _ in range(100):
-            if os.path.exists(lan):
-                break
-            time.sleep(0.05)
+        procs.append(lan_guest.start_lan(ferry, lan, ["--udp", f"{udp}:7", "--tcp", f"{tcp}:9"]))
         common = ["--mem", "512M", "--lan", lan]
         dst = subprocess.Popen([ferry, "run", "--incoming", "--link", os.path.join(creds, "dst"),
                                 "--net-listen", link] + common, stdin=subprocess.DEVNULL,
