@@ -92,6 +92,7 @@ if(FERRY_BUILD_BOARD)
     CMAKE_GENERATOR ${CMAKE_GENERATOR}
     BUILD_ALWAYS ON
     BUILD_BYPRODUCTS ${CMAKE_BINARY_DIR}/board/guests/udp_echo
+                     ${CMAKE_BINARY_DIR}/board/guests/heartbeat
     INSTALL_COMMAND ""
     USES_TERMINAL_BUILD ON)
 endif()

@@ -490,29 +490,35 @@ static bool pending_ping(struct mig_dest *d, const struct mig_record *rec)
 	return true;
 }
 
-static void send_owed_pong(struct mig_dest *d)
-{
-	if (!d->pong_owed)
-		return;
-	d->pong_owed = false;
-	send_pong(d);
-}
-
+/*
+ * The VM runs: PONG if one is owed (one flight), then VM_STARTED with the
+ * stamps, laid out together and sent in one push: the source's downtime
+ * clock waits for them, and a second send would add a TLS record's and a
+ * segment's way through both boards.
+ */
 static void run(struct mig_dest *d)
 {
-	uint8_t stamps[MIG_VM_STARTED_BYTES];
+	uint8_t out[2 * MIG_RECORD_HEADER_SIZE + sizeof(uint32_t) + MIG_VM_STARTED_BYTES];
+	size_t at = 0;
 	struct mig_writer w;
 
 	d->rep.dest_started_ns = d->ops->start(d->vm->ctx);
-	send_owed_pong(d);
+	if (d->pong_owed) {
+		d->pong_owed = false;
+		mig_chan_header(out, MIG_REC_PONG, 0, sizeof(uint32_t));
+		mig_writer_init(&w, out + MIG_RECORD_HEADER_SIZE, sizeof(uint32_t));
+		mig_put_u32(&w, MIG_PING_PACKAGE_LOADED);
+		at = MIG_RECORD_HEADER_SIZE + sizeof(uint32_t);
+	}
 	d->in_doubt = false; /* the VM runs here: this board answers for as long as it does */
 	d->phase = d->postcopy ? MIG_PHASE_POSTCOPY : MIG_PHASE_RUNNING;
-	mig_writer_init(&w, stamps, sizeof(stamps));
+	mig_chan_header(out + at, MIG_REC_VM_STARTED, 0, MIG_VM_STARTED_BYTES);
+	mig_writer_init(&w, out + at + MIG_RECORD_HEADER_SIZE, MIG_VM_STARTED_BYTES);
 	mig_put_u64(&w, d->rep.dest_loaded_ns);
 	mig_put_u64(&w, d->rep.dest_synced_ns);
 	mig_put_u64(&w, d->rep.dest_started_ns);
 	mig_put_u64(&w, d->rep.dest_load_ns);
-	mig_chan_send(d->ch, MIG_REC_VM_STARTED, 0, stamps, sizeof(stamps));
+	mig_chan_send_laid_out(d->ch, out, at + MIG_RECORD_HEADER_SIZE + MIG_VM_STARTED_BYTES);
 	if (d->postcopy)
 		d->rep.state = MIG_POSTCOPY_ACTIVE;
 }

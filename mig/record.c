@@ -34,6 +34,23 @@ bool mig_record_get(struct mig_reader *r, struct mig_record *rec, bool *bad)
 	return true;
 }
 
+size_t mig_record_find(const void *buf, size_t len, uint16_t type)
+{
+	struct mig_reader r;
+	struct mig_record rec;
+	bool bad;
+
+	mig_reader_init(&r, buf, len);
+	for (;;) {
+		size_t at = len - mig_remaining(&r);
+
+		if (!mig_record_get(&r, &rec, &bad))
+			return len;
+		if (rec.type == type)
+			return at;
+	}
+}
+
 const char *mig_record_name(uint16_t type)
 {
 	static const struct {

@@ -12,6 +12,7 @@
 #define MIG_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mig/wire.h"
@@ -67,6 +68,12 @@ void mig_record_put(struct mig_writer *w, uint16_t type, uint16_t flags, const v
  * set in the second case (a length over MIG_RECORD_MAX).
  */
 bool mig_record_get(struct mig_reader *r, struct mig_record *rec, bool *bad);
+
+/**
+ * Where the first record of type begins among whole records laid out back
+ * to back in buf (one send of several); len when none is.
+ */
+size_t mig_record_find(const void *buf, size_t len, uint16_t type);
 
 /** The record type's name, for messages ("HELLO", ...), or "unknown". */
 const char *mig_record_name(uint16_t type);

@@ -164,13 +164,20 @@ static enum mig_state after_run(struct mig_source *s)
 	if (rec.length != MIG_VM_STARTED_BYTES)
 		return unresolved(s, "malformed VM_STARTED after RUN");
 	mig_source_take_stamps(s, &rec.payload); /* the downtime ends */
-	ops->dirty_stop(s->vm->ctx);
 	s->frames_until = ops->now_ns(s->vm->ctx) + MIG_FRAMES_WAIT_NS;
-	if (s->cfg.mode == MIG_MODE_POSTCOPY)
+	if (s->cfg.mode == MIG_MODE_POSTCOPY) {
+		ops->dirty_stop(s->vm->ctx);
 		return mig_source_postcopy_push(s);
-	/* The VM runs there: the frames that came here meanwhile follow it, then the end. */
+	}
+	/*
+	 * The VM runs there: the frames that came here meanwhile follow it (its
+	 * guest's transmissions wait for the last), then the end. Only then is
+	 * logging undone: it rewrites all of stage 2 (milliseconds for a large
+	 * VM), for a VM that will never run here again.
+	 */
 	mig_source_pass_frames(s, true);
 	mig_chan_send(s->ch, MIG_REC_END, 0, NULL, 0);
+	ops->dirty_stop(s->vm->ctx);
 	return mig_source_completed(s);
 }
 

@@ -40,6 +40,7 @@ static struct {
 	bool gone_heard; /* source: the destination announced it, no more come here */
 	/* Destination: the source's frames first; the guest's own wait for them. */
 	bool awaiting;
+	bool first_out_told; /* the guest's first frame out since its announce, in the log */
 	uint64_t awaiting_since;
 	struct frame_queue backlog; /* from this board's LAN */
 	struct frame_queue passed;  /* from the source, over the link */
@@ -112,6 +113,13 @@ static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
 	if (!virtio_net_send(&nic, parts, &len, 1))
 		return false;
 	lan.out++;
+	if (!lan.first_out_told) {
+		lan.first_out_told = true;
+		console_printf("lan: %s: its first frame out %llu us after its announce\n",
+			       lan.vm->cfg.name,
+			       (unsigned long long)((arch_counter_now() - lan.awaiting_since) *
+						    1000000u / arch_counter_freq()));
+	}
 	return true;
 }
 
@@ -167,6 +175,7 @@ static void announce(const struct vm *vm)
 	lan.announced = virtio_net_send(&nic, parts, &len, 1);
 	if (lan.announced) {
 		lan.here = true;
+		lan.first_out_told = false;
 		lan.awaiting_since = arch_counter_now();
 	}
 }

@@ -109,13 +109,23 @@ static void break_after_vm_started(void)
 
 static int faulty_send(void *ctx, const void *buf, size_t len)
 {
-	uint16_t type = record_type(buf, len);
+	size_t at = mig_record_find(buf, len, MIG_REC_VM_STARTED);
+	uint16_t type = record_type((const uint8_t *)buf + at, len - at);
+	int err;
 
 	if (broken)
 		return MIG_CHAN_BROKEN;
 	if (vm_started_sent) {
 		break_after_vm_started();
 		return MIG_CHAN_BROKEN;
+	}
+	/* What goes before VM_STARTED in the same send (PONG, in one flight) goes out first. */
+	if (at && at < len) {
+		err = inner->send(ctx, buf, at);
+		if (err)
+			return err;
+		buf = (const uint8_t *)buf + at;
+		len -= at;
 	}
 	if (type == MIG_REC_VM_STARTED && hold) {
 		uint64_t until = arch_counter_now() + arch_counter_freq() / 1000u * HOLD_MS;

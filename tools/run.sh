@@ -10,6 +10,8 @@
 #                        by QEMU (bench/downtime.py, ~30 min)
 #   tools/run.sh bench-converge  a guest dirtying faster than the link, Ferry's and
 #                        QEMU's defaults (bench/converge.py, ~10 min)
+#   tools/run.sh bench-net [N]  a Linux guest's UDP service across N migrations, Ferry's
+#                        and QEMU's own (bench/net.py, N=10 ~15 min)
 #   tools/run.sh bench-round-trips [K]  a VM taken back and forth K times between
 #                        two boards that stay up (bench/round-trips.sh, K=100 ~15 min)
 #   tools/run.sh build   set up and build only
@@ -50,6 +52,10 @@ bench-converge)
 	build --bench
 	exec /usr/bin/python3 bench/converge.py "$@"
 	;;
+bench-net)
+	build
+	exec /usr/bin/python3 bench/net.py "$@"
+	;;
 bench-round-trips)
 	build
 	exec bash bench/round-trips.sh "$@"
@@ -59,7 +65,7 @@ demo)
 	exec build/ferry demo "$@"
 	;;
 *)
-	echo "usage: tools/run.sh demo|test|bench|bench-downtime|bench-converge|bench-round-trips|build|setup" >&2
+	echo "usage: tools/run.sh demo|test|bench|bench-downtime|bench-converge|bench-net|bench-round-trips|build|setup" >&2
 	exit 2
 	;;
 esac

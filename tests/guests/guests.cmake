@@ -18,9 +18,12 @@ foreach(g IN LISTS FERRY_GUESTS)
   set_target_properties(guest_${g}.elf PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/guests)
 endforeach()
 
-# A Linux program for the test initramfs (tests/guests/linux): no C library, Linux system calls.
-add_executable(udp_echo tests/guests/linux/udp_echo.c)
-target_compile_options(udp_echo PRIVATE ${FERRY_WARNINGS} -ffreestanding -fno-stack-protector)
-target_link_options(udp_echo PRIVATE -nostdlib -nostartfiles -static -Wl,-e,_start
-  -Wl,--build-id=none)
-set_target_properties(udp_echo PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/guests)
+# Linux programs for the test initramfs (tests/guests/linux): no C library, Linux system calls.
+foreach(p udp_echo heartbeat)
+  add_executable(${p} tests/guests/linux/${p}.c)
+  target_include_directories(${p} PRIVATE ${CMAKE_SOURCE_DIR})
+  target_compile_options(${p} PRIVATE ${FERRY_WARNINGS} -ffreestanding -fno-stack-protector)
+  target_link_options(${p} PRIVATE -nostdlib -nostartfiles -static -Wl,-e,_start
+    -Wl,--build-id=none)
+  set_target_properties(${p} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/guests)
+endforeach()

@@ -106,6 +106,7 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   set(BUSYBOX ${FERRY_LINUX_DIR}/busybox)
   set(FERRY_LINUX_MODULES ${FERRY_LINUX_DIR}/modules)
   set(FERRY_UDP_ECHO ${FERRY_GUEST_DIR}/udp_echo)
+  set(FERRY_HEARTBEAT ${FERRY_GUEST_DIR}/heartbeat)
   set(INIT ${CMAKE_SOURCE_DIR}/tests/guests/linux/init)
   configure_file(${CMAKE_SOURCE_DIR}/tests/guests/linux/initramfs.list.in
                  ${CMAKE_BINARY_DIR}/guests/initramfs.list @ONLY)
@@ -113,7 +114,7 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   add_custom_command(OUTPUT ${FERRY_LINUX_INITRD}
     COMMAND mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${FERRY_LINUX_INITRD}
     DEPENDS mkinitramfs ${CMAKE_BINARY_DIR}/guests/initramfs.list ${INIT} ${BUSYBOX}
-            ${FERRY_LINUX_MODULES}/virtio_net.ko ${FERRY_UDP_ECHO}
+            ${FERRY_LINUX_MODULES}/virtio_net.ko ${FERRY_UDP_ECHO} ${FERRY_HEARTBEAT}
     COMMENT "initramfs for the Linux guest")
   add_custom_target(linux_initramfs ALL DEPENDS ${FERRY_LINUX_INITRD})
   set(linux_expect

@@ -97,11 +97,15 @@ static int faulty_send(void *ctx, const void *buf, size_t len)
 
 	if (l->broken)
 		return -1;
-	if (l->kind == FAULT_VM_STARTED_LOST && len >= MIG_RECORD_HEADER_SIZE &&
-	    ((const uint8_t *)buf)[0] == (MIG_REC_VM_STARTED & 0xff) &&
-	    ((const uint8_t *)buf)[1] == MIG_REC_VM_STARTED >> 8) {
-		cut(l); /* the VM runs here, the source never hears of it */
-		return 0;
+	if (l->kind == FAULT_VM_STARTED_LOST) {
+		size_t at = mig_record_find(buf, len, MIG_REC_VM_STARTED);
+
+		if (at < len) { /* what came before it goes out (PONG, in one flight) */
+			if (at && sock_send(&l->fd, buf, at))
+				return -1;
+			cut(l); /* the VM runs here, the source never hears of it */
+			return 0;
+		}
 	}
 	if (strikes(l)) {
 		switch (l->kind) {

@@ -128,6 +128,10 @@ static void test_uart_trace(void **state)
 	opt.uart_trace = NULL;
 	assert_true(qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch)) > 0);
 	assert_null(find_after(argv, "-trace"));
+	assert_null(find_after(argv, "-qmp"));
+	opt.qemu_qmp = "/tmp/q.qmp";
+	assert_true(qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch)) > 0);
+	assert_string_equal(find_after(argv, "-qmp"), "unix:/tmp/q.qmp,server=on,wait=off");
 }
 
 static void test_scratch_overflow_is_an_error(void **state)

@@ -30,6 +30,7 @@ static void boot_usage(FILE *out)
 		"  --net SOCKET     the emulated Ethernet to the peer board: a unix socket\n"
 		"                   QEMU connects to (--net-listen: one it listens on)\n"
 		"  --trace-uart FILE  each byte of the UART, with its wall-clock time, to FILE\n"
+		"  --qemu-qmp SOCKET  QEMU's own QMP for the board: a look into the emulator\n"
 		"  --mgmt SOCKET    the board's management channel, a unix socket QEMU\n"
 		"                   listens on (docs/management.md)\n"
 		"  --dry-run        print the QEMU command instead of running it\n",

@@ -48,6 +48,8 @@ static void run_usage(FILE *out)
 		"  --net SOCKET     the emulated Ethernet to the peer (--net-listen: listen)\n"
 		"  --trace-uart FILE  QEMU writes each byte of the board's UART there, stamped\n"
 		"                   with the wall-clock time of its write (benchmarks)\n"
+		"  --qemu-qmp SOCKET  QEMU's own QMP for the board there: a look into the\n"
+		"                   emulator (benchmarks), not Ferry's management channel\n"
 		"  --lan SOCKET     the guests' network: a port of 'ferry lan'; the guest gets\n"
 		"                   a virtio-net device on it\n"
 		"  --mac MAC        the guest's MAC on the LAN (default %s)\n"

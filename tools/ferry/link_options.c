@@ -49,7 +49,10 @@ static int open_secret(const char *path, char *err, size_t n)
 
 static const char *socket_option(int c)
 {
-	return c == LINK_OPT_MGMT ? "--mgmt" : c == LINK_OPT_NET ? "--net" : "--net-listen";
+	return c == LINK_OPT_MGMT	? "--mgmt"
+	       : c == LINK_OPT_NET	? "--net"
+	       : c == LINK_OPT_QEMU_QMP ? "--qemu-qmp"
+					: "--net-listen";
 }
 
 bool link_options_load(const char *dir, struct link_files *f, struct boot_options *opt, char *err,
@@ -119,6 +122,7 @@ int link_option(int c, const char *arg, struct link_files *files, struct boot_op
 	case LINK_OPT_NET:
 	case LINK_OPT_NET_LISTEN:
 	case LINK_OPT_MGMT:
+	case LINK_OPT_QEMU_QMP:
 		/* QEMU would refuse it only once started, or a peer would find no socket. */
 		if (!unix_path_fits(socket_option(c), arg, err, sizeof(err))) {
 			fprintf(stderr, "%s: %s\n", who, err);
@@ -126,6 +130,8 @@ int link_option(int c, const char *arg, struct link_files *files, struct boot_op
 		}
 		if (c == LINK_OPT_MGMT) {
 			opt->mgmt_socket = arg;
+		} else if (c == LINK_OPT_QEMU_QMP) {
+			opt->qemu_qmp = arg;
 		} else {
 			opt->net_socket = arg;
 			opt->net_server = c == LINK_OPT_NET_LISTEN;

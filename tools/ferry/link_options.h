@@ -20,15 +20,24 @@ struct link_files {
 bool link_options_load(const char *dir, struct link_files *files, struct boot_options *opt,
 		       char *err, size_t err_size);
 
-/* getopt_long entries shared by `ferry boot` and `ferry run` (the link's, and the UART trace). */
-enum { LINK_OPT_LINK = 0x100, LINK_OPT_NET, LINK_OPT_NET_LISTEN, LINK_OPT_MGMT, LINK_OPT_TRACE };
+/* getopt_long entries shared by `ferry boot` and `ferry run` (the link's, the UART trace, QEMU's
+ * QMP). */
+enum {
+	LINK_OPT_LINK = 0x100,
+	LINK_OPT_NET,
+	LINK_OPT_NET_LISTEN,
+	LINK_OPT_MGMT,
+	LINK_OPT_TRACE,
+	LINK_OPT_QEMU_QMP
+};
 /* clang-format off */
 #define LINK_LONGOPTS                                                  \
 	{ "link", required_argument, NULL, LINK_OPT_LINK },            \
 	{ "net", required_argument, NULL, LINK_OPT_NET },              \
 	{ "net-listen", required_argument, NULL, LINK_OPT_NET_LISTEN }, \
 	{ "mgmt", required_argument, NULL, LINK_OPT_MGMT },            \
-	{ "trace-uart", required_argument, NULL, LINK_OPT_TRACE }
+	{ "trace-uart", required_argument, NULL, LINK_OPT_TRACE },      \
+	{ "qemu-qmp", required_argument, NULL, LINK_OPT_QEMU_QMP }
 /* clang-format on */
 
 /**

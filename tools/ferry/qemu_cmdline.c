@@ -132,6 +132,10 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		add(&b, "-D");
 		add(&b, opt->uart_trace);
 	}
+	if (opt->qemu_qmp) {
+		add(&b, "-qmp");
+		addf(&b, "unix:%s,server=on,wait=off", opt->qemu_qmp);
+	}
 	if (opt->semihosting) {
 		/* SYS_EXIT carries Ferry's verdict out as QEMU's exit code. */
 		add(&b, "-semihosting");

@@ -32,6 +32,11 @@ struct boot_options {
 	 * the wall-clock time (µs) of the write, or NULL (bench/downtime.py).
 	 */
 	const char *uart_trace;
+	/**
+	 * Unix socket of QEMU's own QMP for this board, or NULL: a look into the
+	 * emulator itself (its translation cache, bench/net.py), not Ferry's.
+	 */
+	const char *qemu_qmp;
 };
 
 /**
