@@ -44,6 +44,13 @@ void arch_timer_stop(void);
 /** Sleeps until an interrupt is pending and handles it (IRQs stay masked). */
 void arch_idle_wait(void);
 
+/**
+ * Deactivates interrupt intid on this CPU (its priority was dropped when it
+ * was taken): for a forwarded one left active with no list register through
+ * which the guest could end it.
+ */
+void arch_irq_deactivate(uint32_t intid);
+
 /** Handles interrupts already pending, if any. */
 void arch_irq_window(void);
 

@@ -112,6 +112,19 @@ void arch_s2_publish(void);
 /** Invalidates this CPU's translations of its loaded VM (after a permission upgrade). */
 void arch_s2_flush_local(void);
 
+/**
+ * The EL1 virtual timer of this CPU is enabled and unmasked: *due is the
+ * physical count at which its condition holds (CNTV_CVAL_EL0 + CNTVOFF_EL2,
+ * Arm ARM D11.2.4). False when it cannot fire.
+ */
+bool arch_vcpu_timer_due(uint64_t *due);
+
+/**
+ * The EL1 virtual timer of this CPU asserts its interrupt: enabled, not
+ * masked, its condition met (CNTV_CTL_EL0.ENABLE, IMASK, ISTATUS).
+ */
+bool arch_vcpu_timer_asserted(void);
+
 /** Disables the EL1 virtual timer of this CPU (after its vCPU stopped for good). */
 void arch_vcpu_timer_stop(void);
 

@@ -19,6 +19,7 @@ struct vcpu_stats {
 	uint64_t hvc;
 	uint64_t sysreg;
 	uint64_t irq;
+	uint64_t timer_released; /**< its timer's interrupt found stuck and released */
 };
 
 struct vcpu {

@@ -68,13 +68,57 @@ static void report(struct vcpu *v, enum vm_fault_kind kind, const char *what, ui
 			       (unsigned long long)addr);
 }
 
-/** WFI: sleep until the vCPU has an interrupt to take (or its VM stops). */
+/*
+ * How long the guest's timer may assert its interrupt, interrupts taken
+ * meanwhile, with nothing of it reaching the guest. Past that the
+ * interrupt is held active in the GIC (forwarded, GICv3 spec 4.4.3) with
+ * no list register through which the guest could end it, and a vCPU
+ * waiting for its timer would sleep for ever.
+ */
+#define VTIMER_LATE_MS 10u
+
+/*
+ * The timer asserts and the guest holds nothing of its interrupt: its
+ * physical interrupt is stuck active; deactivated, it comes again (a level
+ * still high) and is forwarded as any other. Reported once: not the
+ * guest's doing.
+ */
+static bool release_stuck_timer(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool held;
+
+	arch_irq_window(); /* one merely pending is taken now */
+	if (!arch_vcpu_timer_asserted())
+		return false;
+	arch_spin_lock(&vm->lock);
+	held = vgic_irq_held(&vm->vgic, v->index, &v->regs.gic, vm->lr_count, GUEST_VTIMER_INTID);
+	arch_spin_unlock(&vm->lock);
+	if (held)
+		return false;
+	arch_irq_deactivate(GUEST_VTIMER_INTID);
+	v->stats.timer_released++;
+	if (vm_fault_once(vm, VM_FAULT_TIMER_RELEASED))
+		console_printf("%s: vcpu%u: its timer's interrupt was stuck active with nothing "
+			       "for the guest to end: released (reported once)\n",
+			       vm->cfg.name, v->index);
+	return true;
+}
+
+/**
+ * WFI: sleep until the vCPU has an interrupt to take (or its VM stops).
+ * While its timer is set, a backstop ends the sleep VTIMER_LATE_MS after
+ * the timer's time, should its interrupt not come.
+ */
 static void handle_wfi(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
+	uint64_t late = arch_counter_freq() / 1000u * VTIMER_LATE_MS;
+	bool armed = false;
 
 	v->stats.wfi++;
 	for (;;) {
+		uint64_t due, now;
 		bool wake;
 
 		arch_spin_lock(&vm->lock);
@@ -82,9 +126,21 @@ static void handle_wfi(struct vcpu *v)
 		       vgic_lrs_hold_pending(&v->regs.gic, vm->lr_count);
 		arch_spin_unlock(&vm->lock);
 		if (wake || vm->stop != VM_RUNNING || v->power != VCPU_ON || vm->pause_req)
-			return;
+			break;
+		if (arch_vcpu_timer_due(&due)) {
+			now = arch_counter_now();
+			if (now < due + late) {
+				arch_timer_arm(due + late - now);
+				armed = true;
+			} else if (release_stuck_timer(v)) {
+				continue;
+			} /* else its interrupt is the guest's, or comes: sleep without a backstop
+			   */
+		}
 		arch_idle_wait();
 	}
+	if (armed)
+		arch_timer_stop();
 }
 
 /** A data abort with a valid syndrome on an emulated device (Arm ARM D19.2.40.5). */

@@ -254,6 +254,22 @@ void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, 
 	}
 }
 
+bool vgic_irq_held(struct vgic_dist *d, unsigned vcpu, const struct vgic_cpu_if *cif,
+		   unsigned lr_count, uint32_t intid)
+{
+	const struct vgic_irq *irq = vgic_irq(d, vcpu, intid);
+
+	if (!irq)
+		return false;
+	if (vgic_irq_pending(irq) || irq->active || irq->lr_pending)
+		return true;
+	for (unsigned n = 0; n < lr_count && n < VGIC_LR_MAX; n++)
+		if ((cif->ich_lr_el2[n] & (LR_STATE_PENDING | LR_STATE_ACTIVE)) &&
+		    (uint32_t)(cif->ich_lr_el2[n] & 0xffffffffu) == intid)
+			return true;
+	return false;
+}
+
 bool vgic_lrs_hold_pending(const struct vgic_cpu_if *cif, unsigned lr_count)
 {
 	for (unsigned n = 0; n < lr_count && n < VGIC_LR_MAX; n++)

@@ -109,6 +109,13 @@ void vgic_flush_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif,
 /** True when a list register still holds a pending interrupt (the guest has one to take). */
 bool vgic_lrs_hold_pending(const struct vgic_cpu_if *cif, unsigned lr_count);
 
+/**
+ * The guest holds intid in some state: pending or active in the model, or
+ * in one of the list registers it runs with.
+ */
+bool vgic_irq_held(struct vgic_dist *d, unsigned vcpu, const struct vgic_cpu_if *cif,
+		   unsigned lr_count, uint32_t intid);
+
 /** Takes back what the guest did with the list registers after it ran. */
 void vgic_sync_lrs(struct vgic_dist *d, unsigned vcpu, struct vgic_cpu_if *cif, unsigned lr_count);
 

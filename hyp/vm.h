@@ -50,6 +50,7 @@ enum vm_fault_kind {
 	VM_FAULT_UNKNOWN = 1u << 3,
 	VM_FAULT_SMC = 1u << 4,
 	VM_FAULT_IABT = 1u << 5,
+	VM_FAULT_TIMER_RELEASED = 1u << 6, /**< not the guest's: its timer's interrupt was stuck */
 };
 
 struct vm {

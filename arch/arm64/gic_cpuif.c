@@ -36,6 +36,12 @@ void gic_cpuif_eoi(uint32_t intid)
 	isb();
 }
 
+void arch_irq_deactivate(uint32_t intid)
+{
+	sysreg_write(icc_dir_el1, intid); /* EOImode 1: the deactivation alone */
+	isb();
+}
+
 void gic_cpuif_eoi_deactivate(uint32_t intid)
 {
 	sysreg_write(icc_eoir1_el1, intid);

@@ -159,6 +159,29 @@ void arch_vcpu_enter(struct vcpu_regs *r, unsigned lr_count, struct vcpu_exit *e
 			 exit);
 }
 
+/* CNTV_CTL_EL0 (Arm ARM D13.8.29). */
+#define CNTV_CTL_ENABLE	 (1u << 0)
+#define CNTV_CTL_IMASK	 (1u << 1)
+#define CNTV_CTL_ISTATUS (1u << 2)
+
+bool arch_vcpu_timer_due(uint64_t *due)
+{
+	uint64_t ctl = sysreg_read(cntv_ctl_el0);
+
+	if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) != CNTV_CTL_ENABLE)
+		return false;
+	*due = sysreg_read(cntv_cval_el0) + sysreg_read(cntvoff_el2);
+	return true;
+}
+
+bool arch_vcpu_timer_asserted(void)
+{
+	uint64_t ctl = sysreg_read(cntv_ctl_el0);
+
+	return (ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | CNTV_CTL_ISTATUS)) ==
+	       (CNTV_CTL_ENABLE | CNTV_CTL_ISTATUS);
+}
+
 void arch_vcpu_timer_stop(void)
 {
 	sysreg_write(cntv_ctl_el0, 0);

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "hyp/vm.h"
 #include "tests/fake_arch/fake_internal.h"
 
 /* MPIDR_EL1 bit 31 is RES1 (Arm ARM, MPIDR_EL1): vcpu_arch.c sets it in VMPIDR_EL2. */
@@ -97,6 +98,34 @@ void arch_vcpu_enter(struct vcpu_regs *r, unsigned lr_count, struct vcpu_exit *e
 	/* As vgic_hw_save_lrs: back into memory, and the interface off while Ferry runs. */
 	memcpy(r->gic.ich_lr_el2, hw->ich_lr_el2, lr_count * sizeof(uint64_t));
 	hw->ich_hcr_el2 = 0;
+}
+
+bool arch_vcpu_timer_due(uint64_t *due)
+{
+	struct fake_hw *hw = fake_hw(fake_cpu_this());
+
+	if ((hw->timer.cntv_ctl_el0 & 3u) != 1u) /* ENABLE, not IMASK */
+		return false;
+	*due = hw->timer.cntv_cval_el0 + hw->cntvoff_el2;
+	return true;
+}
+
+bool arch_vcpu_timer_asserted(void)
+{
+	return (fake_hw(fake_cpu_this())->timer.cntv_ctl_el0 & 7u) == 5u; /* and ISTATUS */
+}
+
+/*
+ * The timer's interrupt, deactivated while the timer still asserts it,
+ * comes again (a level interrupt): as a GIC would.
+ */
+void arch_irq_deactivate(uint32_t intid)
+{
+	struct fake_hw *hw = fake_hw(fake_cpu_this());
+
+	count(&hw->irq_deactivations);
+	if (intid == GUEST_VTIMER_INTID && arch_vcpu_timer_asserted())
+		fake_cpu_raise_irq(fake_cpu_this(), intid);
 }
 
 void arch_vcpu_timer_stop(void)

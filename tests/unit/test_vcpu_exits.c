@@ -160,6 +160,15 @@ static void test_wfi_wakes_on_sgi_from_other_vcpu(void **state)
 	assert_int_equal(seen.kicks_at_wake, kicks + 1);
 }
 
+static void vtimer_irq_once(void)
+{
+	static bool registered;
+
+	if (!registered)
+		vcpu_timer_irq_init(); /* once per process: irq_register refuses twice */
+	registered = true;
+}
+
 /* The virtual timer's physical PPI, taken while the vCPU sleeps, reaches it as a HW interrupt. */
 static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 {
@@ -191,12 +200,8 @@ static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 
 static void test_vtimer_interrupt_wakes_wfi(void **state)
 {
-	static bool registered;
-
 	(void)state;
-	if (!registered)
-		vcpu_timer_irq_init(); /* once per process: irq_register refuses twice */
-	registered = true;
+	vtimer_irq_once();
 	h = guest_vm_boot(1, guest_vtimer, 0);
 	assert_true(
 		HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1 &&
@@ -208,6 +213,52 @@ static void test_vtimer_interrupt_wakes_wfi(void **state)
 	/* ICH_LR: HW [61], pINTID [44:32] = the physical PPI (GICv3 spec 12.4.8). */
 	assert_true(seen.lr_at_ack & (1ull << 61));
 	assert_int_equal((seen.lr_at_ack >> 32) & 0x1fff, GUEST_VTIMER_INTID);
+	assert_int_equal(h->vm.vcpus[0].stats.timer_released, 0);
+}
+
+/*
+ * The timer asserts its interrupt, which never comes (held active in the GIC
+ * with nothing for the guest to end): the WFI's backstop finds it so
+ * VTIMER_LATE_MS after the timer's time, releases it, and the guest takes it.
+ */
+static struct vcpu_exit guest_vtimer_stuck(struct fake_guest *g)
+{
+	struct vcpu_exit e;
+
+	for (;;) {
+		switch (g->regs->pc) {
+		case AT(0):
+		case AT(1):
+		case AT(2):
+			if (guest_enable_irq(g, AT(0), 0, GUEST_VTIMER_INTID, &e))
+				return e;
+			break;
+		case AT(3):
+			/* CNTV_CTL_EL0: ENABLE, ISTATUS; CVAL 0: its time has come. */
+			g->hw->timer.cntv_cval_el0 = 0;
+			g->hw->timer.cntv_ctl_el0 = 5;
+			return fake_guest_wfi(g);
+		case AT(4):
+			seen.acked[0] = guest_handle_irq(g);
+			g->hw->timer.cntv_ctl_el0 = 0;
+			break;
+		case AT(5):
+			return guest_off(g, NULL);
+		default:
+			return fake_guest_serror(g, 0);
+		}
+	}
+}
+
+static void test_stuck_vtimer_interrupt_is_released(void **state)
+{
+	(void)state;
+	vtimer_irq_once();
+	h = guest_vm_boot(1, guest_vtimer_stuck, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
+	assert_int_equal(seen.acked[0], GUEST_VTIMER_INTID);
+	assert_int_equal(h->vm.vcpus[0].stats.timer_released, 1);
+	assert_int_equal(fake_hw(0)->irq_deactivations, 1);
 }
 
 /* --- data aborts on devices ---------------------------------------------------------- */
@@ -455,6 +506,7 @@ int main(void)
 		GUEST_VM_TEST(test_wfi_sleeps_until_uart_input, setup),
 		GUEST_VM_TEST(test_wfi_wakes_on_sgi_from_other_vcpu, setup),
 		GUEST_VM_TEST(test_vtimer_interrupt_wakes_wfi, setup),
+		GUEST_VM_TEST(test_stuck_vtimer_interrupt_is_released, setup),
 		GUEST_VM_TEST(test_dabt_on_pl011, setup),
 		GUEST_VM_TEST(test_dabt_on_gic_distributor, setup),
 		GUEST_VM_TEST(test_gicd_irouter_keeps_aff3_and_routing_mode, setup),
