@@ -52,11 +52,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 from downtime import heartbeats, seen_downtime_us, uart_lines, wait_for
 from qmp_client import qmp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "support"))
+from lan_flow import Flow  # noqa: E402  (shared with e2e.qemu.lan_migrate_*)
+from lan_guest import free_port, start_lan  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FERRY = os.path.join(ROOT, "build", "ferry")
@@ -64,7 +68,6 @@ INITRD = os.path.join(ROOT, "build", "guests", "initramfs.cpio")
 MEM = "512M"
 MAC = "52:54:00:12:34:56"
 APPEND = "console=ttyAMA0 ferry.net ferry.beat"
-PERIOD_S = 0.001
 SETTLE_S = 3.0
 PAUSES = 3
 STEADY_S = 10.0  # the service with nothing happening, first
@@ -77,52 +80,6 @@ def kernel():
     cache = os.environ.get("FERRY_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.environ["HOME"], ".cache"), "ferry")
     return os.path.join(cache, "guests", "linux", "Image")
-
-
-def free_port(kind):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Flow:
-    """A numbered datagram every PERIOD_S; each one's send time and its answers' arrivals."""
-
-    def __init__(self, port):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.connect(("127.0.0.1", port))
-        self.s.settimeout(0.2)
-        self.sent_at, self.answers = [], []  # answers: (arrival wall µs, number)
-        self.stop, self.drain_until = threading.Event(), float("inf")
-        self.threads = [threading.Thread(target=self.send, daemon=True),
-                        threading.Thread(target=self.receive, daemon=True)]
-        for t in self.threads:
-            t.start()
-
-    def send(self):
-        next_at = time.monotonic()
-        while not self.stop.is_set():
-            n = len(self.sent_at)
-            self.sent_at.append(int(time.time() * 1e6))
-            self.s.send(b"seq %08d" % n)
-            next_at += PERIOD_S
-            time.sleep(max(0.0, next_at - time.monotonic()))
-
-    def receive(self):
-        while not self.stop.is_set() or time.monotonic() < self.drain_until:
-            try:
-                data = self.s.recv(2048)
-            except socket.timeout:
-                continue
-            self.answers.append((int(time.time() * 1e6), int(data.split()[1])))
-
-    def finish(self):
-        self.drain_until = time.monotonic() + 3.0
-        self.stop.set()
-        for t in self.threads:
-            t.join()
 
 
 def jit_blocks(sock):
@@ -351,9 +308,8 @@ def switchover(system, run, began_us):
 def judge(flow, system, runs):
     arrivals = sorted(flow.answers)
     times = [a for a, _ in arrivals]
-    count, first_at = {}, {}
+    first_at = {}
     for at, n in arrivals:
-        count[n] = count.get(n, 0) + 1
         first_at.setdefault(n, at)
     out = []
     # The service with nothing happening: from 0.5 s after the flow began to the first event.
@@ -381,12 +337,10 @@ def judge(flow, system, runs):
                               for t, n in arrivals[max(0, i - 2):i + 6]]
         waits = waits_of(flow, first_at, [n for n in nums
                                           if flow.sent_at[n] <= ended + SETTLE_S * 1e6])
-        in_order = [n for _, n in arrivals if n in set(nums)]
+        lost, twice, disorder = flow.verdict(nums)
         run.update({
             "datagrams": len(nums),
-            "lost": sum(1 for n in nums if n not in count),
-            "answered_twice": sum(1 for n in nums if count.get(n, 0) > 1),
-            "out_of_order": sum(1 for a, b in zip(in_order, in_order[1:]) if b < a),
+            "lost": len(lost), "answered_twice": len(twice), "out_of_order": disorder,
             "seen_us": seen, "service_gap_us": gap,
             "gap_less_seen_us": gap - seen if gap is not None and seen is not None else None,
             "longest_wait_us": max(waits) if waits else None,
@@ -426,9 +380,7 @@ def summary(values):
 def measure(system_class, migrations, work):
     lan = os.path.join(work, "lan")
     udp = free_port(socket.SOCK_DGRAM)
-    lan_proc = subprocess.Popen([FERRY, "lan", "--socket", lan, "--udp", f"{udp}:7"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    wait_path(lan)
+    lan_proc = start_lan(FERRY, lan, ["--udp", f"{udp}:7"])
     system = system_class(work, lan)
     runs, flow = [], None
     try:
@@ -455,7 +407,7 @@ def measure(system_class, migrations, work):
             if "error" in run:
                 break
             time.sleep(SETTLE_S)
-        flow.finish()
+        flow.finish(SETTLE_S)
         runs, steady = judge(flow, system, runs)
         lan_lines = system.lan_lines()
     finally:

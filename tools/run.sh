@@ -11,7 +11,7 @@
 #   tools/run.sh bench-converge  a guest dirtying faster than the link, Ferry's and
 #                        QEMU's defaults (bench/converge.py, ~10 min)
 #   tools/run.sh bench-net [N]  a Linux guest's UDP service across N migrations, Ferry's
-#                        and QEMU's own (bench/net.py, N=10 ~15 min)
+#                        and QEMU's own (bench/net.py, N=10 ~20 min)
 #   tools/run.sh bench-round-trips [K]  a VM taken back and forth K times between
 #                        two boards that stay up (bench/round-trips.sh, K=100 ~15 min)
 #   tools/run.sh build   set up and build only

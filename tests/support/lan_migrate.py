@@ -15,56 +15,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lan_guest  # noqa: E402  (its console reader, ports and TCP check)
+from lan_flow import Flow  # noqa: E402
 
-PERIOD_S = 0.001
 AFTER_S = 3.0
-
-
-class Flow:
-    """Numbered datagrams every PERIOD_S, answers counted by number."""
-
-    def __init__(self, port):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.connect(("127.0.0.1", port))
-        self.s.settimeout(0.2)
-        self.sent, self.answers, self.order_ok = 0, {}, True
-        self.last, self.stop = -1, threading.Event()
-        self.threads = [threading.Thread(target=self.send, daemon=True),
-                        threading.Thread(target=self.receive, daemon=True)]
-        for t in self.threads:
-            t.start()
-
-    def send(self):
-        next_at = time.monotonic()
-        while not self.stop.is_set():
-            self.s.send(b"seq %08d" % self.sent)
-            self.sent += 1
-            next_at += PERIOD_S
-            time.sleep(max(0.0, next_at - time.monotonic()))
-
-    def receive(self):
-        while not self.stop.is_set() or time.monotonic() < self.drain_until:
-            try:
-                data = self.s.recv(2048)
-            except socket.timeout:
-                continue
-            n = int(data.split()[1])
-            self.answers[n] = self.answers.get(n, 0) + 1
-            self.order_ok &= n > self.last
-            self.last = max(self.last, n)
-
-    drain_until = float("inf")
-
-    def finish(self):
-        self.drain_until = time.monotonic() + 2.0
-        self.stop.set()
-        for t in self.threads:
-            t.join()
 
 
 def main():
@@ -114,13 +71,12 @@ def main():
             if tool.returncode != 0:
                 lan_guest.fail(f"ferry migrate exited {tool.returncode}")
         time.sleep(AFTER_S)
-        flow.finish()
-        lost = [n for n in range(flow.sent) if n not in flow.answers]
-        twice = [n for n, k in flow.answers.items() if k > 1]
-        print(f"lan_migrate: {flow.sent} datagrams sent, {len(flow.answers)} answered, "
+        flow.finish(2.0)
+        lost, twice, disorder = flow.verdict()
+        print(f"lan_migrate: {flow.sent} datagrams sent, {len(flow.answers)} answers, "
               f"{len(lost)} lost {lost[:20]}, {len(twice)} answered twice {twice[:20]}, "
-              f"order {'kept' if flow.order_ok else 'broken'}", flush=True)
-        if lost or twice or not flow.order_ok:
+              f"order {'kept' if not disorder else 'broken'}", flush=True)
+        if lost or twice or disorder:
             lan_guest.fail("the guest's UDP service did not answer each datagram once, in order")
         lan_guest.tcp_sum(tcp, src_console if mode == "none" else dst_console)
         print("PASS", flush=True)
