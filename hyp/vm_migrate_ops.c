@@ -9,6 +9,7 @@
 #include "hyp/arch_vcpu.h"
 #include "hyp/console.h"
 #include "lib/format.h"
+#include "mig/ram_codec.h"
 #include "hyp/id_regs.h"
 #include "hyp/pstate.h"
 #include "hyp/vm_package.h"
@@ -481,10 +482,12 @@ static void postcopy_place(void *ctx, uint64_t p, const void *data)
 	struct vm *vm = ctx;
 	uint8_t *dst = page(vm, p);
 
-	if (data)
-		memcpy(dst, data, PAGE_SIZE);
-	else
-		memset(dst, 0, PAGE_SIZE);
+	if (!mig_page_holds(dst, data)) { /* else its translations stay (mig_page_holds) */
+		if (data)
+			memcpy(dst, data, PAGE_SIZE);
+		else
+			memset(dst, 0, PAGE_SIZE);
+	}
 	/* Contents first, then the mapping, then the bit its vCPUs wait on. */
 	s2_map(&vm->s2, ipa_init(GUEST_RAM_IPA + p * PAGE_SIZE),
 	       pa_init(pa_addr(vm->ram_pa) + p * PAGE_SIZE), PAGE_SIZE, S2_RWX, S2_MEM_NORMAL);

@@ -145,10 +145,12 @@ static void write_page(void *ctx, uint64_t page, const void *data)
 	struct mig_dest *d = ctx;
 	uint8_t *dst = d->ops->page(d->vm->ctx, page);
 
-	if (data)
-		memcpy(dst, data, MIG_PAGE_SIZE);
-	else
-		memset(dst, 0, MIG_PAGE_SIZE);
+	if (!mig_page_holds(dst, data)) {
+		if (data)
+			memcpy(dst, data, MIG_PAGE_SIZE);
+		else
+			memset(dst, 0, MIG_PAGE_SIZE);
+	}
 	mig_bit_set(d->have, page);
 }
 

@@ -6,6 +6,11 @@
 
 #include "lib/format.h"
 
+bool mig_page_holds(const void *page, const void *data)
+{
+	return data ? memcmp(page, data, MIG_PAGE_SIZE) == 0 : mig_page_is_zero(page);
+}
+
 bool mig_page_is_zero(const void *page)
 {
 	const uint64_t *w = page;

@@ -57,6 +57,14 @@ enum mig_ram_entry_kind {
 /** True when a page is all zeroes. */
 bool mig_page_is_zero(const void *page);
 
+/**
+ * The destination's page already holds what came (data, or zeroes for
+ * NULL): it is left unwritten. On a board the VM ran on before, the code
+ * it ran there stays as it was, and an emulator keeps its translation of
+ * it (a write, even of the same bytes, throws that away).
+ */
+bool mig_page_holds(const void *page, const void *data);
+
 /** Collects pages into one RAM payload. */
 struct mig_ram_batch {
 	struct mig_writer w;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -370,7 +371,11 @@ void fake_vm_init(struct fake_vm *vm, uint64_t pages, bool source)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->pages = pages;
-	vm->ram = calloc(pages, 4096);
+	/* Page-aligned, zeroed: a test may make it read-only (mprotect). */
+	vm->ram = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
+	if (vm->ram == MAP_FAILED)
+		vm->ram = NULL;
 	vm->dirty = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
 	vm->readonly = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
 	vm->present = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
@@ -393,7 +398,8 @@ void fake_vm_init(struct fake_vm *vm, uint64_t pages, bool source)
 
 void fake_vm_free(struct fake_vm *vm)
 {
-	free(vm->ram);
+	if (vm->ram)
+		munmap(vm->ram, vm->pages * 4096);
 	free(vm->dirty);
 	free(vm->readonly);
 	free(vm->present);

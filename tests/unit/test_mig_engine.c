@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -542,6 +543,23 @@ static void test_cancel_during_precopy(void **state)
 	assert_false(f->dst.running);
 }
 
+/*
+ * A destination that already holds every page (the VM ran there before)
+ * writes none of them: its RAM is read-only throughout, a write would end
+ * the test (an emulator keeps its translation of code left unwritten).
+ */
+static void test_destination_leaves_the_pages_it_holds_unwritten(void **state)
+{
+	struct fixture *f = *state;
+	size_t bytes = f->dst.pages * 4096;
+
+	memcpy(f->dst.ram, f->src.ram, bytes);
+	f->dst.toucher = true; /* once running there, it reads its pages */
+	assert_int_equal(mprotect(f->dst.ram, bytes, PROT_READ), 0);
+	completed(f);
+	assert_int_equal(mprotect(f->dst.ram, bytes, PROT_READ | PROT_WRITE), 0);
+}
+
 static void test_vm_started_lost_is_resolved_by_reconnecting(void **state)
 {
 	struct fixture *f = *state;
@@ -754,6 +772,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_postcopy_refused_without_the_capability, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_during_precopy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_destination_leaves_the_pages_it_holds_unwritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_started_lost_is_resolved_by_reconnecting,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_vm_ends_on_the_destination, setup,
