@@ -330,7 +330,7 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 			       cfg.name, cfg.vcpu_count, cpus_online);
 		return VM_BOOT_REFUSED;
 	}
-	/* The VM's RAM is the board's for good: each VM it holds in turn gets it zeroed. */
+	/* The VM's RAM is the board's for good: each VM booted here gets it zeroed. */
 	if (!setup_pool(b, f) ||
 	    !page_alloc(&ram_pool, cfg.mem_bytes / PAGE_SIZE, (2 * MIB) / PAGE_SIZE, &ram_pa)) {
 		console_printf("%s: %llu MiB of RAM asked, the board has %llu MiB free\n", cfg.name,
@@ -348,7 +348,16 @@ enum vm_boot_result vm_boot(const struct board_desc *b, const struct board_facts
 
 		if (!first)
 			vm_destroy(vm);
-		zero_ram(ram, cfg.mem_bytes, cpus_online);
+		/*
+		 * A VM coming in writes every page before it runs (precopy: all
+		 * must have come before PONG; postcopy: a page not yet here is
+		 * unmapped until it is): nothing of an earlier owner can leak
+		 * into it, and what the same VM left here on an earlier stay,
+		 * kept, is not written again where it still holds (an emulated
+		 * board keeps its translation of the guest's code).
+		 */
+		if (!incoming)
+			zero_ram(ram, cfg.mem_bytes, cpus_online);
 		__atomic_store_n(&vcpus_left, 0, __ATOMIC_RELEASE);
 		control_attach(vm, incoming);
 		result = VM_BOOT_REFUSED;
