@@ -76,10 +76,14 @@ static void report(struct vcpu *v, enum vm_fault_kind kind, const char *what, ui
  * waiting for its timer would sleep for ever.
  */
 #define VTIMER_LATE_MS 10u
+/* The backstop's longest sleep: a timer set far ahead is looked at again by then. */
+#define VTIMER_BACKSTOP_MAX_MS 1000u
 
 /*
- * The timer asserts and the guest holds nothing of its interrupt: its
- * physical interrupt is stuck active; deactivated, it comes again (a level
+ * Called after an idle wait (which takes every interrupt pending and
+ * deliverable: hyp_irq_handle) that ended VTIMER_LATE_MS or more after the
+ * timer's time. The timer asserts and the guest holds nothing of its
+ * interrupt: it is stuck active. Deactivated, it comes again (a level
  * still high) and is forwarded as any other. Reported once: not the
  * guest's doing.
  */
@@ -88,7 +92,6 @@ static bool release_stuck_timer(struct vcpu *v)
 	struct vm *vm = v->vm;
 	bool held;
 
-	arch_irq_window(); /* one merely pending is taken now */
 	if (!arch_vcpu_timer_asserted())
 		return false;
 	arch_spin_lock(&vm->lock);
@@ -113,7 +116,8 @@ static bool release_stuck_timer(struct vcpu *v)
 static void handle_wfi(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	uint64_t late = arch_counter_freq() / 1000u * VTIMER_LATE_MS;
+	uint64_t ms = arch_counter_freq() / 1000u, late = ms * VTIMER_LATE_MS;
+	uint64_t woke = 0; /* when the last idle wait here ended; 0: none yet */
 	bool armed = false;
 
 	v->stats.wfi++;
@@ -129,15 +133,22 @@ static void handle_wfi(struct vcpu *v)
 			break;
 		if (arch_vcpu_timer_due(&due)) {
 			now = arch_counter_now();
-			if (now < due + late) {
-				arch_timer_arm(due + late - now);
+			if (woke >= due && woke - due >= late && release_stuck_timer(v)) {
+				woke = 0; /* pending now: the next wait takes it */
+			} else if (now < due) {
+				uint64_t ahead = due - now;
+
+				arch_timer_arm(ahead > ms * VTIMER_BACKSTOP_MAX_MS
+						       ? ms * VTIMER_BACKSTOP_MAX_MS
+						       : ahead + late);
 				armed = true;
-			} else if (release_stuck_timer(v)) {
-				continue;
-			} /* else its interrupt is the guest's, or comes: sleep without a backstop
-			   */
+			} else if (now - due < late) {
+				arch_timer_arm(late - (now - due));
+				armed = true;
+			} /* else its interrupt is the guest's, or comes: no backstop */
 		}
 		arch_idle_wait();
+		woke = arch_counter_now();
 	}
 	if (armed)
 		arch_timer_stop();

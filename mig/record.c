@@ -38,17 +38,19 @@ size_t mig_record_find(const void *buf, size_t len, uint16_t type)
 {
 	struct mig_reader r;
 	struct mig_record rec;
+	size_t found = len;
 	bool bad;
 
 	mig_reader_init(&r, buf, len);
-	for (;;) {
+	while (mig_remaining(&r)) {
 		size_t at = len - mig_remaining(&r);
 
 		if (!mig_record_get(&r, &rec, &bad))
-			return len;
-		if (rec.type == type)
-			return at;
+			return len; /* not whole records (a payload sent apart, say) */
+		if (rec.type == type && found == len)
+			found = at;
 	}
+	return found;
 }
 
 const char *mig_record_name(uint16_t type)

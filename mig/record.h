@@ -71,7 +71,8 @@ bool mig_record_get(struct mig_reader *r, struct mig_record *rec, bool *bad);
 
 /**
  * Where the first record of type begins among whole records laid out back
- * to back in buf (one send of several); len when none is.
+ * to back in buf (one send of several); len when none is, or when buf is
+ * not whole records from end to end (a long payload sent apart).
  */
 size_t mig_record_find(const void *buf, size_t len, uint16_t type);
 

@@ -53,7 +53,7 @@ class Flow:
         """(lost, answered more than once, answered out of order) among numbers (all sent)."""
         numbers = range(self.sent) if numbers is None else numbers
         wanted, count, order, last = set(numbers), {}, 0, -1
-        for _, n in sorted(self.answers):
+        for _, n in list(self.answers):  # in the order they were received
             if n not in wanted:
                 continue
             count[n] = count.get(n, 0) + 1
