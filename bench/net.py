@@ -60,6 +60,7 @@ from qmp_client import qmp
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "tests", "support"))
 from lan_flow import Flow  # noqa: E402  (shared with e2e.qemu.lan_migrate_*)
+import lan_guest  # noqa: E402
 from lan_guest import free_port, start_lan  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -112,17 +113,9 @@ def wait_path(path, timeout=20):
 
 
 def warm(port):
-    """The first answers wait for ARP both ways: until one comes."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(1)
-    for _ in range(60):
-        s.sendto(b"seq -1", ("127.0.0.1", port))
-        try:
-            if s.recv(2048):
-                return True
-        except socket.timeout:
-            continue
-    return False
+    return lan_guest.warm(s, port, 60)
 
 
 def stop_all(procs):

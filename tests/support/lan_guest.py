@@ -87,18 +87,22 @@ def stop(procs, work):
     shutil.rmtree(work, ignore_errors=True)
 
 
-def udp_echo(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(2)
-    # The first answers wait for ARP both ways: retry the first datagram until one comes.
-    for _ in range(30):
+def warm(s, port, tries=30):
+    """The first answers wait for ARP both ways: a first datagram again until it is answered."""
+    for _ in range(tries):
         s.sendto(b"hello", ("127.0.0.1", port))
         try:
             if s.recv(2048) == b"hello":
-                break
+                return True
         except socket.timeout:
             continue
-    else:
+    return False
+
+
+def udp_echo(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    if not warm(s, port):
         fail("the guest's UDP echo never answered")
     for n in range(DATAGRAMS):
         msg = b"datagram %06d" % n
