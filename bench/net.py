@@ -118,18 +118,6 @@ def warm(port):
     return lan_guest.warm(s, port, 60)
 
 
-def stop_all(procs):
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 class FerrySystem:
     name = "ferry"
     at_newline = False  # Ferry passes a guest's line on whole: the stamp of its first byte
@@ -204,7 +192,7 @@ class FerrySystem:
         for b in self.boards.values():
             subprocess.run([FERRY, "quit", "--mgmt", b["mgmt"]], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=30)
-        stop_all(self.procs)
+        lan_guest.end(self.procs)
 
 
 class QemuSystem:
@@ -257,7 +245,7 @@ class QemuSystem:
             return {"error": f"QEMU's migration {info.get('status')}: {info.get('error-desc')}"}
         jit = translation_after(jit, sock)
         qmp(self.qmp, {"execute": "quit"})
-        stop_all([self.proc])
+        lan_guest.end([self.proc])
         src_trace = self.trace
         self.proc, self.qmp, self.trace = proc, sock, trace
         return {"src_trace": src_trace, "dst_trace": trace,
@@ -272,7 +260,7 @@ class QemuSystem:
         return []
 
     def close(self):
-        stop_all([self.proc])
+        lan_guest.end([self.proc])
 
 
 def switchover(system, run, began_us):
@@ -405,7 +393,7 @@ def measure(system_class, migrations, work):
         lan_lines = system.lan_lines()
     finally:
         system.close()
-        stop_all([lan_proc])
+        lan_guest.end([lan_proc])
     pauses = [r for r in runs if r.get("pause") and "error" not in r]
     ok = [r for r in runs if "error" not in r and not r.get("pause")]
     return {

@@ -75,15 +75,22 @@ def start_lan(ferry, sock, forwards):
     return lan
 
 
-def stop(procs, work):
-    """Ends the processes a test started (QEMU gets SIGTERM first), then removes its folder."""
+def end(procs):
+    """Ends processes (QEMU gets SIGTERM first, then 10 s before SIGKILL)."""
     for p in procs:
-        p.terminate()
+        if p.poll() is None:
+            p.terminate()
     for p in procs:
         try:
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill()
+            p.wait()
+
+
+def stop(procs, work):
+    """Ends the processes a test started, then removes its folder."""
+    end(procs)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -32,6 +32,7 @@ static struct {
 	uint64_t lr_at_ack;
 	uint64_t kicks_at_wake;
 	volatile bool go;
+	bool timer_stuck;
 } seen;
 
 static int setup(void **state)
@@ -169,7 +170,11 @@ static void vtimer_irq_once(void)
 	registered = true;
 }
 
-/* The virtual timer's physical PPI, taken while the vCPU sleeps, reaches it as a HW interrupt. */
+/*
+ * The virtual timer's physical PPI, taken while the vCPU sleeps, reaches it
+ * as a HW interrupt. With seen.timer_stuck the guest sets its timer due
+ * before it sleeps, and the PPI is never raised.
+ */
 static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 {
 	struct vcpu_exit e;
@@ -183,12 +188,18 @@ static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 				return e;
 			break;
 		case AT(3):
+			if (seen.timer_stuck) {
+				/* CNTV_CTL_EL0: ENABLE, ISTATUS; CVAL 0: its time has come. */
+				g->hw->timer.cntv_cval_el0 = 0;
+				g->hw->timer.cntv_ctl_el0 = 5;
+			}
 			return fake_guest_wfi(g);
 		case AT(4):
 			for (unsigned n = 0; n < g->lr_count; n++)
 				if ((g->hw->ich_lr_el2[n] & 0xffffffffu) == GUEST_VTIMER_INTID)
 					seen.lr_at_ack = g->hw->ich_lr_el2[n];
 			seen.acked[0] = guest_handle_irq(g);
+			g->hw->timer.cntv_ctl_el0 = 0; /* the guest turns its timer off */
 			break;
 		case AT(5):
 			return guest_off(g, NULL);
@@ -221,42 +232,14 @@ static void test_vtimer_interrupt_wakes_wfi(void **state)
  * with nothing for the guest to end): the WFI's backstop finds it so
  * VTIMER_LATE_MS after the timer's time, releases it, and the guest takes it.
  */
-static struct vcpu_exit guest_vtimer_stuck(struct fake_guest *g)
-{
-	struct vcpu_exit e;
-
-	for (;;) {
-		switch (g->regs->pc) {
-		case AT(0):
-		case AT(1):
-		case AT(2):
-			if (guest_enable_irq(g, AT(0), 0, GUEST_VTIMER_INTID, &e))
-				return e;
-			break;
-		case AT(3):
-			/* CNTV_CTL_EL0: ENABLE, ISTATUS; CVAL 0: its time has come. */
-			g->hw->timer.cntv_cval_el0 = 0;
-			g->hw->timer.cntv_ctl_el0 = 5;
-			return fake_guest_wfi(g);
-		case AT(4):
-			seen.acked[0] = guest_handle_irq(g);
-			g->hw->timer.cntv_ctl_el0 = 0;
-			break;
-		case AT(5):
-			return guest_off(g, NULL);
-		default:
-			return fake_guest_serror(g, 0);
-		}
-	}
-}
-
 static void test_stuck_vtimer_interrupt_is_released(void **state)
 {
 	uint64_t timeouts = fake_cpu_stats(0).idle_timeouts;
 
 	(void)state;
 	vtimer_irq_once();
-	h = guest_vm_boot(1, guest_vtimer_stuck, 0);
+	seen.timer_stuck = true;
+	h = guest_vm_boot(1, guest_vtimer, 0);
 	guest_vm_ends(h, VM_POWER_OFF);
 	/* The backstop woke it, not the fake's safety net. */
 	assert_int_equal(fake_cpu_stats(0).idle_timeouts, timeouts);
