@@ -168,6 +168,18 @@ void gicv3_spi_enable(unsigned intid, uint8_t priority, uint64_t mpidr)
 	mmio_write32(gicd + GICD_ISENABLER + intid / 32 * 4, 1u << (intid % 32));
 }
 
+void gicv3_spi_route(unsigned intid, uint64_t mpidr)
+{
+	uint32_t bit = 1u << (intid % 32);
+
+	if (intid < 32 || intid >= intid_count)
+		return;
+	mmio_write32(gicd + GICD_ICENABLER + intid / 32 * 4, bit);
+	wait_rwp(); /* disabled everywhere before the new route */
+	mmio_write64(gicd + GICD_IROUTER + 8 * intid, mpidr & 0xff00ffffffull);
+	mmio_write32(gicd + GICD_ISENABLER + intid / 32 * 4, bit);
+}
+
 uint32_t gicv3_iidr(void) { return mmio_read32(gicd + GICD_IIDR); }
 
 uint32_t gicv3_intid_count(void) { return intid_count; }

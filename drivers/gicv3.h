@@ -28,6 +28,14 @@ void gicv3_ppi_deactivate(unsigned intid);
 /** Enables SPI `intid`, routed to the CPU with affinity `mpidr`. */
 void gicv3_spi_enable(unsigned intid, uint8_t priority, uint64_t mpidr);
 
+/**
+ * Routes enabled SPI `intid` to the CPU with affinity `mpidr`: disabled,
+ * and the distributor done with that (GICD_CTLR.RWP tracks writes to
+ * GICD_ICENABLER, IHI 0069H), before its GICD_IROUTER changes, then
+ * enabled again; one pending meanwhile goes by the new route.
+ */
+void gicv3_spi_route(unsigned intid, uint64_t mpidr);
+
 /** GICD_IIDR and the number of interrupt IDs the distributor implements. */
 uint32_t gicv3_iidr(void);
 uint32_t gicv3_intid_count(void);

@@ -189,9 +189,9 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 		vm_net_update_line(vm); /* an InterruptACK may lower it */
 	kick_net = ok && a.write && r->device == &vm->net && a.offset == VNET_QUEUE_NOTIFY;
 	arch_spin_unlock(&vm->lock);
-	/* A QueueNotify: the back end moves the frames (or takes the new buffers). */
-	if (kick_net && vm->net_backend_cpu >= 0)
-		arch_kick_cpu((unsigned)vm->net_backend_cpu);
+	/* A QueueNotify: the back end moves the frames (or takes the new buffers) now. */
+	if (kick_net && vm->net_notify)
+		vm->net_notify(vm);
 	if (!ok) {
 		report(v, VM_FAULT_UNMAPPED, "refused device access at", ipa);
 		vcpu_inject_data_abort(v, e->far);

@@ -24,7 +24,7 @@ bool vm_init(struct vm *vm, const struct vm_config *cfg, paddr_t ram_pa, struct 
 					   .cntvoff = cntvoff };
 
 	vm->uart.emit = console_emit;
-	vm->net_backend_cpu = -1;
+	vm->net_notify = NULL;
 	vm_reset_devices(vm);
 
 	{

@@ -62,8 +62,12 @@ struct vm {
 	struct vgic_dist vgic;
 	struct vpl011 uart;
 	struct vnet net; /**< with cfg.has_nic */
-	/** The CPU that moves the network device's frames (kicked on a QueueNotify); -1: none. */
-	int net_backend_cpu;
+	/**
+	 * The network device's back end, called on the guest's own CPU after a
+	 * QueueNotify (no lock held): it moves the frames there and then, so a
+	 * datagram and its answer wake no other CPU. NULL: none.
+	 */
+	void (*net_notify)(struct vm *vm);
 	struct mmio_bus mmio;
 	struct vcpu vcpus[VM_VCPU_MAX];
 	unsigned lr_count;

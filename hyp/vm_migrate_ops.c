@@ -70,7 +70,10 @@ static void dirty_start(void *ctx)
 		return; /* dirty_collect then reports every page */
 	memset(vm->dirty, 0, mig_bitmap_words(page_count(vm)) * sizeof(uint64_t));
 	vm->throttle_waits = vm->throttle_wait_counts = 0; /* this migration's, in its report */
-	vm->dirty_logging = true;
+	/* Before the first round's copies; the network device's writes look after theirs
+	 * (vm_net.c). */
+	__atomic_store_n(&vm->dirty_logging, true, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /*

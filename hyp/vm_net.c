@@ -5,19 +5,51 @@
  *
  * The device writes guest RAM through EL2's own mapping, which stage 2's
  * write protection does not see: every page it writes is marked in the
- * dirty log itself. The back end runs on the control CPU, the same CPU
- * that collects the log and copies pages, so a page is marked and written
- * with no collection or copy in between. On a postcopy destination a
- * page not here yet is asked for and the work waits for it: the device
- * never reads what is not there, nor writes what the page's arrival would
- * overwrite.
+ * dirty log itself. The back end runs on whichever CPU the frames reach
+ * (the guest's own, after its QueueNotify or the LAN's interrupt; the
+ * control CPU), while the control CPU collects the log and copies pages.
+ * So a page is marked only once its writes are done: a collection before
+ * the mark leaves the bit for the next round, which copies the page again;
+ * the stopped VM's last collection comes after every vCPU parked, which it
+ * does only once its work here is over (each call is whole under the VM's
+ * lock, and checks that the VM runs). On a postcopy destination a page not
+ * here yet is asked for and the work waits for it: the device never reads
+ * what is not there, nor writes what the page's arrival would overwrite.
  */
 #include "hyp/arch.h"
 #include "hyp/vm.h"
 
+/*
+ * The pages one call wrote, to mark once it is done: a few ranges (the
+ * used ring, a frame's buffers); a guest whose chains write more gets the
+ * span from its lowest to its highest, a superset, copied again.
+ */
+#define WRITTEN_RANGES 8u
+
+struct net_call {
+	struct vm *vm;
+	unsigned ranges;
+	uint64_t first[WRITTEN_RANGES], last[WRITTEN_RANGES];
+};
+
+static void note_written(struct net_call *c, uint64_t first, uint64_t last)
+{
+	unsigned i = WRITTEN_RANGES - 1;
+
+	if (c->ranges < WRITTEN_RANGES) {
+		c->first[c->ranges] = first;
+		c->last[c->ranges++] = last;
+		return;
+	}
+	/* Full: the last range grows to hold this one too. */
+	c->first[i] = first < c->first[i] ? first : c->first[i];
+	c->last[i] = last > c->last[i] ? last : c->last[i];
+}
+
 static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool write, void **host)
 {
-	struct vm *vm = ctx;
+	struct net_call *c = ctx;
+	struct vm *vm = c->vm;
 	void *p = vm_ram_ptr(vm, ipa, len);
 	uint64_t first, last;
 
@@ -31,19 +63,37 @@ static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool writ
 			if (vm_postcopy_request(vm, page))
 				return VNET_MEM_LATER;
 	}
-	if (write && vm->dirty_logging && vm->dirty)
-		for (uint64_t page = first; page <= last; page++)
-			__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64),
-					  __ATOMIC_SEQ_CST);
+	if (write)
+		note_written(c, first, last);
 	*host = p;
 	return VNET_MEM_OK;
+}
+
+/*
+ * After the call's writes: their pages in the dirty log. The fence orders
+ * the writes before the look at dirty_logging, as dirty_start's orders its
+ * store before the first round's copies: one of the two sees the other.
+ */
+static void mark_written(struct net_call *c)
+{
+	struct vm *vm = c->vm;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&vm->dirty_logging, __ATOMIC_SEQ_CST) || !vm->dirty)
+		return;
+	for (unsigned i = 0; i < c->ranges; i++)
+		for (uint64_t page = c->first[i]; page <= c->last[i]; page++)
+			__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64),
+					  __ATOMIC_SEQ_CST);
 }
 
 void vm_net_update_line(struct vm *vm)
 {
 	int target = vgic_set_line(&vm->vgic, 0, GUEST_NET_INTID, vnet_irq_level(&vm->net));
 
-	if (target >= 0 && (unsigned)target < vm->cfg.vcpu_count)
+	/* Not this CPU's own vCPU: it looks at its list registers before it enters. */
+	if (target >= 0 && (unsigned)target < vm->cfg.vcpu_count &&
+	    vm->vcpus[target].pcpu != arch_cpu_index())
 		arch_kick_cpu(vm->vcpus[target].pcpu);
 }
 
@@ -59,12 +109,14 @@ bool vm_net_running(const struct vm *vm)
 
 unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx)
 {
-	const struct vnet_mem mem = { vm, map };
+	struct net_call call = { .vm = vm };
+	const struct vnet_mem mem = { &call, map };
 	unsigned n = 0;
 
 	arch_spin_lock(&vm->lock);
 	if (vm_net_running(vm)) {
 		n = vnet_tx(&vm->net, &mem, send, ctx);
+		mark_written(&call);
 		vm_net_update_line(vm);
 	}
 	arch_spin_unlock(&vm->lock);
@@ -73,12 +125,14 @@ unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx)
 
 enum vnet_rx_result vm_net_receive(struct vm *vm, const uint8_t *frame, size_t len)
 {
-	const struct vnet_mem mem = { vm, map };
+	struct net_call call = { .vm = vm };
+	const struct vnet_mem mem = { &call, map };
 	enum vnet_rx_result r = VNET_RX_NO_BUFFER;
 
 	arch_spin_lock(&vm->lock);
 	if (vm_net_running(vm)) {
 		r = vnet_rx(&vm->net, &mem, frame, len);
+		mark_written(&call);
 		vm_net_update_line(vm);
 	}
 	arch_spin_unlock(&vm->lock);

@@ -690,7 +690,7 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 		return false;
 	}
 	c.have_mgmt = find_mgmt(b);
-	lan_init(b, link_boot_config() != NULL);
+	lan_init(b, f, link_boot_config() != NULL);
 	c.active = c.have_mgmt || link_boot_config() || lan_present();
 	if (!c.active)
 		return true;
@@ -755,8 +755,8 @@ void control_start(void)
 {
 	if (!c.active)
 		return;
-	c.at_ms = now_ms() + c.plan_ms;		 /* ferry.migrate_at counts from the VM's start */
-	lan_attach(c.vm, c.cpu, c.job.incoming); /* the VM is built: its frames move there */
+	c.at_ms = now_ms() + c.plan_ms;	  /* ferry.migrate_at counts from the VM's start */
+	lan_attach(c.vm, c.job.incoming); /* the VM is built: its frames move there */
 	sched_assign(c.cpu, control_run, c.vm);
 }
 

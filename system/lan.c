@@ -9,6 +9,7 @@
 #include "hyp/arch.h"
 #include "hyp/console.h"
 #include "hyp/irq.h"
+#include "system/board_check.h"
 
 #define LAN_IRQ_PRIORITY 0x80
 #define QUEUE_FRAMES	 64u /* frames: some 60 ms of a guest's 1 ms datagrams */
@@ -27,8 +28,19 @@ struct frame_queue {
 
 static struct virtio_net nic;
 static struct {
+	/*
+	 * The state below and the device: frames move on whichever CPU they
+	 * reach, the guest's (its QueueNotify, the device's interrupt while
+	 * the VM is here) or the control CPU (it waits, a migration passes
+	 * frames on). Taken before the VM's lock, never held while waiting.
+	 */
+	struct spinlock lock;
 	bool present;
 	uint32_t intid;
+	bool irq_on;	     /* lan_take_irq was called */
+	uint64_t home_mpidr; /* the control CPU: the interrupt's target with no VM here */
+	uint64_t cpu_mpidr[BOARD_CPU_MAX];
+	unsigned cpu_count;
 	struct vm *vm;
 	/*
 	 * The VM's frames come here: from its boot on a board that booted it;
@@ -46,7 +58,6 @@ static struct {
 	struct frame_queue passed;  /* from the source, over the link */
 	/* For the VM's report: frames to it (straight, or after waiting), from it, dropped. */
 	uint64_t in, waited, out, dropped, passed_in;
-	uint64_t last_poll, longest_gap; /* counts: how long frames may wait for the control CPU */
 } lan;
 
 static bool queue_put(struct frame_queue *q, const uint8_t *frame, size_t len)
@@ -123,14 +134,36 @@ static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
 	return true;
 }
 
+static void work(void);
+
+/* On the CPU the interrupt is routed to: the frames move here and now. */
 static enum irq_outcome lan_irq(uint32_t intid, void *ctx)
 {
 	(void)intid, (void)ctx;
+	arch_spin_lock(&lan.lock);
 	virtio_net_irq_ack(&nic);
+	work();
+	arch_spin_unlock(&lan.lock);
 	return IRQ_DONE;
 }
 
-bool lan_init(const struct board_desc *b, bool link_present)
+/*
+ * The device's interrupt goes to the CPU of the VM's first vCPU while a VM
+ * is here, so a frame for the guest wakes only the CPU that runs it; to the
+ * control CPU otherwise.
+ */
+static void route(void)
+{
+	uint64_t to = lan.home_mpidr;
+
+	if (!lan.irq_on)
+		return;
+	if (lan.vm && lan.vm->vcpus[0].pcpu < lan.cpu_count)
+		to = lan.cpu_mpidr[lan.vm->vcpus[0].pcpu];
+	gicv3_spi_route(lan.intid, to);
+}
+
+bool lan_init(const struct board_desc *b, const struct board_facts *f, bool link_present)
 {
 	const struct board_virtio *v = &b->virtio;
 	int slot = virtio_mmio_find(v->base, v->stride, link_present ? v->link_slot : v->slot_count,
@@ -140,6 +173,8 @@ bool lan_init(const struct board_desc *b, bool link_present)
 
 	if (slot < 0)
 		return false;
+	lan.cpu_count = f->cpu_count;
+	memcpy(lan.cpu_mpidr, f->cpu_mpidr, sizeof(lan.cpu_mpidr));
 	lan.intid = v->first_intid + (uint32_t)slot;
 	irq_register(lan.intid, lan_irq, NULL);
 	if (!virtio_net_init(&nic, v->base + (uint64_t)slot * v->stride, frame_in, NULL, err,
@@ -180,9 +215,12 @@ static void announce(const struct vm *vm)
 	}
 }
 
-void lan_attach(struct vm *vm, unsigned cpu, bool incoming)
+static void lan_notify(struct vm *vm);
+
+void lan_attach(struct vm *vm, bool incoming)
 {
 	lan_detach();
+	arch_spin_lock(&lan.lock);
 	memset(&lan.backlog, 0, sizeof(lan.backlog));
 	memset(&lan.passed, 0, sizeof(lan.passed));
 	lan.vm = vm && vm->cfg.has_nic ? vm : NULL;
@@ -190,39 +228,46 @@ void lan_attach(struct vm *vm, unsigned cpu, bool incoming)
 	lan.awaiting = incoming;
 	lan.announced = lan.gone_heard = false;
 	lan.in = lan.waited = lan.out = lan.dropped = lan.passed_in = 0;
-	lan.last_poll = lan.longest_gap = 0;
 	if (lan.vm)
-		vm->net_backend_cpu = (int)cpu;
+		vm->net_notify = lan_notify;
+	route();
+	arch_spin_unlock(&lan.lock);
 }
 
 void lan_detach(void)
 {
-	if (!lan.vm)
-		return;
-	console_printf("lan: %s: %llu frames in (%llu waited for a buffer, %llu passed on from the "
-		       "source, %llu dropped), %llu out; polled at least every %llu us\n",
-		       lan.vm->cfg.name, (unsigned long long)lan.in, (unsigned long long)lan.waited,
-		       (unsigned long long)lan.passed_in, (unsigned long long)lan.dropped,
-		       (unsigned long long)lan.out,
-		       (unsigned long long)(lan.longest_gap * 1000000u / arch_counter_freq()));
-	lan.vm = NULL;
+	arch_spin_lock(&lan.lock);
+	if (lan.vm) {
+		console_printf("lan: %s: %llu frames in (%llu waited for a buffer, %llu passed on "
+			       "from the "
+			       "source, %llu dropped), %llu out\n",
+			       lan.vm->cfg.name, (unsigned long long)lan.in,
+			       (unsigned long long)lan.waited, (unsigned long long)lan.passed_in,
+			       (unsigned long long)lan.dropped, (unsigned long long)lan.out);
+		lan.vm->net_notify = NULL;
+		lan.vm = NULL;
+		route();
+	}
+	arch_spin_unlock(&lan.lock);
 }
 
 void lan_take_irq(void)
 {
-	if (lan.present)
-		gicv3_spi_enable(lan.intid, LAN_IRQ_PRIORITY, arch_cpu_mpidr());
+	if (!lan.present)
+		return;
+	arch_spin_lock(&lan.lock);
+	lan.home_mpidr = arch_cpu_mpidr();
+	lan.irq_on = true;
+	gicv3_spi_enable(lan.intid, LAN_IRQ_PRIORITY, lan.home_mpidr);
+	route();
+	arch_spin_unlock(&lan.lock);
 }
 
-void lan_poll(void)
+/* Moves what is there, both ways; with the lock. */
+static void work(void)
 {
 	uint64_t now = arch_counter_now();
 
-	if (!lan.present)
-		return;
-	if (lan.vm && lan.last_poll && now - lan.last_poll > lan.longest_gap)
-		lan.longest_gap = now - lan.last_poll;
-	lan.last_poll = now;
 	/* A source that never says it is done does not hold the guest back for long. */
 	if (lan.awaiting && lan.announced &&
 	    now - lan.awaiting_since > arch_counter_freq() / 1000u * LAN_AWAIT_MS) {
@@ -255,10 +300,28 @@ void lan_poll(void)
 			&nic, lan.vm ? QUEUE_FRAMES - (lan.backlog.head - lan.backlog.tail) : ~0u);
 		if (lan.vm && lan.announced && !lan.awaiting)
 			vm_net_transmit(lan.vm, frame_out, NULL);
-		/* Its interrupt stays on: a frame while this CPU sleeps wakes it. */
+		/* Its interrupt stays on: a frame while no CPU looks raises it. */
 		if (virtio_net_wait_arm(&nic))
 			return;
 	}
+}
+
+/* The guest's QueueNotify, on its own CPU: its frames leave, its new buffers fill, now. */
+static void lan_notify(struct vm *vm)
+{
+	arch_spin_lock(&lan.lock);
+	if (lan.vm == vm)
+		work();
+	arch_spin_unlock(&lan.lock);
+}
+
+void lan_poll(void)
+{
+	if (!lan.present)
+		return;
+	arch_spin_lock(&lan.lock);
+	work();
+	arch_spin_unlock(&lan.lock);
 }
 
 /* --- across a migration (mig_frames_ops) ------------------------------------------ */
@@ -271,6 +334,7 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 	size_t n = 0;
 
 	(void)ctx;
+	arch_spin_lock(&lan.lock);
 	while (q->head != q->tail) {
 		unsigned i = q->tail % QUEUE_FRAMES;
 		uint16_t len = q->f[i].len;
@@ -286,6 +350,7 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 		q->tail++;
 	}
 	*drained = lan.gone_heard && q->head == q->tail;
+	arch_spin_unlock(&lan.lock);
 	return n;
 }
 
@@ -293,13 +358,16 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 static void deliver(void *ctx, const uint8_t *frame, size_t len)
 {
 	(void)ctx;
+	arch_spin_lock(&lan.lock);
 	if (lan.vm && len <= VNET_FRAME_MAX && queue_put(&lan.passed, frame, len))
 		lan.passed_in++;
+	arch_spin_unlock(&lan.lock);
 }
 
 static void drained(void *ctx)
 {
 	(void)ctx;
+	arch_spin_lock(&lan.lock);
 	if (lan.vm && lan.awaiting)
 		console_printf(
 			"lan: %s: the source passed on %llu frames, %llu us after the start\n",
@@ -307,6 +375,8 @@ static void drained(void *ctx)
 			(unsigned long long)((arch_counter_now() - lan.awaiting_since) * 1000000u /
 					     arch_counter_freq()));
 	lan.awaiting = false;
+	work(); /* the guest's own frames go now, after the source's */
+	arch_spin_unlock(&lan.lock);
 }
 
 static const struct mig_frames_ops frames_ops = { take, deliver, drained, NULL };

@@ -37,7 +37,12 @@ setup) setup ;;
 build) build ;;
 test)
 	build
-	ctest --preset host "$@"
+	# A failed test's reason, last: ctest prints it among the others' lines.
+	ctest --preset host "$@" || {
+		rc=$?
+		/usr/bin/python3 tools/failed_tests.py build
+		exit $rc
+	}
 	;;
 bench)
 	build --bench
