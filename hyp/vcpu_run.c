@@ -163,6 +163,7 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	const struct mmio_region *r;
 	struct mmio_access a;
 	bool ok, kick_net;
+	void (*net_notify)(struct vm *);
 
 	if (!e->access.valid) {
 		report(v, VM_FAULT_NO_SYNDROME, "access without a syndrome (no ISV) to", ipa);
@@ -190,8 +191,10 @@ static void handle_mmio(struct vcpu *v, const struct vcpu_exit *e)
 	kick_net = ok && a.write && r->device == &vm->net && a.offset == VNET_QUEUE_NOTIFY;
 	arch_spin_unlock(&vm->lock);
 	/* A QueueNotify: the back end moves the frames (or takes the new buffers) now. */
-	if (kick_net && vm->net_notify)
-		vm->net_notify(vm);
+	/* One load: the back end may detach meanwhile (it then ignores a VM not its own). */
+	net_notify = __atomic_load_n(&vm->net_notify, __ATOMIC_ACQUIRE);
+	if (kick_net && net_notify)
+		net_notify(vm);
 	if (!ok) {
 		report(v, VM_FAULT_UNMAPPED, "refused device access at", ipa);
 		vcpu_inject_data_abort(v, e->far);

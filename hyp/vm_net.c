@@ -8,7 +8,7 @@
  * dirty log itself. The back end runs on whichever CPU the frames reach
  * (the guest's own, after its QueueNotify or the LAN's interrupt; the
  * control CPU), while the control CPU collects the log and copies pages.
- * So a page is marked only once its writes are done: a collection before
+ * So a page is marked once each write to it is done: a collection before
  * the mark leaves the bit for the next round, which copies the page again;
  * the stopped VM's last collection comes after every vCPU parked, which it
  * does only once its work here is over (each call is whole under the VM's
@@ -19,40 +19,13 @@
 #include "hyp/arch.h"
 #include "hyp/vm.h"
 
-/*
- * The pages one call wrote, to mark once it is done: a few ranges (the
- * used ring, a frame's buffers); a guest whose chains write more gets the
- * span from its lowest to its highest, a superset, copied again.
- */
-#define WRITTEN_RANGES 8u
-
-struct net_call {
-	struct vm *vm;
-	unsigned ranges;
-	uint64_t first[WRITTEN_RANGES], last[WRITTEN_RANGES];
-};
-
-static void note_written(struct net_call *c, uint64_t first, uint64_t last)
-{
-	unsigned i = WRITTEN_RANGES - 1;
-
-	if (c->ranges < WRITTEN_RANGES) {
-		c->first[c->ranges] = first;
-		c->last[c->ranges++] = last;
-		return;
-	}
-	/* Full: the last range grows to hold this one too. */
-	c->first[i] = first < c->first[i] ? first : c->first[i];
-	c->last[i] = last > c->last[i] ? last : c->last[i];
-}
-
 static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool write, void **host)
 {
-	struct net_call *c = ctx;
-	struct vm *vm = c->vm;
+	struct vm *vm = ctx;
 	void *p = vm_ram_ptr(vm, ipa, len);
 	uint64_t first, last;
 
+	(void)write;
 	if (!p)
 		return VNET_MEM_BAD;
 	first = (ipa - GUEST_RAM_IPA) / PAGE_SIZE;
@@ -63,28 +36,28 @@ static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool writ
 			if (vm_postcopy_request(vm, page))
 				return VNET_MEM_LATER;
 	}
-	if (write)
-		note_written(c, first, last);
 	*host = p;
 	return VNET_MEM_OK;
 }
 
 /*
- * After the call's writes: their pages in the dirty log. The fence orders
- * the writes before the look at dirty_logging, as dirty_start's orders its
+ * After a write (a buffer's bytes, a used entry): its pages in the dirty
+ * log, as many as it spans (a descriptor's length at most, so a guest's
+ * chain marks no page it did not have written). The fence orders the
+ * write before the look at dirty_logging, as dirty_start's orders its
  * store before the first round's copies: one of the two sees the other.
  */
-static void mark_written(struct net_call *c)
+static void written(void *ctx, uint64_t ipa, uint64_t len)
 {
-	struct vm *vm = c->vm;
+	struct vm *vm = ctx;
+	uint64_t first = (ipa - GUEST_RAM_IPA) / PAGE_SIZE;
+	uint64_t last = (ipa - GUEST_RAM_IPA + (len ? len - 1 : 0)) / PAGE_SIZE;
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&vm->dirty_logging, __ATOMIC_SEQ_CST) || !vm->dirty)
 		return;
-	for (unsigned i = 0; i < c->ranges; i++)
-		for (uint64_t page = c->first[i]; page <= c->last[i]; page++)
-			__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64),
-					  __ATOMIC_SEQ_CST);
+	for (uint64_t page = first; page <= last; page++)
+		__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64), __ATOMIC_SEQ_CST);
 }
 
 void vm_net_update_line(struct vm *vm)
@@ -109,14 +82,12 @@ bool vm_net_running(const struct vm *vm)
 
 unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx)
 {
-	struct net_call call = { .vm = vm };
-	const struct vnet_mem mem = { &call, map };
+	const struct vnet_mem mem = { vm, map, written };
 	unsigned n = 0;
 
 	arch_spin_lock(&vm->lock);
 	if (vm_net_running(vm)) {
 		n = vnet_tx(&vm->net, &mem, send, ctx);
-		mark_written(&call);
 		vm_net_update_line(vm);
 	}
 	arch_spin_unlock(&vm->lock);
@@ -125,14 +96,12 @@ unsigned vm_net_transmit(struct vm *vm, vnet_send_fn send, void *ctx)
 
 enum vnet_rx_result vm_net_receive(struct vm *vm, const uint8_t *frame, size_t len)
 {
-	struct net_call call = { .vm = vm };
-	const struct vnet_mem mem = { &call, map };
+	const struct vnet_mem mem = { vm, map, written };
 	enum vnet_rx_result r = VNET_RX_NO_BUFFER;
 
 	arch_spin_lock(&vm->lock);
 	if (vm_net_running(vm)) {
 		r = vnet_rx(&vm->net, &mem, frame, len);
-		mark_written(&call);
 		vm_net_update_line(vm);
 	}
 	arch_spin_unlock(&vm->lock);

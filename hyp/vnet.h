@@ -56,7 +56,9 @@ struct vnet_queue {
 
 /**
  * Guest RAM as the device reaches it: [ipa, ipa + len) of the guest's RAM,
- * to read, or to write (the pages then count as written, for migration).
+ * to read, or to write; `written` (if any) after each write is done, with
+ * the range written, so its pages count as written for a migration once
+ * what they hold is there.
  */
 enum vnet_mem_status {
 	VNET_MEM_OK,
@@ -66,6 +68,7 @@ enum vnet_mem_status {
 struct vnet_mem {
 	void *ctx;
 	enum vnet_mem_status (*map)(void *ctx, uint64_t ipa, uint64_t len, bool write, void **host);
+	void (*written)(void *ctx, uint64_t ipa, uint64_t len);
 };
 
 struct vnet_stats {

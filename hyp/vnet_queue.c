@@ -62,8 +62,8 @@ static int pending(const struct vnet_queue *q, const struct rings *r)
 	return n > q->num ? -1 : n;
 }
 
-static void push_used(struct vnet *n, struct vnet_queue *q, const struct rings *r, uint16_t head,
-		      uint32_t len)
+static void push_used(struct vnet *n, struct vnet_queue *q, const struct rings *r,
+		      const struct vnet_mem *m, uint16_t head, uint32_t len)
 {
 	volatile uint32_t *e = &r->used[1 + 2 * (q->used_idx % q->num)];
 
@@ -73,6 +73,8 @@ static void push_used(struct vnet *n, struct vnet_queue *q, const struct rings *
 	q->last_avail++;
 	/* The entry before its index (section 2.6.8.2); idx is the upper half of the first word. */
 	__atomic_store_n((volatile uint16_t *)r->used + 1, q->used_idx, __ATOMIC_RELEASE);
+	if (m->written)
+		m->written(m->ctx, q->used, 6ull + 8ull * q->num);
 	/*
 	 * The index stored before the driver's flag is read (a store-load
 	 * order: a release alone does not give it): a driver that clears
@@ -174,7 +176,7 @@ unsigned vnet_tx(struct vnet *n, const struct vnet_mem *m, vnet_send_fn send, vo
 		} else {
 			n->stats.tx_frames++;
 		}
-		push_used(n, q, &r, head, 0);
+		push_used(n, q, &r, m, head, 0);
 		taken++;
 	}
 	if (taken == q->num)
@@ -212,6 +214,8 @@ static enum vnet_mem_status scatter_one(void *ctx, const struct desc *d)
 	if ((st = s->m->map(s->m->ctx, d->addr, take, true, &p)) != VNET_MEM_OK)
 		return st;
 	memcpy(p, s->src + s->done, take);
+	if (s->m->written)
+		s->m->written(s->m->ctx, d->addr, take);
 	s->done += take;
 	return VNET_MEM_OK;
 }
@@ -246,10 +250,10 @@ enum vnet_rx_result vnet_rx(struct vnet *n, const struct vnet_mem *m, const uint
 		goto stop;
 	if (s.done < s.len) {
 		/* A buffer too small for this frame goes back empty: the driver counts an error. */
-		push_used(n, q, &r, head, 0);
+		push_used(n, q, &r, m, head, 0);
 		return VNET_RX_DROPPED;
 	}
-	push_used(n, q, &r, head, (uint32_t)s.len);
+	push_used(n, q, &r, m, head, (uint32_t)s.len);
 	n->stats.rx_frames++;
 	return VNET_RX_DELIVERED;
 stop:

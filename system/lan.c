@@ -228,8 +228,8 @@ void lan_attach(struct vm *vm, bool incoming)
 	lan.awaiting = incoming;
 	lan.announced = lan.gone_heard = false;
 	lan.in = lan.waited = lan.out = lan.dropped = lan.passed_in = 0;
-	if (lan.vm)
-		vm->net_notify = lan_notify;
+	if (lan.vm && lan.present)
+		__atomic_store_n(&vm->net_notify, lan_notify, __ATOMIC_RELEASE);
 	route();
 	arch_spin_unlock(&lan.lock);
 }
@@ -244,7 +244,7 @@ void lan_detach(void)
 			       lan.vm->cfg.name, (unsigned long long)lan.in,
 			       (unsigned long long)lan.waited, (unsigned long long)lan.passed_in,
 			       (unsigned long long)lan.dropped, (unsigned long long)lan.out);
-		lan.vm->net_notify = NULL;
+		__atomic_store_n(&lan.vm->net_notify, NULL, __ATOMIC_RELEASE);
 		lan.vm = NULL;
 		route();
 	}

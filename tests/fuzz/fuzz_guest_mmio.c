@@ -42,6 +42,15 @@ static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool writ
 	return VNET_MEM_OK;
 }
 
+/* What the device says it wrote lies in RAM, at most a frame and its header at once. */
+static void written(void *ctx, uint64_t ipa, uint64_t len)
+{
+	(void)ctx;
+	if (ipa < RAM_IPA || ipa - RAM_IPA > RAM_BYTES || len > RAM_BYTES - (ipa - RAM_IPA) ||
+	    !len || len > VNET_HDR_BYTES + VNET_FRAME_MAX + 6ull + 8ull * VNET_QUEUE_MAX)
+		__builtin_trap();
+}
+
 static bool sink(void *ctx, const uint8_t *frame, size_t len)
 {
 	(void)ctx;
@@ -66,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct vnet net;
 	static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 	static uint8_t frame[VNET_FRAME_MAX + 1];
-	const struct vnet_mem mem = { NULL, map };
+	const struct vnet_mem mem = { NULL, map, written };
 	struct vgic_cpu_if cif[2];
 	const uint8_t *p = data, *end = data + size;
 

@@ -42,7 +42,21 @@ static enum vnet_mem_status map(void *ctx, uint64_t ipa, uint64_t len, bool writ
 	return VNET_MEM_OK;
 }
 
-static const struct vnet_mem mem = { NULL, map };
+/* What the device reported written after writing it: the ranges, in order. */
+static struct {
+	uint64_t ipa, len;
+} wrote[8];
+static unsigned wrote_count;
+
+static void written(void *ctx, uint64_t ipa, uint64_t len)
+{
+	(void)ctx;
+	if (wrote_count < 8)
+		wrote[wrote_count].ipa = ipa, wrote[wrote_count].len = len;
+	wrote_count++;
+}
+
+static const struct vnet_mem mem = { NULL, map, written };
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static struct vnet dev;
 
@@ -103,6 +117,7 @@ static int setup(void **state)
 	memset(ram, 0, sizeof(ram));
 	later_from = 0;
 	writes = 0;
+	wrote_count = 0;
 	vnet_init(&dev, mac);
 	driver_init();
 	return 0;
@@ -257,6 +272,10 @@ static void test_receive(void **state)
 	assert_int_equal(((uint8_t *)at(BUF(0)))[0], 0);  /* flags: none */
 	assert_int_equal(((uint8_t *)at(BUF(0)))[10], 1); /* num_buffers */
 	assert_memory_equal((uint8_t *)at(BUF(0)) + VNET_HDR_BYTES, frame, sizeof(frame));
+	/* Reported written: the buffer's bytes, then the used ring (for a migration's log). */
+	assert_int_equal(wrote_count, 2);
+	assert_true(wrote[0].ipa == BUF(0) && wrote[0].len == VNET_HDR_BYTES + sizeof(frame));
+	assert_true(wrote[1].ipa == USED(VNET_RX) && wrote[1].len == 6u + 8u * QN);
 	assert_true(vnet_irq_level(&dev));
 	assert_int_equal(vnet_rx(&dev, &mem, frame, sizeof(frame)), VNET_RX_NO_BUFFER);
 }
