@@ -36,6 +36,10 @@ Per migration (and per pause):
       switchover (the last answer the source's guest gave to the first the
       destination's gave), as the client saw it;
   gap less seen: what the network added to the downtime;
+  heartbeat gap: the guest's own silence across the switchover (its source's
+      last heartbeat to its destination's first), wall time: the downtime
+      and whatever held the guest back around it (a throttle, a cold
+      emulator); the service gap less it: what the network added to that;
   longest wait: the longest a datagram sent during the migration (from its
       start to 3 s after its end) waited for its answer;
   lost, answered twice, out of order: datagrams sent from the migration's
@@ -104,6 +108,14 @@ def translation_after(t, dst_qmp):
     time.sleep(JIT_S)
     return {"source_blocks_in_steady_window": t["source_steady"],
             "destination_blocks_until_window_after": jit_blocks(dst_qmp) - t["dst_before"]}
+
+
+def crashed(trace, since_us):
+    """The first line of a guest's crash in its UART trace since then, or None."""
+    for at, _, text in uart_lines(trace):
+        if at >= since_us and re.search(r"Kernel panic|Oops|kernel BUG", text):
+            return text.strip()
+    return None
 
 
 def wait_path(path, timeout=20):
@@ -329,6 +341,9 @@ def judge(flow, system, runs):
             # From the source's last heartbeat to the destination's first: wall time, and
             # the guest's own (less the downtime it saw, the time it ran without a line).
             "heartbeat_gap_us": first_dst - last_src if last_src else None,
+            # What the service's silence adds to the guest's own: its heartbeat's.
+            "gap_less_heartbeat_gap_us": gap - (first_dst - last_src)
+            if gap is not None and last_src else None,
             "heartbeat_gap_guest_us": first_hb[1] - last_hb[1] if last_hb else None,
             "answers_around_switchover": around,
         })
@@ -388,6 +403,13 @@ def measure(system_class, migrations, work):
             if "error" in run:
                 break
             time.sleep(SETTLE_S)
+            # A guest that crashed after it moved answers nothing more: the rest would say nothing.
+            why = crashed(run["dst_trace"], began)
+            if why:
+                run["guest_crashed"] = why
+                print(f"bench-net: {system.name} {k + 1}/{migrations}: the guest crashed: {why}",
+                      file=sys.stderr, flush=True)
+                break
         flow.finish(SETTLE_S)
         runs, steady = judge(flow, system, runs)
         lan_lines = system.lan_lines()
@@ -402,6 +424,7 @@ def measure(system_class, migrations, work):
                    for key in ("seen_us", "service_gap_us", "gap_less_seen_us", "lost",
                                "longest_wait_us", "wait_p99_us")},
         "migrations": sum(1 for r in runs if not r.get("pause")), "completed": len(ok),
+        "guest_crashed": next((r["guest_crashed"] for r in ok if "guest_crashed" in r), None),
         "datagrams": len(flow.sent_at),
         "lost": sum(r["lost"] for r in ok),
         "answered_twice": sum(r["answered_twice"] for r in ok),
@@ -412,6 +435,8 @@ def measure(system_class, migrations, work):
         "gap_less_seen_us": summary([r["gap_less_seen_us"] for r in ok]),
         "gap_within_1ms_of_seen": sum(1 for r in ok if r["gap_less_seen_us"] is not None
                                       and r["gap_less_seen_us"] <= 1000),
+        "heartbeat_gap_us": summary([r["heartbeat_gap_us"] for r in ok]),
+        "gap_less_heartbeat_gap_us": summary([r["gap_less_heartbeat_gap_us"] for r in ok]),
         "longest_wait_us": summary([r["longest_wait_us"] for r in ok]),
         "wait_p99_us": summary([r["wait_p99_us"] for r in ok]),
         "reported_us": summary([r["reported_us"] for r in ok]),
