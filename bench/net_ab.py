@@ -85,7 +85,7 @@ def main():
     results = {
         "command": "bench/net_ab.py " + " ".join(sys.argv[1:]),
         "this": commit(HERE), "other": commit(other),
-        "method": __doc__.split("\n\n", 1)[1].split("\n\n  bench/")[0],
+        "method": __doc__.split("\n\n  bench/")[0].replace("\n", " "),
         "runs": runs, "medians": medians,
         "ratio_this_over_other": {
             key: round(medians["this"][key] / medians["other"][key], 3)

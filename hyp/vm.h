@@ -203,13 +203,8 @@ void vm_poll_parked(struct vm *vm, unsigned ms);
  */
 bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa);
 
-/**
- * The throttle's period, unless a share of less than a page per period
- * needs a longer one: a throttled vCPU waits at most this long at a time,
- * so a guest held to a fraction of its pace still runs, and answers its
- * network, every millisecond.
- */
-#define VM_THROTTLE_PERIOD_MS 1u
+/** The throttle's period, unless a share of less than a page per period needs a longer one. */
+#define VM_THROTTLE_PERIOD_MS 5u
 
 /**
  * One vCPU's share of a limit of `pages_per_s` among `on` vCPUs: `quota`

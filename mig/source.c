@@ -247,16 +247,6 @@ static int settle(struct mig_source *s)
 		if (pages <= MIG_SETTLE_PAGES_FEW ||
 		    s->rep.settle_passes == MIG_SETTLE_PASSES_MAX || mig_source_cancel_requested(s))
 			return 0;
-		/*
-		 * A throttled guest that still wrote more: from here to the stop
-		 * it dirties no new page (the limit at its floor), for a round
-		 * trip or two, not for the whole drain (the dry runs), during
-		 * which it goes on at the policy's limit and answers its network.
-		 */
-		if (s->rep.throttle_pages_per_s && !s->at_floor) {
-			s->ops->throttle(s->vm->ctx, 1);
-			s->at_floor = true;
-		}
 		if (clock_exchange(s))
 			return -1;
 	}
@@ -389,10 +379,9 @@ static enum mig_state fixed_cost_fails(struct mig_source *s, const char *how)
 
 /*
  * Right before the stop: the downtime predicted is the switchover's fixed
- * cost and the pages the stop will find (those written since the last
- * pass's collection, at the throttle's floor once settle() held the guest,
- * else at its limit or the guest's measured rate if lower, at the
- * measured bandwidth). This end's part of that cost also counts the
+ * cost and the pages the stop will find (those written since the drain's
+ * collection, at the throttle's floor or the guest's measured rate, at
+ * the measured bandwidth). This end's part of that cost also counts the
  * drain's collection of what was written, just timed: the stop collects
  * the same way before its last pages (which the pages count). After a dry run the cost holds
  * the package's crossing too (its record was as large); without one the
@@ -404,8 +393,7 @@ static enum mig_state fixed_cost_fails(struct mig_source *s, const char *how)
 static bool admission_refused(struct mig_source *s, uint64_t collected_at)
 {
 	struct mig_precopy_params *p = &s->cfg.precopy;
-	uint64_t limit = s->rep.throttle_pages_per_s;
-	uint64_t rate = s->at_floor ? 1 : limit && limit < s->dirty_rate ? limit : s->dirty_rate;
+	uint64_t rate = s->rep.throttle_pages_per_s ? 1 : s->dirty_rate;
 	uint64_t since = s->ops->now_ns(s->vm->ctx) - collected_at;
 	uint64_t pages = (uint64_t)((unsigned __int128)rate * since / MIG_NS_PER_S);
 	uint64_t bytes = pages * MIG_PAGE_WIRE_BYTES + (s->rep.dry_run ? 0 : p->device_bytes);
@@ -441,10 +429,12 @@ static enum mig_state approved_switchover(struct mig_source *s)
 	 * Drained before the stop: the destination answers a clock exchange
 	 * only once it has handled every record before it, so the package will
 	 * not queue behind the last round's pages (up to a window of them)
-	 * inside the downtime. What the guest writes meanwhile (at the
-	 * throttle's limit, if any) goes in settle()'s passes, the last of
-	 * which find next to nothing left to send.
+	 * inside the downtime. A guest that is throttled dirties no new page
+	 * meanwhile (the limit at its floor for the drain's round trip): the
+	 * stop then finds next to nothing left to send.
 	 */
+	if (s->rep.throttle_pages_per_s)
+		s->ops->throttle(s->vm->ctx, 1);
 	/* Before the drain: what the guest writes meanwhile goes with it, and is predicted. */
 	if (!mig_source_cancel_requested(s))
 		mig_source_rehearse_switchover(s);

@@ -30,7 +30,6 @@ struct mig_source {
 	uint8_t *rbuf; /**< records received here (MIG_RECORD_MAX) */
 	uint32_t caps; /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
-	bool at_floor;	       /**< settle() set the throttle at its floor for the last passes */
 	bool peer_error;       /**< the destination said ERROR since the stop */
 	uint64_t frames_until; /**< MIG_FRAMES_WAIT_NS after VM_STARTED: FRAMES end by then */
 	bool frames_done;      /**< the last FRAMES went out */
