@@ -141,6 +141,7 @@ ferry_unit_test(hyp.unit.vm_package tests/unit/test_vm_package.c host_vm)
 
 ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)
+ferry_unit_test(mig.unit.lease tests/unit/test_lease.c mig_host)
 ferry_unit_test(mig.unit.ram tests/unit/test_mig_ram.c mig_host)
 ferry_unit_test(mig.unit.engine tests/unit/test_mig_engine.c mig_host)
 target_sources(test_mig_unit_engine PRIVATE tests/support/fake_vm.c tests/support/fake_link.c
