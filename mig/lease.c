@@ -19,19 +19,21 @@
  */
 uint64_t lease_margin_ns(uint64_t lease_ns, uint64_t fence_ns, uint32_t drift_ppm)
 {
-	unsigned __int128 d = drift_ppm < PPM ? drift_ppm : PPM - 1;
-	unsigned __int128 clocks =
-		((unsigned __int128)lease_ns * 2u * d + (PPM - d) - 1) / (PPM - d);
-	unsigned __int128 fence = ((unsigned __int128)fence_ns * (PPM + d) + PPM - 1) / PPM;
-	unsigned __int128 m = clocks + fence + 1000u;
+	unsigned __int128 d = drift_ppm, clocks, fence, m;
 
+	if (drift_ppm >= PPM)
+		return UINT64_MAX; /* a clock that may stand still bounds nothing */
+	clocks = ((unsigned __int128)lease_ns * 2u * d + (PPM - d) - 1) / (PPM - d);
+	fence = ((unsigned __int128)fence_ns * (PPM + d) + PPM - 1) / PPM;
+	m = clocks + fence + 1000u;
 	return m > UINT64_MAX ? UINT64_MAX : (uint64_t)m;
 }
 
-void lease_primary_init(struct lease_primary *p, uint64_t lease_ns)
+void lease_primary_init(struct lease_primary *p, uint64_t lease_ns, uint64_t session)
 {
 	memset(p, 0, sizeof(*p));
 	p->lease_ns = lease_ns;
+	p->session = session;
 	p->next_seq = 1;
 }
 
@@ -44,11 +46,12 @@ uint64_t lease_primary_send(struct lease_primary *p, uint64_t now)
 	return seq;
 }
 
-bool lease_primary_ack(struct lease_primary *p, uint64_t seq)
+bool lease_primary_ack(struct lease_primary *p, uint64_t session, uint64_t seq, uint64_t now)
 {
 	uint64_t end;
 
-	if (!seq || seq >= p->next_seq || p->sent[seq % LEASE_WINDOW].seq != seq)
+	if (lease_primary_must_fence(p, now) || session != p->session || !seq ||
+	    seq >= p->next_seq || p->sent[seq % LEASE_WINDOW].seq != seq)
 		return false;
 	end = p->sent[seq % LEASE_WINDOW].sent_ns + p->lease_ns;
 	if (end < p->sent[seq % LEASE_WINDOW].sent_ns)
@@ -59,23 +62,31 @@ bool lease_primary_ack(struct lease_primary *p, uint64_t seq)
 	return true;
 }
 
-bool lease_primary_must_fence(const struct lease_primary *p, uint64_t now)
+bool lease_primary_must_fence(struct lease_primary *p, uint64_t now)
 {
-	return p->leased && now >= p->expires_ns;
+	if (p->leased && now >= p->expires_ns)
+		p->fenced = true;
+	return p->fenced;
 }
 
-void lease_standby_init(struct lease_standby *s, uint64_t lease_ns, uint64_t margin_ns)
+void lease_standby_init(struct lease_standby *s, uint64_t lease_ns, uint64_t margin_ns,
+			uint64_t session)
 {
 	memset(s, 0, sizeof(*s));
+	s->session = session;
 	s->wait_ns = lease_ns + margin_ns < lease_ns ? UINT64_MAX : lease_ns + margin_ns;
 }
 
-void lease_standby_heard(struct lease_standby *s, uint64_t now, bool primary_leased)
+bool lease_standby_heard(struct lease_standby *s, uint64_t now, uint64_t session,
+			 bool primary_leased)
 {
+	if (session != s->session)
+		return false;
 	if (!s->heard || now > s->last_heard_ns)
 		s->last_heard_ns = now;
 	s->heard = true;
 	s->primary_leased |= primary_leased;
+	return true;
 }
 
 void lease_standby_committed(struct lease_standby *s) { s->whole = true; }

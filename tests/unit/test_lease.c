@@ -35,6 +35,8 @@ static void test_margin(void **state)
 	/* Far past any real clock: still a bounded, larger margin. */
 	assert_true(lease_margin_ns(100 * MS, 0, 999999) > 100 * MS);
 	assert_int_equal(lease_margin_ns(UINT64_MAX, UINT64_MAX, 500000), UINT64_MAX);
+	/* A clock that may stand still: no wait is long enough. */
+	assert_int_equal(lease_margin_ns(1, 1, 1000000), UINT64_MAX);
 }
 
 static void test_primary(void **state)
@@ -43,24 +45,28 @@ static void test_primary(void **state)
 	uint64_t a, b;
 
 	(void)state;
-	lease_primary_init(&p, 100 * MS);
+	lease_primary_init(&p, 100 * MS, 7);
 	a = lease_primary_send(&p, 10 * MS);
 	b = lease_primary_send(&p, 30 * MS);
 	/* Unprotected until the first acknowledgement: nothing owed. */
 	assert_false(lease_primary_must_fence(&p, 10000 * MS));
-	assert_false(lease_primary_ack(&p, 0));
-	assert_false(lease_primary_ack(&p, b + 1)); /* never sent */
-	assert_true(lease_primary_ack(&p, b));
+	assert_false(lease_primary_ack(&p, 7, 0, 40 * MS));
+	assert_false(lease_primary_ack(&p, 7, b + 1, 40 * MS)); /* never sent */
+	assert_false(lease_primary_ack(&p, 8, b, 40 * MS));	/* another session's */
+	assert_false(lease_primary_must_fence(&p, 10000 * MS));
+	assert_true(lease_primary_ack(&p, 7, b, 40 * MS));
 	assert_false(lease_primary_must_fence(&p, 129 * MS));
-	assert_true(lease_primary_must_fence(&p, 130 * MS));
 	/* An older message's acknowledgement arriving late shortens nothing. */
-	assert_true(lease_primary_ack(&p, a));
-	assert_true(lease_primary_must_fence(&p, 130 * MS));
+	assert_true(lease_primary_ack(&p, 7, a, 50 * MS));
+	assert_false(lease_primary_must_fence(&p, 129 * MS));
 	/* Too old to be remembered: no renewal. */
 	for (unsigned i = 0; i < LEASE_WINDOW; i++)
-		lease_primary_send(&p, 200 * MS);
-	assert_false(lease_primary_ack(&p, b));
+		lease_primary_send(&p, 60 * MS);
+	assert_false(lease_primary_ack(&p, 7, b, 70 * MS));
+	/* Ended: fenced for good; a message's acknowledgement after the end renews nothing. */
 	assert_true(lease_primary_must_fence(&p, 130 * MS));
+	assert_false(lease_primary_ack(&p, 7, b + LEASE_WINDOW, 131 * MS));
+	assert_true(lease_primary_must_fence(&p, 131 * MS));
 }
 
 static void test_standby(void **state)
@@ -68,23 +74,25 @@ static void test_standby(void **state)
 	struct lease_standby s;
 
 	(void)state;
-	lease_standby_init(&s, 100 * MS, 10 * MS);
+	lease_standby_init(&s, 100 * MS, 10 * MS, 7);
 	assert_false(lease_standby_may_take_over(&s, 1000 * MS)); /* heard nothing */
-	lease_standby_heard(&s, 50 * MS, false);
+	/* An earlier session's message, left in flight: not heard. */
+	assert_false(lease_standby_heard(&s, 40 * MS, 6, true));
+	assert_true(lease_standby_heard(&s, 50 * MS, 7, false));
 	lease_standby_committed(&s);
 	/* The primary holds no lease it knows of: it may run on, so must the standby not. */
 	assert_false(lease_standby_may_take_over(&s, 1000 * MS));
-	lease_standby_heard(&s, 60 * MS, true);
+	assert_true(lease_standby_heard(&s, 60 * MS, 7, true));
 	assert_false(lease_standby_may_take_over(&s, 169 * MS));
 	assert_true(lease_standby_may_take_over(&s, 170 * MS));
 	/* A later message starts the wait again; an earlier stamp does not move it back. */
-	lease_standby_heard(&s, 150 * MS, false);
-	lease_standby_heard(&s, 140 * MS, false);
+	lease_standby_heard(&s, 150 * MS, 7, false);
+	lease_standby_heard(&s, 140 * MS, 7, false);
 	assert_false(lease_standby_may_take_over(&s, 259 * MS));
 	assert_true(lease_standby_may_take_over(&s, 260 * MS));
 	/* No whole checkpoint: nothing to run. */
-	lease_standby_init(&s, 100 * MS, 10 * MS);
-	lease_standby_heard(&s, 60 * MS, true);
+	lease_standby_init(&s, 100 * MS, 10 * MS, 7);
+	lease_standby_heard(&s, 60 * MS, 7, true);
 	assert_false(lease_standby_may_take_over(&s, 1000 * MS));
 }
 
@@ -174,14 +182,28 @@ struct world {
 	uint32_t drift_ppm, loss_pct;
 	uint64_t cut_from, cut_to; /* the link carries nothing sent or arriving in between */
 	uint64_t a_crash, b_crash; /* NEVER: no crash */
+	bool tight; /* the worst case often: no delay, fencing at its bound, clocks at the edge */
 	struct clock a, b;
 };
+
+static uint64_t delay(const struct world *w)
+{
+	return w->tight && rnd(2) ? 0 : rnd(w->delay_max + 1);
+}
 
 static bool carried(const struct world *w, uint64_t sent, uint64_t arrives)
 {
 	if (rnd(100) < w->loss_pct)
 		return false;
 	return !(sent < w->cut_to && arrives >= w->cut_from);
+}
+
+/* Whether the primary would fence at its clock's reading `now` (asked of a copy: it latches). */
+static bool fence_due(const struct lease_primary *p, uint64_t now)
+{
+	struct lease_primary probe = *p;
+
+	return lease_primary_must_fence(&probe, now);
 }
 
 /* One world, run to its end: the promise checked. True when the standby took over. */
@@ -191,11 +213,11 @@ static bool run_world(const struct world *w)
 	struct lease_standby s;
 	uint64_t margin = lease_margin_ns(w->lease, w->fence_max, w->drift_ppm);
 	uint64_t a_stop = w->a_crash, fenced_at = NEVER, took_over = NEVER;
-	uint64_t eligible_at = NEVER, last_arrival = 0, prev = 0;
+	uint64_t eligible_at = NEVER, last_arrival = 0, prev = 0, session = 1 + rnd(1000000);
 	bool gone;
 
-	lease_primary_init(&p, w->lease);
-	lease_standby_init(&s, w->lease, margin);
+	lease_primary_init(&p, w->lease, session);
+	lease_standby_init(&s, w->lease, margin, session);
 	heap_n = 0;
 	push((struct event){ .t = rnd(w->epoch), .kind = SEND });
 	for (;;) {
@@ -208,21 +230,23 @@ static bool run_world(const struct world *w)
 		 * first real time since the last event at which its own clock's
 		 * reading makes lease_primary_must_fence true.
 		 */
-		if (fenced_at == NEVER && lease_primary_must_fence(&p, reading(&w->a, t))) {
+		if (fenced_at == NEVER && fence_due(&p, reading(&w->a, t))) {
 			uint64_t lo = prev,
 				 hi = t; /* false at lo (or lo is the start), true at hi */
 
 			while (lo + 1 < hi) {
 				uint64_t mid = lo + (hi - lo) / 2;
 
-				if (lease_primary_must_fence(&p, reading(&w->a, mid)))
+				if (fence_due(&p, reading(&w->a, mid)))
 					hi = mid;
 				else
 					lo = mid;
 			}
 			if (hi < w->a_crash) {
+				assert_true(lease_primary_must_fence(&p, reading(&w->a, hi)));
 				fenced_at = hi;
-				a_stop = hi + rnd(w->fence_max + 1); /* its vCPUs stopped by then */
+				/* its vCPUs stopped by then */
+				a_stop = hi + (w->tight ? w->fence_max : rnd(w->fence_max + 1));
 			}
 		}
 		prev = t;
@@ -242,7 +266,7 @@ static bool run_world(const struct world *w)
 		e = pop();
 		switch (e.kind) {
 		case SEND: {
-			uint64_t d = rnd(w->delay_max + 1);
+			uint64_t d = delay(w);
 
 			if (t >= w->a_crash || fenced_at != NEVER)
 				break; /* a stopped primary sends nothing more */
@@ -257,11 +281,15 @@ static bool run_world(const struct world *w)
 			break;
 		}
 		case ARRIVE: {
-			uint64_t d = rnd(w->delay_max + 1);
+			uint64_t d = delay(w);
 
 			if (t >= w->b_crash || took_over != NEVER)
-				break;
-			lease_standby_heard(&s, reading(&w->b, t), e.leased);
+				break; /* a standby that took over acknowledges nothing */
+			/* An earlier session's message, still in flight, beside it: not heard. */
+			if (!rnd(8))
+				assert_false(lease_standby_heard(&s, reading(&w->b, t), session + 1,
+								 true));
+			assert_true(lease_standby_heard(&s, reading(&w->b, t), session, e.leased));
 			lease_standby_committed(&s); /* every message a whole checkpoint */
 			last_arrival = t;
 			if (eligible_at == NEVER && s.primary_leased)
@@ -271,8 +299,15 @@ static bool run_world(const struct world *w)
 			break;
 		}
 		case ACK:
-			if (t < w->a_crash && fenced_at == NEVER)
-				assert_true(lease_primary_ack(&p, e.seq));
+			if (t >= w->a_crash)
+				break;
+			/* An earlier session's acknowledgement renews nothing. */
+			if (!rnd(8))
+				assert_false(lease_primary_ack(&p, session + 1, e.seq,
+							       reading(&w->a, t)));
+			/* Renewed while the lease holds; refused once it ended. */
+			assert_true(lease_primary_ack(&p, session, e.seq, reading(&w->a, t)) ==
+				    (fenced_at == NEVER));
 			break;
 		}
 	}
@@ -310,8 +345,12 @@ static void test_never_two_running_copies(void **state)
 		/* Clocks as far off as the margin allows for, often at its very edge. */
 		w.drift_ppm = rnd(3) ? (uint32_t)rnd(200) : (uint32_t)(1000 + rnd(50000));
 		delta = w.drift_ppm;
-		w.a.ppm = rnd(2) ? -(int64_t)delta : (int64_t)rnd(2 * delta + 1) - (int64_t)delta;
-		w.b.ppm = rnd(2) ? (int64_t)delta : (int64_t)rnd(2 * delta + 1) - (int64_t)delta;
+		w.tight = !rnd(3);
+		/* The primary's clock slow, the standby's fast: the two apart as far as allowed. */
+		w.a.ppm = w.tight || rnd(2) ? -(int64_t)delta
+					    : (int64_t)rnd(2 * delta + 1) - (int64_t)delta;
+		w.b.ppm = w.tight || rnd(2) ? (int64_t)delta
+					    : (int64_t)rnd(2 * delta + 1) - (int64_t)delta;
 		w.a.offset = rnd(1000) * MS;
 		w.b.offset = rnd(1000) * MS;
 		w.cut_from = w.cut_to = NEVER;
