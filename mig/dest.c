@@ -154,6 +154,23 @@ static void write_page(void *ctx, uint64_t page, const void *data)
 	mig_bit_set(d->have, page);
 }
 
+/* A delta's base: the page as this migration wrote it, none before it did. */
+static const uint8_t *delta_base(void *ctx, uint64_t page)
+{
+	struct mig_dest *d = ctx;
+
+	return mig_bit_test(d->have, page) ? d->ops->page(d->vm->ctx, page) : NULL;
+}
+
+void mig_dest_forms(struct mig_dest *d, bool postcopy, struct mig_ram_forms *forms)
+{
+	*forms = (struct mig_ram_forms){ 0 };
+	if (d->caps & MIG_CAP_SPARSE_PAGES)
+		forms->scratch = d->page;
+	if (d->caps & MIG_CAP_DELTA_PAGES && d->caps & MIG_CAP_SPARSE_PAGES && !postcopy)
+		forms->base = delta_base;
+}
+
 struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local, unsigned timeout_ms)
 {
 	struct mig_dest *d = calloc(1, sizeof(*d));
@@ -543,10 +560,13 @@ static bool load(struct mig_dest *d, struct mig_record *rec)
 
 static bool ram(struct mig_dest *d, struct mig_record *rec)
 {
+	struct mig_ram_forms forms;
+
 	if (d->phase == MIG_PHASE_POSTCOPY)
 		return mig_dest_place_postcopy(d, rec);
-	return mig_ram_decode(&rec->payload, d->pages, write_page, d, mig_dest_sparse_scratch(d),
-			      d->rep.error, sizeof(d->rep.error));
+	mig_dest_forms(d, false, &forms);
+	return mig_ram_decode(&rec->payload, d->pages, write_page, d, &forms, d->rep.error,
+			      sizeof(d->rep.error));
 }
 
 /** CLOCK: the source's time, answered with this board's, at once (the ledger's offset). */

@@ -4,6 +4,7 @@
 #define MIG_DEST_INTERNAL_H
 
 #include "mig/engine.h"
+#include "mig/ram_codec.h"
 
 /**
  * Requests whose wait is timed at once: each waiting vCPU has one in
@@ -63,11 +64,12 @@ struct mig_dest {
 	bool end_heard;	   /**< the source said END: it knows how the migration ended */
 };
 
-/** Where a sparse page is rebuilt; NULL (refused) unless the source and this board agreed. */
-static inline uint8_t *mig_dest_sparse_scratch(struct mig_dest *d)
-{
-	return d->caps & MIG_CAP_SPARSE_PAGES ? d->page : NULL;
-}
+/**
+ * The page forms this board takes beyond whole pages and zero runs: what
+ * the source and it agreed; postcopy places whole pages (its missing pages
+ * have no base here).
+ */
+void mig_dest_forms(struct mig_dest *d, bool postcopy, struct mig_ram_forms *forms);
 
 /** Answers the source with a short text record (REFUSE, ERROR). */
 void mig_dest_reply_text(struct mig_dest *d, uint16_t type, const char *text);

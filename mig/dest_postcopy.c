@@ -106,8 +106,11 @@ static void place(void *ctx, uint64_t page, const void *data)
 
 bool mig_dest_place_postcopy(struct mig_dest *d, struct mig_record *rec)
 {
-	return mig_ram_decode(&rec->payload, d->pages, place, d, mig_dest_sparse_scratch(d),
-			      d->rep.error, sizeof(d->rep.error));
+	struct mig_ram_forms forms;
+
+	mig_dest_forms(d, true, &forms);
+	return mig_ram_decode(&rec->payload, d->pages, place, d, &forms, d->rep.error,
+			      sizeof(d->rep.error));
 }
 
 int mig_dest_send_recv_bitmap(struct mig_dest *d)

@@ -69,6 +69,9 @@ struct mig_report {
 	enum mig_mode mode;
 	unsigned rounds;
 	uint64_t pages_sent, zero_pages, bytes_sent;
+	/** Pages sent as the words that changed since their last copy, and left out as unchanged.
+	 */
+	uint64_t delta_pages, unchanged_pages;
 	uint64_t pages_requested;    /**< postcopy: served on the destination's request */
 	uint64_t duplicates_dropped; /**< destination: pages that had arrived already */
 	/**

@@ -49,6 +49,8 @@ enum mig_capability {
 	MIG_CAP_SPARSE_PAGES = 1u << 7,
 	/** DRY_RUN_DONE also says when the stand-in was entered (MIG_DRY_RUN_DONE_ENTRY_BYTES). */
 	MIG_CAP_DRY_RUN_ENTRY = 1u << 8,
+	/** A page sent before may travel as the words that changed since (mig/ram_codec.h). */
+	MIG_CAP_DELTA_PAGES = 1u << 9,
 };
 
 struct mig_hello {

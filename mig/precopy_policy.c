@@ -46,7 +46,7 @@ const char *mig_no_convergence_name(enum mig_no_convergence nc)
 static void throttle(struct mig_precopy_state *s, const struct mig_precopy_params *p,
 		     const struct mig_round *r, uint64_t dirty_bytes_per_s)
 {
-	uint64_t link_pages = s->bandwidth / MIG_PAGE_WIRE_BYTES;
+	uint64_t link_pages = s->bandwidth / s->page_bytes;
 
 	if (!s->bandwidth)
 		return;
@@ -64,17 +64,37 @@ enum mig_precopy_decision mig_precopy_decide(struct mig_precopy_state *s,
 					     const struct mig_precopy_params *p,
 					     const struct mig_round *r)
 {
-	uint64_t left = r->dirty_pages * MIG_PAGE_WIRE_BYTES + p->device_bytes;
-	unsigned __int128 rate =
-		r->ns ? (unsigned __int128)r->dirty_pages * MIG_PAGE_WIRE_BYTES * NS_PER_S / r->ns
-		      : 0;
-	uint64_t dirty_rate = rate > UINT64_MAX ? UINT64_MAX : (uint64_t)rate;
+	uint64_t left;
+	unsigned __int128 rate;
+	uint64_t dirty_rate;
 	bool capped;
 
 	s->rounds++;
 	s->total_ns += r->ns;
-	/* The bandwidth of the round just measured; a round too short to time keeps the last. */
-	if (r->ns >= 1000 && r->bytes)
+	/*
+	 * The first round sends all of RAM, mostly once and much of it zero
+	 * runs: what its pages cost says nothing of pages written again. Each
+	 * later round's pages are such pages, as the next round's will be.
+	 */
+	if (s->rounds == 1 || !s->page_bytes)
+		s->page_bytes = MIG_PAGE_WIRE_BYTES;
+	if (s->rounds > 1 && r->pages) {
+		uint64_t per = r->bytes / r->pages;
+
+		s->page_bytes = per < MIG_PAGE_WIRE_BYTES_MIN ? MIG_PAGE_WIRE_BYTES_MIN
+				: per > MIG_PAGE_WIRE_BYTES   ? MIG_PAGE_WIRE_BYTES
+							      : per;
+	}
+	left = r->dirty_pages * s->page_bytes + p->device_bytes;
+	rate = r->ns ? (unsigned __int128)r->dirty_pages * s->page_bytes * NS_PER_S / r->ns : 0;
+	dirty_rate = rate > UINT64_MAX ? UINT64_MAX : (uint64_t)rate;
+	/*
+	 * The bandwidth of the round just measured; a round too short to time
+	 * keeps the last, and so does one too small to fill the link (unless
+	 * none was measured yet).
+	 */
+	if (r->ns >= 1000 && r->bytes &&
+	    (r->bytes >= MIG_BANDWIDTH_ROUND_MIN_BYTES || !s->bandwidth))
 		s->bandwidth = (uint64_t)((unsigned __int128)r->bytes * NS_PER_S / r->ns);
 	s->expected_downtime_ns =
 		s->bandwidth ? (uint64_t)((unsigned __int128)left * NS_PER_S / s->bandwidth) +

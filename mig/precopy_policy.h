@@ -43,6 +43,7 @@ struct mig_round {
 	uint64_t bytes;	      /**< put on the wire */
 	uint64_t ns;	      /**< how long it took */
 	uint64_t dirty_pages; /**< dirtied while it ran: the next round's work */
+	uint64_t pages;	      /**< it sent (whole, sparse, as deltas, zero or unchanged) */
 };
 
 struct mig_precopy_state {
@@ -58,12 +59,29 @@ struct mig_precopy_state {
 	int fixed_cost_too_high;
 	/** Pages per second the guest may dirty (MIG_NC_THROTTLE); 0: as many as it likes. */
 	uint64_t throttle_pages_per_s;
+	/**
+	 * What a page written again costs on the wire, as the last round after
+	 * the first measured it (MIG_PAGE_WIRE_BYTES before): such pages go as
+	 * what changed in them, often a few words.
+	 */
+	uint64_t page_bytes;
 };
 
 enum mig_precopy_decision { MIG_NEXT_ROUND, MIG_SWITCH_OVER, MIG_GIVE_UP, MIG_GO_POSTCOPY };
 
-/** Bytes a dirty page costs on the wire (entry and data). */
+/** Bytes a dirty page costs on the wire (entry and data), sent whole. */
 #define MIG_PAGE_WIRE_BYTES (8u + 4096u)
+/**
+ * The least a page is taken to cost: an entry and a segment's word (a page
+ * left out as unchanged costs nothing, but its neighbours need not).
+ */
+#define MIG_PAGE_WIRE_BYTES_MIN (8u + 2u + 4u + 8u)
+/**
+ * A round that sent less than this measures its latency more than the
+ * link's bandwidth: the last measured rate stands (the first round, all of
+ * RAM, always measures one).
+ */
+#define MIG_BANDWIDTH_ROUND_MIN_BYTES (256u * 1024u)
 
 /**
  * The outcomes an operator chooses among (`on-no-convergence`): "throttle",

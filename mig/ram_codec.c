@@ -32,44 +32,50 @@ void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size, bool sp
 /* The most segments a sparse form holds: each takes at least 12 bytes. */
 #define SPARSE_SEGMENTS_MAX (MIG_RAM_SPARSE_BYTES_MAX / 12u + 1u)
 
-/** Where a page's nonzero words are, as runs (first word, words). */
+/** Where a page's words differ from its base's, as runs (first word, words). */
 struct sparse_layout {
 	unsigned count;
+	size_t bytes; /**< the form's size after its entry word */
 	uint16_t seg[SPARSE_SEGMENTS_MAX][2];
 };
 
-enum page_form { PAGE_ZERO, PAGE_SPARSE, PAGE_WHOLE };
+enum page_form { PAGE_SAME, PAGE_SEGMENTS, PAGE_WHOLE };
+
+static inline bool word_differs(const uint64_t *w, const uint64_t *base, unsigned i)
+{
+	return __atomic_load_n(&w[i], __ATOMIC_RELAXED) != (base ? base[i] : 0);
+}
 
 /*
- * One pass, stopped as soon as the sparse form would take more than its
- * bound. Each word is read once: in precopy the guest runs on and may
- * change the page meanwhile (it is then sent again), and a word read twice
- * could end a segment before it began (an empty segment, refused by the
- * destination, and segments cheaper than the bound counts on).
+ * The words of page `w` that differ from `base` (a zero page's when NULL),
+ * in one pass, stopped as soon as the form would take more than its bound.
+ * Each word is read once: in precopy the guest runs on and may change the
+ * page meanwhile (it is then sent again), and a word read twice could end a
+ * segment before it began (an empty segment, refused by the destination,
+ * and segments cheaper than the bound counts on). PAGE_SAME: no word
+ * differs.
  */
-static enum page_form lay_out_sparse(const uint64_t *w, struct sparse_layout *l)
+static enum page_form lay_out(const uint64_t *w, const uint64_t *base, struct sparse_layout *l)
 {
-	size_t bytes = 2;
-
 	l->count = 0;
+	l->bytes = 2;
 	for (unsigned i = 0; i < MIG_PAGE_WORDS;) {
 		unsigned first;
 
-		if (!__atomic_load_n(&w[i], __ATOMIC_RELAXED)) {
+		if (!word_differs(w, base, i)) {
 			i++;
 			continue;
 		}
-		for (first = i++; i < MIG_PAGE_WORDS && __atomic_load_n(&w[i], __ATOMIC_RELAXED);
-		     i++)
+		for (first = i++; i < MIG_PAGE_WORDS && word_differs(w, base, i); i++)
 			;
-		bytes += 4u + 8u * (i - first);
-		if (bytes > MIG_RAM_SPARSE_BYTES_MAX || l->count == SPARSE_SEGMENTS_MAX)
+		l->bytes += 4u + 8u * (i - first);
+		if (l->bytes > MIG_RAM_SPARSE_BYTES_MAX || l->count == SPARSE_SEGMENTS_MAX)
 			return PAGE_WHOLE;
 		l->seg[l->count][0] = (uint16_t)first;
 		l->seg[l->count][1] = (uint16_t)(i - first);
 		l->count++;
 	}
-	return l->count ? PAGE_SPARSE : PAGE_ZERO;
+	return l->count ? PAGE_SEGMENTS : PAGE_SAME;
 }
 
 static void patch_u32(struct mig_ram_batch *b, size_t at, uint32_t v)
@@ -85,20 +91,40 @@ static void close_run(struct mig_ram_batch *b)
 	b->run_len = 0;
 }
 
-bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page)
+static void put_segments(struct mig_ram_batch *b, uint64_t entry, const struct sparse_layout *l,
+			 const uint8_t *page)
 {
-	struct sparse_layout l;
-	enum page_form form;
+	mig_put_u64(&b->w, entry);
+	mig_put_u16(&b->w, (uint16_t)l->count);
+	for (unsigned i = 0; i < l->count; i++) {
+		mig_put_u16(&b->w, l->seg[i][0]);
+		mig_put_u16(&b->w, l->seg[i][1]);
+		mig_put_bytes(&b->w, page + 8u * l->seg[i][0], 8u * l->seg[i][1]);
+	}
+}
+
+bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page,
+		       const void *base)
+{
+	struct sparse_layout l, d;
+	enum page_form form, delta = PAGE_WHOLE;
 
 	l.count = 0;
 	if (mig_ram_batch_pages(b) == MIG_RAM_PAGES_MAX || page_number < b->next_page)
 		return false;
 	b->next_page = page_number + 1;
+	if (base) {
+		delta = lay_out(page, base, &d);
+		if (delta == PAGE_SAME) { /* the destination holds it as it is */
+			b->unchanged_pages++;
+			return true;
+		}
+	}
 	if (b->sparse)
-		form = lay_out_sparse(page, &l);
+		form = lay_out(page, NULL, &l);
 	else
-		form = mig_page_is_zero(page) ? PAGE_ZERO : PAGE_WHOLE;
-	if (form == PAGE_ZERO) {
+		form = mig_page_is_zero(page) ? PAGE_SAME : PAGE_WHOLE;
+	if (form == PAGE_SAME) {
 		if (b->run_len && b->run_next == page_number) {
 			b->run_len++;
 			b->run_next++;
@@ -127,15 +153,13 @@ bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void
 	close_run(b);
 	b->data_pages++;
 	b->entries++;
-	if (form == PAGE_SPARSE) {
-		mig_put_u64(&b->w, page_number << 2 | MIG_RAM_SPARSE);
-		mig_put_u16(&b->w, (uint16_t)l.count);
-		for (unsigned i = 0; i < l.count; i++) {
-			mig_put_u16(&b->w, l.seg[i][0]);
-			mig_put_u16(&b->w, l.seg[i][1]);
-			mig_put_bytes(&b->w, (const uint8_t *)page + 8u * l.seg[i][0],
-				      8u * l.seg[i][1]);
-		}
+	if (delta == PAGE_SEGMENTS && (form == PAGE_WHOLE || d.bytes < l.bytes)) {
+		put_segments(b, page_number << 2 | MIG_RAM_DELTA, &d, page);
+		b->delta_pages++;
+		return true;
+	}
+	if (form == PAGE_SEGMENTS) {
+		put_segments(b, page_number << 2 | MIG_RAM_SPARSE, &l, page);
 		b->sparse_pages++;
 		return true;
 	}
@@ -151,18 +175,21 @@ void mig_ram_batch_finish(struct mig_ram_batch *b)
 }
 
 /*
- * A sparse page's segments: at least one, each of at least one word, in
- * ascending order without overlap, within the page, their words all there.
- * With `page`, the page rebuilt there (zeroes elsewhere).
+ * A sparse or delta page's segments: at least one, each of at least one
+ * word, in ascending order without overlap, within the page, their words
+ * all there. With `page`, the page rebuilt there: `base` (zeroes when NULL)
+ * with the segments' words in place of its own.
  */
-static bool sparse_page(struct mig_reader *r, uint8_t *page)
+static bool segments(struct mig_reader *r, uint8_t *page, const uint8_t *base)
 {
 	uint16_t count = mig_get_u16(r);
 	unsigned next = 0;
 
 	if (r->error || !count)
 		return false;
-	if (page)
+	if (page && base)
+		memcpy(page, base, MIG_PAGE_SIZE);
+	else if (page)
 		memset(page, 0, MIG_PAGE_SIZE);
 	for (unsigned i = 0; i < count; i++) {
 		unsigned first = mig_get_u16(r), words = mig_get_u16(r);
@@ -178,9 +205,66 @@ static bool sparse_page(struct mig_reader *r, uint8_t *page)
 	return true;
 }
 
-/** One pass over the entries; with sink == NULL it only checks them. */
-static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_page_sink_fn sink,
-		 void *ctx, uint8_t *scratch, char *err, size_t err_size)
+/** One entry's form, checked (and with `apply`, its page rebuilt); false with why in err. */
+static bool entry_form(struct mig_reader *r, uint32_t i, uint64_t entry, bool apply,
+		       const struct mig_ram_forms *forms, void *ctx, const uint8_t **data,
+		       uint64_t *run, char *err, size_t err_size)
+{
+	uint8_t *scratch = forms ? forms->scratch : NULL;
+	const uint8_t *base = NULL;
+
+	switch (entry & 3) {
+	case MIG_RAM_DATA:
+		if (mig_remaining(r) < MIG_PAGE_SIZE) {
+			format_snprintf(err, err_size, "RAM record: page %u truncated", i);
+			return false;
+		}
+		*data = r->buf + r->pos;
+		r->pos += MIG_PAGE_SIZE;
+		return true;
+	case MIG_RAM_ZERO_RUN:
+		*run = mig_get_u32(r);
+		if (r->error || *run == 0) {
+			format_snprintf(err, err_size, "RAM record: zero run %u malformed", i);
+			return false;
+		}
+		return true;
+	case MIG_RAM_SPARSE:
+		if (!scratch) {
+			format_snprintf(err, err_size,
+					"RAM record: entry %u is a sparse page, not agreed", i);
+			return false;
+		}
+		break;
+	default: /* MIG_RAM_DELTA */
+		if (!scratch || !forms->base) {
+			format_snprintf(err, err_size,
+					"RAM record: entry %u is a delta page, not agreed", i);
+			return false;
+		}
+		base = forms->base(ctx, entry >> 2);
+		if (!base) {
+			format_snprintf(err, err_size,
+					"RAM record: entry %u is a delta of page %llu, which this "
+					"migration has not sent",
+					i, (unsigned long long)(entry >> 2));
+			return false;
+		}
+		break;
+	}
+	if (!segments(r, apply ? scratch : NULL, base)) {
+		format_snprintf(err, err_size, "RAM record: %s page %u malformed",
+				base ? "delta" : "sparse", i);
+		return false;
+	}
+	*data = scratch;
+	return true;
+}
+
+/** One pass over the entries; without `apply` it only checks them. */
+static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, bool apply,
+		 mig_page_sink_fn sink, void *ctx, const struct mig_ram_forms *forms, char *err,
+		 size_t err_size)
 {
 	uint64_t next = 0, covered = 0; /* the lowest page the next entry may name */
 
@@ -192,46 +276,16 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_p
 			format_snprintf(err, err_size, "RAM record: entry %u truncated", i);
 			return false;
 		}
-		switch (entry & 3) {
-		case MIG_RAM_DATA:
-			if (mig_remaining(&r) < MIG_PAGE_SIZE) {
-				format_snprintf(err, err_size, "RAM record: page %u truncated", i);
-				return false;
-			}
-			data = r.buf + r.pos;
-			r.pos += MIG_PAGE_SIZE;
-			break;
-		case MIG_RAM_ZERO_RUN:
-			run = mig_get_u32(&r);
-			if (r.error || run == 0) {
-				format_snprintf(err, err_size, "RAM record: zero run %u malformed",
-						i);
-				return false;
-			}
-			break;
-		case MIG_RAM_SPARSE:
-			if (!scratch) {
-				format_snprintf(err, err_size,
-						"RAM record: entry %u is a sparse page, not agreed",
-						i);
-				return false;
-			}
-			if (!sparse_page(&r, sink ? scratch : NULL)) {
-				format_snprintf(err, err_size,
-						"RAM record: sparse page %u malformed", i);
-				return false;
-			}
-			data = scratch;
-			break;
-		default:
-			format_snprintf(err, err_size, "RAM record: entry %u of unknown kind %u", i,
-					(unsigned)(entry & 3));
-			return false;
-		}
-		if (page >= page_count || run > page_count - page) {
-			format_snprintf(err, err_size,
+		/* Before a delta's base is looked up: only pages of the guest have one. */
+		if (page >= page_count ||
+		    !entry_form(&r, i, entry, apply, forms, ctx, &data, &run, err, err_size) ||
+		    run > page_count - page) {
+			if (page >= page_count || run > page_count - page)
+				format_snprintf(
+					err, err_size,
 					"RAM record: page %llu beyond the guest's %llu pages",
-					(unsigned long long)(page + run - 1),
+					(unsigned long long)(page >= page_count ? page
+										: page + run - 1),
 					(unsigned long long)page_count);
 			return false;
 		}
@@ -250,7 +304,7 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_p
 			return false;
 		}
 		next = page + run;
-		for (uint64_t p = page; sink && p < page + run; p++)
+		for (uint64_t p = page; apply && p < page + run; p++)
 			sink(ctx, p, data);
 	}
 	if (mig_remaining(&r)) {
@@ -262,7 +316,7 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, mig_p
 }
 
 bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_sink_fn sink,
-		    void *ctx, uint8_t *scratch, char *err, size_t err_size)
+		    void *ctx, const struct mig_ram_forms *forms, char *err, size_t err_size)
 {
 	uint32_t count = mig_get_u32(payload);
 
@@ -271,6 +325,6 @@ bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_si
 		return false;
 	}
 	/* Validate the whole record before guest memory sees any of it. */
-	return walk(*payload, count, page_count, NULL, NULL, scratch, err, err_size) &&
-	       walk(*payload, count, page_count, sink, ctx, scratch, err, err_size);
+	return walk(*payload, count, page_count, false, sink, ctx, forms, err, err_size) &&
+	       walk(*payload, count, page_count, true, sink, ctx, forms, err, err_size);
 }

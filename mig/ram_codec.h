@@ -7,13 +7,21 @@
  *         u64 (first_page << 2 | MIG_RAM_DATA), 4096 bytes of data, or
  *         u64 (first_page << 2 | MIG_RAM_ZERO_RUN), u32 pages, or
  *         u64 (page << 2 | MIG_RAM_SPARSE), u16 segments, then each segment
- *             as u16 first word, u16 words, those words (8 bytes each)
+ *             as u16 first word, u16 words, those words (8 bytes each), or
+ *         u64 (page << 2 | MIG_RAM_DELTA), segments as MIG_RAM_SPARSE's
  *
  * Consecutive zero pages travel as one 12-byte run: an all-zero 512 MiB
  * guest costs a few hundred bytes. A page mostly of zeroes travels as its
  * nonzero 8-byte words (only with MIG_CAP_SPARSE_PAGES): the pages a
  * switchover finds dirty are often a stack or a few counters, and every
- * byte of them is encrypted and decrypted in the downtime. Entries go in ascending page order and
+ * byte of them is encrypted and decrypted in the downtime. A page sent
+ * before in this migration and written again travels as the words that
+ * changed since (only with MIG_CAP_DELTA_PAGES): the segments replace
+ * those words of the page the destination holds, where a sparse page's
+ * replace words of a zero page. A guest's network buffers and counters
+ * change a few words of a page at a time; sent whole, each such page costs
+ * 4 KiB of link and, near the switchover, of downtime. A page that did not
+ * change at all is left out. Entries go in ascending page order and
  * never overlap, and a batch covers at most MIG_RAM_PAGES_MAX pages. The
  * decoder checks all of that, every page number and run against the
  * guest's size, and the exact payload length, before it writes a byte of
@@ -44,6 +52,7 @@ enum mig_ram_entry_kind {
 	MIG_RAM_DATA = 0,
 	MIG_RAM_ZERO_RUN = 1,
 	MIG_RAM_SPARSE = 2,
+	MIG_RAM_DELTA = 3,
 };
 
 #define MIG_PAGE_WORDS (MIG_PAGE_SIZE / 8u)
@@ -72,8 +81,10 @@ struct mig_ram_batch {
 	uint32_t data_pages; /**< whole or sparse */
 	uint32_t zero_pages;
 	uint32_t sparse_pages;
-	bool sparse;	    /**< pages mostly of zeroes may go sparse (the peer agreed) */
-	uint64_t next_page; /**< pages below it may not follow (ascending order) */
+	uint32_t delta_pages;	  /**< sent as the words that changed */
+	uint32_t unchanged_pages; /**< the same as their base: left out */
+	bool sparse;		  /**< pages mostly of zeroes may go sparse (the peer agreed) */
+	uint64_t next_page;	  /**< pages below it may not follow (ascending order) */
 	/* the open zero run, extended while pages stay consecutive */
 	size_t run_at;
 	uint64_t run_next;
@@ -89,14 +100,20 @@ void mig_ram_batch_init(struct mig_ram_batch *b, void *buf, size_t size, bool sp
 
 /**
  * Adds a page; false when it cannot go in this batch (full, or below a page
- * already in it): send the batch, start another.
+ * already in it): send the batch, start another. `base`: what the
+ * destination holds of this page (the content last sent), or NULL; with it
+ * the page goes as a delta when that is smallest, or not at all when it
+ * did not change, and `page` must not change meanwhile (a copy: the two are
+ * compared word by word, and what is sent must be what the caller keeps as
+ * the next base).
  */
-bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page);
+bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void *page,
+		       const void *base);
 
-/** Pages in the batch. */
+/** Pages the batch took, those left out as unchanged among them. */
 static inline uint32_t mig_ram_batch_pages(const struct mig_ram_batch *b)
 {
-	return b->data_pages + b->zero_pages;
+	return b->data_pages + b->zero_pages + b->unchanged_pages;
 }
 
 /** Finishes the batch: the payload is b->w.buf, b->w.len bytes. */
@@ -105,14 +122,27 @@ void mig_ram_batch_finish(struct mig_ram_batch *b);
 /** Where decoded pages go. */
 typedef void (*mig_page_sink_fn)(void *ctx, uint64_t page_number, const void *page_or_null);
 
+/** The forms of page a decoder takes beyond whole pages and zero runs. */
+struct mig_ram_forms {
+	/** MIG_PAGE_SIZE bytes where sparse and delta pages are rebuilt; NULL: neither agreed. */
+	uint8_t *scratch;
+	/**
+	 * A delta's base: the page as this end holds it, NULL when this
+	 * migration has not written it yet (the delta is refused: it would
+	 * mix in whatever the page held before). NULL: deltas not agreed.
+	 */
+	const uint8_t *(*base)(void *ctx, uint64_t page_number);
+};
+
 /**
  * Decodes a RAM payload, handing each page to sink (NULL data for a zero
  * page). Checks everything first: false, with the reason, and nothing
  * handed over when the payload is malformed or names a page at or beyond
- * page_count. A sparse page is rebuilt in `scratch` (MIG_PAGE_SIZE bytes)
- * and handed over from there; without scratch (not agreed) it is refused.
+ * page_count. A sparse or delta page is rebuilt in forms->scratch and
+ * handed over from there; a form not agreed (forms NULL, or its part NULL)
+ * is refused.
  */
 bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_sink_fn sink,
-		    void *ctx, uint8_t *scratch, char *err, size_t err_size);
+		    void *ctx, const struct mig_ram_forms *forms, char *err, size_t err_size);
 
 #endif

@@ -21,7 +21,8 @@ struct mig_source *mig_source_new(struct mig_vm *vm, const struct mig_source_con
 	s->bitmap = calloc(mig_bitmap_words(s->pages), sizeof(uint64_t));
 	s->buf = malloc(MIG_RECORD_MAX);
 	s->rbuf = malloc(MIG_RECORD_MAX);
-	if (!s->bitmap || !s->buf || !s->rbuf) {
+	s->snap = malloc(MIG_PAGE_SIZE);
+	if (!s->bitmap || !s->buf || !s->rbuf || !s->snap) {
 		mig_source_free(s);
 		return NULL;
 	}
@@ -36,6 +37,8 @@ void mig_source_free(struct mig_source *s)
 	free(s->bitmap);
 	free(s->buf);
 	free(s->rbuf);
+	free(s->snap);
+	mig_page_cache_free(&s->cache);
 	free(s);
 }
 
@@ -476,7 +479,7 @@ static enum mig_state precopy(struct mig_source *s)
 		return approved_switchover(s);
 	}
 	for (;;) {
-		uint64_t t0 = ops->now_ns(s->vm->ctx);
+		uint64_t t0 = ops->now_ns(s->vm->ctx), pages0 = s->rep.pages_sent;
 		int64_t bytes = precopy_round(s);
 		struct mig_round round;
 		enum mig_precopy_decision d;
@@ -492,7 +495,8 @@ static enum mig_state precopy(struct mig_source *s)
 		ops->dirty_collect(s->vm->ctx, s->bitmap);
 		round = (struct mig_round){ .bytes = (uint64_t)bytes,
 					    .ns = ops->now_ns(s->vm->ctx) - t0,
-					    .dirty_pages = mig_bitmap_count(s->bitmap, s->pages) };
+					    .dirty_pages = mig_bitmap_count(s->bitmap, s->pages),
+					    .pages = s->rep.pages_sent - pages0 };
 		s->dirty_rate = round.ns ? round.dirty_pages * MIG_NS_PER_S / round.ns : 0;
 		if (s->rep.throttle_pages_per_s)
 			s->rep.throttled_rounds++;
@@ -504,6 +508,11 @@ static enum mig_state precopy(struct mig_source *s)
 			ops->throttle(s->vm->ctx, s->rep.throttle_pages_per_s);
 		}
 		s->rep.expected_downtime_ns = s->pre.expected_downtime_ns;
+		/* All of RAM went once: from here on a page goes as what changed in it. */
+		if (!s->deltas && s->caps & MIG_CAP_DELTA_PAGES)
+			s->deltas = mig_page_cache_init(&s->cache, s->pages < MIG_PAGE_CACHE_SLOTS
+									   ? s->pages
+									   : MIG_PAGE_CACHE_SLOTS);
 		mig_source_progress(s);
 		if (s->cfg.mode == MIG_MODE_POSTCOPY &&
 		    (s->pre.rounds >= s->cfg.postcopy_after_rounds || d == MIG_SWITCH_OVER))

@@ -147,6 +147,25 @@ static void arm_from(struct mig_source *s, uint64_t w, uint64_t words)
 	s->armed_end = w + n;
 }
 
+/*
+ * The page at the cursor into the batch; false when it does not fit. With
+ * deltas on, the guest's page is copied once (it may run on and write it),
+ * and that copy is both what is sent (whole, sparse or as its changes
+ * since the copy kept) and what is kept for the next time.
+ */
+static bool add_page(struct mig_source *s, struct mig_ram_batch *b)
+{
+	const uint8_t *page = s->ops->page(s->vm->ctx, s->cursor);
+
+	if (!s->deltas)
+		return mig_ram_batch_add(b, s->cursor, page, NULL);
+	memcpy(s->snap, page, MIG_PAGE_SIZE);
+	if (!mig_ram_batch_add(b, s->cursor, s->snap, mig_page_cache_find(&s->cache, s->cursor)))
+		return false;
+	mig_page_cache_keep(&s->cache, s->cursor, s->snap);
+	return true;
+}
+
 size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_data_pages,
 				struct mig_laid_out *l)
 {
@@ -167,7 +186,7 @@ size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_
 		}
 		s->cursor += (uint64_t)__builtin_ctzll(bits);
 		arm_from(s, w, words);
-		if (!mig_ram_batch_add(&b, s->cursor, s->ops->page(s->vm->ctx, s->cursor)))
+		if (!add_page(s, &b))
 			break;
 		mig_bit_clear(s->bitmap, s->cursor);
 		s->cursor++;
@@ -179,7 +198,9 @@ size_t mig_source_lay_out_batch(struct mig_source *s, uint8_t *at, unsigned max_
 	mig_chan_header(at, MIG_REC_RAM, 0, (uint32_t)b.w.len);
 	*l = (struct mig_laid_out){ .bytes = b.w.len + MIG_RECORD_HEADER_SIZE,
 				    .pages = mig_ram_batch_pages(&b),
-				    .zero_pages = b.zero_pages };
+				    .zero_pages = b.zero_pages,
+				    .delta_pages = b.delta_pages,
+				    .unchanged_pages = b.unchanged_pages };
 	return l->bytes;
 }
 
@@ -187,6 +208,8 @@ void mig_source_count_sent(struct mig_source *s, const struct mig_laid_out *l)
 {
 	s->rep.pages_sent += l->pages;
 	s->rep.zero_pages += l->zero_pages;
+	s->rep.delta_pages += l->delta_pages;
+	s->rep.unchanged_pages += l->unchanged_pages;
 	s->rep.bytes_sent += l->bytes;
 }
 

@@ -4,6 +4,7 @@
 #define MIG_SOURCE_INTERNAL_H
 
 #include "mig/engine.h"
+#include "mig/page_cache.h"
 
 /** The cancel/commit race is decided once, atomically: whichever comes first wins. */
 enum mig_control { MIG_CTL_OPEN, MIG_CTL_CANCEL, MIG_CTL_COMMITTED };
@@ -11,7 +12,7 @@ enum mig_control { MIG_CTL_OPEN, MIG_CTL_CANCEL, MIG_CTL_COMMITTED };
 /** A RAM record laid out, not yet sent (mig_source_lay_out_batch). */
 struct mig_laid_out {
 	size_t bytes; /**< header and payload */
-	uint32_t pages, zero_pages;
+	uint32_t pages, zero_pages, delta_pages, unchanged_pages;
 };
 
 struct mig_source {
@@ -28,6 +29,14 @@ struct mig_source {
 		held;  /**< switchover: the last RAM record at s->buf, sent with the package */
 	uint8_t *buf;  /**< records built here (MIG_RECORD_MAX) */
 	uint8_t *rbuf; /**< records received here (MIG_RECORD_MAX) */
+	/**
+	 * Pages go as deltas of their last copy (MIG_CAP_DELTA_PAGES agreed):
+	 * from the second precopy round to the stop. The first round sends all
+	 * of RAM once, which no cache holds; postcopy places whole pages.
+	 */
+	bool deltas;
+	struct mig_page_cache cache;
+	uint8_t *snap; /**< a page copied once from the running guest (MIG_PAGE_SIZE) */
 	uint32_t caps; /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
 	bool peer_error;       /**< the destination said ERROR since the stop */

@@ -72,8 +72,11 @@ static int stop_and_send_pages(struct mig_source *s)
 	ops->dirty_collect(s->vm->ctx, s->bitmap);
 	s->held = (struct mig_laid_out){ 0 };
 	s->rep.stop_pages = 0;
-	if (s->cfg.mode == MIG_MODE_POSTCOPY)
+	if (s->cfg.mode == MIG_MODE_POSTCOPY) {
+		/* The destination takes whole pages from here on (and drops what it has). */
+		s->deltas = false;
 		return send_discard(s);
+	}
 	mig_source_rewind(s);
 	while (mig_source_lay_out_batch(s, s->buf, MIG_BATCH_FULL, &s->held) &&
 	       s->cursor < s->pages) {

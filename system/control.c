@@ -133,6 +133,8 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "total-time-ms", r->total_ns / 1000000u);
 	json_out_u64(o, "pages", r->pages_sent);
 	json_out_u64(o, "zero-pages", r->zero_pages);
+	json_out_u64(o, "delta-pages", r->delta_pages);
+	json_out_u64(o, "unchanged-pages", r->unchanged_pages);
 	json_out_u64(o, "pages-requested", r->pages_requested);
 	json_out_u64(o, "bytes", r->bytes_sent);
 	json_out_u64(o, "throughput",

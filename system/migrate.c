@@ -52,7 +52,7 @@ static struct mig_hello local_hello(const struct vm *vm)
 		.capabilities =
 			MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
 			MIG_CAP_POSTCOPY | MIG_CAP_DRY_RUN | MIG_CAP_SPARSE_PAGES |
-			MIG_CAP_DRY_RUN_ENTRY |
+			MIG_CAP_DELTA_PAGES | MIG_CAP_DRY_RUN_ENTRY |
 			(MIG_FORMAT_OLDEST < MIG_FORMAT_VERSION ? MIG_CAP_FORMAT_WINDOW : 0),
 	};
 
@@ -158,12 +158,14 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 	console_printf(
 		"migration report: downtime %llu.%03llu ms +- %llu us (stop to the "
 		"destination's last vCPU in the guest), total %llu ms, %u rounds, %llu pages "
-		"(%llu zero), %llu KiB on the wire, %llu.%03llu MB/s\n",
+		"(%llu zero, %llu as changes, %llu unchanged), %llu KiB on the wire, "
+		"%llu.%03llu MB/s\n",
 		(unsigned long long)(r->downtime_ns / 1000000),
 		(unsigned long long)(r->downtime_ns / 1000 % 1000),
 		(unsigned long long)(r->downtime_uncertainty_ns / 1000),
 		(unsigned long long)ms_of(r->total_ns), r->rounds,
 		(unsigned long long)r->pages_sent, (unsigned long long)r->zero_pages,
+		(unsigned long long)r->delta_pages, (unsigned long long)r->unchanged_pages,
 		(unsigned long long)(r->bytes_sent >> 10), (unsigned long long)(mib_s / 1000),
 		(unsigned long long)(mib_s % 1000));
 	console_printf(

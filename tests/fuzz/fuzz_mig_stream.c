@@ -16,7 +16,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t guest_ram[64][MIG_PAGE_SIZE];
 static uint64_t next_page;	       /* pages of one record ascend */
-static uint8_t scratch[MIG_PAGE_SIZE]; /* where a sparse page is rebuilt */
+static uint8_t scratch[MIG_PAGE_SIZE]; /* where a sparse or delta page is rebuilt */
+static uint64_t have;		       /* pages a record wrote: a delta's base */
+
+/* A delta's base: a page some record wrote, none before (as the destination's). */
+static const uint8_t *base(void *ctx, uint64_t page)
+{
+	(void)ctx;
+	if (page >= 64)
+		__builtin_trap(); /* a base asked for beyond the guest */
+	return have >> page & 1 ? guest_ram[page] : NULL;
+}
+
+static const struct mig_ram_forms forms = { .scratch = scratch, .base = base };
 
 static void page_sink(void *ctx, uint64_t page, const void *data)
 {
@@ -26,6 +38,7 @@ static void page_sink(void *ctx, uint64_t page, const void *data)
 	if (page < next_page)
 		__builtin_trap(); /* a page written twice by one record, or out of order */
 	next_page = page + 1;
+	have |= 1ull << page;
 	if (data)
 		memcpy(guest_ram[page], data, MIG_PAGE_SIZE);
 	else
@@ -43,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   .gic_intid_count = 96 };
 	bool bad;
 
+	have = 0;
 	mig_reader_init(&r, data, size);
 	while (mig_record_get(&r, &rec, &bad)) {
 		char err[160];
@@ -55,8 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mig_hello_compatible(&local, &remote, err, sizeof(err));
 		if (rec.type == MIG_REC_RAM) {
 			next_page = 0;
-			mig_ram_decode(&rec.payload, 64, page_sink, NULL, scratch, err,
-				       sizeof(err));
+			mig_ram_decode(&rec.payload, 64, page_sink, NULL, &forms, err, sizeof(err));
 		}
 		if (rec.type == MIG_REC_ERROR || rec.type == MIG_REC_REFUSE) {
 			char text[128];

@@ -190,6 +190,8 @@ static void test_precopy_dirtying_vm(void **state)
 	f->m.dirtying = true;
 	completed(f); /* the source stopped for good at the switchover */
 	assert_true(f->src.regs.x[0] > 0x1000);
+	/* Its pages written again after their copy (a byte each) went as their changes. */
+	assert_true(f->m.src.delta_pages > 0);
 }
 
 /*

@@ -103,7 +103,7 @@ static void send_ram(struct fixture *f, uint64_t n)
 
 	mig_ram_batch_init(&b, rec, sizeof(rec), false);
 	for (uint64_t p = 0; p < n; p++)
-		assert_true(mig_ram_batch_add(&b, p, f->src.ram + p * 4096));
+		assert_true(mig_ram_batch_add(&b, p, f->src.ram + p * 4096, NULL));
 	mig_ram_batch_finish(&b);
 	assert_true(script_send(&f->p, MIG_REC_RAM, 0, rec, (uint32_t)b.w.len));
 }

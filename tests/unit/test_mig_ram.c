@@ -36,7 +36,7 @@ static size_t encode_all(bool sparse, unsigned *zero_count, unsigned *sparse_cou
 
 	mig_ram_batch_init(&b, payload, sizeof(payload), sparse);
 	for (unsigned p = 0; p < PAGES; p++)
-		assert_true(mig_ram_batch_add(&b, p, src[p]));
+		assert_true(mig_ram_batch_add(&b, p, src[p], NULL));
 	mig_ram_batch_finish(&b);
 	*zero_count = b.zero_pages;
 	*sparse_count = b.sparse_pages;
@@ -108,6 +108,7 @@ static void test_hostile_payloads_touch_nothing(void **state)
 }
 
 static uint8_t scratch[MIG_PAGE_SIZE];
+static const struct mig_ram_forms sparse_only = { .scratch = scratch };
 
 /*
  * Agreed, a page mostly of zeroes goes as its nonzero words: a stack's top,
@@ -141,7 +142,7 @@ static void test_sparse_pages(void **state)
 	assert_int_equal(len, 4 + (8 + 2 + 4 + 304) + (8 + 2 + 2 * 4 + 3 * 8) + (8 + 2 + 2 * 12) +
 				      2 * (8 + MIG_PAGE_SIZE) + (8 + 2 + 4 + 255 * 8) + 12);
 	mig_reader_init(&r, payload, len);
-	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, scratch, err, sizeof(err)));
+	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, &sparse_only, err, sizeof(err)));
 	assert_memory_equal(src, dst, sizeof(src));
 	/* Not agreed (no scratch page): refused, nothing written. */
 	memset(dst, 0xff, sizeof(dst));
@@ -152,7 +153,7 @@ static void test_sparse_pages(void **state)
 	/* Every truncation is refused. */
 	for (size_t n = 0; n < len; n += 37) {
 		mig_reader_init(&r, payload, n);
-		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, scratch, err, sizeof(err)));
+		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &sparse_only, err, sizeof(err)));
 	}
 }
 
@@ -174,7 +175,7 @@ static bool decode_segments(const uint16_t (*seg)[2], unsigned count, size_t wor
 	}
 	memset(dst, 0xee, sizeof(dst));
 	mig_reader_init(&r, payload, wr.len);
-	return mig_ram_decode(&r, PAGES, sink, NULL, scratch, err, sizeof(err));
+	return mig_ram_decode(&r, PAGES, sink, NULL, &sparse_only, err, sizeof(err));
 }
 
 /* Whatever a hostile sparse page says, it writes nothing outside its page and nothing at all unless
@@ -207,6 +208,157 @@ static void test_sparse_pages_hostile(void **state)
 	assert_int_equal(dst[0][0], 0xee);
 }
 
+/* A delta's base here: the page as dst holds it, for the pages marked as written. */
+static unsigned base_have = 0xff;
+static unsigned base_asked_beyond;
+
+static const uint8_t *dst_base(void *ctx, uint64_t page)
+{
+	(void)ctx;
+	if (page >= PAGES) {
+		base_asked_beyond++;
+		return NULL;
+	}
+	return base_have >> page & 1 ? dst[page] : NULL;
+}
+
+static const struct mig_ram_forms with_deltas = { .scratch = scratch, .base = dst_base };
+
+/*
+ * Pages sent before go as what changed since (their copy as sent, the
+ * destination's too): a few counters of a page of data as a delta, an
+ * unchanged page not at all, a page rewritten whole as a whole page, a page
+ * now mostly zeroes as its sparse form where that is smaller than its
+ * delta, a page now zero as a run. Each comes back byte for byte over what
+ * the destination held.
+ */
+static void test_delta_pages(void **state)
+{
+	static uint8_t sent[PAGES][MIG_PAGE_SIZE] __attribute__((aligned(8)));
+	struct mig_ram_batch b;
+	struct mig_reader r;
+	uint64_t *w;
+
+	(void)state;
+	for (unsigned p = 0; p < PAGES; p++)
+		for (unsigned i = 0; i < MIG_PAGE_SIZE; i++)
+			sent[p][i] = (uint8_t)(p * 31 + i * 7 + 1);
+	memcpy(src, sent, sizeof(src));
+	memcpy(dst, sent, sizeof(dst));
+	w = (uint64_t *)src[0];
+	w[10]++, w[11]++, w[300] = 0; /* counters: two segments */
+	/* src[1] unchanged */
+	memset(src[2], 0x42, MIG_PAGE_SIZE); /* rewritten whole */
+	memset(src[3], 0, MIG_PAGE_SIZE);    /* now mostly zeroes: sparse beats the delta */
+	((uint64_t *)src[3])[5] = 77;
+	memset(src[4], 0, MIG_PAGE_SIZE);	       /* now zero */
+	((uint64_t *)src[5])[MIG_PAGE_WORDS - 1] ^= 1; /* its last word */
+	mig_ram_batch_init(&b, payload, sizeof(payload), true);
+	for (unsigned p = 0; p < 6; p++)
+		assert_true(mig_ram_batch_add(&b, p, src[p], sent[p]));
+	mig_ram_batch_finish(&b);
+	assert_int_equal(b.delta_pages, 2);
+	assert_int_equal(b.unchanged_pages, 1);
+	assert_int_equal(b.sparse_pages, 1);
+	assert_int_equal(b.zero_pages, 1);
+	assert_int_equal(mig_ram_batch_pages(&b), 6);
+	assert_int_equal(b.entries, 5);
+	assert_int_equal(b.w.len, 4 + (8 + 2 + 2 * 4 + 3 * 8) + (8 + MIG_PAGE_SIZE) +
+					  (8 + 2 + 4 + 8) + 12 + (8 + 2 + 4 + 8));
+	base_have = 0xff;
+	mig_reader_init(&r, payload, b.w.len);
+	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+	assert_memory_equal(src, dst, sizeof(src));
+	/* Without deltas agreed (sparse pages only): refused, nothing written. */
+	memcpy(dst, sent, sizeof(dst));
+	mig_reader_init(&r, payload, b.w.len);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &sparse_only, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: entry 0 is a delta page, not agreed");
+	assert_memory_equal(dst, sent, sizeof(dst));
+	/* A delta of a page this migration did not write: refused before anything is. */
+	base_have = 0xff & ~(1u << 5);
+	mig_reader_init(&r, payload, b.w.len);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: entry 4 is a delta of page 5, which this migration "
+				 "has not sent");
+	assert_memory_equal(dst, sent, sizeof(dst));
+	base_have = 0xff;
+	/* Every truncation is refused. */
+	for (size_t n = 0; n < b.w.len; n += 13) {
+		mig_reader_init(&r, payload, n);
+		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+	}
+	assert_memory_equal(dst, sent, sizeof(dst));
+}
+
+/* A batch whose pages all stayed as sent holds no entry and still says how many it took. */
+static void test_unchanged_pages_only(void **state)
+{
+	struct mig_ram_batch b;
+	struct mig_reader r;
+
+	(void)state;
+	memset(src, 0x21, sizeof(src));
+	memset(dst, 0x21, sizeof(dst));
+	mig_ram_batch_init(&b, payload, sizeof(payload), true);
+	for (unsigned p = 0; p < PAGES; p++)
+		assert_true(mig_ram_batch_add(&b, p, src[p], dst[p]));
+	mig_ram_batch_finish(&b);
+	assert_int_equal(b.unchanged_pages, PAGES);
+	assert_int_equal(mig_ram_batch_pages(&b), PAGES);
+	assert_int_equal(b.w.len, 4);
+	mig_reader_init(&r, payload, b.w.len);
+	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+	assert_memory_equal(src, dst, sizeof(src));
+}
+
+/*
+ * A hostile delta: beyond the guest (its base never looked up), its
+ * segments as a sparse page's are checked, and nothing is written unless
+ * all of it is whole.
+ */
+static void test_delta_pages_hostile(void **state)
+{
+	struct mig_writer wr;
+	struct mig_reader r;
+
+	(void)state;
+	base_have = 0xff;
+	base_asked_beyond = 0;
+	memset(dst, 0xee, sizeof(dst));
+	mig_writer_init(&wr, payload, sizeof(payload));
+	mig_put_u32(&wr, 1);
+	mig_put_u64(&wr, (uint64_t)PAGES << 2 | MIG_RAM_DELTA);
+	mig_put_u16(&wr, 1);
+	mig_put_u16(&wr, 0);
+	mig_put_u16(&wr, 1);
+	mig_put_u64(&wr, 5);
+	mig_reader_init(&r, payload, wr.len);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: page 8 beyond the guest's 8 pages");
+	assert_int_equal(base_asked_beyond, 0);
+	/* no segment, a segment past the page's end */
+	mig_writer_init(&wr, payload, sizeof(payload));
+	mig_put_u32(&wr, 1);
+	mig_put_u64(&wr, 1u << 2 | MIG_RAM_DELTA);
+	mig_put_u16(&wr, 0);
+	mig_reader_init(&r, payload, wr.len);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+	assert_string_equal(err, "RAM record: delta page 0 malformed");
+	mig_writer_init(&wr, payload, sizeof(payload));
+	mig_put_u32(&wr, 1);
+	mig_put_u64(&wr, 1u << 2 | MIG_RAM_DELTA);
+	mig_put_u16(&wr, 1);
+	mig_put_u16(&wr, MIG_PAGE_WORDS - 1);
+	mig_put_u16(&wr, 2);
+	mig_put_u64(&wr, 5);
+	mig_put_u64(&wr, 5);
+	mig_reader_init(&r, payload, wr.len);
+	assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+	for (unsigned p = 0; p < PAGES; p++)
+		assert_int_equal(dst[p][0], 0xee);
+}
+
 static uint64_t zero_sink_pages;
 
 static void count_zero(void *ctx, uint64_t page, const void *data)
@@ -230,7 +382,7 @@ static void test_zero_runs(void **state)
 	zero_sink_pages = 0;
 	while (p < guest_pages) {
 		mig_ram_batch_init(&b, payload, sizeof(payload), false);
-		while (p < guest_pages && mig_ram_batch_add(&b, p, zero))
+		while (p < guest_pages && mig_ram_batch_add(&b, p, zero, NULL))
 			p++;
 		mig_ram_batch_finish(&b);
 		assert_int_equal(b.w.len, 4 + 12); /* one entry a batch */
@@ -248,7 +400,7 @@ static void test_zero_runs(void **state)
 	mig_reader_init(&r, payload, b.w.len);
 	assert_false(mig_ram_decode(&r, guest_pages - 1, sink, NULL, NULL, err, sizeof(err)));
 	assert_string_equal(err, "RAM record: page 131071 beyond the guest's 131071 pages");
-	/* an empty run, an unknown entry kind */
+	/* an empty run, a delta where none was agreed (every kind has a meaning) */
 	payload[12] = payload[13] = payload[14] = payload[15] = 0;
 	mig_reader_init(&r, payload, b.w.len);
 	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, NULL, err, sizeof(err)));
@@ -256,7 +408,7 @@ static void test_zero_runs(void **state)
 	payload[4] = 3;
 	mig_reader_init(&r, payload, b.w.len);
 	assert_false(mig_ram_decode(&r, guest_pages, sink, NULL, NULL, err, sizeof(err)));
-	assert_string_equal(err, "RAM record: entry 0 of unknown kind 3");
+	assert_string_equal(err, "RAM record: entry 0 is a delta page, not agreed");
 }
 
 /** A payload of zero runs, each (first page, pages). */
@@ -336,6 +488,45 @@ static void test_switches_when_the_rest_fits(void **state)
 	assert_int_equal(mig_precopy_decide(&s, &params, &r), MIG_SWITCH_OVER);
 	assert_true(s.expected_downtime_ns < 50000000);
 	assert_int_equal(s.rounds, 2);
+}
+
+/*
+ * Pages written again are priced as the round before paid for them (its
+ * bytes over its pages), not as whole pages: 20000 pages that went as 200
+ * bytes each fit where whole ones would not. The first round's pages (all
+ * of RAM, zero runs mostly) say nothing of that; a round too small to fill
+ * the link keeps the bandwidth measured before.
+ */
+static void test_prices_pages_by_their_changes(void **state)
+{
+	struct mig_precopy_state s = { 0 };
+	/* all of RAM, cheap zero pages mostly: 100 MB/s, 20000 pages written (82 MB whole) */
+	struct mig_round r = {
+		.bytes = 100000000, .ns = 1000000000, .dirty_pages = 20000, .pages = 131072
+	};
+
+	(void)state;
+	assert_int_equal(mig_precopy_decide(&s, &params, &r), MIG_NEXT_ROUND);
+	assert_int_equal(s.page_bytes, MIG_PAGE_WIRE_BYTES);
+	/* they went as 200 bytes each (4 MB, 40 ms), as many written again: 40 ms + 0.7 ms */
+	r = (struct mig_round){
+		.bytes = 4000000, .ns = 40000000, .dirty_pages = 20000, .pages = 20000
+	};
+	assert_int_equal(mig_precopy_decide(&s, &params, &r), MIG_SWITCH_OVER);
+	assert_int_equal(s.page_bytes, 200);
+	assert_true(s.expected_downtime_ns > 40000000 && s.expected_downtime_ns < 41000000);
+	/* unchanged pages cost nothing, priced at the least a page can cost */
+	r = (struct mig_round){
+		.bytes = 300000, .ns = 3000000, .dirty_pages = 10, .pages = 100000
+	};
+	mig_precopy_decide(&s, &params, &r);
+	assert_int_equal(s.page_bytes, MIG_PAGE_WIRE_BYTES_MIN);
+	assert_int_equal(s.bandwidth, 100000000);
+	/* 100 KB in 10 ms (10 MB/s): mostly the link's latency; 100 MB/s stands */
+	r = (struct mig_round){ .bytes = 100000, .ns = 10000000, .dirty_pages = 10, .pages = 25 };
+	mig_precopy_decide(&s, &params, &r);
+	assert_int_equal(s.bandwidth, 100000000);
+	assert_int_equal(s.page_bytes, 4000);
 }
 
 static void test_no_convergence_outcomes(void **state)
@@ -499,9 +690,13 @@ int main(void)
 		cmocka_unit_test(test_hostile_payloads_touch_nothing),
 		cmocka_unit_test(test_sparse_pages),
 		cmocka_unit_test(test_sparse_pages_hostile),
+		cmocka_unit_test(test_delta_pages),
+		cmocka_unit_test(test_unchanged_pages_only),
+		cmocka_unit_test(test_delta_pages_hostile),
 		cmocka_unit_test(test_zero_runs),
 		cmocka_unit_test(test_runs_ascend_and_are_capped),
 		cmocka_unit_test(test_switches_when_the_rest_fits),
+		cmocka_unit_test(test_prices_pages_by_their_changes),
 		cmocka_unit_test(test_no_convergence_outcomes),
 		cmocka_unit_test(test_stalled_rounds_go_postcopy),
 		cmocka_unit_test(test_throttle_starts_tightens_and_converges),
