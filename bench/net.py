@@ -130,6 +130,12 @@ def warm(port):
     return lan_guest.warm(s, port, 60)
 
 
+# What each migration's report says besides its downtime: how much crossed the
+# link and how, and how long the throttle held the guest's vCPUs.
+REPORT_KEYS = ("rounds", "bytes", "pages", "delta-pages", "unchanged-pages", "stop-pages",
+               "throttle-wait-ms", "throttle-waits", "settle-passes", "predicted-downtime-us",
+               "downtime-steps", "downtime-us")
+
 class FerrySystem:
     name = "ferry"
     at_newline = False  # Ferry passes a guest's line on whole: the stamp of its first byte
@@ -177,6 +183,7 @@ class FerrySystem:
         self.at = dst
         return {"src_trace": self.boards[src]["trace"], "dst_trace": self.boards[dst]["trace"],
                 "reported_us": end["downtime-us"], "total_ms": end["total-time-ms"],
+                "report": {k: end.get(k) for k in REPORT_KEYS},
                 "translation": translation_after(jit, self.boards[dst]["qq"])}
 
     def pause(self):

@@ -44,6 +44,10 @@ def one(tree, migrations):
         for key in ("service_gap_us", "seen_us", "heartbeat_gap_us"):
             values = [r[key] for r in moves if r.get(key) is not None]
             out[key] = statistics.median(values) if values else None
+        for key in ("bytes", "throttle-wait-ms", "delta-pages"):
+            values = [r["report"][key] for r in moves
+                      if r.get("report", {}).get(key) is not None]
+            out[key] = statistics.median(values) if values else None
         out["lost"] = ferry["lost"]
         out["answered_twice"] = ferry["answered_twice"]
         out["completed"] = ferry["completed"]
@@ -90,7 +94,7 @@ def main():
         "ratio_this_over_other": {
             key: round(medians["this"][key] / medians["other"][key], 3)
             for key in medians["this"]
-            if medians["this"][key] is not None and medians["other"][key]},
+            if medians["this"][key] is not None and medians["other"].get(key)},
     }
     path = os.path.join(HERE, "bench", "results", f"net-ab-{migrations}.json")
     with open(path, "w") as fh:

@@ -162,13 +162,24 @@ static const uint8_t *delta_base(void *ctx, uint64_t page)
 	return mig_bit_test(d->have, page) ? d->ops->page(d->vm->ctx, page) : NULL;
 }
 
+/* A delta's words written into the page where they lie: its other words are as they were. */
+static void patch_page(void *ctx, uint64_t page, unsigned first_word, unsigned words,
+		       const uint8_t *data)
+{
+	struct mig_dest *d = ctx;
+
+	memcpy(d->ops->page(d->vm->ctx, page) + 8u * first_word, data, 8u * words);
+}
+
 void mig_dest_forms(struct mig_dest *d, bool postcopy, struct mig_ram_forms *forms)
 {
 	*forms = (struct mig_ram_forms){ 0 };
 	if (d->caps & MIG_CAP_SPARSE_PAGES)
 		forms->scratch = d->page;
-	if (d->caps & MIG_CAP_DELTA_PAGES && d->caps & MIG_CAP_SPARSE_PAGES && !postcopy)
+	if (d->caps & MIG_CAP_DELTA_PAGES && d->caps & MIG_CAP_SPARSE_PAGES && !postcopy) {
 		forms->base = delta_base;
+		forms->patch = patch_page;
+	}
 }
 
 struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local, unsigned timeout_ms)

@@ -47,6 +47,24 @@ static inline bool word_differs(const uint64_t *w, const uint64_t *base, unsigne
 }
 
 /*
+ * Eight words at a time, one branch for all: most of a page written again
+ * is as before (or zero), and under emulation each branch of a word-by-word
+ * scan costs (the stop's pages are scanned in the downtime). The words are
+ * then looked at one by one only where this found a difference (a word
+ * changed between the two reads is sent again anyway).
+ */
+#define BLOCK_WORDS 8u
+
+static inline bool block_same(const uint64_t *w, const uint64_t *base, unsigned i)
+{
+	uint64_t acc = 0;
+
+	for (unsigned k = 0; k < BLOCK_WORDS; k++)
+		acc |= __atomic_load_n(&w[i + k], __ATOMIC_RELAXED) ^ (base ? base[i + k] : 0);
+	return acc == 0;
+}
+
+/*
  * The words of page `w` that differ from `base` (a zero page's when NULL),
  * in one pass, stopped as soon as the form would take more than its bound.
  * Each word is read once: in precopy the guest runs on and may change the
@@ -62,6 +80,10 @@ static enum page_form lay_out(const uint64_t *w, const uint64_t *base, struct sp
 	for (unsigned i = 0; i < MIG_PAGE_WORDS;) {
 		unsigned first;
 
+		if (i % BLOCK_WORDS == 0 && block_same(w, base, i)) {
+			i += BLOCK_WORDS;
+			continue;
+		}
 		if (!word_differs(w, base, i)) {
 			i++;
 			continue;
@@ -114,13 +136,15 @@ bool mig_ram_batch_add(struct mig_ram_batch *b, uint64_t page_number, const void
 		return false;
 	b->next_page = page_number + 1;
 	if (base) {
-		delta = lay_out(page, base, &d);
+		delta = memcmp(page, base, MIG_PAGE_SIZE) ? lay_out(page, base, &d) : PAGE_SAME;
 		if (delta == PAGE_SAME) { /* the destination holds it as it is */
 			b->unchanged_pages++;
 			return true;
 		}
 	}
-	if (b->sparse)
+	if (delta == PAGE_SEGMENTS && d.bytes <= MIG_RAM_DELTA_SMALL)
+		form = PAGE_WHOLE; /* no sparse form could save much: not looked for */
+	else if (b->sparse)
 		form = lay_out(page, NULL, &l);
 	else
 		form = mig_page_is_zero(page) ? PAGE_SAME : PAGE_WHOLE;
@@ -178,9 +202,11 @@ void mig_ram_batch_finish(struct mig_ram_batch *b)
  * A sparse or delta page's segments: at least one, each of at least one
  * word, in ascending order without overlap, within the page, their words
  * all there. With `page`, the page rebuilt there: `base` (zeroes when NULL)
- * with the segments' words in place of its own.
+ * with the segments' words in place of its own. With `patch` instead, each
+ * segment written into the page where it lies (a delta applied in place).
  */
-static bool segments(struct mig_reader *r, uint8_t *page, const uint8_t *base)
+static bool segments(struct mig_reader *r, uint8_t *page, const uint8_t *base,
+		     const struct mig_ram_forms *patch, void *ctx, uint64_t page_number)
 {
 	uint16_t count = mig_get_u16(r);
 	unsigned next = 0;
@@ -199,6 +225,8 @@ static bool segments(struct mig_reader *r, uint8_t *page, const uint8_t *base)
 			return false;
 		if (page)
 			memcpy(page + 8u * first, r->buf + r->pos, 8u * words);
+		if (patch)
+			patch->patch(ctx, page_number, first, words, r->buf + r->pos);
 		r->pos += 8u * words;
 		next = first + words;
 	}
@@ -208,7 +236,7 @@ static bool segments(struct mig_reader *r, uint8_t *page, const uint8_t *base)
 /** One entry's form, checked (and with `apply`, its page rebuilt); false with why in err. */
 static bool entry_form(struct mig_reader *r, uint32_t i, uint64_t entry, bool apply,
 		       const struct mig_ram_forms *forms, void *ctx, const uint8_t **data,
-		       uint64_t *run, char *err, size_t err_size)
+		       uint64_t *run, bool *patched, char *err, size_t err_size)
 {
 	uint8_t *scratch = forms ? forms->scratch : NULL;
 	const uint8_t *base = NULL;
@@ -252,7 +280,12 @@ static bool entry_form(struct mig_reader *r, uint32_t i, uint64_t entry, bool ap
 		}
 		break;
 	}
-	if (!segments(r, apply ? scratch : NULL, base)) {
+	if (apply && base && forms->patch) { /* checked whole before: written where it lies */
+		segments(r, NULL, NULL, forms, ctx, entry >> 2);
+		*patched = true;
+		return true;
+	}
+	if (!segments(r, apply ? scratch : NULL, base, NULL, ctx, entry >> 2)) {
 		format_snprintf(err, err_size, "RAM record: %s page %u malformed",
 				base ? "delta" : "sparse", i);
 		return false;
@@ -271,6 +304,7 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, bool 
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t entry = mig_get_u64(&r), page = entry >> 2, run = 1;
 		const uint8_t *data = NULL;
+		bool patched = false;
 
 		if (r.error) {
 			format_snprintf(err, err_size, "RAM record: entry %u truncated", i);
@@ -278,7 +312,8 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, bool 
 		}
 		/* Before a delta's base is looked up: only pages of the guest have one. */
 		if (page >= page_count ||
-		    !entry_form(&r, i, entry, apply, forms, ctx, &data, &run, err, err_size) ||
+		    !entry_form(&r, i, entry, apply, forms, ctx, &data, &run, &patched, err,
+				err_size) ||
 		    run > page_count - page) {
 			if (page >= page_count || run > page_count - page)
 				format_snprintf(
@@ -304,7 +339,7 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, bool 
 			return false;
 		}
 		next = page + run;
-		for (uint64_t p = page; apply && p < page + run; p++)
+		for (uint64_t p = page; apply && !patched && p < page + run; p++)
 			sink(ctx, p, data);
 	}
 	if (mig_remaining(&r)) {

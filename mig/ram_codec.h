@@ -63,6 +63,13 @@ enum mig_ram_entry_kind {
  */
 #define MIG_RAM_SPARSE_BYTES_MAX (MIG_PAGE_SIZE / 2u)
 
+/**
+ * A delta this small goes without the page's sparse form looked for: that
+ * could save less than these bytes, and looking reads the page again (in
+ * the downtime, for the pages the stop finds).
+ */
+#define MIG_RAM_DELTA_SMALL 256u
+
 /** True when a page is all zeroes. */
 bool mig_page_is_zero(const void *page);
 
@@ -132,6 +139,13 @@ struct mig_ram_forms {
 	 * mix in whatever the page held before). NULL: deltas not agreed.
 	 */
 	const uint8_t *(*base)(void *ctx, uint64_t page_number);
+	/**
+	 * Writes a delta's segment into the page in place (its other words
+	 * stay as they are), instead of the page rebuilt in scratch and handed
+	 * to the sink whole; NULL: rebuilt.
+	 */
+	void (*patch)(void *ctx, uint64_t page_number, unsigned first_word, unsigned words,
+		      const uint8_t *data);
 };
 
 /**

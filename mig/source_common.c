@@ -149,9 +149,11 @@ static void arm_from(struct mig_source *s, uint64_t w, uint64_t words)
 
 /*
  * The page at the cursor into the batch; false when it does not fit. With
- * deltas on, the guest's page is copied once (it may run on and write it),
- * and that copy is both what is sent (whole, sparse or as its changes
- * since the copy kept) and what is kept for the next time.
+ * deltas on, while the VM runs, the guest's page is copied once (it may
+ * write it meanwhile), and that copy is both what is sent (whole, sparse or
+ * as its changes since the copy kept) and what is kept for the next time.
+ * Once the VM stopped (the pages the stop found), the page holds still and
+ * no copy of it is ever sent again: neither copy is made, in the downtime.
  */
 static bool add_page(struct mig_source *s, struct mig_ram_batch *b)
 {
@@ -159,6 +161,9 @@ static bool add_page(struct mig_source *s, struct mig_ram_batch *b)
 
 	if (!s->deltas)
 		return mig_ram_batch_add(b, s->cursor, page, NULL);
+	if (s->rep.state != MIG_ACTIVE)
+		return mig_ram_batch_add(b, s->cursor, page,
+					 mig_page_cache_find(&s->cache, s->cursor));
 	memcpy(s->snap, page, MIG_PAGE_SIZE);
 	if (!mig_ram_batch_add(b, s->cursor, s->snap, mig_page_cache_find(&s->cache, s->cursor)))
 		return false;

@@ -28,7 +28,18 @@ static const uint8_t *base(void *ctx, uint64_t page)
 	return have >> page & 1 ? guest_ram[page] : NULL;
 }
 
+/* A delta written in place, as the destination does. */
+static void patch(void *ctx, uint64_t page, unsigned first, unsigned words, const uint8_t *data)
+{
+	(void)ctx;
+	if (page >= 64 || !(have >> page & 1) || first >= MIG_PAGE_SIZE / 8 ||
+	    words > MIG_PAGE_SIZE / 8 - first)
+		__builtin_trap(); /* written beyond its page, or where no base was */
+	memcpy(guest_ram[page] + 8u * first, data, 8u * words);
+}
+
 static const struct mig_ram_forms forms = { .scratch = scratch, .base = base };
+static const struct mig_ram_forms in_place = { .scratch = scratch, .base = base, .patch = patch };
 
 static void page_sink(void *ctx, uint64_t page, const void *data)
 {
@@ -69,7 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mig_hello_compatible(&local, &remote, err, sizeof(err));
 		if (rec.type == MIG_REC_RAM) {
 			next_page = 0;
-			mig_ram_decode(&rec.payload, 64, page_sink, NULL, &forms, err, sizeof(err));
+			mig_ram_decode(&rec.payload, 64, page_sink, NULL,
+				       rec.flags & 1 ? &in_place : &forms, err, sizeof(err));
 		}
 		if (rec.type == MIG_REC_ERROR || rec.type == MIG_REC_REFUSE) {
 			char text[128];

@@ -224,6 +224,17 @@ static const uint8_t *dst_base(void *ctx, uint64_t page)
 
 static const struct mig_ram_forms with_deltas = { .scratch = scratch, .base = dst_base };
 
+static void dst_patch(void *ctx, uint64_t page, unsigned first, unsigned words, const uint8_t *data)
+{
+	(void)ctx;
+	assert_true(page < PAGES && first < MIG_PAGE_WORDS && words <= MIG_PAGE_WORDS - first);
+	memcpy(dst[page] + 8u * first, data, 8u * words);
+}
+
+static const struct mig_ram_forms patched = { .scratch = scratch,
+					      .base = dst_base,
+					      .patch = dst_patch };
+
 /*
  * Pages sent before go as what changed since (their copy as sent, the
  * destination's too): a few counters of a page of data as a delta, an
@@ -269,6 +280,11 @@ static void test_delta_pages(void **state)
 	mig_reader_init(&r, payload, b.w.len);
 	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
 	assert_memory_equal(src, dst, sizeof(src));
+	/* The same, each delta written in place */
+	memcpy(dst, sent, sizeof(dst));
+	mig_reader_init(&r, payload, b.w.len);
+	assert_true(mig_ram_decode(&r, PAGES, sink, NULL, &patched, err, sizeof(err)));
+	assert_memory_equal(src, dst, sizeof(src));
 	/* Without deltas agreed (sparse pages only): refused, nothing written. */
 	memcpy(dst, sent, sizeof(dst));
 	mig_reader_init(&r, payload, b.w.len);
@@ -283,10 +299,12 @@ static void test_delta_pages(void **state)
 				 "has not sent");
 	assert_memory_equal(dst, sent, sizeof(dst));
 	base_have = 0xff;
-	/* Every truncation is refused. */
+	/* Every truncation is refused, nothing written, in place or not. */
 	for (size_t n = 0; n < b.w.len; n += 13) {
 		mig_reader_init(&r, payload, n);
 		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &with_deltas, err, sizeof(err)));
+		mig_reader_init(&r, payload, n);
+		assert_false(mig_ram_decode(&r, PAGES, sink, NULL, &patched, err, sizeof(err)));
 	}
 	assert_memory_equal(dst, sent, sizeof(dst));
 }
