@@ -143,6 +143,7 @@ ferry_unit_test(mig.unit.section tests/unit/test_mig_section.c mig_host)
 ferry_unit_test(mig.unit.record tests/unit/test_mig_record.c mig_host)
 ferry_unit_test(mig.unit.lease tests/unit/test_lease.c mig_host)
 ferry_unit_test(mig.unit.ram tests/unit/test_mig_ram.c mig_host)
+ferry_unit_test(mig.unit.checkpoint tests/unit/test_mig_checkpoint.c mig_host)
 ferry_unit_test(mig.unit.engine tests/unit/test_mig_engine.c mig_host)
 target_sources(test_mig_unit_engine PRIVATE tests/support/fake_vm.c tests/support/fake_link.c
   tests/support/fake_migration.c)
@@ -155,6 +156,10 @@ foreach(group precopy_one_flight precopy_confirmed postcopy_one_flight postcopy_
   set_tests_properties(mig.unit.engine_faults_${group} PROPERTIES TIMEOUT 60
     ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout;FERRY_TEST_FILTER=test_faults_${group}_*")
 endforeach()
+ferry_unit_test(mig.unit.protect tests/unit/test_mig_protect.c mig_host)
+target_sources(test_mig_unit_protect PRIVATE tests/support/fake_vm.c tests/support/fake_link.c
+  tests/support/fake_migration.c)
+target_link_libraries(test_mig_unit_protect PRIVATE pthread)
 # Each end of the migration against a scripted, hostile peer.
 ferry_unit_test(mig.unit.hostile_peer tests/unit/test_mig_hostile_peer.c mig_host)
 target_sources(test_mig_unit_hostile_peer PRIVATE tests/support/script_peer.c

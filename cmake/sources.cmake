@@ -12,9 +12,9 @@ set(FERRY_HYP_SOURCES
 
 # The stream and the engine: plain C.
 set(FERRY_MIG_SOURCES
-  mig/channel.c mig/dest.c mig/dest_frames.c mig/dest_postcopy.c mig/hello.c mig/id_compat.c mig/page_sets.c
+  mig/channel.c mig/checkpoint.c mig/dest.c mig/dest_frames.c mig/dest_postcopy.c mig/dest_standby.c mig/hello.c mig/id_compat.c mig/page_sets.c
   mig/lease.c mig/page_cache.c mig/precopy_policy.c mig/ram_codec.c mig/record.c mig/section.c mig/source.c
-  mig/source_common.c mig/source_frames.c mig/source_postcopy.c mig/source_switchover.c
+  mig/source_common.c mig/source_frames.c mig/source_postcopy.c mig/source_protect.c mig/source_switchover.c
   mig/states.c mig/wire.c)
 
 # The architecture: every instruction.

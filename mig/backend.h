@@ -114,6 +114,17 @@ struct mig_vm_ops {
 	bool (*rehearse)(void *vm, bool destination, bool once, struct mig_rehearsal *measured);
 	/** A monotonic clock in nanoseconds. */
 	uint64_t (*now_ns)(void *vm);
+	/**
+	 * Protection's primary: the VM's vCPUs stop by themselves, for good,
+	 * once now_ns passes `deadline` (the lease's end plus nothing), whatever
+	 * this CPU is doing then (a send may block it past the lease); 0: no
+	 * deadline. Stopped so, the VM never runs here again: fenced.
+	 */
+	void (*lease_until)(void *vm, uint64_t deadline);
+	/** True once the VM stopped at its lease's end (lease_until). */
+	bool (*fenced)(void *vm);
+	/** Waits about ns, this CPU idle (a standby counting down its lease with no link). */
+	void (*idle)(void *vm, uint64_t ns);
 };
 
 struct mig_vm {

@@ -32,20 +32,24 @@ static const struct {
 	uint16_t type;
 	uint16_t phases;
 } legal[] = {
-	{ MIG_REC_RAM, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_POSTCOPY) },
+	{ MIG_REC_RAM, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_POSTCOPY) | IN(MIG_PHASE_STANDBY) },
 	{ MIG_REC_ROUND_END, IN(MIG_PHASE_RECEIVING) },
 	{ MIG_REC_CLOCK, IN(MIG_PHASE_RECEIVING) },
 	{ MIG_REC_DRY_RUN, IN(MIG_PHASE_RECEIVING) },
 	{ MIG_REC_POSTCOPY_DISCARD, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DISCARDING) },
-	{ MIG_REC_DEVICE_PACKAGE, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DEVICE_NEXT) },
+	{ MIG_REC_DEVICE_PACKAGE,
+	  IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DEVICE_NEXT) | IN(MIG_PHASE_STANDBY) },
 	{ MIG_REC_PING, IN(MIG_PHASE_LOADED) | IN(MIG_PHASE_POSTCOPY) },
 	{ MIG_REC_RUN, IN(MIG_PHASE_SYNCED) },
 	{ MIG_REC_CANCEL, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_DISCARDING) |
 				  IN(MIG_PHASE_DEVICE_NEXT) | IN(MIG_PHASE_LOADED) |
 				  IN(MIG_PHASE_SYNCED) | IN(MIG_PHASE_RUNNING) |
-				  IN(MIG_PHASE_POSTCOPY) },
+				  IN(MIG_PHASE_POSTCOPY) | IN(MIG_PHASE_STANDBY) },
 	{ MIG_REC_END, IN(MIG_PHASE_RUNNING) | IN(MIG_PHASE_POSTCOPY) },
 	{ MIG_REC_FRAMES, IN(MIG_PHASE_RUNNING) | IN(MIG_PHASE_POSTCOPY) },
+	{ MIG_REC_EPOCH, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_STANDBY) },
+	{ MIG_REC_EPOCH_END, IN(MIG_PHASE_STANDBY) },
+	{ MIG_REC_HEARTBEAT, IN(MIG_PHASE_STANDBY) },
 };
 
 static const char *phase_name(enum mig_dest_phase p)
@@ -59,6 +63,7 @@ static const char *phase_name(enum mig_dest_phase p)
 		"synchronized",
 		"running the VM",
 		"running the VM in postcopy",
+		"a standby",
 	};
 
 	return (unsigned)p < MIG_PHASE_COUNT ? names[p] : "unknown";
@@ -111,6 +116,9 @@ static enum mig_state fail(struct mig_dest *d, const char *why)
 	if (why != d->rep.error)
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "%s", why);
 	mig_dest_reply_text(d, MIG_REC_ERROR, d->rep.error);
+	/* The primary fences on ERROR: a standby with a checkpoint waits it out and runs it. */
+	if (d->phase == MIG_PHASE_STANDBY)
+		return mig_dest_standby_alone(d);
 	if (postcopy_whole(d))
 		d->phase = MIG_PHASE_RUNNING;
 	if (vm_runs_here(d))
@@ -193,6 +201,7 @@ struct mig_dest *mig_dest_new(struct mig_vm *vm, const struct mig_hello *local, 
 	d->ops = vm->ops;
 	d->local = *local;
 	d->timeout_ms = timeout_ms;
+	d->drift_ppm = MIG_CLOCK_DRIFT_PPM;
 	d->pages = vm->ops->page_count(vm->ctx);
 	words = mig_bitmap_words(d->pages);
 	d->have = calloc(words, sizeof(uint64_t));
@@ -216,6 +225,7 @@ void mig_dest_free(struct mig_dest *d)
 	free(d->scratch);
 	free(d->buf);
 	free(d->page);
+	mig_ckpt_free(&d->stage);
 	free(d);
 }
 
@@ -575,6 +585,8 @@ static bool ram(struct mig_dest *d, struct mig_record *rec)
 
 	if (d->phase == MIG_PHASE_POSTCOPY)
 		return mig_dest_place_postcopy(d, rec);
+	if (d->phase == MIG_PHASE_STANDBY)
+		return mig_dest_epoch_ram(d, rec);
 	mig_dest_forms(d, false, &forms);
 	return mig_ram_decode(&rec->payload, d->pages, write_page, d, &forms, d->rep.error,
 			      sizeof(d->rep.error));
@@ -660,6 +672,8 @@ static bool cancel(struct mig_dest *d)
 	}
 	format_snprintf(d->rep.error, sizeof(d->rep.error), "cancelled by the source");
 	d->in_doubt = false; /* the source decided: it knows */
+	if (d->phase == MIG_PHASE_STANDBY)
+		mig_dest_release(d);
 	discard_copy(d, MIG_CANCELLED);
 	return false;
 }
@@ -696,7 +710,16 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 		ok = discard(d, rec);
 		break;
 	case MIG_REC_DEVICE_PACKAGE:
-		ok = load(d, rec);
+		ok = d->phase == MIG_PHASE_STANDBY ? mig_dest_epoch_package(d, rec) : load(d, rec);
+		break;
+	case MIG_REC_EPOCH:
+		ok = mig_dest_epoch(d, rec);
+		break;
+	case MIG_REC_EPOCH_END:
+		ok = mig_dest_epoch_end(d, rec);
+		break;
+	case MIG_REC_HEARTBEAT:
+		ok = mig_dest_heartbeat(d, rec);
 		break;
 	case MIG_REC_PING:
 		ok = ping(d, rec);
@@ -735,6 +758,18 @@ static enum mig_state receive(struct mig_dest *d)
 		struct mig_record rec;
 		int err;
 
+		if (d->phase == MIG_PHASE_STANDBY) {
+			/* Silence counts: a dead primary's link need not break. */
+			err = mig_chan_ready(d->ch, MIG_STANDBY_POLL_MS);
+			if (err < 0)
+				return mig_dest_standby_alone(d);
+			if (err == 0) {
+				if (lease_standby_may_take_over(&d->lease,
+								d->ops->now_ns(d->vm->ctx)))
+					return mig_dest_take_over(d);
+				continue;
+			}
+		}
 		if (d->phase == MIG_PHASE_POSTCOPY) {
 			if (mig_dest_request_faults(d))
 				return link_lost(d);
@@ -751,6 +786,8 @@ static enum mig_state receive(struct mig_dest *d)
 		err = mig_chan_recv(d->ch, d->buf, &rec, d->timeout_ms);
 		if (err == MIG_CHAN_BAD)
 			return fail(d, "malformed record header on the migration stream");
+		if (err && d->phase == MIG_PHASE_STANDBY)
+			return mig_dest_standby_alone(d);
 		if (err)
 			return link_lost(d);
 		idle_since = d->ops->now_ns(d->vm->ctx);

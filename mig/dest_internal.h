@@ -3,7 +3,9 @@
 #ifndef MIG_DEST_INTERNAL_H
 #define MIG_DEST_INTERNAL_H
 
+#include "mig/checkpoint.h"
 #include "mig/engine.h"
+#include "mig/lease.h"
 #include "mig/ram_codec.h"
 
 /**
@@ -25,6 +27,7 @@ enum mig_dest_phase {
 	MIG_PHASE_SYNCED,      /**< synchronized and acknowledged (PONG): RUN next */
 	MIG_PHASE_RUNNING,     /**< the VM runs here with all its memory: END closes */
 	MIG_PHASE_POSTCOPY,    /**< the VM runs here, pages still coming */
+	MIG_PHASE_STANDBY,     /**< protection: checkpoints, the VM runs at the primary */
 	MIG_PHASE_COUNT
 };
 
@@ -52,6 +55,11 @@ struct mig_dest {
 	const struct mig_frames_ops *frames; /**< NULL: the VM has no network device */
 	bool frames_drained;		     /**< the source's last FRAMES came */
 	uint32_t caps;
+	/* protection (dest_standby.c) */
+	uint32_t drift_ppm;	     /**< this board's clock against real time, at most */
+	struct mig_ckpt_stage stage; /**< checkpoints kept aside until whole */
+	struct lease_standby lease;  /**< when this standby may run the VM */
+	uint64_t epoch_seq;	     /**< the open checkpoint's message number */
 	enum mig_dest_phase phase;
 	uint64_t id;	   /**< the migration's, from HELLO; 0 before any */
 	bool postcopy;	   /**< the source announced postcopy (its last POSTCOPY_DISCARD) */
@@ -82,6 +90,19 @@ bool mig_dest_place_postcopy(struct mig_dest *d, struct mig_record *rec);
 
 /** Postcopy recovery over a new link: RECV_BITMAP, then the pending requests again. */
 int mig_dest_send_recv_bitmap(struct mig_dest *d);
+
+/** Protection's records on the standby (dest_standby.c); false ends the link (with why). */
+bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec);
+bool mig_dest_epoch_ram(struct mig_dest *d, struct mig_record *rec);
+bool mig_dest_epoch_package(struct mig_dest *d, struct mig_record *rec);
+bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec);
+bool mig_dest_heartbeat(struct mig_dest *d, struct mig_record *rec);
+/** CANCEL on a standby: its copy dropped, RELEASED said. */
+void mig_dest_release(struct mig_dest *d);
+/** The standby runs the VM from its last committed checkpoint: the state it ends in. */
+enum mig_state mig_dest_take_over(struct mig_dest *d);
+/** The standby's link is gone: it waits out the lease and takes over, or gives up at once. */
+enum mig_state mig_dest_standby_alone(struct mig_dest *d);
 
 /** FRAMES: the guest's frames the source passed on, to the VM's device; false on a malformed one.
  */

@@ -36,6 +36,12 @@ enum mig_state {
 	 * neither had all of the VM; it runs nowhere and cannot be restarted.
 	 */
 	MIG_LOST,
+	/** Protection: the VM runs here, checkpointed to the standby every epoch. */
+	MIG_PROTECTED,
+	/** Protection: this primary's lease ended; its VM is stopped for good, here. */
+	MIG_FENCED,
+	/** Protection: the standby holds a committed checkpoint and waits (docs/protection.md). */
+	MIG_STANDBY,
 };
 
 const char *mig_state_name(enum mig_state s);
@@ -43,7 +49,34 @@ const char *mig_state_name(enum mig_state s);
 /** True when the destination runs the VM in this state. */
 bool mig_state_runs_on_destination(enum mig_state s);
 
-enum mig_mode { MIG_MODE_PRECOPY, MIG_MODE_POSTCOPY };
+enum mig_mode {
+	MIG_MODE_PRECOPY,
+	MIG_MODE_POSTCOPY,
+	/** The VM stays here; a standby keeps its checkpoints (docs/protection.md). */
+	MIG_MODE_PROTECT,
+};
+
+/** Protection's timing (docs/protection.md); the primary's, told to the standby. */
+struct mig_protect_params {
+	uint64_t epoch_ns; /**< a checkpoint this often */
+	uint64_t lease_ns; /**< what an acknowledgement renews */
+	uint64_t fence_ns; /**< the primary's fencing at most: its lease's end to its vCPUs stopped
+			    */
+};
+
+/** The lease and the fencing bound a standby accepts (beyond: refused). */
+#define MIG_LEASE_MIN_NS  1000000ull
+#define MIG_LEASE_MAX_NS  10000000000ull
+#define MIG_FENCE_MAX_NS  1000000000ull
+#define MIG_DRIFT_PPM_MAX 100000u
+/**
+ * How far a board's clock may run from real time, as a standby counts it
+ * (parts per million): boards' crystals hold 50 or better; the margin
+ * allows twenty times that.
+ */
+#define MIG_CLOCK_DRIFT_PPM 1000u
+/** A standby looks at its lease this often while the primary is silent. */
+#define MIG_STANDBY_POLL_MS 1u
 
 /**
  * The downtime step by step, each in ns from the source's stop and on the
@@ -138,6 +171,17 @@ struct mig_report {
 	 */
 	unsigned settle_passes;
 	uint64_t stop_pages;
+	/**
+	 * Protection. Primary: checkpoints sent and acknowledged, the guest's
+	 * pauses for them (longest, all together), their pages. Standby:
+	 * checkpoints committed; at a takeover, the time from the last message
+	 * heard to the takeover's decision, and from there to the VM running.
+	 */
+	uint64_t epochs_sent, epochs_acked, epoch_pause_max_ns, epoch_pause_total_ns;
+	uint64_t epoch_pages;
+	uint64_t epochs_committed;
+	bool took_over;
+	uint64_t takeover_detect_ns, takeover_start_ns;
 	char error[160];
 };
 
@@ -205,6 +249,7 @@ struct mig_source_config {
 	void (*progress)(void *ctx, const struct mig_progress *p);
 	void *progress_ctx;
 	const struct mig_frames_ops *frames; /**< NULL: the VM has no network device */
+	struct mig_protect_params protect;   /**< MIG_MODE_PROTECT */
 };
 
 struct mig_source;

@@ -51,6 +51,8 @@ enum mig_capability {
 	MIG_CAP_DRY_RUN_ENTRY = 1u << 8,
 	/** A page sent before may travel as the words that changed since (mig/ram_codec.h). */
 	MIG_CAP_DELTA_PAGES = 1u << 9,
+	/** HELLO: protection (a standby's copy, checkpoints); ACCEPT: this board can be one. */
+	MIG_CAP_PROTECT = 1u << 10,
 };
 
 struct mig_hello {

@@ -350,6 +350,19 @@ static bool walk(struct mig_reader r, uint32_t count, uint64_t page_count, bool 
 	return true;
 }
 
+bool mig_ram_check(const struct mig_reader *payload, uint64_t page_count, void *ctx,
+		   const struct mig_ram_forms *forms, char *err, size_t err_size)
+{
+	struct mig_reader r = *payload;
+	uint32_t count = mig_get_u32(&r);
+
+	if (r.error || count > MIG_RAM_ENTRIES_MAX) {
+		format_snprintf(err, err_size, "RAM record: bad entry count");
+		return false;
+	}
+	return walk(r, count, page_count, false, NULL, ctx, forms, err, err_size);
+}
+
 bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_sink_fn sink,
 		    void *ctx, const struct mig_ram_forms *forms, char *err, size_t err_size)
 {

@@ -159,4 +159,11 @@ struct mig_ram_forms {
 bool mig_ram_decode(struct mig_reader *payload, uint64_t page_count, mig_page_sink_fn sink,
 		    void *ctx, const struct mig_ram_forms *forms, char *err, size_t err_size);
 
+/**
+ * Checks a RAM payload as mig_ram_decode would, writing nothing: true when
+ * decoding it (over the same bases) would succeed.
+ */
+bool mig_ram_check(const struct mig_reader *payload, uint64_t page_count, void *ctx,
+		   const struct mig_ram_forms *forms, char *err, size_t err_size);
+
 #endif

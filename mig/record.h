@@ -18,6 +18,12 @@
 #include "mig/wire.h"
 
 #define MIG_RECORD_HEADER_SIZE 8
+/** EPOCH: u64 session, u64 message number, u64 epoch, u64 lease ns, u64 fencing ns, u8 leased. */
+#define MIG_EPOCH_BYTES 41u
+/** EPOCH_ACK: u64 session, u64 message number, u64 epoch committed (0: none by it). */
+#define MIG_EPOCH_ACK_BYTES 24u
+/** HEARTBEAT: u64 session, u64 message number, u8 leased. */
+#define MIG_HEARTBEAT_BYTES 17u
 /** Largest payload: a RAM batch of 256 pages with their addresses, or a device package. */
 #define MIG_RECORD_MAX (2u << 20)
 
@@ -37,6 +43,10 @@ enum mig_record_type {
 	MIG_REC_FRAMES =
 		0x0060, /**< the guest's network frames that reached the source (engine.h) */
 	MIG_REC_END = 0x003f,
+	/* protection (docs/protection.md), primary to standby */
+	MIG_REC_EPOCH = 0x0070,	    /**< a checkpoint begins (MIG_EPOCH_BYTES) */
+	MIG_REC_EPOCH_END = 0x0071, /**< u64 the checkpoint's epoch: it is whole */
+	MIG_REC_HEARTBEAT = 0x0072, /**< u64 session, u64 message number, u8 leased */
 	/* return path, destination to source */
 	MIG_REC_ACCEPT = 0x8001,
 	MIG_REC_REFUSE = 0x8002,
@@ -48,6 +58,9 @@ enum mig_record_type {
 	MIG_REC_REQ_PAGES = 0x8040,
 	MIG_REC_RECV_BITMAP = 0x8041,
 	MIG_REC_STATUS = 0x8050, /**< answer to RECONNECT: the destination's state */
+	/** u64 session, u64 message number, u64 epoch committed (0: a heartbeat's) */
+	MIG_REC_EPOCH_ACK = 0x8070,
+	MIG_REC_RELEASED = 0x8071, /**< u64 session: the standby dropped its copy, never runs it */
 	MIG_REC_ERROR = 0x80ff,
 };
 

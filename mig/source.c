@@ -17,6 +17,11 @@ struct mig_source *mig_source_new(struct mig_vm *vm, const struct mig_source_con
 	s->vm = vm;
 	s->ops = vm->ops;
 	s->cfg = *cfg;
+	/* Protection is asked for in HELLO only when wanted: a standby takes it as the request. */
+	if (cfg->mode == MIG_MODE_PROTECT)
+		s->cfg.hello.capabilities |= MIG_CAP_PROTECT;
+	else
+		s->cfg.hello.capabilities &= ~(uint32_t)MIG_CAP_PROTECT;
 	s->pages = vm->ops->page_count(vm->ctx);
 	s->bitmap = calloc(mig_bitmap_words(s->pages), sizeof(uint64_t));
 	s->buf = malloc(MIG_RECORD_MAX);
@@ -38,6 +43,7 @@ void mig_source_free(struct mig_source *s)
 	free(s->buf);
 	free(s->rbuf);
 	free(s->snap);
+	free(s->ckpt);
 	mig_page_cache_free(&s->cache);
 	free(s);
 }
@@ -557,6 +563,8 @@ static enum mig_state precopy(struct mig_source *s)
 			return mig_source_fail(
 				s, "precopy did not converge: given up, the VM runs on here");
 		}
+		if (d == MIG_SWITCH_OVER && s->cfg.mode == MIG_MODE_PROTECT)
+			return mig_source_protect(s);
 		if (d == MIG_SWITCH_OVER) {
 			if (s->cfg.mode == MIG_MODE_PRECOPY) {
 				s->rep.predicted_downtime_ns = s->pre.expected_downtime_ns;

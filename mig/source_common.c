@@ -161,9 +161,16 @@ static bool add_page(struct mig_source *s, struct mig_ram_batch *b)
 
 	if (!s->deltas)
 		return mig_ram_batch_add(b, s->cursor, page, NULL);
-	if (s->rep.state != MIG_ACTIVE)
+	if (s->rep.state == MIG_DEVICE) /* the stop: no copy is ever sent again */
 		return mig_ram_batch_add(b, s->cursor, page,
 					 mig_page_cache_find(&s->cache, s->cursor));
+	if (s->rep.state != MIG_ACTIVE) { /* a checkpoint: the VM stands, the copy is kept */
+		if (!mig_ram_batch_add(b, s->cursor, page,
+				       mig_page_cache_find(&s->cache, s->cursor)))
+			return false;
+		mig_page_cache_keep(&s->cache, s->cursor, page);
+		return true;
+	}
 	memcpy(s->snap, page, MIG_PAGE_SIZE);
 	if (!mig_ram_batch_add(b, s->cursor, s->snap, mig_page_cache_find(&s->cache, s->cursor)))
 		return false;
@@ -281,6 +288,11 @@ static int serve_record(struct mig_source *s, struct mig_record *rec)
 	case MIG_REC_REQ_PAGES:
 		if (s->rep.state == MIG_POSTCOPY_ACTIVE)
 			return serve_page_request(s, rec);
+		break;
+	case MIG_REC_EPOCH_ACK:
+	case MIG_REC_RELEASED:
+		if (s->rep.state == MIG_PROTECTED)
+			return mig_source_protect_reply(s, rec);
 		break;
 	case MIG_REC_ERROR:
 		copy_peer_error(s, rec);

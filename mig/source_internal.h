@@ -4,6 +4,7 @@
 #define MIG_SOURCE_INTERNAL_H
 
 #include "mig/engine.h"
+#include "mig/lease.h"
 #include "mig/page_cache.h"
 
 /** The cancel/commit race is decided once, atomically: whichever comes first wins. */
@@ -37,6 +38,10 @@ struct mig_source {
 	bool deltas;
 	struct mig_page_cache cache;
 	uint8_t *snap; /**< a page copied once from the running guest (MIG_PAGE_SIZE) */
+	/* protection (source_protect.c) */
+	struct lease_primary lease;
+	uint8_t *ckpt; /**< a checkpoint laid out while the VM stands (MIG_CKPT_BUF_BYTES) */
+	bool released; /**< the standby said it dropped its copy (RELEASED) */
 	uint32_t caps; /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
 	bool peer_error;       /**< the destination said ERROR since the stop */
@@ -121,6 +126,12 @@ int mig_source_serve_return_path(struct mig_source *s);
 
 /** Waits for a return-path record of type want, serving others meanwhile; 0 or < 0. */
 int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec);
+
+/** Protection from the end of precopy on: checkpoints every epoch (source_protect.c). */
+enum mig_state mig_source_protect(struct mig_source *s);
+
+/** EPOCH_ACK or RELEASED on the return path; 0, or -1 for a malformed one. */
+int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec);
 
 /** Stops the VM and hands it over (precopy or postcopy), see source_switchover.c. */
 enum mig_state mig_source_switchover(struct mig_source *s);

@@ -24,6 +24,9 @@ const char *mig_state_name(enum mig_state st)
 		"cancelling",
 		"cancelled",
 		"lost",
+		"protected",
+		"fenced",
+		"standby",
 	};
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";

@@ -3,15 +3,23 @@
  * The system calls newlib expects (newlib/libc/include/reent.h). Ferry has
  * no files and no processes: writes to fd 1 and 2 go to the console, the
  * heap is a bounded region from the linker script, the rest fail with
- * errno set.
+ * errno set. Formatted output is Ferry's own (lib/format.h): its callers
+ * here (mbedtls's certificate verification messages, assertions) format
+ * no floating point, and newlib's brought its float conversion (20 KiB of
+ * the image) with it.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "hyp/arch.h"
 #include "hyp/console.h"
+#include "lib/format.h"
 
 extern char __heap_start[], __heap_end[];
 
@@ -94,3 +102,31 @@ int _kill(int pid, int sig)
 }
 
 _Noreturn void _exit(int code) { arch_power_off(code); }
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	size_t n = format_vsnprintf(buf, size, fmt, ap);
+
+	return n > INT_MAX ? -1 : (int)n;
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* assert() in the libraries: said on the console, then as abort() goes. */
+_Noreturn void __assert_func(const char *file, int line, const char *func, const char *expr);
+
+_Noreturn void __assert_func(const char *file, int line, const char *func, const char *expr)
+{
+	console_printf("assertion \"%s\" failed: file \"%s\", line %d%s%s\n", expr, file, line,
+		       func ? ", function: " : "", func ? func : "");
+	abort();
+}

@@ -48,6 +48,8 @@ ferry_fuzzer(mig_section tests/fuzz/fuzz_mig_section.c
   mig/wire.c mig/section.c hyp/state_sections.c lib/format.c hyp/vgic.c hyp/vpl011.c)
 ferry_fuzzer(mig_stream tests/fuzz/fuzz_mig_stream.c mig/wire.c mig/record.c mig/hello.c mig/page_sets.c
   mig/id_compat.c mig/ram_codec.c lib/format.c)
+ferry_fuzzer(mig_checkpoint tests/fuzz/fuzz_mig_checkpoint.c mig/checkpoint.c mig/wire.c
+  mig/ram_codec.c lib/format.c)
 ferry_fuzzer(mig_engine tests/fuzz/fuzz_mig_engine.c tests/support/fake_vm.c ${FERRY_MIG_SOURCES}
   hyp/state_sections.c
   lib/format.c hyp/vgic.c hyp/vpl011.c)

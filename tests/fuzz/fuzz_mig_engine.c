@@ -76,7 +76,9 @@ static void fuzz_destination(struct memory_link *l)
 	struct mig_hello local = fake_vm_hello(PAGES);
 	struct mig_dest *d;
 
+	local.capabilities |= MIG_CAP_PROTECT; /* it may be asked to be a standby */
 	fake_vm_init(&vm, PAGES, false);
+	vm.idle_skips = true; /* a lease waited out costs no time here */
 	d = mig_dest_new(&mvm, &local, 1);
 	if (d) {
 		mig_dest_set_frames(d, &frames);
@@ -96,18 +98,23 @@ static void fuzz_source(struct memory_link *l, uint8_t how)
 		.hello = fake_vm_hello(PAGES),
 		.precopy = { .downtime_limit_ns = UINT64_MAX, .max_rounds = 2 },
 		.reply_timeout_ms = 1,
-		.mode = how & 1 ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
+		.mode = how & 8	  ? MIG_MODE_PROTECT
+			: how & 1 ? MIG_MODE_POSTCOPY
+				  : MIG_MODE_PRECOPY,
 		.postcopy_after_rounds = how >> 1 & 1,
+		.protect = { .epoch_ns = 1000000, .lease_ns = 5000000, .fence_ns = 1000000 },
 	};
 	struct mig_source *s;
 
 	fake_vm_init(&vm, PAGES, true);
+	vm.idle_skips = true;
 	s = mig_source_new(&mvm, &cfg);
 	if (s) {
 		enum mig_state st = mig_source_run(s, &ch);
 
-		/* Before RUN the VM runs here; after it, never. */
-		if ((st == MIG_FAILED && !vm.running) ||
+		/* Before RUN the VM runs here; after it, never; fenced, never again. */
+		if ((st == MIG_FAILED && !vm.running) || (st == MIG_FENCED && vm.running) ||
+		    (st == MIG_CANCELLED && cfg.mode == MIG_MODE_PROTECT && !vm.running) ||
 		    (mig_state_runs_on_destination(st) && vm.running) ||
 		    (st == MIG_UNRESOLVED && vm.running))
 			__builtin_trap();

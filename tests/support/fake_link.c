@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mig/record.h"
@@ -81,6 +82,15 @@ static bool strikes(struct faulty_link *l)
 {
 	int event = l->events++;
 
+	if (l->fault_after_ns) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec < l->fault_after_ns)
+			return false;
+		l->fault_after_ns = 0;
+		l->fault_at = event;
+	}
 	return l->kind != FAULT_NONE && l->kind != FAULT_VM_STARTED_LOST && event == l->fault_at;
 }
 
@@ -145,6 +155,14 @@ static int faulty_wait(void *ctx, unsigned timeout_ms)
 	if (l->stalled) {
 		usleep(timeout_ms * 1000u);
 		return 0;
+	}
+	if (l->fault_after_ns && strikes(l)) { /* a wait strikes by time only */
+		if (l->kind == FAULT_STALL) {
+			l->stalled = true;
+			return 0;
+		}
+		cut(l);
+		return -1;
 	}
 	return sock_wait(&l->fd, timeout_ms);
 }

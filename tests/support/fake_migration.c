@@ -6,6 +6,7 @@
  * paused, new healthy links to the same destination (unless a board died).
  */
 #include <stdlib.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -118,6 +119,7 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		.progress = count_progress,
 		.progress_ctx = m,
 		.frames = m->src_frames,
+		.protect = m->protect,
 	};
 	bool dest_side = fake_fault_on_dest_side(m->fault);
 	struct first_link fl;
@@ -130,6 +132,18 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		.src = { .kind = dest_side ? FAULT_NONE : m->fault, .fault_at = m->fault_at },
 		.dst = { .kind = dest_side ? m->fault : FAULT_NONE, .fault_at = m->fault_at },
 	};
+	if (m->fault_after_ms) {
+		struct timespec ts;
+		uint64_t at;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		at = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+		     m->fault_after_ms * 1000000ull;
+		if (dest_side)
+			fl.dst.fault_after_ns = at;
+		else
+			fl.src.fault_after_ns = at;
+	}
 	struct mig_source *s = mig_source_new(&svm, &cfg);
 	struct mig_dest *d = mig_dest_new(&dvm, &m->dest_local, m->timeout_ms);
 	pthread_t src_work, dst_work;

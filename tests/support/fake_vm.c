@@ -132,8 +132,27 @@ static void set_running(void *ctx, bool on)
 	struct fake_vm *vm = ctx;
 
 	pthread_mutex_lock(&vm->lock);
-	vm->running = on;
+	if (vm->running && !on)
+		vm->stopped_at_ns = now_ns(vm);
+	vm->running = on && !vm->fenced_self; /* fenced: never again */
+	if (vm->running)
+		vm->stopped_at_ns = 0;
 	pthread_mutex_unlock(&vm->lock);
+}
+
+uint64_t fake_vm_hash(struct fake_vm *vm)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (uint64_t i = 0; i < vm->pages * 4096; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, vm->ram + i, 8);
+		h = (h ^ w) * 1099511628211ull;
+	}
+	for (unsigned i = 0; i < 31; i++)
+		h = (h ^ vm->regs.x[i]) * 1099511628211ull;
+	return h;
 }
 
 static void stop(void *ctx)
@@ -142,6 +161,8 @@ static void stop(void *ctx)
 
 	vm->stops++;
 	set_running(ctx, false);
+	if (vm->stop_hashes < sizeof(vm->stop_hash) / sizeof(vm->stop_hash[0]))
+		vm->stop_hash[vm->stop_hashes++] = fake_vm_hash(vm);
 }
 
 static void resume(void *ctx) { set_running(ctx, true); }
@@ -188,8 +209,41 @@ static bool sync_devices(void *ctx, bool start, char *err, size_t n)
 
 static uint64_t start(void *ctx)
 {
+	struct fake_vm *vm = ctx;
+
 	resume(ctx);
-	return now_ns(ctx);
+	vm->started_at_ns = now_ns(ctx);
+	return vm->started_at_ns;
+}
+
+static void lease_until(void *ctx, uint64_t deadline)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->lease_deadline = deadline;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool fenced(void *ctx)
+{
+	struct fake_vm *vm = ctx;
+	bool f;
+
+	pthread_mutex_lock(&vm->lock);
+	f = vm->fenced_self;
+	pthread_mutex_unlock(&vm->lock);
+	return f;
+}
+
+static void idle(void *ctx, uint64_t ns)
+{
+	struct fake_vm *vm = ctx;
+
+	if (vm->idle_skips)
+		vm->clock_offset_ns += ns + 1;
+	else
+		usleep((useconds_t)(ns / 1000u < 1000u ? ns / 1000u + 1u : 1000u));
 }
 
 /* Back to a clean incoming VM: nothing of the discarded copy stays. */
@@ -286,6 +340,9 @@ const struct mig_vm_ops fake_vm_ops = {
 	.postcopy_place = postcopy_place,
 	.rehearse = rehearse,
 	.now_ns = now_ns,
+	.lease_until = lease_until,
+	.fenced = fenced,
+	.idle = idle,
 };
 
 /* A missing page stalls the touching vCPU until it is placed (called locked). */
@@ -312,6 +369,12 @@ void *fake_vm_workload(void *ctx)
 
 	pthread_mutex_lock(&vm->lock);
 	while (!vm->ending) {
+		/* The lease's end: the vCPUs stop themselves, whatever the engine does. */
+		if (vm->running && vm->lease_deadline && now_ns(vm) >= vm->lease_deadline) {
+			vm->running = false;
+			vm->fenced_self = true;
+			vm->fenced_at_ns = vm->stopped_at_ns = now_ns(vm);
+		}
 		if (vm->running) {
 			for (unsigned i = 0; i < 16 && !vm->ending; i++) {
 				uint64_t p;

@@ -60,7 +60,19 @@ struct fake_vm {
 	uint64_t ring[FAKE_FAULT_RING];
 	unsigned ring_head, ring_tail;
 	uint64_t touches, stalls, placed_twice;
+	/* protection */
+	uint64_t lease_deadline; /**< mig_vm_ops.lease_until: the workload stops itself past it */
+	bool fenced_self;	 /**< it did: the VM never runs here again */
+	uint64_t fenced_at_ns, started_at_ns;
+	uint64_t stopped_at_ns; /**< when its vCPUs last stopped, if they stand now (0: run) */
+	bool idle_skips; /**< mig_vm_ops.idle moves this board's clock on instead of sleeping */
+	/** The guest as it stood at each stop (RAM and registers), a checkpoint's image. */
+	uint64_t stop_hash[512];
+	unsigned stop_hashes;
 };
+
+/** The guest's RAM and registers, hashed: a standby's against a primary's checkpoint. */
+uint64_t fake_vm_hash(struct fake_vm *vm);
 
 extern const struct mig_vm_ops fake_vm_ops;
 
@@ -97,6 +109,8 @@ struct faulty_link {
 	int fd;
 	enum fake_fault kind;
 	int fault_at; /**< channel event (each send or receive of a header or payload) */
+	/** Or at the first event from this time on (CLOCK_MONOTONIC ns; 0: by fault_at) */
+	uint64_t fault_after_ns;
 	int events;
 	uint64_t sent; /**< bytes that went whole and unaltered */
 	bool broken, stalled;
@@ -116,7 +130,9 @@ struct fake_migration {
 	bool dirtying; /**< the workload writes the source's memory meanwhile */
 	enum fake_fault fault;
 	int fault_at;
+	unsigned fault_after_ms; /**< the fault strikes this long after the link began, if set */
 	bool cancel_after_first_round;
+	struct mig_protect_params protect; /**< MIG_MODE_PROTECT */
 	bool dest_vm_ends;	  /**< the destination's VM powers off when the first link ends */
 	bool source_format_newer; /**< the source's HELLO: one format newer, with the window */
 	const struct mig_frames_ops *src_frames, *dst_frames; /**< the guest's frames, or NULL */

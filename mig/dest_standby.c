@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * Protection on the standby (docs/protection.md): after the precopy rounds
+ * that made its copy, each checkpoint is kept aside until whole
+ * (mig/checkpoint.h), committed, and acknowledged; every message from the
+ * primary is recorded before its acknowledgement (mig/lease.h). With the
+ * primary silent for the lease plus the margin, the standby runs the last
+ * committed checkpoint: its package was loaded at its commit, so the
+ * takeover only synchronizes and starts.
+ */
+#include <string.h>
+
+#include "lib/format.h"
+#include "mig/dest_internal.h"
+#include "mig/page_sets.h"
+
+/** RAM a standby keeps aside for one checkpoint. */
+#define MIG_CKPT_STAGE_BYTES (8u << 20)
+
+static bool refuse(struct mig_dest *d, const char *why)
+{
+	format_snprintf(d->rep.error, sizeof(d->rep.error), "%s", why);
+	return false;
+}
+
+/* A message of this protection arrived now: heard (before any acknowledgement). */
+static bool heard(struct mig_dest *d, uint64_t session, bool leased)
+{
+	if (!lease_standby_heard(&d->lease, d->ops->now_ns(d->vm->ctx), session, leased))
+		return refuse(d, "a message of another protection");
+	return true;
+}
+
+static void ack(struct mig_dest *d, uint64_t seq, uint64_t epoch)
+{
+	uint8_t out[MIG_EPOCH_ACK_BYTES];
+	struct mig_writer w;
+
+	mig_writer_init(&w, out, sizeof(out));
+	mig_put_u64(&w, d->lease.session);
+	mig_put_u64(&w, seq);
+	mig_put_u64(&w, epoch);
+	mig_chan_send(d->ch, MIG_REC_EPOCH_ACK, 0, out, sizeof(out));
+}
+
+/*
+ * The first checkpoint makes this board a standby: the precopy rounds made
+ * its copy, and the primary asked for protection in HELLO (both agreed).
+ * Its lease and fencing bound are the primary's word, within sane limits;
+ * the margin is this board's (its clock's drift).
+ */
+static bool become_standby(struct mig_dest *d, uint64_t session, uint64_t lease_ns,
+			   uint64_t fence_ns)
+{
+	if (!(d->caps & MIG_CAP_PROTECT))
+		return refuse(d, "EPOCH, but protection was not agreed");
+	if (lease_ns < MIG_LEASE_MIN_NS || lease_ns > MIG_LEASE_MAX_NS ||
+	    fence_ns > MIG_FENCE_MAX_NS)
+		return refuse(d, "EPOCH with a lease or fencing time out of bounds");
+	if (!d->stage.buf && !mig_ckpt_init(&d->stage, MIG_CKPT_STAGE_BYTES, MIG_RECORD_MAX))
+		return refuse(d, "no memory to keep checkpoints aside");
+	lease_standby_init(&d->lease, lease_ns, lease_margin_ns(lease_ns, fence_ns, d->drift_ppm),
+			   session);
+	d->phase = MIG_PHASE_STANDBY;
+	d->rep.state = MIG_STANDBY;
+	return true;
+}
+
+bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
+{
+	uint64_t session = mig_get_u64(&rec->payload), seq = mig_get_u64(&rec->payload);
+	uint64_t epoch = mig_get_u64(&rec->payload), lease_ns = mig_get_u64(&rec->payload);
+	uint64_t fence_ns = mig_get_u64(&rec->payload);
+	uint8_t leased = mig_get_u8(&rec->payload);
+
+	if (rec->length != MIG_EPOCH_BYTES || leased > 1 || !session)
+		return refuse(d, "malformed EPOCH");
+	if (d->phase != MIG_PHASE_STANDBY && !become_standby(d, session, lease_ns, fence_ns))
+		return false;
+	if (!heard(d, session, leased)) /* the first EPOCH's lease holds for the protection */
+		return false;
+	d->epoch_seq = seq;
+	return mig_ckpt_begin(&d->stage, epoch, d->rep.error, sizeof(d->rep.error));
+}
+
+bool mig_dest_epoch_ram(struct mig_dest *d, struct mig_record *rec)
+{
+	struct mig_ram_forms forms;
+
+	mig_dest_forms(d, false, &forms);
+	return mig_ckpt_ram(&d->stage, &rec->payload, d->pages, d, &forms, d->rep.error,
+			    sizeof(d->rep.error));
+}
+
+bool mig_dest_epoch_package(struct mig_dest *d, struct mig_record *rec)
+{
+	return mig_ckpt_package(&d->stage, rec->payload.buf + rec->payload.pos, rec->length,
+				d->rep.error, sizeof(d->rep.error));
+}
+
+/* Writes a committed page (its number checked with the record). */
+static void commit_page(void *ctx, uint64_t page, const void *data)
+{
+	struct mig_dest *d = ctx;
+	uint8_t *dst = d->ops->page(d->vm->ctx, page);
+
+	if (data)
+		memcpy(dst, data, MIG_PAGE_SIZE);
+	else
+		memset(dst, 0, MIG_PAGE_SIZE);
+}
+
+bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
+{
+	uint64_t epoch = mig_get_u64(&rec->payload);
+	struct mig_ram_forms forms;
+
+	if (rec->length != 8)
+		return refuse(d, "malformed EPOCH_END");
+	mig_dest_forms(d, false, &forms);
+	if (!mig_ckpt_commit(&d->stage, epoch, d->vm, d->pages, commit_page, d, &forms,
+			     d->rep.error, sizeof(d->rep.error)))
+		return false;
+	lease_standby_committed(&d->lease);
+	d->rep.epochs_committed++;
+	ack(d, d->epoch_seq, epoch);
+	return true;
+}
+
+bool mig_dest_heartbeat(struct mig_dest *d, struct mig_record *rec)
+{
+	uint64_t session = mig_get_u64(&rec->payload), seq = mig_get_u64(&rec->payload);
+	uint8_t leased = mig_get_u8(&rec->payload);
+
+	if (rec->length != MIG_HEARTBEAT_BYTES || leased > 1)
+		return refuse(d, "malformed HEARTBEAT");
+	if (!heard(d, session, leased))
+		return false;
+	ack(d, seq, 0);
+	return true;
+}
+
+void mig_dest_release(struct mig_dest *d)
+{
+	uint8_t out[8];
+	struct mig_writer w;
+
+	mig_ckpt_drop(&d->stage);
+	mig_writer_init(&w, out, sizeof(out));
+	mig_put_u64(&w, d->lease.session);
+	mig_chan_send(d->ch, MIG_REC_RELEASED, 0, out, sizeof(out));
+}
+
+enum mig_state mig_dest_take_over(struct mig_dest *d)
+{
+	uint64_t decided = d->ops->now_ns(d->vm->ctx);
+	char why[128];
+
+	mig_ckpt_drop(&d->stage);
+	d->rep.took_over = true;
+	d->rep.takeover_detect_ns = decided - d->lease.last_heard_ns;
+	/* Loaded at its commit: synchronized and started, nothing else can fail. */
+	if (!d->ops->sync_devices(d->vm->ctx, false, why, sizeof(why))) {
+		format_snprintf(d->rep.error, sizeof(d->rep.error),
+				"takeover failed: %s; the VM runs nowhere", why);
+		d->ops->discard(d->vm->ctx);
+		d->phase = MIG_PHASE_IDLE;
+		return d->rep.state = MIG_LOST;
+	}
+	d->ops->start(d->vm->ctx);
+	d->rep.takeover_start_ns = d->ops->now_ns(d->vm->ctx) - decided;
+	d->phase = MIG_PHASE_RUNNING;
+	format_snprintf(d->rep.error, sizeof(d->rep.error),
+			"took over from checkpoint %llu: the primary was silent for its lease "
+			"and the margin",
+			(unsigned long long)d->stage.committed);
+	return d->rep.state = MIG_COMPLETED;
+}
+
+enum mig_state mig_dest_standby_alone(struct mig_dest *d)
+{
+	mig_ckpt_drop(&d->stage);
+	if (!d->lease.whole || !d->lease.primary_leased) {
+		/* Nothing it may ever run: the primary holds no lease it knows of. */
+		format_snprintf(d->rep.error, sizeof(d->rep.error),
+				"protection ended before a checkpoint this standby may run: "
+				"its copy is discarded");
+		d->ops->discard(d->vm->ctx);
+		d->phase = MIG_PHASE_IDLE;
+		return d->rep.state = MIG_FAILED;
+	}
+	for (;;) {
+		uint64_t now = d->ops->now_ns(d->vm->ctx);
+
+		if (lease_standby_may_take_over(&d->lease, now))
+			return mig_dest_take_over(d);
+		d->ops->idle(d->vm->ctx, d->lease.last_heard_ns + d->lease.wait_ns - now);
+	}
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * Protection on the primary (docs/protection.md): once precopy made the
+ * standby's copy whole but for what the guest writes, a checkpoint every
+ * epoch. The VM stands only while its checkpoint is laid out (the pages it
+ * wrote since the last, as their changes, and its device package); it runs
+ * on while the checkpoint crosses the link. Each checkpoint is a message
+ * of the lease rule (mig/lease.h): its acknowledgement renews the lease,
+ * and the VM stops itself for good at the lease's end (mig_vm_ops.
+ * lease_until), whatever this CPU is doing then.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/format.h"
+#include "mig/page_sets.h"
+#include "mig/ram_codec.h"
+#include "mig/source_internal.h"
+
+/** A checkpoint laid out while the VM stands: RAM records, the package, the end. */
+#define MIG_CKPT_BUF_BYTES (2u * MIG_RECORD_MAX)
+
+/*
+ * The pages the collection took are armed before the VM goes on (it stands
+ * now: nothing is written in between), a span of words at a time, spans
+ * with no page skipped: a write from then on is logged for the next
+ * checkpoint.
+ */
+static void arm_collected(struct mig_source *s)
+{
+	uint64_t words = mig_bitmap_words(s->pages);
+
+	for (uint64_t w = 0; w < words; w += 8) {
+		uint64_t n = words - w < 8 ? words - w : 8, any = 0;
+
+		for (uint64_t i = 0; i < n; i++)
+			any |= s->bitmap[w + i];
+		if (any)
+			s->ops->arm_for_copy(s->vm->ctx, w, s->bitmap + w, n);
+	}
+}
+
+/* EPOCH: u64 session, u64 message number, u64 epoch, u64 lease, u64 fencing, u8 leased. */
+#define EPOCH_SEQ_AT 8u
+
+/*
+ * The checkpoint at buf is numbered as it leaves (its acknowledgement
+ * renews the lease from here), saying whether the lease is held now.
+ */
+static void number(struct mig_source *s, uint8_t *buf)
+{
+	struct mig_writer w;
+
+	mig_writer_init(&w, buf + MIG_RECORD_HEADER_SIZE + EPOCH_SEQ_AT, 8);
+	mig_put_u64(&w, lease_primary_send(&s->lease, s->ops->now_ns(s->vm->ctx)));
+	buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = s->lease.leased;
+}
+
+static size_t lay_out_epoch(struct mig_source *s, uint8_t *at, uint64_t epoch)
+{
+	struct mig_writer w;
+
+	mig_chan_header(at, MIG_REC_EPOCH, 0, MIG_EPOCH_BYTES);
+	mig_writer_init(&w, at + MIG_RECORD_HEADER_SIZE, MIG_EPOCH_BYTES);
+	mig_put_u64(&w, s->lease.session);
+	mig_put_u64(&w, 0); /* its number, given when it is sent */
+	mig_put_u64(&w, epoch);
+	mig_put_u64(&w, s->cfg.protect.lease_ns);
+	mig_put_u64(&w, s->cfg.protect.fence_ns);
+	mig_put_u8(&w, 0);
+	return MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES;
+}
+
+/*
+ * One checkpoint: the VM stands while its pages and package are laid out,
+ * goes on, and the checkpoint is sent. A checkpoint bigger than the buffer
+ * is sent in parts while the VM still stands (its pause grows: reported).
+ * 0, or -1 when the link broke or the package could not be saved.
+ */
+static int checkpoint(struct mig_source *s)
+{
+	const struct mig_vm_ops *ops = s->ops;
+	uint64_t epoch = s->rep.epochs_sent + 1, t0, pause;
+	struct mig_writer w;
+	size_t len, dev;
+	struct mig_laid_out l;
+	bool first = true;
+
+	ops->stop(s->vm->ctx);
+	t0 = ops->now_ns(s->vm->ctx);
+	ops->dirty_collect(s->vm->ctx, s->bitmap);
+	arm_collected(s);
+	s->rep.epoch_pages += mig_bitmap_count(s->bitmap, s->pages);
+	mig_source_rewind(s);
+	len = lay_out_epoch(s, s->ckpt, epoch);
+	for (;;) {
+		while (MIG_CKPT_BUF_BYTES - len >= MIG_RECORD_HEADER_SIZE + MIG_RAM_BATCH_BYTES &&
+		       mig_source_lay_out_batch(s, s->ckpt + len, MIG_BATCH_FULL, &l)) {
+			mig_source_count_sent(s, &l);
+			len += l.bytes;
+		}
+		if (MIG_CKPT_BUF_BYTES - len >= MIG_RECORD_MAX || s->cursor >= s->pages)
+			break;
+		/* More pages than the buffer holds: this part goes now, the VM standing. */
+		if (first)
+			number(s, s->ckpt);
+		first = false;
+		if (mig_chan_send_laid_out(s->ch, s->ckpt, len)) {
+			ops->resume(s->vm->ctx);
+			return -1;
+		}
+		len = 0;
+	}
+	dev = ops->save_devices(s->vm->ctx, s->rep.stream_format,
+				s->ckpt + len + MIG_RECORD_HEADER_SIZE,
+				MIG_CKPT_BUF_BYTES - len - 2 * MIG_RECORD_HEADER_SIZE - 8);
+	ops->resume(s->vm->ctx);
+	pause = ops->now_ns(s->vm->ctx) - t0;
+	s->rep.epoch_pause_total_ns += pause;
+	if (pause > s->rep.epoch_pause_max_ns)
+		s->rep.epoch_pause_max_ns = pause;
+	if (!dev) {
+		format_snprintf(s->rep.error, sizeof(s->rep.error),
+				"the device package did not fit a checkpoint");
+		return -1;
+	}
+	mig_chan_header(s->ckpt + len, MIG_REC_DEVICE_PACKAGE, 0, (uint32_t)dev);
+	len += MIG_RECORD_HEADER_SIZE + dev;
+	mig_chan_header(s->ckpt + len, MIG_REC_EPOCH_END, 0, 8);
+	mig_writer_init(&w, s->ckpt + len + MIG_RECORD_HEADER_SIZE, 8);
+	mig_put_u64(&w, epoch);
+	len += MIG_RECORD_HEADER_SIZE + 8;
+	if (first)
+		number(s, s->ckpt);
+	if (mig_chan_send_laid_out(s->ch, s->ckpt, len))
+		return -1;
+	s->rep.epochs_sent = epoch;
+	/* Its RAM records were counted as laid out. */
+	s->rep.bytes_sent += 3 * MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES + dev + 8;
+	return 0;
+}
+
+int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
+{
+	uint64_t session = mig_get_u64(&rec->payload);
+
+	if (rec->type == MIG_REC_RELEASED) {
+		if (rec->length != 8 || session != s->lease.session)
+			goto malformed;
+		s->released = true;
+		return 0;
+	} else {
+		uint64_t seq = mig_get_u64(&rec->payload), epoch = mig_get_u64(&rec->payload);
+
+		if (rec->length != MIG_EPOCH_ACK_BYTES || epoch > s->rep.epochs_sent)
+			goto malformed;
+		if (lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx)))
+			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
+		if (epoch > s->rep.epochs_acked)
+			s->rep.epochs_acked = epoch;
+		return 0;
+	}
+malformed:
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "malformed %s",
+			mig_record_name(rec->type));
+	return -1;
+}
+
+/* The lease ended: the VM stands for good here (it may have stopped itself already). */
+static enum mig_state fence(struct mig_source *s)
+{
+	s->ops->stop(s->vm->ctx);
+	s->ops->dirty_stop(s->vm->ctx);
+	format_snprintf(s->rep.error, sizeof(s->rep.error),
+			"lease ended (%llu of %llu checkpoints acknowledged): the VM is stopped "
+			"here for good; the standby runs it if it took over",
+			(unsigned long long)s->rep.epochs_acked,
+			(unsigned long long)s->rep.epochs_sent);
+	return s->rep.state = MIG_FENCED;
+}
+
+/*
+ * The link is gone. Without a lease the standby can never run the VM (it
+ * runs nothing until told the primary holds one): it goes on here,
+ * unprotected. With one, the standby may take over once it ends: the VM
+ * runs on here until then, and stops for good.
+ */
+static enum mig_state link_gone(struct mig_source *s)
+{
+	const struct mig_vm_ops *ops = s->ops;
+
+	if (!s->lease.leased) {
+		ops->dirty_stop(s->vm->ctx);
+		format_snprintf(s->rep.error + strlen(s->rep.error),
+				sizeof(s->rep.error) - strlen(s->rep.error), "%s%s",
+				s->rep.error[0] ? ": " : "",
+				"protection ended before the standby held a checkpoint: the VM "
+				"runs on here, unprotected");
+		return s->rep.state = MIG_FAILED;
+	}
+	for (;;) {
+		uint64_t now = ops->now_ns(s->vm->ctx);
+
+		if (lease_primary_must_fence(&s->lease, now) || ops->fenced(s->vm->ctx))
+			return fence(s);
+		ops->idle(s->vm->ctx, s->lease.expires_ns - now);
+	}
+}
+
+/*
+ * Ends protection on request: CANCEL, and once the standby says it dropped
+ * its copy (RELEASED), the lease is given up and the VM goes on here
+ * unprotected. Without that word within the reply timeout, the standby
+ * may still take over: the lease's end fences the VM as after a cut.
+ */
+static enum mig_state release(struct mig_source *s)
+{
+	uint64_t deadline = s->ops->now_ns(s->vm->ctx) + s->cfg.reply_timeout_ms * 1000000ull;
+
+	if (mig_chan_send(s->ch, MIG_REC_CANCEL, 0, NULL, 0))
+		return link_gone(s);
+	for (;;) {
+		int broken = mig_source_serve_return_path(s);
+
+		if (s->released) /* said before the standby hung up, as it does */
+			break;
+		if (broken || s->ops->now_ns(s->vm->ctx) >= deadline)
+			return link_gone(s);
+		mig_chan_ready(s->ch, 1);
+	}
+	s->ops->lease_until(s->vm->ctx, 0);
+	s->ops->dirty_stop(s->vm->ctx);
+	format_snprintf(s->rep.error, sizeof(s->rep.error),
+			"protection ended: the VM runs on here, unprotected");
+	return s->rep.state = MIG_CANCELLED;
+}
+
+enum mig_state mig_source_protect(struct mig_source *s)
+{
+	const struct mig_vm_ops *ops = s->ops;
+	uint64_t epoch_ns = s->cfg.protect.epoch_ns, next;
+
+	if (!(s->caps & MIG_CAP_PROTECT)) {
+		s->ops->dirty_stop(s->vm->ctx);
+		return mig_source_fail(s, "the peer cannot be a standby: the VM runs on here");
+	}
+	if (!s->ckpt)
+		s->ckpt = malloc(MIG_CKPT_BUF_BYTES);
+	if (!s->ckpt) {
+		s->ops->dirty_stop(s->vm->ctx);
+		return mig_source_fail(s, "no memory for checkpoints: the VM runs on here");
+	}
+	ops->throttle(s->vm->ctx, 0); /* precopy's: the guest runs free between checkpoints */
+	lease_primary_init(&s->lease, s->cfg.protect.lease_ns, s->cfg.hello.migration_id);
+	s->rep.state = MIG_PROTECTED;
+	mig_source_progress(s);
+	next = ops->now_ns(s->vm->ctx);
+	for (;;) {
+		uint64_t now = ops->now_ns(s->vm->ctx);
+		int ready;
+
+		if (s->lease.leased &&
+		    (lease_primary_must_fence(&s->lease, now) || ops->fenced(s->vm->ctx)))
+			return fence(s);
+		if (mig_source_cancel_requested(s))
+			return release(s);
+		if (now >= next) {
+			if (checkpoint(s))
+				return link_gone(s);
+			next = now + epoch_ns;
+			continue;
+		}
+		ready = mig_chan_ready(s->ch, (unsigned)((next - now) / 1000000u) + 1);
+		if (ready < 0 || (ready > 0 && mig_source_serve_return_path(s)))
+			return link_gone(s);
+	}
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * Protection end to end on the host (docs/protection.md): a fake VM that
+ * writes its memory all along, its primary checkpointing it to a standby
+ * every few milliseconds over a socketpair. Whatever ends the protection
+ * (a request, a cut, a primary gone silent), the VM runs on exactly one
+ * side; the standby runs exactly the image of the last checkpoint it
+ * committed, and only after the primary's VM stopped.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/support/fake_vm.h"
+
+#define PAGES 1024 /* 4 MiB */
+
+struct fixture {
+	struct fake_vm src, dst;
+	struct fake_migration m;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	fake_vm_init(&f->src, PAGES, true);
+	fake_vm_init(&f->dst, PAGES, false);
+	f->m = (struct fake_migration){
+		.dest_local = fake_vm_hello(PAGES),
+		.precopy = { .downtime_limit_ns = 20000000,
+			     .max_rounds = 50,
+			     .device_bytes = 8192,
+			     .on_no_convergence = MIG_NC_THROTTLE },
+		.mode = MIG_MODE_PROTECT,
+		.timeout_ms = 5000,
+		.dirtying = true,
+		.protect = { .epoch_ns = 5000000, .lease_ns = 60000000, .fence_ns = 2000000 },
+	};
+	f->m.dest_local.capabilities |= MIG_CAP_PROTECT;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	fake_vm_free(&f->src);
+	fake_vm_free(&f->dst);
+	free(f);
+	return 0;
+}
+
+struct canceller {
+	struct fake_migration *m;
+	unsigned after_ms;
+};
+
+/* Ends the protection on request once it ran a while (the management's cancel). */
+static void *cancel_later(void *arg)
+{
+	struct canceller *c = arg;
+
+	usleep(c->after_ms * 1000u);
+	while (!c->m->source)
+		usleep(1000);
+	mig_source_cancel(c->m->source);
+	return NULL;
+}
+
+/*
+ * Protected a while, then ended on request: the standby said it dropped its
+ * copy, the VM goes on at the primary, unprotected, never fenced.
+ */
+static void test_protect_then_release(void **state)
+{
+	struct fixture *f = *state;
+	struct canceller c = { &f->m, 400 };
+	enum mig_state st;
+	pthread_t t;
+
+	pthread_create(&t, NULL, cancel_later, &c);
+	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+	pthread_join(t, NULL);
+	if (st != MIG_CANCELLED)
+		print_message("primary: %s (%s); standby: %s (%s)\n", mig_state_name(st),
+			      f->m.src.error, mig_state_name(f->m.dst_state), f->m.dst.error);
+	assert_int_equal(st, MIG_CANCELLED);
+	assert_int_equal(f->m.dst_state, MIG_CANCELLED);
+	assert_true(f->m.src.epochs_sent >= 10);
+	assert_true(f->m.src.epochs_acked + 2 >= f->m.src.epochs_sent);
+	assert_true(f->m.dst.epochs_committed >= f->m.src.epochs_acked);
+	assert_false(f->src.fenced_self);
+	assert_true(f->src.running);
+	assert_false(f->dst.running);
+	assert_int_equal(f->dst.discards, 1);
+	/* the guest's pauses are the checkpoints' laying out, not their sending */
+	assert_true(f->m.src.epoch_pause_max_ns < f->m.protect.epoch_ns * 4);
+	assert_true(f->m.src.delta_pages > 0);
+}
+
+/*
+ * The standby's image is the primary's as it stood at the stop of the
+ * checkpoint it committed last (the primary's stops: one per checkpoint,
+ * precopy stops none), and it runs only after the primary's VM stopped.
+ */
+static void check_takeover(struct fixture *f, enum mig_state st)
+{
+	uint64_t committed = f->m.dst.epochs_committed;
+
+	if (st != MIG_FENCED || f->m.dst_state != MIG_COMPLETED)
+		print_message("primary: %s (%s); standby: %s (%s)\n", mig_state_name(st),
+			      f->m.src.error, mig_state_name(f->m.dst_state), f->m.dst.error);
+	assert_int_equal(st, MIG_FENCED);
+	assert_int_equal(f->m.dst_state, MIG_COMPLETED);
+	assert_true(f->m.dst.took_over);
+	assert_true(committed >= 5);
+	assert_true(committed <= f->src.stop_hashes);
+	assert_int_equal(fake_vm_hash(&f->dst), f->src.stop_hash[committed - 1]);
+	/* one copy at a time: the standby started after the primary's vCPUs stopped for good */
+	assert_false(f->src.running);
+	assert_true(f->src.stopped_at_ns > 0);
+	assert_true(f->dst.started_at_ns > f->src.stopped_at_ns);
+	/* and not much later than the lease and the margin after the last word */
+	assert_true(f->m.dst.takeover_detect_ns >= f->m.protect.lease_ns);
+	assert_true(f->m.dst.takeover_detect_ns < f->m.protect.lease_ns * 3);
+}
+
+/* The link cut in the middle of protection: the primary fences, the standby takes over. */
+static void test_cut_fences_primary_and_standby_takes_over(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.fault = FAULT_CUT;
+	f->m.fault_after_ms = 400;
+	check_takeover(f, fake_vm_migrate(&f->src, &f->dst, &f->m));
+}
+
+/*
+ * The primary's side goes silent with the link up (a board that died
+ * takes no connection down with it): the standby counts the silence.
+ */
+static void test_silent_primary(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.fault = FAULT_STALL;
+	f->m.fault_after_ms = 400;
+	check_takeover(f, fake_vm_migrate(&f->src, &f->dst, &f->m));
+}
+
+/*
+ * A standby that is not one (protection not agreed) refuses at once; the
+ * VM goes on at the primary, never fenced.
+ */
+static void test_peer_not_a_standby(void **state)
+{
+	struct fixture *f = *state;
+	enum mig_state st;
+
+	f->m.dest_local.capabilities &= ~(uint32_t)MIG_CAP_PROTECT;
+	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+	assert_int_equal(st, MIG_FAILED);
+	assert_string_equal(f->m.src.error, "the peer cannot be a standby: the VM runs on here");
+	assert_false(f->src.fenced_self);
+	assert_true(f->src.running);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_protect_then_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_fences_primary_and_standby_takes_over,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_primary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_not_a_standby, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
