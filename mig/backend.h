@@ -115,10 +115,11 @@ struct mig_vm_ops {
 	/** A monotonic clock in nanoseconds. */
 	uint64_t (*now_ns)(void *vm);
 	/**
-	 * Protection's primary: the VM's vCPUs stop by themselves, for good,
-	 * once now_ns passes `deadline` (the lease's end plus nothing), whatever
-	 * this CPU is doing then (a send may block it past the lease); 0: no
-	 * deadline. Stopped so, the VM never runs here again: fenced.
+	 * Protection's primary: the VM's vCPUs stop by themselves once now_ns
+	 * passes `deadline` (the lease's end), whatever this CPU is doing then
+	 * (a send may block it past the lease), and a resume past it does
+	 * nothing: fenced. 0: no deadline, and a fenced VM may run again (the
+	 * standby said it dropped its copy).
 	 */
 	void (*lease_until)(void *vm, uint64_t deadline);
 	/** True once the VM stopped at its lease's end (lease_until). */

@@ -14,9 +14,6 @@
 #include "mig/dest_internal.h"
 #include "mig/page_sets.h"
 
-/** RAM a standby keeps aside for one checkpoint. */
-#define MIG_CKPT_STAGE_BYTES (8u << 20)
-
 static bool refuse(struct mig_dest *d, const char *why)
 {
 	format_snprintf(d->rep.error, sizeof(d->rep.error), "%s", why);
@@ -54,6 +51,11 @@ static bool become_standby(struct mig_dest *d, uint64_t session, uint64_t lease_
 {
 	if (!(d->caps & MIG_CAP_PROTECT))
 		return refuse(d, "EPOCH, but protection was not agreed");
+	if (!d->ops->idle)
+		return refuse(d, "this board cannot be a standby");
+	/* Its copy whole first: a checkpoint holds only what changed since. */
+	if (mig_bitmap_count(d->have, d->pages) != d->pages)
+		return refuse(d, "EPOCH before the standby held all of RAM");
 	if (lease_ns < MIG_LEASE_MIN_NS || lease_ns > MIG_LEASE_MAX_NS ||
 	    fence_ns > MIG_FENCE_MAX_NS)
 		return refuse(d, "EPOCH with a lease or fencing time out of bounds");

@@ -65,10 +65,11 @@ struct mig_protect_params {
 };
 
 /** The lease and the fencing bound a standby accepts (beyond: refused). */
-#define MIG_LEASE_MIN_NS  1000000ull
-#define MIG_LEASE_MAX_NS  10000000000ull
-#define MIG_FENCE_MAX_NS  1000000000ull
-#define MIG_DRIFT_PPM_MAX 100000u
+#define MIG_LEASE_MIN_NS 1000000ull
+#define MIG_LEASE_MAX_NS 10000000000ull
+#define MIG_FENCE_MAX_NS 1000000000ull
+/** RAM a standby keeps aside for one checkpoint; the primary bounds its epochs by it. */
+#define MIG_CKPT_STAGE_BYTES (8u << 20)
 /**
  * How far a board's clock may run from real time, as a standby counts it
  * (parts per million): boards' crystals hold 50 or better; the margin

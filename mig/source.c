@@ -526,7 +526,7 @@ static enum mig_state precopy(struct mig_source *s)
 		}
 		s->rep.expected_downtime_ns = s->pre.expected_downtime_ns;
 		/* All of RAM went once: from here on a page goes as what changed in it. */
-		if (!s->deltas && s->caps & MIG_CAP_DELTA_PAGES)
+		if (!s->deltas && s->caps & MIG_CAP_DELTA_PAGES && s->caps & MIG_CAP_SPARSE_PAGES)
 			s->deltas = mig_page_cache_init(&s->cache, s->pages < MIG_PAGE_CACHE_SLOTS
 									   ? s->pages
 									   : MIG_PAGE_CACHE_SLOTS);
@@ -563,7 +563,9 @@ static enum mig_state precopy(struct mig_source *s)
 			return mig_source_fail(
 				s, "precopy did not converge: given up, the VM runs on here");
 		}
-		if (d == MIG_SWITCH_OVER && s->cfg.mode == MIG_MODE_PROTECT)
+		/* Protection never moves the VM: a precopy that cannot converge goes on in it. */
+		if ((d == MIG_SWITCH_OVER || d == MIG_GO_POSTCOPY) &&
+		    s->cfg.mode == MIG_MODE_PROTECT)
 			return mig_source_protect(s);
 		if (d == MIG_SWITCH_OVER) {
 			if (s->cfg.mode == MIG_MODE_PRECOPY) {

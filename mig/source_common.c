@@ -280,8 +280,12 @@ static int serve_record(struct mig_source *s, struct mig_record *rec)
 {
 	switch (rec->type) {
 	case MIG_REC_SWITCHOVER_ACK:
-		/* Once, and only while the VM still runs here: it approves a stop. */
-		if (s->switchover_acked || s->rep.state != MIG_ACTIVE)
+		/*
+		 * Once, and only while the VM still runs here: it approves a
+		 * stop. Protection stops for no switchover: it may come late.
+		 */
+		if (s->switchover_acked ||
+		    (s->rep.state != MIG_ACTIVE && s->rep.state != MIG_PROTECTED))
 			break;
 		s->switchover_acked = true;
 		return 0;

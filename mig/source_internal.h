@@ -42,6 +42,12 @@ struct mig_source {
 	struct lease_primary lease;
 	uint8_t *ckpt; /**< a checkpoint laid out while the VM stands (MIG_CKPT_BUF_BYTES) */
 	bool released; /**< the standby said it dropped its copy (RELEASED) */
+	/**
+	 * A message saying the lease is held went out: from then on the
+	 * standby may take over, and fencing is owed. Before, a primary that
+	 * holds a lease may still go on alone (the standby cannot run the VM).
+	 */
+	bool told_leased;
 	uint32_t caps; /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
 	bool peer_error;       /**< the destination said ERROR since the stop */

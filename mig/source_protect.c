@@ -54,6 +54,31 @@ static void number(struct mig_source *s, uint8_t *buf)
 	mig_writer_init(&w, buf + MIG_RECORD_HEADER_SIZE + EPOCH_SEQ_AT, 8);
 	mig_put_u64(&w, lease_primary_send(&s->lease, s->ops->now_ns(s->vm->ctx)));
 	buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = s->lease.leased;
+	if (s->lease.leased && !s->told_leased) {
+		/* The standby may hear it: the VM stops itself at the lease's end from now. */
+		s->told_leased = true;
+		s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
+	}
+}
+
+/* Fencing is owed once the standby may have heard of the lease, and is due at its end. */
+static bool must_fence(struct mig_source *s)
+{
+	return s->told_leased && (lease_primary_must_fence(&s->lease, s->ops->now_ns(s->vm->ctx)) ||
+				  s->ops->fenced(s->vm->ctx));
+}
+
+/*
+ * The VM goes on after its checkpoint's pause, unless its lease ended
+ * meanwhile (a checkpoint sent in parts can take that long): it then stands
+ * (false). Past the deadline the VM's own guard keeps it stopped anyway.
+ */
+static bool go_on(struct mig_source *s)
+{
+	if (must_fence(s))
+		return false;
+	s->ops->resume(s->vm->ctx);
+	return true;
 }
 
 static size_t lay_out_epoch(struct mig_source *s, uint8_t *at, uint64_t epoch)
@@ -106,15 +131,18 @@ static int checkpoint(struct mig_source *s)
 			number(s, s->ckpt);
 		first = false;
 		if (mig_chan_send_laid_out(s->ch, s->ckpt, len)) {
-			ops->resume(s->vm->ctx);
+			go_on(s);
 			return -1;
 		}
 		len = 0;
+		if (must_fence(s))
+			return -1; /* it stands: the caller fences */
 	}
 	dev = ops->save_devices(s->vm->ctx, s->rep.stream_format,
 				s->ckpt + len + MIG_RECORD_HEADER_SIZE,
 				MIG_CKPT_BUF_BYTES - len - 2 * MIG_RECORD_HEADER_SIZE - 8);
-	ops->resume(s->vm->ctx);
+	if (!go_on(s))
+		return -1;
 	pause = ops->now_ns(s->vm->ctx) - t0;
 	s->rep.epoch_pause_total_ns += pause;
 	if (pause > s->rep.epoch_pause_max_ns)
@@ -154,7 +182,8 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 
 		if (rec->length != MIG_EPOCH_ACK_BYTES || epoch > s->rep.epochs_sent)
 			goto malformed;
-		if (lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx)))
+		if (lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx)) &&
+		    s->told_leased)
 			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
 		if (epoch > s->rep.epochs_acked)
 			s->rep.epochs_acked = epoch;
@@ -189,8 +218,9 @@ static enum mig_state link_gone(struct mig_source *s)
 {
 	const struct mig_vm_ops *ops = s->ops;
 
-	if (!s->lease.leased) {
+	if (!s->told_leased) {
 		ops->dirty_stop(s->vm->ctx);
+		ops->resume(s->vm->ctx); /* a checkpoint's pause may have been cut short */
 		format_snprintf(s->rep.error + strlen(s->rep.error),
 				sizeof(s->rep.error) - strlen(s->rep.error), "%s%s",
 				s->rep.error[0] ? ": " : "",
@@ -201,9 +231,9 @@ static enum mig_state link_gone(struct mig_source *s)
 	for (;;) {
 		uint64_t now = ops->now_ns(s->vm->ctx);
 
-		if (lease_primary_must_fence(&s->lease, now) || ops->fenced(s->vm->ctx))
+		if (must_fence(s))
 			return fence(s);
-		ops->idle(s->vm->ctx, s->lease.expires_ns - now);
+		ops->idle(s->vm->ctx, s->lease.expires_ns > now ? s->lease.expires_ns - now : 1000);
 	}
 }
 
@@ -228,7 +258,13 @@ static enum mig_state release(struct mig_source *s)
 			return link_gone(s);
 		mig_chan_ready(s->ch, 1);
 	}
+	/*
+	 * The standby will never run it: the deadline is lifted, and a VM that
+	 * stopped itself at it meanwhile (the wait for RELEASED renews
+	 * nothing) goes on; this is its only copy.
+	 */
 	s->ops->lease_until(s->vm->ctx, 0);
+	s->ops->resume(s->vm->ctx);
 	s->ops->dirty_stop(s->vm->ctx);
 	format_snprintf(s->rep.error, sizeof(s->rep.error),
 			"protection ended: the VM runs on here, unprotected");
@@ -244,13 +280,29 @@ enum mig_state mig_source_protect(struct mig_source *s)
 		s->ops->dirty_stop(s->vm->ctx);
 		return mig_source_fail(s, "the peer cannot be a standby: the VM runs on here");
 	}
+	if (!ops->lease_until || !ops->fenced || !ops->idle) {
+		s->ops->dirty_stop(s->vm->ctx);
+		return mig_source_fail(s, "this board cannot fence its VM: the VM runs on here");
+	}
+	if (!epoch_ns || epoch_ns > s->cfg.protect.lease_ns / 2) {
+		s->ops->dirty_stop(s->vm->ctx);
+		return mig_source_fail(s, "an epoch must be at most half the lease: the VM runs on "
+					  "here");
+	}
 	if (!s->ckpt)
 		s->ckpt = malloc(MIG_CKPT_BUF_BYTES);
 	if (!s->ckpt) {
 		s->ops->dirty_stop(s->vm->ctx);
 		return mig_source_fail(s, "no memory for checkpoints: the VM runs on here");
 	}
-	ops->throttle(s->vm->ctx, 0); /* precopy's: the guest runs free between checkpoints */
+	/*
+	 * Precopy's throttle lifted; in its place the bound of what a checkpoint
+	 * may hold: the guest writes no more pages in an epoch than half what
+	 * the standby keeps aside would take whole (a checkpoint larger than
+	 * that is refused there, and the standby takes over).
+	 */
+	ops->throttle(s->vm->ctx,
+		      MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S / epoch_ns);
 	lease_primary_init(&s->lease, s->cfg.protect.lease_ns, s->cfg.hello.migration_id);
 	s->rep.state = MIG_PROTECTED;
 	mig_source_progress(s);
@@ -259,8 +311,7 @@ enum mig_state mig_source_protect(struct mig_source *s)
 		uint64_t now = ops->now_ns(s->vm->ctx);
 		int ready;
 
-		if (s->lease.leased &&
-		    (lease_primary_must_fence(&s->lease, now) || ops->fenced(s->vm->ctx)))
+		if (must_fence(s))
 			return fence(s);
 		if (mig_source_cancel_requested(s))
 			return release(s);

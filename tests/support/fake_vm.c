@@ -132,6 +132,8 @@ static void set_running(void *ctx, bool on)
 	struct fake_vm *vm = ctx;
 
 	pthread_mutex_lock(&vm->lock);
+	if (on && vm->lease_deadline && now_ns(vm) >= vm->lease_deadline)
+		vm->fenced_self = true; /* a resume past the deadline does nothing */
 	if (vm->running && !on)
 		vm->stopped_at_ns = now_ns(vm);
 	vm->running = on && !vm->fenced_self; /* fenced: never again */
@@ -222,6 +224,8 @@ static void lease_until(void *ctx, uint64_t deadline)
 
 	pthread_mutex_lock(&vm->lock);
 	vm->lease_deadline = deadline;
+	if (!deadline)
+		vm->fenced_self = false; /* the standby dropped its copy: this is the only one */
 	pthread_mutex_unlock(&vm->lock);
 }
 

@@ -176,6 +176,21 @@ static void test_peer_not_a_standby(void **state)
 	assert_true(f->src.running);
 }
 
+/* Epochs that the lease would not outlast twice: refused before anything is protected. */
+static void test_epoch_over_half_the_lease(void **state)
+{
+	struct fixture *f = *state;
+	enum mig_state st;
+
+	f->m.protect.epoch_ns = f->m.protect.lease_ns / 2 + 1;
+	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+	assert_int_equal(st, MIG_FAILED);
+	assert_string_equal(f->m.src.error,
+			    "an epoch must be at most half the lease: the VM runs on here");
+	assert_true(f->src.running);
+	assert_int_equal(f->m.src.epochs_sent, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +199,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_primary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_not_a_standby, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_epoch_over_half_the_lease, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
