@@ -220,7 +220,6 @@ static enum mig_state link_gone(struct mig_source *s)
 
 	if (!s->told_leased) {
 		ops->dirty_stop(s->vm->ctx);
-		ops->resume(s->vm->ctx); /* a checkpoint's pause may have been cut short */
 		format_snprintf(s->rep.error + strlen(s->rep.error),
 				sizeof(s->rep.error) - strlen(s->rep.error), "%s%s",
 				s->rep.error[0] ? ": " : "",
@@ -246,6 +245,7 @@ static enum mig_state link_gone(struct mig_source *s)
 static enum mig_state release(struct mig_source *s)
 {
 	uint64_t deadline = s->ops->now_ns(s->vm->ctx) + s->cfg.reply_timeout_ms * 1000000ull;
+	bool stood;
 
 	if (mig_chan_send(s->ch, MIG_REC_CANCEL, 0, NULL, 0))
 		return link_gone(s);
@@ -263,8 +263,10 @@ static enum mig_state release(struct mig_source *s)
 	 * stopped itself at it meanwhile (the wait for RELEASED renews
 	 * nothing) goes on; this is its only copy.
 	 */
+	stood = s->ops->fenced(s->vm->ctx);
 	s->ops->lease_until(s->vm->ctx, 0);
-	s->ops->resume(s->vm->ctx);
+	if (stood)
+		s->ops->resume(s->vm->ctx);
 	s->ops->dirty_stop(s->vm->ctx);
 	format_snprintf(s->rep.error, sizeof(s->rep.error),
 			"protection ended: the VM runs on here, unprotected");
