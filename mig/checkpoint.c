@@ -40,6 +40,11 @@ void mig_ckpt_drop(struct mig_ckpt_stage *c)
 
 bool mig_ckpt_begin(struct mig_ckpt_stage *c, uint64_t epoch, char *err, size_t err_size)
 {
+	if (c->broken) {
+		format_snprintf(err, err_size, "checkpoint %llu: this standby's copy is broken",
+				(unsigned long long)epoch);
+		return false;
+	}
 	if (c->open) {
 		format_snprintf(err, err_size, "checkpoint %llu began while %llu was open",
 				(unsigned long long)epoch, (unsigned long long)c->open);
@@ -129,7 +134,15 @@ bool mig_ckpt_commit(struct mig_ckpt_stage *c, uint64_t epoch, struct mig_vm *vm
 
 		mig_reader_init(&r, c->buf + at + 4, n);
 		/* Checked on arrival over the same committed pages: it cannot fail here. */
-		mig_ram_decode(&r, page_count, sink, ctx, forms, why, sizeof(why));
+		if (!mig_ram_decode(&r, page_count, sink, ctx, forms, why, sizeof(why))) {
+			format_snprintf(err, err_size,
+					"checkpoint %llu could not be written whole (%s): this "
+					"standby's copy is broken",
+					(unsigned long long)epoch, why);
+			c->broken = true;
+			mig_ckpt_drop(c);
+			return false;
+		}
 		at += 4 + n;
 	}
 	memcpy(c->committed_package, c->package, c->package_len);

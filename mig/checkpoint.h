@@ -36,6 +36,12 @@ struct mig_ckpt_stage {
 	uint64_t open;	    /**< the epoch being staged; 0: none */
 	uint64_t committed; /**< the last epoch committed; 0: none yet */
 	uint32_t ram_records;
+	/**
+	 * A commit could not write all of its epoch (never, its RAM checked on
+	 * arrival over the same pages): RAM may hold two epochs, and nothing
+	 * here may run. Everything is refused from then on.
+	 */
+	bool broken;
 };
 
 /**
@@ -47,7 +53,8 @@ void mig_ckpt_free(struct mig_ckpt_stage *c);
 
 /**
  * An epoch begins: false, with why, while another is open, or unless it is
- * the one after the last committed (before any commit: any but 0).
+ * the one after the last committed (before any commit: any but 0), or
+ * once the stage is broken.
  */
 bool mig_ckpt_begin(struct mig_ckpt_stage *c, uint64_t epoch, char *err, size_t err_size);
 

@@ -121,8 +121,14 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 		return refuse(d, "malformed EPOCH_END");
 	mig_dest_forms(d, false, &forms);
 	if (!mig_ckpt_commit(&d->stage, epoch, d->vm, d->pages, commit_page, d, &forms,
-			     d->rep.error, sizeof(d->rep.error)))
+			     d->rep.error, sizeof(d->rep.error))) {
+		if (d->stage.broken) { /* never runs it: the primary goes on alone */
+			mig_dest_release(d);
+			d->ops->discard(d->vm->ctx);
+			d->phase = MIG_PHASE_IDLE;
+		}
 		return false;
+	}
 	lease_standby_committed(&d->lease);
 	d->rep.epochs_committed++;
 	ack(d, d->epoch_seq, epoch);

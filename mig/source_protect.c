@@ -237,6 +237,23 @@ static enum mig_state link_gone(struct mig_source *s)
 }
 
 /*
+ * The standby said it dropped its copy (RELEASED): it will never run the
+ * VM. The deadline is lifted, and a VM that stopped itself at it meanwhile
+ * goes on (this is its only copy), unprotected.
+ */
+static enum mig_state go_on_alone(struct mig_source *s, enum mig_state st, const char *why)
+{
+	bool stood = s->ops->fenced(s->vm->ctx);
+
+	s->ops->lease_until(s->vm->ctx, 0);
+	if (stood)
+		s->ops->resume(s->vm->ctx);
+	s->ops->dirty_stop(s->vm->ctx);
+	format_snprintf(s->rep.error, sizeof(s->rep.error), "%s", why);
+	return s->rep.state = st;
+}
+
+/*
  * Ends protection on request: CANCEL, and once the standby says it dropped
  * its copy (RELEASED), the lease is given up and the VM goes on here
  * unprotected. Without that word within the reply timeout, the standby
@@ -245,7 +262,6 @@ static enum mig_state link_gone(struct mig_source *s)
 static enum mig_state release(struct mig_source *s)
 {
 	uint64_t deadline = s->ops->now_ns(s->vm->ctx) + s->cfg.reply_timeout_ms * 1000000ull;
-	bool stood;
 
 	if (mig_chan_send(s->ch, MIG_REC_CANCEL, 0, NULL, 0))
 		return link_gone(s);
@@ -258,19 +274,8 @@ static enum mig_state release(struct mig_source *s)
 			return link_gone(s);
 		mig_chan_ready(s->ch, 1);
 	}
-	/*
-	 * The standby will never run it: the deadline is lifted, and a VM that
-	 * stopped itself at it meanwhile (the wait for RELEASED renews
-	 * nothing) goes on; this is its only copy.
-	 */
-	stood = s->ops->fenced(s->vm->ctx);
-	s->ops->lease_until(s->vm->ctx, 0);
-	if (stood)
-		s->ops->resume(s->vm->ctx);
-	s->ops->dirty_stop(s->vm->ctx);
-	format_snprintf(s->rep.error, sizeof(s->rep.error),
-			"protection ended: the VM runs on here, unprotected");
-	return s->rep.state = MIG_CANCELLED;
+	/* (The wait for RELEASED renews nothing: the VM may have stopped at its deadline.) */
+	return go_on_alone(s, MIG_CANCELLED, "protection ended: the VM runs on here, unprotected");
 }
 
 enum mig_state mig_source_protect(struct mig_source *s)
@@ -315,6 +320,10 @@ enum mig_state mig_source_protect(struct mig_source *s)
 
 		if (must_fence(s))
 			return fence(s);
+		if (s->released) /* unasked */
+			return go_on_alone(s, MIG_FAILED,
+					   "the standby dropped its copy: the VM runs on here, "
+					   "unprotected");
 		if (mig_source_cancel_requested(s))
 			return release(s);
 		if (now >= next) {

@@ -221,6 +221,28 @@ static void test_hostile_pieces_are_refused(void **state)
 	assert_int_equal(ram[1][0], 0xaa);
 }
 
+/*
+ * A commit that cannot write all of its epoch (never: what was checked on
+ * arrival is what is written; here its kept bytes are spoiled behind the
+ * stage's back) leaves a copy that may hold two epochs: the stage says it
+ * is broken and refuses everything from then on.
+ */
+static void test_broken_commit_refuses_all(void **state)
+{
+	struct mig_ckpt_stage *c = *state;
+
+	epoch(c, 1, 0xaa, '1');
+	c->buf[4] = 0xff; /* the kept payload's entry count */
+	c->buf[5] = 0xff;
+	assert_false(mig_ckpt_commit(c, 1, &vm, PAGES, sink, NULL, &forms, err, sizeof(err)));
+	assert_string_equal(err, "checkpoint 1 could not be written whole (RAM record: bad entry "
+				 "count): this standby's copy is broken");
+	assert_true(c->broken);
+	assert_int_equal(c->committed, 0);
+	assert_false(mig_ckpt_begin(c, 1, err, sizeof(err)));
+	assert_string_equal(err, "checkpoint 1: this standby's copy is broken");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_package_writes_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_pieces_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_commit_refuses_all, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
