@@ -358,7 +358,8 @@ static void park(struct vcpu *v)
 	while (vm->stop == VM_RUNNING) {
 		/* The pause's end first: vm_open_start_gate ends it once every vCPU took its state.
 		 */
-		bool over = !__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST);
+		bool over = !__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST) &&
+			    !__atomic_load_n(&vm->fenced, __ATOMIC_SEQ_CST);
 		unsigned gen = __atomic_load_n(&vm->sync_gen, __ATOMIC_SEQ_CST);
 
 		if (gen != v->sync_gen) {
@@ -385,7 +386,8 @@ void vcpu_run_loop(struct vcpu *v)
 
 	current_vcpu[arch_cpu_index()] = v;
 	while (vm->stop == VM_RUNNING) {
-		if (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE)) {
+		/* Parked on request, or standing at the lease's end (fenced) until it is lifted. */
+		if (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) || vm_lease_over(vm)) {
 			park(v);
 			continue;
 		}

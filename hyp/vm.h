@@ -39,7 +39,8 @@ enum vm_stop_reason {
 	VM_RESET,
 	VM_CRASHED,
 	VM_MIGRATED,
-	VM_LOST, /**< postcopy: its pages were on a board that is gone */
+	VM_LOST,   /**< postcopy: its pages were on a board that is gone */
+	VM_FENCED, /**< protection: its lease ended; the standby runs it if it took over */
 };
 
 /** Things a misbehaving guest did, each reported once (bit per kind). */
@@ -106,6 +107,12 @@ struct vm {
 	unsigned fault_head, fault_tail;
 	uint64_t postcopy_stalls;
 	uint64_t waiting_page[VM_VCPU_MAX]; /**< page + 1 a vCPU waits for, 0 none */
+	/*
+	 * Protection's primary (vm_lease_until): the physical count from which
+	 * no vCPU enters the guest (0: none), and whether one stood at it.
+	 */
+	uint64_t lease_deadline;
+	volatile bool fenced;
 };
 
 /**
@@ -175,6 +182,26 @@ void vm_stop_all(struct vm *vm, enum vm_stop_reason why);
 
 /** Lets parked vCPUs run again. */
 void vm_unpause(struct vm *vm);
+
+/**
+ * Protection's fencing (docs/protection.md): from physical count
+ * `deadline` on, no vCPU enters the guest; each arms its EL2 timer for it
+ * before every entry, so one in the guest then leaves it within the
+ * timer's interrupt, whatever the CPU that renews the lease is doing.
+ * Once one stood at it the VM is fenced for good: a later deadline does not
+ * let it go on, a resume does nothing. 0 lifts the deadline and lets a
+ * fenced VM go on (the standby dropped its copy).
+ */
+void vm_lease_until(struct vm *vm, uint64_t deadline);
+
+/** True once the VM's deadline passed (vm_lease_until): it stands, and stays so. */
+bool vm_fenced(struct vm *vm);
+
+/**
+ * From a vCPU before it enters the guest: true when the deadline passed
+ * (the vCPU is to stand); else its EL2 timer is armed for the deadline.
+ */
+bool vm_lease_over(struct vm *vm);
 
 /**
  * The guest's virtual count is to go on from `count` (a start after a

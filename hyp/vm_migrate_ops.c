@@ -16,6 +16,7 @@
 #include "mig/hello.h"
 #include "mig/id_compat.h"
 #include "mig/page_sets.h"
+#include "mig/record.h"
 
 /* A device package loaded, kept apart from the VM until it is synchronized. */
 static struct vm_package shadow;
@@ -541,6 +542,84 @@ static uint64_t start(void *ctx)
 	return last * (1000000000ull / arch_counter_freq());
 }
 
+/* The lease's end in physical counts, at or before `deadline` ns (now_ns's clock). */
+static void lease_until(void *ctx, uint64_t deadline)
+{
+	uint64_t per = 1000000000ull / arch_counter_freq();
+
+	vm_lease_until(ctx, deadline ? (deadline / per ? deadline / per : 1) : 0);
+}
+
+static bool fenced(void *ctx) { return vm_fenced(ctx); }
+
+/* This CPU asleep for about ns: its EL2 timer, or any interrupt before it, wakes it. */
+static void idle(void *ctx, uint64_t ns)
+{
+	uint64_t ticks = ns / (1000000000ull / arch_counter_freq());
+
+	(void)ctx;
+	arch_timer_arm(ticks ? ticks : 1);
+	arch_idle_wait();
+	arch_timer_stop();
+}
+
+/* The guest's lines held for protection's output commit (one VM migrates at a time). */
+static struct vpl011_held held;
+_Static_assert(VPL011_HELD_BYTES <= MIG_OUTPUT_MAX, "a checkpoint carries all lines held");
+_Static_assert(VPL011_LINE_MAX <= 255, "a held line's length is a u8");
+
+static void show_lines(struct vm *vm, const uint8_t *lines, size_t len)
+{
+	for (size_t at = 0; at < len; at += 1u + lines[at])
+		if (vm->uart.emit)
+			vm->uart.emit(vm->uart.prefix, (const char *)lines + at + 1, lines[at]);
+}
+
+/*
+ * Holding or not, under the devices' lock (a vCPU may be printing). Lines
+ * shown are copied out first: the console is slow, and the vCPUs need the
+ * lock.
+ */
+static void output(void *ctx, enum mig_output what)
+{
+	static uint8_t out[VPL011_HELD_BYTES];
+	struct vm *vm = ctx;
+	size_t len = 0;
+
+	arch_spin_lock(&vm->lock);
+	if (what == MIG_OUTPUT_HOLD) {
+		held.len = held.dropped = 0;
+		vm->uart.held = &held;
+	} else {
+		if (what == MIG_OUTPUT_SHOW && vm->uart.held)
+			memcpy(out, held.buf, len = held.len);
+		vm->uart.held = NULL;
+		held.len = 0;
+	}
+	vm_update_uart_line(vm); /* the transmit interrupt back, or gone */
+	arch_spin_unlock(&vm->lock);
+	show_lines(vm, out, len);
+}
+
+static size_t output_take(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct vm *vm = ctx;
+	size_t len;
+
+	arch_spin_lock(&vm->lock);
+	len = held.len <= cap ? held.len : 0; /* cap is MIG_OUTPUT_MAX: always */
+	memcpy(buf, held.buf, len);
+	held.len = 0;
+	vm_update_uart_line(vm); /* room again: the guest may go on printing */
+	arch_spin_unlock(&vm->lock);
+	return len;
+}
+
+static void output_show(void *ctx, const uint8_t *lines, size_t len)
+{
+	show_lines(ctx, lines, len);
+}
+
 const struct mig_vm_ops vm_migrate_ops = {
 	.page_count = page_count,
 	.page = page,
@@ -561,4 +640,10 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.postcopy_fault = postcopy_fault,
 	.postcopy_place = postcopy_place,
 	.now_ns = now_ns,
+	.lease_until = lease_until,
+	.fenced = fenced,
+	.idle = idle,
+	.output = output,
+	.output_take = output_take,
+	.output_show = output_show,
 };

@@ -178,6 +178,49 @@ void vm_unpause(struct vm *vm)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
+void vm_lease_until(struct vm *vm, uint64_t deadline)
+{
+	uint64_t was = __atomic_load_n(&vm->lease_deadline, __ATOMIC_SEQ_CST);
+
+	if (!deadline) {
+		__atomic_store_n(&vm->lease_deadline, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&vm->fenced, false, __ATOMIC_SEQ_CST);
+	} else if (!vm_fenced(vm)) {
+		__atomic_store_n(&vm->lease_deadline, deadline, __ATOMIC_SEQ_CST);
+		if (was)
+			return; /* each vCPU arms its timer for the new one at its next entry */
+	}
+	/* A first deadline: each vCPU in the guest leaves it to arm its timer. A lifted one:
+	 * fenced vCPUs go on. */
+	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+		arch_kick_cpu(vm->vcpus[i].pcpu);
+}
+
+bool vm_fenced(struct vm *vm)
+{
+	uint64_t deadline = __atomic_load_n(&vm->lease_deadline, __ATOMIC_SEQ_CST);
+
+	if (__atomic_load_n(&vm->fenced, __ATOMIC_SEQ_CST))
+		return true;
+	if (!deadline || arch_counter_now() < deadline)
+		return false;
+	__atomic_store_n(&vm->fenced, true, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+bool vm_lease_over(struct vm *vm)
+{
+	uint64_t deadline = __atomic_load_n(&vm->lease_deadline, __ATOMIC_ACQUIRE), now;
+
+	if (!deadline)
+		return false;
+	if (vm_fenced(vm))
+		return true;
+	now = arch_counter_now();
+	arch_timer_arm(deadline > now ? deadline - now : 1);
+	return false;
+}
+
 void vm_stop_all(struct vm *vm, enum vm_stop_reason why)
 {
 	vm->stop = why;

@@ -20,6 +20,7 @@
 #define UARTDMACR     0x048
 #define UARTPERIPHID0 0xfe0
 
+#define FR_TXFF (1u << 5)
 #define FR_RXFE (1u << 4)
 #define FR_TXFE (1u << 7)
 #define INT_RX	(1u << 4)
@@ -39,10 +40,16 @@ void vpl011_init(struct vpl011 *u, const char *prefix,
 	u->ifls = 0x12;
 }
 
-/* Transmission is instantaneous: the TX FIFO is always empty, TXRIS always set. */
+/* Held lines may not have room for one more whole line (PL011 TRM 3.3.3: TXFF). */
+static bool tx_full(const struct vpl011 *u)
+{
+	return u->held && VPL011_HELD_BYTES - u->held->len < 1u + VPL011_LINE_MAX;
+}
+
+/* Transmission is instantaneous: the TX FIFO is empty, TXRIS set, unless lines are held. */
 static uint32_t ris(const struct vpl011 *u)
 {
-	return INT_TX | (u->rx_count ? INT_RX | INT_RT : 0) | u->ris_error;
+	return (tx_full(u) ? 0 : INT_TX) | (u->rx_count ? INT_RX | INT_RT : 0) | u->ris_error;
 }
 
 bool vpl011_irq_level(const struct vpl011 *u) { return (ris(u) & u->imsc) != 0; }
@@ -53,7 +60,18 @@ static void transmit(struct vpl011 *u, char c)
 		return;
 	if (c != '\n')
 		u->line[u->line_len++] = c;
-	if (c == '\n' || u->line_len == VPL011_LINE_MAX) {
+	if ((c == '\n' || u->line_len == VPL011_LINE_MAX) && u->held) {
+		struct vpl011_held *h = u->held;
+
+		if (VPL011_HELD_BYTES - h->len >= 1u + u->line_len) {
+			h->buf[h->len] = (uint8_t)u->line_len;
+			memcpy(h->buf + h->len + 1, u->line, u->line_len);
+			h->len += 1u + u->line_len;
+		} else {
+			h->dropped++; /* written while full: lost, as a real FIFO's overrun */
+		}
+		u->line_len = 0;
+	} else if (c == '\n' || u->line_len == VPL011_LINE_MAX) {
 		if (u->emit)
 			u->emit(u->prefix, u->line, u->line_len);
 		u->line_len = 0;
@@ -91,7 +109,7 @@ static bool reg_read(struct vpl011 *u, uint64_t off, uint64_t *v)
 		*v = 0;
 		return true;
 	case UARTFR:
-		*v = FR_TXFE | (u->rx_count ? 0 : FR_RXFE);
+		*v = (tx_full(u) ? FR_TXFF : FR_TXFE) | (u->rx_count ? 0 : FR_RXFE);
 		return true;
 	case UARTIBRD:
 		*v = u->ibrd;

@@ -25,6 +25,15 @@
 #define VPL011_IMSC_MASK  0x7ffu
 #define VPL011_DMACR_MASK 0x7u
 
+/** Output commit: finished lines kept until released, each a u8 length and its bytes. */
+#define VPL011_HELD_BYTES 4096u
+
+struct vpl011_held {
+	uint8_t buf[VPL011_HELD_BYTES];
+	unsigned len;
+	unsigned dropped; /**< lines a guest wrote while told the FIFO was full */
+};
+
 struct vpl011 {
 	const char *prefix; /**< VM name */
 	uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr;
@@ -35,6 +44,12 @@ struct vpl011 {
 	unsigned line_len;
 	/** Where finished lines go (the board console; a buffer in tests). */
 	void (*emit)(const char *prefix, const char *line, unsigned len);
+	/**
+	 * Set: finished lines are kept here instead, and the transmit FIFO
+	 * reads full (FR.TXFF, no TX interrupt) while a whole line might not
+	 * fit: a guest that waits for room waits until they are released.
+	 */
+	struct vpl011_held *held;
 };
 
 void vpl011_init(struct vpl011 *u, const char *prefix,

@@ -11,6 +11,7 @@ enum ferry_exit_code {
 	FERRY_EXIT_BAD_VM = 4,	    /**< the VM's configuration or image was refused */
 	FERRY_EXIT_VM_STOPPED = 5,  /**< the VM stopped abnormally (reset, crash) */
 	FERRY_EXIT_VM_LOST = 6,	    /**< postcopy could not finish: the VM is lost */
+	FERRY_EXIT_VM_FENCED = 7, /**< protection: the lease ended, the VM stopped here for good */
 };
 
 #endif

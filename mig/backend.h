@@ -25,6 +25,9 @@ struct mig_rehearsal {
 	uint64_t entered_ns;
 };
 
+/** What becomes of the guest's console output (mig_vm_ops.output). */
+enum mig_output { MIG_OUTPUT_HOLD, MIG_OUTPUT_SHOW, MIG_OUTPUT_DROP };
+
 struct mig_vm_ops {
 	uint64_t (*page_count)(void *vm);
 	/** Pointer to a guest page (the engine reads and writes whole pages). */
@@ -126,6 +129,20 @@ struct mig_vm_ops {
 	bool (*fenced)(void *vm);
 	/** Waits about ns, this CPU idle (a standby counting down its lease with no link). */
 	void (*idle)(void *vm, uint64_t ns);
+	/**
+	 * Protection's output commit (docs/protection.md, "Output"), all three
+	 * optional. Primary: the guest's console lines are held from
+	 * MIG_OUTPUT_HOLD on (the guest told to wait while the hold is full),
+	 * shown at once again from MIG_OUTPUT_SHOW (those held shown first) or
+	 * MIG_OUTPUT_DROP (those held never shown: the standby's copy prints
+	 * them again). output_take: while the VM stands, the lines held since
+	 * the last take, as MIG_REC_OUTPUT lays them out, into buf (cap bytes,
+	 * MIG_OUTPUT_MAX at least): their bytes. Standby: output_show shows a
+	 * committed checkpoint's lines.
+	 */
+	void (*output)(void *vm, enum mig_output what);
+	size_t (*output_take)(void *vm, uint8_t *buf, size_t cap);
+	void (*output_show)(void *vm, const uint8_t *lines, size_t len);
 };
 
 struct mig_vm {

@@ -36,6 +36,32 @@ void mig_ckpt_drop(struct mig_ckpt_stage *c)
 	c->len = 0;
 	c->package_len = 0;
 	c->ram_records = 0;
+	c->output_len = 0;
+	c->output_given = false;
+}
+
+bool mig_ckpt_output(struct mig_ckpt_stage *c, const uint8_t *buf, size_t len, char *err,
+		     size_t err_size)
+{
+	const char *why = NULL;
+
+	if (!c->open)
+		why = "OUTPUT outside a checkpoint";
+	else if (c->output_given)
+		why = "a second OUTPUT in one checkpoint";
+	else if (!len || len > MIG_OUTPUT_MAX)
+		why = "OUTPUT of no line, or longer than a checkpoint's lines may be";
+	for (size_t at = 0; !why && at < len; at += 1u + buf[at])
+		if (buf[at] > len - at - 1)
+			why = "OUTPUT with a line cut short";
+	if (why) {
+		format_snprintf(err, err_size, "%s", why);
+		return false;
+	}
+	memcpy(c->output, buf, len);
+	c->output_len = len;
+	c->output_given = true;
+	return true;
 }
 
 bool mig_ckpt_begin(struct mig_ckpt_stage *c, uint64_t epoch, char *err, size_t err_size)
@@ -107,6 +133,7 @@ bool mig_ckpt_commit(struct mig_ckpt_stage *c, uint64_t epoch, struct mig_vm *vm
 		     const struct mig_ram_forms *forms, char *err, size_t err_size)
 {
 	char why[128];
+	size_t out;
 
 	if (!c->open || epoch != c->open || !c->package_len) {
 		format_snprintf(err, err_size,
@@ -148,6 +175,8 @@ bool mig_ckpt_commit(struct mig_ckpt_stage *c, uint64_t epoch, struct mig_vm *vm
 	memcpy(c->committed_package, c->package, c->package_len);
 	c->committed_package_len = c->package_len;
 	c->committed = epoch;
+	out = c->output_len;
 	mig_ckpt_drop(c);
+	c->output_len = out; /* the committed epoch's lines, for the caller to show */
 	return true;
 }

@@ -24,6 +24,7 @@
 
 #include "mig/backend.h"
 #include "mig/ram_codec.h"
+#include "mig/record.h"
 
 struct mig_ckpt_stage {
 	uint8_t *buf; /**< the open epoch's RAM payloads, each after its u32 length */
@@ -36,6 +37,13 @@ struct mig_ckpt_stage {
 	uint64_t open;	    /**< the epoch being staged; 0: none */
 	uint64_t committed; /**< the last epoch committed; 0: none yet */
 	uint32_t ram_records;
+	/**
+	 * The open epoch's console lines (MIG_REC_OUTPUT), checked; after a
+	 * commit, the committed one's, until the next epoch begins.
+	 */
+	uint8_t output[MIG_OUTPUT_MAX];
+	size_t output_len;
+	bool output_given;
 	/**
 	 * A commit could not write all of its epoch (never, its RAM checked on
 	 * arrival over the same pages): RAM may hold two epochs, and nothing
@@ -69,6 +77,14 @@ bool mig_ckpt_ram(struct mig_ckpt_stage *c, const struct mig_reader *payload, ui
 /** The open epoch's device package, once: kept. False, with why, otherwise. */
 bool mig_ckpt_package(struct mig_ckpt_stage *c, const uint8_t *buf, size_t len, char *err,
 		      size_t err_size);
+
+/**
+ * The open epoch's console lines (MIG_REC_OUTPUT), once: kept, shown only
+ * once it is committed. False, with why: no epoch open, a second time, or
+ * not whole lines within MIG_OUTPUT_MAX.
+ */
+bool mig_ckpt_output(struct mig_ckpt_stage *c, const uint8_t *buf, size_t len, char *err,
+		     size_t err_size);
 
 /**
  * The open epoch `epoch` ended: its package loaded (vm->ops->load_devices)

@@ -50,6 +50,7 @@ static const struct {
 	{ MIG_REC_EPOCH, IN(MIG_PHASE_RECEIVING) | IN(MIG_PHASE_STANDBY) },
 	{ MIG_REC_EPOCH_END, IN(MIG_PHASE_STANDBY) },
 	{ MIG_REC_HEARTBEAT, IN(MIG_PHASE_STANDBY) },
+	{ MIG_REC_OUTPUT, IN(MIG_PHASE_STANDBY) },
 };
 
 static const char *phase_name(enum mig_dest_phase p)
@@ -720,6 +721,10 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 		break;
 	case MIG_REC_HEARTBEAT:
 		ok = mig_dest_heartbeat(d, rec);
+		break;
+	case MIG_REC_OUTPUT:
+		ok = mig_ckpt_output(&d->stage, rec->payload.buf + rec->payload.pos, rec->length,
+				     d->rep.error, sizeof(d->rep.error));
 		break;
 	case MIG_REC_PING:
 		ok = ping(d, rec);

@@ -131,6 +131,9 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 	}
 	lease_standby_committed(&d->lease);
 	d->rep.epochs_committed++;
+	/* Its lines leave the pair here, at its commit, once (the primary never shows them). */
+	if (d->stage.output_len && d->ops->output_show)
+		d->ops->output_show(d->vm->ctx, d->stage.output, d->stage.output_len);
 	ack(d, d->epoch_seq, epoch);
 	return true;
 }

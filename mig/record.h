@@ -24,6 +24,11 @@
 #define MIG_EPOCH_ACK_BYTES 24u
 /** HEARTBEAT: u64 session, u64 message number, u8 leased. */
 #define MIG_HEARTBEAT_BYTES 17u
+/**
+ * OUTPUT: the guest's console lines of one checkpoint, each a u8 length
+ * and its bytes; at most this many bytes in all (1 at least).
+ */
+#define MIG_OUTPUT_MAX 4096u
 /** Largest payload: a RAM batch of 256 pages with their addresses, or a device package. */
 #define MIG_RECORD_MAX (2u << 20)
 
@@ -47,6 +52,7 @@ enum mig_record_type {
 	MIG_REC_EPOCH = 0x0070,	    /**< a checkpoint begins (MIG_EPOCH_BYTES) */
 	MIG_REC_EPOCH_END = 0x0071, /**< u64 the checkpoint's epoch: it is whole */
 	MIG_REC_HEARTBEAT = 0x0072, /**< u64 session, u64 message number, u8 leased */
+	MIG_REC_OUTPUT = 0x0073,    /**< the checkpoint's console lines (MIG_OUTPUT_MAX) */
 	/* return path, destination to source */
 	MIG_REC_ACCEPT = 0x8001,
 	MIG_REC_REFUSE = 0x8002,

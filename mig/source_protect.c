@@ -97,6 +97,32 @@ static size_t lay_out_epoch(struct mig_source *s, uint8_t *at, uint64_t epoch)
 }
 
 /*
+ * The console lines the guest printed since the last checkpoint, as an
+ * OUTPUT record at `at` (the VM stands: nothing is printed meanwhile); its
+ * bytes, 0 when there were none.
+ */
+static size_t take_output(struct mig_source *s, uint8_t *at)
+{
+	size_t n;
+
+	if (!s->ops->output_take)
+		return 0;
+	n = s->ops->output_take(s->vm->ctx, at + MIG_RECORD_HEADER_SIZE, MIG_OUTPUT_MAX);
+	if (!n)
+		return 0;
+	mig_chan_header(at, MIG_REC_OUTPUT, 0, (uint32_t)n);
+	s->rep.bytes_sent += MIG_RECORD_HEADER_SIZE + n;
+	return MIG_RECORD_HEADER_SIZE + n;
+}
+
+/* What the guest prints from now on: held, shown, or what was held dropped. */
+static void output(struct mig_source *s, enum mig_output what)
+{
+	if (s->ops->output)
+		s->ops->output(s->vm->ctx, what);
+}
+
+/*
  * One checkpoint: the VM stands while its pages and package are laid out,
  * goes on, and the checkpoint is sent. A checkpoint bigger than the buffer
  * is sent in parts while the VM still stands (its pause grows: reported).
@@ -118,6 +144,7 @@ static int checkpoint(struct mig_source *s)
 	s->rep.epoch_pages += mig_bitmap_count(s->bitmap, s->pages);
 	mig_source_rewind(s);
 	len = lay_out_epoch(s, s->ckpt, epoch);
+	len += take_output(s, s->ckpt + len);
 	for (;;) {
 		while (MIG_CKPT_BUF_BYTES - len >= MIG_RECORD_HEADER_SIZE + MIG_RAM_BATCH_BYTES &&
 		       mig_source_lay_out_batch(s, s->ckpt + len, MIG_BATCH_FULL, &l)) {
@@ -199,6 +226,7 @@ malformed:
 static enum mig_state fence(struct mig_source *s)
 {
 	s->ops->stop(s->vm->ctx);
+	output(s, MIG_OUTPUT_DROP); /* the standby's copy prints it again, if it runs */
 	s->ops->dirty_stop(s->vm->ctx);
 	format_snprintf(s->rep.error, sizeof(s->rep.error),
 			"lease ended (%llu of %llu checkpoints acknowledged): the VM is stopped "
@@ -220,6 +248,7 @@ static enum mig_state link_gone(struct mig_source *s)
 
 	if (!s->told_leased) {
 		ops->dirty_stop(s->vm->ctx);
+		output(s, MIG_OUTPUT_SHOW);
 		format_snprintf(s->rep.error + strlen(s->rep.error),
 				sizeof(s->rep.error) - strlen(s->rep.error), "%s%s",
 				s->rep.error[0] ? ": " : "",
@@ -246,6 +275,7 @@ static enum mig_state go_on_alone(struct mig_source *s, enum mig_state st, const
 	bool stood = s->ops->fenced(s->vm->ctx);
 
 	s->ops->lease_until(s->vm->ctx, 0);
+	output(s, MIG_OUTPUT_SHOW);
 	if (stood)
 		s->ops->resume(s->vm->ctx);
 	s->ops->dirty_stop(s->vm->ctx);
@@ -311,6 +341,8 @@ enum mig_state mig_source_protect(struct mig_source *s)
 	ops->throttle(s->vm->ctx,
 		      MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S / epoch_ns);
 	lease_primary_init(&s->lease, s->cfg.protect.lease_ns, s->cfg.hello.migration_id);
+	/* From now on the guest's lines leave through the standby, once committed there. */
+	output(s, MIG_OUTPUT_HOLD);
 	s->rep.state = MIG_PROTECTED;
 	mig_source_progress(s);
 	next = ops->now_ns(s->vm->ctx);

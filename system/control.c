@@ -96,7 +96,10 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 {
 	json_out_str(o, "status", mig_state_name(r->state));
 	json_out_str(o, "role", incoming ? "destination" : "source");
-	json_out_str(o, "mode", r->mode == MIG_MODE_POSTCOPY ? "postcopy" : "precopy");
+	json_out_str(o, "mode",
+		     r->mode == MIG_MODE_PROTECT    ? "protect"
+		     : r->mode == MIG_MODE_POSTCOPY ? "postcopy"
+						    : "precopy");
 	json_out_bool(o, "switched-to-postcopy", r->switched_to_postcopy);
 	if (r->error[0])
 		json_out_str(o, "error", r->error);
@@ -403,6 +406,8 @@ static const char *vm_state(void)
 		return "migrated";
 	case VM_LOST:
 		return "lost";
+	case VM_FENCED:
+		return "fenced";
 	}
 	/* A migration in doubt says more of the VM than that it runs. */
 	if (migrate_report(&c.job, &live) &&
@@ -666,6 +671,23 @@ static bool find_mgmt(const struct board_desc *b)
 	return true;
 }
 
+/* A protection time in ms from the boot options (absent: 0, the default); false when bad. */
+static bool protect_option(const struct vm_config *cfg, const struct board_facts *f,
+			   const char *name, uint64_t *ms)
+{
+	char v[16];
+	unsigned got;
+
+	if (!bootargs_get(f->bootargs, name, v, sizeof(v)))
+		return true;
+	if (!kv_parse_uint(v, strlen(v), 10000, &got) || !got) {
+		console_printf("%s: %s=%s: milliseconds, 1 to 10000\n", cfg->name, name, v);
+		return false;
+	}
+	*ms = got;
+	return true;
+}
+
 bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 		  const struct board_facts *f, unsigned cpus_online, bool may_boot, bool *incoming)
 {
@@ -677,8 +699,10 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 	c.board = b;
 	c.may_boot = may_boot;
 	*incoming = bootargs_flag(f->bootargs, "ferry.incoming");
-	if (outgoing && strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0) {
-		console_printf("%s: ferry.migrate=%s: precopy or postcopy\n", cfg->name, mode);
+	if (outgoing && strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0 &&
+	    strcmp(mode, "protect") != 0) {
+		console_printf("%s: ferry.migrate=%s: precopy, postcopy or protect\n", cfg->name,
+			       mode);
 		return false;
 	}
 	if ((outgoing || *incoming) && !link_boot_config()) {
@@ -711,6 +735,10 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 	c.boot_plans = outgoing;
 	c.plan_ms = ms;
 	c.params.postcopy = outgoing && strcmp(mode, "postcopy") == 0;
+	c.params.protect = outgoing && strcmp(mode, "protect") == 0;
+	if (!protect_option(cfg, f, "ferry.epoch_ms", &c.params.epoch_ms) ||
+	    !protect_option(cfg, f, "ferry.lease_ms", &c.params.lease_ms))
+		return false;
 	c.params.on_no_convergence = MIGRATE_ON_NO_CONVERGENCE;
 	if (bootargs_get(f->bootargs, "ferry.on_no_convergence", mode, sizeof(mode)) &&
 	    !mig_no_convergence_parse(mode, &c.params.on_no_convergence)) {

@@ -267,6 +267,9 @@ _Noreturn void ferry_boot(void)
 	case VM_BOOT_LOST:
 		console_printf("Ferry: the VM is lost (postcopy could not finish): powering off\n");
 		arch_power_off(FERRY_EXIT_VM_LOST);
+	case VM_BOOT_FENCED:
+		console_printf("Ferry: %s: powering off\n", vm_boot_result_text(VM_BOOT_FENCED));
+		arch_power_off(FERRY_EXIT_VM_FENCED);
 	case VM_BOOT_QUIT:
 		console_printf("Ferry: %s: powering off\n", vm_boot_result_text(VM_BOOT_QUIT));
 		arch_power_off(FERRY_EXIT_OK);

@@ -52,7 +52,7 @@ static struct mig_hello local_hello(const struct vm *vm)
 		.capabilities =
 			MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
 			MIG_CAP_POSTCOPY | MIG_CAP_DRY_RUN | MIG_CAP_SPARSE_PAGES |
-			MIG_CAP_DELTA_PAGES | MIG_CAP_DRY_RUN_ENTRY |
+			MIG_CAP_DELTA_PAGES | MIG_CAP_DRY_RUN_ENTRY | MIG_CAP_PROTECT |
 			(MIG_FORMAT_OLDEST < MIG_FORMAT_VERSION ? MIG_CAP_FORMAT_WINDOW : 0),
 	};
 
@@ -149,6 +149,14 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 		       r->switched_to_postcopy ? " (precopy did not converge: finished in postcopy)"
 					       : "",
 		       r->error[0] ? ": " : "", r->error);
+	if (r->mode == MIG_MODE_PROTECT && r->epochs_sent)
+		console_printf("migration report: protection: %llu checkpoints sent, %llu "
+			       "acknowledged, %llu pages in them; the guest paused %llu us at "
+			       "most for one, %llu us on average\n",
+			       (unsigned long long)r->epochs_sent,
+			       (unsigned long long)r->epochs_acked,
+			       (unsigned long long)r->epoch_pages, us(r->epoch_pause_max_ns),
+			       us(r->epoch_pause_total_ns / r->epochs_sent));
 	if (r->state != MIG_COMPLETED)
 		return;
 	console_printf("migration report: stream format %u (%s)\n", r->stream_format,
@@ -360,13 +368,20 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 			     .stall_rounds = 2,
 			     .on_no_convergence = p->on_no_convergence },
 		.reply_timeout_ms = REPLY_TIMEOUT_MS,
-		.mode = p->postcopy ? MIG_MODE_POSTCOPY : MIG_MODE_PRECOPY,
+		.mode = p->protect    ? MIG_MODE_PROTECT
+			: p->postcopy ? MIG_MODE_POSTCOPY
+				      : MIG_MODE_PRECOPY,
 		.switchover = p->confirmed ? MIG_SWITCHOVER_CONFIRMED : MIG_SWITCHOVER_ONE_FLIGHT,
 		.postcopy_after_rounds = p->postcopy_after_rounds,
 		.max_bandwidth = p->max_bandwidth_mbs * 1000000ull,
 		.progress = print_progress,
 		.progress_ctx = j,
 		.frames = lan_frames(j->vm),
+		.protect = { .epoch_ns =
+				     (p->epoch_ms ? p->epoch_ms : MIGRATE_EPOCH_MS) * 1000000ull,
+			     .lease_ns =
+				     (p->lease_ms ? p->lease_ms : MIGRATE_LEASE_MS) * 1000000ull,
+			     .fence_ns = MIGRATE_FENCE_MS * 1000000ull },
 	};
 	struct mig_source *s;
 	struct link_tcp *tcp;
@@ -382,8 +397,10 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 	j->request = MIGRATE_REQ_NONE;
 	set_source(j, s);
 	console_printf("migration: starting (%s) to %s, id %016llx\n",
-		       p->postcopy ? "postcopy" : "precopy", link_boot_config()->creds.peer,
-		       (unsigned long long)cfg.hello.migration_id);
+		       p->protect    ? "protection"
+		       : p->postcopy ? "postcopy"
+				     : "precopy",
+		       link_boot_config()->creds.peer, (unsigned long long)cfg.hello.migration_id);
 	tls = cfg.hello.migration_id ? connect_peer(&tcp, true, NULL) : NULL;
 	if (tls) {
 		struct mig_channel ch = { migrate_faults_channel(j, &link_mig_channel_ops), tls };
@@ -406,6 +423,8 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		vm_stop_all(j->vm, VM_MIGRATED); /* never resumed here again */
 	if (st == MIG_LOST)
 		vm_stop_all(j->vm, VM_LOST); /* a stale copy: never run again */
+	if (st == MIG_FENCED)
+		vm_stop_all(j->vm, VM_FENCED); /* the standby's to run: never here again */
 	if (j->observer.ended)
 		j->observer.ended(j->observer.ctx, false, mig_source_report(s));
 	set_source(j, NULL);
@@ -568,6 +587,12 @@ void migrate_in(struct migrate_job *j)
 		return;
 	}
 	console_printf("migration: the VM runs here\n");
+	if (mig_dest_report(d)->took_over)
+		console_printf("migration: takeover after %llu checkpoints: decided %llu us after "
+			       "the primary's last message, the VM running %llu us later\n",
+			       (unsigned long long)mig_dest_report(d)->epochs_committed,
+			       us(mig_dest_report(d)->takeover_detect_ns),
+			       us(mig_dest_report(d)->takeover_start_ns));
 	report_dest_faults(mig_dest_report(d));
 	/*
 	 * From now on the link stays open to answer a source that reconnects to
@@ -585,7 +610,8 @@ void migrate_in(struct migrate_job *j)
 		else
 			serve_reconnect(j, d);
 	}
-	tell_source_vm_ended(j, d);
+	if (!mig_dest_report(d)->took_over) /* a primary that lost its lease asks nothing */
+		tell_source_vm_ended(j, d);
 	forget_dest(j, d);
 }
 

@@ -30,7 +30,26 @@ struct migrate_params {
 	unsigned postcopy_after_rounds; /**< postcopy: precopy rounds first */
 	/** Precopy that does not converge: throttle (the default), postcopy or fail. */
 	enum mig_no_convergence on_no_convergence;
+	/** Protection (docs/protection.md): the VM stays, the peer becomes its standby. */
+	bool protect;
+	uint64_t epoch_ms, lease_ms; /**< protection: 0 for the defaults */
 };
+
+/*
+ * Protection's defaults: a checkpoint every 20 ms (issue: the guest's
+ * slowdown is judged at 20 ms epochs), a lease of 200 ms: an emulated
+ * board on a busy host was seen to hold a message back for tens of
+ * milliseconds, and a lease shorter than that fences a healthy primary.
+ */
+#define MIGRATE_EPOCH_MS 20u
+#define MIGRATE_LEASE_MS 200u
+/*
+ * The primary's fencing at most, from its lease's end to its vCPUs out of
+ * the guest: each vCPU's EL2 timer is armed for the deadline, and its
+ * interrupt takes it out; an emulated board delivers it within a few
+ * milliseconds even on a busy host. The standby adds it to its margin.
+ */
+#define MIGRATE_FENCE_MS 10u
 
 /** Where a migration's news goes (the management channel's events). */
 struct migrate_observer {

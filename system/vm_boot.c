@@ -175,6 +175,8 @@ static enum vm_boot_result run_vm(struct vm *vm)
 	control_finish();
 	if (vm->stop == VM_MIGRATED)
 		return VM_BOOT_MIGRATED;
+	if (vm->stop == VM_FENCED)
+		return VM_BOOT_FENCED;
 	return vm->stop == VM_LOST ? VM_BOOT_LOST : VM_BOOT_NONE;
 }
 
@@ -304,6 +306,9 @@ const char *vm_boot_result_text(enum vm_boot_result r)
 		return "the VM is lost (postcopy could not finish)";
 	case VM_BOOT_QUIT:
 		return "told to quit on the management channel";
+	case VM_BOOT_FENCED:
+		return "the VM's lease ended: it stopped here for good (the standby runs it if it "
+		       "took over)";
 	case VM_BOOT_REFUSED:
 		break;
 	}

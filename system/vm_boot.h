@@ -19,6 +19,7 @@ enum vm_boot_result {
 	VM_BOOT_NOTHING_ARRIVED, /**< incoming: no VM came (reported) */
 	VM_BOOT_LOST,		 /**< postcopy could not finish: the VM is lost (reported) */
 	VM_BOOT_QUIT,		 /**< an empty board told to power off (management channel) */
+	VM_BOOT_FENCED,		 /**< protection: its lease ended, the VM stopped here for good */
 };
 
 /** What happened, as the console says it ("the VM left for the peer board"). */

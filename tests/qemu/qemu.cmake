@@ -440,3 +440,24 @@ ferry_migrate_test(link_cut_during_precopy --guest ${MIGRATING} --relay-fault "-
   --expect-src "migration: failed: .*the VM runs on here" --expect-src "FERRY-TEST migrating: PASS"
   --expect-dst "migration: failed: link lost before RUN: this copy is discarded"
   --reject-dst "FERRY-TEST")
+
+# Protection (docs/protection.md): board src runs the guest, board dst is its
+# standby; at a random point src's emulator is killed, or the link is cut for
+# good. The guest (two vCPUs: memory, counter, timer ticks and SGIs checked)
+# goes on on dst, and the lines it numbered, seen on both consoles, have no
+# gap and no repeat: they left the pair only once committed on the standby.
+function(ferry_protect_test name)
+  ferry_pair_test(e2e.qemu.${name} protect_pair.sh --guest ${MIGRATING} --vcpus 2 --beats ${ARGN})
+endfunction()
+ferry_protect_test(protect_primary_killed --kill src --rc-src 137 --rc-dst 0
+  --expect-src "^migration: protected"
+  --expect-dst "took over from checkpoint [1-9][0-9]*: the primary was silent for its lease"
+  --expect-dst "migration: takeover after [0-9]+ checkpoints: decided [0-9]+ us after"
+  --expect-dst "FERRY-TEST migrating: PASS")
+ferry_protect_test(protect_link_cut --cut --rc-src 7 --rc-dst 0
+  --expect-src "migration: fenced: lease ended \\([0-9]+ of [0-9]+ checkpoints acknowledged\\)"
+  --expect-src "migration report: protection: [1-9][0-9]* checkpoints sent"
+  --expect-src "Ferry: the VM's lease ended: it stopped here for good"
+  --reject-src "FERRY-TEST"
+  --expect-dst "took over from checkpoint [1-9][0-9]*: the primary was silent for its lease"
+  --expect-dst "FERRY-TEST migrating: PASS")

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Protection (docs/protection.md) between two emulated boards joined by the
+# frame relay: board "src" runs GUEST and protects it (ferry.migrate=protect)
+# with board "dst" as its standby. Once src says it is protected, after a
+# random wait, one thing breaks:
+#   --kill src   src's QEMU is killed (SIGKILL): dst takes over;
+#   --kill dst   dst's QEMU is killed: src's lease ends and it fences;
+#   --cut        the relay passes nothing more (a partition longer than the
+#                test): src fences, dst takes over.
+# Each board's exit code and console are judged; with --beats, the guest's
+# numbered lines ("vm0| beat N") seen on both consoles together go 1, 2, 3 ...
+# with no gap and no number twice.
+#
+#   protect_pair.sh --ferry BIN --relay BIN --work DIR --guest ELF
+#                   (--kill src|dst | --cut) [--vcpus N] [--ferry-args "ARGS"]
+#                   [--wait-max MS] [--beats]
+#                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
+#                   [--reject-src RE]... [--reject-dst RE]...
+set -uo pipefail
+ferry= relay= work= guest= vcpus=1 mem=64M kill= cut= ferry_args= wait_max=1500 beats=
+rc_src=0 rc_dst=0
+expect_src=() expect_dst=() reject_src=() reject_dst=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cut) cut=1; shift; continue ;;
+	--beats) beats=1; shift; continue ;;
+	--ferry) ferry=$2 ;;
+	--relay) relay=$2 ;;
+	--work) work=$2 ;;
+	--guest) guest=$2 ;;
+	--vcpus) vcpus=$2 ;;
+	--kill) kill=$2 ;;
+	--ferry-args) ferry_args=$2 ;;
+	--wait-max) wait_max=$2 ;;
+	--rc-src) rc_src=$2 ;;
+	--rc-dst) rc_dst=$2 ;;
+	--expect-src) expect_src+=("$2") ;;
+	--expect-dst) expect_dst+=("$2") ;;
+	--reject-src) reject_src+=("$2") ;;
+	--reject-dst) reject_dst+=("$2") ;;
+	*) echo "protect_pair.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+rm -rf "$work" && mkdir -p "$work"
+"$ferry" creds "$work/creds" dst src >/dev/null || exit 2
+
+# shellcheck source=tests/qemu/pair_lib.sh
+. "$(dirname "$0")/pair_lib.sh"
+# shellcheck source=tests/qemu/runtime_dir.sh
+. "$(dirname "$0")/runtime_dir.sh"
+# shellcheck disable=SC2046
+start_relay "$relay" "$run_dir/src.sock" "$run_dir/dst.sock" "$work/relay.log" \
+	$([ -n "$cut" ] && echo --partition 600000)
+timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
+	--link "$work/creds/dst" --net "$run_dir/dst.sock" >"$work/dst.log" 2>&1 &
+pid_dst=$!
+for _ in $(seq 1200); do
+	grep -q "^migration: waiting for the VM from" "$work/dst.log" 2>/dev/null && break
+	kill -0 $pid_dst 2>/dev/null || break
+	sleep 0.05
+done
+timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
+	--link "$work/creds/src" --net "$run_dir/src.sock" \
+	--ferry "ferry.migrate=protect ferry.migrate_at=1000${ferry_args:+ $ferry_args}" \
+	>"$work/src.log" 2>&1 &
+pid_src=$!
+
+# The break, a random while into the protection (the seed is printed: a failure can be rerun).
+seed=${FERRY_TEST_SEED:-$RANDOM}
+RANDOM=$seed
+wait_ms=$((RANDOM % wait_max))
+protected=
+for _ in $(seq 2400); do
+	if grep -q "^migration: protected" "$work/src.log" 2>/dev/null; then
+		protected=1
+		break
+	fi
+	kill -0 $pid_src 2>/dev/null || break
+	sleep 0.05
+done
+if [ -z "$protected" ]; then
+	fail "board src never said it was protected"
+else
+	sleep "$(awk "BEGIN { print $wait_ms / 1000 }")"
+	echo "(seed $seed: the break $wait_ms ms after protection began)"
+	if [ -n "$cut" ]; then
+		kill -USR1 "$relay_pid"
+	else
+		# The board's emulator, not the tool: killed as a power cut would.
+		pkill -9 -f -- "qemu-system.*$run_dir/$kill.sock" || fail "no QEMU of board $kill to kill"
+	fi
+fi
+wait $pid_src
+echo $? >"$work/src.log.rc"
+wait $pid_dst
+echo $? >"$work/dst.log.rc"
+kill $relay_pid 2>/dev/null
+wait $relay_pid 2>/dev/null
+
+lines="^(link|migration|Ferry:|vm0:)|FERRY-TEST|PANIC"
+judge src "$work/src.log" "$rc_src" "$lines"
+check src "$work/src.log" expect "${expect_src[@]}"
+check src "$work/src.log" reject "${reject_src[@]}"
+judge dst "$work/dst.log" "$rc_dst" "$lines"
+check dst "$work/dst.log" expect "${expect_dst[@]}"
+check dst "$work/dst.log" reject "${reject_dst[@]}"
+if [ -n "$beats" ]; then
+	# Both consoles, one after the other: the standby's lines come after the primary's.
+	if ! cat "$work/src.log" "$work/dst.log" | sed -n 's/^vm0| beat \([0-9]*\) .*/\1/p' |
+		awk 'BEGIN { want = 1 }
+		     $1 != want { printf "beat %d where %d was due\n", $1, want; bad = 1 }
+		     { want = $1 + 1 }
+		     END { printf "beats 1 to %d\n", want - 1; exit bad }'; then
+		fail "the guest's numbered lines have a gap or a repeat"
+	fi
+fi
+cat "$work/relay.log"
+exit $status
