@@ -72,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vgic_dist d;
 	static struct vpl011 uart;
+	static struct vpl011_held held; /* protection's output commit: lines held */
 	static struct vnet net;
 	static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 	static uint8_t frame[VNET_FRAME_MAX + 1];
@@ -81,6 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	vgic_init(&d, 2);
 	vpl011_init(&uart, "vm0", emit);
+	held.len = held.dropped = 0;
+	uart.held = size && data[0] & 1 ? &held : NULL;
 	vnet_init(&net, mac);
 	ram = realloc(ram, RAM_BYTES); /* exactly this much: ASan bounds it */
 	memset(ram, 0, RAM_BYTES);
@@ -109,6 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			a.value = take(&p, end, 4);
 			vpl011_mmio(&uart, &a);
 			vgic_set_line(&d, 0, 33, vpl011_irq_level(&uart));
+			if (held.len > VPL011_HELD_BYTES)
+				__builtin_trap();
+			if (held.len > VPL011_HELD_BYTES / 2 && (op & 0x80))
+				held.len = 0; /* taken by a checkpoint */
 			break;
 		case 3:
 			vgic_send_sgi(&d, a.vcpu, take(&p, end, 8));

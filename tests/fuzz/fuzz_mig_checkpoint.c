@@ -15,6 +15,18 @@
 
 #include "mig/checkpoint.h"
 
+/* The stage's console lines end where their lengths say, within MIG_OUTPUT_MAX. */
+static bool lines_whole(const struct mig_ckpt_stage *c)
+{
+	size_t at = 0;
+
+	if (c->output_len > MIG_OUTPUT_MAX)
+		return false;
+	while (at < c->output_len)
+		at += 1u + c->output[at];
+	return at == c->output_len;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PAGES 16
@@ -110,7 +122,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t n = at < size ? data[at++] : 0;
 
 			n = n < size - at ? n : size - at;
-			mig_ckpt_package(&c, data + at, n, err, sizeof(err));
+			if (op &
+			    4) /* the console lines, which a commit leaves for the caller to show */
+				mig_ckpt_output(&c, data + at, n, err, sizeof(err));
+			else
+				mig_ckpt_package(&c, data + at, n, err, sizeof(err));
 			at += n;
 			break;
 		}
@@ -130,6 +146,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		/* Nothing but a commit that succeeded changes the guest. */
 		if (!ok && memcmp(before, ram, sizeof(ram)))
+			__builtin_trap();
+		/* The lines kept are whole lines, within the bound, whatever came. */
+		if (!lines_whole(&c))
 			__builtin_trap();
 		/* What is loaded is always the last committed package. */
 		if (loaded_len != committed_len || memcmp(loaded, committed, committed_len))

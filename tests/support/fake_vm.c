@@ -324,6 +324,10 @@ static void postcopy_place(void *ctx, uint64_t p, const void *data)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+static void output(void *ctx, enum mig_output what);
+static size_t output_take(void *ctx, uint8_t *buf, size_t cap);
+static void output_show(void *ctx, const uint8_t *lines, size_t len);
+
 const struct mig_vm_ops fake_vm_ops = {
 	.page_count = page_count,
 	.page = page,
@@ -347,6 +351,9 @@ const struct mig_vm_ops fake_vm_ops = {
 	.lease_until = lease_until,
 	.fenced = fenced,
 	.idle = idle,
+	.output = output,
+	.output_take = output_take,
+	.output_show = output_show,
 };
 
 /* A missing page stalls the touching vCPU until it is placed (called locked). */
@@ -366,6 +373,83 @@ static void touch(struct fake_vm *vm, uint64_t p)
 
 /* The workload: on the source it writes pages and changes a register; on
  * the destination it touches pages. */
+/* Shows the line numbered n (called locked). */
+static void show(struct fake_vm *vm, uint64_t n)
+{
+	if (vm->shown_count < FAKE_SHOWN_MAX)
+		vm->shown[vm->shown_count++] = n;
+}
+
+/*
+ * The step about to be counted prints its line if it is due: false when it
+ * is and the hold is full (the guest waits for room, as at FR.TXFF).
+ */
+static bool console_line(struct fake_vm *vm)
+{
+	uint64_t next = vm->regs.x[0] + 1;
+	char line[32];
+	int n;
+
+	if (next % FAKE_LINE_EVERY)
+		return true;
+	if (!vm->holding) {
+		show(vm, next / FAKE_LINE_EVERY);
+		return true;
+	}
+	n = snprintf(line, sizeof(line), "line %llu", (unsigned long long)(next / FAKE_LINE_EVERY));
+	if (sizeof(vm->held) - vm->held_len < 1u + (size_t)n)
+		return false;
+	vm->held[vm->held_len] = (uint8_t)n;
+	memcpy(vm->held + vm->held_len + 1, line, (size_t)n);
+	vm->held_len += 1u + (size_t)n;
+	return true;
+}
+
+static void show_lines(struct fake_vm *vm, const uint8_t *lines, size_t len)
+{
+	for (size_t at = 0; at < len; at += 1u + lines[at]) {
+		char line[256];
+
+		memcpy(line, lines + at + 1, lines[at]);
+		line[lines[at]] = 0;
+		show(vm, strtoull(line + 5, NULL, 10));
+	}
+}
+
+static void output(void *ctx, enum mig_output what)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	if (what == MIG_OUTPUT_SHOW)
+		show_lines(vm, vm->held, vm->held_len);
+	vm->holding = what == MIG_OUTPUT_HOLD;
+	vm->held_len = 0;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static size_t output_take(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct fake_vm *vm = ctx;
+	size_t len;
+
+	pthread_mutex_lock(&vm->lock);
+	len = vm->held_len <= cap ? vm->held_len : 0;
+	memcpy(buf, vm->held, len);
+	vm->held_len = 0;
+	pthread_mutex_unlock(&vm->lock);
+	return len;
+}
+
+static void output_show(void *ctx, const uint8_t *lines, size_t len)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	show_lines(vm, lines, len);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 void *fake_vm_workload(void *ctx)
 {
 	struct fake_vm *vm = ctx;
@@ -394,7 +478,7 @@ void *fake_vm_workload(void *ctx)
 				vm->ram[p * 4096 + (seed & 4095)] = (uint8_t)seed;
 				logged_write(vm, p);
 			}
-			if (!vm->toucher)
+			if (!vm->toucher && console_line(vm))
 				vm->regs.x[0]++;
 			vm->writes++;
 		}

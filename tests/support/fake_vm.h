@@ -19,11 +19,15 @@
 #include "hyp/vcpu_regs.h"
 #include "hyp/vgic.h"
 #include "mig/engine.h"
+#include "mig/record.h"
 
 #define FAKE_FAULT_RING 64
 /* What the fake VMs' rehearsals say their switchover work costs. */
 #define FAKE_SOURCE_SWITCHOVER_NS 30000u
 #define FAKE_DEST_SWITCHOVER_NS	  70000u
+
+#define FAKE_LINE_EVERY 8u
+#define FAKE_SHOWN_MAX	16384u
 
 struct fake_vm {
 	uint8_t *ram;
@@ -66,6 +70,15 @@ struct fake_vm {
 	uint64_t fenced_at_ns, started_at_ns;
 	uint64_t stopped_at_ns; /**< when its vCPUs last stopped, if they stand now (0: run) */
 	bool idle_skips; /**< mig_vm_ops.idle moves this board's clock on instead of sleeping */
+	/*
+	 * Its console: a line numbered x0 / FAKE_LINE_EVERY every that many
+	 * steps; while held (mig_vm_ops.output) kept, else shown (the numbers).
+	 */
+	bool holding;
+	uint8_t held[MIG_OUTPUT_MAX];
+	size_t held_len;
+	uint64_t shown[FAKE_SHOWN_MAX];
+	unsigned shown_count;
 	/** The guest as it stood at each stop (RAM and registers), a checkpoint's image. */
 	uint64_t stop_hash[512];
 	unsigned stop_hashes;

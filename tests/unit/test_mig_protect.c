@@ -78,6 +78,37 @@ static void *cancel_later(void *arg)
 	return NULL;
 }
 
+static int by_number(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The guest's numbered lines as they left the pair, on either side: each
+ * once, none missing, from the primary's first on (output commit). At
+ * least `min` of them came through the standby.
+ */
+static void check_lines(struct fixture *f, unsigned min)
+{
+	static uint64_t all[2 * FAKE_SHOWN_MAX];
+	unsigned n = f->src.shown_count + f->dst.shown_count;
+
+	assert_true(f->src.shown_count > 0); /* printed before the protection began */
+	assert_true(f->dst.shown_count >= min);
+	memcpy(all, f->src.shown, f->src.shown_count * sizeof(all[0]));
+	memcpy(all + f->src.shown_count, f->dst.shown, f->dst.shown_count * sizeof(all[0]));
+	qsort(all, n, sizeof(all[0]), by_number);
+	assert_int_equal(all[0], f->src.shown[0]);
+	for (unsigned i = 1; i < n; i++) {
+		if (all[i] != all[i - 1] + 1)
+			print_message("line %llu after %llu\n", (unsigned long long)all[i],
+				      (unsigned long long)all[i - 1]);
+		assert_int_equal(all[i], all[i - 1] + 1);
+	}
+}
+
 /*
  * Protected a while, then ended on request: the standby said it dropped its
  * copy, the VM goes on at the primary, unprotected, never fenced.
@@ -107,6 +138,8 @@ static void test_protect_then_release(void **state)
 	/* the guest's pauses are the checkpoints' laying out, not their sending */
 	assert_true(f->m.src.epoch_pause_max_ns < f->m.protect.epoch_ns * 4);
 	assert_true(f->m.src.delta_pages > 0);
+	/* every line the guest printed while protected left through the standby, or here after */
+	check_lines(f, 10);
 }
 
 /*
@@ -134,6 +167,9 @@ static void check_takeover(struct fixture *f, enum mig_state st)
 	/* and not much later than the lease and the margin after the last word */
 	assert_true(f->m.dst.takeover_detect_ns >= f->m.protect.lease_ns);
 	assert_true(f->m.dst.takeover_detect_ns < f->m.protect.lease_ns * 3);
+	/* none of the lines the primary printed after the last commit showed: the standby's run
+	 * prints them again */
+	check_lines(f, 10);
 }
 
 /* The link cut in the middle of protection: the primary fences, the standby takes over. */

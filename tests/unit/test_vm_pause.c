@@ -227,6 +227,39 @@ static void test_entered_at_gives_up(void **state)
 	assert_true(host_vm_join(h, WAIT_MS));
 }
 
+/*
+ * Protection's fencing: past the lease's deadline no vCPU enters its guest,
+ * and neither a resume nor a later deadline lets it go on; only lifting
+ * the deadline does (the standby dropped its copy).
+ */
+static void test_lease_deadline_fences(void **state)
+{
+	uint64_t now, stood[2];
+
+	(void)state;
+	start_two(guest_busy, true);
+	assert_true(HOST_VM_WAIT(entries(0) > 0 && entries(1) > 0, WAIT_MS));
+	now = arch_counter_now();
+	vm_lease_until(&h->vm, now + arch_counter_freq() / 100u); /* 10 ms */
+	assert_false(vm_fenced(&h->vm));
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&h->vm.parked, __ATOMIC_ACQUIRE) == 2, WAIT_MS));
+	assert_true(vm_fenced(&h->vm));
+	assert_true(arch_counter_now() >= now + arch_counter_freq() / 100u);
+	stood[0] = entries(0);
+	stood[1] = entries(1);
+	vm_unpause(&h->vm); /* the engine's resume: nothing */
+	vm_lease_until(&h->vm, arch_counter_now() + arch_counter_freq()); /* a late renewal */
+	usleep(20000);
+	assert_int_equal(entries(0), stood[0]);
+	assert_int_equal(entries(1), stood[1]);
+	assert_true(vm_fenced(&h->vm));
+	vm_lease_until(&h->vm, 0);
+	assert_false(vm_fenced(&h->vm));
+	assert_true(HOST_VM_WAIT(entries(0) > stood[0] && entries(1) > stood[1], WAIT_MS));
+	vm_stop_all(&h->vm, VM_POWER_OFF);
+	assert_true(host_vm_join(h, WAIT_MS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +268,7 @@ int main(void)
 		GUEST_VM_TEST(test_stop_ends_parked_loops, setup),
 		GUEST_VM_TEST(test_waiting_cpu_is_kicked_by_each_vcpu, setup),
 		GUEST_VM_TEST(test_entered_at_gives_up, setup),
+		GUEST_VM_TEST(test_lease_deadline_fences, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
