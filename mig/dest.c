@@ -769,8 +769,13 @@ static enum mig_state receive(struct mig_dest *d)
 			if (err < 0)
 				return mig_dest_standby_alone(d);
 			if (err == 0) {
-				if (lease_standby_may_take_over(&d->lease,
-								d->ops->now_ns(d->vm->ctx)))
+				uint64_t now = d->ops->now_ns(d->vm->ctx);
+
+				if (d->manual && d->lease.heard &&
+				    now - d->lease.last_heard_ns >= d->lease.wait_ns)
+					return mig_dest_standby_alone(
+						d); /* the supervisor decides */
+				if (lease_standby_may_take_over(&d->lease, now))
 					return mig_dest_take_over(d);
 				continue;
 			}

@@ -60,6 +60,8 @@ struct mig_dest {
 	struct mig_ckpt_stage stage; /**< checkpoints kept aside until whole */
 	struct lease_standby lease;  /**< when this standby may run the VM */
 	uint64_t epoch_seq;	     /**< the open checkpoint's message number */
+	bool manual; /**< takeover=manual: runs only on the supervisor's word (mig_dest_supervise)
+		      */
 	enum mig_dest_phase phase;
 	uint64_t id;	   /**< the migration's, from HELLO; 0 before any */
 	bool postcopy;	   /**< the source announced postcopy (its last POSTCOPY_DISCARD) */

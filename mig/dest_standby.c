@@ -73,13 +73,21 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 	uint64_t session = mig_get_u64(&rec->payload), seq = mig_get_u64(&rec->payload);
 	uint64_t epoch = mig_get_u64(&rec->payload), lease_ns = mig_get_u64(&rec->payload);
 	uint64_t fence_ns = mig_get_u64(&rec->payload);
-	uint8_t leased = mig_get_u8(&rec->payload);
+	uint8_t flags = mig_get_u8(&rec->payload);
+	bool manual = flags & MIG_EPOCH_MANUAL;
 
-	if (rec->length != MIG_EPOCH_BYTES || leased > 1 || !session)
+	if (rec->length != MIG_EPOCH_BYTES || flags & ~(MIG_EPOCH_LEASED | MIG_EPOCH_MANUAL) ||
+	    (manual && flags & MIG_EPOCH_LEASED) || !session)
 		return refuse(d, "malformed EPOCH");
-	if (d->phase != MIG_PHASE_STANDBY && !become_standby(d, session, lease_ns, fence_ns))
-		return false;
-	if (!heard(d, session, leased)) /* the first EPOCH's lease holds for the protection */
+	if (d->phase != MIG_PHASE_STANDBY) {
+		if (!become_standby(d, session, lease_ns, fence_ns))
+			return false;
+		d->manual = manual;
+	}
+	if (manual != d->manual)
+		return refuse(d, "EPOCH changed the protection's takeover");
+	/* The first EPOCH's lease holds for the protection. */
+	if (!heard(d, session, flags & MIG_EPOCH_LEASED))
 		return false;
 	d->epoch_seq = seq;
 	return mig_ckpt_begin(&d->stage, epoch, d->rep.error, sizeof(d->rep.error));
@@ -162,6 +170,30 @@ void mig_dest_release(struct mig_dest *d)
 	mig_chan_send(d->ch, MIG_REC_RELEASED, 0, out, sizeof(out));
 }
 
+bool mig_dest_supervise(struct mig_dest *d, bool run, char *err, size_t err_size)
+{
+	if (d->phase != MIG_PHASE_STANDBY || !d->manual || !d->lease.whole) {
+		format_snprintf(err, err_size,
+				"no standby here waits for the supervisor (takeover=manual, its "
+				"primary gone)");
+		return false;
+	}
+	if (run) {
+		mig_dest_take_over(d);
+		if (d->rep.state == MIG_COMPLETED)
+			format_snprintf(d->rep.error, sizeof(d->rep.error),
+					"took over from checkpoint %llu on the supervisor's word",
+					(unsigned long long)d->stage.committed);
+		return true;
+	}
+	format_snprintf(d->rep.error, sizeof(d->rep.error),
+			"the supervisor released this standby: its copy is discarded");
+	d->ops->discard(d->vm->ctx);
+	d->phase = MIG_PHASE_IDLE;
+	d->rep.state = MIG_CANCELLED;
+	return true;
+}
+
 enum mig_state mig_dest_take_over(struct mig_dest *d)
 {
 	uint64_t decided = d->ops->now_ns(d->vm->ctx);
@@ -191,7 +223,15 @@ enum mig_state mig_dest_take_over(struct mig_dest *d)
 enum mig_state mig_dest_standby_alone(struct mig_dest *d)
 {
 	mig_ckpt_drop(&d->stage);
-	if (!d->lease.whole || !d->lease.primary_leased) {
+	if (d->manual && d->lease.whole) {
+		/* Its copy kept, as it is, until a supervisor says what becomes of it. */
+		format_snprintf(d->rep.error, sizeof(d->rep.error),
+				"the primary is gone after checkpoint %llu: takeover=manual, the "
+				"supervisor decides",
+				(unsigned long long)d->stage.committed);
+		return d->rep.state = MIG_STANDBY;
+	}
+	if (!d->lease.whole || (!d->lease.primary_leased && !d->manual)) {
 		/* Nothing it may ever run: the primary holds no lease it knows of. */
 		format_snprintf(d->rep.error, sizeof(d->rep.error),
 				"protection ended before a checkpoint this standby may run: "

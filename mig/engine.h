@@ -62,6 +62,12 @@ struct mig_protect_params {
 	uint64_t lease_ns; /**< what an acknowledgement renews */
 	uint64_t fence_ns; /**< the primary's fencing at most: its lease's end to its vCPUs stopped
 			    */
+	/**
+	 * takeover=manual: the standby runs the VM only on a supervisor's word
+	 * (mig_dest_supervise), never by the lease; the primary then holds no
+	 * lease, never fences, and goes on unprotected when it loses the standby.
+	 */
+	bool manual;
 };
 
 /** The lease and the fencing bound a standby accepts (beyond: refused). */
@@ -348,6 +354,15 @@ bool mig_dest_settle(struct mig_dest *d);
  * (with why) in any other state.
  */
 bool mig_dest_declare_lost(struct mig_dest *d, char *err, size_t err_size);
+
+/**
+ * takeover=manual: a supervisor's word on a standby whose primary is gone
+ * (MIG_STANDBY, no link): run the VM from the last committed checkpoint,
+ * or drop the copy. False (with why) when no such standby waits here.
+ * The supervisor says run only once it knows the primary is dead: the
+ * primary of a manual protection never fences.
+ */
+bool mig_dest_supervise(struct mig_dest *d, bool run, char *err, size_t err_size);
 
 const struct mig_report *mig_dest_report(const struct mig_dest *d);
 void mig_dest_free(struct mig_dest *d);

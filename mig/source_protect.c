@@ -53,7 +53,11 @@ static void number(struct mig_source *s, uint8_t *buf)
 
 	mig_writer_init(&w, buf + MIG_RECORD_HEADER_SIZE + EPOCH_SEQ_AT, 8);
 	mig_put_u64(&w, lease_primary_send(&s->lease, s->ops->now_ns(s->vm->ctx)));
-	buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = s->lease.leased;
+	if (s->cfg.protect.manual) { /* never a lease: only a supervisor's word runs the standby */
+		buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = MIG_EPOCH_MANUAL;
+		return;
+	}
+	buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = s->lease.leased ? MIG_EPOCH_LEASED : 0;
 	if (s->lease.leased && !s->told_leased) {
 		/* The standby may hear it: the VM stops itself at the lease's end from now. */
 		s->told_leased = true;
@@ -249,11 +253,16 @@ static enum mig_state link_gone(struct mig_source *s)
 	if (!s->told_leased) {
 		ops->dirty_stop(s->vm->ctx);
 		output(s, MIG_OUTPUT_SHOW);
-		format_snprintf(s->rep.error + strlen(s->rep.error),
-				sizeof(s->rep.error) - strlen(s->rep.error), "%s%s",
-				s->rep.error[0] ? ": " : "",
-				"protection ended before the standby held a checkpoint: the VM "
-				"runs on here, unprotected");
+		format_snprintf(
+			s->rep.error + strlen(s->rep.error),
+			sizeof(s->rep.error) - strlen(s->rep.error), "%s%s",
+			s->rep.error[0] ? ": " : "",
+			s->cfg.protect.manual
+				? "the standby is gone: the VM runs on here, unprotected "
+				  "(takeover=manual: the standby runs it only on the "
+				  "supervisor's word)"
+				: "protection ended before the standby held a checkpoint: the "
+				  "VM runs on here, unprotected");
 		return s->rep.state = MIG_FAILED;
 	}
 	for (;;) {
@@ -352,6 +361,12 @@ enum mig_state mig_source_protect(struct mig_source *s)
 
 		if (must_fence(s))
 			return fence(s);
+		/* takeover=manual: a standby silent for the lease is gone; so is its protection. */
+		if (s->cfg.protect.manual && s->lease.leased && now >= s->lease.expires_ns) {
+			format_snprintf(s->rep.error, sizeof(s->rep.error),
+					"no acknowledgement for the lease");
+			return link_gone(s);
+		}
 		if (s->released) /* unasked */
 			return go_on_alone(s, MIG_FAILED,
 					   "the standby dropped its copy: the VM runs on here, "

@@ -173,6 +173,15 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		stop_for_good(dst);
 	if (m->fault == FAULT_SOURCE_DIES)
 		stop_for_good(src);
+	if (m->supervise && m->dst_state == MIG_STANDBY) {
+		char why[160];
+
+		if (m->supervise > 0)
+			stop_for_good(src);
+		if (!mig_dest_supervise(d, m->supervise > 0, why, sizeof(why)))
+			fprintf(stderr, "supervise: %s\n", why);
+		m->dst_state = mig_dest_report(d)->state;
+	}
 	if (m->dest_vm_ends) {
 		stop_for_good(dst);
 		mig_dest_vm_ended(d);

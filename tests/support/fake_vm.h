@@ -146,6 +146,12 @@ struct fake_migration {
 	unsigned fault_after_ms; /**< the fault strikes this long after the link began, if set */
 	bool cancel_after_first_round;
 	struct mig_protect_params protect; /**< MIG_MODE_PROTECT */
+	/**
+	 * takeover=manual, a standby left waiting after the first link: 1, the
+	 * supervisor stops the primary's VM (it verified the board dead) and
+	 * tells the standby to run; -1, it releases the standby; 0, nothing.
+	 */
+	int supervise;
 	bool dest_vm_ends;	  /**< the destination's VM powers off when the first link ends */
 	bool source_format_newer; /**< the source's HELLO: one format newer, with the window */
 	const struct mig_frames_ops *src_frames, *dst_frames; /**< the guest's frames, or NULL */

@@ -227,6 +227,86 @@ static void test_epoch_over_half_the_lease(void **state)
 	assert_int_equal(f->m.src.epochs_sent, 0);
 }
 
+/*
+ * takeover=manual: the primary holds no lease and never fences; a standby
+ * that dies leaves the VM running at the primary, unprotected.
+ */
+static void test_manual_standby_dies(void **state)
+{
+	struct fixture *f = *state;
+	enum mig_state st;
+
+	f->m.protect.manual = true;
+	f->m.fault = FAULT_DEST_DIES;
+	f->m.fault_after_ms = 400;
+	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+	if (st != MIG_FAILED)
+		print_message("primary: %s (%s)\n", mig_state_name(st), f->m.src.error);
+	assert_int_equal(st, MIG_FAILED);
+	assert_non_null(strstr(f->m.src.error, "runs on here, unprotected"));
+	assert_true(f->m.src.epochs_acked >= 5);
+	assert_true(f->src.running);
+	assert_false(f->src.fenced_self);
+	assert_int_equal(f->src.lease_deadline, 0); /* never told of one */
+}
+
+/* takeover=manual, the link cut: neither side decides; the standby keeps its copy and waits. */
+static void test_manual_standby_waits_for_the_word(void **state)
+{
+	struct fixture *f = *state;
+	enum mig_state st;
+
+	f->m.protect.manual = true;
+	f->m.fault = FAULT_CUT;
+	f->m.fault_after_ms = 400;
+	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+	assert_int_equal(st, MIG_FAILED);
+	assert_true(f->src.running);
+	assert_int_equal(f->m.dst_state, MIG_STANDBY);
+	assert_false(f->m.dst.took_over);
+	assert_false(f->dst.running);
+	assert_non_null(strstr(f->m.dst.error, "the supervisor decides"));
+}
+
+/*
+ * takeover=manual, the primary silent: the standby waits the lease and the
+ * margin, then for the supervisor, who stops the primary and runs it: the
+ * image of the last committed checkpoint; or who releases it.
+ */
+static void test_manual_supervisor_runs_standby(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t committed;
+
+	f->m.protect.manual = true;
+	f->m.fault = FAULT_STALL;
+	f->m.fault_after_ms = 400;
+	f->m.supervise = 1;
+	fake_vm_migrate(&f->src, &f->dst, &f->m);
+	committed = f->m.dst.epochs_committed;
+	assert_int_equal(f->m.dst_state, MIG_COMPLETED);
+	assert_true(f->m.dst.took_over);
+	assert_non_null(strstr(f->m.dst.error, "on the supervisor's word"));
+	assert_true(committed >= 5);
+	assert_int_equal(fake_vm_hash(&f->dst), f->src.stop_hash[committed - 1]);
+	assert_true(f->m.dst.takeover_detect_ns >= f->m.protect.lease_ns);
+}
+
+static void test_manual_supervisor_releases_standby(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.protect.manual = true;
+	f->m.fault = FAULT_STALL;
+	f->m.fault_after_ms = 400;
+	f->m.supervise = -1;
+	fake_vm_migrate(&f->src, &f->dst, &f->m);
+	assert_int_equal(f->m.dst_state, MIG_CANCELLED);
+	assert_false(f->m.dst.took_over);
+	assert_int_equal(f->dst.discards, 1);
+	assert_true(f->src.running);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +316,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_silent_primary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_not_a_standby, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_epoch_over_half_the_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manual_standby_dies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manual_standby_waits_for_the_word, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_manual_supervisor_runs_standby, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_manual_supervisor_releases_standby, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
