@@ -38,6 +38,13 @@ void arch_gic_cpu_init(void);
 /** Fires this CPU's EL2 timer interrupt once `ticks` counter ticks from now (CNTHP). */
 void arch_timer_arm(uint64_t ticks);
 
+/**
+ * Fires this CPU's EL2 timer interrupt once the counter reaches `count`
+ * (CNTHP_CVAL_EL2): at once when it has; no reading of the counter between
+ * a decision and the arming can make it late.
+ */
+void arch_timer_arm_at(uint64_t count);
+
 /** Masks this CPU's EL2 timer (from its interrupt handler). */
 void arch_timer_stop(void);
 

@@ -359,7 +359,7 @@ static void park(struct vcpu *v)
 		/* The pause's end first: vm_open_start_gate ends it once every vCPU took its state.
 		 */
 		bool over = !__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST) &&
-			    !__atomic_load_n(&vm->fenced, __ATOMIC_SEQ_CST);
+			    !(__atomic_load_n(&vm->lease, __ATOMIC_SEQ_CST) & VM_LEASE_FENCED);
 		unsigned gen = __atomic_load_n(&vm->sync_gen, __ATOMIC_SEQ_CST);
 
 		if (gen != v->sync_gen) {

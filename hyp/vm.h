@@ -109,11 +109,14 @@ struct vm {
 	uint64_t waiting_page[VM_VCPU_MAX]; /**< page + 1 a vCPU waits for, 0 none */
 	/*
 	 * Protection's primary (vm_lease_until): the physical count from which
-	 * no vCPU enters the guest (0: none), and whether one stood at it.
+	 * no vCPU enters the guest (0: none), and VM_LEASE_FENCED once that
+	 * count was seen passed; one word, so that fencing and lifting the
+	 * deadline are each one atomic step and cannot interleave.
 	 */
-	uint64_t lease_deadline;
-	volatile bool fenced;
+	uint64_t lease;
 };
+
+#define VM_LEASE_FENCED (1ull << 63)
 
 /**
  * Releases what vm_init and a migration took for a VM whose vCPUs have all
@@ -186,11 +189,12 @@ void vm_unpause(struct vm *vm);
 /**
  * Protection's fencing (docs/protection.md): from physical count
  * `deadline` on, no vCPU enters the guest; each arms its EL2 timer for it
- * before every entry, so one in the guest then leaves it within the
- * timer's interrupt, whatever the CPU that renews the lease is doing.
- * Once one stood at it the VM is fenced for good: a later deadline does not
- * let it go on, a resume does nothing. 0 lifts the deadline and lets a
- * fenced VM go on (the standby dropped its copy).
+ * (the count itself) before every entry, so one in the guest then leaves it
+ * within the timer's interrupt, whatever the CPU that renews the lease is
+ * doing. Once the deadline was seen passed (by a vCPU or vm_fenced) the VM
+ * is fenced for good: a later deadline does not let it go on, a resume does
+ * nothing. 0 lifts the deadline and lets a fenced VM go on (the standby
+ * dropped its copy).
  */
 void vm_lease_until(struct vm *vm, uint64_t deadline);
 

@@ -45,10 +45,26 @@ static uint8_t *page(void *ctx, uint64_t p)
 	return (uint8_t *)(uintptr_t)(pa_addr(vm->ram_pa) + p * PAGE_SIZE);
 }
 
+/*
+ * Counts to ns and back, exactly (128 bits): a count period that is not a
+ * whole number of ns (24 or 54 MHz counters) would otherwise make this
+ * clock run percents slow, against the lease's allowance of 0.1 %
+ * (MIG_CLOCK_DRIFT_PPM). Counts round down: a deadline is never late.
+ */
+static uint64_t counts_to_ns(uint64_t counts)
+{
+	return (uint64_t)((unsigned __int128)counts * 1000000000u / arch_counter_freq());
+}
+
+static uint64_t ns_to_counts(uint64_t ns)
+{
+	return (uint64_t)((unsigned __int128)ns * arch_counter_freq() / 1000000000u);
+}
+
 static uint64_t now_ns(void *ctx)
 {
 	(void)ctx;
-	return arch_counter_now() * (1000000000ull / arch_counter_freq());
+	return counts_to_ns(arch_counter_now());
 }
 
 static void protect_all(struct vm *vm, enum s2_perm perm)
@@ -320,7 +336,7 @@ static bool rehearse_once(struct vm *vm, bool destination, bool start,
 
 				last = at > last ? at : last;
 			}
-			measured->entered_ns = last * (1000000000ull / arch_counter_freq());
+			measured->entered_ns = counts_to_ns(last);
 		} else {
 			vm_package_apply(vm, &shadow, arch_counter_now());
 			ok = vm_sync_parked(vm, SYNC_WAIT_MS, &late);
@@ -539,15 +555,15 @@ static uint64_t start(void *ctx)
 			at = arch_counter_now();
 		last = at > last ? at : last;
 	}
-	return last * (1000000000ull / arch_counter_freq());
+	return counts_to_ns(last);
 }
 
 /* The lease's end in physical counts, at or before `deadline` ns (now_ns's clock). */
 static void lease_until(void *ctx, uint64_t deadline)
 {
-	uint64_t per = 1000000000ull / arch_counter_freq();
+	uint64_t counts = ns_to_counts(deadline);
 
-	vm_lease_until(ctx, deadline ? (deadline / per ? deadline / per : 1) : 0);
+	vm_lease_until(ctx, deadline ? (counts ? counts : 1) : 0);
 }
 
 static bool fenced(void *ctx) { return vm_fenced(ctx); }
@@ -555,7 +571,7 @@ static bool fenced(void *ctx) { return vm_fenced(ctx); }
 /* This CPU asleep for about ns: its EL2 timer, or any interrupt before it, wakes it. */
 static void idle(void *ctx, uint64_t ns)
 {
-	uint64_t ticks = ns / (1000000000ull / arch_counter_freq());
+	uint64_t ticks = ns_to_counts(ns);
 
 	(void)ctx;
 	arch_timer_arm(ticks ? ticks : 1);
@@ -584,21 +600,32 @@ static void output(void *ctx, enum mig_output what)
 {
 	static uint8_t out[VPL011_HELD_BYTES];
 	struct vm *vm = ctx;
-	size_t len = 0;
 
-	arch_spin_lock(&vm->lock);
-	if (what == MIG_OUTPUT_HOLD) {
-		held.len = held.dropped = 0;
-		vm->uart.held = &held;
-	} else {
-		if (what == MIG_OUTPUT_SHOW && vm->uart.held)
+	for (;;) {
+		size_t len = 0;
+		bool last;
+
+		arch_spin_lock(&vm->lock);
+		if (what == MIG_OUTPUT_HOLD) {
+			held.len = held.dropped = 0;
+			vm->uart.held = &held;
+		} else if (what == MIG_OUTPUT_SHOW && vm->uart.held) {
 			memcpy(out, held.buf, len = held.len);
-		vm->uart.held = NULL;
+		}
 		held.len = 0;
+		/*
+		 * Held until none is left to show: a vCPU printing meanwhile
+		 * adds to the hold, so that no newer line overtakes one held.
+		 */
+		last = what == MIG_OUTPUT_HOLD || !len;
+		if (last && what != MIG_OUTPUT_HOLD)
+			vm->uart.held = NULL;
+		vm_update_uart_line(vm); /* the transmit interrupt back, or gone */
+		arch_spin_unlock(&vm->lock);
+		show_lines(vm, out, len);
+		if (last)
+			return;
 	}
-	vm_update_uart_line(vm); /* the transmit interrupt back, or gone */
-	arch_spin_unlock(&vm->lock);
-	show_lines(vm, out, len);
 }
 
 static size_t output_take(void *ctx, uint8_t *buf, size_t cap)

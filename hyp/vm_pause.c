@@ -180,44 +180,51 @@ void vm_unpause(struct vm *vm)
 
 void vm_lease_until(struct vm *vm, uint64_t deadline)
 {
-	uint64_t was = __atomic_load_n(&vm->lease_deadline, __ATOMIC_SEQ_CST);
+	uint64_t was = __atomic_load_n(&vm->lease, __ATOMIC_SEQ_CST);
 
+	deadline &= ~VM_LEASE_FENCED;
 	if (!deadline) {
-		__atomic_store_n(&vm->lease_deadline, 0, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&vm->fenced, false, __ATOMIC_SEQ_CST);
-	} else if (!vm_fenced(vm)) {
-		__atomic_store_n(&vm->lease_deadline, deadline, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&vm->lease, 0, __ATOMIC_SEQ_CST); /* fenced or not: lifted */
+	} else {
+		/* A fenced VM stays so: a renewal that comes after the deadline renews nothing. */
+		do {
+			if (was & VM_LEASE_FENCED)
+				return;
+		} while (!__atomic_compare_exchange_n(&vm->lease, &was, deadline, false,
+						      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 		if (was)
 			return; /* each vCPU arms its timer for the new one at its next entry */
 	}
-	/* A first deadline: each vCPU in the guest leaves it to arm its timer. A lifted one:
-	 * fenced vCPUs go on. */
+	/* A first deadline: each vCPU in the guest leaves it to arm its timer. Lifted: the
+	 * vCPUs that stood go on. */
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
-bool vm_fenced(struct vm *vm)
+/* The lease word after looking at the clock: fenced once its deadline passed. */
+static uint64_t lease_now(struct vm *vm)
 {
-	uint64_t deadline = __atomic_load_n(&vm->lease_deadline, __ATOMIC_SEQ_CST);
+	uint64_t w = __atomic_load_n(&vm->lease, __ATOMIC_SEQ_CST);
 
-	if (__atomic_load_n(&vm->fenced, __ATOMIC_SEQ_CST))
-		return true;
-	if (!deadline || arch_counter_now() < deadline)
-		return false;
-	__atomic_store_n(&vm->fenced, true, __ATOMIC_SEQ_CST);
-	return true;
+	while (w && !(w & VM_LEASE_FENCED) && arch_counter_now() >= w)
+		if (__atomic_compare_exchange_n(&vm->lease, &w, w | VM_LEASE_FENCED, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return w | VM_LEASE_FENCED;
+	return w;
 }
+
+bool vm_fenced(struct vm *vm) { return lease_now(vm) & VM_LEASE_FENCED; }
 
 bool vm_lease_over(struct vm *vm)
 {
-	uint64_t deadline = __atomic_load_n(&vm->lease_deadline, __ATOMIC_ACQUIRE), now;
+	uint64_t w = lease_now(vm);
 
-	if (!deadline)
+	if (!w)
 		return false;
-	if (vm_fenced(vm))
+	if (w & VM_LEASE_FENCED)
 		return true;
-	now = arch_counter_now();
-	arch_timer_arm(deadline > now ? deadline - now : 1);
+	/* At the deadline itself, however long this CPU is held between here and the entry. */
+	arch_timer_arm_at(w);
 	return false;
 }
 

@@ -51,9 +51,13 @@ bool mig_ckpt_output(struct mig_ckpt_stage *c, const uint8_t *buf, size_t len, c
 		why = "a second OUTPUT in one checkpoint";
 	else if (!len || len > MIG_OUTPUT_MAX)
 		why = "OUTPUT of no line, or longer than a checkpoint's lines may be";
-	for (size_t at = 0; !why && at < len; at += 1u + buf[at])
+	for (size_t at = 0; !why && at < len; at += 1u + buf[at]) {
 		if (buf[at] > len - at - 1)
 			why = "OUTPUT with a line cut short";
+		/* A console line never holds its end: one that did would forge the next line. */
+		else if (memchr(buf + at + 1, '\n', buf[at]) || memchr(buf + at + 1, '\r', buf[at]))
+			why = "OUTPUT with a line break inside a line";
+	}
 	if (why) {
 		format_snprintf(err, err_size, "%s", why);
 		return false;

@@ -754,6 +754,24 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 	return ok;
 }
 
+/*
+ * How long a record may take to arrive whole: the link's timeout, but a
+ * standby waits no longer than its lease and margin from the primary's last
+ * message (a primary that dies in the middle of a checkpoint leaves it
+ * half sent: its lease ends all the same).
+ */
+static unsigned record_wait_ms(struct mig_dest *d)
+{
+	uint64_t now, until, left_ms;
+
+	if (d->phase != MIG_PHASE_STANDBY || !d->lease.heard)
+		return d->timeout_ms;
+	now = d->ops->now_ns(d->vm->ctx);
+	until = d->lease.last_heard_ns + d->lease.wait_ns;
+	left_ms = until > now ? (until - now) / 1000000u + 1u : 1u;
+	return left_ms < d->timeout_ms ? (unsigned)left_ms : d->timeout_ms;
+}
+
 /** Receives and handles records until the link ends; postcopy faults are served meanwhile. */
 static enum mig_state receive(struct mig_dest *d)
 {
@@ -793,7 +811,7 @@ static enum mig_state receive(struct mig_dest *d)
 				continue;
 			}
 		}
-		err = mig_chan_recv(d->ch, d->buf, &rec, d->timeout_ms);
+		err = mig_chan_recv(d->ch, d->buf, &rec, record_wait_ms(d));
 		if (err == MIG_CHAN_BAD)
 			return fail(d, "malformed record header on the migration stream");
 		if (err && d->phase == MIG_PHASE_STANDBY)

@@ -139,10 +139,14 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 	}
 	lease_standby_committed(&d->lease);
 	d->rep.epochs_committed++;
-	/* Its lines leave the pair here, at its commit, once (the primary never shows them). */
+	ack(d, d->epoch_seq, epoch);
+	/*
+	 * Its lines leave the pair here, once (the primary shows them only if it
+	 * loses this standby before the acknowledgement). After it: a slow
+	 * console does not hold the lease's renewal back.
+	 */
 	if (d->stage.output_len && d->ops->output_show)
 		d->ops->output_show(d->vm->ctx, d->stage.output, d->stage.output_len);
-	ack(d, d->epoch_seq, epoch);
 	return true;
 }
 
@@ -202,8 +206,12 @@ enum mig_state mig_dest_take_over(struct mig_dest *d)
 	mig_ckpt_drop(&d->stage);
 	d->rep.took_over = true;
 	d->rep.takeover_detect_ns = decided - d->lease.last_heard_ns;
-	/* Loaded at its commit: synchronized and started, nothing else can fail. */
-	if (!d->ops->sync_devices(d->vm->ctx, false, why, sizeof(why))) {
+	/*
+	 * Loaded at its commit: synchronized and started in one hand-over to the
+	 * vCPUs, as one flight's switchover does (its code rehearsed at HELLO);
+	 * start() then only waits for them to enter.
+	 */
+	if (!d->ops->sync_devices(d->vm->ctx, true, why, sizeof(why))) {
 		format_snprintf(d->rep.error, sizeof(d->rep.error),
 				"takeover failed: %s; the VM runs nowhere", why);
 		d->ops->discard(d->vm->ctx);

@@ -44,6 +44,7 @@ void mig_source_free(struct mig_source *s)
 	free(s->rbuf);
 	free(s->snap);
 	free(s->ckpt);
+	free(s->unacked);
 	mig_page_cache_free(&s->cache);
 	free(s);
 }

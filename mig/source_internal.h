@@ -41,6 +41,13 @@ struct mig_source {
 	/* protection (source_protect.c) */
 	struct lease_primary lease;
 	uint8_t *ckpt; /**< a checkpoint laid out while the VM stands (MIG_CKPT_BUF_BYTES) */
+	/**
+	 * The console lines of the checkpoints sent and not yet acknowledged,
+	 * each as u64 epoch, u16 length, the lines (MIG_UNACKED_OUTPUT_BYTES):
+	 * shown here should the standby be lost before it committed them.
+	 */
+	uint8_t *unacked;
+	size_t unacked_len;
 	bool released; /**< the standby said it dropped its copy (RELEASED) */
 	/**
 	 * A message saying the lease is held went out: from then on the

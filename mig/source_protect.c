@@ -19,6 +19,14 @@
 
 /** A checkpoint laid out while the VM stands: RAM records, the package, the end. */
 #define MIG_CKPT_BUF_BYTES (2u * MIG_RECORD_MAX)
+/*
+ * The lines of the checkpoints not yet acknowledged: a lease's worth of
+ * epochs holds at most lease / epoch of them (an epoch is at most half the
+ * lease), so 16 full checkpoints' lines outlast any lease allowed here but
+ * the longest with the shortest epochs; beyond, the oldest go.
+ */
+#define MIG_UNACKED_OUTPUT_BYTES (16u * (MIG_OUTPUT_MAX + 10u))
+#define UNACKED_HEADER		 10u /* u64 epoch, u16 length */
 
 /*
  * The pages the collection took are armed before the VM goes on (it stands
@@ -100,6 +108,62 @@ static size_t lay_out_epoch(struct mig_source *s, uint8_t *at, uint64_t epoch)
 	return MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES;
 }
 
+/* Drops the kept lines of epochs up to `epoch` (acknowledged, or to make room: the oldest). */
+static void forget_unacked(struct mig_source *s, uint64_t epoch)
+{
+	size_t at = 0;
+
+	while (at < s->unacked_len) {
+		struct mig_reader r;
+
+		mig_reader_init(&r, s->unacked + at, UNACKED_HEADER);
+		if (mig_get_u64(&r) > epoch)
+			break;
+		at += UNACKED_HEADER + mig_get_u16(&r);
+	}
+	memmove(s->unacked, s->unacked + at, s->unacked_len - at);
+	s->unacked_len -= at;
+}
+
+static void keep_unacked(struct mig_source *s, uint64_t epoch, const uint8_t *lines, size_t n)
+{
+	struct mig_writer w;
+
+	while (s->unacked_len && MIG_UNACKED_OUTPUT_BYTES - s->unacked_len < UNACKED_HEADER + n) {
+		struct mig_reader r;
+
+		mig_reader_init(&r, s->unacked, 8);
+		forget_unacked(s, mig_get_u64(&r));
+	}
+	mig_writer_init(&w, s->unacked + s->unacked_len, UNACKED_HEADER + n);
+	mig_put_u64(&w, epoch);
+	mig_put_u16(&w, (uint16_t)n);
+	mig_put_bytes(&w, lines, n);
+	s->unacked_len += UNACKED_HEADER + n;
+}
+
+/*
+ * The standby is lost and the VM goes on here: the lines of the checkpoints
+ * it never acknowledged are shown here, the oldest first, then those held
+ * since (a standby lost between its commit and its acknowledgement showed
+ * some already: they show twice rather than never).
+ */
+static void show_unacked(struct mig_source *s)
+{
+	for (size_t at = 0; at < s->unacked_len;) {
+		struct mig_reader r;
+		size_t n;
+
+		mig_reader_init(&r, s->unacked + at, UNACKED_HEADER);
+		mig_get_u64(&r);
+		n = mig_get_u16(&r);
+		if (s->ops->output_show)
+			s->ops->output_show(s->vm->ctx, s->unacked + at + UNACKED_HEADER, n);
+		at += UNACKED_HEADER + n;
+	}
+	s->unacked_len = 0;
+}
+
 /*
  * The console lines the guest printed since the last checkpoint, as an
  * OUTPUT record at `at` (the VM stands: nothing is printed meanwhile); its
@@ -114,14 +178,22 @@ static size_t take_output(struct mig_source *s, uint8_t *at)
 	n = s->ops->output_take(s->vm->ctx, at + MIG_RECORD_HEADER_SIZE, MIG_OUTPUT_MAX);
 	if (!n)
 		return 0;
+	keep_unacked(s, s->rep.epochs_sent + 1, at + MIG_RECORD_HEADER_SIZE, n);
 	mig_chan_header(at, MIG_REC_OUTPUT, 0, (uint32_t)n);
 	s->rep.bytes_sent += MIG_RECORD_HEADER_SIZE + n;
 	return MIG_RECORD_HEADER_SIZE + n;
 }
 
-/* What the guest prints from now on: held, shown, or what was held dropped. */
+/*
+ * What the guest prints from now on: held, shown (after the lines the
+ * standby never acknowledged), or what was held dropped.
+ */
 static void output(struct mig_source *s, enum mig_output what)
 {
+	if (what == MIG_OUTPUT_SHOW)
+		show_unacked(s);
+	if (what == MIG_OUTPUT_DROP)
+		s->unacked_len = 0;
 	if (s->ops->output)
 		s->ops->output(s->vm->ctx, what);
 }
@@ -218,6 +290,7 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
 		if (epoch > s->rep.epochs_acked)
 			s->rep.epochs_acked = epoch;
+		forget_unacked(s, epoch); /* committed and shown there */
 		return 0;
 	}
 malformed:
@@ -283,8 +356,8 @@ static enum mig_state go_on_alone(struct mig_source *s, enum mig_state st, const
 {
 	bool stood = s->ops->fenced(s->vm->ctx);
 
+	output(s, MIG_OUTPUT_SHOW); /* before its vCPUs may go on: no newer line first */
 	s->ops->lease_until(s->vm->ctx, 0);
-	output(s, MIG_OUTPUT_SHOW);
 	if (stood)
 		s->ops->resume(s->vm->ctx);
 	s->ops->dirty_stop(s->vm->ctx);
@@ -337,7 +410,10 @@ enum mig_state mig_source_protect(struct mig_source *s)
 	}
 	if (!s->ckpt)
 		s->ckpt = malloc(MIG_CKPT_BUF_BYTES);
-	if (!s->ckpt) {
+	if (!s->unacked)
+		s->unacked = malloc(MIG_UNACKED_OUTPUT_BYTES);
+	s->unacked_len = 0;
+	if (!s->ckpt || !s->unacked) {
 		s->ops->dirty_stop(s->vm->ctx);
 		return mig_source_fail(s, "no memory for checkpoints: the VM runs on here");
 	}

@@ -736,6 +736,13 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 	c.plan_ms = ms;
 	c.params.postcopy = outgoing && strcmp(mode, "postcopy") == 0;
 	c.params.protect = outgoing && strcmp(mode, "protect") == 0;
+	if (bootargs_get(f->bootargs, "ferry.takeover", mode, sizeof(mode))) {
+		if (strcmp(mode, "auto") != 0 && strcmp(mode, "manual") != 0) {
+			console_printf("%s: ferry.takeover=%s: auto or manual\n", cfg->name, mode);
+			return false;
+		}
+		c.params.manual = strcmp(mode, "manual") == 0;
+	}
 	if (!protect_option(cfg, f, "ferry.epoch_ms", &c.params.epoch_ms) ||
 	    !protect_option(cfg, f, "ferry.lease_ms", &c.params.lease_ms))
 		return false;

@@ -325,6 +325,19 @@ bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char
 				     : j->dest ? mig_dest_report(j->dest)
 					       : NULL;
 
+	/* takeover=manual: a standby whose primary is gone runs the VM, or drops it, when told. */
+	if (j->dest && r && r->state == MIG_STANDBY) {
+		if (!force || v == MIG_VERDICT_LOST) {
+			format_snprintf(err, n,
+					"a standby waits for force \"destination\" (run the VM "
+					"here: say it only once the primary is dead) or \"source\" "
+					"(drop this copy)");
+			return false;
+		}
+		j->verdict = v;
+		j->request = MIGRATE_REQ_VERDICT;
+		return true;
+	}
 	/* A destination whose source completed but whose END was lost: the operator settles it. */
 	if (j->dest && force && v == MIG_VERDICT_DESTINATION && !mig_dest_settled(j->dest)) {
 		if (mig_dest_settle(j->dest))
@@ -381,7 +394,8 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 				     (p->epoch_ms ? p->epoch_ms : MIGRATE_EPOCH_MS) * 1000000ull,
 			     .lease_ns =
 				     (p->lease_ms ? p->lease_ms : MIGRATE_LEASE_MS) * 1000000ull,
-			     .fence_ns = MIGRATE_FENCE_MS * 1000000ull },
+			     .fence_ns = MIGRATE_FENCE_MS * 1000000ull,
+			     .manual = p->manual },
 	};
 	struct mig_source *s;
 	struct link_tcp *tcp;
@@ -423,7 +437,7 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		vm_stop_all(j->vm, VM_MIGRATED); /* never resumed here again */
 	if (st == MIG_LOST)
 		vm_stop_all(j->vm, VM_LOST); /* a stale copy: never run again */
-	if (st == MIG_FENCED)
+	if (st == MIG_FENCED && j->vm->stop == VM_RUNNING)
 		vm_stop_all(j->vm, VM_FENCED); /* the standby's to run: never here again */
 	if (j->observer.ended)
 		j->observer.ended(j->observer.ctx, false, mig_source_report(s));
@@ -510,6 +524,32 @@ static void declare_lost(struct migrate_job *j, struct mig_dest *d)
 		j->observer.ended(j->observer.ctx, true, mig_dest_report(d));
 }
 
+/*
+ * takeover=manual, the primary gone: the copy stays as it is until the
+ * supervisor says (migrate-resolve with force): run it here, or drop it.
+ * Never by itself: the primary of such a protection does not fence.
+ */
+static enum mig_state await_supervisor(struct migrate_job *j, struct mig_dest *d)
+{
+	char err[160];
+
+	j->request = MIGRATE_REQ_NONE; /* a word said while the primary was heard counts for nothing */
+	console_printf("migration: standby: waiting for the supervisor: migrate-resolve with force "
+		       "\"destination\" runs the VM here, \"source\" drops this copy\n");
+	for (;;) {
+		wait_or_request(j, 1000);
+		if (j->request != MIGRATE_REQ_VERDICT)
+			continue;
+		j->request = MIGRATE_REQ_NONE;
+		if (mig_dest_supervise(d, j->verdict == MIG_VERDICT_DESTINATION, err, sizeof(err)))
+			break;
+		console_printf("migration: %s\n", err);
+	}
+	console_printf("migration: %s: %s\n", mig_state_name(mig_dest_report(d)->state),
+		       mig_dest_report(d)->error);
+	return mig_dest_report(d)->state;
+}
+
 static void forget_dest(struct migrate_job *j, struct mig_dest *d)
 {
 	arch_spin_lock(&j->lock);
@@ -577,6 +617,8 @@ void migrate_in(struct migrate_job *j)
 			       mig_dest_report(d)->error[0] ? ": " : "", mig_dest_report(d)->error);
 		if (st == MIG_FAILED || st == MIG_CANCELLED)
 			failures++;
+		if (st == MIG_STANDBY)
+			st = await_supervisor(j, d);
 	}
 	j->outcome = st;
 	if (d && j->observer.ended)

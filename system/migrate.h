@@ -33,6 +33,7 @@ struct migrate_params {
 	/** Protection (docs/protection.md): the VM stays, the peer becomes its standby. */
 	bool protect;
 	uint64_t epoch_ms, lease_ms; /**< protection: 0 for the defaults */
+	bool manual; /**< protection: takeover=manual (the standby runs it only when told) */
 };
 
 /*

@@ -14,6 +14,14 @@ void arch_timer_arm(uint64_t ticks)
 	isb();
 }
 
+void arch_timer_arm_at(uint64_t count)
+{
+	isb();
+	sysreg_write(cnthp_cval_el2, count);
+	sysreg_write(cnthp_ctl_el2, CNT_CTL_ENABLE);
+	isb();
+}
+
 void arch_timer_stop(void)
 {
 	sysreg_write(cnthp_ctl_el2, CNT_CTL_IMASK);

@@ -99,6 +99,15 @@ void arch_timer_arm(uint64_t ticks)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void arch_timer_arm_at(uint64_t count)
+{
+	struct fake_cpu *c = cpu_get(this_cpu);
+
+	pthread_mutex_lock(&c->lock);
+	c->timer_until = count ? count : 1;
+	pthread_mutex_unlock(&c->lock);
+}
+
 void arch_timer_stop(void)
 {
 	struct fake_cpu *c = cpu_get(this_cpu);
