@@ -64,7 +64,7 @@ target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry_tool_lib PUBLIC link_host)
 add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c
-  tools/ferry/cmd_run.c tools/ferry/cmd_creds.c tools/ferry/cmd_migrate.c tools/ferry/cmd_demo.c
+  tools/ferry/cmd_run.c tools/ferry/cmd_creds.c tools/ferry/cmd_migrate.c tools/ferry/cmd_protect.c tools/ferry/cmd_demo.c
   tools/ferry/cmd_board.c tools/ferry/cmd_update.c tools/ferry/supervise.c tools/ferry/board_process.c
   tools/ferry/udp_flow.c
   tools/ferry/cmd_lan.c)

@@ -10,6 +10,11 @@ static int chan_send(void *ctx, const void *buf, size_t len)
 	return link_tls_send(ctx, buf, len, SEND_STALL_MS) ? MIG_CHAN_BROKEN : MIG_CHAN_OK;
 }
 
+static int chan_send_within(void *ctx, const void *buf, size_t len, unsigned stall_ms)
+{
+	return link_tls_send(ctx, buf, len, stall_ms) ? MIG_CHAN_BROKEN : MIG_CHAN_OK;
+}
+
 static int chan_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
 {
 	int err = link_tls_recv(ctx, buf, len, timeout_ms);
@@ -19,4 +24,5 @@ static int chan_recv(void *ctx, void *buf, size_t len, unsigned timeout_ms)
 
 static int chan_wait(void *ctx, unsigned timeout_ms) { return link_tls_wait(ctx, timeout_ms); }
 
-const struct mig_channel_ops link_mig_channel_ops = { chan_send, chan_recv, chan_wait };
+const struct mig_channel_ops link_mig_channel_ops = { chan_send, chan_recv, chan_wait,
+						      chan_send_within };

@@ -22,6 +22,14 @@ int mig_chan_send_laid_out(struct mig_channel *c, const void *records, size_t le
 	return c->ops->send(c->ctx, records, len) ? MIG_CHAN_BROKEN : MIG_CHAN_OK;
 }
 
+int mig_chan_send_laid_out_within(struct mig_channel *c, const void *records, size_t len,
+				  unsigned stall_ms)
+{
+	if (!c->ops->send_within)
+		return mig_chan_send_laid_out(c, records, len);
+	return c->ops->send_within(c->ctx, records, len, stall_ms) ? MIG_CHAN_BROKEN : MIG_CHAN_OK;
+}
+
 int mig_chan_send(struct mig_channel *c, uint16_t type, uint16_t flags, const void *payload,
 		  uint32_t length)
 {
@@ -88,5 +96,5 @@ static int rehearsal_wait(void *ctx, unsigned timeout_ms)
 	return *(const int *)ctx;
 }
 
-const struct mig_channel_ops mig_rehearsal_link = { rehearsal_send, rehearsal_recv,
-						    rehearsal_wait };
+const struct mig_channel_ops mig_rehearsal_link = { rehearsal_send, rehearsal_recv, rehearsal_wait,
+						    NULL };

@@ -18,6 +18,11 @@ struct mig_channel_ops {
 	int (*recv)(void *ctx, void *buf, size_t len, unsigned timeout_ms);
 	/** Waits up to timeout_ms for bytes to read: 1 there are, 0 none yet, -1 broken. */
 	int (*wait)(void *ctx, unsigned timeout_ms);
+	/**
+	 * Optional: send, broken once nothing moved for stall_ms (send's own
+	 * bound is the link's). Protection bounds it by its lease.
+	 */
+	int (*send_within)(void *ctx, const void *buf, size_t len, unsigned stall_ms);
 };
 
 struct mig_channel {
@@ -37,6 +42,10 @@ void mig_chan_header(uint8_t *buf, uint16_t type, uint16_t flags, uint32_t lengt
 
 /** Sends records laid out back to back (mig_chan_header) in one send: one push. */
 int mig_chan_send_laid_out(struct mig_channel *c, const void *records, size_t len);
+
+/** As mig_chan_send_laid_out, broken once nothing moved for stall_ms where the link can say. */
+int mig_chan_send_laid_out_within(struct mig_channel *c, const void *records, size_t len,
+				  unsigned stall_ms);
 
 /** Sends one record. */
 int mig_chan_send(struct mig_channel *c, uint16_t type, uint16_t flags, const void *payload,

@@ -199,6 +199,19 @@ static void output(struct mig_source *s, enum mig_output what)
 }
 
 /*
+ * A checkpoint's send is broken once nothing moved for the lease: by then no
+ * acknowledgement can renew it (auto: the VM stands at its end anyway;
+ * manual: the standby is lost, the VM goes on unprotected at once rather
+ * than after the link's own, longer, bound).
+ */
+static unsigned stall_ms(const struct mig_source *s)
+{
+	uint64_t ms = s->cfg.protect.lease_ns / 1000000u;
+
+	return ms ? (unsigned)ms : 1u;
+}
+
+/*
  * One checkpoint: the VM stands while its pages and package are laid out,
  * goes on, and the checkpoint is sent. A checkpoint bigger than the buffer
  * is sent in parts while the VM still stands (its pause grows: reported).
@@ -233,7 +246,7 @@ static int checkpoint(struct mig_source *s)
 		if (first)
 			number(s, s->ckpt);
 		first = false;
-		if (mig_chan_send_laid_out(s->ch, s->ckpt, len)) {
+		if (mig_chan_send_laid_out_within(s->ch, s->ckpt, len, stall_ms(s))) {
 			go_on(s);
 			return -1;
 		}
@@ -263,7 +276,7 @@ static int checkpoint(struct mig_source *s)
 	len += MIG_RECORD_HEADER_SIZE + 8;
 	if (first)
 		number(s, s->ckpt);
-	if (mig_chan_send_laid_out(s->ch, s->ckpt, len))
+	if (mig_chan_send_laid_out_within(s->ch, s->ckpt, len, stall_ms(s)))
 		return -1;
 	s->rep.epochs_sent = epoch;
 	/* Its RAM records were counted as laid out. */

@@ -92,6 +92,28 @@ static void id_member(struct json_out *o, uint64_t id)
 	json_out_str(o, "migration-id", hex);
 }
 
+/* Protection (docs/protection.md): the primary's checkpoints, or the standby's and its takeover. */
+static void protection_members(struct json_out *o, const struct mig_report *r, bool incoming)
+{
+	json_out_object(o, "protection");
+	if (incoming) {
+		json_out_u64(o, "epochs-committed", r->epochs_committed);
+		json_out_bool(o, "took-over", r->took_over);
+		if (r->took_over) {
+			json_out_u64(o, "takeover-detect-us", r->takeover_detect_ns / 1000u);
+			json_out_u64(o, "takeover-start-us", r->takeover_start_ns / 1000u);
+		}
+	} else {
+		json_out_u64(o, "epochs-sent", r->epochs_sent);
+		json_out_u64(o, "epochs-acked", r->epochs_acked);
+		json_out_u64(o, "epoch-pages", r->epoch_pages);
+		json_out_u64(o, "epoch-pause-max-us", r->epoch_pause_max_ns / 1000u);
+		json_out_u64(o, "epoch-pause-mean-us",
+			     r->epochs_sent ? r->epoch_pause_total_ns / r->epochs_sent / 1000u : 0);
+	}
+	json_out_end(o);
+}
+
 static void report_members(struct json_out *o, const struct mig_report *r, bool incoming)
 {
 	json_out_str(o, "status", mig_state_name(r->state));
@@ -108,6 +130,8 @@ static void report_members(struct json_out *o, const struct mig_report *r, bool 
 	json_out_u64(o, "reconnects", r->reconnects);
 	if (r->state == MIG_LOST)
 		json_out_u64(o, "pages-lost", r->pages_lost);
+	if (r->mode == MIG_MODE_PROTECT || r->epochs_committed || r->took_over)
+		protection_members(o, r, incoming);
 	if (incoming) {
 		json_out_u64(o, "duplicates-dropped", r->duplicates_dropped);
 		json_out_u64(o, "faults-served", r->faults_served);
@@ -292,7 +316,11 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 		.confirmed = a->switchover_given ? a->confirmed : c.defaults.confirmed,
 		.downtime_limit_ms = a->downtime_limit_ms,
 		.max_bandwidth_mbs = a->max_bandwidth_mbs,
-		.postcopy_after_rounds = (unsigned)a->postcopy_after_rounds
+		.postcopy_after_rounds = (unsigned)a->postcopy_after_rounds,
+		.protect = a->protect,
+		.epoch_ms = a->epoch_ms,
+		.lease_ms = a->lease_ms,
+		.manual = a->manual,
 	};
 	c.requested = true;
 	c.have_progress = c.have_report = false;

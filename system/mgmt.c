@@ -111,6 +111,9 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 					     "max-bandwidth",
 					     "postcopy-after-rounds",
 					     "on-no-convergence",
+					     "epoch-ms",
+					     "lease-ms",
+					     "takeover",
 					     NULL };
 	char mode[16], desc[96];
 	int t;
@@ -129,13 +132,16 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 	t = json_get(r->text, r->toks, r->args, "mode");
 	if (t >= 0) {
 		if (!json_get_string(r->text, &r->toks[t], mode, sizeof(mode)) ||
-		    (strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0)) {
+		    (strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0 &&
+		     strcmp(mode, "protect") != 0)) {
 			format_snprintf(desc, sizeof(desc),
-					"migrate: 'mode' is \"precopy\" or \"postcopy\"");
+					"migrate: 'mode' is \"precopy\", \"postcopy\" or "
+					"\"protect\"");
 			reply_error(m, r, "GenericError", desc);
 			return false;
 		}
 		a->postcopy = strcmp(mode, "postcopy") == 0;
+		a->protect = strcmp(mode, "protect") == 0;
 	}
 	t = json_get(r->text, r->toks, r->args, "switchover");
 	if (t >= 0) {
@@ -154,9 +160,21 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 		reply_error(m, r, "GenericError", "migrate: 'on-no-convergence' is a word");
 		return false;
 	}
+	t = json_get(r->text, r->toks, r->args, "takeover");
+	if (t >= 0) {
+		if (!json_get_string(r->text, &r->toks[t], mode, sizeof(mode)) ||
+		    (strcmp(mode, "auto") != 0 && strcmp(mode, "manual") != 0)) {
+			reply_error(m, r, "GenericError",
+				    "migrate: 'takeover' is \"auto\" or \"manual\"");
+			return false;
+		}
+		a->manual = strcmp(mode, "manual") == 0;
+	}
 	return uint_argument(m, r, "downtime-limit", 60000, &a->downtime_limit_ms) &&
 	       uint_argument(m, r, "max-bandwidth", 100000, &a->max_bandwidth_mbs) &&
-	       uint_argument(m, r, "postcopy-after-rounds", 100, &a->postcopy_after_rounds);
+	       uint_argument(m, r, "postcopy-after-rounds", 100, &a->postcopy_after_rounds) &&
+	       uint_argument(m, r, "epoch-ms", 10000, &a->epoch_ms) &&
+	       uint_argument(m, r, "lease-ms", 10000, &a->lease_ms);
 }
 
 /** migrate-resolve's optional "force": "source", "destination" or "lost"; *force NULL without. */

@@ -30,6 +30,10 @@ struct mgmt_migrate_args {
 	uint64_t postcopy_after_rounds; /**< postcopy: precopy rounds first */
 	/** The word given ("throttle", "postcopy", "fail": checked by the board), "" when none. */
 	char on_no_convergence[16];
+	/** mode "protect" (docs/protection.md): the peer becomes the VM's standby. */
+	bool protect;
+	uint64_t epoch_ms, lease_ms; /**< protection: 0 for the board's defaults */
+	bool manual;		     /**< protection: takeover "manual" (else "auto") */
 };
 
 struct mgmt_ops {

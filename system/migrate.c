@@ -533,7 +533,8 @@ static enum mig_state await_supervisor(struct migrate_job *j, struct mig_dest *d
 {
 	char err[160];
 
-	j->request = MIGRATE_REQ_NONE; /* a word said while the primary was heard counts for nothing */
+	j->request =
+		MIGRATE_REQ_NONE; /* a word said while the primary was heard counts for nothing */
 	console_printf("migration: standby: waiting for the supervisor: migrate-resolve with force "
 		       "\"destination\" runs the VM here, \"source\" drops this copy\n");
 	for (;;) {

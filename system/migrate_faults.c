@@ -180,7 +180,7 @@ static int faulty_wait(void *ctx, unsigned timeout_ms)
 	return broken ? -1 : inner->wait(ctx, timeout_ms);
 }
 
-static const struct mig_channel_ops faulty_ops = { faulty_send, faulty_recv, faulty_wait };
+static const struct mig_channel_ops faulty_ops = { faulty_send, faulty_recv, faulty_wait, NULL };
 
 const struct mig_channel_ops *migrate_faults_channel(struct migrate_job *j,
 						     const struct mig_channel_ops *real)

@@ -51,7 +51,7 @@ static int mem_wait(void *ctx, unsigned timeout_ms)
 	return l->pos < l->len ? 1 : -1;
 }
 
-static const struct mig_channel_ops memory_ops = { mem_send, mem_recv, mem_wait };
+static const struct mig_channel_ops memory_ops = { mem_send, mem_recv, mem_wait, NULL };
 
 /* The guest's frames the source passes on: each must be a frame the VM could take. */
 static void deliver(void *ctx, const uint8_t *frame, size_t len)

@@ -10,21 +10,30 @@
 #                test): src fences, dst takes over.
 # Each board's exit code and console are judged; with --beats, the guest's
 # numbered lines ("vm0| beat N") seen on both consoles together go 1, 2, 3 ...
-# with no gap and no number twice.
+# with no gap and no number twice (--beats-repeat: a number may come twice).
+# With --by-mgmt "ARGS" the protection is asked for by `ferry protect ARGS`
+# on src's management channel (both boards get one); with --supervise, once
+# dst says it waits for the supervisor (takeover=manual), `ferry resolve
+# --force destination` tells it to run the VM.
 #
 #   protect_pair.sh --ferry BIN --relay BIN --work DIR --guest ELF
 #                   (--kill src|dst | --cut) [--vcpus N] [--ferry-args "ARGS"]
-#                   [--wait-max MS] [--beats]
+#                   [--by-mgmt "ARGS"] [--supervise]
+#                   [--wait-max MS] [--beats | --beats-repeat]
 #                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
 #                   [--reject-src RE]... [--reject-dst RE]...
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M kill= cut= ferry_args= wait_max=1500 beats=
+by_mgmt= supervise=
 rc_src=0 rc_dst=0
 expect_src=() expect_dst=() reject_src=() reject_dst=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cut) cut=1; shift; continue ;;
 	--beats) beats=1; shift; continue ;;
+	--beats-repeat) beats=repeat; shift; continue ;;
+	--supervise) supervise=1; shift; continue ;;
+	--by-mgmt) by_mgmt=$2 ;;
 	--ferry) ferry=$2 ;;
 	--relay) relay=$2 ;;
 	--work) work=$2 ;;
@@ -53,19 +62,37 @@ rm -rf "$work" && mkdir -p "$work"
 # shellcheck disable=SC2046
 start_relay "$relay" "$run_dir/src.sock" "$run_dir/dst.sock" "$work/relay.log" \
 	$([ -n "$cut" ] && echo --partition 600000)
+mgmt_dst=() mgmt_src=()
+if [ -n "$by_mgmt" ] || [ -n "$supervise" ]; then
+	mgmt_dst=(--mgmt "$run_dir/dst.mgmt")
+	mgmt_src=(--mgmt "$run_dir/src.mgmt")
+fi
 timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
-	--link "$work/creds/dst" --net "$run_dir/dst.sock" >"$work/dst.log" 2>&1 &
+	--link "$work/creds/dst" --net "$run_dir/dst.sock" "${mgmt_dst[@]}" >"$work/dst.log" 2>&1 &
 pid_dst=$!
 for _ in $(seq 1200); do
 	grep -q "^migration: waiting for the VM from" "$work/dst.log" 2>/dev/null && break
 	kill -0 $pid_dst 2>/dev/null || break
 	sleep 0.05
 done
+plan="ferry.migrate=protect ferry.migrate_at=1000"
+[ -n "$by_mgmt" ] && plan=
+boot_args="$plan${ferry_args:+ $ferry_args}"
 timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
-	--link "$work/creds/src" --net "$run_dir/src.sock" \
-	--ferry "ferry.migrate=protect ferry.migrate_at=1000${ferry_args:+ $ferry_args}" \
-	>"$work/src.log" 2>&1 &
+	--link "$work/creds/src" --net "$run_dir/src.sock" "${mgmt_src[@]}" \
+	${boot_args:+--ferry "$boot_args"} >"$work/src.log" 2>&1 &
 pid_src=$!
+if [ ${#mgmt_src[@]} -gt 0 ]; then
+	quit_when_empty "$ferry" "$work/src.log" "$run_dir/src.mgmt"
+	quit_when_empty "$ferry" "$work/dst.log" "$run_dir/dst.mgmt"
+fi
+if [ -n "$by_mgmt" ]; then
+	sleep 1
+	# shellcheck disable=SC2086
+	timeout 100 "$ferry" protect --mgmt "$run_dir/src.mgmt" --peer dst $by_mgmt \
+		>"$work/tool.log" 2>&1
+	echo $? >"$work/tool.log.rc"
+fi
 
 # The break, a random while into the protection (the seed is printed: a failure can be rerun).
 seed=${FERRY_TEST_SEED:-$RANDOM}
@@ -91,6 +118,15 @@ else
 		# The board's emulator, not the tool: killed as a power cut would.
 		pkill -9 -f -- "qemu-system.*$run_dir/$kill.sock" || fail "no QEMU of board $kill to kill"
 	fi
+	if [ -n "$supervise" ]; then
+		# The supervisor knows src is dead (it was killed): dst runs the VM.
+		for _ in $(seq 600); do
+			grep -q "waiting for the supervisor" "$work/dst.log" 2>/dev/null && break
+			sleep 0.05
+		done
+		"$ferry" resolve --mgmt "$run_dir/dst.mgmt" --force destination \
+			>"$work/resolve.log" 2>&1 || fail "ferry resolve: $(cat "$work/resolve.log")"
+	fi
 fi
 wait $pid_src
 echo $? >"$work/src.log.rc"
@@ -106,13 +142,18 @@ check src "$work/src.log" reject "${reject_src[@]}"
 judge dst "$work/dst.log" "$rc_dst" "$lines"
 check dst "$work/dst.log" expect "${expect_dst[@]}"
 check dst "$work/dst.log" reject "${reject_dst[@]}"
+if [ -n "$by_mgmt" ]; then
+	judge tool "$work/tool.log" 0 "."
+fi
 if [ -n "$beats" ]; then
-	# Both consoles, one after the other: the standby's lines come after the primary's.
+	# Both consoles together, in number order: each number once (or, with
+	# --beats-repeat, at least once), none missing.
 	if ! cat "$work/src.log" "$work/dst.log" | sed -n 's/^vm0| beat \([0-9]*\) .*/\1/p' |
-		awk 'BEGIN { want = 1 }
+		sort -n | awk -v repeat="$beats" 'BEGIN { want = 1 }
+		     repeat == "repeat" && $1 == want - 1 { twice++; next }
 		     $1 != want { printf "beat %d where %d was due\n", $1, want; bad = 1 }
 		     { want = $1 + 1 }
-		     END { printf "beats 1 to %d\n", want - 1; exit bad }'; then
+		     END { printf "beats 1 to %d (%d twice)\n", want - 1, twice; exit bad }'; then
 		fail "the guest's numbered lines have a gap or a repeat"
 	fi
 fi

@@ -447,17 +447,31 @@ ferry_migrate_test(link_cut_during_precopy --guest ${MIGRATING} --relay-fault "-
 # goes on on dst, and the lines it numbered, seen on both consoles, have no
 # gap and no repeat: they left the pair only once committed on the standby.
 function(ferry_protect_test name)
-  ferry_pair_test(e2e.qemu.${name} protect_pair.sh --guest ${MIGRATING} --vcpus 2 --beats ${ARGN})
+  ferry_pair_test(e2e.qemu.${name} protect_pair.sh --guest ${MIGRATING} --vcpus 2 ${ARGN})
 endfunction()
-ferry_protect_test(protect_primary_killed --kill src --rc-src 137 --rc-dst 0
+ferry_protect_test(protect_primary_killed --kill src --beats --rc-src 137 --rc-dst 0
   --expect-src "^migration: protected"
   --expect-dst "took over from checkpoint [1-9][0-9]*: the primary was silent for its lease"
   --expect-dst "migration: takeover after [0-9]+ checkpoints: decided [0-9]+ us after"
   --expect-dst "FERRY-TEST migrating: PASS")
-ferry_protect_test(protect_link_cut --cut --rc-src 7 --rc-dst 0
+ferry_protect_test(protect_link_cut --cut --beats --rc-src 7 --rc-dst 0
   --expect-src "migration: fenced: lease ended \\([0-9]+ of [0-9]+ checkpoints acknowledged\\)"
   --expect-src "migration report: protection: [1-9][0-9]* checkpoints sent"
   --expect-src "Ferry: the VM's lease ended: it stopped here for good"
   --reject-src "FERRY-TEST"
   --expect-dst "took over from checkpoint [1-9][0-9]*: the primary was silent for its lease"
+  --expect-dst "FERRY-TEST migrating: PASS")
+# takeover=manual, asked for with `ferry protect` (docs/protection.md): the
+# standby runs the VM only on the supervisor's word, so the primary never
+# fences. The standby killed: the VM goes on at the primary, unprotected, no
+# line lost (one may show twice). The primary killed: the standby waits until
+# `ferry resolve --force destination`, then runs it.
+ferry_protect_test(protect_standby_killed_manual --kill dst --by-mgmt "--takeover manual"
+  --beats-repeat --rc-src 0 --rc-dst 137
+  --expect-src "migration: failed: the standby is gone: the VM runs on here, unprotected"
+  --expect-src "FERRY-TEST migrating: PASS" --reject-src "fenced")
+ferry_protect_test(protect_manual_supervisor --kill src --by-mgmt "--takeover manual"
+  --supervise --beats --rc-src 137 --rc-dst 0
+  --expect-dst "the primary is gone after checkpoint [1-9][0-9]*: takeover=manual, the supervisor decides"
+  --expect-dst "took over from checkpoint [1-9][0-9]* on the supervisor's word"
   --expect-dst "FERRY-TEST migrating: PASS")

@@ -8,6 +8,8 @@ int cmd_boards(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_creds(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_protect(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_lan(int argc, char **argv);

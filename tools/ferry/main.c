@@ -6,6 +6,8 @@
  *   ferry boards           list the boards this tool knows
  *   ferry creds            make the link credentials of two boards
  *   ferry migrate          migrate a running board's VM to its peer
+ *   ferry protect          a running board's VM protected by its peer (hot standby)
+ *   ferry resolve          the operator's word on a migration in doubt, a waiting standby
  *   ferry incoming         an empty board waits for a VM from its peer
  *   ferry vm-boot          an empty board boots its guest again
  *   ferry quit             an empty board powers off
@@ -28,6 +30,8 @@ static void usage(FILE *out)
 		"  boards   list the boards this tool can launch\n"
 		"  creds    make the link credentials of two boards\n"
 		"  migrate  migrate a running board's VM to its peer board\n"
+		"  protect  a running board's VM protected by its peer board as a hot standby\n"
+		"  resolve  the operator's word on a migration in doubt or a waiting standby\n"
 		"  incoming an empty board (its VM left or ended) waits for a VM from its peer\n"
 		"  vm-boot  an empty board boots its guest again\n"
 		"  quit     an empty board powers off\n"
@@ -54,6 +58,10 @@ int main(int argc, char **argv)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "migrate") == 0)
 		return cmd_migrate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "protect") == 0)
+		return cmd_protect(argc - 1, argv + 1);
+	if (strcmp(argv[1], "resolve") == 0)
+		return cmd_resolve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boards") == 0)
 		return cmd_boards(argc - 1, argv + 1);
 	if (strcmp(argv[1], "update") == 0)

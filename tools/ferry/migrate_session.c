@@ -36,6 +36,20 @@ static void on_event(void *ctx, struct mgmt_client *c)
 		printf("%s\n", c->line);
 		fflush(stdout);
 	}
+	if (!strcmp(name, "MIGRATION_PROGRESS") && f->r->mode && !strcmp(f->r->mode, "protect")) {
+		/* A protection does not end: the command does, once it holds (its end is an event).
+		 */
+		mgmt_client_str(c, data, "status", status, sizeof(status));
+		if (strcmp(status, "protected") != 0)
+			return;
+		f->outcome = 0;
+		if (!f->r->json)
+			printf("protected: the VM runs here, checkpointed to %s (query-migrate "
+			       "follows it)\n",
+			       f->r->peer);
+		fflush(stdout);
+		return;
+	}
 	if (!strcmp(name, "MIGRATION_PROGRESS") && !f->r->json) {
 		migrate_view_progress(stderr, f->tty, c, data);
 		f->bar_open = true;
@@ -82,6 +96,12 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 		json_out_u64(&o, "max-bandwidth", r->max_bandwidth_mbs);
 	if (r->postcopy_after_rounds)
 		json_out_u64(&o, "postcopy-after-rounds", r->postcopy_after_rounds);
+	if (r->epoch_ms)
+		json_out_u64(&o, "epoch-ms", r->epoch_ms);
+	if (r->lease_ms)
+		json_out_u64(&o, "lease-ms", r->lease_ms);
+	if (r->takeover)
+		json_out_str(&o, "takeover", r->takeover);
 	json_out_end(&o);
 	json_out_end(&o);
 	if (!json_out_text(&o, &len)) {

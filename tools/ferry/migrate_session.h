@@ -18,6 +18,9 @@ struct migrate_request {
 	const char *switchover; /**< "one-flight" or "confirmed", NULL: the board's default */
 	const char *on_no_convergence; /**< "throttle", "postcopy", "fail"; NULL: the board's */
 	unsigned long long downtime_limit_ms, max_bandwidth_mbs, postcopy_after_rounds;
+	/** Protection (mode "protect"): 0 for the board's defaults; takeover "auto"/"manual". */
+	unsigned long long epoch_ms, lease_ms;
+	const char *takeover;
 	bool json;	    /**< events and the report as JSON lines on stdout */
 	unsigned silence_s; /**< no event for this long: the board is gone */
 };
