@@ -24,7 +24,7 @@
 #                   [--reject-src RE]... [--reject-dst RE]...
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M kill= cut= ferry_args= wait_max=1500 beats=
-by_mgmt= supervise=
+by_mgmt= supervise= quitters=
 rc_src=0 rc_dst=0
 expect_src=() expect_dst=() reject_src=() reject_dst=()
 while [ $# -gt 0 ]; do
@@ -84,7 +84,9 @@ timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semiho
 pid_src=$!
 if [ ${#mgmt_src[@]} -gt 0 ]; then
 	quit_when_empty "$ferry" "$work/src.log" "$run_dir/src.mgmt"
+	quitters=$quitter_pid
 	quit_when_empty "$ferry" "$work/dst.log" "$run_dir/dst.mgmt"
+	quitters="$quitters $quitter_pid"
 fi
 if [ -n "$by_mgmt" ]; then
 	sleep 1
@@ -132,6 +134,9 @@ wait $pid_src
 echo $? >"$work/src.log.rc"
 wait $pid_dst
 echo $? >"$work/dst.log.rc"
+# A killed board never says it stays up: its quitter would wait on.
+# shellcheck disable=SC2086
+[ -n "$quitters" ] && kill $quitters 2>/dev/null
 kill $relay_pid 2>/dev/null
 wait $relay_pid 2>/dev/null
 
