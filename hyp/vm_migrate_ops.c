@@ -647,6 +647,8 @@ static void output_show(void *ctx, const uint8_t *lines, size_t len)
 	show_lines(ctx, lines, len);
 }
 
+static bool ended(void *ctx) { return ((struct vm *)ctx)->stop != VM_RUNNING; }
+
 const struct mig_vm_ops vm_migrate_ops = {
 	.page_count = page_count,
 	.page = page,
@@ -673,4 +675,5 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.output = output,
 	.output_take = output_take,
 	.output_show = output_show,
+	.ended = ended,
 };

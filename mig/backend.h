@@ -141,6 +141,12 @@ struct mig_vm_ops {
 	 * committed checkpoint's lines.
 	 */
 	void (*output)(void *vm, enum mig_output what);
+	/**
+	 * Optional: true once the VM stopped by itself here (powered off,
+	 * crashed): its protection ends, the standby dropping its copy, so that
+	 * it never runs a guest that ended.
+	 */
+	bool (*ended)(void *vm);
 	size_t (*output_take)(void *vm, uint8_t *buf, size_t cap);
 	void (*output_show)(void *vm, const uint8_t *lines, size_t len);
 };

@@ -384,7 +384,7 @@ static enum mig_state go_on_alone(struct mig_source *s, enum mig_state st, const
  * unprotected. Without that word within the reply timeout, the standby
  * may still take over: the lease's end fences the VM as after a cut.
  */
-static enum mig_state release(struct mig_source *s)
+static enum mig_state release(struct mig_source *s, const char *why)
 {
 	uint64_t deadline = s->ops->now_ns(s->vm->ctx) + s->cfg.reply_timeout_ms * 1000000ull;
 
@@ -400,7 +400,7 @@ static enum mig_state release(struct mig_source *s)
 		mig_chan_ready(s->ch, 1);
 	}
 	/* (The wait for RELEASED renews nothing: the VM may have stopped at its deadline.) */
-	return go_on_alone(s, MIG_CANCELLED, "protection ended: the VM runs on here, unprotected");
+	return go_on_alone(s, MIG_CANCELLED, why);
 }
 
 enum mig_state mig_source_protect(struct mig_source *s)
@@ -461,7 +461,11 @@ enum mig_state mig_source_protect(struct mig_source *s)
 					   "the standby dropped its copy: the VM runs on here, "
 					   "unprotected");
 		if (mig_source_cancel_requested(s))
-			return release(s);
+			return release(s, "protection ended: the VM runs on here, unprotected");
+		if (ops->ended && ops->ended(s->vm->ctx))
+			return release(s,
+				       "the VM stopped here: protection ended, the standby dropped "
+				       "its copy");
 		if (now >= next) {
 			if (checkpoint(s))
 				return link_gone(s);

@@ -12,6 +12,8 @@
 #                        QEMU's defaults (bench/converge.py, ~10 min)
 #   tools/run.sh bench-net [N]  a Linux guest's UDP service across N migrations, Ferry's
 #                        and QEMU's own (bench/net.py, N=10 ~20 min)
+#   tools/run.sh bench-protect [KILLS] [REPS]  protection: the guest's slowdown at 10, 20
+#                                and 50 ms epochs, and the takeover over KILLS killed primaries
 #   tools/run.sh bench-round-trips [K]  a VM taken back and forth K times between
 #                        two boards that stay up (bench/round-trips.sh, K=100 ~15 min)
 #   tools/run.sh build   set up and build only
@@ -61,6 +63,10 @@ bench-net)
 	build
 	exec /usr/bin/python3 bench/net.py "$@"
 	;;
+bench-protect)
+	build
+	exec /usr/bin/python3 bench/protect.py "$@"
+	;;
 bench-round-trips)
 	build
 	exec bash bench/round-trips.sh "$@"
@@ -70,7 +76,7 @@ demo)
 	exec build/ferry demo "$@"
 	;;
 *)
-	echo "usage: tools/run.sh demo|test|bench|bench-downtime|bench-converge|bench-net|bench-round-trips|build|setup" >&2
+	echo "usage: tools/run.sh demo|test|bench|bench-downtime|bench-converge|bench-net|bench-protect|bench-round-trips|build|setup" >&2
 	exit 2
 	;;
 esac

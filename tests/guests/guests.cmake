@@ -3,6 +3,7 @@
 # Each checks one thing and prints "FERRY-TEST <name>: PASS|FAIL".
 set(FERRY_GUESTS hello timer sgi fpsimd memory misbehave migrating migrating_idle
   migrating_zero migrating_fast migrating_hot migrating_long migrating_soak migrating_partition
+  protect_work
   downtime_dirty downtime_idle downtime_zero downtime_fast downtime_fast_spins net_lies)
 add_library(guest_rt STATIC
   tests/guests/rt/start.S tests/guests/rt/vectors.S tests/guests/rt/rt.c lib/format.c)
