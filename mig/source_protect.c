@@ -470,9 +470,15 @@ enum mig_state mig_source_protect(struct mig_source *s)
 			if (checkpoint(s))
 				return link_gone(s);
 			next = now + epoch_ns;
-			continue;
+			now = ops->now_ns(s->vm->ctx);
 		}
-		ready = mig_chan_ready(s->ch, (unsigned)((next - now) / 1000000u) + 1);
+		/*
+		 * The acknowledgements waiting are taken after every checkpoint, due
+		 * or not: a checkpoint that took its whole epoch (a slow send)
+		 * must not starve them, or the lease ends with them unread.
+		 */
+		ready = mig_chan_ready(s->ch,
+				       next > now ? (unsigned)((next - now) / 1000000u) + 1 : 0);
 		if (ready < 0 || (ready > 0 && mig_source_serve_return_path(s)))
 			return link_gone(s);
 	}

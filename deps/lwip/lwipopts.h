@@ -47,6 +47,15 @@
 #define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 2)
 #define TCP_QUEUE_OOSEQ	  1
 
+/*
+ * TCP's timers every 25 ms (lwIP's default: 250). A lost segment goes again
+ * after its retransmission timeout, counted in slow-timer ticks of twice
+ * this: at 250 ms one loss held a checkpoint back past a 200 ms lease
+ * (bench/protect.py, a guest busy on its one vCPU, 10 ms epochs: its primary
+ * fenced). Delayed acknowledgements leave within this too.
+ */
+#define TCP_TMR_INTERVAL 25
+
 #define LWIP_STATS		   0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK   1

@@ -7,7 +7,9 @@
 #   --kill src   src's QEMU is killed (SIGKILL): dst takes over;
 #   --kill dst   dst's QEMU is killed: src's lease ends and it fences;
 #   --cut        the relay passes nothing more (a partition longer than the
-#                test): src fences, dst takes over.
+#                test): src fences, dst takes over;
+#   neither      nothing breaks: the guest ends at the primary, whose
+#                protection then ends (the standby drops its copy).
 # Each board's exit code and console are judged; with --beats, the guest's
 # numbered lines ("vm0| beat N") seen on both consoles together go 1, 2, 3 ...
 # with no gap and no number twice (--beats-repeat: a number may come twice).
@@ -116,6 +118,8 @@ else
 	echo "(seed $seed: the break $wait_ms ms after protection began)"
 	if [ -n "$cut" ]; then
 		kill -USR1 "$relay_pid"
+	elif [ -z "$kill" ]; then
+		: # nothing breaks: the guest ends at the primary
 	else
 		# The board's emulator, not the tool: killed as a power cut would.
 		pkill -9 -f -- "qemu-system.*$run_dir/$kill.sock" || fail "no QEMU of board $kill to kill"
