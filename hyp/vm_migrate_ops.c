@@ -579,6 +579,9 @@ static void idle(void *ctx, uint64_t ns)
 	arch_timer_stop();
 }
 
+/* Passes of showing held lines with the lock let go between them before the last under it. */
+#define SHOW_PASSES_MAX 8u
+
 /* The guest's lines held for protection's output commit (one VM migrates at a time). */
 static struct vpl011_held held;
 _Static_assert(VPL011_HELD_BYTES <= MIG_OUTPUT_MAX, "a checkpoint carries all lines held");
@@ -601,11 +604,23 @@ static void output(void *ctx, enum mig_output what)
 	static uint8_t out[VPL011_HELD_BYTES];
 	struct vm *vm = ctx;
 
-	for (;;) {
+	for (unsigned pass = 0;; pass++) {
 		size_t len = 0;
 		bool last;
 
 		arch_spin_lock(&vm->lock);
+		if (pass == SHOW_PASSES_MAX && what == MIG_OUTPUT_SHOW) {
+			/*
+			 * A guest that prints as fast as the console shows: the rest
+			 * under the lock, its printing vCPUs waiting, the order kept.
+			 */
+			vm->uart.held = NULL;
+			show_lines(vm, held.buf, held.len);
+			held.len = 0;
+			vm_update_uart_line(vm);
+			arch_spin_unlock(&vm->lock);
+			return;
+		}
 		if (what == MIG_OUTPUT_HOLD) {
 			held.len = held.dropped = 0;
 			vm->uart.held = &held;

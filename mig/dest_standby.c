@@ -155,7 +155,7 @@ bool mig_dest_heartbeat(struct mig_dest *d, struct mig_record *rec)
 	uint64_t session = mig_get_u64(&rec->payload), seq = mig_get_u64(&rec->payload);
 	uint8_t leased = mig_get_u8(&rec->payload);
 
-	if (rec->length != MIG_HEARTBEAT_BYTES || leased > 1)
+	if (rec->length != MIG_HEARTBEAT_BYTES || leased > 1 || (d->manual && leased))
 		return refuse(d, "malformed HEARTBEAT");
 	if (!heard(d, session, leased))
 		return false;

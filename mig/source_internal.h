@@ -47,7 +47,7 @@ struct mig_source {
 	 * shown here should the standby be lost before it committed them.
 	 */
 	uint8_t *unacked;
-	size_t unacked_len;
+	size_t unacked_len, unacked_size;
 	bool released; /**< the standby said it dropped its copy (RELEASED) */
 	/**
 	 * A message saying the lease is held went out: from then on the
@@ -55,7 +55,9 @@ struct mig_source {
 	 * holds a lease may still go on alone (the standby cannot run the VM).
 	 */
 	bool told_leased;
-	uint32_t caps; /**< agreed in HELLO/ACCEPT */
+	uint64_t leased_seq; /**< the first message that told the standby of the lease */
+	bool announced;	     /**< protection held, and said so (a progress report) */
+	uint32_t caps;	     /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
 	bool peer_error;       /**< the destination said ERROR since the stop */
 	uint64_t frames_until; /**< MIG_FRAMES_WAIT_NS after VM_STARTED: FRAMES end by then */

@@ -20,13 +20,17 @@
 /** A checkpoint laid out while the VM stands: RAM records, the package, the end. */
 #define MIG_CKPT_BUF_BYTES (2u * MIG_RECORD_MAX)
 /*
- * The lines of the checkpoints not yet acknowledged: a lease's worth of
- * epochs holds at most lease / epoch of them (an epoch is at most half the
- * lease), so 16 full checkpoints' lines outlast any lease allowed here but
- * the longest with the shortest epochs; beyond, the oldest go.
+ * The lines of the checkpoints not yet acknowledged (and the last
+ * acknowledged one's): within a lease at most lease / epoch of them go
+ * unacknowledged, and two more; room for that many full checkpoints' lines,
+ * up to UNACKED_EPOCHS_MAX of them (beyond, the oldest go: a lease of more
+ * than 62 epochs).
  */
-#define MIG_UNACKED_OUTPUT_BYTES (16u * (MIG_OUTPUT_MAX + 10u))
-#define UNACKED_HEADER		 10u /* u64 epoch, u16 length */
+#define UNACKED_HEADER 10u /* u64 epoch, u16 length */
+/* How long a CANCEL to a standby that may be gone may wait for the link. */
+#define CANCEL_STALL_MS	    100u
+#define UNACKED_EPOCHS_MAX  64u
+#define UNACKED_EPOCH_BYTES (MIG_OUTPUT_MAX + UNACKED_HEADER)
 
 /*
  * The pages the collection took are armed before the VM goes on (it stands
@@ -57,10 +61,11 @@ static void arm_collected(struct mig_source *s)
  */
 static void number(struct mig_source *s, uint8_t *buf)
 {
+	uint64_t seq = lease_primary_send(&s->lease, s->ops->now_ns(s->vm->ctx));
 	struct mig_writer w;
 
 	mig_writer_init(&w, buf + MIG_RECORD_HEADER_SIZE + EPOCH_SEQ_AT, 8);
-	mig_put_u64(&w, lease_primary_send(&s->lease, s->ops->now_ns(s->vm->ctx)));
+	mig_put_u64(&w, seq);
 	if (s->cfg.protect.manual) { /* never a lease: only a supervisor's word runs the standby */
 		buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = MIG_EPOCH_MANUAL;
 		return;
@@ -69,6 +74,7 @@ static void number(struct mig_source *s, uint8_t *buf)
 	if (s->lease.leased && !s->told_leased) {
 		/* The standby may hear it: the VM stops itself at the lease's end from now. */
 		s->told_leased = true;
+		s->leased_seq = seq;
 		s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
 	}
 }
@@ -129,7 +135,7 @@ static void keep_unacked(struct mig_source *s, uint64_t epoch, const uint8_t *li
 {
 	struct mig_writer w;
 
-	while (s->unacked_len && MIG_UNACKED_OUTPUT_BYTES - s->unacked_len < UNACKED_HEADER + n) {
+	while (s->unacked_len && s->unacked_size - s->unacked_len < UNACKED_HEADER + n) {
 		struct mig_reader r;
 
 		mig_reader_init(&r, s->unacked, 8);
@@ -144,9 +150,9 @@ static void keep_unacked(struct mig_source *s, uint64_t epoch, const uint8_t *li
 
 /*
  * The standby is lost and the VM goes on here: the lines of the checkpoints
- * it never acknowledged are shown here, the oldest first, then those held
- * since (a standby lost between its commit and its acknowledgement showed
- * some already: they show twice rather than never).
+ * it never acknowledged, and of the last it did, are shown here, the oldest
+ * first, then those held since (a standby that showed some before it was
+ * lost: they show twice rather than never).
  */
 static void show_unacked(struct mig_source *s)
 {
@@ -284,6 +290,21 @@ static int checkpoint(struct mig_source *s)
 	return 0;
 }
 
+/*
+ * The protection holds once the standby acknowledged a checkpoint it may
+ * run: one that told it of the lease (auto), or any (manual: it runs one on
+ * the supervisor's word). Only then is it announced (the progress report
+ * with MIG_PROTECTED): before, a primary lost leaves nothing to take over.
+ */
+static void announce_protected(struct mig_source *s, uint64_t acked_seq)
+{
+	if (s->announced ||
+	    (!s->cfg.protect.manual && (!s->told_leased || acked_seq < s->leased_seq)))
+		return;
+	s->announced = true;
+	mig_source_progress(s);
+}
+
 int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 {
 	uint64_t session = mig_get_u64(&rec->payload);
@@ -301,9 +322,17 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 		if (lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx)) &&
 		    s->told_leased)
 			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
+		announce_protected(s, seq);
 		if (epoch > s->rep.epochs_acked)
 			s->rep.epochs_acked = epoch;
-		forget_unacked(s, epoch); /* committed and shown there */
+		/*
+		 * Committed there, and shown there right after this acknowledgement
+		 * left: epoch's own lines only once the next one is acknowledged
+		 * (the standby shows them before it can commit that one), so that
+		 * a standby lost in between leaves them shown twice, not never.
+		 */
+		if (epoch)
+			forget_unacked(s, epoch - 1);
 		return 0;
 	}
 malformed:
@@ -327,6 +356,20 @@ static enum mig_state fence(struct mig_source *s)
 }
 
 /*
+ * takeover=manual, the standby lost to this primary (no acknowledgement for
+ * a lease, a send stuck as long): should it be alive, it is to drop its
+ * copy rather than wait for a supervisor with a stale one while the VM runs
+ * on here. A CANCEL, if the link still takes it (briefly: it may be gone).
+ */
+static void tell_standby_to_drop(struct mig_source *s)
+{
+	uint8_t cancel[MIG_RECORD_HEADER_SIZE];
+
+	mig_chan_header(cancel, MIG_REC_CANCEL, 0, 0);
+	(void)mig_chan_send_laid_out_within(s->ch, cancel, sizeof(cancel), CANCEL_STALL_MS);
+}
+
+/*
  * The link is gone. Without a lease the standby can never run the VM (it
  * runs nothing until told the primary holds one): it goes on here,
  * unprotected. With one, the standby may take over once it ends: the VM
@@ -337,6 +380,8 @@ static enum mig_state link_gone(struct mig_source *s)
 	const struct mig_vm_ops *ops = s->ops;
 
 	if (!s->told_leased) {
+		if (s->cfg.protect.manual)
+			tell_standby_to_drop(s);
 		ops->dirty_stop(s->vm->ctx);
 		output(s, MIG_OUTPUT_SHOW);
 		format_snprintf(
@@ -399,7 +444,13 @@ static enum mig_state release(struct mig_source *s, const char *why)
 			return link_gone(s);
 		mig_chan_ready(s->ch, 1);
 	}
-	/* (The wait for RELEASED renews nothing: the VM may have stopped at its deadline.) */
+	/*
+	 * The standby heard CANCEL after every checkpoint before it, each
+	 * committed, acknowledged and shown on arrival: their lines are out.
+	 * (The wait for RELEASED renews nothing: the VM may have stopped at its
+	 * deadline.)
+	 */
+	forget_unacked(s, s->rep.epochs_acked);
 	return go_on_alone(s, MIG_CANCELLED, why);
 }
 
@@ -423,8 +474,13 @@ enum mig_state mig_source_protect(struct mig_source *s)
 	}
 	if (!s->ckpt)
 		s->ckpt = malloc(MIG_CKPT_BUF_BYTES);
-	if (!s->unacked)
-		s->unacked = malloc(MIG_UNACKED_OUTPUT_BYTES);
+	if (!s->unacked) {
+		uint64_t epochs = s->cfg.protect.lease_ns / epoch_ns + 2;
+
+		epochs = epochs < UNACKED_EPOCHS_MAX ? epochs : UNACKED_EPOCHS_MAX;
+		s->unacked_size = (size_t)epochs * UNACKED_EPOCH_BYTES;
+		s->unacked = malloc(s->unacked_size);
+	}
 	s->unacked_len = 0;
 	if (!s->ckpt || !s->unacked) {
 		s->ops->dirty_stop(s->vm->ctx);
@@ -441,8 +497,7 @@ enum mig_state mig_source_protect(struct mig_source *s)
 	lease_primary_init(&s->lease, s->cfg.protect.lease_ns, s->cfg.hello.migration_id);
 	/* From now on the guest's lines leave through the standby, once committed there. */
 	output(s, MIG_OUTPUT_HOLD);
-	s->rep.state = MIG_PROTECTED;
-	mig_source_progress(s);
+	s->rep.state = MIG_PROTECTED; /* announced once it holds (announce_protected) */
 	next = ops->now_ns(s->vm->ctx);
 	for (;;) {
 		uint64_t now = ops->now_ns(s->vm->ctx);
@@ -460,12 +515,13 @@ enum mig_state mig_source_protect(struct mig_source *s)
 			return go_on_alone(s, MIG_FAILED,
 					   "the standby dropped its copy: the VM runs on here, "
 					   "unprotected");
-		if (mig_source_cancel_requested(s))
-			return release(s, "protection ended: the VM runs on here, unprotected");
+		/* A VM that stopped by itself first: the board cancels its migration then too. */
 		if (ops->ended && ops->ended(s->vm->ctx))
 			return release(s,
 				       "the VM stopped here: protection ended, the standby dropped "
 				       "its copy");
+		if (mig_source_cancel_requested(s))
+			return release(s, "protection ended: the VM runs on here, unprotected");
 		if (now >= next) {
 			if (checkpoint(s))
 				return link_gone(s);

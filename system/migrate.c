@@ -327,6 +327,13 @@ bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char
 
 	/* takeover=manual: a standby whose primary is gone runs the VM, or drops it, when told. */
 	if (j->dest && r && r->state == MIG_STANDBY) {
+		if (!j->awaiting_supervisor) {
+			format_snprintf(
+				err, n,
+				"this standby waits for no word: it still hears its primary, "
+				"or its takeover is auto (by the lease)");
+			return false;
+		}
 		if (!force || v == MIG_VERDICT_LOST) {
 			format_snprintf(err, n,
 					"a standby waits for force \"destination\" (run the VM "
@@ -533,8 +540,9 @@ static enum mig_state await_supervisor(struct migrate_job *j, struct mig_dest *d
 {
 	char err[160];
 
-	j->request =
-		MIGRATE_REQ_NONE; /* a word said while the primary was heard counts for nothing */
+	/* From now on a word counts (migrate_resolve refused it before). */
+	j->request = MIGRATE_REQ_NONE;
+	j->awaiting_supervisor = true;
 	console_printf("migration: standby: waiting for the supervisor: migrate-resolve with force "
 		       "\"destination\" runs the VM here, \"source\" drops this copy\n");
 	for (;;) {
@@ -542,8 +550,11 @@ static enum mig_state await_supervisor(struct migrate_job *j, struct mig_dest *d
 		if (j->request != MIGRATE_REQ_VERDICT)
 			continue;
 		j->request = MIGRATE_REQ_NONE;
-		if (mig_dest_supervise(d, j->verdict == MIG_VERDICT_DESTINATION, err, sizeof(err)))
+		if (mig_dest_supervise(d, j->verdict == MIG_VERDICT_DESTINATION, err,
+				       sizeof(err))) {
+			j->awaiting_supervisor = false;
 			break;
+		}
 		console_printf("migration: %s\n", err);
 	}
 	console_printf("migration: %s: %s\n", mig_state_name(mig_dest_report(d)->state),

@@ -475,3 +475,9 @@ ferry_protect_test(protect_manual_supervisor --kill src --by-mgmt "--takeover ma
   --expect-dst "the primary is gone after checkpoint [1-9][0-9]*: takeover=manual, the supervisor decides"
   --expect-dst "took over from checkpoint [1-9][0-9]* on the supervisor's word"
   --expect-dst "FERRY-TEST migrating: PASS")
+# Nothing breaks: the guest ends at the primary, whose protection then ends;
+# the standby drops its copy and never runs a guest that ended.
+ferry_protect_test(protect_guest_ends --beats --rc-src 0 --rc-dst 4
+  --expect-src "migration: cancelled: the VM stopped here: protection ended, the standby dropped its copy"
+  --expect-src "FERRY-TEST migrating: PASS"
+  --expect-dst "migration: cancelled: cancelled by the source" --reject-dst "took over")
