@@ -285,7 +285,11 @@ void mig_source_abandon(struct mig_source *s, const char *why);
 
 /** Where the operator says the VM is, when the boards cannot agree by themselves. */
 enum mig_verdict {
-	MIG_VERDICT_SOURCE,	 /**< unresolved: the destination never ran it; resume here */
+	/**
+	 * Unresolved: the destination never ran it; resume here. Fenced
+	 * (protection): the standby is gone and never ran it; go on here.
+	 */
+	MIG_VERDICT_SOURCE,
 	MIG_VERDICT_DESTINATION, /**< unresolved: it runs on the destination; complete */
 	MIG_VERDICT_LOST,	 /**< postcopy paused: the destination is gone with it */
 };

@@ -66,6 +66,8 @@ bool mig_source_resolve(struct mig_source *s, enum mig_verdict v, char *err, siz
 		s->rep.state = MIG_LOST;
 		return true;
 	}
+	if (v == MIG_VERDICT_SOURCE && st == MIG_FENCED)
+		return mig_source_unfence(s);
 	if (v != MIG_VERDICT_LOST && st == MIG_UNRESOLVED) {
 		if (v == MIG_VERDICT_SOURCE) {
 			s->ops->resume(s->vm->ctx);

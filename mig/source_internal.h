@@ -148,6 +148,13 @@ enum mig_state mig_source_protect(struct mig_source *s);
 /** EPOCH_ACK or RELEASED on the return path; 0, or -1 for a malformed one. */
 int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec);
 
+/**
+ * A fenced primary (MIG_FENCED), on the supervisor's word that the standby
+ * is gone and never ran the VM: the lines it held shown, the deadline
+ * lifted, the VM on here, unprotected (MIG_FAILED).
+ */
+bool mig_source_unfence(struct mig_source *s);
+
 /** Stops the VM and hands it over (precopy or postcopy), see source_switchover.c. */
 enum mig_state mig_source_switchover(struct mig_source *s);
 

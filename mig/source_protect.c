@@ -345,7 +345,11 @@ malformed:
 static enum mig_state fence(struct mig_source *s)
 {
 	s->ops->stop(s->vm->ctx);
-	output(s, MIG_OUTPUT_DROP); /* the standby's copy prints it again, if it runs */
+	/*
+	 * Its lines stay held: the standby's copy prints them again if it runs;
+	 * a supervisor who says the standby is dead shows them here
+	 * (mig_source_unfence). A board that ends the VM drops them with it.
+	 */
 	s->ops->dirty_stop(s->vm->ctx);
 	format_snprintf(s->rep.error, sizeof(s->rep.error),
 			"lease ended (%llu of %llu checkpoints acknowledged): the VM is stopped "
@@ -367,6 +371,18 @@ static void tell_standby_to_drop(struct mig_source *s)
 
 	mig_chan_header(cancel, MIG_REC_CANCEL, 0, 0);
 	(void)mig_chan_send_laid_out_within(s->ch, cancel, sizeof(cancel), CANCEL_STALL_MS);
+}
+
+bool mig_source_unfence(struct mig_source *s)
+{
+	output(s, MIG_OUTPUT_SHOW); /* before its vCPUs may go on: no newer line first */
+	s->ops->lease_until(s->vm->ctx, 0);
+	s->ops->resume(s->vm->ctx);
+	format_snprintf(s->rep.error, sizeof(s->rep.error),
+			"resolved by the supervisor: the standby is gone and never ran the VM; "
+			"it runs on here, unprotected");
+	s->rep.state = MIG_FAILED;
+	return true;
 }
 
 /*

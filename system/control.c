@@ -803,6 +803,7 @@ void control_attach(struct vm *vm, bool incoming)
 		.incoming = incoming,
 		.test_fault = c.test_fault[0] ? c.test_fault : NULL,
 		.observer = { on_progress, on_ended, NULL },
+		.supervised = c.have_mgmt,
 	};
 	/* Only the board's first VM has the boot options' migration planned. */
 	c.planned = c.boot_plans && !c.first_vm_done && !incoming;

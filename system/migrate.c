@@ -353,6 +353,18 @@ bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char
 				mig_state_name(r->state));
 		return false;
 	}
+	/* A fenced primary that waits: "source", the standby is gone, lets the VM go on. */
+	if (j->source && r && r->state == MIG_FENCED) {
+		if (!j->awaiting_supervisor || !force || v != MIG_VERDICT_SOURCE) {
+			format_snprintf(err, n,
+					"a fenced primary takes only force \"source\" (the standby "
+					"is gone and never ran the VM), once it waits for it");
+			return false;
+		}
+		j->verdict = v;
+		j->request = MIGRATE_REQ_VERDICT;
+		return true;
+	}
 	if (!r || (r->state != MIG_UNRESOLVED && r->state != MIG_POSTCOPY_PAUSED)) {
 		format_snprintf(err, n, "no migration is in doubt here (%s)",
 				r ? mig_state_name(r->state) : "none");
@@ -373,6 +385,36 @@ bool migrate_resolve(struct migrate_job *j, bool force, enum mig_verdict v, char
 	j->verdict = v;
 	j->request = force ? MIGRATE_REQ_VERDICT : MIGRATE_REQ_NOW;
 	return true;
+}
+
+/*
+ * A fenced primary whose board has a management channel keeps its VM,
+ * stopped, for the supervisor: should it know the standby is gone and never
+ * ran it, migrate-resolve with force "source" lets the VM go on here. No
+ * word: it stays stopped (the standby may run it).
+ */
+static enum mig_state await_unfence(struct migrate_job *j, struct mig_source *s)
+{
+	char err[160];
+
+	j->request = MIGRATE_REQ_NONE;
+	j->awaiting_supervisor = true;
+	console_printf(
+		"migration: fenced: waiting for the supervisor: migrate-resolve with force "
+		"\"source\" (the standby is gone and never ran the VM) lets it go on here\n");
+	for (;;) {
+		wait_or_request(j, 1000);
+		if (j->request != MIGRATE_REQ_VERDICT)
+			continue;
+		j->request = MIGRATE_REQ_NONE;
+		if (mig_source_resolve(s, j->verdict, err, sizeof(err)))
+			break;
+		console_printf("migration: %s\n", err);
+	}
+	j->awaiting_supervisor = false;
+	console_printf("migration: %s: %s\n", mig_state_name(mig_source_report(s)->state),
+		       mig_source_report(s)->error);
+	return mig_source_report(s)->state;
 }
 
 enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p)
@@ -432,6 +474,8 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		hang_up(tls, tcp, st);
 		st = keep_asking(j, s, st);
 		report_source(j, mig_source_report(s));
+		if (st == MIG_FENCED && j->supervised)
+			st = await_unfence(j, s);
 	} else {
 		/* No link: nothing was sent, the VM never stopped. */
 		mig_source_abandon(s,

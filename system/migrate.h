@@ -84,7 +84,12 @@ struct migrate_job {
 	/** Destination: the VM that arrived goes on to a peer; migrate_in returns
 	 * (migrate_send_on). */
 	volatile bool send_on;
-	/** A standby (takeover=manual) whose primary is gone waits for the supervisor's word. */
+	/** A management channel can bring the supervisor's word (a fenced primary waits for it). */
+	bool supervised;
+	/**
+	 * A standby (takeover=manual) whose primary is gone, or a fenced primary
+	 * on a supervised board, waits for the supervisor's word.
+	 */
 	volatile bool awaiting_supervisor;
 	/** Destination: stop waiting for a VM (none arrived, no copy here in doubt). */
 	volatile bool stop_waiting;

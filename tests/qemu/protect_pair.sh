@@ -16,17 +16,18 @@
 # With --by-mgmt "ARGS" the protection is asked for by `ferry protect ARGS`
 # on src's management channel (both boards get one); with --supervise, once
 # dst says it waits for the supervisor (takeover=manual), `ferry resolve
-# --force destination` tells it to run the VM.
+# --force destination` tells it to run the VM; with --lift, once src says
+# it is fenced and waits, `ferry resolve --force source` lets its VM go on.
 #
 #   protect_pair.sh --ferry BIN --relay BIN --work DIR --guest ELF
 #                   (--kill src|dst | --cut) [--vcpus N] [--ferry-args "ARGS"]
-#                   [--by-mgmt "ARGS"] [--supervise]
+#                   [--by-mgmt "ARGS"] [--supervise | --lift]
 #                   [--wait-max MS] [--beats | --beats-repeat]
 #                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
 #                   [--reject-src RE]... [--reject-dst RE]...
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M kill= cut= ferry_args= wait_max=1500 beats=
-by_mgmt= supervise= quitters=
+by_mgmt= supervise= lift= quitters=
 rc_src=0 rc_dst=0
 expect_src=() expect_dst=() reject_src=() reject_dst=()
 while [ $# -gt 0 ]; do
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--beats) beats=1; shift; continue ;;
 	--beats-repeat) beats=repeat; shift; continue ;;
 	--supervise) supervise=1; shift; continue ;;
+	--lift) lift=1; shift; continue ;;
 	--by-mgmt) by_mgmt=$2 ;;
 	--ferry) ferry=$2 ;;
 	--relay) relay=$2 ;;
@@ -65,7 +67,7 @@ rm -rf "$work" && mkdir -p "$work"
 start_relay "$relay" "$run_dir/src.sock" "$run_dir/dst.sock" "$work/relay.log" \
 	$([ -n "$cut" ] && echo --partition 600000)
 mgmt_dst=() mgmt_src=()
-if [ -n "$by_mgmt" ] || [ -n "$supervise" ]; then
+if [ -n "$by_mgmt" ] || [ -n "$supervise" ] || [ -n "$lift" ]; then
 	mgmt_dst=(--mgmt "$run_dir/dst.mgmt")
 	mgmt_src=(--mgmt "$run_dir/src.mgmt")
 fi
@@ -123,6 +125,15 @@ else
 	else
 		# The board's emulator, not the tool: killed as a power cut would.
 		pkill -9 -f -- "qemu-system.*$run_dir/$kill.sock" || fail "no QEMU of board $kill to kill"
+	fi
+	if [ -n "$lift" ]; then
+		# The supervisor knows dst is dead (it was killed): src's VM goes on.
+		for _ in $(seq 600); do
+			grep -q "fenced: waiting for the supervisor" "$work/src.log" 2>/dev/null && break
+			sleep 0.05
+		done
+		"$ferry" resolve --mgmt "$run_dir/src.mgmt" --force source \
+			>"$work/resolve.log" 2>&1 || fail "ferry resolve: $(cat "$work/resolve.log")"
 	fi
 	if [ -n "$supervise" ]; then
 		# The supervisor knows src is dead (it was killed): dst runs the VM.

@@ -481,3 +481,12 @@ ferry_protect_test(protect_guest_ends --beats --rc-src 0 --rc-dst 4
   --expect-src "migration: cancelled: the VM stopped here: protection ended, the standby dropped its copy"
   --expect-src "FERRY-TEST migrating: PASS"
   --expect-dst "migration: cancelled: cancelled by the source" --reject-dst "took over")
+# takeover=auto, the standby killed: the primary fences at its lease's end
+# (a dead standby and a cut link look the same to it); the supervisor, who
+# knows, says so (`ferry resolve --force source`), and the VM goes on there,
+# unprotected, no line lost.
+ferry_protect_test(protect_standby_killed_lifted --kill dst --by-mgmt "--takeover auto" --lift
+  --beats-repeat --rc-src 0 --rc-dst 137
+  --expect-src "migration: fenced: lease ended"
+  --expect-src "resolved by the supervisor: the standby is gone and never ran the VM. it runs on here, unprotected"
+  --expect-src "FERRY-TEST migrating: PASS")

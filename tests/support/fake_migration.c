@@ -173,6 +173,14 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		stop_for_good(dst);
 	if (m->fault == FAULT_SOURCE_DIES)
 		stop_for_good(src);
+	if (m->unfence && m->src_state == MIG_FENCED) {
+		char why[160];
+
+		if (!mig_source_resolve(s, MIG_VERDICT_SOURCE, why, sizeof(why)))
+			fprintf(stderr, "unfence: %s\n", why);
+		m->src_state = mig_source_report(s)->state;
+		usleep(50000); /* the guest goes on a while: its lines show here */
+	}
 	if (m->supervise && m->dst_state == MIG_STANDBY) {
 		char why[160];
 

@@ -152,6 +152,8 @@ struct fake_migration {
 	 * tells the standby to run; -1, it releases the standby; 0, nothing.
 	 */
 	int supervise;
+	/** A fenced primary after the first link: the supervisor says the standby is gone. */
+	bool unfence;
 	bool dest_vm_ends;	  /**< the destination's VM powers off when the first link ends */
 	bool source_format_newer; /**< the source's HELLO: one format newer, with the window */
 	const struct mig_frames_ops *src_frames, *dst_frames; /**< the guest's frames, or NULL */

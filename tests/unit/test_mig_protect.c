@@ -257,6 +257,30 @@ static void test_manual_standby_dies(void **state)
 	check_lines_as(f, 1, true);
 }
 
+/*
+ * takeover=auto, the standby dies: the primary fences at its lease's end
+ * (it cannot tell a dead standby from a cut link); the supervisor, who can,
+ * says so, and the VM goes on here with every line it held shown.
+ */
+static void test_auto_standby_dies_supervisor_lifts_fence(void **state)
+{
+	struct fixture *f = *state;
+	enum mig_state st;
+
+	f->m.fault = FAULT_DEST_DIES;
+	f->m.fault_after_ms = 400;
+	f->m.unfence = true;
+	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+	if (st != MIG_FAILED)
+		print_message("primary: %s (%s)\n", mig_state_name(st), f->m.src.error);
+	assert_int_equal(st, MIG_FAILED);
+	assert_non_null(strstr(f->m.src.error, "resolved by the supervisor"));
+	assert_true(f->src.running);
+	assert_false(f->src.fenced_self);
+	assert_int_equal(f->src.lease_deadline, 0);
+	check_lines_as(f, 1, true);
+}
+
 /* takeover=manual, the link cut: neither side decides; the standby keeps its copy and waits. */
 static void test_manual_standby_waits_for_the_word(void **state)
 {
@@ -325,6 +349,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_not_a_standby, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_epoch_over_half_the_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_standby_dies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_standby_dies_supervisor_lifts_fence,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_standby_waits_for_the_word, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_manual_supervisor_runs_standby, setup,
