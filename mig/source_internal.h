@@ -42,9 +42,9 @@ struct mig_source {
 	struct lease_primary lease;
 	uint8_t *ckpt; /**< a checkpoint laid out while the VM stands (MIG_CKPT_BUF_BYTES) */
 	/**
-	 * The console lines of the checkpoints sent and not yet acknowledged,
-	 * each as u64 epoch, u16 length, the lines (MIG_UNACKED_OUTPUT_BYTES):
-	 * shown here should the standby be lost before it committed them.
+	 * The console lines of the checkpoints sent and not yet acknowledged
+	 * (and the last acknowledged one's), each as u64 epoch, u16 length, the
+	 * lines (unacked_size bytes): shown here should the standby be lost.
 	 */
 	uint8_t *unacked;
 	size_t unacked_len, unacked_size;

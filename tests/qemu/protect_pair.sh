@@ -100,6 +100,17 @@ if [ -n "$by_mgmt" ]; then
 	echo $? >"$work/tool.log.rc"
 fi
 
+# supervisor_says BOARD FORCE: once BOARD's console says it waits for the
+# supervisor, `ferry resolve --force FORCE` on its management channel.
+supervisor_says() {
+	for _ in $(seq 600); do
+		grep -q "waiting for the supervisor" "$work/$1.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	"$ferry" resolve --mgmt "$run_dir/$1.mgmt" --force "$2" >"$work/resolve.log" 2>&1 ||
+		fail "ferry resolve: $(cat "$work/resolve.log")"
+}
+
 # The break, a random while into the protection (the seed is printed: a failure can be rerun).
 seed=${FERRY_TEST_SEED:-$RANDOM}
 RANDOM=$seed
@@ -126,24 +137,10 @@ else
 		# The board's emulator, not the tool: killed as a power cut would.
 		pkill -9 -f -- "qemu-system.*$run_dir/$kill.sock" || fail "no QEMU of board $kill to kill"
 	fi
-	if [ -n "$lift" ]; then
-		# The supervisor knows dst is dead (it was killed): src's VM goes on.
-		for _ in $(seq 600); do
-			grep -q "fenced: waiting for the supervisor" "$work/src.log" 2>/dev/null && break
-			sleep 0.05
-		done
-		"$ferry" resolve --mgmt "$run_dir/src.mgmt" --force source \
-			>"$work/resolve.log" 2>&1 || fail "ferry resolve: $(cat "$work/resolve.log")"
-	fi
-	if [ -n "$supervise" ]; then
-		# The supervisor knows src is dead (it was killed): dst runs the VM.
-		for _ in $(seq 600); do
-			grep -q "waiting for the supervisor" "$work/dst.log" 2>/dev/null && break
-			sleep 0.05
-		done
-		"$ferry" resolve --mgmt "$run_dir/dst.mgmt" --force destination \
-			>"$work/resolve.log" 2>&1 || fail "ferry resolve: $(cat "$work/resolve.log")"
-	fi
+	# The supervisor knows which board is dead (it was killed): dst is, src's VM goes
+	# on (--lift); src is, dst runs the VM (--supervise).
+	[ -n "$lift" ] && supervisor_says src source
+	[ -n "$supervise" ] && supervisor_says dst destination
 fi
 wait $pid_src
 echo $? >"$work/src.log.rc"
