@@ -92,7 +92,6 @@ int cmd_boards(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socks[16];
-	char err[1024];
 	unsigned count = 0;
 	bool json = false, ok = true;
 	int ch;
@@ -104,10 +103,8 @@ int cmd_boards(int argc, char **argv)
 				fprintf(stderr, "ferry boards: at most 16 boards\n");
 				return 2;
 			}
-			if (!unix_path_fits("--mgmt", optarg, err, sizeof(err))) {
-				fprintf(stderr, "ferry boards: %s\n", err);
+			if (!unix_path_option("ferry boards", "--mgmt", optarg))
 				return 2;
-			}
 			socks[count++] = optarg;
 			break;
 		case 'j':

@@ -65,17 +65,13 @@ int cmd_migrate(int argc, char **argv)
 	};
 	struct migrate_request r = { .silence_s = 120 };
 	const char *sock = NULL;
-	struct mgmt_client c;
-	char err[1024];
-	int ch, rc;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
-			if (!unix_path_fits("--mgmt", optarg, err, sizeof(err))) {
-				fprintf(stderr, "ferry migrate: %s\n", err);
+			if (!unix_path_option("ferry migrate", "--mgmt", optarg))
 				return 2;
-			}
 			sock = optarg;
 			break;
 		case 'p':
@@ -132,11 +128,5 @@ int cmd_migrate(int argc, char **argv)
 		migrate_usage(stderr);
 		return 2;
 	}
-	if (!mgmt_client_open(&c, sock, 2000, err, sizeof(err))) {
-		fprintf(stderr, "ferry migrate: %s\n", err);
-		return 4;
-	}
-	rc = migrate_session(&c, &r, "ferry migrate");
-	mgmt_client_close(&c);
-	return rc;
+	return migrate_session_at(sock, &r, "ferry migrate");
 }

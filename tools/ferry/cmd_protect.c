@@ -61,17 +61,13 @@ int cmd_protect(int argc, char **argv)
 	};
 	struct migrate_request r = { .mode = "protect", .silence_s = 120 };
 	const char *sock = NULL;
-	struct mgmt_client c;
-	char err[1024];
-	int ch, rc;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
-			if (!unix_path_fits("--mgmt", optarg, err, sizeof(err))) {
-				fprintf(stderr, "ferry protect: %s\n", err);
+			if (!unix_path_option("ferry protect", "--mgmt", optarg))
 				return 2;
-			}
 			sock = optarg;
 			break;
 		case 'p':
@@ -111,13 +107,7 @@ int cmd_protect(int argc, char **argv)
 		fprintf(stderr, "ferry protect: the lease must be at least twice the epoch\n");
 		return 2;
 	}
-	if (!mgmt_client_open(&c, sock, 2000, err, sizeof(err))) {
-		fprintf(stderr, "ferry protect: %s\n", err);
-		return 4;
-	}
-	rc = migrate_session(&c, &r, "ferry protect");
-	mgmt_client_close(&c);
-	return rc;
+	return migrate_session_at(sock, &r, "ferry protect");
 }
 
 static void resolve_usage(FILE *out)
@@ -152,10 +142,8 @@ int cmd_resolve(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
-			if (!unix_path_fits("--mgmt", optarg, err, sizeof(err))) {
-				fprintf(stderr, "ferry resolve: %s\n", err);
+			if (!unix_path_option("ferry resolve", "--mgmt", optarg))
 				return 2;
-			}
 			sock = optarg;
 			break;
 		case 'f':

@@ -144,3 +144,18 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 	sigaction(SIGINT, &old, NULL);
 	return f.outcome;
 }
+
+int migrate_session_at(const char *sock, const struct migrate_request *r, const char *who)
+{
+	struct mgmt_client c;
+	char err[1024];
+	int rc;
+
+	if (!mgmt_client_open(&c, sock, 2000, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", who, err);
+		return 4;
+	}
+	rc = migrate_session(&c, r, who);
+	mgmt_client_close(&c);
+	return rc;
+}

@@ -33,4 +33,7 @@ struct migrate_request {
  */
 int migrate_session(struct mgmt_client *c, const struct migrate_request *r, const char *who);
 
+/** migrate_session over the board's management channel at sock (4: it could not be opened). */
+int migrate_session_at(const char *sock, const struct migrate_request *r, const char *who);
+
 #endif

@@ -21,3 +21,13 @@ bool unix_path_fits(const char *what, const char *path, char *err, size_t n)
 		 what, path, len, UNIX_PATH_MAX_LEN);
 	return false;
 }
+
+bool unix_path_option(const char *who, const char *option, const char *path)
+{
+	char err[512];
+
+	if (unix_path_fits(option, path, err, sizeof(err)))
+		return true;
+	fprintf(stderr, "%s: %s\n", who, err);
+	return false;
+}

@@ -19,4 +19,10 @@
  */
 bool unix_path_fits(const char *what, const char *path, char *err, size_t err_size);
 
+/**
+ * A socket given with `option` to command `who` ("ferry migrate"): true when
+ * it fits; otherwise why, on stderr.
+ */
+bool unix_path_option(const char *who, const char *option, const char *path);
+
 #endif
