@@ -332,6 +332,11 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
     --work ${CMAKE_BINARY_DIR}/pair-tests/linux_round_trips)
   set_tests_properties(e2e.qemu.linux_round_trips PROPERTIES TIMEOUT 600 LABELS qemu
     RESOURCE_LOCK "board_pair;linux")
+  # The same Linux protected by B (ferry protect), A's emulator killed: B takes over.
+  add_test(NAME e2e.qemu.linux_failover COMMAND $<TARGET_FILE:ferry> demo --failover
+    --work ${CMAKE_BINARY_DIR}/pair-tests/linux_failover)
+  set_tests_properties(e2e.qemu.linux_failover PROPERTIES TIMEOUT 400 LABELS qemu
+    RESOURCE_LOCK "board_pair;linux")
 endif()
 # Faults: the VM runs on exactly one board afterwards, nothing lost.
 # The destination dies (no goodbye on the link) while it loads the device package.

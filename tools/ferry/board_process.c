@@ -4,7 +4,9 @@
 #include "tools/ferry/board_process.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -96,6 +98,63 @@ bool board_wait(struct board_process *b, int timeout_ms)
 			return false;
 		usleep(50000);
 	}
+}
+
+/* Whether process pid is an emulator: its command name starts with qemu-system. */
+static bool is_emulator(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "qemu-system", 11);
+}
+
+/* The parent of process pid, 0 when it cannot be read (/proc/PID/stat's fourth field). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], stat[512], *end;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	len = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[len] = '\0';
+	end = strrchr(stat, ')'); /* the command name may hold spaces and parentheses */
+	return end ? (pid_t)strtol(end + 4, NULL, 10) : 0;
+}
+
+bool board_kill_emulator(struct board_process *b)
+{
+	struct dirent *e;
+	bool killed = false;
+	DIR *proc;
+
+	if (b->pid <= 0 || board_wait(b, 0))
+		return false;
+	if (is_emulator(b->pid))
+		return kill(b->pid, SIGKILL) == 0;
+	proc = opendir("/proc");
+	if (!proc)
+		return false;
+	while ((e = readdir(proc))) {
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
+
+		if (pid > 0 && parent_of(pid) == b->pid && is_emulator(pid))
+			killed |= kill(pid, SIGKILL) == 0;
+	}
+	closedir(proc);
+	return killed;
 }
 
 void board_stop(struct board_process *b)

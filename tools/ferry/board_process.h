@@ -35,6 +35,13 @@ bool board_type(struct board_process *b, const char *text);
 /** True once it ended (exit_code set); waits up to timeout_ms. */
 bool board_wait(struct board_process *b, int timeout_ms);
 
+/**
+ * Kills the board's emulator (SIGKILL), as a power cut would: the board's
+ * own process if it is QEMU, else its QEMU children. False when none was
+ * found.
+ */
+bool board_kill_emulator(struct board_process *b);
+
 /** Ends it (if still running) and releases what it held. */
 void board_stop(struct board_process *b);
 

@@ -43,6 +43,7 @@ struct demo {
 	const char *mode;
 	unsigned round_trips; /**< 0: A -> B once; else A -> B -> A this many times */
 	bool update;	      /**< instead: A's Ferry updated under the VM (ferry update) */
+	bool failover;	      /**< instead: B a hot standby, A's emulator killed (ferry protect) */
 	struct board_process a, b;
 	struct board_process lan; /**< `ferry lan`: the guests' network, its forward udp_port */
 	int udp_port;
@@ -85,7 +86,8 @@ static bool telling(const char *line)
 	return strstr(line, "FERRY-LINUX") || !strncmp(line, "link:", 5) ||
 	       !strncmp(line, "Ferry:", 6) || strstr(line, ANSWER) ||
 	       !strcmp(line, "migration: the VM runs here") || strstr(line, "PANIC") ||
-	       strstr(line, "restarted on");
+	       strstr(line, "restarted on") || !strncmp(line, "migration: takeover", 19) ||
+	       !strncmp(line, "migration report: protection", 28);
 }
 
 /**
@@ -231,6 +233,21 @@ static bool incoming(struct demo *d, struct board_process *to, char *err, size_t
 	return ok;
 }
 
+/** The guest's UDP echo's answers through a move or a takeover, told. */
+static void tell_flow(struct udp_flow *flow, const char *through)
+{
+	struct udp_flow_result fr;
+
+	udp_flow_stop(flow, 1000, &fr);
+	printf("  guest's network  %u datagrams to its UDP echo, one a millisecond, before, "
+	       "during and after the %s:\n"
+	       "                   %u answered once, %u lost, %u answered twice; the longest "
+	       "wait between two answers %.1f ms\n",
+	       fr.sent, through, fr.answered_once, fr.lost, fr.twice,
+	       (double)fr.longest_gap_us / 1000.0);
+	fflush(stdout);
+}
+
 /**
  * Moves the running VM from one board to the other (the other waits for it
  * already), then types a command on the board it reached; false with why.
@@ -244,7 +261,6 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	struct mgmt_client c;
 	char err[512], path[600], cmd[160], want[64], title[160];
 	struct udp_flow flow;
-	struct udp_flow_result fr;
 	bool flowing;
 	int rc;
 
@@ -268,18 +284,8 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 		return *why = "the receiving board never said the VM runs there", false;
 	watch(d, from, NULL, 0);
 	sleep(2);
-	if (flowing) {
-		udp_flow_stop(&flow, 1000, &fr);
-		printf("  guest's network  %u datagrams to its UDP echo, one a millisecond, "
-		       "before, "
-		       "during and after the move:\n"
-		       "                   %u answered once, %u lost, %u answered twice; the "
-		       "longest "
-		       "wait between two answers %.1f ms\n",
-		       fr.sent, fr.answered_once, fr.lost, fr.twice,
-		       (double)fr.longest_gap_us / 1000.0);
-		fflush(stdout);
-	}
+	if (flowing)
+		tell_flow(&flow, "move");
 	snprintf(title, sizeof(title), "Typing on board %s's console", to->name);
 	say(title);
 	snprintf(want, sizeof(want), ", now on board %s", to->name);
@@ -322,6 +328,54 @@ static int run_update(struct demo *d)
 	return 0;
 }
 
+/**
+ * --failover: A's VM protected with B as its hot standby (a checkpoint
+ * every 20 ms, a 200 ms lease); A's emulator killed while Linux runs its
+ * job; B takes over from the last checkpoint and Linux answers there.
+ */
+static int run_failover(struct demo *d)
+{
+	struct migrate_request r = { .peer = "board-b", .mode = "protect", .silence_s = 120 };
+	char path[600], err[512], cmd[160];
+	struct udp_flow flow;
+	bool flowing;
+
+	say("Protecting the VM on board A with board B as its hot standby: a checkpoint every 20 "
+	    "ms, a 200 ms lease (ferry protect, A's management channel)");
+	mgmt_path(d, &d->a, path, sizeof(path));
+	if (migrate_session_at(path, &r, "ferry demo") != 0)
+		return fail(d, "the VM could not be protected");
+	say("Linux runs its job on board A, protected; its console lines leave once B holds them");
+	if (!watch(d, &d->a, "FERRY-LINUX: workload pass", 30000))
+		return fail(d, "board A's Linux said nothing while protected");
+	flowing = udp_flow_start(&flow, d->udp_port, err, sizeof(err));
+	sleep(1);
+	say("Board A's emulator killed (SIGKILL), as a power cut would");
+	if (!board_kill_emulator(&d->a))
+		return fail(d, "board A's emulator could not be found to kill");
+	if (!watch(d, &d->b, "migration: the VM runs here", 30000))
+		return fail(d, "board B never took over");
+	watch(d, &d->b, "migration: takeover", 2000);
+	board_wait(&d->a, 5000);
+	sleep(2);
+	if (flowing)
+		tell_flow(&flow, "takeover");
+	say("Typing on board B's console");
+	snprintf(cmd, sizeof(cmd),
+		 "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s, on board B after board A "
+		 "died\"\n");
+	if (!board_type(&d->b, cmd) || !watch(d, &d->b, ", on board B after board A died", 60000))
+		return fail(d, "the guest did not answer on board B");
+	board_type(&d->b, "poweroff -f\n");
+	watch(d, &d->b, "Ferry: the VM powered off", 30000);
+	board_stop(&d->a);
+	board_stop(&d->b);
+	board_stop(&d->lan);
+	printf("\n  The guest kept running: board A died under it, board B went on from its last "
+	       "checkpoint.\n");
+	return 0;
+}
+
 static int run_demo(struct demo *d)
 {
 	struct board_process *at = &d->a;
@@ -340,6 +394,8 @@ static int run_demo(struct demo *d)
 		return fail(d, "board A's Linux never got its job running");
 	if (d->update)
 		return run_update(d);
+	if (d->failover)
+		return run_failover(d);
 	/* There (A -> B), and with --round-trips back and there again. */
 	for (unsigned leg = 0; leg < (d->round_trips ? 2 * d->round_trips : 1); leg++) {
 		struct board_process *to = at == &d->a ? &d->b : &d->a;
@@ -375,7 +431,8 @@ static int run_demo(struct demo *d)
 static void demo_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ferry demo [--mode precopy|postcopy] [--round-trips N | --update]\n"
+		"usage: ferry demo [--mode precopy|postcopy] [--round-trips N | --update |\n"
+		"                  --failover]\n"
 		"                 [--kernel IMAGE]\n"
 		"                 [--initrd FILE] [--work DIR]\n"
 		"  Two boards: Debian Linux with a memory-writing job live-migrated from A to\n"
@@ -383,7 +440,9 @@ static void demo_usage(FILE *out)
 		"  millisecond to the guest's UDP echo (ferry lan) saw; with --round-trips, from\n"
 		"  A to B and back N times, a command answered after each move; with --update,\n"
 		"  board A's Ferry replaced by the next release's image (board/ferry-next.elf)\n"
-		"  under the running VM, which moves to B and back. tools/run.sh demo sets up\n"
+		"  under the running VM, which moves to B and back; with --failover, board B a\n"
+		"  hot standby of A's VM (ferry protect) and A's emulator killed while Linux\n"
+		"  runs its job: B takes over and Linux answers there. tools/run.sh demo sets up\n"
 		"  and builds first. The consoles' logs go in --work (default "
 		"%s/demo);\n"
 		"  the sockets and the key in a private directory under $XDG_RUNTIME_DIR\n"
@@ -400,6 +459,7 @@ int cmd_demo(int argc, char **argv)
 		{ "work", required_argument, NULL, 'w' },
 		{ "round-trips", required_argument, NULL, 'r' },
 		{ "update", no_argument, NULL, 'u' },
+		{ "failover", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -432,6 +492,9 @@ int cmd_demo(int argc, char **argv)
 		case 'u':
 			d.update = true;
 			break;
+		case 'f':
+			d.failover = true;
+			break;
 		case 'r': {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -455,6 +518,12 @@ int cmd_demo(int argc, char **argv)
 			demo_usage(stderr);
 			return 2;
 		}
+	}
+	if (optind != argc || (d.round_trips > 0) + d.update + d.failover > 1) {
+		fprintf(stderr, "ferry demo: --round-trips, --update and --failover are one at a "
+				"time\n");
+		demo_usage(stderr);
+		return 2;
 	}
 	if (access(d.kernel, R_OK) || access(d.initrd, R_OK)) {
 		fprintf(stderr,
