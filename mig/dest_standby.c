@@ -218,6 +218,11 @@ enum mig_state mig_dest_take_over(struct mig_dest *d)
 		d->phase = MIG_PHASE_IDLE;
 		return d->rep.state = MIG_LOST;
 	}
+	/* No source passes frames on: the guest's own go out from its start. */
+	if (d->frames && !d->frames_drained) {
+		d->frames_drained = true;
+		d->frames->drained(d->frames->ctx);
+	}
 	d->ops->start(d->vm->ctx);
 	d->rep.takeover_start_ns = d->ops->now_ns(d->vm->ctx) - decided;
 	d->phase = MIG_PHASE_RUNNING;

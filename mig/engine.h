@@ -231,6 +231,19 @@ struct mig_frames_ops {
 	void (*deliver)(void *ctx, const uint8_t *frame, size_t len);
 	/** Destination: the source passes no more on. */
 	void (*drained)(void *ctx);
+	/**
+	 * Protection's primary, all three optional (output commit,
+	 * docs/protection.md, "Output"). hold: the VM's frames out are kept
+	 * from MIG_OUTPUT_HOLD on (its transmit queue waits while the keep is
+	 * full), leave at once again from MIG_OUTPUT_SHOW (those kept first)
+	 * or MIG_OUTPUT_DROP (those kept never leave). cut: while the VM
+	 * stands, a mark after the last frame kept so far. release: the frames
+	 * kept before a mark leave (the checkpoint laid out at its cut is
+	 * committed on the standby).
+	 */
+	void (*hold)(void *ctx, enum mig_output what);
+	uint64_t (*cut)(void *ctx);
+	void (*release)(void *ctx, uint64_t mark);
 	void *ctx;
 };
 

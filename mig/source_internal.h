@@ -16,6 +16,13 @@ struct mig_laid_out {
 	uint32_t pages, zero_pages, delta_pages, unchanged_pages;
 };
 
+/*
+ * Protection: the frames' marks of this many checkpoints in flight at most
+ * (a lease of up to 62 epochs and two more; beyond, an acknowledgement whose
+ * mark was overwritten releases nothing, the next one does).
+ */
+#define MIG_FRAME_MARKS 64u
+
 struct mig_source {
 	struct mig_vm *vm;
 	const struct mig_vm_ops *ops;
@@ -48,6 +55,13 @@ struct mig_source {
 	 */
 	uint8_t *unacked;
 	size_t unacked_len, unacked_size;
+	/**
+	 * The guest's frames kept at each checkpoint's cut (cfg.frames->cut):
+	 * they leave once the standby acknowledges that checkpoint.
+	 */
+	struct {
+		uint64_t epoch, mark;
+	} frame_marks[MIG_FRAME_MARKS];
 	bool released; /**< the standby said it dropped its copy (RELEASED) */
 	/**
 	 * A message saying the lease is held went out: from then on the

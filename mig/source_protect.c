@@ -196,12 +196,44 @@ static size_t take_output(struct mig_source *s, uint8_t *at)
  */
 static void output(struct mig_source *s, enum mig_output what)
 {
+	const struct mig_frames_ops *f = s->cfg.frames;
+
 	if (what == MIG_OUTPUT_SHOW)
 		show_unacked(s);
 	if (what == MIG_OUTPUT_DROP)
 		s->unacked_len = 0;
 	if (s->ops->output)
 		s->ops->output(s->vm->ctx, what);
+	if (f && f->hold)
+		f->hold(f->ctx, what);
+}
+
+/*
+ * While the VM stands for checkpoint epoch: the frames it sent so far are
+ * covered by it, and leave once the standby acknowledges it (frame_release).
+ */
+static void frame_cut(struct mig_source *s, uint64_t epoch)
+{
+	const struct mig_frames_ops *f = s->cfg.frames;
+
+	if (f && f->cut) {
+		s->frame_marks[epoch % MIG_FRAME_MARKS].epoch = epoch;
+		s->frame_marks[epoch % MIG_FRAME_MARKS].mark = f->cut(f->ctx);
+	}
+}
+
+/*
+ * Checkpoint epoch is committed on the standby: its frames leave (the
+ * standby's copy knows they were sent; should it take over, it never
+ * sends them again). A network frame leaves once, or, with the primary
+ * dying before this, never: a loss the network's protocols recover from.
+ */
+static void frame_release(struct mig_source *s, uint64_t epoch)
+{
+	const struct mig_frames_ops *f = s->cfg.frames;
+
+	if (f && f->release && epoch && s->frame_marks[epoch % MIG_FRAME_MARKS].epoch == epoch)
+		f->release(f->ctx, s->frame_marks[epoch % MIG_FRAME_MARKS].mark);
 }
 
 /*
@@ -240,6 +272,7 @@ static int checkpoint(struct mig_source *s)
 	mig_source_rewind(s);
 	len = lay_out_epoch(s, s->ckpt, epoch);
 	len += take_output(s, s->ckpt + len);
+	frame_cut(s, epoch);
 	for (;;) {
 		while (MIG_CKPT_BUF_BYTES - len >= MIG_RECORD_HEADER_SIZE + MIG_RAM_BATCH_BYTES &&
 		       mig_source_lay_out_batch(s, s->ckpt + len, MIG_BATCH_FULL, &l)) {
@@ -333,6 +366,7 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 		 */
 		if (epoch)
 			forget_unacked(s, epoch - 1);
+		frame_release(s, epoch);
 		return 0;
 	}
 malformed:
@@ -498,6 +532,7 @@ enum mig_state mig_source_protect(struct mig_source *s)
 		s->unacked = malloc(s->unacked_size);
 	}
 	s->unacked_len = 0;
+	memset(s->frame_marks, 0, sizeof(s->frame_marks));
 	if (!s->ckpt || !s->unacked) {
 		s->ops->dirty_stop(s->vm->ctx);
 		return mig_source_fail(s, "no memory for checkpoints: the VM runs on here");
@@ -511,7 +546,10 @@ enum mig_state mig_source_protect(struct mig_source *s)
 	ops->throttle(s->vm->ctx,
 		      MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S / epoch_ns);
 	lease_primary_init(&s->lease, s->cfg.protect.lease_ns, s->cfg.hello.migration_id);
-	/* From now on the guest's lines leave through the standby, once committed there. */
+	/*
+	 * From now on the guest's lines leave through the standby, once
+	 * committed there; its frames from here, once committed there.
+	 */
 	output(s, MIG_OUTPUT_HOLD);
 	s->rep.state = MIG_PROTECTED; /* announced once it holds (announce_protected) */
 	next = ops->now_ns(s->vm->ctx);

@@ -13,7 +13,13 @@
 
 #define LAN_IRQ_PRIORITY 0x80
 #define QUEUE_FRAMES	 64u /* frames: some 60 ms of a guest's 1 ms datagrams */
-#define ETHERTYPE_RARP	 0x8035u
+/*
+ * A protected guest's frames kept until the checkpoint that covers them is
+ * committed: an epoch and the acknowledgement's way back, some 30 ms, of
+ * 8000 frames a second (beyond, the guest's transmit queue waits).
+ */
+#define HELD_FRAMES    256u
+#define ETHERTYPE_RARP 0x8035u
 /* How long a destination's guest waits for the source's last frames at most. */
 #define LAN_AWAIT_MS 200u
 
@@ -58,6 +64,17 @@ static struct {
 	struct frame_queue passed;  /* from the source, over the link */
 	/* For the VM's report: frames to it (straight, or after waiting), from it, dropped. */
 	uint64_t in, waited, out, dropped, passed_in;
+	/* Protection's output commit (mig_frames_ops.hold): the guest's frames kept. */
+	struct {
+		struct {
+			uint16_t len;
+			uint8_t frame[VIRTIO_NET_FRAME_MAX];
+		} f[HELD_FRAMES];
+		uint64_t head, tail;	/* frames ever kept; ever gone (left, or dropped) */
+		uint64_t upto;		/* those before it may leave */
+		bool on;		/* the guest's frames are kept */
+		uint64_t kept, dropped; /* for the VM's report */
+	} held;
 } lan;
 
 static bool queue_put(struct frame_queue *q, const uint8_t *frame, size_t len)
@@ -116,14 +133,44 @@ static void frame_in(void *ctx, const uint8_t *frame, size_t len)
 	}
 }
 
-static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
+/* One frame of the guest's onto the LAN, counted; false while the device is full. */
+static bool send_out(const uint8_t *frame, size_t len)
 {
 	const void *parts[1] = { frame };
 
-	(void)ctx;
 	if (!virtio_net_send(&nic, parts, &len, 1))
 		return false;
 	lan.out++;
+	return true;
+}
+
+/* The kept frames that may leave, in order, while the device takes them. */
+static void held_flush(void)
+{
+	while (lan.held.tail < lan.held.upto &&
+	       send_out(lan.held.f[lan.held.tail % HELD_FRAMES].frame,
+			lan.held.f[lan.held.tail % HELD_FRAMES].len))
+		lan.held.tail++;
+}
+
+static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	/* Kept, or behind kept ones still waiting for the device: none overtakes another. */
+	if (lan.held.on || lan.held.tail != lan.held.head) {
+		if (lan.held.head - lan.held.tail == HELD_FRAMES)
+			return false; /* the guest's queue waits for a commit */
+		lan.held.f[lan.held.head % HELD_FRAMES].len = (uint16_t)len;
+		memcpy(lan.held.f[lan.held.head % HELD_FRAMES].frame, frame, len);
+		lan.held.head++;
+		lan.held.kept++;
+		if (!lan.held.on)
+			lan.held.upto = lan.held.head;
+		held_flush();
+		return true;
+	}
+	if (!send_out(frame, len))
+		return false;
 	if (!lan.first_out_told) {
 		lan.first_out_told = true;
 		console_printf("lan: %s: its first frame out %llu us after its announce\n",
@@ -228,6 +275,8 @@ void lan_attach(struct vm *vm, bool incoming)
 	lan.awaiting = incoming;
 	lan.announced = lan.gone_heard = false;
 	lan.in = lan.waited = lan.out = lan.dropped = lan.passed_in = 0;
+	lan.held.head = lan.held.tail = lan.held.upto = lan.held.kept = lan.held.dropped = 0;
+	lan.held.on = false;
 	if (lan.vm && lan.present)
 		__atomic_store_n(&vm->net_notify, lan_notify, __ATOMIC_RELEASE);
 	route();
@@ -244,6 +293,12 @@ void lan_detach(void)
 			       lan.vm->cfg.name, (unsigned long long)lan.in,
 			       (unsigned long long)lan.waited, (unsigned long long)lan.passed_in,
 			       (unsigned long long)lan.dropped, (unsigned long long)lan.out);
+		if (lan.held.kept)
+			console_printf("lan: %s: %llu frames out kept until their checkpoint was "
+				       "committed on the standby, %llu never left\n",
+				       lan.vm->cfg.name, (unsigned long long)lan.held.kept,
+				       (unsigned long long)(lan.held.dropped + lan.held.head -
+							    lan.held.tail));
 		__atomic_store_n(&lan.vm->net_notify, NULL, __ATOMIC_RELEASE);
 		lan.vm = NULL;
 		route();
@@ -298,6 +353,7 @@ static void work(void)
 		 */
 		virtio_net_poll_max(
 			&nic, lan.vm ? QUEUE_FRAMES - (lan.backlog.head - lan.backlog.tail) : ~0u);
+		held_flush();
 		if (lan.vm && lan.announced && !lan.awaiting)
 			vm_net_transmit(lan.vm, frame_out, NULL);
 		/* Its interrupt stays on: a frame while no CPU looks raises it. */
@@ -368,7 +424,7 @@ static void drained(void *ctx)
 {
 	(void)ctx;
 	arch_spin_lock(&lan.lock);
-	if (lan.vm && lan.awaiting)
+	if (lan.vm && lan.awaiting && lan.announced)
 		console_printf(
 			"lan: %s: the source passed on %llu frames, %llu us after the start\n",
 			lan.vm->cfg.name, (unsigned long long)lan.passed_in,
@@ -379,7 +435,64 @@ static void drained(void *ctx)
 	arch_spin_unlock(&lan.lock);
 }
 
-static const struct mig_frames_ops frames_ops = { take, deliver, drained, NULL };
+/*
+ * Protection's primary: the guest's frames kept from now on, or leaving at
+ * once again (those kept first, or dropped).
+ */
+static void hold(void *ctx, enum mig_output what)
+{
+	(void)ctx;
+	arch_spin_lock(&lan.lock);
+	lan.held.on = what == MIG_OUTPUT_HOLD;
+	if (what == MIG_OUTPUT_DROP) {
+		lan.held.dropped += lan.held.head - lan.held.tail;
+		lan.held.tail = lan.held.head;
+	}
+	if (what == MIG_OUTPUT_SHOW)
+		lan.held.upto = lan.held.head;
+	if (lan.vm)
+		work(); /* what was kept leaves; a guest that waited for room goes on */
+	else
+		held_flush();
+	arch_spin_unlock(&lan.lock);
+}
+
+/* While the VM stands (no frame of its leaves now): after the last one kept. */
+static uint64_t cut(void *ctx)
+{
+	uint64_t mark;
+
+	(void)ctx;
+	arch_spin_lock(&lan.lock);
+	mark = lan.held.head;
+	arch_spin_unlock(&lan.lock);
+	return mark;
+}
+
+/* Their checkpoint is committed on the standby: the frames before mark leave. */
+static void release(void *ctx, uint64_t mark)
+{
+	(void)ctx;
+	arch_spin_lock(&lan.lock);
+	if (mark > lan.held.head)
+		mark = lan.held.head; /* no mark of ours: nothing past what was kept */
+	if (mark > lan.held.upto)
+		lan.held.upto = mark;
+	if (lan.vm)
+		work(); /* and a guest that waited for room goes on */
+	else
+		held_flush();
+	arch_spin_unlock(&lan.lock);
+}
+
+static const struct mig_frames_ops frames_ops = {
+	.take = take,
+	.deliver = deliver,
+	.drained = drained,
+	.hold = hold,
+	.cut = cut,
+	.release = release,
+};
 
 const struct mig_frames_ops *lan_frames(const struct vm *vm)
 {

@@ -405,6 +405,71 @@ static bool console_line(struct fake_vm *vm)
 	return true;
 }
 
+/* The frame due at the step about to be counted would fit (kept, or sent). */
+static bool frame_fits(const struct fake_vm *vm)
+{
+	return (vm->regs.x[0] + 1) % FAKE_FRAME_EVERY ||
+	       vm->kept_head - vm->kept_tail < FAKE_FRAMES_KEPT;
+}
+
+/* The kept frames that may leave (called locked). */
+static void frames_flush(struct fake_vm *vm)
+{
+	while (vm->kept_tail < vm->kept_upto && vm->sent_count < FAKE_SHOWN_MAX)
+		vm->sent[vm->sent_count++] = vm->kept[vm->kept_tail++ % FAKE_FRAMES_KEPT];
+}
+
+/* The step about to be counted sends its frame if one is due (frame_fits said it may). */
+static void frame_out(struct fake_vm *vm)
+{
+	uint64_t next = vm->regs.x[0] + 1;
+
+	if (next % FAKE_FRAME_EVERY)
+		return;
+	vm->kept[vm->kept_head++ % FAKE_FRAMES_KEPT] = next / FAKE_FRAME_EVERY;
+	if (!vm->frames_holding)
+		vm->kept_upto = vm->kept_head; /* behind any still kept, never before */
+	frames_flush(vm);
+}
+
+static void frames_hold(void *ctx, enum mig_output what)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->frames_holding = what == MIG_OUTPUT_HOLD;
+	if (what == MIG_OUTPUT_DROP)
+		vm->kept_tail = vm->kept_head;
+	if (what == MIG_OUTPUT_SHOW)
+		vm->kept_upto = vm->kept_head;
+	frames_flush(vm);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static uint64_t frames_cut(void *ctx)
+{
+	struct fake_vm *vm = ctx;
+	uint64_t mark;
+
+	pthread_mutex_lock(&vm->lock);
+	mark = vm->kept_head;
+	pthread_mutex_unlock(&vm->lock);
+	return mark;
+}
+
+static void frames_release(void *ctx, uint64_t mark)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	if (mark > vm->kept_head)
+		mark = vm->kept_head;
+	if (mark > vm->kept_upto)
+		vm->kept_upto = mark;
+	frames_flush(vm);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 static void show_lines(struct fake_vm *vm, const uint8_t *lines, size_t len)
 {
 	for (size_t at = 0; at < len; at += 1u + lines[at]) {
@@ -478,8 +543,10 @@ void *fake_vm_workload(void *ctx)
 				vm->ram[p * 4096 + (seed & 4095)] = (uint8_t)seed;
 				logged_write(vm, p);
 			}
-			if (!vm->toucher && console_line(vm))
+			if (!vm->toucher && frame_fits(vm) && console_line(vm)) {
+				frame_out(vm);
 				vm->regs.x[0]++;
+			}
 			vm->writes++;
 		}
 		pthread_mutex_unlock(&vm->lock);
@@ -533,6 +600,9 @@ void fake_vm_init(struct fake_vm *vm, uint64_t pages, bool source)
 	vm->faulted = calloc(mig_bitmap_words(pages), sizeof(uint64_t));
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->placed, NULL);
+	vm->frames = (struct mig_frames_ops){
+		.hold = frames_hold, .cut = frames_cut, .release = frames_release, .ctx = vm
+	};
 	vgic_init(&vm->vgic, 1);
 	if (source) {
 		for (uint64_t p = 0; p < pages; p += 3) /* two thirds zero pages */

@@ -26,8 +26,10 @@
 #define FAKE_SOURCE_SWITCHOVER_NS 30000u
 #define FAKE_DEST_SWITCHOVER_NS	  70000u
 
-#define FAKE_LINE_EVERY 8u
-#define FAKE_SHOWN_MAX	16384u
+#define FAKE_LINE_EVERY	 8u
+#define FAKE_FRAME_EVERY 4u
+#define FAKE_FRAMES_KEPT 256u
+#define FAKE_SHOWN_MAX	 16384u
 
 struct fake_vm {
 	uint8_t *ram;
@@ -79,6 +81,17 @@ struct fake_vm {
 	size_t held_len;
 	uint64_t shown[FAKE_SHOWN_MAX];
 	unsigned shown_count;
+	/*
+	 * Its network: a frame numbered x0 / FAKE_FRAME_EVERY every that many
+	 * steps; from MIG_OUTPUT_HOLD on kept until released (frames, its
+	 * mig_frames_ops with this VM as ctx, for fake_migration.src_frames),
+	 * else sent (the numbers).
+	 */
+	struct mig_frames_ops frames;
+	bool frames_holding;
+	uint64_t kept[FAKE_FRAMES_KEPT], kept_head, kept_tail, kept_upto;
+	uint64_t sent[FAKE_SHOWN_MAX];
+	unsigned sent_count;
 	/** The guest as it stood at each stop (RAM and registers), a checkpoint's image. */
 	uint64_t stop_hash[512];
 	unsigned stop_hashes;

@@ -391,8 +391,9 @@ static void frames_drained(void *ctx)
 	fr.drained++;
 }
 
-static const struct mig_frames_ops src_frames = { frames_take, NULL, NULL, NULL };
-static const struct mig_frames_ops dst_frames = { NULL, frames_deliver, frames_drained, NULL };
+static const struct mig_frames_ops src_frames = { .take = frames_take };
+static const struct mig_frames_ops dst_frames = { .deliver = frames_deliver,
+						  .drained = frames_drained };
 
 /* Every frame that reached the source after the stop reaches the destination, once, in order. */
 static void frames_follow(struct fixture *f, enum mig_mode mode)

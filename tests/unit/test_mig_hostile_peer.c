@@ -298,7 +298,7 @@ static void drained(void *ctx)
 	frames.drained++;
 }
 
-static const struct mig_frames_ops dest_frames = { NULL, deliver, drained, NULL };
+static const struct mig_frames_ops dest_frames = { .deliver = deliver, .drained = drained };
 
 /* FRAMES of the given frame lengths (each frame its length's value repeated), flags as given. */
 static void send_frames(struct fixture *f, uint16_t flags, const uint16_t *lens, unsigned n)

@@ -47,6 +47,7 @@ static int setup(void **state)
 		.protect = { .epoch_ns = 5000000, .lease_ns = 60000000, .fence_ns = 2000000 },
 	};
 	f->m.dest_local.capabilities |= MIG_CAP_PROTECT;
+	f->m.src_frames = &f->src.frames;
 	*state = f;
 	return 0;
 }
@@ -115,6 +116,31 @@ static void check_lines_as(struct fixture *f, unsigned min, bool repeats)
 static void check_lines(struct fixture *f, unsigned min) { check_lines_as(f, min, false); }
 
 /*
+ * The guest's numbered frames as they reached the network, from either
+ * board: never one twice, none out of order; with `losses`, some may be
+ * missing (a primary gone between a commit and its acknowledgement: the
+ * standby's copy counts them sent), else none is.
+ */
+static void check_frames(struct fixture *f, bool losses)
+{
+	uint64_t last = 0;
+	unsigned n = f->src.sent_count + f->dst.sent_count;
+
+	assert_true(f->src.sent_count > 0);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t x =
+			i < f->src.sent_count ? f->src.sent[i] : f->dst.sent[i - f->src.sent_count];
+
+		if (i && (x <= last || (!losses && x != last + 1)))
+			print_message("frame %llu after %llu\n", (unsigned long long)x,
+				      (unsigned long long)last);
+		assert_true(!i || x > last);
+		assert_true(!i || losses || x == last + 1);
+		last = x;
+	}
+}
+
+/*
  * Protected a while, then ended on request: the standby said it dropped its
  * copy, the VM goes on at the primary, unprotected, never fenced.
  */
@@ -145,6 +171,9 @@ static void test_protect_then_release(void **state)
 	assert_true(f->m.src.delta_pages > 0);
 	/* every line the guest printed while protected left through the standby, or here after */
 	check_lines(f, 10);
+	/* and every frame it sent left here, once each, held until its checkpoint was committed */
+	check_frames(f, false);
+	assert_true(f->src.sent_count > 100);
 }
 
 /*
@@ -175,6 +204,12 @@ static void check_takeover(struct fixture *f, enum mig_state st)
 	/* none of the lines the primary printed after the last commit showed: the standby's run
 	 * prints them again */
 	check_lines(f, 10);
+	/*
+	 * Nor any frame it sent after it: every frame that left is one the
+	 * standby's image counts sent (its run sends from the next on).
+	 */
+	check_frames(f, true);
+	assert_true(f->src.sent[f->src.sent_count - 1] <= f->dst.regs.x[0] / FAKE_FRAME_EVERY);
 }
 
 /* The link cut in the middle of protection: the primary fences, the standby takes over. */
@@ -255,6 +290,7 @@ static void test_manual_standby_dies(void **state)
 	assert_int_equal(f->src.lease_deadline, 0); /* never told of one */
 	/* the lines it never acknowledged show here: none lost */
 	check_lines_as(f, 1, true);
+	check_frames(f, false);
 }
 
 /*
@@ -279,6 +315,7 @@ static void test_auto_standby_dies_supervisor_lifts_fence(void **state)
 	assert_false(f->src.fenced_self);
 	assert_int_equal(f->src.lease_deadline, 0);
 	check_lines_as(f, 1, true);
+	check_frames(f, false);
 }
 
 /* takeover=manual, the link cut: neither side decides; the standby keeps its copy and waits. */

@@ -233,8 +233,8 @@ static bool incoming(struct demo *d, struct board_process *to, char *err, size_t
 	return ok;
 }
 
-/** The guest's UDP echo's answers through a move or a takeover, told. */
-static void tell_flow(struct udp_flow *flow, const char *through)
+/** The guest's UDP echo's answers through a move or a takeover, told; datagrams answered twice. */
+static unsigned tell_flow(struct udp_flow *flow, const char *through)
 {
 	struct udp_flow_result fr;
 
@@ -246,6 +246,7 @@ static void tell_flow(struct udp_flow *flow, const char *through)
 	       fr.sent, through, fr.answered_once, fr.lost, fr.twice,
 	       (double)fr.longest_gap_us / 1000.0);
 	fflush(stdout);
+	return fr.twice;
 }
 
 /**
@@ -358,8 +359,12 @@ static int run_failover(struct demo *d)
 	watch(d, &d->b, "migration: takeover", 2000);
 	board_wait(&d->a, 5000);
 	sleep(2);
-	if (flowing)
-		tell_flow(&flow, "takeover");
+	/*
+	 * Output commit: an answer leaves board A only once B holds the
+	 * checkpoint that sent it, so B's copy never answers one again.
+	 */
+	if (flowing && tell_flow(&flow, "takeover") > 0)
+		return fail(d, "a datagram was answered twice across the takeover");
 	say("Typing on board B's console");
 	snprintf(cmd, sizeof(cmd),
 		 "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s, on board B after board A "
