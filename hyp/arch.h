@@ -45,6 +45,13 @@ void arch_timer_arm(uint64_t ticks);
  */
 void arch_timer_arm_at(uint64_t count);
 
+/**
+ * True while this CPU's EL2 timer stays armed at `count` by
+ * arch_timer_arm_at (not fired: its handler stops it; not armed otherwise
+ * or stopped since).
+ */
+bool arch_timer_armed_at(uint64_t count);
+
 /** Masks this CPU's EL2 timer (from its interrupt handler). */
 void arch_timer_stop(void);
 

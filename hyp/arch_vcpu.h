@@ -56,6 +56,13 @@ struct vcpu_exit {
 	/* Aborts */
 	enum vcpu_abort abort;
 	ipaddr_t ipa; /**< the faulting IPA (HPFAR_EL2 and FAR's page offset) */
+	/**
+	 * The fault is of stage 1's walk of the guest's own tables (S1PTW),
+	 * whatever the access the walk was for: a permission fault there is
+	 * the walker's write of a descriptor's Access flag or dirty state
+	 * (FEAT_HAFDBS), even for an instruction fetch.
+	 */
+	bool walk;
 	/** A data access the syndrome describes (ISV = 1), to emulate a device register. */
 	struct {
 		bool valid;

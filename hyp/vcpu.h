@@ -35,6 +35,9 @@ struct vcpu {
 	uint64_t entered_at;	   /**< counter when it first entered the guest after its parking */
 	uint64_t quota_period_end; /**< counter when its throttle period ends (vm_throttle) */
 	uint32_t quota_used;	   /**< pages it dirtied in that period */
+	/** The share it was given at that period's start, and for which limit. */
+	uint32_t quota_share;
+	uint64_t quota_for_pps;
 	struct vcpu_stats stats;
 };
 

@@ -260,6 +260,14 @@ static void handle_sync(struct vcpu *v, const struct vcpu_exit *e)
 		if (e->abort == VCPU_ABORT_TRANSLATION &&
 		    vm_postcopy_fault(v->vm, v->index, ipa_addr(e->ipa)))
 			break; /* code still owed by postcopy */
+		/*
+		 * A fetch whose table walk wrote to a page logging keeps read-only:
+		 * the walker updating a descriptor (Arm ARM D8.4.2, hardware
+		 * Access flag and dirty state), a logged write as any other.
+		 */
+		if (e->abort == VCPU_ABORT_PERMISSION && e->walk &&
+		    vm_dirty_fault(v->vm, v->index, ipa_addr(e->ipa)))
+			break; /* the guest retries the fetch */
 		report(v, VM_FAULT_IABT, "instruction fetch outside its memory at",
 		       ipa_addr(e->ipa));
 		vcpu_inject_instruction_abort(v, e->far);

@@ -217,8 +217,17 @@ bool vm_fenced(struct vm *vm) { return lease_now(vm) & VM_LEASE_FENCED; }
 
 bool vm_lease_over(struct vm *vm)
 {
-	uint64_t w = lease_now(vm);
+	uint64_t w = __atomic_load_n(&vm->lease, __ATOMIC_SEQ_CST);
 
+	/*
+	 * This CPU's timer stands armed at this very deadline: it takes the
+	 * vCPU out of the guest there (its handler disarms it, and the next
+	 * look reads the clock), so the clock need not be read at every entry
+	 * (on an emulated board each read takes the emulator's big lock).
+	 */
+	if (!(w & VM_LEASE_FENCED) && arch_timer_armed_at(w))
+		return false;
+	w = lease_now(vm);
 	if (!w)
 		return false;
 	if (w & VM_LEASE_FENCED)
@@ -268,15 +277,30 @@ void vm_throttle(struct vm *vm, uint64_t pages_per_s)
 static void throttle_dirtying(struct vm *vm, struct vcpu *v)
 {
 	uint64_t pps = __atomic_load_n(&vm->throttle_pages_per_s, __ATOMIC_ACQUIRE);
-	uint64_t now = arch_counter_now(), from = now, period;
+	uint64_t now, from, period;
 	unsigned on = 0;
 	uint32_t quota;
 
 	if (!pps)
 		return;
+	/*
+	 * Within the share this period began with, for the same limit: no look
+	 * at the clock (on an emulated board each read takes the emulator's big
+	 * lock, at every logged write). The period then ends at the first page
+	 * over the share, not at the first after its time: never a wait sooner,
+	 * never more pages between two period starts. A vCPU turned on meanwhile
+	 * shares from the next period on.
+	 */
+	if (pps == v->quota_for_pps && v->quota_used < v->quota_share) {
+		v->quota_used++;
+		return;
+	}
+	now = from = arch_counter_now();
 	for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
 		on += __atomic_load_n(&vm->vcpus[i].power, __ATOMIC_ACQUIRE) == VCPU_ON;
 	vm_throttle_share(pps, on, arch_counter_freq(), &quota, &period);
+	v->quota_share = quota;
+	v->quota_for_pps = pps;
 	if (now >= v->quota_period_end || v->quota_period_end - now > period) {
 		v->quota_period_end = now + period;
 		v->quota_used = 0;

@@ -17,9 +17,10 @@ struct mig_laid_out {
 };
 
 /*
- * Protection: the frames' marks of this many checkpoints in flight at most
- * (a lease of up to 62 epochs and two more; beyond, an acknowledgement whose
- * mark was overwritten releases nothing, the next one does).
+ * Protection: the frames' marks of this many checkpoints in flight (a lease
+ * of up to 62 epochs and two more); beyond, the newest mark stands for the
+ * newest checkpoints together, released with the last of them: later,
+ * never sooner.
  */
 #define MIG_FRAME_MARKS 64u
 
@@ -62,7 +63,8 @@ struct mig_source {
 	struct {
 		uint64_t epoch, mark;
 	} frame_marks[MIG_FRAME_MARKS];
-	bool released; /**< the standby said it dropped its copy (RELEASED) */
+	unsigned marks_head, marks_tail; /**< frame_marks[marks_tail % N] the oldest in flight */
+	bool released;			 /**< the standby said it dropped its copy (RELEASED) */
 	/**
 	 * A message saying the lease is held went out: from then on the
 	 * standby may take over, and fencing is owed. Before, a primary that

@@ -216,10 +216,16 @@ static void frame_cut(struct mig_source *s, uint64_t epoch)
 {
 	const struct mig_frames_ops *f = s->cfg.frames;
 
-	if (f && f->cut) {
-		s->frame_marks[epoch % MIG_FRAME_MARKS].epoch = epoch;
-		s->frame_marks[epoch % MIG_FRAME_MARKS].mark = f->cut(f->ctx);
-	}
+	unsigned at;
+
+	if (!f || !f->cut)
+		return;
+	if (s->marks_head - s->marks_tail == MIG_FRAME_MARKS)
+		at = (s->marks_head - 1) % MIG_FRAME_MARKS; /* the newest: it stands for both */
+	else
+		at = s->marks_head++ % MIG_FRAME_MARKS;
+	s->frame_marks[at].epoch = epoch;
+	s->frame_marks[at].mark = f->cut(f->ctx);
 }
 
 /*
@@ -232,8 +238,19 @@ static void frame_release(struct mig_source *s, uint64_t epoch)
 {
 	const struct mig_frames_ops *f = s->cfg.frames;
 
-	if (f && f->release && epoch && s->frame_marks[epoch % MIG_FRAME_MARKS].epoch == epoch)
-		f->release(f->ctx, s->frame_marks[epoch % MIG_FRAME_MARKS].mark);
+	bool any = false;
+	uint64_t mark = 0;
+
+	if (!f || !f->release)
+		return;
+	/* Acknowledged in order: every checkpoint up to epoch is committed there. */
+	while (s->marks_tail != s->marks_head &&
+	       s->frame_marks[s->marks_tail % MIG_FRAME_MARKS].epoch <= epoch) {
+		mark = s->frame_marks[s->marks_tail++ % MIG_FRAME_MARKS].mark;
+		any = true;
+	}
+	if (any)
+		f->release(f->ctx, mark);
 }
 
 /*
@@ -349,11 +366,12 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 		return 0;
 	} else {
 		uint64_t seq = mig_get_u64(&rec->payload), epoch = mig_get_u64(&rec->payload);
+		bool taken;
 
 		if (rec->length != MIG_EPOCH_ACK_BYTES || epoch > s->rep.epochs_sent)
 			goto malformed;
-		if (lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx)) &&
-		    s->told_leased)
+		taken = lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx));
+		if (taken && s->told_leased)
 			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
 		announce_protected(s, seq);
 		if (epoch > s->rep.epochs_acked)
@@ -366,7 +384,8 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 		 */
 		if (epoch)
 			forget_unacked(s, epoch - 1);
-		frame_release(s, epoch);
+		if (taken) /* an acknowledgement of this session's, in time */
+			frame_release(s, epoch);
 		return 0;
 	}
 malformed:
@@ -532,7 +551,7 @@ enum mig_state mig_source_protect(struct mig_source *s)
 		s->unacked = malloc(s->unacked_size);
 	}
 	s->unacked_len = 0;
-	memset(s->frame_marks, 0, sizeof(s->frame_marks));
+	s->marks_head = s->marks_tail = 0;
 	if (!s->ckpt || !s->unacked) {
 		s->ops->dirty_stop(s->vm->ctx);
 		return mig_source_fail(s, "no memory for checkpoints: the VM runs on here");

@@ -163,8 +163,9 @@ static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
 		lan.held.f[lan.held.head % HELD_FRAMES].len = (uint16_t)len;
 		memcpy(lan.held.f[lan.held.head % HELD_FRAMES].frame, frame, len);
 		lan.held.head++;
-		lan.held.kept++;
-		if (!lan.held.on)
+		if (lan.held.on)
+			lan.held.kept++;
+		else
 			lan.held.upto = lan.held.head;
 		held_flush();
 		return true;
@@ -475,7 +476,7 @@ static void release(void *ctx, uint64_t mark)
 	(void)ctx;
 	arch_spin_lock(&lan.lock);
 	if (mark > lan.held.head)
-		mark = lan.held.head; /* no mark of ours: nothing past what was kept */
+		mark = lan.held.upto; /* no mark of ours: nothing more leaves */
 	if (mark > lan.held.upto)
 		lan.held.upto = mark;
 	if (lan.vm)

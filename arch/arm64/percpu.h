@@ -6,7 +6,7 @@
 #define PERCPU_INDEX  0
 #define PERCPU_GUEST  8
 #define PERCPU_HYP_SP 16
-#define PERCPU_SIZE   32
+#define PERCPU_SIZE   48
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -18,6 +18,12 @@ struct arch_percpu {
 	struct vcpu_regs *guest; /**< the vCPU running here, for the exit path */
 	uint64_t hyp_sp;	 /**< hypervisor stack while the guest runs */
 	uint64_t mpidr;		 /**< affinity, for IPIs to this CPU */
+	/**
+	 * What CNTHP is armed at by arch_timer_arm_at, 0 when anything else
+	 * armed or stopped it since (timer.c).
+	 */
+	uint64_t timer_at;
+	uint64_t pad;
 };
 
 _Static_assert(sizeof(struct arch_percpu) == PERCPU_SIZE, "asm layout");

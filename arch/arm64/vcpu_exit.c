@@ -20,6 +20,8 @@
 #define ISS_SRT(iss) (((iss) >> 16) & 0x1fu)
 #define ISS_SF(iss)  (((iss) >> 15) & 1u)
 #define ISS_WNR(iss) (((iss) >> 6) & 1u)
+/* S1PTW: a stage-2 fault on stage 1's own table walk (data and instruction aborts alike). */
+#define ISS_S1PTW(iss) (((iss) >> 7) & 1u)
 /* WFx (EC 0x01): TI [1:0], 0 WFI, 1 WFE. */
 #define ISS_WFE(iss) ((iss)&1u)
 
@@ -44,6 +46,7 @@ static void decode_abort(uint32_t iss, uint64_t far, uint64_t hpfar, struct vcpu
 	out->abort = kind == FSC_TRANSLATION  ? VCPU_ABORT_TRANSLATION
 		     : kind == FSC_PERMISSION ? VCPU_ABORT_PERMISSION
 					      : VCPU_ABORT_OTHER;
+	out->walk = ISS_S1PTW(iss);
 	if (out->kind != VCPU_EXIT_DATA_ABORT || !ISS_ISV(iss))
 		return;
 	out->access.valid = true;

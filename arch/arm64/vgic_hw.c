@@ -3,7 +3,28 @@
 #include "arch/arm64/vgic_hw.h"
 
 #include "arch/arm64/sysreg.h"
+#include "boards/board.h"
+#include "hyp/arch.h"
 #include "hyp/arch_vcpu.h"
+
+#define LR_STATE_MASK (3ull << 62) /* ICH_LR<n>_EL2.State (GICv3 spec 12.4.8) */
+#define HCR_EN	      1ull	   /* ICH_HCR_EL2.En (GICv3 spec 12.4.5) */
+
+/*
+ * What each CPU's list registers and ICH_HCR_EL2 hold, as Ferry last wrote
+ * or read them: around every guest entry only the registers that change
+ * are written, and only the list registers the hardware may have changed
+ * (those holding an interrupt: an invalid one stays as written) are read.
+ * On an emulated board every access to an ICH_ register takes the
+ * emulator's big lock (QEMU's are I/O registers): ten of them at each
+ * entry and exit, with a protected VM's write faults at thousands a
+ * second, cost the guest more than its checkpoints' pauses.
+ */
+static struct {
+	uint64_t lr[VGIC_LR_MAX];
+	uint64_t hcr;
+	bool known; /* false until the first load on this CPU */
+} held[BOARD_CPU_MAX];
 
 /* ICH_LR<n>_EL2 names an individual register: a switch, not an index. */
 static void write_lr(unsigned n, uint64_t v)
@@ -156,17 +177,39 @@ void vgic_hw_save(struct vgic_cpu_if *cif)
 
 void vgic_hw_load_lrs(const struct vgic_cpu_if *cif, unsigned lr_count)
 {
+	unsigned cpu = arch_cpu_index();
+	bool known = held[cpu].known;
+
 	for (unsigned n = 0; n < lr_count && n < VGIC_LR_MAX; n++)
-		write_lr(n, cif->ich_lr_el2[n]);
-	sysreg_write(ich_hcr_el2, cif->ich_hcr_el2);
+		if (!known || held[cpu].lr[n] != cif->ich_lr_el2[n]) {
+			write_lr(n, cif->ich_lr_el2[n]);
+			held[cpu].lr[n] = cif->ich_lr_el2[n];
+		}
+	if (!known || held[cpu].hcr != cif->ich_hcr_el2) {
+		sysreg_write(ich_hcr_el2, cif->ich_hcr_el2);
+		held[cpu].hcr = cif->ich_hcr_el2;
+	}
+	held[cpu].known = true;
 	isb();
 }
 
 void vgic_hw_save_lrs(struct vgic_cpu_if *cif, unsigned lr_count)
 {
-	for (unsigned n = 0; n < lr_count && n < VGIC_LR_MAX; n++)
-		cif->ich_lr_el2[n] = read_lr(n);
-	/* Off while Ferry runs: no maintenance interrupts from an idle interface. */
-	sysreg_write(ich_hcr_el2, 0);
+	unsigned cpu = arch_cpu_index();
+
+	for (unsigned n = 0; n < lr_count && n < VGIC_LR_MAX; n++) {
+		if (held[cpu].lr[n] & LR_STATE_MASK)
+			held[cpu].lr[n] = read_lr(n);
+		cif->ich_lr_el2[n] = held[cpu].lr[n];
+	}
+	/*
+	 * Maintenance interrupts asked for (underflow and the like) off while
+	 * Ferry runs: none from an idle interface. Enabled alone, it raises
+	 * none (nothing of EL1 runs here) and stays so for the next entry.
+	 */
+	if (held[cpu].hcr & ~HCR_EN) {
+		sysreg_write(ich_hcr_el2, 0);
+		held[cpu].hcr = 0;
+	}
 	isb();
 }

@@ -108,6 +108,17 @@ void arch_timer_arm_at(uint64_t count)
 	pthread_mutex_unlock(&c->lock);
 }
 
+bool arch_timer_armed_at(uint64_t count)
+{
+	struct fake_cpu *c = cpu_get(this_cpu);
+	bool armed;
+
+	pthread_mutex_lock(&c->lock);
+	armed = count && c->timer_until == count;
+	pthread_mutex_unlock(&c->lock);
+	return armed;
+}
+
 void arch_timer_stop(void)
 {
 	struct fake_cpu *c = cpu_get(this_cpu);
@@ -115,6 +126,19 @@ void arch_timer_stop(void)
 	pthread_mutex_lock(&c->lock);
 	c->timer_until = 0;
 	pthread_mutex_unlock(&c->lock);
+}
+
+bool fake_cpu_timer_expired(unsigned cpu)
+{
+	struct fake_cpu *c = cpu_get(cpu);
+	bool expired;
+
+	pthread_mutex_lock(&c->lock);
+	expired = c->timer_until && arch_counter_now() >= c->timer_until;
+	if (expired)
+		c->timer_until = 0; /* its handler stops it */
+	pthread_mutex_unlock(&c->lock);
+	return expired;
 }
 
 /**

@@ -28,6 +28,12 @@ unsigned fake_cpu_this(void);
 /** True when CPU `cpu` has an interrupt pending (a guest there exits at once). */
 bool fake_cpu_irq_pending(unsigned cpu);
 
+/**
+ * The hypervisor timer of that CPU reached its count: true once, the timer
+ * then stopped, as its interrupt taken from the guest and its handler do.
+ */
+bool fake_cpu_timer_expired(unsigned cpu);
+
 /** Waits until CPU `cpu` has an interrupt pending or the idle safety net ends; takes none. */
 void fake_cpu_wait_irq(unsigned cpu);
 

@@ -90,8 +90,8 @@ void arch_vcpu_enter(struct vcpu_regs *r, unsigned lr_count, struct vcpu_exit *e
 	memcpy(hw->ich_lr_el2, r->gic.ich_lr_el2, lr_count * sizeof(uint64_t));
 	hw->ich_hcr_el2 = r->gic.ich_hcr_el2;
 	count(&hw->entries);
-	/* An interrupt pending at EL2 (IMO) is taken as soon as the guest runs. */
-	if (fake_cpu_irq_pending(cpu))
+	/* An interrupt pending at EL2 (IMO, or its timer's) is taken as soon as the guest runs. */
+	if (fake_cpu_irq_pending(cpu) || fake_cpu_timer_expired(cpu))
 		*exit = fake_exit(VCPU_VECTOR_IRQ, 0, 0, 0);
 	else
 		*exit = fake_guest_step(cpu, r, hw, lr_count);

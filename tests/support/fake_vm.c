@@ -427,6 +427,8 @@ static void frame_out(struct fake_vm *vm)
 	if (next % FAKE_FRAME_EVERY)
 		return;
 	vm->kept[vm->kept_head++ % FAKE_FRAMES_KEPT] = next / FAKE_FRAME_EVERY;
+	if (vm->kept_head - vm->kept_tail > vm->kept_most)
+		vm->kept_most = vm->kept_head - vm->kept_tail;
 	if (!vm->frames_holding)
 		vm->kept_upto = vm->kept_head; /* behind any still kept, never before */
 	frames_flush(vm);
@@ -463,10 +465,19 @@ static void frames_release(void *ctx, uint64_t mark)
 
 	pthread_mutex_lock(&vm->lock);
 	if (mark > vm->kept_head)
-		mark = vm->kept_head;
+		mark = vm->kept_upto; /* as the board's: no mark of ours, nothing more leaves */
 	if (mark > vm->kept_upto)
 		vm->kept_upto = mark;
 	frames_flush(vm);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void frames_drained(void *ctx)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->frames_drained++;
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -601,7 +612,11 @@ void fake_vm_init(struct fake_vm *vm, uint64_t pages, bool source)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->placed, NULL);
 	vm->frames = (struct mig_frames_ops){
-		.hold = frames_hold, .cut = frames_cut, .release = frames_release, .ctx = vm
+		.drained = frames_drained,
+		.hold = frames_hold,
+		.cut = frames_cut,
+		.release = frames_release,
+		.ctx = vm,
 	};
 	vgic_init(&vm->vgic, 1);
 	if (source) {

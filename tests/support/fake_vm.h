@@ -90,8 +90,10 @@ struct fake_vm {
 	struct mig_frames_ops frames;
 	bool frames_holding;
 	uint64_t kept[FAKE_FRAMES_KEPT], kept_head, kept_tail, kept_upto;
+	uint64_t kept_most; /**< the most kept at once */
 	uint64_t sent[FAKE_SHOWN_MAX];
 	unsigned sent_count;
+	unsigned frames_drained; /**< destination: mig_frames_ops.drained */
 	/** The guest as it stood at each stop (RAM and registers), a checkpoint's image. */
 	uint64_t stop_hash[512];
 	unsigned stop_hashes;

@@ -88,6 +88,14 @@ static void test_exit_decode(void **state)
 	arch_exit_decode(VCPU_VECTOR_SYNC, (0x20ull << 26) | 0x09, 0x2000, 0x40000 << 4, &e);
 	assert_int_equal(e.kind, VCPU_EXIT_INSN_ABORT);
 	assert_int_equal(e.abort, VCPU_ABORT_OTHER);
+	assert_false(e.walk);
+	/* a fetch whose stage-1 walk wrote a read-only page: S1PTW, permission level 3 */
+	arch_exit_decode(VCPU_VECTOR_SYNC, (0x20ull << 26) | (1u << 7) | 0x0f, 0x41dc60,
+			 0x43c1b << 4, &e);
+	assert_int_equal(e.kind, VCPU_EXIT_INSN_ABORT);
+	assert_int_equal(e.abort, VCPU_ABORT_PERMISSION);
+	assert_true(e.walk);
+	assert_int_equal(ipa_addr(e.ipa), 0x43c1bc60ull);
 	/* MRS x7, ID_AA64PFR0_EL1: op0 3, op1 0, CRn 0, CRm 4, op2 0, read */
 	arch_exit_decode(VCPU_VECTOR_SYNC,
 			 (0x18ull << 26) | (3u << 20) | (0u << 17) | (0u << 14) | (0u << 10) |

@@ -48,6 +48,7 @@ static int setup(void **state)
 	};
 	f->m.dest_local.capabilities |= MIG_CAP_PROTECT;
 	f->m.src_frames = &f->src.frames;
+	f->m.dst_frames = &f->dst.frames;
 	*state = f;
 	return 0;
 }
@@ -127,6 +128,7 @@ static void check_frames(struct fixture *f, bool losses)
 	unsigned n = f->src.sent_count + f->dst.sent_count;
 
 	assert_true(f->src.sent_count > 0);
+	assert_true(n < FAKE_SHOWN_MAX); /* none dropped by the fake for want of room */
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t x =
 			i < f->src.sent_count ? f->src.sent[i] : f->dst.sent[i - f->src.sent_count];
@@ -137,6 +139,11 @@ static void check_frames(struct fixture *f, bool losses)
 		assert_true(!i || x > last);
 		assert_true(!i || losses || x == last + 1);
 		last = x;
+	}
+	/* None lost: every frame the guest sent (x0 counts its steps) left, none is kept still. */
+	if (!losses) {
+		assert_int_equal(last, f->src.regs.x[0] / FAKE_FRAME_EVERY);
+		assert_int_equal(f->src.kept_tail, f->src.kept_head);
 	}
 }
 
@@ -174,6 +181,8 @@ static void test_protect_then_release(void **state)
 	/* and every frame it sent left here, once each, held until its checkpoint was committed */
 	check_frames(f, false);
 	assert_true(f->src.sent_count > 100);
+	assert_true(f->src.kept_most > 0); /* they were kept, while protected */
+	assert_int_equal(f->dst.frames_drained, 0);
 }
 
 /*
@@ -210,6 +219,8 @@ static void check_takeover(struct fixture *f, enum mig_state st)
 	 */
 	check_frames(f, true);
 	assert_true(f->src.sent[f->src.sent_count - 1] <= f->dst.regs.x[0] / FAKE_FRAME_EVERY);
+	/* and the standby's guest sends from its start: no source passes any on */
+	assert_int_equal(f->dst.frames_drained, 1);
 }
 
 /* The link cut in the middle of protection: the primary fences, the standby takes over. */

@@ -215,6 +215,62 @@ static void test_dirty_logging(void **state)
 	assert_true(host_vm_join(h, WAIT_MS));
 }
 
+/*
+ * A fetch whose stage-1 table walk writes a descriptor (its Access flag,
+ * FEAT_HAFDBS) in a page logging made read-only: stage 2 faults the walk,
+ * reported as an instruction abort with S1PTW (Arm ARM D19.2.40). As the
+ * hardware would, this guest's fetch traps while that page is not
+ * writable at stage 2, and completes once it is.
+ */
+#define WALK_PAGE 9u
+static unsigned walk_asked, walk_done, walk_traps;
+
+static struct vcpu_exit guest_walker(struct fake_guest *g)
+{
+	struct vcpu_exit e;
+
+	if (g->cpu != 0 || __atomic_load_n(&walk_asked, __ATOMIC_ACQUIRE) == walk_done)
+		return fake_guest_run(g);
+	if (!(perm_of(h, WALK_PAGE) & S2_WRITE)) {
+		walk_traps++;
+		/* EC 0x20 (lower EL), S1PTW, IFSC 0b001111: permission fault, level 3 */
+		arch_exit_decode(VCPU_VECTOR_SYNC, (0x20ull << 26) | (1u << 25) | (1u << 7) | 0x0f,
+				 0x41dc60, (PAGE_IPA(WALK_PAGE) >> 12) << 4, &e);
+		return e;
+	}
+	__atomic_store_n(&walk_done, walk_asked, __ATOMIC_RELEASE);
+	return fake_guest_run(g);
+}
+
+static void test_table_walk_write_is_logged(void **state)
+{
+	uint64_t bitmap[PAGES / 64];
+
+	(void)state;
+	walk_asked = walk_done = walk_traps = 0;
+	h = guest_vm_boot(2, guest_walker, ENTRY);
+	ops->dirty_start(&h->vm);
+	memset(bitmap, 0, sizeof(bitmap));
+	mig_bit_set(bitmap, WALK_PAGE);
+	ops->arm_for_copy(&h->vm, 0, bitmap, PAGES / 64);
+	assert_int_equal(perm_of(h, WALK_PAGE), S2_READ | S2_EXEC);
+
+	__atomic_store_n(&walk_asked, 1, __ATOMIC_RELEASE);
+	arch_kick_cpu(0);
+	/* The walk's write is a logged write: marked, writable, the fetch retried and done. */
+	assert_true(HOST_VM_WAIT(__atomic_load_n(&walk_done, __ATOMIC_ACQUIRE) == 1, WAIT_MS));
+	assert_int_equal(walk_traps, 1);
+	assert_int_equal(perm_of(h, WALK_PAGE), S2_RWX);
+	collect(bitmap);
+	assert_int_equal(bits_set(bitmap), 1);
+	assert_true(mig_bit_test(bitmap, WALK_PAGE));
+	assert_int_equal(h->vm.stop, VM_RUNNING); /* nothing reported, nothing injected */
+	assert_int_equal(h->vm.faults_reported, 0);
+	ops->dirty_stop(&h->vm);
+	vm_stop_all(&h->vm, VM_POWER_OFF);
+	assert_true(host_vm_join(h, WAIT_MS));
+}
+
 /* A vCPU's share: its pages per period, the period longer when less than a page is due. */
 static void test_throttle_shares(void **state)
 {
@@ -771,6 +827,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		GUEST_VM_TEST(test_dirty_logging, guest_vm_setup),
+		GUEST_VM_TEST(test_table_walk_write_is_logged, guest_vm_setup),
 		cmocka_unit_test(test_throttle_shares),
 		GUEST_VM_TEST(test_throttle_holds_a_vcpu_over_its_quota, guest_vm_setup),
 		GUEST_VM_TEST(test_postcopy_fault_and_place, guest_vm_setup),
