@@ -226,6 +226,12 @@ enum mig_state mig_dest_take_over(struct mig_dest *d)
 	d->ops->start(d->vm->ctx);
 	d->rep.takeover_start_ns = d->ops->now_ns(d->vm->ctx) - decided;
 	d->phase = MIG_PHASE_RUNNING;
+	/*
+	 * Settled at once: the primary stopped its copy for good and never
+	 * comes back to ask (a fenced primary waits for its supervisor, not
+	 * for this board), so the VM may be protected or sent on from here.
+	 */
+	d->end_heard = true;
 	format_snprintf(d->rep.error, sizeof(d->rep.error),
 			"took over from checkpoint %llu: the primary was silent for its lease "
 			"and the margin",

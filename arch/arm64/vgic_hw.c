@@ -8,7 +8,8 @@
 #include "hyp/arch_vcpu.h"
 
 #define LR_STATE_MASK (3ull << 62) /* ICH_LR<n>_EL2.State (GICv3 spec 12.4.8) */
-#define HCR_EN	      1ull	   /* ICH_HCR_EL2.En (GICv3 spec 12.4.5) */
+#define LR_PENDING    (1ull << 62)
+#define HCR_EN	      1ull /* ICH_HCR_EL2.En (GICv3 spec 12.4.5) */
 
 /*
  * What each CPU's list registers and ICH_HCR_EL2 hold, as Ferry last wrote
@@ -196,18 +197,24 @@ void vgic_hw_load_lrs(const struct vgic_cpu_if *cif, unsigned lr_count)
 void vgic_hw_save_lrs(struct vgic_cpu_if *cif, unsigned lr_count)
 {
 	unsigned cpu = arch_cpu_index();
+	bool pending = false;
 
 	for (unsigned n = 0; n < lr_count && n < VGIC_LR_MAX; n++) {
 		if (held[cpu].lr[n] & LR_STATE_MASK)
 			held[cpu].lr[n] = read_lr(n);
+		pending |= (held[cpu].lr[n] & LR_PENDING) != 0;
 		cif->ich_lr_el2[n] = held[cpu].lr[n];
 	}
 	/*
-	 * Maintenance interrupts asked for (underflow and the like) off while
-	 * Ferry runs: none from an idle interface. Enabled alone, it raises
-	 * none (nothing of EL1 runs here) and stays so for the next entry.
+	 * Off while Ferry runs when it asks for maintenance interrupts
+	 * (underflow and the like: none from an idle interface) or holds a
+	 * pending interrupt: an enabled interface signals it as a virtual IRQ
+	 * even at EL2, where it is never taken, and a CPU with an interrupt
+	 * signalled does not sleep in WFI (an emulated board wakes at once,
+	 * and the parked vCPU then spins). Enabled alone with nothing pending,
+	 * it signals nothing and stays so for the next entry.
 	 */
-	if (held[cpu].hcr & ~HCR_EN) {
+	if ((held[cpu].hcr & ~HCR_EN) || (held[cpu].hcr && pending)) {
 		sysreg_write(ich_hcr_el2, 0);
 		held[cpu].hcr = 0;
 	}

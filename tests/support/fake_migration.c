@@ -207,6 +207,7 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 	}
 	m->src = *mig_source_report(s);
 	m->dst = *mig_dest_report(d);
+	m->dst_settled = mig_dest_settled(d);
 	mig_source_free(s);
 	mig_dest_free(d);
 	return m->src_state;

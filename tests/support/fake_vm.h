@@ -177,6 +177,7 @@ struct fake_migration {
 	enum mig_state src_state, dst_state; /**< after the resolution */
 	enum mig_state src_first_state;	     /**< when the first link ended */
 	struct mig_report src, dst;
+	bool dst_settled; /**< mig_dest_settled: the VM may be sent on from the destination */
 	int src_events, dst_events; /**< channel events of the first link */
 	uint64_t src_sent;	    /**< bytes the source sent on the first link */
 	unsigned progress_reports;

@@ -200,6 +200,7 @@ static void check_takeover(struct fixture *f, enum mig_state st)
 	assert_int_equal(st, MIG_FENCED);
 	assert_int_equal(f->m.dst_state, MIG_COMPLETED);
 	assert_true(f->m.dst.took_over);
+	assert_true(f->m.dst_settled); /* nobody will ask: it may be protected again from there */
 	assert_true(committed >= 5);
 	assert_true(committed <= f->src.stop_hashes);
 	assert_int_equal(fake_vm_hash(&f->dst), f->src.stop_hash[committed - 1]);

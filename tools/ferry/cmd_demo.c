@@ -206,6 +206,24 @@ static bool start_boards(struct demo *d, char *err, size_t n)
 	return board_start(&d->a, "A", argv_a, log, err, n);
 }
 
+/** Board A again, empty, waiting for the VM from B (its emulator was killed). */
+static bool restart_a_empty(struct demo *d, char *err, size_t n)
+{
+	char creds[600], net[600], mgmt[600], log[600], lan[600];
+	char *argv[] = { "ferry", "run",    "--incoming", "--vcpus", "2",   "--cpus",
+			 "3",	  "--mem",  "512M",	  "--link",  creds, "--net",
+			 net,	  "--mgmt", mgmt,	  "--lan",   lan,   NULL };
+
+	snprintf(creds, sizeof(creds), "%s/creds/board-a", d->run);
+	snprintf(net, sizeof(net), "%s/link.sock", d->run);
+	snprintf(mgmt, sizeof(mgmt), "%s/a.mgmt", d->run);
+	snprintf(lan, sizeof(lan), "%s/lan.sock", d->run);
+	snprintf(log, sizeof(log), "%s/a2.log", d->work);
+	board_stop(&d->a);
+	unlink(mgmt); /* the killed board's, left behind */
+	return board_start(&d->a, "A", argv, log, err, n);
+}
+
 /* The board's management channel socket: a.mgmt or b.mgmt. */
 static void mgmt_path(const struct demo *d, const struct board_process *board, char *out,
 		      size_t size)
@@ -330,54 +348,90 @@ static int run_update(struct demo *d)
 }
 
 /**
- * --failover: A's VM protected with B as its hot standby (a checkpoint
- * every 20 ms, a 200 ms lease); A's emulator killed while Linux runs its
- * job; B takes over from the last checkpoint and Linux answers there.
+ * One failover: the VM protected on `primary` with `standby` as its hot
+ * standby (a checkpoint every 20 ms, a 200 ms lease); the primary's
+ * emulator killed while Linux runs its job; the standby takes over from
+ * the last checkpoint and Linux answers there. False with why.
  */
-static int run_failover(struct demo *d)
+static bool failover(struct demo *d, struct board_process *primary, struct board_process *standby,
+		     const char **why)
 {
-	struct migrate_request r = { .peer = "board-b", .mode = "protect", .silence_s = 120 };
-	char path[600], err[512], cmd[160];
+	struct migrate_request r = { .peer = standby == &d->b ? "board-b" : "board-a",
+				     .mode = "protect",
+				     .silence_s = 120 };
+	char path[600], err[512], cmd[160], title[200], want[64];
 	struct udp_flow flow;
 	bool flowing;
 
-	say("Protecting the VM on board A with board B as its hot standby: a checkpoint every 20 "
-	    "ms, a 200 ms lease (ferry protect, A's management channel)");
-	mgmt_path(d, &d->a, path, sizeof(path));
+	snprintf(title, sizeof(title),
+		 "Protecting the VM on board %s with board %s as its hot standby: a checkpoint "
+		 "every 20 ms, a 200 ms lease (ferry protect, %s's management channel)",
+		 primary->name, standby->name, primary->name);
+	say(title);
+	mgmt_path(d, primary, path, sizeof(path));
 	if (migrate_session_at(path, &r, "ferry demo") != 0)
-		return fail(d, "the VM could not be protected");
-	say("Linux runs its job on board A, protected; its console lines leave once B holds them");
-	if (!watch(d, &d->a, "FERRY-LINUX: workload pass", 30000))
-		return fail(d, "board A's Linux said nothing while protected");
+		return *why = "the VM could not be protected", false;
+	snprintf(title, sizeof(title),
+		 "Linux runs its job on board %s, protected; its console lines leave once %s "
+		 "holds them",
+		 primary->name, standby->name);
+	say(title);
+	if (!watch(d, primary, "FERRY-LINUX: workload pass", 30000))
+		return *why = "Linux said nothing while protected", false;
 	flowing = udp_flow_start(&flow, d->udp_port, err, sizeof(err));
 	sleep(1);
-	say("Board A's emulator killed (SIGKILL), as a power cut would");
-	if (!board_kill_emulator(&d->a))
-		return fail(d, "board A's emulator could not be found to kill");
-	if (!watch(d, &d->b, "migration: the VM runs here", 30000))
-		return fail(d, "board B never took over");
-	watch(d, &d->b, "migration: takeover", 2000);
-	board_wait(&d->a, 5000);
+	snprintf(title, sizeof(title), "Board %s's emulator killed (SIGKILL), as a power cut would",
+		 primary->name);
+	say(title);
+	if (!board_kill_emulator(primary))
+		return *why = "the primary's emulator could not be found to kill", false;
+	if (!watch(d, standby, "migration: the VM runs here", 30000))
+		return *why = "the standby never took over", false;
+	watch(d, standby, "migration: takeover", 2000);
+	board_wait(primary, 5000);
 	sleep(2);
 	/*
-	 * Output commit: an answer leaves board A only once B holds the
-	 * checkpoint that sent it, so B's copy never answers one again.
+	 * Output commit: an answer leaves the primary only once the standby
+	 * holds the checkpoint that sent it, so its copy never answers one again.
 	 */
 	if (flowing && tell_flow(&flow, "takeover") > 0)
-		return fail(d, "a datagram was answered twice across the takeover");
-	say("Typing on board B's console");
-	snprintf(cmd, sizeof(cmd),
-		 "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s, on board B after board A "
-		 "died\"\n");
-	if (!board_type(&d->b, cmd) || !watch(d, &d->b, ", on board B after board A died", 60000))
-		return fail(d, "the guest did not answer on board B");
-	board_type(&d->b, "poweroff -f\n");
-	watch(d, &d->b, "Ferry: the VM powered off", 30000);
+		return *why = "a datagram was answered twice across the takeover", false;
+	snprintf(title, sizeof(title), "Typing on board %s's console", standby->name);
+	say(title);
+	snprintf(want, sizeof(want), ", on board %s after board %s died", standby->name,
+		 primary->name);
+	snprintf(cmd, sizeof(cmd), "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s%s\"\n",
+		 want);
+	if (!board_type(standby, cmd) || !watch(d, standby, want, 60000))
+		return *why = "the guest did not answer on the board that took over", false;
+	return true;
+}
+
+/**
+ * --failover: protected on A, A killed, B takes over; A comes back empty
+ * and B protects the VM to it; B killed, A takes over.
+ */
+static int run_failover(struct demo *d)
+{
+	char err[512];
+	const char *why;
+
+	if (!failover(d, &d->a, &d->b, &why))
+		return fail(d, why);
+	say("Board A restarted, empty: it waits for the VM (ferry run --incoming)");
+	if (!restart_a_empty(d, err, sizeof(err)))
+		return fail(d, err);
+	if (!watch(d, &d->a, "migration: waiting for the VM from", 120000))
+		return fail(d, "the restarted board A never waited for the VM");
+	if (!failover(d, &d->b, &d->a, &why))
+		return fail(d, why);
+	board_type(&d->a, "poweroff -f\n");
+	watch(d, &d->a, "Ferry: the VM powered off", 30000);
 	board_stop(&d->a);
 	board_stop(&d->b);
 	board_stop(&d->lan);
-	printf("\n  The guest kept running: board A died under it, board B went on from its last "
-	       "checkpoint.\n");
+	printf("\n  The guest kept running: board A died under it and B went on from its last "
+	       "checkpoint; A came back as B's standby, B died, and A went on.\n");
 	return 0;
 }
 
@@ -447,7 +501,8 @@ static void demo_usage(FILE *out)
 		"  board A's Ferry replaced by the next release's image (board/ferry-next.elf)\n"
 		"  under the running VM, which moves to B and back; with --failover, board B a\n"
 		"  hot standby of A's VM (ferry protect) and A's emulator killed while Linux\n"
-		"  runs its job: B takes over and Linux answers there. tools/run.sh demo sets up\n"
+		"  runs its job: B takes over and Linux answers there; then A, restarted empty,\n"
+		"  becomes B's standby, B is killed and A takes over. tools/run.sh demo sets up\n"
 		"  and builds first. The consoles' logs go in --work (default "
 		"%s/demo);\n"
 		"  the sockets and the key in a private directory under $XDG_RUNTIME_DIR\n"
