@@ -150,13 +150,13 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 					       : "",
 		       r->error[0] ? ": " : "", r->error);
 	if (r->mode == MIG_MODE_PROTECT && r->epochs_sent)
-		console_printf("migration report: protection: %llu checkpoints sent, %llu "
-			       "acknowledged, %llu pages in them; the guest paused %llu us at "
-			       "most for one, %llu us on average\n",
-			       (unsigned long long)r->epochs_sent,
-			       (unsigned long long)r->epochs_acked,
-			       (unsigned long long)r->epoch_pages, us(r->epoch_pause_max_ns),
-			       us(r->epoch_pause_total_ns / r->epochs_sent));
+		console_printf(
+			"migration report: protection: %llu checkpoints sent, %llu "
+			"acknowledged, %llu pages in them; the guest paused %llu us at "
+			"most for one, %llu us on average; the longest send %llu us\n",
+			(unsigned long long)r->epochs_sent, (unsigned long long)r->epochs_acked,
+			(unsigned long long)r->epoch_pages, us(r->epoch_pause_max_ns),
+			us(r->epoch_pause_total_ns / r->epochs_sent), us(r->epoch_send_max_ns));
 	if (r->state != MIG_COMPLETED)
 		return;
 	console_printf("migration report: stream format %u (%s)\n", r->stream_format,

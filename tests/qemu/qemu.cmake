@@ -460,7 +460,7 @@ ferry_protect_test(protect_primary_killed --kill src --beats --rc-src 137 --rc-d
   --expect-dst "migration: takeover after [0-9]+ checkpoints: decided [0-9]+ us after"
   --expect-dst "FERRY-TEST migrating: PASS")
 ferry_protect_test(protect_link_cut --cut --beats --rc-src 7 --rc-dst 0
-  --expect-src "migration: fenced: lease ended \\([0-9]+ of [0-9]+ checkpoints acknowledged\\)"
+  --expect-src "migration: fenced: lease ended \\([0-9]+ of [0-9]+ checkpoints acknowledged, the last [0-9]+ ms ago\\)"
   --expect-src "migration report: protection: [1-9][0-9]* checkpoints sent"
   --expect-src "Ferry: the VM's lease ended: it stopped here for good"
   --reject-src "FERRY-TEST"

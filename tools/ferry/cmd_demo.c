@@ -87,6 +87,7 @@ static bool telling(const char *line)
 	       !strncmp(line, "Ferry:", 6) || strstr(line, ANSWER) ||
 	       !strcmp(line, "migration: the VM runs here") || strstr(line, "PANIC") ||
 	       strstr(line, "restarted on") || !strncmp(line, "migration: takeover", 19) ||
+	       !strncmp(line, "migration: fenced", 17) ||
 	       !strncmp(line, "migration report: protection", 28);
 }
 
