@@ -65,7 +65,6 @@ struct mig_source {
 	} frame_marks[MIG_FRAME_MARKS];
 	unsigned marks_head, marks_tail; /**< frame_marks[marks_tail % N] the oldest in flight */
 	bool released;			 /**< the standby said it dropped its copy (RELEASED) */
-	uint64_t protect_pps;		 /**< the throttle protection set (protect_throttle) */
 	/**
 	 * A message saying the lease is held went out: from then on the
 	 * standby may take over, and fencing is owed. Before, a primary that

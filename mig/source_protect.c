@@ -267,45 +267,15 @@ static unsigned stall_ms(const struct mig_source *s)
 }
 
 /*
- * Precopy's throttle lifted; in its place what the guest may write, in
- * pages a second, the least of:
- * - half what the standby keeps aside, whole, an epoch (a checkpoint larger
- *   than that is refused there, and the standby takes over);
- * - half what the link carries (its rate as measured: precopy's rounds,
- *   then the checkpoints' sends). A guest writing faster than the link
- *   carries would have its checkpoints queue behind each other, their
- *   acknowledgements come later and later, and the lease end: a healthy
- *   pair failing over. At half the rate a checkpoint's send takes half its
- *   epoch.
+ * Precopy's throttle lifted; in its place the bound of what a checkpoint
+ * may hold: the guest writes no more pages in an epoch than half what the
+ * standby keeps aside would take whole (a checkpoint larger than that is
+ * refused there, and the standby takes over).
  */
 static void protect_throttle(struct mig_source *s)
 {
-	uint64_t stage = MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S /
-			 s->cfg.protect.epoch_ns;
-	uint64_t link = s->pre.bandwidth / 2 / MIG_PAGE_WIRE_BYTES;
-	uint64_t pps = link && link < stage ? link : stage;
-
-	s->protect_pps = pps ? pps : 1;
-	s->ops->throttle(s->vm->ctx, s->protect_pps);
-}
-
-/*
- * A checkpoint's send of `bytes` took `ns`: the link's rate, when the send
- * was long enough to measure it (a short one measures its latency), moves
- * the estimate a quarter of the way, and the throttle follows once it
- * moved by an eighth.
- */
-static void protect_measure(struct mig_source *s, uint64_t bytes, uint64_t ns)
-{
-	uint64_t rate, pps;
-
-	if (bytes < MIG_BANDWIDTH_ROUND_MIN_BYTES || !ns)
-		return;
-	rate = (uint64_t)((unsigned __int128)bytes * MIG_NS_PER_S / ns);
-	s->pre.bandwidth = s->pre.bandwidth ? (3 * s->pre.bandwidth + rate) / 4 : rate;
-	pps = s->pre.bandwidth / 2 / MIG_PAGE_WIRE_BYTES;
-	if (pps * 8 < s->protect_pps * 7 || pps * 8 > s->protect_pps * 9)
-		protect_throttle(s);
+	s->ops->throttle(s->vm->ctx, MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S /
+					     s->cfg.protect.epoch_ns);
 }
 
 /*
@@ -380,8 +350,6 @@ static int checkpoint(struct mig_source *s)
 	t0 = ops->now_ns(s->vm->ctx) - t0;
 	if (t0 > s->rep.epoch_send_max_ns)
 		s->rep.epoch_send_max_ns = t0;
-	if (first)
-		protect_measure(s, len, t0);
 	s->rep.epochs_sent = epoch;
 	/* Its RAM records were counted as laid out. */
 	s->rep.bytes_sent += 3 * MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES + dev + 8;
