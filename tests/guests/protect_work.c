@@ -22,9 +22,8 @@ const char test_name[] = "protect_work";
  * Steps between two looks at the clock: some 0.2 ms, as a control loop's
  * period would be. On the emulated board each read of the counter takes
  * QEMU's big lock, which the board's network device holds while a
- * checkpoint goes out: a guest looking every 1024 steps (3 us) measured
- * mostly that lock (34 % slower at 20 ms epochs, against 23 % here, one
- * run each at the same commit).
+ * checkpoint goes out: a guest reading it every few microseconds would
+ * measure that lock as much as its work.
  */
 #define BATCH 65536u
 
