@@ -268,6 +268,18 @@ static unsigned tell_flow(struct udp_flow *flow, const char *through)
 	return fr.twice;
 }
 
+/** A command typed on the board's console: the guest answers with its uptime and `tail`. */
+static bool answers(struct demo *d, struct board_process *board, const char *tail)
+{
+	char title[64], cmd[200];
+
+	snprintf(title, sizeof(title), "Typing on board %s's console", board->name);
+	say(title);
+	snprintf(cmd, sizeof(cmd), "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s%s\"\n",
+		 tail);
+	return board_type(board, cmd) && watch(d, board, tail, 60000);
+}
+
 /**
  * Moves the running VM from one board to the other (the other waits for it
  * already), then types a command on the board it reached; false with why.
@@ -279,7 +291,7 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 				     .mode = d->mode,
 				     .silence_s = 120 };
 	struct mgmt_client c;
-	char err[512], path[600], cmd[160], want[64], title[160];
+	char err[512], path[600], want[64], title[160];
 	struct udp_flow flow;
 	bool flowing;
 	int rc;
@@ -306,12 +318,8 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	sleep(2);
 	if (flowing)
 		tell_flow(&flow, "move");
-	snprintf(title, sizeof(title), "Typing on board %s's console", to->name);
-	say(title);
 	snprintf(want, sizeof(want), ", now on board %s", to->name);
-	snprintf(cmd, sizeof(cmd), "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s%s\"\n",
-		 want);
-	if (!board_type(to, cmd) || !watch(d, to, want, 60000))
+	if (!answers(d, to, want))
 		return *why = "the guest did not answer on the board it reached", false;
 	return true;
 }
@@ -360,7 +368,7 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 	struct migrate_request r = { .peer = standby == &d->b ? "board-b" : "board-a",
 				     .mode = "protect",
 				     .silence_s = 120 };
-	char path[600], err[512], cmd[160], title[200], want[64];
+	char path[600], err[512], title[200], want[64];
 	struct udp_flow flow;
 	bool flowing;
 
@@ -397,13 +405,9 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 	 */
 	if (flowing && tell_flow(&flow, "takeover") > 0)
 		return *why = "a datagram was answered twice across the takeover", false;
-	snprintf(title, sizeof(title), "Typing on board %s's console", standby->name);
-	say(title);
 	snprintf(want, sizeof(want), ", on board %s after board %s died", standby->name,
 		 primary->name);
-	snprintf(cmd, sizeof(cmd), "echo \"" ANSWER "$(cut -d\" \" -f1 /proc/uptime) s%s\"\n",
-		 want);
-	if (!board_type(standby, cmd) || !watch(d, standby, want, 60000))
+	if (!answers(d, standby, want))
 		return *why = "the guest did not answer on the board that took over", false;
 	return true;
 }
