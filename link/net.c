@@ -17,7 +17,15 @@
 static struct netif netif;
 static struct virtio_net nic;
 
+static uint64_t lost_in, lost_out;
+
 struct virtio_net *link_net_nic(void) { return &nic; }
+
+void link_net_losses(uint64_t *in, uint64_t *out)
+{
+	*in = lost_in;
+	*out = lost_out;
+}
 
 /* Gathers a pbuf chain into one frame for the device (lwIP's linkoutput). */
 static err_t link_output(struct netif *n, struct pbuf *p)
@@ -37,8 +45,10 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 	 * (virtio_net_send only reaps finished transmissions: no frame comes in meanwhile,
 	 * lwIP is not re-entered from its own output). */
 	for (unsigned spins = 0; !virtio_net_send(&nic, parts, lens, count); spins++)
-		if (spins == 100000)
+		if (spins == 100000) {
+			lost_out++;
 			return ERR_MEM;
+		}
 	return ERR_OK;
 }
 
@@ -64,8 +74,10 @@ static void frame_in(void *ctx, const uint8_t *frame, size_t len)
 		return;
 	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-	if (!p)
+	if (!p) {
+		lost_in++;
 		return; /* out of buffers: TCP retransmits */
+	}
 	pbuf_take(p, frame, (u16_t)len);
 	if (netif.input(p, &netif) != ERR_OK)
 		pbuf_free(p);

@@ -24,6 +24,13 @@ bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err
 /** The link's network device (its interrupt, its counters). */
 struct virtio_net *link_net_nic(void);
 
+/**
+ * Frames the link lost on this board since it came up: in, for want of a
+ * buffer (TCP retransmits them, after its timeout); out, given up on a
+ * device whose ring stayed full.
+ */
+void link_net_losses(uint64_t *in, uint64_t *out);
+
 /** Frames of the link benchmark's own EtherType (0x88b5, IEEE local experimental) go here, not to
  * lwIP. */
 #define LINK_BENCH_ETHERTYPE 0x88b5

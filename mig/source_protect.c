@@ -27,6 +27,8 @@
  * than 62 epochs).
  */
 #define UNACKED_HEADER 10u /* u64 epoch, u16 length */
+/* The fewest pages an epoch the pace lets the guest write (protect_pace). */
+#define PROTECT_LEAST_PAGES 16u
 /* How long a CANCEL to a standby that may be gone may wait for the link. */
 #define CANCEL_STALL_MS	    100u
 #define UNACKED_EPOCHS_MAX  64u
@@ -267,15 +269,56 @@ static unsigned stall_ms(const struct mig_source *s)
 }
 
 /*
- * Precopy's throttle lifted; in its place the bound of what a checkpoint
- * may hold: the guest writes no more pages in an epoch than half what the
- * standby keeps aside would take whole (a checkpoint larger than that is
- * refused there, and the standby takes over).
+ * What the guest may write while protected, in pages a second, at most:
+ * half what the standby keeps aside would take whole, an epoch (a
+ * checkpoint larger than that is refused there, and the standby takes
+ * over).
+ */
+static uint64_t stage_pps(const struct mig_source *s)
+{
+	return MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S /
+	       s->cfg.protect.epoch_ns;
+}
+
+/* And at least: a sixteenth of a checkpoint's worth of pages each epoch. */
+static uint64_t least_pps(const struct mig_source *s)
+{
+	return PROTECT_LEAST_PAGES * MIG_NS_PER_S / s->cfg.protect.epoch_ns + 1;
+}
+
+/*
+ * Precopy's throttle lifted; in its place what the guest may write: from
+ * half the link's rate as precopy measured it (the stage's bound at most),
+ * then as the acknowledgements say (protect_pace).
  */
 static void protect_throttle(struct mig_source *s)
 {
-	s->ops->throttle(s->vm->ctx, MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S /
-					     s->cfg.protect.epoch_ns);
+	uint64_t pps = s->pre.bandwidth / 2 / MIG_PAGE_WIRE_BYTES;
+
+	s->pace_pps = pps < least_pps(s) ? least_pps(s) : pps > stage_pps(s) ? stage_pps(s) : pps;
+	s->ops->throttle(s->vm->ctx, s->pace_pps);
+}
+
+/*
+ * A checkpoint acknowledged `ns` after it went: a guest writing faster
+ * than the link carries has its checkpoints queue, their acknowledgements
+ * come later and later, and the lease end: a healthy pair failing over.
+ * What it may write halves when an acknowledgement took over a quarter of
+ * the lease, and grows by an eighth when one took under an eighth (a
+ * link's stall, or a rate measured low, is outgrown within a second).
+ */
+static void protect_pace(struct mig_source *s, uint64_t ns)
+{
+	uint64_t pps = s->pace_pps;
+
+	if (ns > s->cfg.protect.lease_ns / 4)
+		pps = pps / 2 > least_pps(s) ? pps / 2 : least_pps(s);
+	else if (ns < s->cfg.protect.lease_ns / 8)
+		pps = pps + pps / 8 + 1 < stage_pps(s) ? pps + pps / 8 + 1 : stage_pps(s);
+	if (pps != s->pace_pps) {
+		s->pace_pps = pps;
+		s->ops->throttle(s->vm->ctx, pps);
+	}
 }
 
 /*
@@ -387,6 +430,9 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 		if (rec->length != MIG_EPOCH_ACK_BYTES || epoch > s->rep.epochs_sent)
 			goto malformed;
 		taken = lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx));
+		if (taken) /* how long this message took to be acknowledged */
+			protect_pace(s, s->ops->now_ns(s->vm->ctx) -
+						s->lease.sent[seq % LEASE_WINDOW].sent_ns);
 		if (taken && s->told_leased)
 			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
 		announce_protected(s, seq);

@@ -141,6 +141,19 @@ static void hang_up(struct link_tls *tls, struct link_tcp *tcp, enum mig_state s
 
 static unsigned long long us(uint64_t ns) { return (unsigned long long)(ns / 1000u); }
 
+/* Frames the link lost on this board: TCP retransmits them, after its timeout. */
+static void report_link_losses(void)
+{
+	uint64_t in, out;
+
+	link_net_losses(&in, &out);
+	if (in || out)
+		console_printf(
+			"migration report: the link lost %llu frames in (no buffer) and %llu "
+			"out (its ring full) on this board\n",
+			(unsigned long long)in, (unsigned long long)out);
+}
+
 static void report_source(const struct migrate_job *j, const struct mig_report *r)
 {
 	uint64_t mib_s = r->total_ns ? r->bytes_sent * 1000u / (r->total_ns / 1000u) : 0;
@@ -157,6 +170,8 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			(unsigned long long)r->epochs_sent, (unsigned long long)r->epochs_acked,
 			(unsigned long long)r->epoch_pages, us(r->epoch_pause_max_ns),
 			us(r->epoch_pause_total_ns / r->epochs_sent), us(r->epoch_send_max_ns));
+	if (r->mode == MIG_MODE_PROTECT)
+		report_link_losses();
 	if (r->state != MIG_COMPLETED)
 		return;
 	console_printf("migration report: stream format %u (%s)\n", r->stream_format,
@@ -691,6 +706,8 @@ void migrate_in(struct migrate_job *j)
 			       (unsigned long long)mig_dest_report(d)->epochs_committed,
 			       us(mig_dest_report(d)->takeover_detect_ns),
 			       us(mig_dest_report(d)->takeover_start_ns));
+	if (mig_dest_report(d)->took_over)
+		report_link_losses();
 	report_dest_faults(mig_dest_report(d));
 	/*
 	 * From now on the link stays open to answer a source that reconnects to
