@@ -64,8 +64,9 @@ struct mig_source {
 		uint64_t epoch, mark;
 	} frame_marks[MIG_FRAME_MARKS];
 	unsigned marks_head, marks_tail; /**< frame_marks[marks_tail % N] the oldest in flight */
-	uint64_t pace_pps; /**< what the guest may write while protected (protect_pace) */
-	bool released;	   /**< the standby said it dropped its copy (RELEASED) */
+	uint64_t pace_pps;     /**< what the guest may write while protected (protect_pace) */
+	uint64_t pace_cut_seq; /**< the last message sent when the pace was last halved */
+	bool released;	       /**< the standby said it dropped its copy (RELEASED) */
 	/**
 	 * A message saying the lease is held went out: from then on the
 	 * standby may take over, and fencing is owed. Before, a primary that

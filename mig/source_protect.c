@@ -274,13 +274,17 @@ static unsigned stall_ms(const struct mig_source *s)
  * checkpoint larger than that is refused there, and the standby takes
  * over).
  */
+static uint64_t least_pps(const struct mig_source *s);
+
 static uint64_t stage_pps(const struct mig_source *s)
 {
-	return MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S /
-	       s->cfg.protect.epoch_ns;
+	uint64_t pps = MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S /
+		       s->cfg.protect.epoch_ns;
+
+	return pps > least_pps(s) ? pps : least_pps(s); /* never 0: that lifts the throttle */
 }
 
-/* And at least: a sixteenth of a checkpoint's worth of pages each epoch. */
+/* And at least PROTECT_LEAST_PAGES each epoch. */
 static uint64_t least_pps(const struct mig_source *s)
 {
 	return PROTECT_LEAST_PAGES * MIG_NS_PER_S / s->cfg.protect.epoch_ns + 1;
@@ -296,6 +300,8 @@ static void protect_throttle(struct mig_source *s)
 	uint64_t pps = s->pre.bandwidth / 2 / MIG_PAGE_WIRE_BYTES;
 
 	s->pace_pps = pps < least_pps(s) ? least_pps(s) : pps > stage_pps(s) ? stage_pps(s) : pps;
+	s->pace_cut_seq = 0;
+	s->rep.epoch_pace_pps = s->pace_pps;
 	s->ops->throttle(s->vm->ctx, s->pace_pps);
 }
 
@@ -305,18 +311,27 @@ static void protect_throttle(struct mig_source *s)
  * come later and later, and the lease end: a healthy pair failing over.
  * What it may write halves when an acknowledgement took over a quarter of
  * the lease, and grows by an eighth when one took under an eighth (a
- * link's stall, or a rate measured low, is outgrown within a second).
+ * link's stall, or a rate measured low, is outgrown within a second at
+ * 20 ms epochs).
  */
-static void protect_pace(struct mig_source *s, uint64_t ns)
+static void protect_pace(struct mig_source *s, uint64_t seq, uint64_t ns)
 {
 	uint64_t pps = s->pace_pps;
 
-	if (ns > s->cfg.protect.lease_ns / 4)
+	/*
+	 * Once per slowdown: the messages sent before the last cut come late
+	 * behind the same stall, and a stall the guest did not cause is not
+	 * cured by halving again.
+	 */
+	if (ns > s->cfg.protect.lease_ns / 4) {
+		if (seq <= s->pace_cut_seq)
+			return;
 		pps = pps / 2 > least_pps(s) ? pps / 2 : least_pps(s);
-	else if (ns < s->cfg.protect.lease_ns / 8)
+		s->pace_cut_seq = s->lease.next_seq - 1;
+	} else if (ns < s->cfg.protect.lease_ns / 8)
 		pps = pps + pps / 8 + 1 < stage_pps(s) ? pps + pps / 8 + 1 : stage_pps(s);
 	if (pps != s->pace_pps) {
-		s->pace_pps = pps;
+		s->pace_pps = s->rep.epoch_pace_pps = pps;
 		s->ops->throttle(s->vm->ctx, pps);
 	}
 }
@@ -431,8 +446,9 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 			goto malformed;
 		taken = lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx));
 		if (taken) /* how long this message took to be acknowledged */
-			protect_pace(s, s->ops->now_ns(s->vm->ctx) -
-						s->lease.sent[seq % LEASE_WINDOW].sent_ns);
+			protect_pace(s, seq,
+				     s->ops->now_ns(s->vm->ctx) -
+					     s->lease.sent[seq % LEASE_WINDOW].sent_ns);
 		if (taken && s->told_leased)
 			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
 		announce_protected(s, seq);

@@ -166,10 +166,12 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 		console_printf(
 			"migration report: protection: %llu checkpoints sent, %llu "
 			"acknowledged, %llu pages in them; the guest paused %llu us at "
-			"most for one, %llu us on average; the longest send %llu us\n",
+			"most for one, %llu us on average; the longest send %llu us; the guest "
+			"paced to %llu pages/s at the end\n",
 			(unsigned long long)r->epochs_sent, (unsigned long long)r->epochs_acked,
 			(unsigned long long)r->epoch_pages, us(r->epoch_pause_max_ns),
-			us(r->epoch_pause_total_ns / r->epochs_sent), us(r->epoch_send_max_ns));
+			us(r->epoch_pause_total_ns / r->epochs_sent), us(r->epoch_send_max_ns),
+			(unsigned long long)r->epoch_pace_pps);
 	if (r->mode == MIG_MODE_PROTECT)
 		report_link_losses();
 	if (r->state != MIG_COMPLETED)
