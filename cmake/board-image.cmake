@@ -47,7 +47,7 @@ configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)
 add_executable(ferry.elf ${FERRY_IMAGE_SOURCES})
 target_include_directories(ferry.elf PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry.elf PRIVATE
-  FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull FERRY_VERSION_STRING="${FERRY_VERSION_STRING}")
+  ${FERRY_BOARD_DEFINITIONS} FERRY_VERSION_STRING="${FERRY_VERSION_STRING}")
 target_compile_options(ferry.elf PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
 target_link_options(ferry.elf PRIVATE
   -nostdlib -nostartfiles -static -T ${CMAKE_BINARY_DIR}/ferry.ld
@@ -61,7 +61,7 @@ target_link_libraries(ferry.elf PRIVATE fdt mbedtls lwip
 add_executable(ferry-next.elf ${FERRY_IMAGE_SOURCES})
 target_include_directories(ferry-next.elf PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ferry-next.elf PRIVATE FERRY_FORMAT_NEXT
-  FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull FERRY_VERSION_STRING="${FERRY_VERSION_STRING}-next")
+  ${FERRY_BOARD_DEFINITIONS} FERRY_VERSION_STRING="${FERRY_VERSION_STRING}-next")
 target_compile_options(ferry-next.elf PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
 target_link_options(ferry-next.elf PRIVATE
   -nostdlib -nostartfiles -static -T ${CMAKE_BINARY_DIR}/ferry.ld

@@ -43,7 +43,7 @@ set(FERRY_HYP_HOST_SOURCES ${FERRY_LIB_SOURCES} ${FERRY_HYP_SOURCES}
   ${FERRY_BOARD_SOURCES})
 add_library(hyp_host STATIC ${FERRY_HYP_HOST_SOURCES})
 target_include_directories(hyp_host PUBLIC ${CMAKE_SOURCE_DIR})
-target_compile_definitions(hyp_host PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
+target_compile_definitions(hyp_host PUBLIC ${FERRY_BOARD_DEFINITIONS})
 target_compile_options(hyp_host PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(hyp_host PUBLIC fdt_host pthread)
 
@@ -60,7 +60,7 @@ add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.
   tools/ferry/migrate_view.c tools/ferry/migrate_session.c tools/ferry/unix_path.c
   tools/ferry/runtime_dir.c tools/ferry/lan_switch.c ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
-target_compile_definitions(ferry_tool_lib PUBLIC FERRY_IMAGE_BASE=${FERRY_IMAGE_BASE}ull)
+target_compile_definitions(ferry_tool_lib PUBLIC ${FERRY_BOARD_DEFINITIONS})
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry_tool_lib PUBLIC link_host)
 add_executable(ferry tools/ferry/main.c tools/ferry/cmd_boot.c tools/ferry/cmd_boards.c

@@ -12,9 +12,7 @@
 #define RXQ 0u
 #define TXQ 1u
 
-/* struct virtio_net_hdr with VIRTIO_F_VERSION_1 (Virtio 1.1 section 5.1.6) */
-#define NET_HDR_SIZE 12u
-#define BUF_SIZE     VIRTIO_NET_BUF_SIZE
+#define NET_HDR_SIZE VIRTIO_NET_HDR_BYTES
 
 static void notify(struct virtio_net *d, uint32_t queue, struct virtq *q)
 {
@@ -22,11 +20,31 @@ static void notify(struct virtio_net *d, uint32_t queue, struct virtq *q)
 		d->stats.notifies++;
 }
 
-bool virtio_net_init(struct virtio_net *d, uintptr_t base, virtio_net_rx_fn rx, void *ctx,
-		     char *err, size_t n)
+static uint8_t *rx_buf(const struct virtio_net *d, uint16_t id)
+{
+	return d->rx_mem + (size_t)id * d->buf_bytes;
+}
+
+static uint8_t *tx_buf(const struct virtio_net *d, uint16_t id)
+{
+	return d->tx_mem + (size_t)id * d->buf_bytes;
+}
+
+bool virtio_net_init(struct virtio_net *d, uintptr_t base, const struct virtio_net_bufs *bufs,
+		     virtio_net_rx_fn rx, void *ctx, char *err, size_t n)
 {
 	uint64_t agreed;
 
+	if (!bufs->count || bufs->count > VIRTQ_SIZE || bufs->frame_max < 60u) {
+		format_snprintf(err, n, "virtio-net: %u buffers for %u-byte frames", bufs->count,
+				bufs->frame_max);
+		return false;
+	}
+	d->buf_bytes = VIRTIO_NET_BUF_BYTES(bufs->frame_max);
+	d->frame_max = bufs->frame_max;
+	d->buf_count = bufs->count;
+	d->rx_mem = bufs->mem;
+	d->tx_mem = bufs->mem + (size_t)bufs->count * d->buf_bytes;
 	d->mmio = (struct virtio_mmio){ base, "virtio-net" };
 	d->rx = rx;
 	d->ctx = ctx;
@@ -41,14 +59,14 @@ bool virtio_net_init(struct virtio_net *d, uintptr_t base, virtio_net_rx_fn rx, 
 	for (unsigned i = 0; i < 6; i++)
 		d->mac[i] = virtio_mmio_config8(&d->mmio, i);
 	/* Every receive buffer posted at once. */
-	for (uint16_t i = 0; i < VIRTQ_SIZE; i++) {
-		d->rxq.desc[i] = (struct virtq_desc){ .addr = (uintptr_t)d->rx_buf[i],
-						      .len = BUF_SIZE,
+	for (uint16_t i = 0; i < d->buf_count; i++) {
+		d->rxq.desc[i] = (struct virtq_desc){ .addr = (uintptr_t)rx_buf(d, i),
+						      .len = d->buf_bytes,
 						      .flags = VIRTQ_DESC_F_WRITE };
 		virtq_offer(&d->rxq, i);
 		d->tx_free[i] = i;
 	}
-	d->tx_free_count = VIRTQ_SIZE;
+	d->tx_free_count = d->buf_count;
 	virtq_interrupts(&d->rxq, false); /* polled while busy: see virtio_net_wait_arm */
 	virtio_mmio_ready(&d->mmio);
 	virtio_mmio_kick(&d->mmio, RXQ); /* the receive buffers are there */
@@ -64,7 +82,7 @@ static void reap_tx(struct virtio_net *d)
 	uint32_t len;
 
 	while (virtq_take_used(&d->txq, &id, &len))
-		if (id < VIRTQ_SIZE && d->tx_free_count < VIRTQ_SIZE)
+		if (id < d->buf_count && d->tx_free_count < d->buf_count)
 			d->tx_free[d->tx_free_count++] = id;
 }
 
@@ -77,7 +95,7 @@ bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_
 
 	for (unsigned i = 0; i < count; i++)
 		total += lens[i];
-	if (total > VIRTIO_NET_FRAME_MAX)
+	if (total > d->frame_max)
 		return false;
 	if (!d->tx_free_count) {
 		reap_tx(d); /* only that: receiving here would re-enter the network stack */
@@ -87,14 +105,14 @@ bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_
 		}
 	}
 	id = d->tx_free[--d->tx_free_count];
-	p = d->tx_buf[id];
+	p = tx_buf(d, id);
 	memset(p, 0, NET_HDR_SIZE);
 	p += NET_HDR_SIZE;
 	for (unsigned i = 0; i < count; i++) {
 		memcpy(p, parts[i], lens[i]);
 		p += lens[i];
 	}
-	d->txq.desc[id] = (struct virtq_desc){ .addr = (uintptr_t)d->tx_buf[id],
+	d->txq.desc[id] = (struct virtq_desc){ .addr = (uintptr_t)tx_buf(d, id),
 					       .len = (uint32_t)(NET_HDR_SIZE + total) };
 	virtq_offer(&d->txq, id);
 	notify(d, TXQ, &d->txq);
@@ -112,10 +130,10 @@ unsigned virtio_net_poll_max(struct virtio_net *d, unsigned max)
 
 	reap_tx(d);
 	while (frames < max && virtq_take_used(&d->rxq, &id, &len)) {
-		if (id >= VIRTQ_SIZE)
+		if (id >= d->buf_count)
 			continue; /* a device bug: never touch a buffer it cannot own */
-		if (len > NET_HDR_SIZE && len <= BUF_SIZE)
-			d->rx(d->ctx, d->rx_buf[id] + NET_HDR_SIZE, len - NET_HDR_SIZE);
+		if (len > NET_HDR_SIZE && len <= d->buf_bytes)
+			d->rx(d->ctx, rx_buf(d, id) + NET_HDR_SIZE, len - NET_HDR_SIZE);
 		virtq_offer(&d->rxq, id); /* recycled at once */
 		frames++;
 	}
@@ -150,5 +168,5 @@ void virtio_net_stats(const struct virtio_net *d, struct virtio_net_stats *s) { 
 bool virtio_net_tx_idle(struct virtio_net *d)
 {
 	reap_tx(d);
-	return d->tx_free_count == VIRTQ_SIZE;
+	return d->tx_free_count == d->buf_count;
 }

@@ -3,8 +3,9 @@
  * virtio-net over the virtio-mmio transport, version 2 (Virtio 1.1
  * sections 4.2 and 5.1): the board's network devices, the board-to-board
  * link's and the guests' LAN port. Frames go out and come in whole (no
- * offloads, no merged buffers); 256 receive buffers stay posted so the
- * device never waits for the driver.
+ * offloads, no merged buffers); every receive buffer stays posted so the
+ * device never waits for the driver. The buffers' number and size are the
+ * user's (the link carries jumbo frames, the guests' LAN Ethernet's).
  */
 #ifndef DRIVERS_VIRTIO_NET_H
 #define DRIVERS_VIRTIO_NET_H
@@ -16,7 +17,24 @@
 #include "drivers/virtio_mmio.h"
 
 #define VIRTIO_NET_FRAME_MAX 1518u /* with an 802.1Q tag, without the FCS */
-#define VIRTIO_NET_BUF_SIZE  2048u
+/* struct virtio_net_hdr with VIRTIO_F_VERSION_1 (Virtio 1.1 section 5.1.6) */
+#define VIRTIO_NET_HDR_BYTES 12u
+/** One buffer for frames up to frame_max, in whole cache lines. */
+#define VIRTIO_NET_BUF_BYTES(frame_max) (((frame_max) + VIRTIO_NET_HDR_BYTES + 63u) & ~63u)
+/** The storage of `count` receive and as many transmit buffers. */
+#define VIRTIO_NET_STORAGE_BYTES(frame_max, count) (2u * (count)*VIRTIO_NET_BUF_BYTES(frame_max))
+
+/**
+ * A device's buffers, kept by its user: `count` (at most VIRTQ_SIZE)
+ * receive and as many transmit ones, each for a frame of up to frame_max
+ * bytes, in VIRTIO_NET_STORAGE_BYTES(frame_max, count) bytes at `mem`
+ * (64-byte aligned). A frame larger than its buffers is refused whole.
+ */
+struct virtio_net_bufs {
+	uint8_t *mem;
+	uint32_t frame_max;
+	uint16_t count;
+};
 
 /** Where received frames go (called from virtio_net_poll). */
 typedef void (*virtio_net_rx_fn)(void *ctx, const uint8_t *frame, size_t len);
@@ -26,11 +44,12 @@ struct virtio_net_stats {
 	uint64_t rx_frames, tx_frames, tx_full, notifies, irqs;
 };
 
-/** One device and its buffers (about 1 MiB: keep it in static storage). */
+/** One device (its rings take some 20 KiB: keep it in static storage). */
 struct virtio_net {
 	struct virtq rxq, txq;
-	uint8_t rx_buf[VIRTQ_SIZE][VIRTIO_NET_BUF_SIZE] __attribute__((aligned(64)));
-	uint8_t tx_buf[VIRTQ_SIZE][VIRTIO_NET_BUF_SIZE] __attribute__((aligned(64)));
+	uint8_t *rx_mem, *tx_mem;
+	uint32_t buf_bytes, frame_max;
+	uint16_t buf_count;
 	uint16_t tx_free[VIRTQ_SIZE], tx_free_count;
 	struct virtio_mmio mmio;
 	virtio_net_rx_fn rx;
@@ -43,8 +62,8 @@ struct virtio_net {
  * Starts the virtio-net device at `base` (one virtio-mmio slot); false
  * with the reason when there is none or it refuses what Ferry needs.
  */
-bool virtio_net_init(struct virtio_net *d, uintptr_t base, virtio_net_rx_fn rx, void *ctx,
-		     char *err, size_t err_size);
+bool virtio_net_init(struct virtio_net *d, uintptr_t base, const struct virtio_net_bufs *bufs,
+		     virtio_net_rx_fn rx, void *ctx, char *err, size_t err_size);
 
 /** The device's MAC address. */
 void virtio_net_mac(const struct virtio_net *d, uint8_t mac[6]);

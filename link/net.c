@@ -14,8 +14,15 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+/* A jumbo frame with an 802.1Q tag, without the FCS. */
+#define LINK_FRAME_MAX (FERRY_LINK_MTU + 18u)
+/* Half the ring: the window (lwipopts.h) is some 15 full frames, the rest are acknowledgements. */
+#define LINK_BUFS 128u
+
 static struct netif netif;
 static struct virtio_net nic;
+static uint8_t nic_storage[VIRTIO_NET_STORAGE_BYTES(LINK_FRAME_MAX, LINK_BUFS)]
+	__attribute__((aligned(64)));
 
 static uint64_t lost_in, lost_out;
 
@@ -89,7 +96,7 @@ static err_t netif_setup(struct netif *n)
 	n->name[1] = 'n';
 	n->output = etharp_output;
 	n->linkoutput = link_output;
-	n->mtu = 1500;
+	n->mtu = FERRY_LINK_MTU;
 	n->hwaddr_len = 6;
 	virtio_net_mac(&nic, n->hwaddr);
 	n->flags =
@@ -101,7 +108,9 @@ bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err
 {
 	ip4_addr_t ip, mask, gw;
 
-	if (!virtio_net_init(&nic, virtio_base, frame_in, NULL, err, n))
+	static const struct virtio_net_bufs bufs = { nic_storage, LINK_FRAME_MAX, LINK_BUFS };
+
+	if (!virtio_net_init(&nic, virtio_base, &bufs, frame_in, NULL, err, n))
 		return false;
 	lwip_init();
 	ip4_addr_set_u32(&ip, lwip_htonl(cfg->ip));

@@ -33,6 +33,8 @@ struct frame_queue {
 };
 
 static struct virtio_net nic;
+static uint8_t nic_storage[VIRTIO_NET_STORAGE_BYTES(VIRTIO_NET_FRAME_MAX, VIRTQ_SIZE)]
+	__attribute__((aligned(64)));
 static struct {
 	/*
 	 * The state below and the device: frames move on whichever CPU they
@@ -225,7 +227,10 @@ bool lan_init(const struct board_desc *b, const struct board_facts *f, bool link
 	memcpy(lan.cpu_mpidr, f->cpu_mpidr, sizeof(lan.cpu_mpidr));
 	lan.intid = v->first_intid + (uint32_t)slot;
 	irq_register(lan.intid, lan_irq, NULL);
-	if (!virtio_net_init(&nic, v->base + (uint64_t)slot * v->stride, frame_in, NULL, err,
+	static const struct virtio_net_bufs bufs = { nic_storage, VIRTIO_NET_FRAME_MAX,
+						     VIRTQ_SIZE };
+
+	if (!virtio_net_init(&nic, v->base + (uint64_t)slot * v->stride, &bufs, frame_in, NULL, err,
 			     sizeof(err))) {
 		console_printf("lan: %s\n", err);
 		return false;

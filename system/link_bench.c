@@ -27,15 +27,18 @@ void link_print_rate(const char *what, uint64_t bytes, uint64_t ms)
 void link_print_profile(uint64_t bytes)
 {
 	struct virtio_net_stats s;
-	uint64_t mib = bytes >> 20 ? bytes >> 20 : 1;
+	uint64_t mib = bytes >> 20 ? bytes >> 20 : 1, lost_in, lost_out;
 
 	virtio_net_stats(link_net_nic(), &s);
+	link_net_losses(&lost_in, &lost_out);
 	console_printf("link: profile per MiB: %llu rx frames, %llu tx frames, %llu doorbells, "
-		       "%llu interrupts, %llu full-ring waits\n",
+		       "%llu interrupts, %llu full-ring waits; in all %llu frames lost for want "
+		       "of a buffer, %llu given up on a full ring\n",
 		       (unsigned long long)(s.rx_frames / mib),
 		       (unsigned long long)(s.tx_frames / mib),
 		       (unsigned long long)(s.notifies / mib), (unsigned long long)(s.irqs / mib),
-		       (unsigned long long)(s.tx_full / mib));
+		       (unsigned long long)(s.tx_full / mib), (unsigned long long)lost_in,
+		       (unsigned long long)lost_out);
 }
 
 static struct {

@@ -27,12 +27,12 @@ static const char *const qemu_virt_args[] = {
 
 const struct board_desc board_current = {
     .name = "qemu-virt",
-    .ram_base = 0x40000000,
+    .ram_base = FERRY_RAM_BASE,
     .ram_size_min = 256ull << 20,
     /* QEMU puts the DTB at the start of RAM for an ELF linked above it */
     .dtb_addr = 0x40000000,
     .image_base = FERRY_IMAGE_BASE,
-    .hyp_reserved = 32ull << 20,
+    .hyp_reserved = FERRY_HYP_RESERVED,
     .device_end = 0x40000000,
     .cpu_count_max = BOARD_CPU_MAX,
     .cpu_count_launch = 2,

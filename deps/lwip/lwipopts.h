@@ -36,14 +36,21 @@
 #define PBUF_POOL_SIZE		256
 #define PBUF_POOL_BUFSIZE	1536
 
-#define TCP_MSS		 1460
+/*
+ * The link is a board-to-board path of its own: jumbo frames on it take a
+ * sixth of the frames, interrupts and segments that Ethernet's 1500 bytes
+ * would (link/net.c sizes the device's buffers by it). A peer that offers
+ * a smaller MSS is sent segments that fit it (RFC 9293 section 3.7.1).
+ */
+#define FERRY_LINK_MTU	 9000
+#define TCP_MSS		 (FERRY_LINK_MTU - 40) /* IPv4 and TCP headers without options */
 #define LWIP_WND_SCALE	 1
 #define TCP_RCV_SCALE	 2
 #define TCP_WND		 (128 * 1024)
 #define TCP_SND_BUF	 (128 * 1024)
-#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SND_QUEUELEN 256 /* pbufs: at least 2 x TCP_SND_BUF / TCP_MSS (lwIP's check) */
 /* lwIP keeps these 16-bit: wake the sender at half the (u16) window */
-#define TCP_SNDLOWAT	  32768
+#define TCP_SNDLOWAT	  24576 /* below 0xffff - 4 x TCP_MSS (lwIP's check) */
 #define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 2)
 #define TCP_QUEUE_OOSEQ	  1
 
