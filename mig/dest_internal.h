@@ -60,6 +60,7 @@ struct mig_dest {
 	struct mig_ckpt_stage stage; /**< checkpoints kept aside until whole */
 	struct lease_standby lease;  /**< when this standby may run the VM */
 	uint64_t epoch_seq;	     /**< the open checkpoint's message number */
+	uint64_t epoch_began_ns;     /**< when it began (now_ns), for the report's gaps */
 	bool manual; /**< takeover=manual: runs only on the supervisor's word (mig_dest_supervise)
 		      */
 	enum mig_dest_phase phase;

@@ -75,6 +75,7 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 	uint64_t fence_ns = mig_get_u64(&rec->payload);
 	uint8_t flags = mig_get_u8(&rec->payload);
 	bool manual = flags & MIG_EPOCH_MANUAL;
+	uint64_t now;
 
 	if (rec->length != MIG_EPOCH_BYTES || flags & ~(MIG_EPOCH_LEASED | MIG_EPOCH_MANUAL) ||
 	    (manual && flags & MIG_EPOCH_LEASED) || !session)
@@ -90,6 +91,12 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 	if (!heard(d, session, flags & MIG_EPOCH_LEASED))
 		return false;
 	d->epoch_seq = seq;
+	now = d->ops->now_ns(d->vm->ctx);
+	if (d->epoch_began_ns && now - d->epoch_began_ns > d->rep.epoch_gap_max_ns) {
+		d->rep.epoch_gap_max_ns = now - d->epoch_began_ns;
+		d->rep.epoch_gap_max_at = epoch;
+	}
+	d->epoch_began_ns = now;
 	return mig_ckpt_begin(&d->stage, epoch, d->rep.error, sizeof(d->rep.error));
 }
 
@@ -122,7 +129,7 @@ static void commit_page(void *ctx, uint64_t page, const void *data)
 
 bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 {
-	uint64_t epoch = mig_get_u64(&rec->payload);
+	uint64_t epoch = mig_get_u64(&rec->payload), t0 = d->ops->now_ns(d->vm->ctx);
 	struct mig_ram_forms forms;
 
 	if (rec->length != 8)
@@ -139,6 +146,9 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 	}
 	lease_standby_committed(&d->lease);
 	d->rep.epochs_committed++;
+	t0 = d->ops->now_ns(d->vm->ctx) - t0;
+	if (t0 > d->rep.epoch_commit_max_ns)
+		d->rep.epoch_commit_max_ns = t0;
 	ack(d, d->epoch_seq, epoch);
 	/*
 	 * Its lines leave the pair here, once (the primary shows them only if it

@@ -185,10 +185,16 @@ struct mig_report {
 	 * heard to the takeover's decision, and from there to the VM running.
 	 */
 	uint64_t epochs_sent, epochs_acked, epoch_pause_max_ns, epoch_pause_total_ns;
-	uint64_t epoch_pages;
-	uint64_t epoch_send_max_ns; /**< primary: the longest send of one checkpoint */
-	uint64_t last_ack_ns;	    /**< primary: when the last acknowledgement came (now_ns) */
-	uint64_t epoch_pace_pps;    /**< primary: pages a second the guest may write, as paced */
+	uint64_t epoch_pages, epoch_pages_max; /**< primary: in them all, and in the largest */
+	uint64_t epoch_send_max_ns;	       /**< primary: the longest send of one checkpoint */
+	uint64_t epoch_send_max_at;	       /**< primary: which checkpoint that was */
+	/**
+	 * Standby: the longest commit of a checkpoint, and the longest time
+	 * from one checkpoint's beginning to the next's (and which one that was).
+	 */
+	uint64_t epoch_commit_max_ns, epoch_gap_max_ns, epoch_gap_max_at;
+	uint64_t last_ack_ns;	 /**< primary: when the last acknowledgement came (now_ns) */
+	uint64_t epoch_pace_pps; /**< primary: pages a second the guest may write, as paced */
 	uint64_t epochs_committed;
 	bool took_over;
 	uint64_t takeover_detect_ns, takeover_start_ns;

@@ -345,7 +345,7 @@ static void protect_pace(struct mig_source *s, uint64_t seq, uint64_t ns)
 static int checkpoint(struct mig_source *s)
 {
 	const struct mig_vm_ops *ops = s->ops;
-	uint64_t epoch = s->rep.epochs_sent + 1, t0, pause;
+	uint64_t epoch = s->rep.epochs_sent + 1, t0, pause, pages;
 	struct mig_writer w;
 	size_t len, dev;
 	struct mig_laid_out l;
@@ -355,7 +355,10 @@ static int checkpoint(struct mig_source *s)
 	t0 = ops->now_ns(s->vm->ctx);
 	ops->dirty_collect(s->vm->ctx, s->bitmap);
 	arm_collected(s);
-	s->rep.epoch_pages += mig_bitmap_count(s->bitmap, s->pages);
+	pages = mig_bitmap_count(s->bitmap, s->pages);
+	s->rep.epoch_pages += pages;
+	if (pages > s->rep.epoch_pages_max)
+		s->rep.epoch_pages_max = pages;
 	mig_source_rewind(s);
 	len = lay_out_epoch(s, s->ckpt, epoch);
 	len += take_output(s, s->ckpt + len);
@@ -406,8 +409,10 @@ static int checkpoint(struct mig_source *s)
 	if (mig_chan_send_laid_out_within(s->ch, s->ckpt, len, stall_ms(s)))
 		return -1;
 	t0 = ops->now_ns(s->vm->ctx) - t0;
-	if (t0 > s->rep.epoch_send_max_ns)
+	if (t0 > s->rep.epoch_send_max_ns) {
 		s->rep.epoch_send_max_ns = t0;
+		s->rep.epoch_send_max_at = epoch;
+	}
 	s->rep.epochs_sent = epoch;
 	/* Its RAM records were counted as laid out. */
 	s->rep.bytes_sent += 3 * MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES + dev + 8;

@@ -98,6 +98,8 @@ static void protection_members(struct json_out *o, const struct mig_report *r, b
 	json_out_object(o, "protection");
 	if (incoming) {
 		json_out_u64(o, "epochs-committed", r->epochs_committed);
+		json_out_u64(o, "epoch-commit-max-us", r->epoch_commit_max_ns / 1000u);
+		json_out_u64(o, "epoch-gap-max-us", r->epoch_gap_max_ns / 1000u);
 		json_out_bool(o, "took-over", r->took_over);
 		if (r->took_over) {
 			json_out_u64(o, "takeover-detect-us", r->takeover_detect_ns / 1000u);
@@ -107,6 +109,7 @@ static void protection_members(struct json_out *o, const struct mig_report *r, b
 		json_out_u64(o, "epochs-sent", r->epochs_sent);
 		json_out_u64(o, "epochs-acked", r->epochs_acked);
 		json_out_u64(o, "epoch-pages", r->epoch_pages);
+		json_out_u64(o, "epoch-pages-max", r->epoch_pages_max);
 		json_out_u64(o, "epoch-pause-max-us", r->epoch_pause_max_ns / 1000u);
 		json_out_u64(o, "epoch-pause-mean-us",
 			     r->epochs_sent ? r->epoch_pause_total_ns / r->epochs_sent / 1000u : 0);

@@ -165,12 +165,15 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 	if (r->mode == MIG_MODE_PROTECT && r->epochs_sent)
 		console_printf(
 			"migration report: protection: %llu checkpoints sent, %llu "
-			"acknowledged, %llu pages in them; the guest paused %llu us at "
-			"most for one, %llu us on average; the longest send %llu us; the guest "
+			"acknowledged, %llu pages in them (%llu in the largest); the guest "
+			"paused %llu us at "
+			"most for one, %llu us on average; the longest send %llu us (checkpoint "
+			"%llu); the guest "
 			"paced to %llu pages/s at the end\n",
 			(unsigned long long)r->epochs_sent, (unsigned long long)r->epochs_acked,
-			(unsigned long long)r->epoch_pages, us(r->epoch_pause_max_ns),
-			us(r->epoch_pause_total_ns / r->epochs_sent), us(r->epoch_send_max_ns),
+			(unsigned long long)r->epoch_pages, (unsigned long long)r->epoch_pages_max,
+			us(r->epoch_pause_max_ns), us(r->epoch_pause_total_ns / r->epochs_sent),
+			us(r->epoch_send_max_ns), (unsigned long long)r->epoch_send_max_at,
 			(unsigned long long)r->epoch_pace_pps);
 	if (r->mode == MIG_MODE_PROTECT)
 		report_link_losses();
@@ -704,10 +707,15 @@ void migrate_in(struct migrate_job *j)
 	console_printf("migration: the VM runs here\n");
 	if (mig_dest_report(d)->took_over)
 		console_printf("migration: takeover after %llu checkpoints: decided %llu us after "
-			       "the primary's last message, the VM running %llu us later\n",
+			       "the primary's last message, the VM running %llu us later; the "
+			       "longest commit %llu us, the longest from one checkpoint to the "
+			       "next %llu us (to checkpoint %llu)\n",
 			       (unsigned long long)mig_dest_report(d)->epochs_committed,
 			       us(mig_dest_report(d)->takeover_detect_ns),
-			       us(mig_dest_report(d)->takeover_start_ns));
+			       us(mig_dest_report(d)->takeover_start_ns),
+			       us(mig_dest_report(d)->epoch_commit_max_ns),
+			       us(mig_dest_report(d)->epoch_gap_max_ns),
+			       (unsigned long long)mig_dest_report(d)->epoch_gap_max_at);
 	if (mig_dest_report(d)->took_over)
 		report_link_losses();
 	report_dest_faults(mig_dest_report(d));

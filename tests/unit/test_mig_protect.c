@@ -176,6 +176,14 @@ static void test_protect_then_release(void **state)
 	/* the guest's pauses are the checkpoints' laying out, not their sending */
 	assert_true(f->m.src.epoch_pause_max_ns < f->m.protect.epoch_ns * 4);
 	assert_true(f->m.src.delta_pages > 0);
+	/* the reports: the largest checkpoint and the longest send; the standby's longest gap */
+	assert_true(f->m.src.epoch_pages_max > 0);
+	assert_true(f->m.src.epoch_pages_max <= f->m.src.epoch_pages);
+	assert_true(f->m.src.epoch_send_max_at >= 1);
+	assert_true(f->m.src.epoch_send_max_at <= f->m.src.epochs_sent);
+	assert_true(f->m.dst.epoch_gap_max_ns >= f->m.protect.epoch_ns / 2);
+	assert_true(f->m.dst.epoch_gap_max_at >= 2);
+	assert_true(f->m.dst.epoch_gap_max_at <= f->m.dst.epochs_committed + 1);
 	/* every line the guest printed while protected left through the standby, or here after */
 	check_lines(f, 10);
 	/* and every frame it sent left here, once each, held until its checkpoint was committed */
