@@ -17,8 +17,9 @@ Takeover: KILLS times, the guest tests/guests/migrating.c protected with the
 defaults (20 ms epochs, a 200 ms lease, takeover auto), and the primary's
 QEMU killed (SIGKILL) at a random point 0-1.5 s into the protection. The
 standby's report: from the primary's last message to the takeover's
-decision (detection; the lease plus the margin at least), and from there to
-the guest's first instruction (start). Each run also checks that the
+decision (detection; the lease plus the margin at least), from there to
+the guest's first instruction (start), and the guest time rolled back (at
+least: from the checkpoint it runs to the primary's last record). Each run also checks that the
 guest's numbered lines went out once each, none missing.
 
   tools/run.sh bench-protect [KILLS] [REPS]   (defaults 20, 2)
@@ -156,6 +157,7 @@ def slowdown_run(work, epoch_ms):
         pair.close()
 
 
+ROLLBACK = re.compile(r"the guest's time rolled back (\d+) us at least")
 TAKEOVER = re.compile(r"takeover after (\d+) checkpoints: decided (\d+) us after the primary's "
                       r"last message, the VM running (\d+) us later")
 
@@ -183,8 +185,10 @@ def kill_run(work, rng):
             src = f.read()
         with open(pair.dst_log, errors="replace") as f:
             dst = f.read()
+        rb = ROLLBACK.search(dst)
         return {"killed_after_s": round(after, 3), "checkpoints": int(m.group(1)),
                 "detect_us": int(m.group(2)), "start_us": int(m.group(3)),
+                "rollback_us": int(rb.group(1)) if rb else None,
                 "guest_passed": "FERRY-TEST migrating: PASS" in dst,
                 "lines_once_each": beats_once(src, dst)}
     finally:
@@ -243,6 +247,8 @@ def main():
             "detect_us": summary([t["detect_us"] for t in takeovers]),
             "start_us": summary([t["start_us"] for t in takeovers]),
             "total_us": summary([t["detect_us"] + t["start_us"] for t in takeovers]),
+            "rollback_us": summary([t["rollback_us"] for t in takeovers
+                                    if t["rollback_us"] is not None]),
             "guest_passed": sum(t["guest_passed"] for t in takeovers),
             "lines_once_each": sum(t["lines_once_each"] for t in takeovers),
         },

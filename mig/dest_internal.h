@@ -61,6 +61,8 @@ struct mig_dest {
 	struct lease_standby lease;  /**< when this standby may run the VM */
 	uint64_t epoch_seq;	     /**< the open checkpoint's message number */
 	uint64_t epoch_began_ns;     /**< when it began (now_ns), for the report's gaps */
+	uint64_t committed_began_ns; /**< when the last committed checkpoint began */
+	uint64_t last_word_ns;	     /**< when the primary's last record of protection came */
 	bool manual; /**< takeover=manual: runs only on the supervisor's word (mig_dest_supervise)
 		      */
 	enum mig_dest_phase phase;

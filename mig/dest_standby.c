@@ -28,6 +28,9 @@ static bool heard(struct mig_dest *d, uint64_t session, bool leased)
 	return true;
 }
 
+/* Any record of the primary's protection: it lived, its VM running, then (the rollback's bound). */
+static void word(struct mig_dest *d) { d->last_word_ns = d->ops->now_ns(d->vm->ctx); }
+
 static void ack(struct mig_dest *d, uint64_t seq, uint64_t epoch)
 {
 	uint8_t out[MIG_EPOCH_ACK_BYTES];
@@ -91,7 +94,8 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 	if (!heard(d, session, flags & MIG_EPOCH_LEASED))
 		return false;
 	d->epoch_seq = seq;
-	now = d->ops->now_ns(d->vm->ctx);
+	word(d);
+	now = d->last_word_ns;
 	if (d->epoch_began_ns && now - d->epoch_began_ns > d->rep.epoch_gap_max_ns) {
 		d->rep.epoch_gap_max_ns = now - d->epoch_began_ns;
 		d->rep.epoch_gap_max_at = epoch;
@@ -104,6 +108,7 @@ bool mig_dest_epoch_ram(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_ram_forms forms;
 
+	word(d);
 	mig_dest_forms(d, false, &forms);
 	return mig_ckpt_ram(&d->stage, &rec->payload, d->pages, d, &forms, d->rep.error,
 			    sizeof(d->rep.error));
@@ -111,6 +116,7 @@ bool mig_dest_epoch_ram(struct mig_dest *d, struct mig_record *rec)
 
 bool mig_dest_epoch_package(struct mig_dest *d, struct mig_record *rec)
 {
+	word(d);
 	return mig_ckpt_package(&d->stage, rec->payload.buf + rec->payload.pos, rec->length,
 				d->rep.error, sizeof(d->rep.error));
 }
@@ -134,6 +140,7 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 
 	if (rec->length != 8)
 		return refuse(d, "malformed EPOCH_END");
+	word(d);
 	mig_dest_forms(d, false, &forms);
 	if (!mig_ckpt_commit(&d->stage, epoch, d->vm, d->pages, commit_page, d, &forms,
 			     d->rep.error, sizeof(d->rep.error))) {
@@ -146,6 +153,7 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 	}
 	lease_standby_committed(&d->lease);
 	d->rep.epochs_committed++;
+	d->committed_began_ns = d->epoch_began_ns;
 	t0 = d->ops->now_ns(d->vm->ctx) - t0;
 	if (t0 > d->rep.epoch_commit_max_ns)
 		d->rep.epoch_commit_max_ns = t0;
@@ -169,6 +177,7 @@ bool mig_dest_heartbeat(struct mig_dest *d, struct mig_record *rec)
 		return refuse(d, "malformed HEARTBEAT");
 	if (!heard(d, session, leased))
 		return false;
+	word(d);
 	ack(d, seq, 0);
 	return true;
 }
@@ -216,6 +225,8 @@ enum mig_state mig_dest_take_over(struct mig_dest *d)
 	mig_ckpt_drop(&d->stage);
 	d->rep.took_over = true;
 	d->rep.takeover_detect_ns = decided - d->lease.last_heard_ns;
+	if (d->last_word_ns > d->committed_began_ns)
+		d->rep.takeover_rollback_ns = d->last_word_ns - d->committed_began_ns;
 	/*
 	 * Loaded at its commit: synchronized and started in one hand-over to the
 	 * vCPUs, as one flight's switchover does (its code rehearsed at HELLO);

@@ -193,6 +193,20 @@ struct mig_report {
 	 * from one checkpoint's beginning to the next's (and which one that was).
 	 */
 	uint64_t epoch_commit_max_ns, epoch_gap_max_ns, epoch_gap_max_at;
+	/**
+	 * Primary: how long acknowledgements took after their checkpoint left
+	 * (sum over epoch_acks of them, and the longest): the output each
+	 * checkpoint covers is held that long past it.
+	 */
+	uint64_t ack_wait_total_ns, ack_wait_max_ns, epoch_acks;
+	/**
+	 * Standby, at a takeover: the guest time rolled back, at least: from
+	 * the beginning of the checkpoint it runs to the primary's last record
+	 * (its VM ran on meanwhile; what it did was never seen outside: output
+	 * commit). A living primary begins a checkpoint every epoch: the time
+	 * it ran unheard after that is less than an epoch, unless it stalled.
+	 */
+	uint64_t takeover_rollback_ns;
 	uint64_t last_ack_ns;	 /**< primary: when the last acknowledgement came (now_ns) */
 	uint64_t epoch_pace_pps; /**< primary: pages a second the guest may write, as paced */
 	uint64_t epochs_committed;

@@ -450,10 +450,16 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 		if (rec->length != MIG_EPOCH_ACK_BYTES || epoch > s->rep.epochs_sent)
 			goto malformed;
 		taken = lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx));
-		if (taken) /* how long this message took to be acknowledged */
-			protect_pace(s, seq,
-				     s->ops->now_ns(s->vm->ctx) -
-					     s->lease.sent[seq % LEASE_WINDOW].sent_ns);
+		if (taken) { /* how long this message took to be acknowledged */
+			uint64_t wait = s->ops->now_ns(s->vm->ctx) -
+					s->lease.sent[seq % LEASE_WINDOW].sent_ns;
+
+			s->rep.ack_wait_total_ns += wait;
+			s->rep.epoch_acks++;
+			if (wait > s->rep.ack_wait_max_ns)
+				s->rep.ack_wait_max_ns = wait;
+			protect_pace(s, seq, wait);
+		}
 		if (taken && s->told_leased)
 			s->ops->lease_until(s->vm->ctx, s->lease.expires_ns);
 		announce_protected(s, seq);

@@ -104,6 +104,7 @@ static void protection_members(struct json_out *o, const struct mig_report *r, b
 		if (r->took_over) {
 			json_out_u64(o, "takeover-detect-us", r->takeover_detect_ns / 1000u);
 			json_out_u64(o, "takeover-start-us", r->takeover_start_ns / 1000u);
+			json_out_u64(o, "takeover-rollback-us", r->takeover_rollback_ns / 1000u);
 		}
 	} else {
 		json_out_u64(o, "epochs-sent", r->epochs_sent);
@@ -113,6 +114,9 @@ static void protection_members(struct json_out *o, const struct mig_report *r, b
 		json_out_u64(o, "epoch-pause-max-us", r->epoch_pause_max_ns / 1000u);
 		json_out_u64(o, "epoch-pause-mean-us",
 			     r->epochs_sent ? r->epoch_pause_total_ns / r->epochs_sent / 1000u : 0);
+		json_out_u64(o, "ack-wait-mean-us",
+			     r->epoch_acks ? r->ack_wait_total_ns / r->epoch_acks / 1000u : 0);
+		json_out_u64(o, "ack-wait-max-us", r->ack_wait_max_ns / 1000u);
 	}
 	json_out_end(o);
 }

@@ -168,13 +168,16 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			"acknowledged, %llu pages in them (%llu in the largest); the guest "
 			"paused %llu us at "
 			"most for one, %llu us on average; the longest send %llu us (checkpoint "
-			"%llu); the guest "
+			"%llu); the acknowledgements came %llu us after their checkpoint left "
+			"on average, %llu us at most (the output a checkpoint covers is held "
+			"that long past it); the guest "
 			"paced to %llu pages/s at the end\n",
 			(unsigned long long)r->epochs_sent, (unsigned long long)r->epochs_acked,
 			(unsigned long long)r->epoch_pages, (unsigned long long)r->epoch_pages_max,
 			us(r->epoch_pause_max_ns), us(r->epoch_pause_total_ns / r->epochs_sent),
 			us(r->epoch_send_max_ns), (unsigned long long)r->epoch_send_max_at,
-			(unsigned long long)r->epoch_pace_pps);
+			us(r->epoch_acks ? r->ack_wait_total_ns / r->epoch_acks : 0),
+			us(r->ack_wait_max_ns), (unsigned long long)r->epoch_pace_pps);
 	if (r->mode == MIG_MODE_PROTECT)
 		report_link_losses();
 	if (r->state != MIG_COMPLETED)
@@ -706,16 +709,20 @@ void migrate_in(struct migrate_job *j)
 	}
 	console_printf("migration: the VM runs here\n");
 	if (mig_dest_report(d)->took_over)
-		console_printf("migration: takeover after %llu checkpoints: decided %llu us after "
-			       "the primary's last message, the VM running %llu us later; the "
-			       "longest commit %llu us, the longest from one checkpoint to the "
-			       "next %llu us (to checkpoint %llu)\n",
-			       (unsigned long long)mig_dest_report(d)->epochs_committed,
-			       us(mig_dest_report(d)->takeover_detect_ns),
-			       us(mig_dest_report(d)->takeover_start_ns),
-			       us(mig_dest_report(d)->epoch_commit_max_ns),
-			       us(mig_dest_report(d)->epoch_gap_max_ns),
-			       (unsigned long long)mig_dest_report(d)->epoch_gap_max_at);
+		console_printf(
+			"migration: takeover after %llu checkpoints: decided %llu us after "
+			"the primary's last message, the VM running %llu us later; the "
+			"longest commit %llu us, the longest from one checkpoint to the "
+			"next %llu us (to checkpoint %llu); the guest's time rolled back %llu "
+			"us at least (from that checkpoint's beginning to the primary's last "
+			"record)\n",
+			(unsigned long long)mig_dest_report(d)->epochs_committed,
+			us(mig_dest_report(d)->takeover_detect_ns),
+			us(mig_dest_report(d)->takeover_start_ns),
+			us(mig_dest_report(d)->epoch_commit_max_ns),
+			us(mig_dest_report(d)->epoch_gap_max_ns),
+			(unsigned long long)mig_dest_report(d)->epoch_gap_max_at,
+			us(mig_dest_report(d)->takeover_rollback_ns));
 	if (mig_dest_report(d)->took_over)
 		report_link_losses();
 	report_dest_faults(mig_dest_report(d));

@@ -184,6 +184,11 @@ static void test_protect_then_release(void **state)
 	assert_true(f->m.dst.epoch_gap_max_ns >= f->m.protect.epoch_ns / 2);
 	assert_true(f->m.dst.epoch_gap_max_at >= 2);
 	assert_true(f->m.dst.epoch_gap_max_at <= f->m.dst.epochs_committed + 1);
+	/* and how long the output waited for each checkpoint's acknowledgement */
+	assert_true(f->m.src.epoch_acks >= f->m.src.epochs_acked);
+	assert_true(f->m.src.ack_wait_max_ns > 0);
+	assert_true(f->m.src.ack_wait_max_ns < f->m.protect.lease_ns);
+	assert_true(f->m.src.ack_wait_total_ns <= f->m.src.ack_wait_max_ns * f->m.src.epoch_acks);
 	/* every line the guest printed while protected left through the standby, or here after */
 	check_lines(f, 10);
 	/* and every frame it sent left here, once each, held until its checkpoint was committed */
@@ -219,6 +224,9 @@ static void check_takeover(struct fixture *f, enum mig_state st)
 	/* and not much later than the lease and the margin after the last word */
 	assert_true(f->m.dst.takeover_detect_ns >= f->m.protect.lease_ns);
 	assert_true(f->m.dst.takeover_detect_ns < f->m.protect.lease_ns * 3);
+	/* the guest time rolled back: what the primary ran after the checkpoint the standby runs */
+	assert_true(f->m.dst.takeover_rollback_ns > 0);
+	assert_true(f->m.dst.takeover_rollback_ns < f->m.protect.lease_ns);
 	/* none of the lines the primary printed after the last commit showed: the standby's run
 	 * prints them again */
 	check_lines(f, 10);
