@@ -35,7 +35,10 @@ bool virtio_net_init(struct virtio_net *d, uintptr_t base, const struct virtio_n
 {
 	uint64_t agreed;
 
-	if (!bufs->count || bufs->count > VIRTQ_SIZE || bufs->frame_max < 60u) {
+	/* A frame and its header fit a descriptor's 16-bit reach, the buffers' offsets never wrap.
+	 */
+	if (!bufs->count || bufs->count > VIRTQ_SIZE || bufs->frame_max < 60u ||
+	    bufs->frame_max > 0xffffu - VIRTIO_NET_HDR_BYTES - 63u) {
 		format_snprintf(err, n, "virtio-net: %u buffers for %u-byte frames", bufs->count,
 				bufs->frame_max);
 		return false;
@@ -60,11 +63,13 @@ bool virtio_net_init(struct virtio_net *d, uintptr_t base, const struct virtio_n
 		d->mac[i] = virtio_mmio_config8(&d->mmio, i);
 	/* Every receive buffer posted at once. */
 	for (uint16_t i = 0; i < d->buf_count; i++) {
+		/* Offered for the largest frame only: the device refuses a longer one. */
 		d->rxq.desc[i] = (struct virtq_desc){ .addr = (uintptr_t)rx_buf(d, i),
-						      .len = d->buf_bytes,
+						      .len = NET_HDR_SIZE + d->frame_max,
 						      .flags = VIRTQ_DESC_F_WRITE };
 		virtq_offer(&d->rxq, i);
 		d->tx_free[i] = i;
+		d->tx_busy[i] = false;
 	}
 	d->tx_free_count = d->buf_count;
 	virtq_interrupts(&d->rxq, false); /* polled while busy: see virtio_net_wait_arm */
@@ -82,8 +87,10 @@ static void reap_tx(struct virtio_net *d)
 	uint32_t len;
 
 	while (virtq_take_used(&d->txq, &id, &len))
-		if (id < d->buf_count && d->tx_free_count < d->buf_count)
+		if (id < d->buf_count && d->tx_busy[id] && d->tx_free_count < d->buf_count) {
+			d->tx_busy[id] = false;
 			d->tx_free[d->tx_free_count++] = id;
+		}
 }
 
 bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_t *lens,
@@ -93,10 +100,11 @@ bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_
 	uint16_t id;
 	uint8_t *p;
 
-	for (unsigned i = 0; i < count; i++)
+	for (unsigned i = 0; i < count; i++) {
+		if (lens[i] > d->frame_max - total)
+			return false; /* too long (and never a sum that wraps) */
 		total += lens[i];
-	if (total > d->frame_max)
-		return false;
+	}
 	if (!d->tx_free_count) {
 		reap_tx(d); /* only that: receiving here would re-enter the network stack */
 		if (!d->tx_free_count) {
@@ -105,6 +113,7 @@ bool virtio_net_send(struct virtio_net *d, const void *const *parts, const size_
 		}
 	}
 	id = d->tx_free[--d->tx_free_count];
+	d->tx_busy[id] = true;
 	p = tx_buf(d, id);
 	memset(p, 0, NET_HDR_SIZE);
 	p += NET_HDR_SIZE;
@@ -132,7 +141,7 @@ unsigned virtio_net_poll_max(struct virtio_net *d, unsigned max)
 	while (frames < max && virtq_take_used(&d->rxq, &id, &len)) {
 		if (id >= d->buf_count)
 			continue; /* a device bug: never touch a buffer it cannot own */
-		if (len > NET_HDR_SIZE && len <= d->buf_bytes)
+		if (len > NET_HDR_SIZE && len - NET_HDR_SIZE <= d->frame_max)
 			d->rx(d->ctx, rx_buf(d, id) + NET_HDR_SIZE, len - NET_HDR_SIZE);
 		virtq_offer(&d->rxq, id); /* recycled at once */
 		frames++;

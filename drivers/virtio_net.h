@@ -51,6 +51,8 @@ struct virtio_net {
 	uint32_t buf_bytes, frame_max;
 	uint16_t buf_count;
 	uint16_t tx_free[VIRTQ_SIZE], tx_free_count;
+	/* The transmit buffers the device holds: one it returns twice is freed once. */
+	bool tx_busy[VIRTQ_SIZE];
 	struct virtio_mmio mmio;
 	virtio_net_rx_fn rx;
 	void *ctx;

@@ -16,6 +16,8 @@
 
 /* A jumbo frame with an 802.1Q tag, without the FCS. */
 #define LINK_FRAME_MAX (FERRY_LINK_MTU + 18u)
+/* pbuf_alloc takes a 16-bit length. */
+_Static_assert(LINK_FRAME_MAX <= 0xffffu, "a link frame fits a pbuf");
 /* Half the ring: the window (lwipopts.h) is some 15 full frames, the rest are acknowledgements. */
 #define LINK_BUFS 128u
 

@@ -94,6 +94,9 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 	if (!heard(d, session, flags & MIG_EPOCH_LEASED))
 		return false;
 	d->epoch_seq = seq;
+	if (!mig_ckpt_begin(&d->stage, epoch, d->rep.error, sizeof(d->rep.error)))
+		return false;
+	/* The report's figures: of checkpoints the stage took only. */
 	word(d);
 	now = d->last_word_ns;
 	if (d->epoch_began_ns && now - d->epoch_began_ns > d->rep.epoch_gap_max_ns) {
@@ -101,24 +104,28 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 		d->rep.epoch_gap_max_at = epoch;
 	}
 	d->epoch_began_ns = now;
-	return mig_ckpt_begin(&d->stage, epoch, d->rep.error, sizeof(d->rep.error));
+	return true;
 }
 
 bool mig_dest_epoch_ram(struct mig_dest *d, struct mig_record *rec)
 {
 	struct mig_ram_forms forms;
 
-	word(d);
 	mig_dest_forms(d, false, &forms);
-	return mig_ckpt_ram(&d->stage, &rec->payload, d->pages, d, &forms, d->rep.error,
-			    sizeof(d->rep.error));
+	if (!mig_ckpt_ram(&d->stage, &rec->payload, d->pages, d, &forms, d->rep.error,
+			  sizeof(d->rep.error)))
+		return false;
+	word(d);
+	return true;
 }
 
 bool mig_dest_epoch_package(struct mig_dest *d, struct mig_record *rec)
 {
+	if (!mig_ckpt_package(&d->stage, rec->payload.buf + rec->payload.pos, rec->length,
+			      d->rep.error, sizeof(d->rep.error)))
+		return false;
 	word(d);
-	return mig_ckpt_package(&d->stage, rec->payload.buf + rec->payload.pos, rec->length,
-				d->rep.error, sizeof(d->rep.error));
+	return true;
 }
 
 /* Writes a committed page (its number checked with the record). */
@@ -140,7 +147,6 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 
 	if (rec->length != 8)
 		return refuse(d, "malformed EPOCH_END");
-	word(d);
 	mig_dest_forms(d, false, &forms);
 	if (!mig_ckpt_commit(&d->stage, epoch, d->vm, d->pages, commit_page, d, &forms,
 			     d->rep.error, sizeof(d->rep.error))) {
@@ -153,6 +159,7 @@ bool mig_dest_epoch_end(struct mig_dest *d, struct mig_record *rec)
 	}
 	lease_standby_committed(&d->lease);
 	d->rep.epochs_committed++;
+	word(d);
 	d->committed_began_ns = d->epoch_began_ns;
 	t0 = d->ops->now_ns(d->vm->ctx) - t0;
 	if (t0 > d->rep.epoch_commit_max_ns)

@@ -204,7 +204,8 @@ struct mig_report {
 	 * the beginning of the checkpoint it runs to the primary's last record
 	 * (its VM ran on meanwhile; what it did was never seen outside: output
 	 * commit). A living primary begins a checkpoint every epoch: the time
-	 * it ran unheard after that is less than an epoch, unless it stalled.
+	 * it ran unheard after that is less than an epoch, unless it stalled
+	 * (a checkpoint sent in parts counts the time its VM stood for them).
 	 */
 	uint64_t takeover_rollback_ns;
 	uint64_t last_ack_ns;	 /**< primary: when the last acknowledgement came (now_ns) */

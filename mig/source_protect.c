@@ -450,7 +450,12 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 		if (rec->length != MIG_EPOCH_ACK_BYTES || epoch > s->rep.epochs_sent)
 			goto malformed;
 		taken = lease_primary_ack(&s->lease, session, seq, s->ops->now_ns(s->vm->ctx));
-		if (taken) { /* how long this message took to be acknowledged */
+		/*
+		 * How long this message took to be acknowledged: once a message, the
+		 * first time (a replayed acknowledgement neither counts again in the
+		 * report nor paces the guest again).
+		 */
+		if (taken && seq > s->timed_seq) {
 			uint64_t wait = s->ops->now_ns(s->vm->ctx) -
 					s->lease.sent[seq % LEASE_WINDOW].sent_ns;
 
@@ -458,6 +463,7 @@ int mig_source_protect_reply(struct mig_source *s, struct mig_record *rec)
 			s->rep.epoch_acks++;
 			if (wait > s->rep.ack_wait_max_ns)
 				s->rep.ack_wait_max_ns = wait;
+			s->timed_seq = seq;
 			protect_pace(s, seq, wait);
 		}
 		if (taken && s->told_leased)
