@@ -11,6 +11,7 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
@@ -37,6 +38,20 @@ void link_net_losses(uint64_t *in, uint64_t *out)
 }
 
 /* Gathers a pbuf chain into one frame for the device (lwIP's linkoutput). */
+void link_net_tcp_counts(struct link_net_tcp_counts *c)
+{
+	uint64_t empty = 0;
+
+	for (unsigned i = 0; i < MEMP_MAX; i++)
+		empty += lwip_stats.memp[i] ? lwip_stats.memp[i]->err : 0;
+	*c = (struct link_net_tcp_counts){ .segments_out = lwip_stats.tcp.xmit,
+					   .segments_in = lwip_stats.tcp.recv,
+					   .retransmitted = lwip_stats.mib2.tcpretranssegs,
+					   .dropped = lwip_stats.tcp.drop,
+					   .no_memory = lwip_stats.tcp.memerr,
+					   .pool_empty = empty + lwip_stats.mem.err };
+}
+
 static err_t link_output(struct netif *n, struct pbuf *p)
 {
 	const void *parts[16];

@@ -31,6 +31,16 @@ struct virtio_net *link_net_nic(void);
  */
 void link_net_losses(uint64_t *in, uint64_t *out);
 
+/** What TCP did on this board since the link came up (lwIP's counters). */
+struct link_net_tcp_counts {
+	uint64_t segments_out, segments_in;
+	uint64_t retransmitted; /**< segments sent again (a timeout or three duplicate ACKs) */
+	uint64_t dropped;	/**< segments TCP dropped (outside the window, no connection) */
+	uint64_t no_memory;	/**< segments TCP could not buffer or send */
+	uint64_t pool_empty;	/**< times a packet buffer pool was found empty */
+};
+void link_net_tcp_counts(struct link_net_tcp_counts *c);
+
 /** Frames of the link benchmark's own EtherType (0x88b5, IEEE local experimental) go here, not to
  * lwIP. */
 #define LINK_BENCH_ETHERTYPE 0x88b5
@@ -75,6 +85,9 @@ struct link_tcp *link_tcp_open(const struct link_config *cfg, char *err, size_t 
 
 /** The connection as the TLS layer's byte stream. */
 struct link_io link_tcp_io(struct link_tcp *t);
+
+/** Bytes written on the connection that the peer has not acknowledged yet (0: all in). */
+size_t link_tcp_unacked(const struct link_tcp *t);
 
 void link_tcp_close(struct link_tcp *t);
 

@@ -224,6 +224,11 @@ static uint64_t tcp_stream_now(void *ctx)
 static const struct link_io_ops tcp_stream_ops = { tcp_stream_send, tcp_stream_recv,
 						   tcp_stream_pump, tcp_stream_now };
 
+size_t link_tcp_unacked(const struct link_tcp *t)
+{
+	return t->pcb && !t->closed ? (size_t)(TCP_SND_BUF - tcp_sndbuf(t->pcb)) : 0;
+}
+
 struct link_io link_tcp_io(struct link_tcp *t) { return (struct link_io){ &tcp_stream_ops, t }; }
 
 static void release(struct link_tcp *t, bool abort)

@@ -27,18 +27,24 @@ void link_print_rate(const char *what, uint64_t bytes, uint64_t ms)
 void link_print_profile(uint64_t bytes)
 {
 	struct virtio_net_stats s;
+	struct link_net_tcp_counts t;
 	uint64_t mib = bytes >> 20 ? bytes >> 20 : 1, lost_in, lost_out;
 
 	virtio_net_stats(link_net_nic(), &s);
 	link_net_losses(&lost_in, &lost_out);
-	console_printf("link: profile per MiB: %llu rx frames, %llu tx frames, %llu doorbells, "
-		       "%llu interrupts, %llu full-ring waits; in all %llu frames lost for want "
-		       "of a buffer, %llu given up on a full ring\n",
-		       (unsigned long long)(s.rx_frames / mib),
-		       (unsigned long long)(s.tx_frames / mib),
-		       (unsigned long long)(s.notifies / mib), (unsigned long long)(s.irqs / mib),
-		       (unsigned long long)(s.tx_full / mib), (unsigned long long)lost_in,
-		       (unsigned long long)lost_out);
+	link_net_tcp_counts(&t);
+	console_printf(
+		"link: profile per MiB: %llu rx frames, %llu tx frames, %llu doorbells, "
+		"%llu interrupts, %llu full-ring waits; in all %llu frames lost for want "
+		"of a buffer, %llu given up on a full ring; TCP: %llu segments out, %llu in, "
+		"%llu retransmitted, %llu dropped, %llu out of memory, %llu empty pools\n",
+		(unsigned long long)(s.rx_frames / mib), (unsigned long long)(s.tx_frames / mib),
+		(unsigned long long)(s.notifies / mib), (unsigned long long)(s.irqs / mib),
+		(unsigned long long)(s.tx_full / mib), (unsigned long long)lost_in,
+		(unsigned long long)lost_out, (unsigned long long)t.segments_out,
+		(unsigned long long)t.segments_in, (unsigned long long)t.retransmitted,
+		(unsigned long long)t.dropped, (unsigned long long)t.no_memory,
+		(unsigned long long)t.pool_empty);
 }
 
 static struct {
@@ -165,10 +171,16 @@ bool link_bench_tcp(const struct link_config *cfg, uint64_t bytes)
 	}
 	link_print_rate(cfg->listen ? "plain TCP: received" : "plain TCP: sent", done,
 			link_net_now_ms() - t0);
-	if (cfg->listen)
-		link_print_profile(done);
-	/* The receiver holds the connection until the sender's last bytes are in. */
+	/*
+	 * The sender waits for its last bytes to be acknowledged (a board that
+	 * powers off with them unsent leaves its peer waiting for them until
+	 * the connection times out); the receiver holds the connection a while.
+	 */
+	for (deadline = link_net_now_ms() + 5000;
+	     !cfg->listen && link_tcp_unacked(tcp) && link_net_now_ms() < deadline;)
+		link_net_pump(10);
 	link_net_pump(100);
+	link_print_profile(done);
 	link_tcp_close(tcp);
 	link_net_drain(LINK_DRAIN_MS);
 	return done == bytes;

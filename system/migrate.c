@@ -144,14 +144,23 @@ static unsigned long long us(uint64_t ns) { return (unsigned long long)(ns / 100
 /* Frames the link lost on this board: TCP retransmits them, after its timeout. */
 static void report_link_losses(void)
 {
+	struct link_net_tcp_counts t;
 	uint64_t in, out;
 
 	link_net_losses(&in, &out);
+	link_net_tcp_counts(&t);
 	if (in || out)
 		console_printf(
 			"migration report: the link lost %llu frames in (no buffer) and %llu "
 			"out (its ring full) on this board\n",
 			(unsigned long long)in, (unsigned long long)out);
+	if (t.retransmitted || t.dropped || t.no_memory || t.pool_empty)
+		console_printf(
+			"migration report: the link's TCP on this board since it came up: "
+			"%llu segments retransmitted, %llu dropped, %llu out of memory, %llu "
+			"empty pools\n",
+			(unsigned long long)t.retransmitted, (unsigned long long)t.dropped,
+			(unsigned long long)t.no_memory, (unsigned long long)t.pool_empty);
 }
 
 static void report_source(const struct migrate_job *j, const struct mig_report *r)

@@ -63,7 +63,11 @@
  */
 #define TCP_TMR_INTERVAL 25
 
-#define LWIP_STATS		   0
+/* Counters for the reports: TCP's retransmissions and drops (MIB2), pool errors. */
+#define LWIP_STATS		   1
+#define LWIP_STATS_LARGE	   1
+#define LWIP_STATS_DISPLAY	   0
+#define MIB2_STATS		   1
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK   1
 #define LWIP_SINGLE_NETIF	   1
