@@ -18,6 +18,8 @@ struct spinlock {
 
 void arch_spin_lock(struct spinlock *lock);
 void arch_spin_unlock(struct spinlock *lock);
+/** Takes the lock only if nobody holds it or waits for it; never waits. */
+bool arch_spin_trylock(struct spinlock *lock);
 
 /** Index of the running CPU (0 is the boot CPU). */
 unsigned arch_cpu_index(void);

@@ -98,6 +98,12 @@ struct vm {
 	uint64_t throttle_pages_per_s;
 	uint64_t throttle_waits;       /**< since logging started: waits for a next period */
 	uint64_t throttle_wait_counts; /**< the physical counts they waited, summed */
+	/**
+	 * Throttle by collection (vm_throttle_collection): pages the vCPUs
+	 * together may newly dirty between two collections (0: any number),
+	 * those dirtied since the last, and the collections so far.
+	 */
+	uint64_t collection_quota, collection_dirtied, collections;
 	/* Postcopy destination: pages still missing are unmapped; a vCPU touching one waits. */
 	volatile bool postcopy;
 	uint64_t *present;   /**< a bit per RAM page that is here */
@@ -255,6 +261,20 @@ void vm_throttle_share(uint64_t pages_per_s, unsigned on, uint64_t freq, uint32_
  * ends the wait at once.
  */
 void vm_throttle(struct vm *vm, uint64_t pages_per_s);
+
+/**
+ * Limits the pages the VM's vCPUs together may newly dirty between two
+ * collections of the log (vm_dirty_collected); 0 lifts the limit and wakes
+ * a vCPU waiting. A vCPU whose write goes over it waits in its write fault,
+ * at EL2, until the next collection (a protected VM's next checkpoint
+ * stops it first: the wait ends with the stop), the limit lifted, or a
+ * stop. Beside vm_throttle, which spreads writes over time, this bounds
+ * what one collection can find, however the writes came.
+ */
+void vm_throttle_collection(struct vm *vm, uint64_t pages);
+
+/** The log was collected: the collection's limit counts afresh. */
+void vm_dirty_collected(struct vm *vm);
 
 /**
  * Builds a VM from its configuration around RAM at ram_pa (already zeroed,

@@ -119,6 +119,7 @@ static void dirty_collect(void *ctx, uint64_t *bitmap)
 	for (uint64_t w = 0; w < words; w++)
 		if (__atomic_load_n(&vm->dirty[w], __ATOMIC_RELAXED))
 			bitmap[w] |= __atomic_exchange_n(&vm->dirty[w], 0, __ATOMIC_SEQ_CST);
+	vm_dirty_collected(vm);
 }
 
 /*
@@ -164,6 +165,7 @@ static void dirty_stop(void *ctx)
 	struct vm *vm = ctx;
 
 	vm_throttle(vm, 0);
+	vm_throttle_collection(vm, 0);
 	if (!vm->dirty_logging)
 		return;
 	protect_all(vm, S2_RWX); /* writable again before anyone may take a fault as the guest's */
@@ -171,6 +173,8 @@ static void dirty_stop(void *ctx)
 }
 
 static void throttle(void *ctx, uint64_t pages_per_s) { vm_throttle(ctx, pages_per_s); }
+
+static void throttle_collection(void *ctx, uint64_t pages) { vm_throttle_collection(ctx, pages); }
 
 static void stop(void *ctx) { vm_pause(ctx); }
 static void resume(void *ctx) { vm_unpause(ctx); }
@@ -672,6 +676,7 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.arm_for_copy = arm_for_copy,
 	.dirty_stop = dirty_stop,
 	.throttle = throttle,
+	.throttle_collection = throttle_collection,
 	.stop = stop,
 	.resume = resume,
 	.save_devices = save_devices,

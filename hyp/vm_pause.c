@@ -268,6 +268,49 @@ void vm_throttle(struct vm *vm, uint64_t pages_per_s)
 			arch_kick_cpu(vm->vcpus[i].pcpu);
 }
 
+void vm_throttle_collection(struct vm *vm, uint64_t pages)
+{
+	__atomic_store_n(&vm->collection_quota, pages, __ATOMIC_SEQ_CST);
+	if (!pages)
+		for (unsigned i = 0; i < vm->cfg.vcpu_count; i++)
+			arch_kick_cpu(vm->vcpus[i].pcpu);
+}
+
+void vm_dirty_collected(struct vm *vm)
+{
+	__atomic_store_n(&vm->collection_dirtied, 0, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&vm->collections, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The page just marked counts against the collection's limit; over it, the
+ * vCPU waits for the next collection (in practice for the stop before it:
+ * a protected VM stands for each collection, and a stop ends the wait), a
+ * hypervisor timer tick at a time, so that a lifted limit or a stop is seen
+ * even without a kick.
+ */
+static void throttle_collection(struct vm *vm)
+{
+	uint64_t seen = __atomic_load_n(&vm->collections, __ATOMIC_ACQUIRE), from, now;
+	uint64_t dirtied = __atomic_add_fetch(&vm->collection_dirtied, 1, __ATOMIC_SEQ_CST);
+	uint64_t quota = __atomic_load_n(&vm->collection_quota, __ATOMIC_ACQUIRE);
+
+	if (!quota || dirtied <= quota)
+		return;
+	now = from = arch_counter_now();
+	while (__atomic_load_n(&vm->collections, __ATOMIC_ACQUIRE) == seen &&
+	       __atomic_load_n(&vm->collection_quota, __ATOMIC_ACQUIRE) && !vm->pause_req &&
+	       vm->stop == VM_RUNNING) {
+		arch_timer_arm(arch_counter_freq() / 1000u * VM_THROTTLE_PERIOD_MS);
+		arch_idle_wait();
+		now = arch_counter_now();
+	}
+	if (now > from) {
+		__atomic_fetch_add(&vm->throttle_waits, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&vm->throttle_wait_counts, now - from, __ATOMIC_RELAXED);
+	}
+}
+
 /*
  * The page just marked counts against the vCPU's share of the limit, taken
  * among the vCPUs on now (a guest that turns vCPUs on later does not gain);
@@ -359,8 +402,10 @@ bool vm_dirty_fault(struct vm *vm, unsigned vcpu, uint64_t ipa)
 		return true;
 	__atomic_fetch_or(&vm->dirty[page / 64], 1ull << (page % 64), __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&vm->dirty_faults, 1, __ATOMIC_RELAXED);
-	if (vcpu < vm->cfg.vcpu_count)
+	if (vcpu < vm->cfg.vcpu_count) {
 		throttle_dirtying(vm, &vm->vcpus[vcpu]);
+		throttle_collection(vm);
+	}
 	return true;
 }
 

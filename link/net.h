@@ -83,6 +83,10 @@ struct link_tcp;
  */
 struct link_tcp *link_tcp_open(const struct link_config *cfg, char *err, size_t err_size);
 
+/** The same within wait_ms (a board looking for its peer now and then). */
+struct link_tcp *link_tcp_open_within(const struct link_config *cfg, unsigned wait_ms, char *err,
+				      size_t err_size);
+
 /** The connection as the TLS layer's byte stream. */
 struct link_io link_tcp_io(struct link_tcp *t);
 

@@ -110,8 +110,14 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 
 struct link_tcp *link_tcp_open(const struct link_config *cfg, char *err, size_t n)
 {
+	return link_tcp_open_within(cfg, cfg->timeout_ms, err, n);
+}
+
+struct link_tcp *link_tcp_open_within(const struct link_config *cfg, unsigned wait_ms, char *err,
+				      size_t n)
+{
 	struct link_tcp *t = calloc(1, sizeof(*t));
-	uint64_t deadline = link_net_now_ms() + cfg->timeout_ms;
+	uint64_t deadline = link_net_now_ms() + wait_ms;
 	ip4_addr_t peer;
 
 	if (!t) {
@@ -160,8 +166,7 @@ struct link_tcp *link_tcp_open(const struct link_config *cfg, char *err, size_t 
 	if (!t->pcb || t->pcb->state != ESTABLISHED) {
 		format_snprintf(err, n, "no TCP connection with %u.%u.%u.%u:%u within %u ms",
 				cfg->peer_ip >> 24, cfg->peer_ip >> 16 & 255,
-				cfg->peer_ip >> 8 & 255, cfg->peer_ip & 255, cfg->port,
-				cfg->timeout_ms);
+				cfg->peer_ip >> 8 & 255, cfg->peer_ip & 255, cfg->port, wait_ms);
 		link_tcp_close(t);
 		return NULL;
 	}

@@ -63,6 +63,13 @@ struct mig_vm_ops {
 	 * dirty_stop and a stop (a vCPU waiting parks at once).
 	 */
 	void (*throttle)(void *vm, uint64_t pages_per_s);
+	/**
+	 * Optional: limits the pages the vCPUs together may newly dirty
+	 * between two dirty_collect calls; a vCPU over it waits in its write
+	 * fault until the next (a stop ends the wait). 0 lifts it; so does
+	 * dirty_stop. Protection bounds each checkpoint's size with it.
+	 */
+	void (*throttle_collection)(void *vm, uint64_t pages);
 	void (*stop)(void *vm);
 	void (*resume)(void *vm);
 	/** Device package: bytes written into buf, 0 when it does not fit. */

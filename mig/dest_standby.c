@@ -49,9 +49,10 @@ static void ack(struct mig_dest *d, uint64_t seq, uint64_t epoch)
  * Its lease and fencing bound are the primary's word, within sane limits;
  * the margin is this board's (its clock's drift).
  */
-static bool become_standby(struct mig_dest *d, uint64_t session, uint64_t lease_ns,
-			   uint64_t fence_ns)
+static bool become_standby(struct mig_dest *d, uint64_t session, const struct mig_protect_params *p)
 {
+	uint64_t lease_ns = p->lease_ns, fence_ns = p->fence_ns;
+
 	if (!(d->caps & MIG_CAP_PROTECT))
 		return refuse(d, "EPOCH, but protection was not agreed");
 	if (!d->ops->idle)
@@ -62,12 +63,16 @@ static bool become_standby(struct mig_dest *d, uint64_t session, uint64_t lease_
 	if (lease_ns < MIG_LEASE_MIN_NS || lease_ns > MIG_LEASE_MAX_NS ||
 	    fence_ns > MIG_FENCE_MAX_NS)
 		return refuse(d, "EPOCH with a lease or fencing time out of bounds");
+	/* As its primary would take them, for the protection this board may start in turn. */
+	if (p->epoch_ns < MIG_EPOCH_MIN_NS || p->epoch_ns > lease_ns / 2)
+		return refuse(d, "EPOCH with an epoch under 1 ms or over half the lease");
 	if (!d->stage.buf && !mig_ckpt_init(&d->stage, MIG_CKPT_STAGE_BYTES, MIG_RECORD_MAX))
 		return refuse(d, "no memory to keep checkpoints aside");
 	lease_standby_init(&d->lease, lease_ns, lease_margin_ns(lease_ns, fence_ns, d->drift_ppm),
 			   session);
 	d->phase = MIG_PHASE_STANDBY;
 	d->rep.state = MIG_STANDBY;
+	d->rep.protection = *p;
 	return true;
 }
 
@@ -75,16 +80,23 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 {
 	uint64_t session = mig_get_u64(&rec->payload), seq = mig_get_u64(&rec->payload);
 	uint64_t epoch = mig_get_u64(&rec->payload), lease_ns = mig_get_u64(&rec->payload);
-	uint64_t fence_ns = mig_get_u64(&rec->payload);
+	uint64_t fence_ns = mig_get_u64(&rec->payload), epoch_ns = mig_get_u64(&rec->payload);
 	uint8_t flags = mig_get_u8(&rec->payload);
 	bool manual = flags & MIG_EPOCH_MANUAL;
 	uint64_t now;
 
-	if (rec->length != MIG_EPOCH_BYTES || flags & ~(MIG_EPOCH_LEASED | MIG_EPOCH_MANUAL) ||
+	if (rec->length != MIG_EPOCH_BYTES ||
+	    flags & ~(MIG_EPOCH_LEASED | MIG_EPOCH_MANUAL | MIG_EPOCH_REPROTECT) ||
 	    (manual && flags & MIG_EPOCH_LEASED) || !session)
 		return refuse(d, "malformed EPOCH");
 	if (d->phase != MIG_PHASE_STANDBY) {
-		if (!become_standby(d, session, lease_ns, fence_ns))
+		struct mig_protect_params p = { .epoch_ns = epoch_ns,
+						.lease_ns = lease_ns,
+						.fence_ns = fence_ns,
+						.manual = manual,
+						.reprotect = flags & MIG_EPOCH_REPROTECT };
+
+		if (!become_standby(d, session, &p))
 			return false;
 		d->manual = manual;
 	}

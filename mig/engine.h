@@ -68,10 +68,17 @@ struct mig_protect_params {
 	 * lease, never fences, and goes on unprotected when it loses the standby.
 	 */
 	bool manual;
+	/**
+	 * After a takeover the standby protects the VM in turn, with these
+	 * times, to its own peer (the old primary, once it is back, empty).
+	 */
+	bool reprotect;
 };
 
 /** The lease and the fencing bound a standby accepts (beyond: refused). */
 #define MIG_LEASE_MIN_NS 1000000ull
+/** The shortest epoch (beside: at most half the lease). */
+#define MIG_EPOCH_MIN_NS 1000000ull
 #define MIG_LEASE_MAX_NS 10000000000ull
 #define MIG_FENCE_MAX_NS 1000000000ull
 /** RAM a standby keeps aside for one checkpoint; the primary bounds its epochs by it. */
@@ -208,8 +215,11 @@ struct mig_report {
 	 * (a checkpoint sent in parts counts the time its VM stood for them).
 	 */
 	uint64_t takeover_rollback_ns;
-	uint64_t last_ack_ns;	 /**< primary: when the last acknowledgement came (now_ns) */
-	uint64_t epoch_pace_pps; /**< primary: pages a second the guest may write, as paced */
+	/** Standby: the protection as its primary asked for it (its first EPOCH). */
+	struct mig_protect_params protection;
+	uint64_t last_ack_ns;	    /**< primary: when the last acknowledgement came (now_ns) */
+	uint64_t epoch_pace_pps;    /**< primary: pages a second the guest may write, as paced */
+	uint64_t epoch_pages_bound; /**< primary: pages a checkpoint may carry, as bounded */
 	uint64_t epochs_committed;
 	bool took_over;
 	uint64_t takeover_detect_ns, takeover_start_ns;

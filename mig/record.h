@@ -20,11 +20,13 @@
 #define MIG_RECORD_HEADER_SIZE 8
 /**
  * EPOCH: u64 session, u64 message number, u64 epoch, u64 lease ns, u64
- * fencing ns, u8 flags (MIG_EPOCH_LEASED, MIG_EPOCH_MANUAL).
+ * fencing ns, u64 epoch ns, u8 flags (MIG_EPOCH_LEASED, MIG_EPOCH_MANUAL,
+ * MIG_EPOCH_REPROTECT).
  */
-#define MIG_EPOCH_BYTES	 41u
-#define MIG_EPOCH_LEASED 1u /**< the primary held a lease when it sent it */
-#define MIG_EPOCH_MANUAL 2u /**< takeover=manual: the standby runs it only when told */
+#define MIG_EPOCH_BYTES	    49u
+#define MIG_EPOCH_LEASED    1u /**< the primary held a lease when it sent it */
+#define MIG_EPOCH_MANUAL    2u /**< takeover=manual: the standby runs it only when told */
+#define MIG_EPOCH_REPROTECT 4u /**< after a takeover the standby protects the VM back */
 /** EPOCH_ACK: u64 session, u64 message number, u64 epoch committed (0: none by it). */
 #define MIG_EPOCH_ACK_BYTES 24u
 /** HEARTBEAT: u64 session, u64 message number, u8 leased. */

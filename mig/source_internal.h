@@ -66,6 +66,7 @@ struct mig_source {
 	unsigned marks_head, marks_tail; /**< frame_marks[marks_tail % N] the oldest in flight */
 	uint64_t pace_pps;     /**< what the guest may write while protected (protect_pace) */
 	uint64_t pace_cut_seq; /**< the last message sent when the pace was last halved */
+	uint64_t send_rate;    /**< bytes a second checkpoints left at lately (bound_checkpoints) */
 	uint64_t timed_seq;    /**< the newest message whose acknowledgement was timed */
 	bool released;	       /**< the standby said it dropped its copy (RELEASED) */
 	/**

@@ -29,6 +29,11 @@
 #define UNACKED_HEADER 10u /* u64 epoch, u16 length */
 /* The fewest pages an epoch the pace lets the guest write (protect_pace). */
 #define PROTECT_LEAST_PAGES 16u
+/*
+ * A send this large times the link (send_rate): its time is mostly the
+ * link's rate, not a round trip (some 3 ms at the emulated link's 40 MB/s).
+ */
+#define PROTECT_RATE_SAMPLE_BYTES (128u * 1024u)
 /* How long a CANCEL to a standby that may be gone may wait for the link. */
 #define CANCEL_STALL_MS	    100u
 #define UNACKED_EPOCHS_MAX  64u
@@ -64,15 +69,18 @@ static void arm_collected(struct mig_source *s)
 static void number(struct mig_source *s, uint8_t *buf)
 {
 	uint64_t seq = lease_primary_send(&s->lease, s->ops->now_ns(s->vm->ctx));
+	uint8_t *flags = buf + MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1;
 	struct mig_writer w;
 
 	mig_writer_init(&w, buf + MIG_RECORD_HEADER_SIZE + EPOCH_SEQ_AT, 8);
 	mig_put_u64(&w, seq);
+	*flags = s->cfg.protect.reprotect ? MIG_EPOCH_REPROTECT : 0;
 	if (s->cfg.protect.manual) { /* never a lease: only a supervisor's word runs the standby */
-		buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = MIG_EPOCH_MANUAL;
+		*flags |= MIG_EPOCH_MANUAL;
 		return;
 	}
-	buf[MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1] = s->lease.leased ? MIG_EPOCH_LEASED : 0;
+	if (s->lease.leased)
+		*flags |= MIG_EPOCH_LEASED;
 	if (s->lease.leased && !s->told_leased) {
 		/* The standby may hear it: the VM stops itself at the lease's end from now. */
 		s->told_leased = true;
@@ -112,6 +120,7 @@ static size_t lay_out_epoch(struct mig_source *s, uint8_t *at, uint64_t epoch)
 	mig_put_u64(&w, epoch);
 	mig_put_u64(&w, s->cfg.protect.lease_ns);
 	mig_put_u64(&w, s->cfg.protect.fence_ns);
+	mig_put_u64(&w, s->cfg.protect.epoch_ns);
 	mig_put_u8(&w, 0);
 	return MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES;
 }
@@ -291,6 +300,44 @@ static uint64_t least_pps(const struct mig_source *s)
 }
 
 /*
+ * The pages one checkpoint may carry: as many as leave in a quarter of the
+ * lease at the rate checkpoints left at lately. The pace (protect_pace)
+ * spreads the guest's writes over time, and may grow far past the link
+ * while the guest writes little; a burst then made a checkpoint of 2 MB
+ * whose send, on a busy emulated host, outlasted the lease (seen: 500
+ * pages sent in 190 ms, and the healthy pair failed over). Bounded, a send
+ * leaves three quarters of the lease for the host's stalls; a guest that
+ * reaches the bound waits in its write fault for the next checkpoint.
+ */
+static void bound_checkpoints(struct mig_source *s)
+{
+	uint64_t pages = (uint64_t)((unsigned __int128)s->send_rate * s->cfg.protect.lease_ns / 4 /
+				    MIG_NS_PER_S / MIG_PAGE_WIRE_BYTES);
+	uint64_t most = MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES;
+
+	pages = pages < PROTECT_LEAST_PAGES ? PROTECT_LEAST_PAGES : pages > most ? most : pages;
+	s->rep.epoch_pages_bound = pages;
+	if (s->ops->throttle_collection)
+		s->ops->throttle_collection(s->vm->ctx, pages);
+}
+
+/*
+ * A checkpoint of `bytes` left in `ns`: the rate follows what the link
+ * gives now, a quarter of the way each time (one stalled send moves it,
+ * and does not make it).
+ */
+static void measure_send(struct mig_source *s, size_t bytes, uint64_t ns)
+{
+	uint64_t rate;
+
+	if (bytes < PROTECT_RATE_SAMPLE_BYTES || !ns)
+		return;
+	rate = (uint64_t)((unsigned __int128)bytes * MIG_NS_PER_S / ns);
+	s->send_rate = (3 * s->send_rate + rate) / 4;
+	bound_checkpoints(s);
+}
+
+/*
  * Precopy's throttle lifted; in its place what the guest may write: from
  * half the link's rate as precopy measured it (the stage's bound at most),
  * then as the acknowledgements say (protect_pace).
@@ -303,6 +350,8 @@ static void protect_throttle(struct mig_source *s)
 	s->pace_cut_seq = 0;
 	s->rep.epoch_pace_pps = s->pace_pps;
 	s->ops->throttle(s->vm->ctx, s->pace_pps);
+	s->send_rate = s->pre.bandwidth;
+	bound_checkpoints(s);
 }
 
 /*
@@ -409,6 +458,7 @@ static int checkpoint(struct mig_source *s)
 	if (mig_chan_send_laid_out_within(s->ch, s->ckpt, len, stall_ms(s)))
 		return -1;
 	t0 = ops->now_ns(s->vm->ctx) - t0;
+	measure_send(s, len, t0);
 	if (t0 > s->rep.epoch_send_max_ns) {
 		s->rep.epoch_send_max_ns = t0;
 		s->rep.epoch_send_max_at = epoch;
@@ -635,10 +685,10 @@ enum mig_state mig_source_protect(struct mig_source *s)
 		s->ops->dirty_stop(s->vm->ctx);
 		return mig_source_fail(s, "this board cannot fence its VM: the VM runs on here");
 	}
-	if (!epoch_ns || epoch_ns > s->cfg.protect.lease_ns / 2) {
+	if (epoch_ns < MIG_EPOCH_MIN_NS || epoch_ns > s->cfg.protect.lease_ns / 2) {
 		s->ops->dirty_stop(s->vm->ctx);
-		return mig_source_fail(s, "an epoch must be at most half the lease: the VM runs on "
-					  "here");
+		return mig_source_fail(s, "an epoch must be 1 ms at least and at most half the "
+					  "lease: the VM runs on here");
 	}
 	if (!s->ckpt)
 		s->ckpt = malloc(MIG_CKPT_BUF_BYTES);

@@ -20,6 +20,14 @@
 
 /* How long the control CPU sleeps between looks at the management channel. */
 #define IDLE_MS 20u
+/*
+ * Waiting to protect the VM again (docs/protection.md "After a takeover"):
+ * how long each look for the peer lasts (the management channel is served
+ * meanwhile), and how long after an attempt that found the peer but did
+ * not protect (it is no empty board waiting for the VM) the next one waits.
+ */
+#define PEER_LOOK_MS	   500u
+#define REPROTECT_RETRY_MS 10000u
 
 static struct {
 	struct vm *vm;
@@ -48,6 +56,10 @@ static struct {
 	struct migrate_params params;
 	struct migrate_params defaults; /**< the boot options': what `migrate` does not say */
 	bool operator_stopped;
+	/* Protection to be taken up again once the peer is back (c.again: with what). */
+	bool awaiting_standby;
+	uint64_t await_from_ms;
+	struct migrate_params again;
 	/* What query-migrate shows. */
 	bool have_progress, have_report, report_incoming;
 	uint64_t report_throttle_waits, report_throttle_wait_counts; /**< the VM's, at the report */
@@ -111,6 +123,7 @@ static void protection_members(struct json_out *o, const struct mig_report *r, b
 		json_out_u64(o, "epochs-acked", r->epochs_acked);
 		json_out_u64(o, "epoch-pages", r->epoch_pages);
 		json_out_u64(o, "epoch-pages-max", r->epoch_pages_max);
+		json_out_u64(o, "epoch-pages-bound", r->epoch_pages_bound);
 		json_out_u64(o, "epoch-pause-max-us", r->epoch_pause_max_ns / 1000u);
 		json_out_u64(o, "epoch-pause-mean-us",
 			     r->epochs_sent ? r->epoch_pause_total_ns / r->epochs_sent / 1000u : 0);
@@ -328,7 +341,9 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 		.epoch_ms = a->epoch_ms,
 		.lease_ms = a->lease_ms,
 		.manual = a->manual,
+		.reprotect = a->reprotect_given ? a->reprotect : c.defaults.reprotect,
 	};
+	c.awaiting_standby = false; /* what is asked now replaces a protection waited for */
 	c.requested = true;
 	c.have_progress = c.have_report = false;
 	event_status("setup");
@@ -345,6 +360,14 @@ static bool cmd_migrate_cancel(void *ctx, char *err, size_t n)
 	}
 	if (c.requested && !c.job.source) {
 		c.requested = false; /* not begun yet */
+		event_status("cancelled");
+		return true;
+	}
+	if (!c.job.source && c.awaiting_standby) {
+		c.awaiting_standby = false;
+		console_printf("protection: no longer waiting for %s to protect the VM again "
+			       "(migrate-cancel)\n",
+			       link_boot_config()->creds.peer);
 		event_status("cancelled");
 		return true;
 	}
@@ -415,11 +438,12 @@ static void cmd_query_migrate(void *ctx, struct json_out *ret)
 		}
 		return;
 	}
-	if (c.have_report) {
+	if (c.have_report)
 		report_members(ret, &c.report, c.report_incoming);
-		return;
-	}
-	json_out_str(ret, "status", c.requested ? "setup" : "none");
+	else
+		json_out_str(ret, "status", c.requested ? "setup" : "none");
+	if (c.awaiting_standby)
+		json_out_bool(ret, "awaiting-standby", true);
 }
 
 static const char *vm_state(void)
@@ -610,6 +634,37 @@ static void sleep_ms(unsigned ms)
 	arch_idle_wait();
 }
 
+/*
+ * The VM runs here unprotected and is to be protected again (its standby
+ * was lost, or this board took it over): once the peer is back.
+ */
+static void await_standby(const struct migrate_params *p, unsigned after_ms)
+{
+	c.again = *p;
+	c.awaiting_standby = true;
+	c.await_from_ms = now_ms() + after_ms;
+	console_printf("protection: the VM runs here unprotected; it is protected again as soon as "
+		       "%s waits for it%s\n",
+		       link_boot_config()->creds.peer,
+		       after_ms ? " (the next look in 10 s: the last found no board waiting)" : "");
+}
+
+/* One look for the peer while waiting to protect again (it serves the channel meanwhile). */
+static void look_for_standby(void)
+{
+	bool ready = migrate_peer_ready(&c.job, PEER_LOOK_MS);
+
+	if (!ready || !c.awaiting_standby || c.requested)
+		return; /* a command meanwhile asked for something else: that uses the link */
+	c.awaiting_standby = false;
+	c.params = c.again;
+	c.requested = true;
+	c.have_progress = c.have_report = false;
+	console_printf("protection: %s is back: protecting the VM again\n",
+		       link_boot_config()->creds.peer);
+	event_status("setup");
+}
+
 static void run_source(void)
 {
 	while (c.vm->stop == VM_RUNNING) {
@@ -624,10 +679,26 @@ static void run_source(void)
 			c.requested = false;
 			if (st == MIG_COMPLETED || st == MIG_LOST)
 				return; /* the VM is the destination's, or lost: never run here */
+			/*
+			 * Protection that ended without the operator (the standby is
+			 * gone), or never began: again once the peer is back. A
+			 * protection that began looks again at once; one that found
+			 * no standby there waits before it asks again.
+			 */
+			if (c.params.protect && c.params.reprotect && st == MIG_FAILED &&
+			    c.vm->stop == VM_RUNNING && !c.requested)
+				await_standby(&c.params,
+					      c.report.epochs_acked ? 0 : REPROTECT_RETRY_MS);
+			continue;
+		}
+		if (c.awaiting_standby && !c.operator_stopped && now_ms() >= c.await_from_ms) {
+			look_for_standby();
 			continue;
 		}
 		sleep_ms(IDLE_MS);
 	}
+	migrate_peer_forget(&c.job);
+	c.awaiting_standby = false;
 }
 
 /** For the boot CPU: waits asleep until *flag, woken by wake_waiter(). */
@@ -654,6 +725,9 @@ static void serve_vm(void)
 		if (c.vm->stop == VM_RUNNING && c.job.send_on) {
 			/* It arrived, and goes on: this board is its source now. */
 			c.job.incoming = c.job.send_on = false;
+			if (c.job.reprotect_due)
+				await_standby(&c.job.reprotect, 0); /* it took over as standby */
+			c.job.reprotect_due = false;
 			run_source();
 		}
 		while (c.vm->stop == VM_RUNNING)
@@ -771,6 +845,14 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 	c.plan_ms = ms;
 	c.params.postcopy = outgoing && strcmp(mode, "postcopy") == 0;
 	c.params.protect = outgoing && strcmp(mode, "protect") == 0;
+	c.params.reprotect = true;
+	if (bootargs_get(f->bootargs, "ferry.reprotect", mode, sizeof(mode))) {
+		if (strcmp(mode, "on") != 0 && strcmp(mode, "off") != 0) {
+			console_printf("%s: ferry.reprotect=%s: on or off\n", cfg->name, mode);
+			return false;
+		}
+		c.params.reprotect = strcmp(mode, "on") == 0;
+	}
 	if (bootargs_get(f->bootargs, "ferry.takeover", mode, sizeof(mode))) {
 		if (strcmp(mode, "auto") != 0 && strcmp(mode, "manual") != 0) {
 			console_printf("%s: ferry.takeover=%s: auto or manual\n", cfg->name, mode);

@@ -41,8 +41,17 @@ static struct {
 	 * reach, the guest's (its QueueNotify, the device's interrupt while
 	 * the VM is here) or the control CPU (it waits, a migration passes
 	 * frames on). Taken before the VM's lock, never held while waiting.
+	 * Every unlock is unlock()'s.
 	 */
 	struct spinlock lock;
+	/*
+	 * The protection loop's requests: it never waits for the lock (its
+	 * holder, a vCPU's CPU, is a host thread the host may not run for
+	 * 100 ms and more, longer than the lease). It posts them, and whoever
+	 * holds the lock when it is asked, or takes it next, carries them out.
+	 */
+	bool asked;	     /* a request waits */
+	uint64_t release_to; /* the kept frames before it may leave (release) */
 	bool present;
 	uint32_t intid;
 	bool irq_on;	     /* lan_take_irq was called */
@@ -164,7 +173,7 @@ static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
 			return false; /* the guest's queue waits for a commit */
 		lan.held.f[lan.held.head % HELD_FRAMES].len = (uint16_t)len;
 		memcpy(lan.held.f[lan.held.head % HELD_FRAMES].frame, frame, len);
-		lan.held.head++;
+		__atomic_store_n(&lan.held.head, lan.held.head + 1, __ATOMIC_RELEASE); /* cut() */
 		if (lan.held.on)
 			lan.held.kept++;
 		else
@@ -185,6 +194,7 @@ static bool frame_out(void *ctx, const uint8_t *frame, size_t len)
 }
 
 static void work(void);
+static void unlock(void);
 
 /* On the CPU the interrupt is routed to: the frames move here and now. */
 static enum irq_outcome lan_irq(uint32_t intid, void *ctx)
@@ -193,7 +203,7 @@ static enum irq_outcome lan_irq(uint32_t intid, void *ctx)
 	arch_spin_lock(&lan.lock);
 	virtio_net_irq_ack(&nic);
 	work();
-	arch_spin_unlock(&lan.lock);
+	unlock();
 	return IRQ_DONE;
 }
 
@@ -283,10 +293,11 @@ void lan_attach(struct vm *vm, bool incoming)
 	lan.in = lan.waited = lan.out = lan.dropped = lan.passed_in = 0;
 	lan.held.head = lan.held.tail = lan.held.upto = lan.held.kept = lan.held.dropped = 0;
 	lan.held.on = false;
+	lan.release_to = 0;
 	if (lan.vm && lan.present)
 		__atomic_store_n(&vm->net_notify, lan_notify, __ATOMIC_RELEASE);
 	route();
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
 void lan_detach(void)
@@ -309,7 +320,7 @@ void lan_detach(void)
 		lan.vm = NULL;
 		route();
 	}
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
 void lan_take_irq(void)
@@ -321,7 +332,7 @@ void lan_take_irq(void)
 	lan.irq_on = true;
 	gicv3_spi_enable(lan.intid, LAN_IRQ_PRIORITY, lan.home_mpidr);
 	route();
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
 /* Moves what is there, both ways; with the lock. */
@@ -374,16 +385,66 @@ static void lan_notify(struct vm *vm)
 	arch_spin_lock(&lan.lock);
 	if (lan.vm == vm)
 		work();
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
+/*
+ * Carries out the protection loop's requests, with the lock: the kept frames
+ * it released leave (and a guest that waited for room goes on).
+ */
+static void do_asked(void)
+{
+	uint64_t mark = __atomic_load_n(&lan.release_to, __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(&lan.asked, false, __ATOMIC_RELAXED);
+	if (mark > lan.held.head)
+		mark = lan.held.upto; /* no mark of ours: nothing more leaves */
+	if (mark > lan.held.upto)
+		lan.held.upto = mark;
+	if (lan.vm)
+		work();
+	else
+		held_flush();
+}
+
+/*
+ * Then what was asked meanwhile. The asker stores its request, then tries
+ * the lock; the holder unlocks, then looks for a request. A full barrier
+ * between each one's store and load (the classic two-flag exclusion) means
+ * one of the two sees the other's: no request waits for a later unlock.
+ */
+static void unlock(void)
+{
+	for (;;) {
+		arch_spin_unlock(&lan.lock);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&lan.asked, __ATOMIC_RELAXED) || !arch_spin_trylock(&lan.lock))
+			return;
+		do_asked();
+	}
+}
+
+/* Posts a request: carried out now if the lock is free, else by its holder. */
+static void ask(void)
+{
+	__atomic_store_n(&lan.asked, true, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (arch_spin_trylock(&lan.lock)) {
+		do_asked();
+		unlock();
+	}
+}
+
+/*
+ * The control CPU's look while it waits: skipped while a vCPU's CPU moves the
+ * frames (the device's interrupt goes there while a VM is here).
+ */
 void lan_poll(void)
 {
-	if (!lan.present)
+	if (!lan.present || !arch_spin_trylock(&lan.lock))
 		return;
-	arch_spin_lock(&lan.lock);
 	work();
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
 /* --- across a migration (mig_frames_ops) ------------------------------------------ */
@@ -412,7 +473,7 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 		q->tail++;
 	}
 	*drained = lan.gone_heard && q->head == q->tail;
-	arch_spin_unlock(&lan.lock);
+	unlock();
 	return n;
 }
 
@@ -423,7 +484,7 @@ static void deliver(void *ctx, const uint8_t *frame, size_t len)
 	arch_spin_lock(&lan.lock);
 	if (lan.vm && len <= VNET_FRAME_MAX && queue_put(&lan.passed, frame, len))
 		lan.passed_in++;
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
 static void drained(void *ctx)
@@ -438,7 +499,7 @@ static void drained(void *ctx)
 					     arch_counter_freq()));
 	lan.awaiting = false;
 	work(); /* the guest's own frames go now, after the source's */
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
 /*
@@ -460,35 +521,29 @@ static void hold(void *ctx, enum mig_output what)
 		work(); /* what was kept leaves; a guest that waited for room goes on */
 	else
 		held_flush();
-	arch_spin_unlock(&lan.lock);
+	unlock();
 }
 
 /* While the VM stands (no frame of its leaves now): after the last one kept. */
 static uint64_t cut(void *ctx)
 {
-	uint64_t mark;
-
 	(void)ctx;
-	arch_spin_lock(&lan.lock);
-	mark = lan.held.head;
-	arch_spin_unlock(&lan.lock);
-	return mark;
+	/*
+	 * Without the lock: a frame being kept now on another CPU is the
+	 * guest's from before the stop, counted here or with the next mark,
+	 * which only keeps it longer.
+	 */
+	return __atomic_load_n(&lan.held.head, __ATOMIC_ACQUIRE);
 }
 
 /* Their checkpoint is committed on the standby: the frames before mark leave. */
 static void release(void *ctx, uint64_t mark)
 {
 	(void)ctx;
-	arch_spin_lock(&lan.lock);
-	if (mark > lan.held.head)
-		mark = lan.held.upto; /* no mark of ours: nothing more leaves */
-	if (mark > lan.held.upto)
-		lan.held.upto = mark;
-	if (lan.vm)
-		work(); /* and a guest that waited for room goes on */
-	else
-		held_flush();
-	arch_spin_unlock(&lan.lock);
+	/* Marks come in order from this CPU alone: the newest stands for all before it. */
+	if (mark > __atomic_load_n(&lan.release_to, __ATOMIC_RELAXED))
+		__atomic_store_n(&lan.release_to, mark, __ATOMIC_RELEASE);
+	ask();
 }
 
 static const struct mig_frames_ops frames_ops = {

@@ -114,6 +114,7 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 					     "epoch-ms",
 					     "lease-ms",
 					     "takeover",
+					     "reprotect",
 					     NULL };
 	char mode[16], desc[96];
 	int t;
@@ -169,6 +170,15 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 			return false;
 		}
 		a->manual = strcmp(mode, "manual") == 0;
+	}
+	t = json_get(r->text, r->toks, r->args, "reprotect");
+	if (t >= 0) {
+		if (r->toks[t].type != JSON_TRUE && r->toks[t].type != JSON_FALSE) {
+			reply_error(m, r, "GenericError", "migrate: 'reprotect' is true or false");
+			return false;
+		}
+		a->reprotect = r->toks[t].type == JSON_TRUE;
+		a->reprotect_given = true;
 	}
 	return uint_argument(m, r, "downtime-limit", 60000, &a->downtime_limit_ms) &&
 	       uint_argument(m, r, "max-bandwidth", 100000, &a->max_bandwidth_mbs) &&

@@ -32,8 +32,9 @@ struct mgmt_migrate_args {
 	char on_no_convergence[16];
 	/** mode "protect" (docs/protection.md): the peer becomes the VM's standby. */
 	bool protect;
-	uint64_t epoch_ms, lease_ms; /**< protection: 0 for the board's defaults */
-	bool manual;		     /**< protection: takeover "manual" (else "auto") */
+	uint64_t epoch_ms, lease_ms;	 /**< protection: 0 for the board's defaults */
+	bool manual;			 /**< protection: takeover "manual" (else "auto") */
+	bool reprotect, reprotect_given; /**< protection: "reprotect" (docs/protection.md) */
 };
 
 struct mgmt_ops {

@@ -95,16 +95,18 @@ static void print_progress(void *ctx, const struct mig_progress *p)
 }
 
 /**
- * A TLS connection to the peer; NULL when there is none: no TCP connection
- * (reported when `loud`), or a refused handshake (always reported, *refused set).
+ * A TLS connection to the peer, over `have` when given (migrate_peer_ready's);
+ * NULL when there is none: no TCP connection (reported when `loud`), or a
+ * refused handshake (always reported, *refused set).
  */
-static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud, bool *refused)
+static struct link_tls *connect_peer_over(struct link_tcp *have, struct link_tcp **tcp, bool loud,
+					  bool *refused)
 {
 	const struct link_config *cfg = link_boot_config();
 	char err[160];
 	struct link_tls *tls;
 
-	*tcp = link_tcp_open(cfg, err, sizeof(err));
+	*tcp = have ? have : link_tcp_open(cfg, err, sizeof(err));
 	if (!*tcp) {
 		if (loud)
 			console_printf("migration: %s\n", err);
@@ -122,6 +124,27 @@ static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud, bool *ref
 	}
 	console_printf("migration: link to %s up (%s)\n", cfg->creds.peer, link_tls_suite(tls));
 	return tls;
+}
+
+static struct link_tls *connect_peer(struct link_tcp **tcp, bool loud, bool *refused)
+{
+	return connect_peer_over(NULL, tcp, loud, refused);
+}
+
+bool migrate_peer_ready(struct migrate_job *j, unsigned wait_ms)
+{
+	char err[160];
+
+	if (!j->ready_tcp)
+		j->ready_tcp = link_tcp_open_within(link_boot_config(), wait_ms, err, sizeof(err));
+	return j->ready_tcp != NULL;
+}
+
+void migrate_peer_forget(struct migrate_job *j)
+{
+	if (j->ready_tcp)
+		link_tcp_abort(j->ready_tcp);
+	j->ready_tcp = NULL;
 }
 
 /**
@@ -180,13 +203,15 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			"%llu); the acknowledgements came %llu us after their checkpoint left "
 			"on average, %llu us at most (the output a checkpoint covers is held "
 			"that long past it); the guest "
-			"paced to %llu pages/s at the end\n",
+			"paced to %llu pages/s, a checkpoint bounded to %llu pages, at the "
+			"end\n",
 			(unsigned long long)r->epochs_sent, (unsigned long long)r->epochs_acked,
 			(unsigned long long)r->epoch_pages, (unsigned long long)r->epoch_pages_max,
 			us(r->epoch_pause_max_ns), us(r->epoch_pause_total_ns / r->epochs_sent),
 			us(r->epoch_send_max_ns), (unsigned long long)r->epoch_send_max_at,
 			us(r->epoch_acks ? r->ack_wait_total_ns / r->epoch_acks : 0),
-			us(r->ack_wait_max_ns), (unsigned long long)r->epoch_pace_pps);
+			us(r->ack_wait_max_ns), (unsigned long long)r->epoch_pace_pps,
+			(unsigned long long)r->epoch_pages_bound);
 	if (r->mode == MIG_MODE_PROTECT)
 		report_link_losses();
 	if (r->state != MIG_COMPLETED)
@@ -476,7 +501,8 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 			     .lease_ns =
 				     (p->lease_ms ? p->lease_ms : MIGRATE_LEASE_MS) * 1000000ull,
 			     .fence_ns = MIGRATE_FENCE_MS * 1000000ull,
-			     .manual = p->manual },
+			     .manual = p->manual,
+			     .reprotect = p->reprotect },
 	};
 	struct mig_source *s;
 	struct link_tcp *tcp;
@@ -496,7 +522,10 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 		       : p->postcopy ? "postcopy"
 				     : "precopy",
 		       link_boot_config()->creds.peer, (unsigned long long)cfg.hello.migration_id);
-	tls = cfg.hello.migration_id ? connect_peer(&tcp, true, NULL) : NULL;
+	if (!cfg.hello.migration_id)
+		migrate_peer_forget(j);
+	tls = cfg.hello.migration_id ? connect_peer_over(j->ready_tcp, &tcp, true, NULL) : NULL;
+	j->ready_tcp = NULL; /* closed with tls, or at once when the handshake failed */
 	if (tls) {
 		struct mig_channel ch = { migrate_faults_channel(j, &link_mig_channel_ops), tls };
 
@@ -735,6 +764,18 @@ void migrate_in(struct migrate_job *j)
 	if (mig_dest_report(d)->took_over)
 		report_link_losses();
 	report_dest_faults(mig_dest_report(d));
+	if (mig_dest_report(d)->took_over && mig_dest_report(d)->protection.reprotect) {
+		const struct mig_protect_params *p = &mig_dest_report(d)->protection;
+
+		/* Its migration is settled (nobody will ask): the VM goes on from here. */
+		j->reprotect = (struct migrate_params){ .protect = true,
+							.epoch_ms = p->epoch_ns / 1000000u,
+							.lease_ms = p->lease_ns / 1000000u,
+							.manual = p->manual,
+							.reprotect = true };
+		j->reprotect_due = true;
+		__atomic_store_n(&j->send_on, true, __ATOMIC_RELEASE);
+	}
 	/*
 	 * From now on the link stays open to answer a source that reconnects to
 	 * ask, or to recover a paused postcopy; the board waits for the session

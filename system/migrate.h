@@ -19,6 +19,8 @@
 #include "hyp/vm.h"
 #include "mig/engine.h"
 
+struct link_tcp;
+
 /** A precopy that does not converge throttles the guest unless told otherwise (design 7). */
 #define MIGRATE_ON_NO_CONVERGENCE MIG_NC_THROTTLE
 
@@ -34,6 +36,12 @@ struct migrate_params {
 	bool protect;
 	uint64_t epoch_ms, lease_ms; /**< protection: 0 for the defaults */
 	bool manual; /**< protection: takeover=manual (the standby runs it only when told) */
+	/**
+	 * Protection: once the VM runs unprotected (its standby was lost, or this
+	 * board took it over as standby), protect it again as soon as the peer
+	 * waits for it (docs/protection.md).
+	 */
+	bool reprotect;
 };
 
 /*
@@ -95,10 +103,27 @@ struct migrate_job {
 	volatile bool stop_waiting;
 	unsigned attempts;	  /**< reconnections tried while in doubt */
 	uint64_t next_attempt_ms; /**< board time of the next one */
+	/**
+	 * Destination: it took the VM over as standby, and its primary asked
+	 * for protection in turn, with these (migrate_in returns, send_on set).
+	 */
+	bool reprotect_due;
+	struct migrate_params reprotect;
+	/** A link to the peer made while waiting for it (migrate_peer_ready), for migrate_out. */
+	struct link_tcp *ready_tcp;
 };
 
 /** One outgoing migration to the link's peer, to its end (reconnecting where that helps). */
 enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p);
+
+/**
+ * Waits up to wait_ms for a link to the peer (a board that came back),
+ * quietly; true once there is one, which the next migrate_out uses.
+ */
+bool migrate_peer_ready(struct migrate_job *j, unsigned wait_ms);
+
+/** Drops a link migrate_peer_ready made and nothing used. */
+void migrate_peer_forget(struct migrate_job *j);
 
 /**
  * The destination: receives the VM, then serves reconnects while it runs

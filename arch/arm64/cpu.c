@@ -27,6 +27,20 @@ void arch_spin_unlock(struct spinlock *lock)
 	__asm__ volatile("sev");
 }
 
+/*
+ * The ticket lock is free when the next ticket is the owner's: taking that
+ * ticket then is taking the lock. The owner's only moves on an unlock, and
+ * nobody unlocks a free lock, so a successful exchange means it is ours.
+ */
+bool arch_spin_trylock(struct spinlock *lock)
+{
+	uint32_t owner = __atomic_load_n(&lock->owner_ticket, __ATOMIC_ACQUIRE);
+	uint32_t expected = owner;
+
+	return __atomic_compare_exchange_n(&lock->next_ticket, &expected, owner + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 struct arch_percpu arch_percpu[BOARD_CPU_MAX];
 
 unsigned arch_cpu_index(void)

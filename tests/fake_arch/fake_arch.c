@@ -26,6 +26,20 @@ void arch_spin_unlock(struct spinlock *lock)
 	__atomic_store_n(&lock->owner_ticket, lock->owner_ticket + 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * The ticket lock is free when the next ticket is the owner's: taking that
+ * ticket then is taking the lock. The owner's only moves on an unlock, and
+ * nobody unlocks a free lock, so a successful exchange means it is ours.
+ */
+bool arch_spin_trylock(struct spinlock *lock)
+{
+	uint32_t owner = __atomic_load_n(&lock->owner_ticket, __ATOMIC_ACQUIRE);
+	uint32_t expected = owner;
+
+	return __atomic_compare_exchange_n(&lock->next_ticket, &expected, owner + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 /* Aff0 = index, as the board's CPUs are numbered. */
 uint64_t arch_cpu_mpidr(void) { return fake_cpu_this(); }
 

@@ -13,6 +13,9 @@
 # Each board's exit code and console are judged; with --beats, the guest's
 # numbered lines ("vm0| beat N") seen on both consoles together go 1, 2, 3 ...
 # with no gap and no number twice (--beats-repeat: a number may come twice).
+# With --restart, the killed board comes back empty (`ferry run --incoming`,
+# console in KILLED.again.log, judged with --rc-again and --expect-again):
+# the board that runs the VM protects it again by itself, to it.
 # With --by-mgmt "ARGS" the protection is asked for by `ferry protect ARGS`
 # on src's management channel (both boards get one); with --supervise, once
 # dst says it waits for the supervisor (takeover=manual), `ferry resolve
@@ -23,13 +26,14 @@
 #                   (--kill src|dst | --cut) [--vcpus N] [--ferry-args "ARGS"]
 #                   [--by-mgmt "ARGS"] [--supervise | --lift]
 #                   [--wait-max MS] [--beats | --beats-repeat]
+#                   [--restart --rc-again N [--expect-again RE]... [--reject-again RE]...]
 #                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
 #                   [--reject-src RE]... [--reject-dst RE]...
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M kill= cut= ferry_args= wait_max=1500 beats=
-by_mgmt= supervise= lift= quitters=
-rc_src=0 rc_dst=0
-expect_src=() expect_dst=() reject_src=() reject_dst=()
+by_mgmt= supervise= lift= quitters= restart=
+rc_src=0 rc_dst=0 rc_again=0
+expect_src=() expect_dst=() reject_src=() reject_dst=() expect_again=() reject_again=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cut) cut=1; shift; continue ;;
@@ -37,6 +41,10 @@ while [ $# -gt 0 ]; do
 	--beats-repeat) beats=repeat; shift; continue ;;
 	--supervise) supervise=1; shift; continue ;;
 	--lift) lift=1; shift; continue ;;
+	--restart) restart=1; shift; continue ;;
+	--rc-again) rc_again=$2 ;;
+	--expect-again) expect_again+=("$2") ;;
+	--reject-again) reject_again+=("$2") ;;
 	--by-mgmt) by_mgmt=$2 ;;
 	--ferry) ferry=$2 ;;
 	--relay) relay=$2 ;;
@@ -65,7 +73,7 @@ rm -rf "$work" && mkdir -p "$work"
 . "$(dirname "$0")/runtime_dir.sh"
 # shellcheck disable=SC2046
 start_relay "$relay" "$run_dir/src.sock" "$run_dir/dst.sock" "$work/relay.log" \
-	$([ -n "$cut" ] && echo --partition 600000)
+	$([ -n "$cut" ] && echo --partition 600000) $([ -n "$restart" ] && echo --rejoin)
 mgmt_dst=() mgmt_src=()
 if [ -n "$by_mgmt" ] || [ -n "$supervise" ] || [ -n "$lift" ]; then
 	mgmt_dst=(--mgmt "$run_dir/dst.mgmt")
@@ -142,30 +150,59 @@ else
 	[ -n "$lift" ] && supervisor_says src source
 	[ -n "$supervise" ] && supervisor_says dst destination
 fi
-wait $pid_src
-echo $? >"$work/src.log.rc"
-wait $pid_dst
-echo $? >"$work/dst.log.rc"
+if [ -n "$restart" ] && [ -n "$kill" ]; then
+	# The killed board back, empty, on its own link port, credentials and channel.
+	killed_pid=$pid_dst
+	[ "$kill" = src ] && killed_pid=$pid_src
+	wait "$killed_pid"
+	echo $? >"$work/$kill.log.rc"
+	mgmt_again=()
+	[ ${#mgmt_src[@]} -gt 0 ] && mgmt_again=(--mgmt "$run_dir/$kill.mgmt")
+	rm -f "$run_dir/$kill.mgmt"
+	timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
+		--link "$work/creds/$kill" --net "$run_dir/$kill.sock" "${mgmt_again[@]}" \
+		>"$work/$kill.again.log" 2>&1 &
+	pid_again=$!
+	if [ ${#mgmt_again[@]} -gt 0 ]; then
+		quit_when_empty "$ferry" "$work/$kill.again.log" "$run_dir/$kill.mgmt"
+		quitters="$quitters $quitter_pid"
+	fi
+	wait $pid_again
+	echo $? >"$work/$kill.again.log.rc"
+fi
+if [ "$restart$kill" != 1src ]; then
+	wait $pid_src
+	echo $? >"$work/src.log.rc"
+fi
+if [ "$restart$kill" != 1dst ]; then
+	wait $pid_dst
+	echo $? >"$work/dst.log.rc"
+fi
 # A killed board never says it stays up: its quitter would wait on.
 # shellcheck disable=SC2086
 [ -n "$quitters" ] && kill $quitters 2>/dev/null
 kill $relay_pid 2>/dev/null
 wait $relay_pid 2>/dev/null
 
-lines="^(link|migration|Ferry:|vm0:)|FERRY-TEST|PANIC"
+lines="^(link|migration|protection|Ferry:|vm0:)|FERRY-TEST|PANIC"
 judge src "$work/src.log" "$rc_src" "$lines"
 check src "$work/src.log" expect "${expect_src[@]}"
 check src "$work/src.log" reject "${reject_src[@]}"
 judge dst "$work/dst.log" "$rc_dst" "$lines"
 check dst "$work/dst.log" expect "${expect_dst[@]}"
 check dst "$work/dst.log" reject "${reject_dst[@]}"
+if [ -n "$restart" ]; then
+	judge "$kill (again)" "$work/$kill.again.log" "$rc_again" "$lines"
+	check "$kill (again)" "$work/$kill.again.log" expect "${expect_again[@]}"
+	check "$kill (again)" "$work/$kill.again.log" reject "${reject_again[@]}"
+fi
 if [ -n "$by_mgmt" ]; then
 	judge tool "$work/tool.log" 0 "."
 fi
 if [ -n "$beats" ]; then
 	# Both consoles together, in number order: each number once (or, with
 	# --beats-repeat, at least once), none missing.
-	if ! cat "$work/src.log" "$work/dst.log" | sed -n 's/^vm0| beat \([0-9]*\) .*/\1/p' |
+	if ! cat "$work/src.log" "$work/dst.log" ${restart:+"$work/$kill.again.log"} | sed -n 's/^vm0| beat \([0-9]*\) .*/\1/p' |
 		sort -n | awk -v repeat="$beats" 'BEGIN { want = 1 }
 		     repeat == "repeat" && $1 == want - 1 { twice++; next }
 		     $1 != want { printf "beat %d where %d was due\n", $1, want; bad = 1 }

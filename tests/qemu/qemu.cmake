@@ -495,3 +495,21 @@ ferry_protect_test(protect_standby_killed_lifted --kill dst --by-mgmt "--takeove
   --expect-src "migration: fenced: lease ended"
   --expect-src "resolved by the supervisor: the standby is gone and never ran the VM. it runs on here, unprotected"
   --expect-src "FERRY-TEST migrating: PASS")
+
+# Re-protection (docs/protection.md, "After a takeover"): the primary
+# killed, the standby takes over; the killed board comes back empty, and
+# the board that runs the VM protects it again by itself, to it. The
+# guest (25 s) ends there, protected: its protection ends, the new standby
+# drops its copy, and no numbered line was lost or shown twice on the
+# three consoles together.
+ferry_protect_test(protect_taken_up_again --kill src --restart
+  --guest ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_long.elf
+  --beats --rc-src 137 --rc-dst 0 --rc-again 4
+  --expect-dst "took over from checkpoint [1-9][0-9]*: the primary was silent for its lease"
+  --expect-dst "protection: the VM runs here unprotected. it is protected again as soon as src waits for it"
+  --expect-dst "protection: src is back: protecting the VM again"
+  --expect-dst "^migration: protected"
+  --expect-dst "migration: cancelled: the VM stopped here: protection ended, the standby dropped its copy"
+  --expect-dst "FERRY-TEST migrating_long: PASS"
+  --expect-again "migration: cancelled: cancelled by the source"
+  --reject-again "took over")

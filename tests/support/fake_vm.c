@@ -63,6 +63,7 @@ static void dirty_collect(void *ctx, uint64_t *bitmap)
 		bitmap[i] |= vm->dirty[i];
 		vm->dirty[i] = 0;
 	}
+	vm->collection_dirtied = 0;
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -91,6 +92,7 @@ static void dirty_stop(void *ctx)
 	vm->tracking = false;
 	memset(vm->readonly, 0, mig_bitmap_words(vm->pages) * sizeof(uint64_t));
 	vm->quota_per_ms = 0;
+	vm->collection_quota = 0;
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -105,25 +107,45 @@ static void throttle(void *ctx, uint64_t pages_per_s)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-/* The workload's next page dirtied while tracked: false when its period's quota is spent. */
+/* As on the board: the pages newly dirtied between two collections. */
+static void throttle_collection(void *ctx, uint64_t pages)
+{
+	struct fake_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->collection_quota = pages;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/*
+ * The workload's next page dirtied while tracked: false when its period's
+ * quota, or the collection's, is spent.
+ */
 static bool quota_allows(struct fake_vm *vm, uint64_t p)
 {
 	struct timespec ts;
 	uint64_t ms;
 
-	if (!vm->tracking || !vm->quota_per_ms || !mig_bit_test(vm->readonly, p))
+	if (!vm->tracking || !mig_bit_test(vm->readonly, p))
 		return true; /* no fault: nothing to wait for */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	if (ms != vm->quota_ms) {
-		vm->quota_ms = ms;
-		vm->quota_used = 0;
-	}
-	if (vm->quota_used >= vm->quota_per_ms) {
-		vm->throttle_waits++;
+	if (vm->collection_quota && vm->collection_dirtied >= vm->collection_quota) {
+		vm->collection_waits++;
 		return false;
 	}
-	vm->quota_used++;
+	if (vm->quota_per_ms) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+		if (ms != vm->quota_ms) {
+			vm->quota_ms = ms;
+			vm->quota_used = 0;
+		}
+		if (vm->quota_used >= vm->quota_per_ms) {
+			vm->throttle_waits++;
+			return false;
+		}
+		vm->quota_used++;
+	}
+	vm->collection_dirtied++;
 	return true;
 }
 
@@ -336,6 +358,7 @@ const struct mig_vm_ops fake_vm_ops = {
 	.arm_for_copy = arm_for_copy,
 	.dirty_stop = dirty_stop,
 	.throttle = throttle,
+	.throttle_collection = throttle_collection,
 	.stop = stop,
 	.resume = resume,
 	.save_devices = save_devices,

@@ -60,6 +60,8 @@ struct fake_vm {
 	/* throttle (mig_vm_ops.throttle): pages the workload may dirty per ms, 0: any */
 	uint64_t quota_per_ms, quota_used, quota_ms, throttle_waits;
 	uint64_t throttle_last; /**< the last limit asked for (pages/s) */
+	/* throttle_collection: pages the workload may newly dirty between two collections */
+	uint64_t collection_quota, collection_dirtied, collection_waits;
 	/* postcopy, destination */
 	bool postcopy;
 	uint64_t *present, *faulted;

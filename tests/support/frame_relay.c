@@ -16,7 +16,11 @@
  *   --partition MS on SIGUSR1 nothing passes for MS milliseconds (a test
  *                  starts it when a board reaches a given step)
  *
- *     frame_relay SOCK_A SOCK_B [fault]
+ * With --rejoin (last) a board that left may come back on its socket (a
+ * board restarted); what the other sends meanwhile is dropped. Without,
+ * the relay ends with the first board gone.
+ *
+ *     frame_relay SOCK_A SOCK_B [fault] [--rejoin]
  */
 #include <errno.h>
 #include <poll.h>
@@ -154,14 +158,16 @@ int main(int argc, char **argv)
 	enum fault fault = NONE;
 	unsigned long long after = 0, payload_seen = 0, blackout_ms = 0;
 	struct timespec dark_until = { 0, 0 };
-	bool flipped = false;
-	int la, lb, fd[2];
+	bool flipped = false, rejoin = argc > 3 && !strcmp(argv[argc - 1], "--rejoin");
+	int lfd[2], fd[2];
 	static uint8_t frame[65536 + 4];
 
+	if (rejoin)
+		argc--;
 	if (argc < 3) {
 		fprintf(stderr,
 			"usage: frame_relay SOCK_A SOCK_B [--flip N | --cut N | --plaintext | "
-			"--blackout N MS | --partition MS]\n");
+			"--blackout N MS | --partition MS] [--rejoin]\n");
 		return 2;
 	}
 	if (argc >= 5 && !strcmp(argv[3], "--flip"))
@@ -182,15 +188,16 @@ int main(int argc, char **argv)
 
 		sigaction(SIGUSR1, &sa, NULL);
 	}
-	la = listen_on(argv[1]);
-	lb = listen_on(argv[2]);
-	fd[0] = accept(la, NULL, NULL);
-	fd[1] = accept(lb, NULL, NULL);
+	lfd[0] = listen_on(argv[1]);
+	lfd[1] = listen_on(argv[2]);
+	fd[0] = accept(lfd[0], NULL, NULL);
+	fd[1] = accept(lfd[1], NULL, NULL);
 	if (fd[0] < 0 || fd[1] < 0)
 		return 2;
 	for (;;) {
-		struct pollfd p[2] = { { .fd = fd[0], .events = POLLIN },
-				       { .fd = fd[1], .events = POLLIN } };
+		/* A board that left (--rejoin): its socket waits for it to come back. */
+		struct pollfd p[2] = { { .fd = fd[0] >= 0 ? fd[0] : lfd[0], .events = POLLIN },
+				       { .fd = fd[1] >= 0 ? fd[1] : lfd[1], .events = POLLIN } };
 
 		int ready = poll(p, 2, -1);
 
@@ -210,12 +217,29 @@ int main(int argc, char **argv)
 
 			if (!(p[i].revents & (POLLIN | POLLHUP)))
 				continue;
-			if (!read_all(fd[i], frame, 4))
-				return 0; /* a board is gone: so is the wire */
+			if (fd[i] < 0) {
+				fd[i] = accept(lfd[i], NULL, NULL);
+				fprintf(stderr, "frame_relay: board %d is back\n", i);
+				continue;
+			}
+			if (!read_all(fd[i], frame, 4)) {
+				if (!rejoin)
+					return 0; /* a board is gone: so is the wire */
+				close(fd[i]);
+				fd[i] = -1;
+				fprintf(stderr, "frame_relay: board %d left\n", i);
+				continue;
+			}
 			len = (uint32_t)frame[0] << 24 | (uint32_t)frame[1] << 16 |
 			      (uint32_t)frame[2] << 8 | frame[3];
-			if (len > sizeof(frame) - 4 || !read_all(fd[i], frame + 4, len))
-				return 1;
+			if (len > sizeof(frame) - 4 || !read_all(fd[i], frame + 4, len)) {
+				if (!rejoin)
+					return 1;
+				close(fd[i]); /* killed within a frame */
+				fd[i] = -1;
+				fprintf(stderr, "frame_relay: board %d left\n", i);
+				continue;
+			}
 			payload = tcp_payload(frame + 4, len, &plen, &tcp, &tcp_len);
 			if (payload) {
 				if (fault == FLIP && !flipped && payload_seen >= after) {
@@ -250,7 +274,9 @@ int main(int argc, char **argv)
 				}
 				continue; /* nothing passes */
 			}
-			if (!write_all(fd[1 - i], frame, len + 4))
+			if (fd[1 - i] < 0)
+				continue; /* nobody there: dropped */
+			if (!write_all(fd[1 - i], frame, len + 4) && !rejoin)
 				return 0;
 		}
 	}

@@ -214,6 +214,12 @@ static void check_takeover(struct fixture *f, enum mig_state st)
 	assert_int_equal(f->m.dst_state, MIG_COMPLETED);
 	assert_true(f->m.dst.took_over);
 	assert_true(f->m.dst_settled); /* nobody will ask: it may be protected again from there */
+	/* the protection as the primary asked for it: the standby may start it in turn */
+	assert_int_equal(f->m.dst.protection.epoch_ns, f->m.protect.epoch_ns);
+	assert_int_equal(f->m.dst.protection.lease_ns, f->m.protect.lease_ns);
+	assert_int_equal(f->m.dst.protection.fence_ns, f->m.protect.fence_ns);
+	assert_int_equal(f->m.dst.protection.reprotect, f->m.protect.reprotect);
+	assert_int_equal(f->m.dst.protection.manual, f->m.protect.manual);
 	assert_true(committed >= 5);
 	assert_true(committed <= f->src.stop_hashes);
 	assert_int_equal(fake_vm_hash(&f->dst), f->src.stop_hash[committed - 1]);
@@ -260,6 +266,7 @@ static void test_silent_primary(void **state)
 
 	f->m.fault = FAULT_STALL;
 	f->m.fault_after_ms = 400;
+	f->m.protect.reprotect = true; /* told to the standby, for after its takeover */
 	check_takeover(f, fake_vm_migrate(&f->src, &f->dst, &f->m));
 }
 
@@ -280,6 +287,38 @@ static void test_peer_not_a_standby(void **state)
 	assert_true(f->src.running);
 }
 
+/*
+ * A guest that writes more than the link carries in a quarter of the
+ * lease (as precopy measured it): no checkpoint carries more than that,
+ * the guest waiting in its write for the next, and the pair stays
+ * protected until it is ended.
+ */
+static void test_checkpoints_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct canceller c = { &f->m, 600 };
+	uint64_t bound;
+	enum mig_state st;
+	pthread_t t;
+
+	f->m.max_bandwidth = 8000000; /* precopy measures the link at 8 MB/s at most */
+	pthread_create(&t, NULL, cancel_later, &c);
+	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+	pthread_join(t, NULL);
+	assert_int_equal(st, MIG_CANCELLED);
+	/* 8 MB/s for 15 ms (a quarter of the lease): 29 pages; at least PROTECT_LEAST_PAGES */
+	bound = f->m.src.epoch_pages_bound;
+	if (bound < 16 || bound > 29 || f->m.src.epoch_pages_max > bound)
+		print_message("bound %llu, the largest checkpoint %llu pages\n",
+			      (unsigned long long)bound,
+			      (unsigned long long)f->m.src.epoch_pages_max);
+	assert_true(bound >= 16 && bound <= 29);
+	assert_true(f->m.src.epoch_pages_max <= bound);
+	assert_true(f->src.collection_waits > 0); /* the guest did write faster */
+	assert_true(f->m.src.epochs_acked >= 10);
+	assert_false(f->src.fenced_self);
+}
+
 /* Epochs that the lease would not outlast twice: refused before anything is protected. */
 static void test_epoch_over_half_the_lease(void **state)
 {
@@ -289,8 +328,9 @@ static void test_epoch_over_half_the_lease(void **state)
 	f->m.protect.epoch_ns = f->m.protect.lease_ns / 2 + 1;
 	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
 	assert_int_equal(st, MIG_FAILED);
-	assert_string_equal(f->m.src.error,
-			    "an epoch must be at most half the lease: the VM runs on here");
+	assert_string_equal(
+		f->m.src.error,
+		"an epoch must be 1 ms at least and at most half the lease: the VM runs on here");
 	assert_true(f->src.running);
 	assert_int_equal(f->m.src.epochs_sent, 0);
 }
@@ -412,6 +452,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_primary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_not_a_standby, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_epoch_over_half_the_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_standby_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_standby_dies_supervisor_lifts_fence,

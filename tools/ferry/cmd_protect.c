@@ -28,6 +28,10 @@ static void protect_usage(FILE *out)
 		"                      its VM at its lease's end) or manual (the standby runs it\n"
 		"                      only on 'ferry resolve --force destination'; the primary\n"
 		"                      never stops, and goes on unprotected without its standby)\n"
+		"  --no-reprotect      once the VM runs unprotected (the standby was lost, or it\n"
+		"                      took the VM over), the boards leave it so; by default the\n"
+		"                      board that runs it protects it again as soon as its peer\n"
+		"                      waits for it, empty (ferry run --incoming)\n"
 		"  --json              events as JSON lines, for scripts\n"
 		"Returns once the VM is protected (exit 0): the protection goes on on the board.\n"
 		"Exit code: 1 refused or failed (the VM runs on here, unprotected), 4 the board\n"
@@ -55,6 +59,7 @@ int cmd_protect(int argc, char **argv)
 		{ "epoch-ms", required_argument, NULL, 'e' },
 		{ "lease-ms", required_argument, NULL, 'l' },
 		{ "takeover", required_argument, NULL, 't' },
+		{ "no-reprotect", no_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -87,6 +92,9 @@ int cmd_protect(int argc, char **argv)
 				return 2;
 			}
 			r.takeover = optarg;
+			break;
+		case 'r':
+			r.no_reprotect = true;
 			break;
 		case 'j':
 			r.json = true;

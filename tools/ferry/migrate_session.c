@@ -102,6 +102,8 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 		json_out_u64(&o, "lease-ms", r->lease_ms);
 	if (r->takeover)
 		json_out_str(&o, "takeover", r->takeover);
+	if (r->no_reprotect)
+		json_out_bool(&o, "reprotect", false);
 	json_out_end(&o);
 	json_out_end(&o);
 	if (!json_out_text(&o, &len)) {

@@ -21,6 +21,7 @@ struct migrate_request {
 	/** Protection (mode "protect"): 0 for the board's defaults; takeover "auto"/"manual". */
 	unsigned long long epoch_ms, lease_ms;
 	const char *takeover;
+	bool no_reprotect;  /**< protection: not taken up again by the boards (reprotect false) */
 	bool json;	    /**< events and the report as JSON lines on stdout */
 	unsigned silence_s; /**< no event for this long: the board is gone */
 };
