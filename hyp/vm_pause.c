@@ -291,11 +291,14 @@ void vm_dirty_collected(struct vm *vm)
  */
 static void throttle_collection(struct vm *vm)
 {
-	uint64_t seen = __atomic_load_n(&vm->collections, __ATOMIC_ACQUIRE), from, now;
-	uint64_t dirtied = __atomic_add_fetch(&vm->collection_dirtied, 1, __ATOMIC_SEQ_CST);
 	uint64_t quota = __atomic_load_n(&vm->collection_quota, __ATOMIC_ACQUIRE);
+	uint64_t seen = __atomic_load_n(&vm->collections, __ATOMIC_ACQUIRE), from, now;
 
-	if (!quota || dirtied <= quota)
+	/*
+	 * Counted only under a limit (a precopy's writes pay no shared atomic):
+	 * a limit set meanwhile counts from then on, for that collection.
+	 */
+	if (!quota || __atomic_add_fetch(&vm->collection_dirtied, 1, __ATOMIC_SEQ_CST) <= quota)
 		return;
 	now = from = arch_counter_now();
 	while (__atomic_load_n(&vm->collections, __ATOMIC_ACQUIRE) == seen &&
@@ -305,6 +308,8 @@ static void throttle_collection(struct vm *vm)
 		arch_idle_wait();
 		now = arch_counter_now();
 	}
+	/* Not left to fire in the guest for nothing; the lease's deadline is armed at the entry. */
+	arch_timer_stop();
 	if (now > from) {
 		__atomic_fetch_add(&vm->throttle_waits, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&vm->throttle_wait_counts, now - from, __ATOMIC_RELAXED);

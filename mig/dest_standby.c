@@ -80,13 +80,16 @@ bool mig_dest_epoch(struct mig_dest *d, struct mig_record *rec)
 {
 	uint64_t session = mig_get_u64(&rec->payload), seq = mig_get_u64(&rec->payload);
 	uint64_t epoch = mig_get_u64(&rec->payload), lease_ns = mig_get_u64(&rec->payload);
-	uint64_t fence_ns = mig_get_u64(&rec->payload), epoch_ns = mig_get_u64(&rec->payload);
+	uint64_t fence_ns = mig_get_u64(&rec->payload);
+	bool v2 = d->caps & MIG_CAP_PROTECT_AGAIN;
+	/* The first form does not say its epoch: it asks for nothing after a takeover. */
+	uint64_t epoch_ns = v2 ? mig_get_u64(&rec->payload) : lease_ns / 2;
 	uint8_t flags = mig_get_u8(&rec->payload);
 	bool manual = flags & MIG_EPOCH_MANUAL;
 	uint64_t now;
 
-	if (rec->length != MIG_EPOCH_BYTES ||
-	    flags & ~(MIG_EPOCH_LEASED | MIG_EPOCH_MANUAL | MIG_EPOCH_REPROTECT) ||
+	if (rec->length != (v2 ? MIG_EPOCH_BYTES : MIG_EPOCH_V1_BYTES) ||
+	    flags & ~(MIG_EPOCH_LEASED | MIG_EPOCH_MANUAL | (v2 ? MIG_EPOCH_REPROTECT : 0)) ||
 	    (manual && flags & MIG_EPOCH_LEASED) || !session)
 		return refuse(d, "malformed EPOCH");
 	if (d->phase != MIG_PHASE_STANDBY) {

@@ -77,10 +77,10 @@ struct mig_protect_params {
 
 /** The lease and the fencing bound a standby accepts (beyond: refused). */
 #define MIG_LEASE_MIN_NS 1000000ull
-/** The shortest epoch (beside: at most half the lease). */
-#define MIG_EPOCH_MIN_NS 1000000ull
 #define MIG_LEASE_MAX_NS 10000000000ull
 #define MIG_FENCE_MAX_NS 1000000000ull
+/** The shortest epoch either end accepts (and the longest: half the lease). */
+#define MIG_EPOCH_MIN_NS 1000000ull
 /** RAM a standby keeps aside for one checkpoint; the primary bounds its epochs by it. */
 #define MIG_CKPT_STAGE_BYTES (8u << 20)
 /**
@@ -195,6 +195,7 @@ struct mig_report {
 	uint64_t epoch_pages, epoch_pages_max; /**< primary: in them all, and in the largest */
 	uint64_t epoch_send_max_ns;	       /**< primary: the longest send of one checkpoint */
 	uint64_t epoch_send_max_at;	       /**< primary: which checkpoint that was */
+	uint64_t epoch_send_max_pages;	       /**< primary: and its pages */
 	/**
 	 * Standby: the longest commit of a checkpoint, and the longest time
 	 * from one checkpoint's beginning to the next's (and which one that was).

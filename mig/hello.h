@@ -53,6 +53,11 @@ enum mig_capability {
 	MIG_CAP_DELTA_PAGES = 1u << 9,
 	/** HELLO: protection (a standby's copy, checkpoints); ACCEPT: this board can be one. */
 	MIG_CAP_PROTECT = 1u << 10,
+	/**
+	 * EPOCH also carries the epoch and may ask the standby to protect the
+	 * VM in turn after a takeover (MIG_EPOCH_BYTES; without: MIG_EPOCH_V1_BYTES).
+	 */
+	MIG_CAP_PROTECT_AGAIN = 1u << 11,
 };
 
 struct mig_hello {

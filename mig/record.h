@@ -21,9 +21,11 @@
 /**
  * EPOCH: u64 session, u64 message number, u64 epoch, u64 lease ns, u64
  * fencing ns, u64 epoch ns, u8 flags (MIG_EPOCH_LEASED, MIG_EPOCH_MANUAL,
- * MIG_EPOCH_REPROTECT).
+ * MIG_EPOCH_REPROTECT). Without MIG_CAP_PROTECT_AGAIN agreed, the first
+ * form: no epoch ns, and no MIG_EPOCH_REPROTECT.
  */
 #define MIG_EPOCH_BYTES	    49u
+#define MIG_EPOCH_V1_BYTES  41u
 #define MIG_EPOCH_LEASED    1u /**< the primary held a lease when it sent it */
 #define MIG_EPOCH_MANUAL    2u /**< takeover=manual: the standby runs it only when told */
 #define MIG_EPOCH_REPROTECT 4u /**< after a takeover the standby protects the VM back */

@@ -59,8 +59,14 @@ static void arm_collected(struct mig_source *s)
 	}
 }
 
-/* EPOCH: u64 session, u64 message number, u64 epoch, u64 lease, u64 fencing, u8 leased. */
+/* EPOCH (mig/record.h): its message number after the session. */
 #define EPOCH_SEQ_AT 8u
+
+/* The EPOCH the standby reads: with the epoch and the flag to protect again, or the first form. */
+static uint32_t epoch_bytes(const struct mig_source *s)
+{
+	return s->caps & MIG_CAP_PROTECT_AGAIN ? MIG_EPOCH_BYTES : MIG_EPOCH_V1_BYTES;
+}
 
 /*
  * The checkpoint at buf is numbered as it leaves (its acknowledgement
@@ -69,12 +75,13 @@ static void arm_collected(struct mig_source *s)
 static void number(struct mig_source *s, uint8_t *buf)
 {
 	uint64_t seq = lease_primary_send(&s->lease, s->ops->now_ns(s->vm->ctx));
-	uint8_t *flags = buf + MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES - 1;
+	uint8_t *flags = buf + MIG_RECORD_HEADER_SIZE + epoch_bytes(s) - 1;
 	struct mig_writer w;
 
 	mig_writer_init(&w, buf + MIG_RECORD_HEADER_SIZE + EPOCH_SEQ_AT, 8);
 	mig_put_u64(&w, seq);
-	*flags = s->cfg.protect.reprotect ? MIG_EPOCH_REPROTECT : 0;
+	*flags = s->cfg.protect.reprotect && epoch_bytes(s) == MIG_EPOCH_BYTES ? MIG_EPOCH_REPROTECT
+									       : 0;
 	if (s->cfg.protect.manual) { /* never a lease: only a supervisor's word runs the standby */
 		*flags |= MIG_EPOCH_MANUAL;
 		return;
@@ -113,16 +120,17 @@ static size_t lay_out_epoch(struct mig_source *s, uint8_t *at, uint64_t epoch)
 {
 	struct mig_writer w;
 
-	mig_chan_header(at, MIG_REC_EPOCH, 0, MIG_EPOCH_BYTES);
-	mig_writer_init(&w, at + MIG_RECORD_HEADER_SIZE, MIG_EPOCH_BYTES);
+	mig_chan_header(at, MIG_REC_EPOCH, 0, epoch_bytes(s));
+	mig_writer_init(&w, at + MIG_RECORD_HEADER_SIZE, epoch_bytes(s));
 	mig_put_u64(&w, s->lease.session);
 	mig_put_u64(&w, 0); /* its number, given when it is sent */
 	mig_put_u64(&w, epoch);
 	mig_put_u64(&w, s->cfg.protect.lease_ns);
 	mig_put_u64(&w, s->cfg.protect.fence_ns);
-	mig_put_u64(&w, s->cfg.protect.epoch_ns);
+	if (epoch_bytes(s) == MIG_EPOCH_BYTES)
+		mig_put_u64(&w, s->cfg.protect.epoch_ns);
 	mig_put_u8(&w, 0);
-	return MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES;
+	return MIG_RECORD_HEADER_SIZE + epoch_bytes(s);
 }
 
 /* Drops the kept lines of epochs up to `epoch` (acknowledged, or to make room: the oldest). */
@@ -322,18 +330,24 @@ static void bound_checkpoints(struct mig_source *s)
 }
 
 /*
- * A checkpoint of `bytes` left in `ns`: the rate follows what the link
- * gives now, a quarter of the way each time (one stalled send moves it,
- * and does not make it).
+ * A checkpoint of `bytes` left in `ns`: the rate goes half way down to a
+ * slower send at once (a slow send is what fails a pair over), and an
+ * eighth of the way up to a faster one.
  */
 static void measure_send(struct mig_source *s, size_t bytes, uint64_t ns)
 {
 	uint64_t rate;
 
-	if (bytes < PROTECT_RATE_SAMPLE_BYTES || !ns)
+	/* A bound too low for such sends is timed on sends half its size: it never freezes. */
+	uint64_t least = s->rep.epoch_pages_bound * MIG_PAGE_WIRE_BYTES / 2;
+
+	if (bytes < (least < PROTECT_RATE_SAMPLE_BYTES ? least : PROTECT_RATE_SAMPLE_BYTES) || !ns)
 		return;
 	rate = (uint64_t)((unsigned __int128)bytes * MIG_NS_PER_S / ns);
-	s->send_rate = (3 * s->send_rate + rate) / 4;
+	if (rate < s->send_rate)
+		s->send_rate = (s->send_rate + rate) / 2;
+	else
+		s->send_rate += (rate - s->send_rate) / 8;
 	bound_checkpoints(s);
 }
 
@@ -350,7 +364,12 @@ static void protect_throttle(struct mig_source *s)
 	s->pace_cut_seq = 0;
 	s->rep.epoch_pace_pps = s->pace_pps;
 	s->ops->throttle(s->vm->ctx, s->pace_pps);
-	s->send_rate = s->pre.bandwidth;
+	/*
+	 * Precopy's rate is a stream's; checkpoints go in bursts, behind their
+	 * pauses and the standby's commits: on the emulated boards they left
+	 * at a third of it (seen: 10-12 against 35 MB/s). Half to begin with.
+	 */
+	s->send_rate = s->pre.bandwidth / 2;
 	bound_checkpoints(s);
 }
 
@@ -462,10 +481,11 @@ static int checkpoint(struct mig_source *s)
 	if (t0 > s->rep.epoch_send_max_ns) {
 		s->rep.epoch_send_max_ns = t0;
 		s->rep.epoch_send_max_at = epoch;
+		s->rep.epoch_send_max_pages = pages;
 	}
 	s->rep.epochs_sent = epoch;
 	/* Its RAM records were counted as laid out. */
-	s->rep.bytes_sent += 3 * MIG_RECORD_HEADER_SIZE + MIG_EPOCH_BYTES + dev + 8;
+	s->rep.bytes_sent += 3 * MIG_RECORD_HEADER_SIZE + epoch_bytes(s) + dev + 8;
 	return 0;
 }
 

@@ -23,11 +23,15 @@
 /*
  * Waiting to protect the VM again (docs/protection.md "After a takeover"):
  * how long each look for the peer lasts (the management channel is served
- * meanwhile), and how long after an attempt that found the peer but did
- * not protect (it is no empty board waiting for the VM) the next one waits.
+ * meanwhile, and a look that found nobody rests as long); after an attempt
+ * that did not hold, how long until the next (doubling after each, up to
+ * the most); and how long a protection must have held for its failure to
+ * be retried at once.
  */
-#define PEER_LOOK_MS	   500u
-#define REPROTECT_RETRY_MS 10000u
+#define PEER_LOOK_MS	       500u
+#define REPROTECT_RETRY_MS     10000u
+#define REPROTECT_RETRY_MAX_MS 160000u
+#define REPROTECT_HELD_MS      60000u
 
 static struct {
 	struct vm *vm;
@@ -60,6 +64,7 @@ static struct {
 	bool awaiting_standby;
 	uint64_t await_from_ms;
 	struct migrate_params again;
+	unsigned reprotect_failures; /**< attempts in a row that did not hold (the next waits) */
 	/* What query-migrate shows. */
 	bool have_progress, have_report, report_incoming;
 	uint64_t report_throttle_waits, report_throttle_wait_counts; /**< the VM's, at the report */
@@ -643,19 +648,50 @@ static void await_standby(const struct migrate_params *p, unsigned after_ms)
 	c.again = *p;
 	c.awaiting_standby = true;
 	c.await_from_ms = now_ms() + after_ms;
-	console_printf("protection: the VM runs here unprotected; it is protected again as soon as "
-		       "%s waits for it%s\n",
-		       link_boot_config()->creds.peer,
-		       after_ms ? " (the next look in 10 s: the last found no board waiting)" : "");
+	if (after_ms)
+		console_printf("protection: the VM runs here unprotected; the last attempt to "
+			       "protect it did not hold: the next in %u s\n",
+			       after_ms / 1000u);
+	else
+		console_printf("protection: the VM runs here unprotected; it is protected again as "
+			       "soon as %s waits for it\n",
+			       link_boot_config()->creds.peer);
 }
 
-/* One look for the peer while waiting to protect again (it serves the channel meanwhile). */
+/* After a protection to be taken up again failed: at once, or after a wait that doubles. */
+static unsigned retry_after_ms(void)
+{
+	uint64_t epoch_ms = c.params.epoch_ms ? c.params.epoch_ms : MIGRATE_EPOCH_MS;
+	uint64_t held_ms = c.have_report ? c.report.epochs_acked * epoch_ms : 0;
+	unsigned ms = REPROTECT_RETRY_MS;
+
+	if (held_ms >= REPROTECT_HELD_MS) {
+		c.reprotect_failures = 0;
+		return 0;
+	}
+	for (unsigned i = 0; i < c.reprotect_failures && ms < REPROTECT_RETRY_MAX_MS; i++)
+		ms *= 2;
+	c.reprotect_failures++;
+	return ms < REPROTECT_RETRY_MAX_MS ? ms : REPROTECT_RETRY_MAX_MS;
+}
+
+/*
+ * One look for the peer while waiting to protect again (it serves the
+ * channel meanwhile); a look that found nobody rests as long, so that a
+ * board that is up but not listening is not asked more than once a second.
+ */
 static void look_for_standby(void)
 {
 	bool ready = migrate_peer_ready(&c.job, PEER_LOOK_MS);
 
-	if (!ready || !c.awaiting_standby || c.requested)
+	if (c.requested)
 		return; /* a command meanwhile asked for something else: that uses the link */
+	if (!ready || !c.awaiting_standby || c.operator_stopped || c.vm->stop != VM_RUNNING) {
+		migrate_peer_forget(&c.job); /* cancelled, or stopped, meanwhile */
+		if (!ready)
+			c.await_from_ms = now_ms() + PEER_LOOK_MS;
+		return;
+	}
 	c.awaiting_standby = false;
 	c.params = c.again;
 	c.requested = true;
@@ -663,6 +699,29 @@ static void look_for_standby(void)
 	console_printf("protection: %s is back: protecting the VM again\n",
 		       link_boot_config()->creds.peer);
 	event_status("setup");
+}
+
+/*
+ * This board took the VM over as standby, and its primary asked for
+ * protection in turn (EPOCH): with its times and takeover, the rest as this
+ * board's own defaults; unless this board's own option says no.
+ */
+static void protect_in_turn(const struct mig_protect_params *asked)
+{
+	struct migrate_params p = c.defaults;
+
+	if (!c.defaults.reprotect) {
+		console_printf("protection: the VM runs here unprotected (ferry.reprotect=off on "
+			       "this board)\n");
+		return;
+	}
+	p.postcopy = false;
+	p.protect = p.reprotect = true;
+	p.epoch_ms = asked->epoch_ns / 1000000u;
+	p.lease_ms = asked->lease_ns / 1000000u;
+	p.manual = asked->manual;
+	c.reprotect_failures = 0;
+	await_standby(&p, 0);
 }
 
 static void run_source(void)
@@ -687,8 +746,7 @@ static void run_source(void)
 			 */
 			if (c.params.protect && c.params.reprotect && st == MIG_FAILED &&
 			    c.vm->stop == VM_RUNNING && !c.requested)
-				await_standby(&c.params,
-					      c.report.epochs_acked ? 0 : REPROTECT_RETRY_MS);
+				await_standby(&c.params, retry_after_ms());
 			continue;
 		}
 		if (c.awaiting_standby && !c.operator_stopped && now_ms() >= c.await_from_ms) {
@@ -726,7 +784,7 @@ static void serve_vm(void)
 			/* It arrived, and goes on: this board is its source now. */
 			c.job.incoming = c.job.send_on = false;
 			if (c.job.reprotect_due)
-				await_standby(&c.job.reprotect, 0); /* it took over as standby */
+				protect_in_turn(&c.job.reprotect);
 			c.job.reprotect_due = false;
 			run_source();
 		}

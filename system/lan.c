@@ -212,13 +212,20 @@ static enum irq_outcome lan_irq(uint32_t intid, void *ctx)
  * is here, so a frame for the guest wakes only the CPU that runs it; to the
  * control CPU otherwise.
  */
+static bool routed_to_vcpu(void)
+{
+	const struct vm *vm = __atomic_load_n(&lan.vm, __ATOMIC_RELAXED);
+
+	return lan.irq_on && vm && vm->vcpus[0].pcpu < lan.cpu_count;
+}
+
 static void route(void)
 {
 	uint64_t to = lan.home_mpidr;
 
 	if (!lan.irq_on)
 		return;
-	if (lan.vm && lan.vm->vcpus[0].pcpu < lan.cpu_count)
+	if (routed_to_vcpu())
 		to = lan.cpu_mpidr[lan.vm->vcpus[0].pcpu];
 	gicv3_spi_route(lan.intid, to);
 }
@@ -390,18 +397,24 @@ static void lan_notify(struct vm *vm)
 
 /*
  * Carries out the protection loop's requests, with the lock: the kept frames
- * it released leave (and a guest that waited for room goes on).
+ * it released leave. With `all` (a holder that unlocks) the frames move both
+ * ways too; the protection loop itself (ask) does that only for a guest that
+ * waited for room, so that it spends no time on the LAN's traffic (on a
+ * vCPU's CPU, where the device's interrupt goes while the VM is here).
  */
-static void do_asked(void)
+static void do_asked(bool all)
 {
-	uint64_t mark = __atomic_load_n(&lan.release_to, __ATOMIC_ACQUIRE);
+	bool full = lan.held.head - lan.held.tail == HELD_FRAMES;
+	uint64_t mark;
 
-	__atomic_store_n(&lan.asked, false, __ATOMIC_RELAXED);
+	/* The flag first, then the mark: a mark posted after it is the next unlock's. */
+	(void)__atomic_exchange_n(&lan.asked, false, __ATOMIC_ACQ_REL);
+	mark = __atomic_load_n(&lan.release_to, __ATOMIC_ACQUIRE);
 	if (mark > lan.held.head)
 		mark = lan.held.upto; /* no mark of ours: nothing more leaves */
 	if (mark > lan.held.upto)
 		lan.held.upto = mark;
-	if (lan.vm)
+	if (lan.vm && (all || full))
 		work();
 	else
 		held_flush();
@@ -420,28 +433,33 @@ static void unlock(void)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&lan.asked, __ATOMIC_RELAXED) || !arch_spin_trylock(&lan.lock))
 			return;
-		do_asked();
+		do_asked(true);
 	}
 }
 
 /* Posts a request: carried out now if the lock is free, else by its holder. */
 static void ask(void)
 {
-	__atomic_store_n(&lan.asked, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&lan.asked, true, __ATOMIC_RELEASE); /* after its mark */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (arch_spin_trylock(&lan.lock)) {
-		do_asked();
+		do_asked(false);
 		unlock();
 	}
 }
 
 /*
  * The control CPU's look while it waits: skipped while a vCPU's CPU moves the
- * frames (the device's interrupt goes there while a VM is here).
+ * frames (the device's interrupt goes there while a VM is here: route), but
+ * for a destination's guest that waits for its source's frames (work ends
+ * that wait after LAN_AWAIT_MS, frames or not), and never waiting for the
+ * lock (a protected VM's primary must not: ask).
  */
 void lan_poll(void)
 {
-	if (!lan.present || !arch_spin_trylock(&lan.lock))
+	if (!lan.present ||
+	    (routed_to_vcpu() && !__atomic_load_n(&lan.awaiting, __ATOMIC_RELAXED)) ||
+	    !arch_spin_trylock(&lan.lock))
 		return;
 	work();
 	unlock();

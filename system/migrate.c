@@ -53,6 +53,7 @@ static struct mig_hello local_hello(const struct vm *vm)
 			MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_SWITCHOVER_ACK |
 			MIG_CAP_POSTCOPY | MIG_CAP_DRY_RUN | MIG_CAP_SPARSE_PAGES |
 			MIG_CAP_DELTA_PAGES | MIG_CAP_DRY_RUN_ENTRY | MIG_CAP_PROTECT |
+			MIG_CAP_PROTECT_AGAIN |
 			(MIG_FORMAT_OLDEST < MIG_FORMAT_VERSION ? MIG_CAP_FORMAT_WINDOW : 0),
 	};
 
@@ -200,7 +201,8 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			"acknowledged, %llu pages in them (%llu in the largest); the guest "
 			"paused %llu us at "
 			"most for one, %llu us on average; the longest send %llu us (checkpoint "
-			"%llu); the acknowledgements came %llu us after their checkpoint left "
+			"%llu, %llu pages); the acknowledgements came %llu us after their "
+			"checkpoint left "
 			"on average, %llu us at most (the output a checkpoint covers is held "
 			"that long past it); the guest "
 			"paced to %llu pages/s, a checkpoint bounded to %llu pages, at the "
@@ -209,6 +211,7 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			(unsigned long long)r->epoch_pages, (unsigned long long)r->epoch_pages_max,
 			us(r->epoch_pause_max_ns), us(r->epoch_pause_total_ns / r->epochs_sent),
 			us(r->epoch_send_max_ns), (unsigned long long)r->epoch_send_max_at,
+			(unsigned long long)r->epoch_send_max_pages,
 			us(r->epoch_acks ? r->ack_wait_total_ns / r->epoch_acks : 0),
 			us(r->ack_wait_max_ns), (unsigned long long)r->epoch_pace_pps,
 			(unsigned long long)r->epoch_pages_bound);
@@ -765,14 +768,8 @@ void migrate_in(struct migrate_job *j)
 		report_link_losses();
 	report_dest_faults(mig_dest_report(d));
 	if (mig_dest_report(d)->took_over && mig_dest_report(d)->protection.reprotect) {
-		const struct mig_protect_params *p = &mig_dest_report(d)->protection;
-
 		/* Its migration is settled (nobody will ask): the VM goes on from here. */
-		j->reprotect = (struct migrate_params){ .protect = true,
-							.epoch_ms = p->epoch_ns / 1000000u,
-							.lease_ms = p->lease_ns / 1000000u,
-							.manual = p->manual,
-							.reprotect = true };
+		j->reprotect = mig_dest_report(d)->protection;
 		j->reprotect_due = true;
 		__atomic_store_n(&j->send_on, true, __ATOMIC_RELEASE);
 	}

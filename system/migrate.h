@@ -108,7 +108,7 @@ struct migrate_job {
 	 * for protection in turn, with these (migrate_in returns, send_on set).
 	 */
 	bool reprotect_due;
-	struct migrate_params reprotect;
+	struct mig_protect_params reprotect;
 	/** A link to the peer made while waiting for it (migrate_peer_ready), for migrate_out. */
 	struct link_tcp *ready_tcp;
 };

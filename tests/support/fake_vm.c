@@ -614,7 +614,7 @@ struct mig_hello fake_vm_hello(uint64_t pages)
 		.page_size = 4096,
 		.capabilities = MIG_CAP_ZERO_PAGES | MIG_CAP_VM_STARTED | MIG_CAP_POSTCOPY |
 				MIG_CAP_SWITCHOVER_ACK | MIG_CAP_DRY_RUN | MIG_CAP_SPARSE_PAGES |
-				MIG_CAP_DELTA_PAGES | MIG_CAP_DRY_RUN_ENTRY,
+				MIG_CAP_DELTA_PAGES | MIG_CAP_DRY_RUN_ENTRY | MIG_CAP_PROTECT_AGAIN,
 	};
 	return h;
 }

@@ -306,13 +306,17 @@ static void test_checkpoints_bounded(void **state)
 	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
 	pthread_join(t, NULL);
 	assert_int_equal(st, MIG_CANCELLED);
-	/* 8 MB/s for 15 ms (a quarter of the lease): 29 pages; at least PROTECT_LEAST_PAGES */
+	/*
+	 * It starts from half of 8 MB/s for 15 ms (a quarter of the lease), 16
+	 * pages at least, and rises as the sends go faster (here they do): the
+	 * last bound is the highest, and no checkpoint carried more.
+	 */
 	bound = f->m.src.epoch_pages_bound;
-	if (bound < 16 || bound > 29 || f->m.src.epoch_pages_max > bound)
+	if (bound < 16 || f->m.src.epoch_pages_max > bound)
 		print_message("bound %llu, the largest checkpoint %llu pages\n",
 			      (unsigned long long)bound,
 			      (unsigned long long)f->m.src.epoch_pages_max);
-	assert_true(bound >= 16 && bound <= 29);
+	assert_true(bound >= 16);
 	assert_true(f->m.src.epoch_pages_max <= bound);
 	assert_true(f->src.collection_waits > 0); /* the guest did write faster */
 	assert_true(f->m.src.epochs_acked >= 10);

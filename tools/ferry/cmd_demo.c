@@ -417,6 +417,12 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 	 * kill then finds the same outcome.
 	 */
 	*why = NULL;
+	if (*runs_on_standby) {
+		printf("  (board %s fenced itself before the kill: no acknowledgement renewed its "
+		       "lease in time, and %s took over by the lease)\n",
+		       primary->name, standby->name);
+		fflush(stdout);
+	}
 	if (!board_kill_emulator(primary))
 		*why = "the primary's emulator could not be found to kill";
 	else if (!*runs_on_standby && !watch(d, standby, "migration: the VM runs here", 30000))
