@@ -46,18 +46,19 @@ LEASE_MIN_MS = 200
 KILL_WINDOW_S = 1.5
 
 
-def wait_for(path, pattern, timeout):
-    """The first match of pattern in the file at path within timeout s, or None."""
+def wait_for(path, pattern, timeout, *more_paths):
+    """The first match of pattern in the file at path (or in more_paths) within timeout s, or None."""
     deadline = time.monotonic() + timeout
     rx = re.compile(pattern, re.M)
     while time.monotonic() < deadline:
-        try:
-            with open(path, errors="replace") as f:
-                m = rx.search(f.read())
-            if m:
-                return m
-        except FileNotFoundError:
-            pass
+        for p in (path,) + more_paths:
+            try:
+                with open(p, errors="replace") as f:
+                    m = rx.search(f.read())
+                if m:
+                    return m
+            except FileNotFoundError:
+                pass
         time.sleep(0.05)
     return None
 
@@ -136,7 +137,8 @@ def slowdown_run(work, epoch_ms):
                 capture_output=True, text=True, timeout=100)
             if tool.returncode:
                 raise RuntimeError("ferry protect: " + tool.stdout + tool.stderr)
-        if not wait_for(pair.src_log, r"FERRY-TEST protect_work: (PASS|FAIL)", 90):
+        # Its last line shows on the standby when its checkpoint was committed, else here.
+        if not wait_for(pair.src_log, r"FERRY-TEST protect_work: (PASS|FAIL)", 90, pair.dst_log):
             raise RuntimeError("the guest never ended")
         if epoch_ms:
             report = wait_for(pair.src_log, r"^migration report: protection: .*$", 20)
@@ -145,7 +147,7 @@ def slowdown_run(work, epoch_ms):
             src = f.read()
         with open(pair.dst_log, errors="replace") as f:
             dst = f.read()
-        if "FERRY-TEST protect_work: PASS" not in src:
+        if "FERRY-TEST protect_work: PASS" not in src + dst:
             raise RuntimeError("the guest failed")
         if epoch_ms:
             periods = [(int(a), int(b)) for a, b in WORK.findall(dst)][1:]

@@ -34,6 +34,13 @@
  * link's rate, not a round trip (some 3 ms at the emulated link's 40 MB/s).
  */
 #define PROTECT_RATE_SAMPLE_BYTES (128u * 1024u)
+/*
+ * The fewest pages a checkpoint is bounded to: a checkpoint that large is
+ * timed, so the bound can always rise again. Timing smaller ones instead
+ * measured their round trips: at 10 ms epochs the bound fell to 16 pages
+ * (the link timed at 1.3 MB/s) and the guest crawled.
+ */
+#define PROTECT_LEAST_BOUND (PROTECT_RATE_SAMPLE_BYTES / MIG_PAGE_WIRE_BYTES + 1)
 /* How long a CANCEL to a standby that may be gone may wait for the link. */
 #define CANCEL_STALL_MS	    100u
 #define UNACKED_EPOCHS_MAX  64u
@@ -323,28 +330,29 @@ static void bound_checkpoints(struct mig_source *s)
 				    MIG_NS_PER_S / MIG_PAGE_WIRE_BYTES);
 	uint64_t most = MIG_CKPT_STAGE_BYTES / 2 / MIG_PAGE_WIRE_BYTES;
 
-	pages = pages < PROTECT_LEAST_PAGES ? PROTECT_LEAST_PAGES : pages > most ? most : pages;
+	if (!s->send_rate)
+		pages = most; /* no checkpoint timed yet: none was large enough to need it */
+	pages = pages < PROTECT_LEAST_BOUND ? PROTECT_LEAST_BOUND : pages > most ? most : pages;
 	s->rep.epoch_pages_bound = pages;
 	if (s->ops->throttle_collection)
 		s->ops->throttle_collection(s->vm->ctx, pages);
 }
 
 /*
- * A checkpoint of `bytes` left in `ns`: the rate goes half way down to a
- * slower send at once (a slow send is what fails a pair over), and an
- * eighth of the way up to a faster one.
+ * A checkpoint of `bytes` left in `ns`: the first such sets the rate; then
+ * it goes half way down to a slower send at once (a slow send is what fails
+ * a pair over), and an eighth of the way up to a faster one.
  */
 static void measure_send(struct mig_source *s, size_t bytes, uint64_t ns)
 {
 	uint64_t rate;
 
-	/* A bound too low for such sends is timed on sends half its size: it never freezes. */
-	uint64_t least = s->rep.epoch_pages_bound * MIG_PAGE_WIRE_BYTES / 2;
-
-	if (bytes < (least < PROTECT_RATE_SAMPLE_BYTES ? least : PROTECT_RATE_SAMPLE_BYTES) || !ns)
+	if (bytes < PROTECT_RATE_SAMPLE_BYTES || !ns)
 		return;
 	rate = (uint64_t)((unsigned __int128)bytes * MIG_NS_PER_S / ns);
-	if (rate < s->send_rate)
+	if (!s->send_rate)
+		s->send_rate = rate;
+	else if (rate < s->send_rate)
 		s->send_rate = (s->send_rate + rate) / 2;
 	else
 		s->send_rate += (rate - s->send_rate) / 8;
@@ -365,11 +373,14 @@ static void protect_throttle(struct mig_source *s)
 	s->rep.epoch_pace_pps = s->pace_pps;
 	s->ops->throttle(s->vm->ctx, s->pace_pps);
 	/*
-	 * Precopy's rate is a stream's; checkpoints go in bursts, behind their
+	 * Unbounded until a checkpoint of 128 KiB was timed. Precopy's rate is
+	 * no guide: it is a stream's (checkpoints go in bursts, behind their
 	 * pauses and the standby's commits: on the emulated boards they left
-	 * at a third of it (seen: 10-12 against 35 MB/s). Half to begin with.
+	 * at a third of it), and of a guest mostly of zeroes, or of pages sent
+	 * as the words that changed, it times the scan, not the link (the
+	 * bench's guest: a bound of 32 pages, and it crawled).
 	 */
-	s->send_rate = s->pre.bandwidth / 2;
+	s->send_rate = 0;
 	bound_checkpoints(s);
 }
 

@@ -107,6 +107,8 @@ static int faulty_send(void *ctx, const void *buf, size_t len)
 
 	if (l->broken)
 		return -1;
+	if (l->rate)
+		usleep((useconds_t)(len * 1000000u / l->rate));
 	if (l->kind == FAULT_VM_STARTED_LOST) {
 		size_t at = mig_record_find(buf, len, MIG_REC_VM_STARTED);
 

@@ -129,7 +129,9 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 		cfg.hello.capabilities |= MIG_CAP_FORMAT_WINDOW;
 	}
 	fl = (struct first_link){
-		.src = { .kind = dest_side ? FAULT_NONE : m->fault, .fault_at = m->fault_at },
+		.src = { .kind = dest_side ? FAULT_NONE : m->fault,
+			 .fault_at = m->fault_at,
+			 .rate = m->link_rate },
 		.dst = { .kind = dest_side ? m->fault : FAULT_NONE, .fault_at = m->fault_at },
 	};
 	if (m->fault_after_ms) {

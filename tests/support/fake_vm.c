@@ -114,6 +114,8 @@ static void throttle_collection(void *ctx, uint64_t pages)
 
 	pthread_mutex_lock(&vm->lock);
 	vm->collection_quota = pages;
+	if (pages)
+		vm->collection_quota_set = pages;
 	pthread_mutex_unlock(&vm->lock);
 }
 

@@ -62,6 +62,7 @@ struct fake_vm {
 	uint64_t throttle_last; /**< the last limit asked for (pages/s) */
 	/* throttle_collection: pages the workload may newly dirty between two collections */
 	uint64_t collection_quota, collection_dirtied, collection_waits;
+	uint64_t collection_quota_set; /**< the last limit asked for (0 lifts it: not kept here) */
 	/* postcopy, destination */
 	bool postcopy;
 	uint64_t *present, *faulted;
@@ -143,6 +144,7 @@ struct faulty_link {
 	uint64_t fault_after_ns;
 	int events;
 	uint64_t sent; /**< bytes that went whole and unaltered */
+	uint64_t rate; /**< bytes a second its sends take at most (a slow link); 0: no limit */
 	bool broken, stalled;
 	FILE *record; /**< when set, everything received is appended (fuzzer seeds) */
 };
@@ -156,6 +158,7 @@ struct fake_migration {
 	enum mig_switchover switchover;
 	unsigned postcopy_after_rounds; /**< 0: postcopy at once, every page fetched later */
 	uint64_t max_bandwidth;		/**< bytes/s while the VM runs; 0: no cap */
+	uint64_t link_rate; /**< bytes/s the source's sends take at most, always; 0: no limit */
 	unsigned timeout_ms;
 	bool dirtying; /**< the workload writes the source's memory meanwhile */
 	enum fake_fault fault;
