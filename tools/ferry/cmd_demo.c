@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,18 @@ struct demo {
 };
 
 static void say(const char *what) { printf("\n\033[1m== %s\033[0m\n", what), fflush(stdout); }
+
+/** say(), its title formatted. */
+__attribute__((format(printf, 1, 2))) static void sayf(const char *fmt, ...)
+{
+	char title[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(title, sizeof(title), fmt, ap);
+	va_end(ap);
+	say(title);
+}
 
 static long long now_ms(void)
 {
@@ -374,43 +387,34 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 	struct migrate_request r = { .peer = standby == &d->b ? "board-b" : "board-a",
 				     .mode = "protect",
 				     .silence_s = 120 };
-	char path[600], err[512], title[200], want[64];
+	char path[600], err[512], want[64];
 	struct udp_flow flow;
 	bool flowing, *runs_on_standby = standby == &d->a ? &d->runs_on_a : &d->runs_on_b;
 
 	*runs_on_standby = false;
 	if (again) {
-		snprintf(title, sizeof(title),
-			 "Board %s protects the VM again, by itself, now that %s waits: the same "
-			 "checkpoint every 20 ms and 200 ms lease",
-			 primary->name, standby->name);
-		say(title);
+		sayf("Board %s protects the VM again, by itself, now that %s waits: the same "
+		     "checkpoint every 20 ms and 200 ms lease",
+		     primary->name, standby->name);
 		if (!watch(d, primary, "migration: protected", 120000))
 			return *why = "the VM was not protected again", false;
 	} else {
-		snprintf(title, sizeof(title),
-			 "Protecting the VM on board %s with board %s as its hot standby: a "
-			 "checkpoint every 20 ms, a 200 ms lease (ferry protect, %s's management "
-			 "channel)",
-			 primary->name, standby->name, primary->name);
-		say(title);
+		sayf("Protecting the VM on board %s with board %s as its hot standby: a checkpoint "
+		     "every 20 ms, a 200 ms lease (ferry protect, %s's management channel)",
+		     primary->name, standby->name, primary->name);
 		mgmt_path(d, primary, path, sizeof(path));
 		if (migrate_session_at(path, &r, "ferry demo") != 0)
 			return *why = "the VM could not be protected", false;
 	}
-	snprintf(title, sizeof(title),
-		 "Linux runs its job on board %s, protected; its console lines leave once %s "
-		 "holds them",
-		 primary->name, standby->name);
-	say(title);
+	sayf("Linux runs its job on board %s, protected; its console lines leave once %s holds "
+	     "them",
+	     primary->name, standby->name);
 	/* What the guest prints leaves through the standby once it holds it. */
 	if (!watch(d, standby, "FERRY-LINUX: workload pass", 30000))
 		return *why = "Linux said nothing while protected", false;
 	flowing = udp_flow_start(&flow, d->udp_port, err, sizeof(err));
 	sleep(1);
-	snprintf(title, sizeof(title), "Board %s's emulator killed (SIGKILL), as a power cut would",
-		 primary->name);
-	say(title);
+	sayf("Board %s's emulator killed (SIGKILL), as a power cut would", primary->name);
 	/*
 	 * A primary that fenced itself before (a host that held its board back
 	 * longer than the lease) has its standby running the VM already: the
