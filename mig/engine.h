@@ -221,6 +221,7 @@ struct mig_report {
 	uint64_t last_ack_ns;	    /**< primary: when the last acknowledgement came (now_ns) */
 	uint64_t epoch_pace_pps;    /**< primary: pages a second the guest may write, as paced */
 	uint64_t epoch_pages_bound; /**< primary: pages a checkpoint may carry, as bounded */
+	uint64_t epoch_hot_max;	    /**< primary: the most pages left writable (hot) at once */
 	uint64_t epochs_committed;
 	bool took_over;
 	uint64_t takeover_detect_ns, takeover_start_ns;

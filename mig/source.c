@@ -44,6 +44,9 @@ void mig_source_free(struct mig_source *s)
 	free(s->rbuf);
 	free(s->snap);
 	free(s->ckpt);
+	free(s->hot);
+	free(s->prev);
+	free(s->arm);
 	free(s->unacked);
 	mig_page_cache_free(&s->cache);
 	free(s);

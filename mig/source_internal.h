@@ -67,8 +67,14 @@ struct mig_source {
 	uint64_t pace_pps;     /**< what the guest may write while protected (protect_pace) */
 	uint64_t pace_cut_seq; /**< the last message sent when the pace was last halved */
 	uint64_t send_rate;    /**< bytes a second checkpoints left at lately (bound_checkpoints) */
-	uint64_t timed_seq;    /**< the newest message whose acknowledgement was timed */
-	bool released;	       /**< the standby said it dropped its copy (RELEASED) */
+	/**
+	 * Protection's hot pages (heat): left writable and in every checkpoint;
+	 * the last collection's pages; the pages to arm now; how many are hot.
+	 */
+	uint64_t *hot, *prev, *arm;
+	uint64_t hot_count;
+	uint64_t timed_seq; /**< the newest message whose acknowledgement was timed */
+	bool released;	    /**< the standby said it dropped its copy (RELEASED) */
 	/**
 	 * A message saying the lease is held went out: from then on the
 	 * standby may take over, and fencing is owed. Before, a primary that

@@ -129,6 +129,7 @@ static void protection_members(struct json_out *o, const struct mig_report *r, b
 		json_out_u64(o, "epoch-pages", r->epoch_pages);
 		json_out_u64(o, "epoch-pages-max", r->epoch_pages_max);
 		json_out_u64(o, "epoch-pages-bound", r->epoch_pages_bound);
+		json_out_u64(o, "epoch-hot-max", r->epoch_hot_max);
 		json_out_u64(o, "epoch-pause-max-us", r->epoch_pause_max_ns / 1000u);
 		json_out_u64(o, "epoch-pause-mean-us",
 			     r->epochs_sent ? r->epoch_pause_total_ns / r->epochs_sent / 1000u : 0);

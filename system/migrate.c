@@ -206,7 +206,7 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			"on average, %llu us at most (the output a checkpoint covers is held "
 			"that long past it); the guest "
 			"paced to %llu pages/s, a checkpoint bounded to %llu pages, at the "
-			"end\n",
+			"end; at most %llu pages hot (left writable, in every checkpoint)\n",
 			(unsigned long long)r->epochs_sent, (unsigned long long)r->epochs_acked,
 			(unsigned long long)r->epoch_pages, (unsigned long long)r->epoch_pages_max,
 			us(r->epoch_pause_max_ns), us(r->epoch_pause_total_ns / r->epochs_sent),
@@ -214,7 +214,8 @@ static void report_source(const struct migrate_job *j, const struct mig_report *
 			(unsigned long long)r->epoch_send_max_pages,
 			us(r->epoch_acks ? r->ack_wait_total_ns / r->epoch_acks : 0),
 			us(r->ack_wait_max_ns), (unsigned long long)r->epoch_pace_pps,
-			(unsigned long long)r->epoch_pages_bound);
+			(unsigned long long)r->epoch_pages_bound,
+			(unsigned long long)r->epoch_hot_max);
 	if (r->mode == MIG_MODE_PROTECT)
 		report_link_losses();
 	if (r->state != MIG_COMPLETED)

@@ -180,6 +180,8 @@ static void test_protect_then_release(void **state)
 	/* the reports: the largest checkpoint and the longest send; the standby's longest gap */
 	assert_true(f->m.src.epoch_pages_max > 0);
 	assert_true(f->m.src.epoch_pages_max <= f->m.src.epoch_pages);
+	/* pages written in two checkpoints in a row were left writable: the image stayed whole */
+	assert_true(f->m.src.epoch_hot_max > 0 && f->m.src.epoch_hot_max <= 256);
 	assert_true(f->m.src.epoch_send_max_at >= 1);
 	assert_true(f->m.src.epoch_send_max_at <= f->m.src.epochs_sent);
 	assert_true(f->m.dst.epoch_gap_max_ns >= f->m.protect.epoch_ns / 2);
@@ -224,6 +226,7 @@ static void check_takeover(struct fixture *f, enum mig_state st)
 	assert_true(committed >= 5);
 	assert_true(committed <= f->src.stop_hashes);
 	assert_int_equal(fake_vm_hash(&f->dst), f->src.stop_hash[committed - 1]);
+	assert_true(f->m.src.epoch_hot_max > 0); /* with pages left writable (hot) in it */
 	/* one copy at a time: the standby started after the primary's vCPUs stopped for good */
 	assert_false(f->src.running);
 	assert_true(f->src.stopped_at_ns > 0);
