@@ -2,7 +2,7 @@
 # The hypervisor image for the board: project code, libfdt, mbedtls and
 # lwIP built freestanding against newlib, linked at the board's address.
 ferry_require(${FERRY_NEWLIB_DIR}/lib/libc.a "newlib for aarch64-none-elf")
-ferry_require(${FERRY_LWIP_DIR}/src/core/tcp.c "lwIP 2.1 source")
+ferry_require(${FERRY_LWIP_DIR}/src/core/tcp.c "lwIP 2.2 source")
 
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
                 OUTPUT_VARIABLE FERRY_GCC_INCLUDE OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -11,12 +11,18 @@ execute_process(COMMAND ${CMAKE_C_COMPILER} -print-libgcc-file-name
 
 # Everything for the board: no glibc headers, no PIC, no outline atomics
 # (their run-time check needs getauxval), frame pointers for backtraces.
+# The cross compiler is Linux's: its "this is Unix" macros are taken back,
+# so that libraries do not reach for getpid(), gettimeofday() or getauxval()
+# (newlib is built the same way, tools/setup.sh); FERRY_FREESTANDING tells
+# the dependencies' configurations that this is the board.
 # FP/SIMD is allowed at EL2: the guest's FP/SIMD state is saved on every
 # entry from a guest (docs/architecture.md).
 add_compile_options(
   -nostdinc "SHELL:-isystem ${FERRY_NEWLIB_DIR}/include" "SHELL:-isystem ${FERRY_GCC_INCLUDE}"
   -fno-pic -fno-pie -fno-stack-protector -mno-outline-atomics -fno-omit-frame-pointer
-  -ffunction-sections -fdata-sections -g)
+  -ffunction-sections -fdata-sections -g
+  -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix
+  -DFERRY_FREESTANDING)
 set(CMAKE_C_FLAGS_RELEASE "-O2")
 if(NOT CMAKE_BUILD_TYPE)
   set(CMAKE_BUILD_TYPE Release)
@@ -25,6 +31,16 @@ endif()
 # --- dependencies, with their own warnings silenced ---------------------------
 ferry_add_fdt(fdt)
 ferry_add_mbedtls(mbedtls)
+# mbedtls for size (the image's budget, README), but for speed its
+# per-record code (the AEADs the link's records go through) and P-256, the
+# handshake's cost (bench/link.sh: its handshake times).
+target_compile_options(mbedtls PRIVATE -Os)
+set_source_files_properties(
+  ${FERRY_MBEDTLS_DIR}/library/chacha20.c ${FERRY_MBEDTLS_DIR}/library/poly1305.c
+  ${FERRY_MBEDTLS_DIR}/library/chachapoly.c ${FERRY_MBEDTLS_DIR}/library/gcm.c
+  ${FERRY_MBEDTLS_DIR}/library/aesce.c ${FERRY_MBEDTLS_DIR}/library/aes.c
+  ${FERRY_MBEDTLS_DIR}/3rdparty/p256-m/p256-m/p256-m.c
+  TARGET_DIRECTORY mbedtls PROPERTIES COMPILE_OPTIONS -O2)
 
 set(_lw ${FERRY_LWIP_DIR}/src)
 add_library(lwip STATIC

@@ -24,13 +24,16 @@ set(FERRY_MBEDTLS_DIR ${FERRY_DEPS_DIR}/src/mbedtls)
 set(FERRY_LWIP_DIR ${FERRY_DEPS_DIR}/src/lwip)
 set(FERRY_NEWLIB_DIR ${FERRY_DEPS_DIR}/newlib/aarch64-none-elf)
 ferry_require(${FERRY_LIBFDT_DIR}/libfdt.h "libfdt source")
-ferry_require(${FERRY_MBEDTLS_DIR}/include/mbedtls/ssl.h "mbedtls 2.28 source")
+ferry_require(${FERRY_MBEDTLS_DIR}/include/mbedtls/ssl.h "mbedtls 3.6 source")
 
 set(FERRY_LIBFDT_SOURCES
     fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c fdt_strerror.c fdt_addresses.c fdt_empty_tree.c)
 list(TRANSFORM FERRY_LIBFDT_SOURCES PREPEND ${FERRY_LIBFDT_DIR}/)
 
+# mbedtls' library and the p256-m driver of its 3rdparty folder (P-256).
+set(_p256m ${FERRY_MBEDTLS_DIR}/3rdparty/p256-m)
 file(GLOB FERRY_MBEDTLS_SOURCES ${FERRY_MBEDTLS_DIR}/library/*.c)
+list(APPEND FERRY_MBEDTLS_SOURCES ${_p256m}/p256-m_driver_entrypoints.c ${_p256m}/p256-m/p256-m.c)
 
 # The dependency libraries, built from their sources with their own warnings
 # silenced; the same definitions serve the board build and the host build.
@@ -44,6 +47,7 @@ function(ferry_add_mbedtls name)
   add_library(${name} STATIC ${FERRY_MBEDTLS_SOURCES})
   target_include_directories(${name} SYSTEM PUBLIC
     ${FERRY_MBEDTLS_DIR}/include ${CMAKE_SOURCE_DIR}/deps/mbedtls)
+  target_include_directories(${name} PRIVATE ${FERRY_MBEDTLS_DIR}/library ${_p256m} ${_p256m}/p256-m)
   target_compile_definitions(${name} PUBLIC MBEDTLS_CONFIG_FILE="ferry_mbedtls_config.h")
   target_compile_options(${name} PRIVATE -w)
 endfunction()

@@ -34,7 +34,7 @@ set(FERRY_DRIVER_SOURCES
 
 # The link: portable TLS and configuration, and the board's TCP/IP glue.
 set(FERRY_LINK_SOURCES link/link_config.c link/mig_channel.c link/tls.c)
-set(FERRY_LINK_BOARD_SOURCES link/entropy_board.c link/lwip_port.c link/net.c link/tcp.c)
+set(FERRY_LINK_BOARD_SOURCES link/cpu_board.c link/entropy_board.c link/lwip_port.c link/net.c link/tcp.c)
 
 # The board program: boot, the control CPU, migrations, the management channel.
 set(FERRY_SYSTEM_SOURCES

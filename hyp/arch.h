@@ -99,6 +99,7 @@ struct arch_cpu_info {
 	uint32_t pri_bits;  /**< virtual priority bits (ICH_VTR_EL2) */
 	uint32_t apr_count; /**< ICH_AP0R<n>_EL2 / ICH_AP1R<n>_EL2 registers that exist */
 	bool rndr;	    /**< FEAT_RNG */
+	bool aes_pmull;	    /**< FEAT_AES and FEAT_PMULL: the link's AES-GCM and DRBG */
 };
 void arch_cpu_info(struct arch_cpu_info *info);
 

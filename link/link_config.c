@@ -30,12 +30,13 @@ static bool set_cipher(void *obj, const char *val, size_t len, char *why, size_t
 {
 	struct link_config *c = obj;
 
-	if (is(val, len, "chacha20") || is(val, len, "aes-gcm")) {
-		c->creds.cipher =
-			is(val, len, "chacha20") ? LINK_CIPHER_CHACHA20 : LINK_CIPHER_AES_GCM;
+	if (is(val, len, "any") || is(val, len, "chacha20") || is(val, len, "aes-gcm")) {
+		c->creds.cipher = is(val, len, "chacha20")  ? LINK_CIPHER_CHACHA20
+				  : is(val, len, "aes-gcm") ? LINK_CIPHER_AES_GCM
+							    : LINK_CIPHER_ANY;
 		return true;
 	}
-	format_snprintf(why, n, "cipher must be chacha20 or aes-gcm");
+	format_snprintf(why, n, "cipher must be any, chacha20 or aes-gcm");
 	return false;
 }
 
@@ -210,12 +211,6 @@ bool link_config_parse(const char *text, size_t len, struct link_config *cfg, ch
 	}
 	if (cfg->creds.auth == LINK_AUTH_PSK && !cfg->creds.psk_len) {
 		format_snprintf(err, err_size, "link config: auth=psk needs psk=");
-		return false;
-	}
-	if (cfg->creds.auth == LINK_AUTH_PSK && cfg->creds.cipher == LINK_CIPHER_AES_GCM) {
-		format_snprintf(err, err_size,
-				"link config: cipher=aes-gcm needs auth=cert (no ECDHE-PSK AES-GCM "
-				"suite in TLS 1.2)");
 		return false;
 	}
 	return true;

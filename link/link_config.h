@@ -7,7 +7,7 @@
  *     identity=board-a         this board (PSK identity, certificate CN)
  *     peer=board-b             the only peer it accepts
  *     psk=<32-64 hex digits>   psk mode; the key itself
- *     cipher=chacha20          chacha20 | aes-gcm (cert mode)
+ *     cipher=any               any (both, ChaCha20 first) | chacha20 | aes-gcm
  *     ip=10.0.0.1/24           this board's address and prefix
  *     peer_ip=10.0.0.2
  *     port=4433

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * The encrypted link between two boards (shared/design.md section 4): TLS
- * 1.2 by mbedtls with mutual authentication always on, either by a
- * pre-shared key (ECDHE-PSK, ChaCha20-Poly1305) or by certificates of a CA
- * both boards trust (ECDHE-ECDSA on P-256, ChaCha20-Poly1305 or AES-GCM),
- * the peer's identity checked in both modes. There is no plaintext mode.
+ * 1.3 by mbedtls with mutual authentication always on, either by a
+ * pre-shared key with an ephemeral ECDHE share (psk_dhe_ke) or by
+ * certificates of a CA both boards trust (ECDSA on P-256), the peer's
+ * identity checked in both modes; records in AES-128-GCM or
+ * ChaCha20-Poly1305. There is no plaintext mode and no older TLS.
  * The same code runs on the board (over lwIP) and on the host (over a
  * socket).
  */
@@ -19,9 +20,11 @@
 
 enum link_auth { LINK_AUTH_PSK, LINK_AUTH_CERT };
 
+/** The AEAD of the link's records: both offered, or only one (docs/link.md). */
 enum link_cipher {
-	LINK_CIPHER_CHACHA20, /**< the default: fast without AES instructions */
-	LINK_CIPHER_AES_GCM,  /**< certificate mode only */
+	LINK_CIPHER_ANY,      /**< the default: both, ChaCha20-Poly1305 first */
+	LINK_CIPHER_CHACHA20, /**< ChaCha20-Poly1305 only */
+	LINK_CIPHER_AES_GCM,  /**< AES-128-GCM only */
 };
 
 #define LINK_NAME_MAX 64
@@ -60,10 +63,10 @@ int link_tls_wait(struct link_tls *t, unsigned timeout_ms);
 /** Why the link failed last. */
 const char *link_tls_error(const struct link_tls *t);
 
-/** The suite agreed in the handshake ("TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256"). */
+/** The suite agreed in the handshake ("TLS1-3-CHACHA20-POLY1305-SHA256"). */
 const char *link_tls_suite(const struct link_tls *t);
 
-/** Sends close_notify and frees everything. */
+/** Sends close_notify (unless the link failed: then its alert went) and frees everything. */
 void link_tls_close(struct link_tls *t);
 
 #endif

@@ -129,8 +129,9 @@ static void print_banner(const struct board_desc *b, const struct board_facts *f
 
 	arch_cpu_info(&info);
 	console_printf("\nFerry %s: type-1 hypervisor with live migration\n", FERRY_VERSION_STRING);
-	console_printf("  board   %s, EL2, %u-bit PA, MIDR 0x%08llx%s\n", b->name, info.pa_bits,
-		       (unsigned long long)info.midr, info.rndr ? ", RNDR" : "");
+	console_printf("  board   %s, EL2, %u-bit PA, MIDR 0x%08llx%s%s\n", b->name, info.pa_bits,
+		       (unsigned long long)info.midr, info.rndr ? ", RNDR" : "",
+		       info.aes_pmull ? ", AES" : "");
 	console_printf("  RAM     %llu MiB at 0x%llx (Ferry keeps %llu MiB)\n",
 		       (unsigned long long)(f->ram_size >> 20), (unsigned long long)f->ram_base,
 		       (unsigned long long)(b->hyp_reserved >> 20));

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Prepares a Debian bookworm machine to build and test Ferry:
+# Prepares a Debian machine (bookworm or later) to build and test Ferry:
 #  1. installs the Debian packages the build and the tests need;
-#  2. adds a deb-src entry when the machine has none;
-#  3. fetches with `apt-get source` the sources that are built for the board
-#     (mbedtls 2.28, lwIP 2.1, libfdt from u-boot) into a cache outside the
-#     build tree, so that a rebuild needs no network;
-#  4. builds newlib for aarch64-none-elf from the newlib-source package.
+#  2. adds, in a private apt directory of its own, a deb-src entry for
+#     Debian's current stable suite (trixie): sources only, no binary
+#     package comes from it and the machine's own apt sources are left as
+#     they are;
+#  3. fetches with `apt-get source` from that suite the sources built for the
+#     board (mbedtls 3.6 LTS, lwIP 2.2, libfdt from u-boot 2025.01) into a
+#     cache outside the build tree, so that a rebuild needs no network;
+#  4. builds newlib 4.5 (trixie's) for aarch64-none-elf from its source.
 #
 # With --bench it also installs what the benchmarks need (matplotlib for
-# their plots). Idempotent and quiet when everything is already in place. Uses sudo when
+# their plots). With --update it reads trixie's index again and replaces a
+# cached source by a newer Debian revision of the same series (a security
+# update); without it, a cached source is used as it is, with no network. Idempotent and quiet when everything is already in place. Uses sudo when
 # not run as root. The cache is $FERRY_CACHE (default ~/.cache/ferry); the
 # versions it holds are recorded in $FERRY_CACHE/versions.txt.
 set -euo pipefail
@@ -54,13 +59,20 @@ packages=(
 	build-essential cmake ninja-build pkg-config git ca-certificates xz-utils
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	qemu-system-arm
-	newlib-source dpkg-dev
+	dpkg-dev debian-archive-keyring bzip2
 	libcmocka-dev libslirp-dev
 	clang llvm libclang-rt-14-dev
 	clang-format
 	gzip
 )
-[ "${1:-}" = --bench ] && packages+=(python3-matplotlib)
+update=0
+for arg in "$@"; do
+	case "$arg" in
+	--bench) packages+=(python3-matplotlib) ;;
+	--update) update=1 ;;
+	*) die "unknown option $arg (setup.sh [--bench] [--update])" ;;
+	esac
+done
 
 apt_updated=0
 apt_update() {
@@ -82,32 +94,46 @@ if [ "${#missing[@]}" -gt 0 ]; then
 		die "could not install ${missing[*]}: run 'apt-get install ${missing[*]}' by hand to see why"
 fi
 
-# --- 2. a deb-src entry --------------------------------------------------------
+# --- 2. a deb-src entry for Debian's current stable suite ----------------------
 
-has_deb_src() {
-	{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } |
-		grep -qE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)'
-}
+# The suite the board's libraries come from: the release that carries their
+# maintained lines (docs/dependencies.md). Only its sources are listed, in
+# apt's configuration of Ferry's own: the machine's sources stay as they are.
+stable=trixie
+aptdir="$cache/apt"
+mkdir -p "$aptdir/sources" "$aptdir/lists/partial" "$aptdir/archives/partial"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -f "$keyring" ] || die "$keyring not found: apt-get install debian-archive-keyring"
+cat >"$aptdir/sources/ferry-$stable-src.sources" <<EOF
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $stable $stable-updates
+Components: main
+Signed-By: $keyring
 
-if ! has_deb_src; then
-	say "adding a deb-src entry for the enabled Debian archives"
-	tmp=$(mktemp)
-	if ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
-		# deb822 files: copy each "Types: deb" stanza as "Types: deb-src".
-		for f in $(grep -l 'debian' /etc/apt/sources.list.d/*.sources); do
-			sed -n '/^Types:/,$p' "$f" | sed 's/^Types:.*/Types: deb-src/'
-			echo
-		done >"$tmp"
-		as_root install -m 0644 "$tmp" /etc/apt/sources.list.d/ferry-deb-src.sources
-	else
-		grep -hsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list | sed 's/^\([[:space:]]*\)deb/\1deb-src/' >"$tmp"
-		[ -s "$tmp" ] || die "no 'deb' entry found in /etc/apt/sources.list to derive a deb-src entry from"
-		as_root install -m 0644 "$tmp" /etc/apt/sources.list.d/ferry-deb-src.list
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $stable-security
+Components: main
+Signed-By: $keyring
+EOF
+stable_apt=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$aptdir/sources"
+	-o Dir::State::Lists="$aptdir/lists" -o Dir::Cache="$aptdir")
+# apt drops to its _apt user to download, which cannot write a user's cache.
+[ "$(id -u)" -eq 0 ] || stable_apt+=(-o APT::Sandbox::User="$(id -un)")
+# Nor do the machine's pins and default release apply to it; unsigned indexes never do.
+stable_apt+=(-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+	-o APT::Default-Release= -o Acquire::AllowInsecureRepositories=false)
+stable_updated=0
+stable_update() {
+	if [ "$stable_updated" = 0 ]; then
+		say "refreshing the index of Debian $stable's sources"
+		quietly apt-get "${stable_apt[@]}" update -q ||
+			die "could not read the index of Debian $stable's sources from deb.debian.org: check the network"
+		stable_updated=1
 	fi
-	rm -f "$tmp"
-	apt_updated=0
-	apt_update
-fi
+}
+ls "$aptdir/lists/"*"_dists_${stable}_InRelease" >/dev/null 2>&1 || stable_update
 
 # --- 3. sources built for the board ---------------------------------------------
 
@@ -122,62 +148,72 @@ record() {
 	mv "$versions.new" "$versions"
 }
 
-# Downloads a source package with apt-get (which checks every file against the
-# signed archive index) and prints the path of its .dsc.
+# Downloads the source package of a series from Debian's stable suite with
+# apt-get, which checks every file against the signed index, unless the
+# cache holds it; with --tar-only, only its upstream tarball.
 fetch_source() {
-	local pkg=$1 dsc
-	dsc=$(ls "$cache/debsrc/${pkg}_"*.dsc 2>/dev/null | sort -V | tail -n 1 || true)
-	if [ -z "$dsc" ]; then
-		(cd "$cache/debsrc" && quietly apt-get source -q --download-only "$pkg") || {
-			apt_updated=0
-			apt_update
-			(cd "$cache/debsrc" && quietly apt-get source -q --download-only "$pkg")
-		} || die "'apt-get source $pkg' failed: the machine needs a deb-src entry for Debian bookworm"
-		dsc=$(ls "$cache/debsrc/${pkg}_"*.dsc | sort -V | tail -n 1)
+	local pkg=$1 series=$2 only=${3:-} newest
+	if [ "$update" = 1 ]; then
+		stable_update
+		newest=$(apt-get "${stable_apt[@]}" source -q --print-uris $only "$pkg" 2>/dev/null |
+			sed -n "s/^'[^']*' \(${pkg}_[^ ]*\.\(dsc\|orig\.tar\.[a-z0-9]*\)\) .*/\1/p" | head -n 1)
+		if [ -n "$newest" ] && [ ! -f "$cache/debsrc/$newest" ]; then
+			say "Debian $stable has a newer $pkg ($newest): replacing the cached one"
+			rm -f "$cache/debsrc/${pkg}_"*
+		fi
 	fi
-	echo "$dsc"
+	if ls "$cache/debsrc/${pkg}_${series}"*.orig.tar.* >/dev/null 2>&1 &&
+		{ [ -n "$only" ] || ls "$cache/debsrc/${pkg}_${series}"*.dsc >/dev/null 2>&1; }; then
+		return 0
+	fi
+	say "fetching the source of $pkg from Debian $stable"
+	(cd "$cache/debsrc" && quietly apt-get "${stable_apt[@]}" source -q --download-only $only "$pkg") || {
+		stable_updated=0
+		stable_update
+		(cd "$cache/debsrc" && quietly apt-get "${stable_apt[@]}" source -q --download-only $only "$pkg")
+	} || die "'apt-get source $only $pkg' from Debian $stable failed (its log above)"
+	ls "$cache/debsrc/${pkg}_${series}"*.orig.tar.* >/dev/null 2>&1 ||
+		die "Debian $stable's $pkg is not of the $series series Ferry is written against (got $(cd "$cache/debsrc" && ls "${pkg}_"*.orig.tar.* | tr '\n' ' '))"
 }
 
-# The upstream version of a .dsc: mbedtls_2.28.3-1.dsc -> 2.28.3
-dsc_version() { sed -n 's/^Version: \(.*\)$/\1/p' "$1" | sed 's/^[0-9]*://; s/-[^-]*$//; s/+dfsg.*//'; }
-
-need_series() {
-	case "$2" in
-	$3*) ;;
-	*) die "$1 $2 found, but Ferry is written against the $3x series: install a Debian release that ships it" ;;
-	esac
-}
+# The newest upstream tarball of a series in the cache.
+orig_of() { ls "$cache/debsrc/${1}_${2}"*.orig.tar.* | sort -V | tail -n 1; }
+# Its upstream version: mbedtls_3.6.6.orig.tar.bz2 -> 3.6.6
+orig_version() { basename "$1" | sed 's/^[^_]*_//; s/\.orig\.tar\..*$//; s/+dfsg.*//'; }
 
 # mbedtls and lwIP: unpacked whole, Debian patches applied by dpkg-source.
 unpack_source() {
 	local pkg=$1 series=$2 dsc ver
-	dsc=$(fetch_source "$pkg")
-	ver=$(dsc_version "$dsc")
-	need_series "$pkg" "$ver" "$series"
+	fetch_source "$pkg" "$series"
+	dsc=$(ls "$cache/debsrc/${pkg}_${series}"*.dsc | sort -V | tail -n 1)
+	# The Debian version: a new revision (a security fix) is unpacked again.
+	ver=$(sed -n 's/^Version: //p' "$dsc")
 	if [ "$(recorded "$pkg")" != "$ver" ] || [ ! -d "$cache/src/$pkg" ]; then
 		say "unpacking $pkg $ver"
 		rm -rf "$cache/src/$pkg" "$cache/src/$pkg.tmp"
-		quietly dpkg-source --no-check -x "$dsc" "$cache/src/$pkg.tmp" || die "could not unpack $dsc"
+		# The .dsc's checksums are checked; its signature is the archive's index's, already checked by apt.
+		quietly dpkg-source -x "$dsc" "$cache/src/$pkg.tmp" || die "could not unpack $dsc"
 		mv "$cache/src/$pkg.tmp" "$cache/src/$pkg"
-		rm -f "$cache/src/${pkg}_"*
 		record "$pkg" "$ver"
 	fi
 }
 
-unpack_source mbedtls 2.28.
-unpack_source lwip 2.1.
+unpack_source mbedtls 3.6.
+unpack_source lwip 2.2.
 [ -f "$cache/src/mbedtls/include/mbedtls/ssl.h" ] || die "mbedtls source in $cache/src/mbedtls is incomplete: delete it and run again"
 [ -f "$cache/src/lwip/src/core/tcp.c" ] || die "lwip source in $cache/src/lwip is incomplete: delete it and run again"
 cp "$cache/src/mbedtls/LICENSE" "$cache/licenses/mbedtls-LICENSE"
+# p256-m's terms are stated in its folder's README (Apache-2.0 OR GPL-2.0-or-later).
+cp "$cache/src/mbedtls/3rdparty/p256-m/README.md" "$cache/licenses/mbedtls-p256-m-README.md"
 cp "$cache/src/lwip/COPYING" "$cache/licenses/lwip-COPYING"
 
 # libfdt: only scripts/dtc/libfdt of the u-boot source is needed, so it is
-# taken straight from the upstream tarball that apt verified.
-dsc=$(fetch_source u-boot)
-ver=$(dsc_version "$dsc")
+# taken from the upstream tarball that apt verified.
+fetch_source u-boot 2025.01 --tar-only
+orig=$(orig_of u-boot 2025.01)
+ver=$(orig_version "$orig")
 if [ "$(recorded libfdt-from-u-boot)" != "$ver" ] || [ ! -f "$cache/src/libfdt/libfdt.h" ]; then
 	say "extracting libfdt from u-boot $ver"
-	orig=$(ls "$cache/debsrc/u-boot_"*.orig.tar.* | sort -V | tail -n 1)
 	tmp=$(mktemp -d)
 	tar -xf "$orig" -C "$tmp" --wildcards '*/scripts/dtc/libfdt/*' '*/Licenses/bsd-2-clause.txt' ||
 		die "u-boot source $orig has no scripts/dtc/libfdt"
@@ -190,11 +226,15 @@ fi
 
 # --- 4. newlib for aarch64-none-elf ----------------------------------------------
 
-nl_tar=$(ls /usr/src/newlib/newlib-*.tar.* 2>/dev/null | sort -V | tail -n 1 || true)
-[ -n "$nl_tar" ] || die "newlib source tarball not found in /usr/src/newlib: apt-get install newlib-source"
-nl_ver=$(basename "$nl_tar" | sed 's/^newlib-//; s/\.tar\..*$//')
-need_series newlib "$nl_ver" 3.
-if [ "$(recorded newlib)" != "$nl_ver" ] || [ ! -f "$cache/newlib/aarch64-none-elf/lib/libc.a" ]; then
+fetch_source newlib 4.5. --tar-only
+nl_tar=$(orig_of newlib 4.5.)
+nl_ver=$(orig_version "$nl_tar")
+# Built without the Linux compiler's "this is Linux" macros, as the board
+# itself is (cmake/board-image.cmake): newlib's headers then describe the
+# library the board links (its sys/config.h keys off __linux__).
+nl_unlinux="-U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix"
+nl_build="$nl_ver-freestanding"
+if [ "$(recorded newlib)" != "$nl_build" ] || [ ! -f "$cache/newlib/aarch64-none-elf/lib/libc.a" ]; then
 	say "building newlib $nl_ver for aarch64-none-elf (about a minute)"
 	command -v aarch64-linux-gnu-gcc >/dev/null || die "aarch64-linux-gnu-gcc not found: apt-get install gcc-aarch64-linux-gnu"
 	work=$(mktemp -d)
@@ -210,14 +250,14 @@ if [ "$(recorded newlib)" != "$nl_ver" ] || [ ! -f "$cache/newlib/aarch64-none-e
 		CC_FOR_TARGET=$t-gcc AR_FOR_TARGET=$t-ar AS_FOR_TARGET=$t-as \
 		LD_FOR_TARGET=$t-ld RANLIB_FOR_TARGET=$t-ranlib NM_FOR_TARGET=$t-nm \
 		OBJDUMP_FOR_TARGET=$t-objdump STRIP_FOR_TARGET=$t-strip \
-		CFLAGS_FOR_TARGET="-O2 -ffunction-sections -fdata-sections -fno-pic" &&
+		CFLAGS_FOR_TARGET="-O2 -ffunction-sections -fdata-sections -fno-pic $nl_unlinux" &&
 		quietly make -j"$(nproc)" all-target-newlib &&
 		quietly make install-target-newlib) || die "newlib build failed (log above)"
 	rm -rf "$cache/newlib"
 	mv "$cache/newlib.tmp" "$cache/newlib"
 	cp "$srcdir/COPYING.NEWLIB" "$cache/licenses/newlib-COPYING.NEWLIB"
 	rm -rf "$work"
-	record newlib "$nl_ver"
+	record newlib "$nl_build"
 fi
 
 # --- 5. guest images for the tests: Debian's arm64 kernel and busybox ------------------

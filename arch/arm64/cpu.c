@@ -79,6 +79,8 @@ void arch_cpu_info(struct arch_cpu_info *info)
 	info->apr_count = vgic_hw_apr_count();
 	/* ID_AA64ISAR0_EL1.RNDR [63:60] */
 	info->rndr = ((isar0 >> 60) & 0xf) != 0;
+	/* ID_AA64ISAR0_EL1.AES [7:4]: 0b0010 is AESE/AESD and PMULL */
+	info->aes_pmull = ((isar0 >> 4) & 0xf) >= 2;
 }
 
 void arch_cpu_set_mpidr(void)

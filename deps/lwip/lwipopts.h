@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
- * lwIP 2.1 options of Ferry: no OS (NO_SYS, raw API), IPv4 over Ethernet
+ * lwIP 2.2 options of Ferry: no OS (NO_SYS, raw API), IPv4 over Ethernet
  * with ARP and TCP only, windows large enough to keep the emulated link busy
  * (shared/design.md section 1: ~23 MB/s of raw frames).
  */

@@ -74,6 +74,7 @@ void arch_cpu_info(struct arch_cpu_info *info)
 		.pri_bits = 5,
 		.apr_count = 1,
 		.rndr = false,
+		.aes_pmull = true,
 	};
 }
 

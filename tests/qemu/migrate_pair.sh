@@ -12,6 +12,8 @@
 #                   [--relay-fault "ARGS"]
 #                   [--dst-ferry "ARGS"] [--src-ferry "ARGS"] [--other-dst-creds]
 #                   [--src-image ELF] [--dst-image ELF]   (another Ferry image)
+#                   [--trace-src FILE] [--trace-dst FILE]  (each board's UART bytes,
+#                       stamped with wall time: ferry run --trace-uart)
 #                   --rc-src N --rc-dst N [--expect-src RE]... [--expect-dst RE]...
 #                   [--reject-src RE]... [--reject-dst RE]...
 #                   [--by-mgmt "ARGS" --rc-tool N [--expect-tool RE]...
@@ -26,7 +28,7 @@
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= src_ferry= other= mode=precopy
 rc_src=0 rc_dst=0 by_mgmt= rc_tool=0 cancel_after= then_mgmt= rc_tool2=0 partition_side= partition_re=
-query_re= src_image= dst_image=
+query_re= src_image= dst_image= trace_src= trace_dst=
 expect_src=() expect_dst=() reject_src=() reject_dst=() expect_tool=() expect_tool2=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -45,6 +47,8 @@ while [ $# -gt 0 ]; do
 	--dst-ferry) dst_ferry=$2 ;;
 	--src-image) src_image=$2 ;;
 	--dst-image) dst_image=$2 ;;
+	--trace-src) trace_src=$2 ;;
+	--trace-dst) trace_dst=$2 ;;
 	--src-ferry) src_ferry=$2 ;;
 	--rc-src) rc_src=$2 ;;
 	--rc-dst) rc_dst=$2 ;;
@@ -97,7 +101,7 @@ if [ -n "$partition_side" ]; then
 fi
 timeout 120 "$ferry" run --incoming --vcpus "$vcpus" --mem "$mem" --semihosting \
 	--link "$dst_dir" --net "$run_dir/dst.sock" ${dst_ferry:+--ferry "$dst_ferry"} \
-	${dst_image:+--image "$dst_image"} \
+	${dst_image:+--image "$dst_image"} ${trace_dst:+--trace-uart "$trace_dst"} \
 	>"$work/dst.log" 2>&1 &
 pid_dst=$!
 # The source starts once the destination waits for it, as a user would start
@@ -112,7 +116,7 @@ if [ -z "$by_mgmt" ]; then
 	[ -n "$query_re" ] && quit_when_empty "$ferry" "$work/src.log" "$run_dir/src.mgmt"
 	timeout 120 "$ferry" run --guest "$guest" --vcpus "$vcpus" --mem "$mem" --semihosting \
 		--link "$work/creds/src" --net "$run_dir/src.sock" ${src_image:+--image "$src_image"} \
-		--ferry "ferry.migrate=$mode ferry.migrate_at=$at${src_ferry:+ $src_ferry}" \
+		${trace_src:+--trace-uart "$trace_src"} --ferry "ferry.migrate=$mode ferry.migrate_at=$at${src_ferry:+ $src_ferry}" \
 		${query_re:+--mgmt "$run_dir/src.mgmt"} >"$work/src.log" 2>&1
 	echo $? >"$work/src.log.rc"
 else

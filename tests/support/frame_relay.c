@@ -139,6 +139,19 @@ static uint8_t *tcp_payload(uint8_t *f, size_t len, size_t *plen, uint8_t **tcp,
 	return *plen ? *tcp + doff : NULL;
 }
 
+/** Whether an Ethernet frame opens a TCP connection (SYN without ACK, RFC 9293 3.5). */
+static bool opens_connection(const uint8_t *f, size_t len)
+{
+	size_t ihl;
+
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || f[14 + 9] != 6)
+		return false;
+	ihl = (size_t)(f[14] & 15) * 4;
+	if (len < 14 + ihl + 14)
+		return false;
+	return (f[14 + ihl + 13] & 0x12) == 0x02;
+}
+
 static void fix_tcp_checksum(uint8_t *f, uint8_t *tcp, size_t tcp_len)
 {
 	uint32_t sum = 0;
@@ -158,6 +171,7 @@ int main(int argc, char **argv)
 	enum fault fault = NONE;
 	unsigned long long after = 0, payload_seen = 0, blackout_ms = 0;
 	struct timespec dark_until = { 0, 0 };
+	bool after_dark = false; /* light came back; no connection opened since */
 	bool flipped = false, rejoin = argc > 3 && !strcmp(argv[argc - 1], "--rejoin");
 	int lfd[2], fd[2];
 	static uint8_t frame[65536 + 4];
@@ -263,9 +277,29 @@ int main(int argc, char **argv)
 					blackout_ms, payload_seen);
 				after = 0;
 			}
-			if ((fault == BLACKOUT || fault == PARTITION) && dark_until.tv_sec &&
-			    still_dark(&dark_until))
-				continue; /* dropped */
+			if ((fault == BLACKOUT || fault == PARTITION) && dark_until.tv_sec) {
+				struct timespec wall;
+
+				if (still_dark(&dark_until))
+					continue; /* dropped */
+				/* On the wall clock QEMU stamps the boards' UART with
+				 * (bench/reconnect.py). */
+				clock_gettime(CLOCK_REALTIME, &wall);
+				fprintf(stderr, "frame_relay: light again at %lld.%06ld\n",
+					(long long)wall.tv_sec, wall.tv_nsec / 1000);
+				dark_until = (struct timespec){ 0, 0 };
+				after_dark = true;
+			}
+			if (after_dark && opens_connection(frame + 4, len)) {
+				struct timespec wall;
+
+				clock_gettime(CLOCK_REALTIME, &wall);
+				fprintf(stderr,
+					"frame_relay: first connection after the dark at "
+					"%lld.%06ld\n",
+					(long long)wall.tv_sec, wall.tv_nsec / 1000);
+				after_dark = false;
+			}
 			if (fault == CUT && payload_seen >= after) {
 				if (after) {
 					fprintf(stderr, "frame_relay: link cut after %llu bytes\n",

@@ -212,3 +212,46 @@ void link_pair_run(struct board_creds *s, struct board_creds *c, size_t bytes,
 	snprintf(res->suite, sizeof(res->suite), "%s", se.suite);
 	res->bytes = bytes;
 }
+
+void link_pair_scripted(struct board_creds *bc, bool server, const uint8_t *say, size_t len,
+			struct link_pair_result *res, uint8_t *heard, size_t heard_size,
+			size_t *heard_len)
+{
+	int fds[2];
+	struct end e = { .bc = bc, .server = server };
+	pthread_t t;
+	uint8_t buf[4096];
+
+	memset(res, 0, sizeof(*res));
+	*heard_len = 0;
+	socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+	e.fd = fds[0];
+	pthread_create(&t, NULL, run_end, &e);
+	/* A client speaks first: its hello is read and set aside. */
+	if (!server) {
+		struct pollfd p = { .fd = fds[1], .events = POLLIN };
+
+		if (poll(&p, 1, (int)TIMEOUT_MS) > 0)
+			(void)!recv(fds[1], buf, sizeof(buf), 0);
+	}
+	(void)!send(fds[1], say, len, MSG_NOSIGNAL);
+	for (;;) {
+		struct pollfd p = { .fd = fds[1], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, (int)TIMEOUT_MS) <= 0)
+			break;
+		n = recv(fds[1], buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n && *heard_len < heard_size; i++)
+			heard[(*heard_len)++] = buf[i];
+	}
+	shutdown(fds[1], SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(fds[0]);
+	close(fds[1]);
+	(server ? &res->server_ok : &res->client_ok)[0] = e.ok;
+	snprintf(server ? res->server_error : res->client_error, sizeof(res->server_error), "%s",
+		 e.error);
+}

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "link/link_config.h"
 
@@ -40,5 +41,15 @@ struct link_pair_result {
 void link_pair_run(struct board_creds *s, struct board_creds *c, size_t bytes,
 		   bool plaintext_client, enum relay_fault fault, size_t after,
 		   struct link_pair_result *r);
+
+/**
+ * One real end (the server when `server`) with bc against a scripted peer
+ * that sends `say` (after reading the real client's hello) and keeps what
+ * comes back, up to heard_size bytes, until the real end closes or is
+ * silent for the timeout.
+ */
+void link_pair_scripted(struct board_creds *bc, bool server, const uint8_t *say, size_t len,
+			struct link_pair_result *r, uint8_t *heard, size_t heard_size,
+			size_t *heard_len);
 
 #endif

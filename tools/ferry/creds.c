@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "mbedtls/ctr_drbg.h"
-#include "mbedtls/ecp.h"
 #include "mbedtls/entropy.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/x509_crt.h"
+#include "psa/crypto.h"
 
 #include "link/tls.h"
 
@@ -131,11 +131,21 @@ static bool plain_name(const char *name, char *err, size_t n)
 	return true;
 }
 
-static bool new_key(mbedtls_pk_context *key, struct rng *r)
+/* A P-256 key made by PSA (p256-m), copied out into key for writing and signing. */
+static bool new_key(mbedtls_pk_context *key)
 {
-	return !mbedtls_pk_setup(key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) &&
-	       !mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*key),
-				    mbedtls_ctr_drbg_random, &r->drbg);
+	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
+	mbedtls_svc_key_id_t id = MBEDTLS_SVC_KEY_ID_INIT;
+	bool ok;
+
+	psa_set_key_type(&attr, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+	psa_set_key_bits(&attr, 256);
+	psa_set_key_usage_flags(&attr, PSA_KEY_USAGE_EXPORT | PSA_KEY_USAGE_SIGN_HASH);
+	psa_set_key_algorithm(&attr, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+	ok = psa_generate_key(&attr, &id) == PSA_SUCCESS && !mbedtls_pk_copy_from_psa(id, key);
+	psa_destroy_key(id);
+	psa_reset_key_attributes(&attr);
+	return ok;
 }
 
 /** A certificate for subject's key, signed by issuer (itself for the CA), PEM into out. */
@@ -143,16 +153,15 @@ static bool issue(mbedtls_pk_context *subject_key, const char *subject, mbedtls_
 		  const char *issuer, bool is_ca, int serial, struct rng *r, char *out, size_t size)
 {
 	mbedtls_x509write_cert crt;
-	mbedtls_mpi sn;
+	unsigned char sn = (unsigned char)serial;
 	char name[96], issuer_name[96];
 	bool ok;
 
 	snprintf(name, sizeof(name), "CN=%s,O=Ferry", subject);
 	snprintf(issuer_name, sizeof(issuer_name), "CN=%s,O=Ferry", issuer);
 	mbedtls_x509write_crt_init(&crt);
-	mbedtls_mpi_init(&sn);
 	/* The boards have no wall clock: validity is not checked there (docs/link.md). */
-	ok = !mbedtls_mpi_lset(&sn, serial) && !mbedtls_x509write_crt_set_serial(&crt, &sn) &&
+	ok = !mbedtls_x509write_crt_set_serial_raw(&crt, &sn, 1) &&
 	     !mbedtls_x509write_crt_set_subject_name(&crt, name) &&
 	     !mbedtls_x509write_crt_set_issuer_name(&crt, issuer_name) &&
 	     !mbedtls_x509write_crt_set_validity(&crt, "20260101000000", "20460101000000") &&
@@ -165,7 +174,6 @@ static bool issue(mbedtls_pk_context *subject_key, const char *subject, mbedtls_
 						mbedtls_ctr_drbg_random, &r->drbg);
 	}
 	mbedtls_x509write_crt_free(&crt);
-	mbedtls_mpi_free(&sn);
 	return ok;
 }
 
@@ -205,8 +213,7 @@ static bool board_files(const struct folder *top, const char *self, const char *
 		return true;
 	}
 	mbedtls_pk_init(&key);
-	if (!new_key(&key, r) ||
-	    mbedtls_pk_write_key_pem(&key, (unsigned char *)text, sizeof(text)) ||
+	if (!new_key(&key) || mbedtls_pk_write_key_pem(&key, (unsigned char *)text, sizeof(text)) ||
 	    !write_new(&d, "board.key", text, 0600, err, n) ||
 	    !issue(&key, self, ca_key, "ferry-link-ca", false, first ? 2 : 3, r, text,
 		   sizeof(text)) ||
@@ -241,7 +248,9 @@ bool creds_make(const char *dir, bool cert, const char *a, const char *b, char *
 	mbedtls_entropy_init(&r.entropy);
 	mbedtls_ctr_drbg_init(&r.drbg);
 	mbedtls_pk_init(&ca_key);
-	if (mbedtls_ctr_drbg_seed(&r.drbg, mbedtls_entropy_func, &r.entropy,
+	/* X.509 signs through PSA crypto (MBEDTLS_USE_PSA_CRYPTO). */
+	if (psa_crypto_init() != PSA_SUCCESS ||
+	    mbedtls_ctr_drbg_seed(&r.drbg, mbedtls_entropy_func, &r.entropy,
 				  (const unsigned char *)personal, sizeof(personal))) {
 		snprintf(err, n, "no entropy from the system");
 		goto out;
@@ -250,7 +259,7 @@ bool creds_make(const char *dir, bool cert, const char *a, const char *b, char *
 	if (!open_private(&top, AT_FDCWD, dir, err, n))
 		goto out;
 	if (cert) {
-		if (!new_key(&ca_key, &r) ||
+		if (!new_key(&ca_key) ||
 		    mbedtls_pk_write_key_pem(&ca_key, (unsigned char *)key_pem, sizeof(key_pem)) ||
 		    !issue(&ca_key, "ferry-link-ca", &ca_key, "ferry-link-ca", true, 1, &r, ca_pem,
 			   sizeof(ca_pem))) {

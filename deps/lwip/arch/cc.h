@@ -3,7 +3,18 @@
 #ifndef FERRY_LWIP_ARCH_CC_H
 #define FERRY_LWIP_ARCH_CC_H
 
+#include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * newlib declares ssize_t but its <limits.h> leaves SSIZE_MAX out in a
+ * freestanding build; lwIP would then declare ssize_t again as int
+ * (lwip/arch.h), which conflicts.
+ */
+#ifndef SSIZE_MAX
+#define SSIZE_MAX LONG_MAX
+#endif
 
 #define BYTE_ORDER	      LITTLE_ENDIAN
 #define LWIP_ERRNO_STDINCLUDE 1
