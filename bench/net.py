@@ -194,8 +194,8 @@ class FerrySystem:
         for cmd in ("stop", "cont"):
             f.write(json.dumps({"execute": cmd}) + "\n")
             f.flush()
-            while "event" in json.loads(f.readline()):
-                pass
+            while {"event", "QMP"} & json.loads(f.readline()).keys():
+                pass  # events, and the greeting of a board that saw us connect
         s.close()
         trace = self.boards[self.at]["trace"]
         return {"src_trace": trace, "dst_trace": trace}

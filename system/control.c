@@ -511,6 +511,44 @@ static void cmd_query_vms(void *ctx, struct json_out *ret)
 	json_out_end(ret);
 }
 
+/*
+ * QMP's query-status: its RunState names for Ferry's VM states
+ * (docs/management.md), and Ferry's own beside them.
+ */
+static void cmd_query_status(void *ctx, struct json_out *ret)
+{
+	static const struct {
+		const char *ferry, *qmp;
+	} states[] = {
+		{ "running", "running" },
+		{ "migrating", "running" },
+		{ "paused", "paused" },
+		{ "unresolved", "paused" },
+		{ "incoming", "inmigrate" },
+		{ "migrated", "postmigrate" },
+		{ "fenced", "postmigrate" },
+		{ "lost", "postmigrate" },
+		{ "powered-off", "shutdown" },
+		{ "reset", "shutdown" },
+		{ "crashed", "internal-error" },
+		{ "not-started", "internal-error" },
+		{ "none-arrived", "internal-error" },
+	};
+	const char *state = vm_state(), *qmp = "running";
+
+	(void)ctx;
+	/* postcopy-paused: the VM runs on the destination, which waits for pages */
+	if (strcmp(state, "postcopy-paused") == 0)
+		qmp = c.job.source ? "postmigrate" : "running";
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(states[i].ferry, state) == 0)
+			qmp = states[i].qmp;
+	json_out_bool(ret, "running", strcmp(qmp, "running") == 0);
+	json_out_bool(ret, "singlestep", false);
+	json_out_str(ret, "status", qmp);
+	json_out_str(ret, "vm-state", state);
+}
+
 static bool cmd_stop(void *ctx, char *err, size_t n)
 {
 	(void)ctx;
@@ -599,12 +637,22 @@ static const struct mgmt_ops board_mgmt_ops = {
 	.migrate_recover = cmd_migrate_recover,
 	.query_migrate = cmd_query_migrate,
 	.query_vms = cmd_query_vms,
+	.query_status = cmd_query_status,
 	.stop = cmd_stop,
 	.cont = cmd_cont,
 	.migrate_incoming = cmd_migrate_incoming,
 	.vm_boot = cmd_vm_boot,
 	.quit = cmd_quit,
 };
+
+/* A client came (greeted) or left, as the device says. */
+static void host_news(void)
+{
+	int change = virtio_console_poll_host();
+
+	if (change)
+		mgmt_connected(&c.mgmt, change > 0, FERRY_VERSION_STRING);
+}
 
 /** Serves what the host sent on the management channel; never nested. */
 static void control_poll(void)
@@ -615,8 +663,16 @@ static void control_poll(void)
 	if (!c.have_mgmt || c.polling)
 		return;
 	c.polling = true;
-	while ((n = virtio_console_read(bytes, sizeof(bytes))) > 0)
+	host_news();
+	while ((n = virtio_console_read(bytes, sizeof(bytes))) > 0) {
+		/*
+		 * QEMU queues a client's PORT_OPEN before its first bytes: heard now,
+		 * it is greeted (and given the kept events) before any answer.
+		 */
+		if (!c.mgmt.connected)
+			host_news();
 		mgmt_input(&c.mgmt, bytes, n);
+	}
 	c.polling = false;
 }
 
@@ -898,6 +954,8 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 	}
 	if (c.have_mgmt) {
 		mgmt_init(&c.mgmt, &board_mgmt_ops, NULL);
+		/* Events wait for a client when the device can say whether one is there. */
+		mgmt_connected(&c.mgmt, virtio_console_host_open(), FERRY_VERSION_STRING);
 		console_printf("control: management channel on virtio-console\n");
 	}
 	c.boot_plans = outgoing;

@@ -25,6 +25,7 @@ void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx)
 	memset(m, 0, sizeof(*m));
 	m->ops = ops;
 	m->ctx = ctx;
+	m->connected = true;
 }
 
 static void send_out(struct mgmt *m, struct json_out *o)
@@ -212,10 +213,51 @@ static bool parse_resolve(struct mgmt *m, struct request *r, char *buf, size_t s
 }
 
 enum outcome {
-	DONE,	  /**< the "return" members are written */
-	REFUSED,  /**< err says why */
-	ANSWERED, /**< a bad argument, answered already */
+	DONE,	   /**< the "return" members are written */
+	REFUSED,   /**< err says why */
+	ANSWERED,  /**< a bad argument, answered already */
+	NOT_FOUND, /**< no such command (QMP's CommandNotFound) */
 };
+
+/* Every command, for query-commands and the error that names them. */
+static const char *const commands[] = {
+	"migrate",
+	"migrate-cancel",
+	"migrate_cancel",
+	"migrate-resolve",
+	"migrate-recover",
+	"migrate-incoming",
+	"query-migrate",
+	"query-vms",
+	"query-status",
+	"query-version",
+	"query-commands",
+	"stop",
+	"cont",
+	"vm-boot",
+	"quit",
+	"qmp_capabilities",
+};
+
+/* QMP's version members: "qemu": {major, minor, micro}, "package", of this board's version. */
+static void version_members(struct json_out *o, const char *package)
+{
+	unsigned v[3] = { 0, 0, 0 };
+	const char *p = package ? package : "";
+
+	for (unsigned i = 0; i < 3 && *p >= '0' && *p <= '9'; i++) {
+		while (*p >= '0' && *p <= '9')
+			v[i] = v[i] * 10 + (unsigned)(*p++ - '0');
+		if (*p == '.')
+			p++;
+	}
+	json_out_object(o, "qemu");
+	json_out_u64(o, "micro", v[2]);
+	json_out_u64(o, "minor", v[1]);
+	json_out_u64(o, "major", v[0]);
+	json_out_end(o);
+	json_out_str(o, "package", package ? package : "");
+}
 
 static enum outcome done_if(bool ok) { return ok ? DONE : REFUSED; }
 
@@ -244,7 +286,7 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 		return ANSWERED;
 	if (strcmp(r->name, "migrate-recover") == 0)
 		return done_if(m->ops->migrate_recover(m->ctx, err, n));
-	if (strcmp(r->name, "migrate-cancel") == 0)
+	if (strcmp(r->name, "migrate-cancel") == 0 || strcmp(r->name, "migrate_cancel") == 0)
 		return done_if(m->ops->migrate_cancel(m->ctx, err, n));
 	if (strcmp(r->name, "query-migrate") == 0) {
 		m->ops->query_migrate(m->ctx, ret);
@@ -252,6 +294,14 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 	}
 	if (strcmp(r->name, "query-vms") == 0) {
 		m->ops->query_vms(m->ctx, ret);
+		return DONE;
+	}
+	if (strcmp(r->name, "query-status") == 0) {
+		m->ops->query_status(m->ctx, ret);
+		return DONE;
+	}
+	if (strcmp(r->name, "query-version") == 0) {
+		version_members(ret, m->package);
 		return DONE;
 	}
 	if (strcmp(r->name, "stop") == 0)
@@ -264,12 +314,12 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 		return done_if(m->ops->vm_boot(m->ctx, err, n));
 	if (strcmp(r->name, "quit") == 0)
 		return done_if(m->ops->quit(m->ctx, err, n));
-	format_snprintf(err, n,
-			"unknown command '%s' (known: migrate, migrate-cancel, migrate-resolve, "
-			"migrate-recover, migrate-incoming, query-migrate, query-vms, stop, cont, "
-			"vm-boot, quit)",
+	/* QMP's capabilities negotiation (section 4): Ferry offers none to enable. */
+	if (strcmp(r->name, "qmp_capabilities") == 0)
+		return DONE;
+	format_snprintf(err, n, "The command %s has not been found (query-commands lists them)",
 			r->name);
-	return REFUSED;
+	return NOT_FOUND;
 }
 
 static void handle_line(struct mgmt *m, const char *text, size_t len)
@@ -321,15 +371,32 @@ static void handle_line(struct mgmt *m, const char *text, size_t len)
 	}
 	json_out_init(&o, buf, sizeof(buf) - 1);
 	json_out_object(&o, NULL);
-	json_out_object(&o, "return");
-	switch (dispatch(m, &r, &o, err, sizeof(err))) {
-	case ANSWERED:
-		return;
-	case REFUSED:
-		reply_error(m, &r, "GenericError", err[0] ? err : "refused");
-		return;
-	case DONE:
-		break;
+	if (strcmp(r.name, "query-commands") == 0) {
+		static const char *const none[] = { NULL };
+
+		if (!known_arguments(m, &r, none))
+			return;
+		/* QMP's answer is a list: [{"name": ...}, ...] */
+		json_out_array(&o, "return");
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+			json_out_object(&o, NULL);
+			json_out_str(&o, "name", commands[i]);
+			json_out_end(&o);
+		}
+	} else {
+		json_out_object(&o, "return");
+		switch (dispatch(m, &r, &o, err, sizeof(err))) {
+		case ANSWERED:
+			return;
+		case REFUSED:
+			reply_error(m, &r, "GenericError", err[0] ? err : "refused");
+			return;
+		case NOT_FOUND:
+			reply_error(m, &r, "CommandNotFound", err);
+			return;
+		case DONE:
+			break;
+		}
 	}
 	json_out_end(&o);
 	if (r.id)
@@ -378,10 +445,67 @@ void mgmt_event_begin(struct mgmt *m, struct json_out *o, char *buf, size_t size
 	json_out_object(o, "data");
 }
 
+/* Keeps an event for the next client: the oldest goes when all are taken. */
+static void keep(struct mgmt *m, struct json_out *o)
+{
+	size_t len;
+	const char *text = json_out_text(o, &len);
+	unsigned slot;
+
+	if (!text || len + 1 > MGMT_EVENT_MAX) {
+		m->events_dropped++;
+		return;
+	}
+	if (m->pending_count == MGMT_PENDING_MAX) {
+		m->pending_head = (m->pending_head + 1) % MGMT_PENDING_MAX;
+		m->pending_count--;
+		m->events_dropped++;
+	}
+	slot = (m->pending_head + m->pending_count++) % MGMT_PENDING_MAX;
+	memcpy(m->pending[slot], text, len);
+	m->pending[slot][len] = '\n';
+	m->pending_len[slot] = (uint16_t)(len + 1);
+}
+
 void mgmt_event_send(struct mgmt *m, struct json_out *o)
 {
 	json_out_end(o);
 	json_out_end(o);
-	if (m->ops) /* no channel: events go nowhere */
+	if (!m->ops) /* no channel: events go nowhere */
+		return;
+	if (m->connected)
 		send_out(m, o);
+	else
+		keep(m, o);
+}
+
+void mgmt_connected(struct mgmt *m, bool connected, const char *package)
+{
+	char buf[256];
+	struct json_out o;
+
+	m->connected = connected;
+	m->package = package;
+	m->len = 0; /* whatever the last client left half-written */
+	m->discarding = false;
+	if (!connected || !m->ops)
+		return;
+	json_out_init(&o, buf, sizeof(buf) - 1);
+	json_out_object(&o, NULL);
+	json_out_object(&o, "QMP");
+	json_out_object(&o, "version");
+	version_members(&o, package);
+	json_out_end(&o);
+	json_out_array(&o, "capabilities");
+	json_out_end(&o);
+	json_out_end(&o);
+	json_out_end(&o);
+	send_out(m, &o);
+	while (m->pending_count) {
+		unsigned slot = m->pending_head;
+
+		m->ops->write(m->ctx, m->pending[slot], m->pending_len[slot]);
+		m->pending_head = (m->pending_head + 1) % MGMT_PENDING_MAX;
+		m->pending_count--;
+	}
 }

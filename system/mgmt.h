@@ -19,6 +19,9 @@
 
 #define MGMT_LINE_MAX  1024u
 #define MGMT_REPLY_MAX 2048u
+/* Events kept while no client is connected, delivered on connect (oldest dropped first). */
+#define MGMT_PENDING_MAX 16u
+#define MGMT_EVENT_MAX	 512u
 
 struct mgmt_migrate_args {
 	char peer[32];
@@ -53,6 +56,8 @@ struct mgmt_ops {
 	bool (*migrate_recover)(void *ctx, char *err, size_t n);
 	void (*query_migrate)(void *ctx, struct json_out *ret);
 	void (*query_vms)(void *ctx, struct json_out *ret);
+	/** QMP's query-status: "running", "status" and Ferry's own "vm-state". */
+	void (*query_status)(void *ctx, struct json_out *ret);
 	bool (*stop)(void *ctx, char *err, size_t n);
 	bool (*cont)(void *ctx, char *err, size_t n);
 	/* An empty board (its VM left or ended): wait for one from the peer, boot its own, power
@@ -69,6 +74,12 @@ struct mgmt {
 	size_t len;
 	bool discarding; /**< the line grew too long: dropped up to its end */
 	uint64_t commands, errors;
+	bool connected; /**< a client listens (mgmt_init: yes, until told otherwise) */
+	char pending[MGMT_PENDING_MAX][MGMT_EVENT_MAX];
+	uint16_t pending_len[MGMT_PENDING_MAX];
+	unsigned pending_head, pending_count;
+	uint64_t events_dropped; /**< kept events pushed out by newer ones */
+	const char *package;	 /**< this board's version, from mgmt_connected */
 };
 
 void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx);
@@ -82,5 +93,13 @@ void mgmt_input(struct mgmt *m, const char *bytes, size_t len);
  */
 void mgmt_event_begin(struct mgmt *m, struct json_out *o, char *buf, size_t size, const char *name);
 void mgmt_event_send(struct mgmt *m, struct json_out *o);
+
+/**
+ * A client connected (QMP section 2.2: it is greeted with `package`, this
+ * board's version, then gets the events kept meanwhile), or left (events
+ * are kept, at most MGMT_PENDING_MAX, and a line it left half-written is
+ * dropped).
+ */
+void mgmt_connected(struct mgmt *m, bool connected, const char *package);
 
 #endif

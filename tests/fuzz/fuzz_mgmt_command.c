@@ -67,6 +67,7 @@ static const struct mgmt_ops ops = {
 	.migrate_recover = simple,
 	.query_migrate = query,
 	.query_vms = query,
+	.query_status = query,
 	.stop = simple,
 	.cont = simple,
 	.migrate_incoming = simple,
@@ -83,6 +84,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t cut = size ? data[0] % (size + 1) : 0;
 
 	mgmt_input(&m, (const char *)data, cut);
+	/* A client that leaves mid-line and another that comes (the greeting), as the first byte
+	 * says. */
+	if (size && data[0] & 1) {
+		mgmt_connected(&m, false, "0.1.0-gfuzz");
+		mgmt_connected(&m, true, "0.1.0-gfuzz");
+	}
 	mgmt_input(&m, (const char *)data + cut, size - cut);
 	mgmt_input(&m, "\n", 1);
 	return 0;

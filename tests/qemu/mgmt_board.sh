@@ -4,6 +4,9 @@
 # (as text and as JSON) while its guest runs, and `ferry quit` is refused
 # then; the guest passes and powers off, the board stays up empty; `ferry
 # vm-boot` boots the guest again, which passes again; `ferry quit` ends it.
+# A client that connects is greeted first (QMP's greeting) and then gets the
+# events raised while nobody was connected (the guest's SHUTDOWN); QMP's
+# qmp_capabilities, query-version, query-status and query-commands answer.
 #
 #   mgmt_board.sh FERRY GUEST WORK
 set -uo pipefail
@@ -34,13 +37,45 @@ waits_for() {
 	fail "the board never printed /$2/ $1 times"
 }
 waits_for 1 "the board stays up"
+# A client written from the QMP specification, not from the board's code.
+/usr/bin/python3 - "$run_dir/b.mgmt" >"$work/greeted.txt" 2>&1 <<'EOF' || fail "no greeting, or no kept SHUTDOWN, or no answer to qmp_capabilities"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+first = json.loads(f.readline())
+print("first:", json.dumps(first))
+assert set(first["QMP"]["version"]["qemu"]) == {"major", "minor", "micro"}, first
+assert first["QMP"]["capabilities"] == [], first
+event = json.loads(f.readline())
+print("then:", json.dumps(event))
+assert event.get("event") == "SHUTDOWN", event
+def ask(command, id):
+    f.write(json.dumps({"execute": command, "id": id}) + "\n")
+    f.flush()
+    while True:
+        answer = json.loads(f.readline())
+        if "event" not in answer:
+            print(command + ":", json.dumps(answer))
+            assert answer.get("id") == id, answer
+            return answer
+assert ask("qmp_capabilities", "c1") == {"return": {}, "id": "c1"}
+version = ask("query-version", 2)["return"]
+assert version["package"] == first["QMP"]["version"]["package"], version
+status = ask("query-status", 3)["return"]
+assert status["running"] is False and status["status"] == "shutdown", status
+names = {c["name"] for c in ask("query-commands", 4)["return"]}
+assert {"query-status", "migrate", "qmp_capabilities"} <= names, names
+assert ask("reboot", 5)["error"]["class"] == "CommandNotFound"
+EOF
 "$ferry" incoming --mgmt "$run_dir/b.mgmt" >"$work/incoming.txt" 2>&1 && fail "migrate-incoming was not refused without a link"
 "$ferry" boards --mgmt "$run_dir/b.mgmt" --json >"$work/empty.json" 2>&1 || fail "ferry boards (empty) exited $?"
 "$ferry" vm-boot --mgmt "$run_dir/b.mgmt" >"$work/vm-boot.txt" 2>&1 || fail "ferry vm-boot exited $?"
 waits_for 2 "the board stays up"
 "$ferry" quit --mgmt "$run_dir/b.mgmt" >"$work/quit.txt" 2>&1 || fail "ferry quit exited $?"
 wait $pid || fail "the board exited $?"
-cat "$work/boards.txt" "$work/boards.json" "$work/nowhere.txt" "$work/quit-running.txt" \
+cat "$work/greeted.txt" "$work/boards.txt" "$work/boards.json" "$work/nowhere.txt" "$work/quit-running.txt" \
 	"$work/empty.json" "$work/vm-boot.txt" "$work/quit.txt"
 grep -E "^(Ferry|vm0:)|FERRY-TEST" "$work/board.log"
 grep -q "control: management channel on virtio-console" "$work/board.log" || fail "no management channel"

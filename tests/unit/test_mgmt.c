@@ -184,6 +184,7 @@ static const struct mgmt_ops fake_ops = {
 	.migrate_recover = fake_recover,
 	.query_migrate = fake_query,
 	.query_vms = fake_query,
+	.query_status = fake_query,
 	.stop = fake_simple,
 	.cont = fake_simple,
 	.migrate_incoming = fake_simple,
@@ -338,7 +339,10 @@ static void test_bad_requests(void **state)
 	static const struct exchange bad[] = {
 		{ "hello\n", "not JSON" },
 		{ "[1]\n", "\\\"execute\\\"" },
-		{ "{\"execute\":\"reboot\"}\n", "unknown command 'reboot'" },
+		{ "{\"execute\":\"reboot\"}\n",
+		  "\"CommandNotFound\",\"desc\":\"The command reboot has not been found" },
+		{ "{\"execute\":\"query-commands\",\"arguments\":{\"x\":1}}\n",
+		  "query-commands: unknown argument 'x'" },
 		{ "{\"execute\":\"stop\",\"arguments\":[]}\n", "must be an object" },
 		{ "{\"execute\":\"stop\",\"arguments\":{\"now\":1}}\n",
 		  "stop: unknown argument 'now'" },
@@ -379,6 +383,64 @@ static void test_events(void **state)
 	mgmt_event_send(&silent, &o);
 }
 
+/* QMP's own queries: the version, the commands (a list), the status; QMP's spelling of cancel. */
+static void test_qmp_queries(void **state)
+{
+	static const struct exchange qmp[] = {
+		{ "{\"execute\":\"query-version\",\"id\":1}\n",
+		  "{\"return\":{\"qemu\":{\"micro\":3,\"minor\":2,\"major\":1},\"package\":"
+		  "\"1.2.3-gfff\"},\"id\":1}" },
+		{ "{\"execute\":\"query-commands\"}\n", "{\"return\":[{\"name\":\"migrate\"}," },
+		{ "{\"execute\":\"query-commands\"}\n", "{\"name\":\"qmp_capabilities\"}]}" },
+		{ "{\"execute\":\"query-status\"}\n", "{\"return\":{\"status\":\"active\"}}" },
+		{ "{\"execute\":\"migrate_cancel\",\"id\":\"c\"}\n",
+		  "{\"return\":{},\"id\":\"c\"}" },
+	};
+	struct fake_board b = { 0 };
+	struct mgmt m;
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	mgmt_connected(&m, true, "1.2.3-gfff");
+	check_answers(&m, &b, qmp, sizeof(qmp) / sizeof(qmp[0]));
+}
+
+/* A client is greeted as QMP says, then gets what happened while nobody listened, at most 16. */
+static void test_greeting_and_kept_events(void **state)
+{
+	struct fake_board b = { 0 };
+	struct mgmt m;
+	struct json_out o;
+	char buf[256];
+	const char *p;
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	mgmt_connected(&m, false, "0.1.0-gabc");
+	for (unsigned i = 0; i < MGMT_PENDING_MAX + 3; i++) {
+		mgmt_event_begin(&m, &o, buf, sizeof(buf), "STOP");
+		json_out_u64(&o, "n", i);
+		mgmt_event_send(&m, &o);
+	}
+	assert_int_equal(b.out_len, 0); /* nobody to hear them */
+	mgmt_input(&m, "{\"exec", 7);	/* half a line, then the client goes */
+	mgmt_connected(&m, false, "0.1.0-gabc");
+	mgmt_connected(&m, true, "0.1.0-gabc");
+	static const char greeting[] = "{\"QMP\":{\"version\":{\"qemu\":{\"micro\":0,\"minor\":1,"
+				       "\"major\":0},\"package\":\"0.1.0-gabc\"},"
+				       "\"capabilities\":[]}}\n";
+
+	assert_memory_equal(b.out, greeting, sizeof(greeting) - 1);
+	/* the 16 newest, oldest first */
+	assert_null(strstr(b.out, "\"n\":2}"));
+	assert_non_null(p = strstr(b.out, "\"n\":3}"));
+	assert_non_null(strstr(p, "\"n\":18}"));
+	assert_int_equal(m.events_dropped, 3);
+	/* the half line was dropped: a new command stands on its own */
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"qmp_capabilities\",\"id\":7}\n"),
+			       "{\"return\":{},\"id\":7}"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_resolve_arguments),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_greeting_and_kept_events),
+		cmocka_unit_test(test_qmp_queries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

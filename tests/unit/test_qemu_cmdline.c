@@ -106,11 +106,11 @@ static void test_management_channel(void **state)
 		if (!strcmp(argv[i], "-device") && !strncmp(argv[i + 1], "virtio-net-device", 17))
 			net = i;
 		if (!strcmp(argv[i], "-device") &&
-		    !strcmp(argv[i + 1], "virtio-serial-device,max_ports=1"))
+		    !strcmp(argv[i + 1], "virtio-serial-device,max_ports=2"))
 			serial = i;
 	}
 	assert_true(net >= 0 && serial > net);
-	assert_string_equal(argv[serial + 3], "virtconsole,chardev=mgmt");
+	assert_string_equal(argv[serial + 3], "virtserialport,chardev=mgmt,nr=1,name=ferry.mgmt");
 }
 
 /* The UART trace for benchmarks: QEMU's own wall-clock stamp of every byte. */

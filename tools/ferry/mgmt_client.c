@@ -120,6 +120,8 @@ int mgmt_client_next(struct mgmt_client *c, int timeout_ms, char *err, size_t n)
 					 why);
 				return -1;
 			}
+			if (json_get(c->line, c->toks, 0, "QMP") >= 0)
+				continue; /* the greeting of a board that saw us connect */
 			return 1;
 		}
 		if (c->len == sizeof(c->buf)) {

@@ -102,16 +102,19 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 	}
 	if (opt->mgmt_socket) {
 		/*
-		 * The management channel: a virtio-console of its own (one port, so
-		 * no MULTIPORT), on a unix socket QEMU listens on without waiting.
-		 * Added after the network device: that keeps the link's slot.
+		 * The management channel: a virtio-console of its own, on a unix
+		 * socket QEMU listens on without waiting. A serial port (not a
+		 * console) at port 1, with MULTIPORT: QEMU then tells the board
+		 * when a client connects or leaves (PORT_OPEN), so the board greets
+		 * it and gives it the events kept meanwhile. Added after the
+		 * network device: that keeps the link's slot.
 		 */
 		add(&b, "-chardev");
 		addf(&b, "socket,id=mgmt,path=%s,server=on,wait=off", opt->mgmt_socket);
 		add(&b, "-device");
-		add(&b, "virtio-serial-device,max_ports=1");
+		add(&b, "virtio-serial-device,max_ports=2");
 		add(&b, "-device");
-		add(&b, "virtconsole,chardev=mgmt");
+		add(&b, "virtserialport,chardev=mgmt,nr=1,name=ferry.mgmt");
 	}
 	if (opt->lan_socket) {
 		/*
