@@ -405,29 +405,58 @@ static void handle_line(struct mgmt *m, const char *text, size_t len)
 	send_out(m, &o);
 }
 
+/* Follows the JSON's nesting; true when a top-level object or array just closed. */
+static bool closes(struct mgmt *m, char c)
+{
+	if (m->in_string) {
+		if (m->escaped)
+			m->escaped = false;
+		else if (c == '\\')
+			m->escaped = true;
+		else if (c == '"')
+			m->in_string = false;
+		return false;
+	}
+	if (c == '"') {
+		m->in_string = true;
+	} else if (c == '{' || c == '[') {
+		m->depth++;
+	} else if ((c == '}' || c == ']') && m->depth) {
+		return --m->depth == 0;
+	}
+	return false;
+}
+
+/* The command ends here: answered (or refused as too long), and the next begins afresh. */
+static void command_end(struct mgmt *m)
+{
+	if (m->discarding)
+		reply_error(m, NULL, "GenericError", "line too long: at most 1023 bytes a command");
+	else
+		handle_line(m, m->line, m->len);
+	m->len = 0;
+	m->discarding = false;
+	m->depth = 0;
+	m->in_string = m->escaped = false;
+}
+
 void mgmt_input(struct mgmt *m, const char *bytes, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		char c = bytes[i];
+		bool closed;
 
 		if (c == '\n') {
-			if (m->discarding)
-				reply_error(m, NULL, "GenericError",
-					    "line too long: at most 1023 "
-					    "bytes a command");
-			else
-				handle_line(m, m->line, m->len);
-			m->len = 0;
-			m->discarding = false;
+			command_end(m);
 			continue;
 		}
-		if (m->discarding)
-			continue;
-		if (m->len + 1 >= sizeof(m->line)) {
+		closed = closes(m, c);
+		if (!m->discarding && m->len + 1 >= sizeof(m->line))
 			m->discarding = true;
-			continue;
-		}
-		m->line[m->len++] = c;
+		if (!m->discarding)
+			m->line[m->len++] = c;
+		if (closed)
+			command_end(m);
 	}
 }
 
@@ -488,6 +517,8 @@ void mgmt_connected(struct mgmt *m, bool connected, const char *package)
 	m->package = package;
 	m->len = 0; /* whatever the last client left half-written */
 	m->discarding = false;
+	m->depth = 0;
+	m->in_string = m->escaped = false;
 	if (!connected || !m->ops)
 		return;
 	json_out_init(&o, buf, sizeof(buf) - 1);

@@ -73,6 +73,9 @@ struct mgmt {
 	char line[MGMT_LINE_MAX];
 	size_t len;
 	bool discarding; /**< the line grew too long: dropped up to its end */
+	/* Where a command's JSON stands: QMP frames by JSON itself, not by newlines. */
+	unsigned depth; /**< open objects and arrays */
+	bool in_string, escaped;
 	uint64_t commands, errors;
 	bool connected; /**< a client listens (mgmt_init: yes, until told otherwise) */
 	char pending[MGMT_PENDING_MAX][MGMT_EVENT_MAX];
@@ -84,7 +87,10 @@ struct mgmt {
 
 void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx);
 
-/** Bytes from the host: each complete line is one command, answered at once. */
+/**
+ * Bytes from the host: each command is answered at once. A command ends with
+ * its line, or where its JSON object closes (QMP clients send no newline).
+ */
 void mgmt_input(struct mgmt *m, const char *bytes, size_t len);
 
 /**

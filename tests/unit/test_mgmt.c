@@ -405,6 +405,30 @@ static void test_qmp_queries(void **state)
 	check_answers(&m, &b, qmp, sizeof(qmp) / sizeof(qmp[0]));
 }
 
+/* QMP clients send no newline: a command ends where its object closes, strings and all. */
+static void test_commands_framed_by_json(void **state)
+{
+	static const char two[] =
+		"{\"execute\":\"query-status\",\"id\":1}"
+		"{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"a}\\\"{b\"},\"id\":2}";
+	struct fake_board b = { 0 };
+	struct mgmt m;
+	const char *out;
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	out = say(&m, &b, two);
+	assert_non_null(strstr(out, "{\"return\":{\"status\":\"active\"},\"id\":1}\n"));
+	assert_non_null(strstr(out, "\"id\":2}\n"));
+	assert_int_equal(b.migrates, 1);
+	assert_string_equal(b.last.peer, "a}\"{b");
+	/* split anywhere, and a line's newline after it changes nothing */
+	out = say(&m, &b, "{\"execute\":\"st");
+	assert_string_equal(out, "");
+	assert_non_null(strstr(say(&m, &b, "op\"}\n"), "\"return\""));
+	assert_int_equal(b.stops, 1);
+}
+
 /* A client is greeted as QMP says, then gets what happened while nobody listened, at most 16. */
 static void test_greeting_and_kept_events(void **state)
 {
@@ -454,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_greeting_and_kept_events),
 		cmocka_unit_test(test_qmp_queries),
+		cmocka_unit_test(test_commands_framed_by_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
