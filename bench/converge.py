@@ -67,7 +67,7 @@ def tls_link_rate(work):
     creds = os.path.join(work, "link")
     subprocess.run([dt.FERRY, "creds", creds, "a", "b"], check=True, stdout=subprocess.DEVNULL)
     sock = os.path.join(work, "l.sock")
-    args = ["--cpus", "1", "--mem", "256", "--semihosting", "--append", "ferry.link_test=32M"]
+    args = ["--cpus", "1", "--mem", "256", "--semihosting", "--ferry", "ferry.link_test=32M"]
     a = subprocess.Popen([dt.FERRY, "boot", "--link", os.path.join(creds, "a"),
                           "--net-listen", sock] + args,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -34,11 +34,11 @@ pair() { # creds-dir append [image]
 	local sock=$work/l.sock image=(${3:+--image "$3"})
 	rm -f "$sock"
 	build/ferry boot "${image[@]}" --cpus 1 --mem 256 --semihosting --link "$1/a" \
-		--net-listen "$sock" --append "ferry.link_test=$size $2" >"$work/a.log" 2>&1 &
+		--net-listen "$sock" --ferry "ferry.link_test=$size $2" >"$work/a.log" 2>&1 &
 	local pid=$!
 	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.02; done
 	build/ferry boot "${image[@]}" --cpus 1 --mem 256 --semihosting --link "$1/b" \
-		--net "$sock" --append "ferry.link_test=$size $2" >"$work/b.log" 2>&1 || true
+		--net "$sock" --ferry "ferry.link_test=$size $2" >"$work/b.log" 2>&1 || true
 	wait $pid || true
 	tr -d "\r" <"$work/a.log"
 }

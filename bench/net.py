@@ -188,15 +188,8 @@ class FerrySystem:
 
     def pause(self):
         """The VM stopped and let go on at once on the board it runs on (stop, then cont)."""
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(self.boards[self.at]["mgmt"])
-        f = s.makefile("rw")
-        for cmd in ("stop", "cont"):
-            f.write(json.dumps({"execute": cmd}) + "\n")
-            f.flush()
-            while {"event", "QMP"} & json.loads(f.readline()).keys():
-                pass  # events, and the greeting of a board that saw us connect
-        s.close()
+        # The board's channel is QMP: greeting, negotiation, then the commands.
+        qmp(self.boards[self.at]["mgmt"], {"execute": "stop"}, {"execute": "cont"})
         trace = self.boards[self.at]["trace"]
         return {"src_trace": trace, "dst_trace": trace}
 

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""QEMU's management protocol for the benchmarks that run QEMU's own migration."""
+"""QMP, as QEMU speaks it and a Ferry board's management channel too (docs/management.md)."""
 import json
 import socket
 import time
 
 
 def qmp(path, *commands):
-    """Connects to QEMU's QMP socket at path (waiting up to 10 s for it), runs each
-    command in turn and returns their answers; events in between are skipped."""
+    """Connects to a QMP socket at path (waiting up to 10 s for it), reads the
+    greeting, negotiates, runs each command in turn and returns their answers;
+    events in between are skipped."""
     s = socket.socket(socket.AF_UNIX)
     for _ in range(500):
         try:

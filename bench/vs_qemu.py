@@ -156,7 +156,7 @@ def link_rate(work, mode):
     sock = os.path.join(work, "l.sock")
     if os.path.exists(sock):
         os.unlink(sock)
-    args = ["--cpus", "1", "--mem", "256", "--semihosting", "--append",
+    args = ["--cpus", "1", "--mem", "256", "--semihosting", "--ferry",
             f"ferry.link_test=32M ferry.link_bench={mode}"]
     a = subprocess.Popen([FERRY, "boot", "--link", os.path.join(creds, "a"), "--net-listen", sock]
                          + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

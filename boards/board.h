@@ -58,6 +58,7 @@ struct board_desc {
 	struct board_timer timer;
 	struct board_uart uart;
 	uint64_t fw_cfg_base;
+	uint64_t rtc_base; /**< PL031: the wall clock of the board's events (lib/wall_clock.h) */
 	struct board_virtio virtio;
 	const char *qemu_binary;
 	/** Fixed QEMU arguments, NULL-terminated; -m/-smp/-kernel are added. */

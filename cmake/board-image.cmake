@@ -52,18 +52,25 @@ add_library(lwip STATIC
   ${_lw}/core/ipv4/ip4_addr.c ${_lw}/core/ipv4/ip4_frag.c
   ${_lw}/netif/ethernet.c)
 target_include_directories(lwip SYSTEM PUBLIC ${_lw}/include ${CMAKE_SOURCE_DIR}/deps/lwip)
-target_compile_options(lwip PRIVATE -w)
+target_compile_options(lwip PRIVATE -w -Os)
+# lwIP for size too, but for speed the code every segment of the link
+# passes through (bench/link.sh, bench/migrate.sh: goodput).
+set_source_files_properties(${_lw}/core/inet_chksum.c ${_lw}/core/pbuf.c ${_lw}/core/tcp_in.c
+  ${_lw}/core/tcp_out.c TARGET_DIRECTORY lwip PROPERTIES COMPILE_OPTIONS -O2)
 
 # --- the image -------------------------------------------------------------------
+# The board's control plane for size too: it answers commands and sets
+# migrations up; nothing in it runs per page, per frame or per exit.
+set_source_files_properties(system/board_check.c system/control.c system/link_boot.c
+  system/mgmt.c system/vm_boot.c lib/json.c lib/json_out.c PROPERTIES COMPILE_OPTIONS -Os)
 set(FERRY_IMAGE_SOURCES ${FERRY_ARCH_SOURCES} ${FERRY_DRIVER_SOURCES} ${FERRY_LIB_SOURCES}
   ${FERRY_HYP_SOURCES} ${FERRY_MIG_SOURCES} ${FERRY_LINK_SOURCES} ${FERRY_LINK_BOARD_SOURCES}
   ${FERRY_SYSTEM_SOURCES} ${FERRY_BOARD_SOURCES})
 
 configure_file(arch/arm64/ferry.ld.in ${CMAKE_BINARY_DIR}/ferry.ld @ONLY)
 add_executable(ferry.elf ${FERRY_IMAGE_SOURCES})
-target_include_directories(ferry.elf PRIVATE ${CMAKE_SOURCE_DIR})
-target_compile_definitions(ferry.elf PRIVATE
-  ${FERRY_BOARD_DEFINITIONS} FERRY_VERSION_STRING="${FERRY_VERSION_STRING}")
+target_include_directories(ferry.elf PRIVATE ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
+target_compile_definitions(ferry.elf PRIVATE ${FERRY_BOARD_DEFINITIONS})
 target_compile_options(ferry.elf PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
 target_link_options(ferry.elf PRIVATE
   -nostdlib -nostartfiles -static -T ${CMAKE_BINARY_DIR}/ferry.ld
@@ -75,9 +82,9 @@ target_link_libraries(ferry.elf PRIVATE fdt mbedtls lwip
 # The next release's stream format, as a test of the version window
 # (mig/hello.h, FERRY_FORMAT_NEXT): the same image, one format newer.
 add_executable(ferry-next.elf ${FERRY_IMAGE_SOURCES})
-target_include_directories(ferry-next.elf PRIVATE ${CMAKE_SOURCE_DIR})
-target_compile_definitions(ferry-next.elf PRIVATE FERRY_FORMAT_NEXT
-  ${FERRY_BOARD_DEFINITIONS} FERRY_VERSION_STRING="${FERRY_VERSION_STRING}-next")
+target_include_directories(ferry-next.elf PRIVATE ${CMAKE_SOURCE_DIR}
+  ${CMAKE_BINARY_DIR}/generated)
+target_compile_definitions(ferry-next.elf PRIVATE FERRY_FORMAT_NEXT ${FERRY_BOARD_DEFINITIONS})
 target_compile_options(ferry-next.elf PRIVATE $<$<COMPILE_LANGUAGE:C>:${FERRY_WARNINGS}>)
 target_link_options(ferry-next.elf PRIVATE
   -nostdlib -nostartfiles -static -T ${CMAKE_BINARY_DIR}/ferry.ld

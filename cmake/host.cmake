@@ -58,8 +58,11 @@ set(FERRY_BOARD_IMAGE ${CMAKE_BINARY_DIR}/board/ferry.elf)
 add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.c
   tools/ferry/creds.c tools/ferry/link_options.c tools/ferry/mgmt_client.c
   tools/ferry/migrate_view.c tools/ferry/migrate_session.c tools/ferry/unix_path.c
-  tools/ferry/runtime_dir.c tools/ferry/lan_switch.c ${FERRY_BOARD_SOURCES})
-target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR})
+  tools/ferry/runtime_dir.c tools/ferry/lan_switch.c tools/ferry/image_version.c
+  tools/ferry/background.c
+  ${FERRY_BOARD_SOURCES})
+target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR}
+  PRIVATE ${CMAKE_BINARY_DIR}/generated)
 target_compile_definitions(ferry_tool_lib PUBLIC ${FERRY_BOARD_DEFINITIONS})
 target_compile_options(ferry_tool_lib PRIVATE ${FERRY_WARNINGS})
 target_link_libraries(ferry_tool_lib PUBLIC link_host)
@@ -113,6 +116,7 @@ ferry_unit_test(hyp.unit.format tests/unit/test_format.c hyp_host)
 ferry_unit_test(hyp.unit.page_alloc tests/unit/test_page_alloc.c hyp_host)
 ferry_unit_test(hyp.unit.irq tests/unit/test_irq.c hyp_host)
 ferry_unit_test(boot.unit.bootargs tests/unit/test_bootargs.c hyp_host)
+ferry_unit_test(mgmt.unit.wall_clock tests/unit/test_wall_clock.c hyp_host)
 ferry_unit_test(boot.unit.board_check tests/unit/test_board_check.c hyp_host)
 target_compile_definitions(test_boot_unit_board_check PRIVATE FERRY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 # The migration engine: plain C, the same files as in the hypervisor image.
@@ -178,6 +182,19 @@ ferry_unit_test(tools.unit.creds tests/unit/test_creds.c ferry_tool_lib)
 ferry_unit_test(tools.unit.link_options tests/unit/test_link_options.c ferry_tool_lib)
 ferry_unit_test(tools.unit.launch tests/unit/test_launch.c ferry_tool_lib)
 ferry_unit_test(tools.unit.runtime_dir tests/unit/test_runtime_dir.c ferry_tool_lib)
+ferry_unit_test(tools.unit.image_version tests/unit/test_image_version.c ferry_tool_lib)
+ferry_unit_test(tools.unit.view tests/unit/test_view.c ferry_tool_lib)
+if(FERRY_BUILD_BOARD)
+  # The tool and the image it launches are of one build: no warning.
+  add_test(NAME tools.cli.version COMMAND ferry --version --image ${FERRY_BOARD_IMAGE})
+  set_tests_properties(tools.cli.version PROPERTIES FAIL_REGULAR_EXPRESSION "warning|unknown")
+  # A bad VM configuration refused on the host, before QEMU (docs/running-guests.md).
+  add_test(NAME tools.cli.run_checks COMMAND ${CMAKE_SOURCE_DIR}/tests/support/cli_checks.sh
+    $<TARGET_FILE:ferry> ${FERRY_BOARD_IMAGE} ${CMAKE_BINARY_DIR}/board/guests/guest_hello.elf)
+endif()
+# A board that cannot be reached: nothing was asked, the VM is where it was (exit 1, not 4).
+add_test(NAME tools.cli.migrate_unreachable COMMAND sh -c
+  "$<TARGET_FILE:ferry> migrate --mgmt /nonexistent/ferry.mgmt --peer b; test $? = 1")
 ferry_unit_test(tools.unit.lan_switch tests/unit/test_lan_switch.c ferry_tool_lib)
 # Socket paths: through the library, and through the tool's commands as a user runs them.
 ferry_unit_test(tools.unit.socket_path tests/unit/test_socket_path.c ferry_tool_lib)

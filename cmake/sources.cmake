@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # Ferry's source files, a list per folder (docs/architecture.md, "Folders"):
 # the same lists for the board image and the host build.
-set(FERRY_LIB_SOURCES lib/bootargs.c lib/format.c lib/json.c lib/json_out.c lib/kv_text.c)
+set(FERRY_LIB_SOURCES lib/bootargs.c lib/format.c lib/json.c lib/json_out.c lib/kv_text.c lib/vm_config.c lib/wall_clock.c)
 
 # The VM: all of it builds into host tests over the fake arch as well.
 set(FERRY_HYP_SOURCES
   hyp/console.c hyp/guest_dtb.c hyp/id_regs.c hyp/image.c hyp/irq.c hyp/mmio.c hyp/page_alloc.c
   hyp/psci_guest.c hyp/s2.c hyp/state_sections.c hyp/sysreg_emul.c hyp/vcpu.c hyp/vcpu_inject.c
-  hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_config.c hyp/vm_migrate_ops.c
+  hyp/vcpu_run.c hyp/vgic.c hyp/vgic_mmio.c hyp/vm.c hyp/vm_migrate_ops.c
   hyp/vm_net.c hyp/vm_package.c hyp/vm_pause.c hyp/vnet.c hyp/vnet_queue.c hyp/vpl011.c)
 
 # The stream and the engine: plain C.
@@ -29,7 +29,7 @@ set(FERRY_ARCH_SOURCES
 
 # MMIO devices.
 set(FERRY_DRIVER_SOURCES
-  drivers/fw_cfg.c drivers/gicv3.c drivers/pl011.c drivers/virtio_net.c drivers/virtio_mmio.c
+  drivers/fw_cfg.c drivers/gicv3.c drivers/pl011.c drivers/pl031.c drivers/virtio_net.c drivers/virtio_mmio.c
   drivers/virtio_console.c drivers/virtqueue.c)
 
 # The link: portable TLS and configuration, and the board's TCP/IP glue.
@@ -40,4 +40,4 @@ set(FERRY_LINK_BOARD_SOURCES link/cpu_board.c link/entropy_board.c link/lwip_por
 set(FERRY_SYSTEM_SOURCES
   system/board_check.c system/control.c system/lan.c system/libc_glue.c system/link_bench.c
   system/link_boot.c system/main.c system/mgmt.c system/migrate.c system/migrate_faults.c
-  system/sched.c system/vm_boot.c)
+  system/sched.c system/version.c system/vm_boot.c)

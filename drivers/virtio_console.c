@@ -175,6 +175,8 @@ int virtio_console_poll_host(void)
 
 bool virtio_console_host_open(void) { return con.up && con.host_open; }
 
+bool virtio_console_tells_host(void) { return con.up && con.multiport; }
+
 size_t virtio_console_read(void *buf, size_t size)
 {
 	uint8_t *out = buf;

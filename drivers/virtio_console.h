@@ -27,5 +27,7 @@ int virtio_console_poll_host(void);
 
 /** Whether a client is connected on the host side (always, without MULTIPORT). */
 bool virtio_console_host_open(void);
+/** True when the device says whether a client is there (MULTIPORT): host_open means it. */
+bool virtio_console_tells_host(void);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "hyp/vcpu_regs.h"
-#include "hyp/vm_config.h"
+#include "lib/vm_config.h"
 
 #define VGIC_INTID_COUNT 96	     /* GICD_TYPER.ITLinesNumber = 2 */
 #define VGIC_IIDR	 0x4600043bu /* ProductID 'F', implementer Arm (JEP106 0x43b) */

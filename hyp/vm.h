@@ -16,7 +16,7 @@
 #include "hyp/s2.h"
 #include "hyp/vcpu.h"
 #include "hyp/vgic.h"
-#include "hyp/vm_config.h"
+#include "lib/vm_config.h"
 #include "hyp/vnet.h"
 #include "hyp/vpl011.h"
 

@@ -160,6 +160,13 @@ static void arm_for_copy(void *ctx, uint64_t first_word, const uint64_t *words, 
 		arch_s2_flush_vm(&vm->ctl);
 }
 
+static uint64_t dirty_marks(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	return __atomic_load_n(&vm->dirty_faults, __ATOMIC_RELAXED);
+}
+
 static void dirty_stop(void *ctx)
 {
 	struct vm *vm = ctx;
@@ -675,6 +682,7 @@ const struct mig_vm_ops vm_migrate_ops = {
 	.dirty_collect = dirty_collect,
 	.arm_for_copy = arm_for_copy,
 	.dirty_stop = dirty_stop,
+	.dirty_marks = dirty_marks,
 	.throttle = throttle,
 	.throttle_collection = throttle_collection,
 	.stop = stop,

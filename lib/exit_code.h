@@ -14,4 +14,12 @@ enum ferry_exit_code {
 	FERRY_EXIT_VM_FENCED = 7, /**< protection: the lease ended, the VM stopped here for good */
 };
 
+/*
+ * Without semihosting QEMU exits with 0 whatever Ferry's verdict: Ferry
+ * prints it last on its console, at the beginning of a line (a guest's
+ * lines are prefixed with its VM's name, so none can look like it), and
+ * the host tool that relays the console exits with it (tools/ferry/launch.c).
+ */
+#define FERRY_EXIT_LINE "Ferry: powered off, exit code "
+
 #endif

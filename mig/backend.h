@@ -57,6 +57,13 @@ struct mig_vm_ops {
 	void (*arm_for_copy)(void *vm, uint64_t first_word, const uint64_t *words, uint64_t count);
 	void (*dirty_stop)(void *vm);
 	/**
+	 * Optional: how many writes of the guest were logged since dirty_start
+	 * (a running count: each a page written after it was armed for its
+	 * copy). Progress takes the dirty rate from it within a round, the
+	 * first included, before any collection measured one.
+	 */
+	uint64_t (*dirty_marks)(void *vm);
+	/**
 	 * Limits the pages per second the VM's vCPUs may dirty, shared among
 	 * them: a vCPU over its share waits in its write fault for the next
 	 * period (design section 7, "Bounded"). 0 lifts the limit; so do

@@ -234,11 +234,19 @@ struct mig_progress {
 	unsigned round;
 	uint64_t ram_bytes_sent;
 	uint64_t pages_total, pages_remaining;
-	uint64_t dirty_pages_per_s; /**< measured over the last round */
-	uint64_t bandwidth;	    /**< bytes per second, last round */
+	/** Pages/s: over the round being sent so far (the first included), else the last round. */
+	uint64_t dirty_pages_per_s;
+	uint64_t bandwidth; /**< bytes per second: as dirty_pages_per_s */
 	uint64_t expected_downtime_ns;
 	uint64_t elapsed_ns;
 	uint64_t throttle_pages_per_s; /**< the guest's dirtying limit now; 0: none */
+	/**
+	 * Precopy: the time to the switchover as the rates stand: this round's
+	 * pages left, then the rounds of what the guest writes meanwhile, each
+	 * that much shorter (a geometric series). 0: not known (no rate yet, or
+	 * the guest writes about as fast as the link sends: the throttle decides).
+	 */
+	uint64_t time_left_ns;
 };
 
 /** How the switchover hands the VM over (docs/migration-protocol.md, "The switchover"). */

@@ -203,6 +203,10 @@ static int64_t precopy_round(struct mig_source *s)
 	uint32_t round = s->rep.rounds + 1;
 
 	s->current_round = round;
+	s->round_start_ns = s->ops->now_ns(s->vm->ctx);
+	s->round_start_marks = s->ops->dirty_marks ? s->ops->dirty_marks(s->vm->ctx) : 0;
+	s->round_start_bytes = s->rep.bytes_sent;
+	s->round_start_pages = s->rep.pages_sent;
 	mig_source_rewind(s);
 	while ((n = mig_source_send_batch(s, MIG_BATCH_FULL)) > 0) {
 		bytes += n;

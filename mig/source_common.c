@@ -57,6 +57,40 @@ void mig_source_take_stamps(struct mig_source *s, struct mig_reader *r)
 	s->rep.downtime_ns = st->dest_running;
 }
 
+/* A round is measured as it goes once it ran this long. */
+#define ROUND_MEASURE_NS 50000000ull
+/* Past this share of the link's rate spent on rewritten pages, the rounds do not shrink. */
+#define TIME_LEFT_RATIO_MAX_PCT 90u
+
+/* The round being sent, measured so far: its dirty rate, bandwidth and time left. */
+static void round_so_far(const struct mig_source *s, uint64_t now, struct mig_progress *p)
+{
+	uint64_t el = now - s->round_start_ns;
+	uint64_t bytes = s->rep.bytes_sent - s->round_start_bytes;
+	uint64_t pages = s->rep.pages_sent - s->round_start_pages;
+	uint64_t per_page, left, dirty;
+
+	if (s->current_round > s->rep.rounds && el >= ROUND_MEASURE_NS) {
+		p->bandwidth = bytes * MIG_NS_PER_S / el;
+		if (s->ops->dirty_marks)
+			p->dirty_pages_per_s =
+				(s->ops->dirty_marks(s->vm->ctx) - s->round_start_marks) *
+				MIG_NS_PER_S / el;
+	}
+	if (!p->bandwidth)
+		return;
+	/* What a page costs on the wire this round (zero pages and deltas are small). */
+	per_page = pages ? (bytes + pages - 1) / pages : MIG_PAGE_SIZE;
+	dirty = p->dirty_pages_per_s * per_page; /* bytes/s the guest adds to send */
+	if (dirty * 100 >= p->bandwidth * TIME_LEFT_RATIO_MAX_PCT)
+		return;
+	left = (uint64_t)((unsigned __int128)p->pages_remaining * per_page * MIG_NS_PER_S /
+			  p->bandwidth);
+	/* left + left*r + left*r^2 ... with r = dirty / bandwidth */
+	p->time_left_ns =
+		(uint64_t)((unsigned __int128)left * p->bandwidth / (p->bandwidth - dirty));
+}
+
 void mig_source_progress(struct mig_source *s)
 {
 	struct mig_progress p = {
@@ -73,6 +107,8 @@ void mig_source_progress(struct mig_source *s)
 	};
 
 	s->progress_ns = s->ops->now_ns(s->vm->ctx);
+	if (s->rep.state == MIG_ACTIVE)
+		round_so_far(s, s->progress_ns, &p);
 	if (s->cfg.progress)
 		s->cfg.progress(s->cfg.progress_ctx, &p);
 }

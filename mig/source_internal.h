@@ -97,8 +97,10 @@ struct mig_source {
 	uint64_t paced_until_ns; /**< the bandwidth cap's clock: when what was sent is paid for */
 	uint64_t progress_ns;	 /**< when progress was last reported */
 	unsigned current_round;	 /**< the precopy round being sent */
-	bool clock_known;	 /**< the offset to the destination's clock was measured */
-	uint64_t clock_rtt_ns;	 /**< the round trip of the exchange that measured it */
+	/* Where the round being sent began: progress measures it as it goes. */
+	uint64_t round_start_ns, round_start_marks, round_start_bytes, round_start_pages;
+	bool clock_known;      /**< the offset to the destination's clock was measured */
+	uint64_t clock_rtt_ns; /**< the round trip of the exchange that measured it */
 };
 
 /** Within a round, progress is reported this often. */

@@ -202,6 +202,7 @@ unsigned board_check(const void *dtb, size_t dtb_max, const struct board_desc *b
 	check_device(&c, "arm,gic-v3", "GICv3 redistributors", 1, b->gic.gicr_base);
 	check_device(&c, "arm,pl011", "PL011 UART", 0, b->uart.base);
 	check_device(&c, "qemu,fw-cfg-mmio", "fw_cfg", 0, b->fw_cfg_base);
+	check_device(&c, "arm,pl031", "PL031 real-time clock", 0, b->rtc_base);
 	if (fdt_node_offset_by_compatible(dtb, -1, "arm,armv8-timer") < 0)
 		report(&c, "no arm,armv8-timer node in the device tree");
 

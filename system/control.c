@@ -4,19 +4,28 @@
 
 #include <string.h>
 
+#include "drivers/fw_cfg.h"
+#include "drivers/pl031.h"
 #include "drivers/virtio_console.h"
 #include "drivers/virtio_mmio.h"
+#include "hyp/addr.h"
 #include "hyp/arch.h"
 #include "lib/bootargs.h"
 #include "hyp/console.h"
 #include "lib/format.h"
 #include "lib/kv_text.h"
+#include "lib/wall_clock.h"
 #include "system/link_boot.h"
 #include "system/mgmt.h"
 #include "system/lan.h"
 #include "system/migrate.h"
 #include "system/sched.h"
 #include "link/net.h"
+
+#include "ferry_version.h"
+
+/* The management token's fw_cfg file (ferry run --mgmt-token). */
+#define FW_CFG_MGMT_TOKEN "opt/ferry/mgmt-token"
 
 /* How long the control CPU sleeps between looks at the management channel. */
 #define IDLE_MS 20u
@@ -41,6 +50,7 @@ static struct {
 	bool have_mgmt; /**< and with it the board outlives its VMs (docs/management.md) */
 	bool polling;	/**< in control_poll: commands never nest */
 	struct mgmt mgmt;
+	struct wall_clock wall; /**< the events' timestamps, from the board's RTC */
 	struct migrate_job job;
 	char test_fault[24];
 	/* An outgoing migration asked for: by `migrate`, or by the boot options at at_ms. */
@@ -98,6 +108,8 @@ static void progress_members(struct json_out *o, const struct mig_progress *p)
 	json_out_u64(o, "expected-downtime-us", p->expected_downtime_ns / 1000u);
 	json_out_u64(o, "elapsed-ms", p->elapsed_ns / 1000000u);
 	json_out_u64(o, "throttle-pages-per-s", p->throttle_pages_per_s);
+	if (p->time_left_ns)
+		json_out_u64(o, "time-left-ms", p->time_left_ns / 1000000u);
 }
 
 /** A migration's id as the consoles print it: 16 hex digits (a JSON number would lose bits). */
@@ -286,10 +298,22 @@ static void mgmt_write(void *ctx, const char *text, size_t len)
 	virtio_console_write(text, len);
 }
 
+/* QMP's timestamps are wall-clock time (QMP specification, section 2.3: events). */
 static uint64_t mgmt_now_us(void *ctx)
 {
 	(void)ctx;
-	return arch_counter_now() / (arch_counter_freq() / 1000000u);
+	return wall_clock_us(&c.wall, arch_counter_now());
+}
+
+/* A reading of the RTC for the wall clock, when one is due: control CPU only. */
+static void read_wall_clock(void)
+{
+	uint64_t before = arch_counter_now(), seconds;
+
+	if (before < wall_clock_next(&c.wall, before))
+		return;
+	seconds = pl031_seconds(c.board->rtc_base);
+	wall_clock_sample(&c.wall, (uint32_t)seconds, before, arch_counter_now());
 }
 
 static bool migrating(void) { return c.requested || c.job.source; }
@@ -341,7 +365,7 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 		.on_no_convergence = nc,
 		.confirmed = a->switchover_given ? a->confirmed : c.defaults.confirmed,
 		.downtime_limit_ms = a->downtime_limit_ms,
-		.max_bandwidth_mbs = a->max_bandwidth_mbs,
+		.max_bandwidth = a->max_bandwidth,
 		.postcopy_after_rounds = (unsigned)a->postcopy_after_rounds,
 		.protect = a->protect,
 		.epoch_ms = a->epoch_ms,
@@ -427,6 +451,36 @@ static void doubt_members(struct json_out *o, const struct mig_report *r)
 		     c.job.next_attempt_ms > now ? c.job.next_attempt_ms - now : 0);
 }
 
+/*
+ * QMP's own members of query-migrate (QEMU's MigrationInfo: times in ms,
+ * RAM in bytes) beside Ferry's: a migration under way, from its progress.
+ */
+static void qmp_progress_members(struct json_out *o, const struct mig_progress *p)
+{
+	json_out_u64(o, "total-time", p->elapsed_ns / 1000000u);
+	json_out_u64(o, "expected-downtime", p->expected_downtime_ns / 1000000u);
+	json_out_object(o, "ram");
+	json_out_u64(o, "transferred", p->ram_bytes_sent);
+	json_out_u64(o, "total", p->pages_total * PAGE_SIZE);
+	json_out_u64(o, "remaining", p->pages_remaining * PAGE_SIZE);
+	json_out_u64(o, "dirty-pages-rate", p->dirty_pages_per_s);
+	json_out_u64(o, "mbps", p->bandwidth * 8u / 1000000u);
+	json_out_u64(o, "dirty-sync-count", p->round);
+	json_out_end(o);
+}
+
+/* ... and one that ended, from the source's report. */
+static void qmp_report_members(struct json_out *o, const struct mig_report *r)
+{
+	json_out_u64(o, "total-time", r->total_ns / 1000000u);
+	json_out_u64(o, "downtime", r->downtime_ns / 1000000u);
+	json_out_object(o, "ram");
+	json_out_u64(o, "transferred", r->bytes_sent);
+	json_out_u64(o, "duplicate", r->zero_pages);
+	json_out_u64(o, "mbps", r->total_ns ? r->bytes_sent * 8000u / r->total_ns : 0);
+	json_out_end(o);
+}
+
 static void cmd_query_migrate(void *ctx, struct json_out *ret)
 {
 	struct mig_report live;
@@ -438,12 +492,15 @@ static void cmd_query_migrate(void *ctx, struct json_out *ret)
 		id_member(ret, live.migration_id);
 		doubt_members(ret, &live);
 		if (c.have_progress) {
+			qmp_progress_members(ret, &c.progress);
 			json_out_object(ret, "progress");
 			progress_members(ret, &c.progress);
 			json_out_end(ret);
 		}
 		return;
 	}
+	if (c.have_report && !c.report_incoming)
+		qmp_report_members(ret, &c.report);
 	if (c.have_report)
 		report_members(ret, &c.report, c.report_incoming);
 	else
@@ -646,12 +703,13 @@ static const struct mgmt_ops board_mgmt_ops = {
 };
 
 /* A client came (greeted) or left, as the device says. */
-static void host_news(void)
+static bool host_news(void)
 {
 	int change = virtio_console_poll_host();
 
 	if (change)
 		mgmt_connected(&c.mgmt, change > 0, FERRY_VERSION_STRING);
+	return change != 0;
 }
 
 /** Serves what the host sent on the management channel; never nested. */
@@ -663,14 +721,22 @@ static void control_poll(void)
 	if (!c.have_mgmt || c.polling)
 		return;
 	c.polling = true;
-	host_news();
-	while ((n = virtio_console_read(bytes, sizeof(bytes))) > 0) {
+	for (;;) {
+		host_news();
+		n = virtio_console_read(bytes, sizeof(bytes));
+		if (!n)
+			break;
 		/*
-		 * QEMU queues a client's PORT_OPEN before its first bytes: heard now,
-		 * it is greeted (and given the kept events) before any answer.
+		 * QEMU queues a client's PORT_OPEN (control queue) before its first
+		 * bytes (data queue). A coming or going heard only now, after bytes
+		 * were read, may be a new client's whose bytes these are, sent before
+		 * it was greeted: they are dropped, so that no byte of one client
+		 * runs in another's session (negotiated, the token shown). A client
+		 * that waits for the greeting, as QMP's do, loses nothing; what a
+		 * leaving one sent last has nobody to answer.
 		 */
-		if (!c.mgmt.connected)
-			host_news();
+		if (host_news())
+			continue;
 		mgmt_input(&c.mgmt, bytes, n);
 	}
 	c.polling = false;
@@ -681,12 +747,19 @@ static void control_poll(void)
 /* What the control CPU does whenever it waits: the management channel, the guests' LAN. */
 static void control_idle(void)
 {
+	read_wall_clock();
 	control_poll();
 	lan_poll();
 }
 
 static void sleep_ms(unsigned ms)
 {
+	uint64_t now = arch_counter_now(), due = wall_clock_next(&c.wall, now);
+	uint64_t tick_ms = arch_counter_freq() / 1000u;
+
+	/* Awake when the wall clock's next reading is due (rounded up): its window halves. */
+	if (tick_ms && due > now && (due - now + tick_ms - 1) / tick_ms < ms)
+		ms = (unsigned)((due - now + tick_ms - 1) / tick_ms);
 	if (link_boot_config()) {
 		link_net_pump(ms); /* polls the management channel and the LAN too */
 		return;
@@ -895,6 +968,42 @@ static bool find_mgmt(const struct board_desc *b)
 	return true;
 }
 
+/*
+ * The management token (docs/management.md, "Who may command a board"): a
+ * board given one (fw_cfg opt/ferry/mgmt-token, from ferry creds) runs no
+ * command of a client that has not shown it; false on a bad one.
+ */
+static bool mgmt_token(bool tells_host)
+{
+	char text[MGMT_TOKEN_LEN + 2];
+	uint16_t sel;
+	uint32_t size;
+
+	if (!fw_cfg_find(FW_CFG_MGMT_TOKEN, &sel, &size))
+		return true;
+	/* A session that ends unseen would let the next client in on this one's token. */
+	if (!tells_host) {
+		console_printf(
+			"control: a management token needs a channel that says when a client "
+			"comes and goes (virtio-console MULTIPORT)\n");
+		return false;
+	}
+	if (size > sizeof(text) - 1 || !fw_cfg_read(sel, text, size)) {
+		console_printf("control: %s is not a management token\n", FW_CFG_MGMT_TOKEN);
+		return false;
+	}
+	text[size] = '\0';
+	if (size && text[size - 1] == '\n')
+		text[size - 1] = '\0';
+	if (!mgmt_require_token(&c.mgmt, text)) {
+		console_printf("control: %s is not a management token (%u hex digits)\n",
+			       FW_CFG_MGMT_TOKEN, MGMT_TOKEN_LEN);
+		return false;
+	}
+	console_printf("control: the management channel requires its token\n");
+	return true;
+}
+
 /* A protection time in ms from the boot options (absent: 0, the default); false when bad. */
 static bool protect_option(const struct vm_config *cfg, const struct board_facts *f,
 			   const char *name, uint64_t *ms)
@@ -921,6 +1030,8 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 
 	memset(&c, 0, sizeof(c));
 	c.board = b;
+	wall_clock_init(&c.wall, arch_counter_freq());
+	read_wall_clock();
 	c.may_boot = may_boot;
 	*incoming = bootargs_flag(f->bootargs, "ferry.incoming");
 	if (outgoing && strcmp(mode, "precopy") != 0 && strcmp(mode, "postcopy") != 0 &&
@@ -954,8 +1065,12 @@ bool control_init(const struct vm_config *cfg, const struct board_desc *b,
 	}
 	if (c.have_mgmt) {
 		mgmt_init(&c.mgmt, &board_mgmt_ops, NULL);
+		c.mgmt.downtime_limit_ms = MIGRATE_DOWNTIME_LIMIT_MS;
 		/* Events wait for a client when the device can say whether one is there. */
-		mgmt_connected(&c.mgmt, virtio_console_host_open(), FERRY_VERSION_STRING);
+		if (virtio_console_tells_host())
+			mgmt_connected(&c.mgmt, virtio_console_host_open(), FERRY_VERSION_STRING);
+		if (!mgmt_token(virtio_console_tells_host()))
+			return false;
 		console_printf("control: management channel on virtio-console\n");
 	}
 	c.boot_plans = outgoing;

@@ -13,7 +13,7 @@
 #include "hyp/console.h"
 #include "hyp/irq.h"
 #include "system/link_bench.h"
-#include "hyp/vm_config.h"
+#include "lib/vm_config.h"
 #include "link/link_config.h"
 #include "link/net.h"
 #include "link/tls.h"

@@ -22,6 +22,7 @@
 #include "hyp/vcpu_run.h"
 #include "system/vm_boot.h"
 
+#include "ferry_version.h"
 #ifndef FERRY_VERSION_STRING
 #define FERRY_VERSION_STRING "unknown"
 #endif

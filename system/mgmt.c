@@ -9,6 +9,9 @@
 
 #define TOKENS_MAX 64u
 #define ID_MAX	   64u
+/* The bounds of migrate's and migrate-set-parameters' numbers. */
+#define DOWNTIME_LIMIT_MAX 60000u	   /* ms */
+#define MAX_BANDWIDTH	   100000000000ull /* bytes/s: 100 GB/s */
 
 /* One request being answered. */
 struct request {
@@ -18,6 +21,7 @@ struct request {
 	char name[32];
 	const char *id; /**< the request's "id", raw JSON, echoed in the answer */
 	size_t id_len;
+	bool negotiated; /**< this was qmp_capabilities, accepted: the kept events follow */
 };
 
 void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx)
@@ -26,6 +30,7 @@ void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx)
 	m->ops = ops;
 	m->ctx = ctx;
 	m->connected = true;
+	m->negotiated = true; /* no greeting, no negotiation, until the device says otherwise */
 }
 
 static void send_out(struct mgmt *m, struct json_out *o)
@@ -121,6 +126,8 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 	int t;
 
 	memset(a, 0, sizeof(*a));
+	a->downtime_limit_ms = m->downtime_limit_ms;
+	a->max_bandwidth = m->max_bandwidth;
 	if (!known_arguments(m, r, names))
 		return false;
 	t = json_get(r->text, r->toks, r->args, "peer");
@@ -181,8 +188,8 @@ static bool parse_migrate(struct mgmt *m, struct request *r, struct mgmt_migrate
 		a->reprotect = r->toks[t].type == JSON_TRUE;
 		a->reprotect_given = true;
 	}
-	return uint_argument(m, r, "downtime-limit", 60000, &a->downtime_limit_ms) &&
-	       uint_argument(m, r, "max-bandwidth", 100000, &a->max_bandwidth_mbs) &&
+	return uint_argument(m, r, "downtime-limit", DOWNTIME_LIMIT_MAX, &a->downtime_limit_ms) &&
+	       uint_argument(m, r, "max-bandwidth", MAX_BANDWIDTH, &a->max_bandwidth) &&
 	       uint_argument(m, r, "postcopy-after-rounds", 100, &a->postcopy_after_rounds) &&
 	       uint_argument(m, r, "epoch-ms", 10000, &a->epoch_ms) &&
 	       uint_argument(m, r, "lease-ms", 10000, &a->lease_ms);
@@ -228,6 +235,8 @@ static const char *const commands[] = {
 	"migrate-recover",
 	"migrate-incoming",
 	"query-migrate",
+	"migrate-set-parameters",
+	"query-migrate-parameters",
 	"query-vms",
 	"query-status",
 	"query-version",
@@ -261,6 +270,71 @@ static void version_members(struct json_out *o, const char *package)
 
 static enum outcome done_if(bool ok) { return ok ? DONE : REFUSED; }
 
+/* QMP's migrate-set-parameters: what later migrate commands use unless they say otherwise. */
+static bool set_parameters(struct mgmt *m, struct request *r)
+{
+	static const char *const names[] = { "downtime-limit", "max-bandwidth", NULL };
+	uint64_t limit = m->downtime_limit_ms, bandwidth = m->max_bandwidth;
+
+	if (!known_arguments(m, r, names) ||
+	    !uint_argument(m, r, "downtime-limit", DOWNTIME_LIMIT_MAX, &limit) ||
+	    !uint_argument(m, r, "max-bandwidth", MAX_BANDWIDTH, &bandwidth))
+		return false;
+	if (!limit) {
+		reply_error(m, r, "GenericError",
+			    "migrate-set-parameters: 'downtime-limit' is at least 1 ms");
+		return false;
+	}
+	m->downtime_limit_ms = limit;
+	m->max_bandwidth = bandwidth;
+	return true;
+}
+
+/* Same bytes, in a time that does not depend on where they differ. */
+static bool same_secret(const char *a, const char *b, size_t len)
+{
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < len; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/*
+ * qmp_capabilities in negotiation mode (QMP specification, section 4):
+ * "enable" names capabilities, and Ferry offers none; "ferry-token" is
+ * Ferry's own, the board's management token when it requires one.
+ */
+static bool negotiate(struct mgmt *m, struct request *r)
+{
+	static const char *const names[] = { "enable", "ferry-token", NULL };
+	char token[MGMT_TOKEN_LEN + 2];
+	int t;
+
+	if (!known_arguments(m, r, names))
+		return false;
+	t = json_get(r->text, r->toks, r->args, "enable");
+	if (t >= 0 && (r->toks[t].type != JSON_ARRAY || r->toks[t].next != (uint32_t)t + 1)) {
+		reply_error(m, r, "GenericError",
+			    "qmp_capabilities: this board offers no capabilities to enable");
+		return false;
+	}
+	if (m->token[0]) {
+		t = json_get(r->text, r->toks, r->args, "ferry-token");
+		if (t < 0 || !json_get_string(r->text, &r->toks[t], token, sizeof(token)) ||
+		    strlen(token) != MGMT_TOKEN_LEN ||
+		    !same_secret(token, m->token, MGMT_TOKEN_LEN)) {
+			reply_error(m, r, "GenericError",
+				    "this board requires its management token: qmp_capabilities "
+				    "with \"ferry-token\" (ferry creds made it)");
+			return false;
+		}
+	}
+	m->negotiated = true;
+	r->negotiated = true;
+	return true;
+}
+
 /** Runs the command; the answer's "return" members go to *ret. */
 static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out *ret, char *err,
 			     size_t n)
@@ -282,6 +356,14 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 			return ANSWERED;
 		return done_if(m->ops->migrate_resolve(m->ctx, force, err, n));
 	}
+	if (strcmp(r->name, "migrate-set-parameters") == 0)
+		return set_parameters(m, r) ? DONE : ANSWERED;
+	if (strcmp(r->name, "qmp_capabilities") == 0) {
+		format_snprintf(err, n,
+				"Capabilities negotiation is already complete, command "
+				"ignored");
+		return NOT_FOUND;
+	}
 	if (!known_arguments(m, r, none))
 		return ANSWERED;
 	if (strcmp(r->name, "migrate-recover") == 0)
@@ -300,6 +382,11 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 		m->ops->query_status(m->ctx, ret);
 		return DONE;
 	}
+	if (strcmp(r->name, "query-migrate-parameters") == 0) {
+		json_out_u64(ret, "downtime-limit", m->downtime_limit_ms);
+		json_out_u64(ret, "max-bandwidth", m->max_bandwidth);
+		return DONE;
+	}
 	if (strcmp(r->name, "query-version") == 0) {
 		version_members(ret, m->package);
 		return DONE;
@@ -314,12 +401,21 @@ static enum outcome dispatch(struct mgmt *m, struct request *r, struct json_out 
 		return done_if(m->ops->vm_boot(m->ctx, err, n));
 	if (strcmp(r->name, "quit") == 0)
 		return done_if(m->ops->quit(m->ctx, err, n));
-	/* QMP's capabilities negotiation (section 4): Ferry offers none to enable. */
-	if (strcmp(r->name, "qmp_capabilities") == 0)
-		return DONE;
 	format_snprintf(err, n, "The command %s has not been found (query-commands lists them)",
 			r->name);
 	return NOT_FOUND;
+}
+
+/* The events kept while no client listened in command mode, oldest first. */
+static void deliver_kept(struct mgmt *m)
+{
+	while (m->pending_count) {
+		unsigned slot = m->pending_head;
+
+		m->ops->write(m->ctx, m->pending[slot], m->pending_len[slot]);
+		m->pending_head = (m->pending_head + 1) % MGMT_PENDING_MAX;
+		m->pending_count--;
+	}
 }
 
 static void handle_line(struct mgmt *m, const char *text, size_t len)
@@ -369,9 +465,21 @@ static void handle_line(struct mgmt *m, const char *text, size_t len)
 		reply_error(m, &r, "GenericError", "\"arguments\" must be an object");
 		return;
 	}
+	if (!m->negotiated) {
+		/* Before qmp_capabilities, nothing else runs (QMP specification, section 4). */
+		if (strcmp(r.name, "qmp_capabilities") != 0) {
+			reply_error(m, &r, "CommandNotFound",
+				    "Expecting capabilities negotiation with 'qmp_capabilities'");
+			return;
+		}
+		if (!negotiate(m, &r))
+			return;
+	}
 	json_out_init(&o, buf, sizeof(buf) - 1);
 	json_out_object(&o, NULL);
-	if (strcmp(r.name, "query-commands") == 0) {
+	if (r.negotiated) {
+		json_out_object(&o, "return");
+	} else if (strcmp(r.name, "query-commands") == 0) {
 		static const char *const none[] = { NULL };
 
 		if (!known_arguments(m, &r, none))
@@ -403,6 +511,8 @@ static void handle_line(struct mgmt *m, const char *text, size_t len)
 		json_out_raw(&o, "id", r.id, r.id_len);
 	json_out_end(&o);
 	send_out(m, &o);
+	if (r.negotiated)
+		deliver_kept(m);
 }
 
 /* Follows the JSON's nesting; true when a top-level object or array just closed. */
@@ -502,7 +612,8 @@ void mgmt_event_send(struct mgmt *m, struct json_out *o)
 	json_out_end(o);
 	if (!m->ops) /* no channel: events go nowhere */
 		return;
-	if (m->connected)
+	/* QMP sends no event before command mode (QMP specification, section 4). */
+	if (m->connected && m->negotiated)
 		send_out(m, o);
 	else
 		keep(m, o);
@@ -514,6 +625,7 @@ void mgmt_connected(struct mgmt *m, bool connected, const char *package)
 	struct json_out o;
 
 	m->connected = connected;
+	m->negotiated = false; /* each client negotiates anew */
 	m->package = package;
 	m->len = 0; /* whatever the last client left half-written */
 	m->discarding = false;
@@ -532,11 +644,18 @@ void mgmt_connected(struct mgmt *m, bool connected, const char *package)
 	json_out_end(&o);
 	json_out_end(&o);
 	send_out(m, &o);
-	while (m->pending_count) {
-		unsigned slot = m->pending_head;
+}
 
-		m->ops->write(m->ctx, m->pending[slot], m->pending_len[slot]);
-		m->pending_head = (m->pending_head + 1) % MGMT_PENDING_MAX;
-		m->pending_count--;
-	}
+bool mgmt_require_token(struct mgmt *m, const char *token)
+{
+	size_t len = strlen(token);
+
+	if (len != MGMT_TOKEN_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f')))
+			return false;
+	memcpy(m->token, token, len + 1);
+	m->negotiated = false;
+	return true;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
- * The board's management protocol (docs/management.md): JSON lines in the
- * spirit of QMP. A line {"execute": NAME, "arguments": {...}, "id": ID}
- * is answered with {"return": {...}, "id": ID} or {"error": {"class": ...,
- * "desc": ...}, "id": ID}; events {"event": NAME, "data": {...},
+ * The board's management protocol (docs/management.md): QEMU's QMP. A
+ * client is greeted, negotiates (qmp_capabilities, with the board's token
+ * when it has one), then each {"execute": NAME, "arguments": {...}, "id":
+ * ID} is answered with {"return": {...}, "id": ID} or {"error": {"class":
+ * ..., "desc": ...}, "id": ID}; events {"event": NAME, "data": {...},
  * "timestamp": {...}} come whenever something happens. This file is the
  * protocol only: the board's actions are behind mgmt_ops (system/control.c on
  * the board, fakes in host tests), so it runs and is fuzzed on the host.
@@ -22,6 +23,8 @@
 /* Events kept while no client is connected, delivered on connect (oldest dropped first). */
 #define MGMT_PENDING_MAX 16u
 #define MGMT_EVENT_MAX	 512u
+/* A management token (ferry creds): 32 random bytes as 64 hex digits. */
+#define MGMT_TOKEN_LEN 64u
 
 struct mgmt_migrate_args {
 	char peer[32];
@@ -29,7 +32,7 @@ struct mgmt_migrate_args {
 	bool confirmed;		    /**< switchover "confirmed" (RUN after PONG), else one flight */
 	bool switchover_given;	    /**< else the board's default */
 	uint64_t downtime_limit_ms; /**< 0: the board's default */
-	uint64_t max_bandwidth_mbs; /**< MB/s; 0: as fast as the link goes */
+	uint64_t max_bandwidth;	    /**< bytes/s, as QMP's; 0: as fast as the link goes */
 	uint64_t postcopy_after_rounds; /**< postcopy: precopy rounds first */
 	/** The word given ("throttle", "postcopy", "fail": checked by the board), "" when none. */
 	char on_no_convergence[16];
@@ -83,6 +86,14 @@ struct mgmt {
 	unsigned pending_head, pending_count;
 	uint64_t events_dropped; /**< kept events pushed out by newer ones */
 	const char *package;	 /**< this board's version, from mgmt_connected */
+	/**
+	 * QMP's command mode (QMP specification, section 4): reached by
+	 * qmp_capabilities after the greeting; events wait until then.
+	 */
+	bool negotiated;
+	char token[MGMT_TOKEN_LEN + 1]; /**< qmp_capabilities must carry it; "" when none */
+	/* migrate-set-parameters: what a migrate without them uses (0: the board's default). */
+	uint64_t downtime_limit_ms, max_bandwidth;
 };
 
 void mgmt_init(struct mgmt *m, const struct mgmt_ops *ops, void *ctx);
@@ -107,5 +118,12 @@ void mgmt_event_send(struct mgmt *m, struct json_out *o);
  * dropped).
  */
 void mgmt_connected(struct mgmt *m, bool connected, const char *package);
+
+/**
+ * From now on a client must give this token (MGMT_TOKEN_LEN hex digits) as
+ * qmp_capabilities' "ferry-token" before any other command; false when it
+ * is not such a token.
+ */
+bool mgmt_require_token(struct mgmt *m, const char *token);
 
 #endif

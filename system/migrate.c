@@ -16,6 +16,8 @@
 #include "link/net.h"
 #include "mig/engine.h"
 
+#include "ferry_version.h"
+
 #define REPLY_TIMEOUT_MS 5000u
 /*
  * A source that cannot know where the VM runs asks the destination again
@@ -28,13 +30,6 @@
 #define SETTLED_LOOK_MS 20u
 /* How long a destination whose VM ended waits for a source that may not know yet. */
 #define VM_ENDED_WAIT_MS 10000u
-/*
- * The default downtime limit. Low: each extra round of a guest that dirties
- * less than the link carries is cheap, and the pages left at the stop are
- * what the downtime is made of (bench/results/vs-qemu.json); a guest that
- * will not converge is throttled (on_no_convergence, docs/migration-protocol.md).
- */
-#define DOWNTIME_LIMIT_MS 5u
 
 static struct mig_hello local_hello(const struct vm *vm)
 {
@@ -483,9 +478,10 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 	struct mig_vm mvm = { migrate_faults_vm_ops(j), j->vm };
 	struct mig_source_config cfg = {
 		.hello = local_hello(j->vm),
-		.precopy = { .downtime_limit_ns = (p->downtime_limit_ms ? p->downtime_limit_ms
-									: DOWNTIME_LIMIT_MS) *
-						  1000000ull,
+		.precopy = { .downtime_limit_ns =
+				     (p->downtime_limit_ms ? p->downtime_limit_ms
+							   : MIGRATE_DOWNTIME_LIMIT_MS) *
+				     1000000ull,
 			     .max_rounds = 30,
 			     .device_bytes = 16 * 1024, /* a package of a few vCPUs */
 			     .stall_rounds = 2,
@@ -496,7 +492,7 @@ enum mig_state migrate_out(struct migrate_job *j, const struct migrate_params *p
 				      : MIG_MODE_PRECOPY,
 		.switchover = p->confirmed ? MIG_SWITCHOVER_CONFIRMED : MIG_SWITCHOVER_ONE_FLIGHT,
 		.postcopy_after_rounds = p->postcopy_after_rounds,
-		.max_bandwidth = p->max_bandwidth_mbs * 1000000ull,
+		.max_bandwidth = p->max_bandwidth,
 		.progress = print_progress,
 		.progress_ctx = j,
 		.frames = lan_frames(j->vm),

@@ -23,12 +23,19 @@ struct link_tcp;
 
 /** A precopy that does not converge throttles the guest unless told otherwise (design 7). */
 #define MIGRATE_ON_NO_CONVERGENCE MIG_NC_THROTTLE
+/*
+ * The default downtime limit. Low: each extra round of a guest that dirties
+ * less than the link carries is cheap, and the pages left at the stop are
+ * what the downtime is made of (bench/results/vs-qemu.json); a guest that
+ * will not converge is throttled (on_no_convergence, docs/migration-protocol.md).
+ */
+#define MIGRATE_DOWNTIME_LIMIT_MS 5u
 
 struct migrate_params {
 	bool postcopy;			/**< the VM moves at once, its memory follows */
 	bool confirmed;			/**< switchover: RUN only after PONG (else one flight) */
 	uint64_t downtime_limit_ms;	/**< 0: the default */
-	uint64_t max_bandwidth_mbs;	/**< 0: unlimited */
+	uint64_t max_bandwidth;		/**< bytes/s; 0: unlimited */
 	unsigned postcopy_after_rounds; /**< postcopy: precopy rounds first */
 	/** Precopy that does not converge: throttle (the default), postcopy or fail. */
 	enum mig_no_convergence on_no_convergence;

@@ -260,6 +260,26 @@ if [ "$(recorded newlib)" != "$nl_build" ] || [ ! -f "$cache/newlib/aarch64-none
 	record newlib "$nl_build"
 fi
 
+# --- 4b. QEMU's own QMP client library, for the test that drives a board with it --
+
+# python/qemu/qmp of Debian's qemu source: only that folder of the upstream
+# tarball apt verified (LGPL-2.0-or-later, tests only: nothing of it is built in).
+fetch_source qemu 10. --tar-only
+qemu_tar=$(orig_of qemu 10.)
+qemu_ver=$(orig_version "$qemu_tar")
+if [ "$(recorded qemu-qmp)" != "$qemu_ver" ] || [ ! -f "$cache/src/qemu-qmp/qemu/qmp/__init__.py" ]; then
+	say "extracting QEMU's Python QMP library from qemu $qemu_ver"
+	tmp=$(mktemp -d)
+	tar -xf "$qemu_tar" -C "$tmp" --wildcards '*/python/qemu/qmp/*' '*/COPYING.LIB' ||
+		die "qemu source $qemu_tar has no python/qemu/qmp"
+	rm -rf "$cache/src/qemu-qmp"
+	mkdir -p "$cache/src/qemu-qmp/qemu"
+	mv "$tmp"/*/python/qemu/qmp "$cache/src/qemu-qmp/qemu/qmp"
+	cp "$tmp"/*/COPYING.LIB "$cache/licenses/qemu-qmp-COPYING.LIB"
+	rm -rf "$tmp"
+	record qemu-qmp "$qemu_ver"
+fi
+
 # --- 5. guest images for the tests: Debian's arm64 kernel and busybox ------------------
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then

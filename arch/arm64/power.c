@@ -6,6 +6,9 @@
  */
 #include "arch/arm64/psci_call.h"
 #include "hyp/arch.h"
+#include "hyp/console.h"
+#include "lib/exit_code.h"
+#include "lib/format.h"
 
 /* Arm semihosting v2: SYS_EXIT, ADP_Stopped_ApplicationExit */
 #define SEMIHOSTING_SYS_EXIT	     0x18
@@ -27,6 +30,11 @@ static void semihosting_exit(int code)
 
 _Noreturn void arch_power_off(int code)
 {
+	char line[64];
+	size_t n = format_snprintf(line, sizeof(line), "\n" FERRY_EXIT_LINE "%d\n", code);
+
+	/* Unlocked: a CPU that crashed holding the console's lock powers off too. */
+	console_write_unlocked(line, n < sizeof(line) ? n : sizeof(line) - 1);
 	if (semihosting_on)
 		semihosting_exit(code);
 	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);

@@ -57,6 +57,7 @@ const struct board_desc board_current = {
 	    .clock_hz = 24000000,
 	},
     .fw_cfg_base = 0x09020000,
+    .rtc_base = 0x09010000,
     .virtio =
 	{
 	    .base = 0x0a000000,

@@ -33,7 +33,7 @@ ferry_fuzzer(board_check tests/fuzz/fuzz_board_check.c
 ferry_fuzzer(bootargs tests/fuzz/fuzz_bootargs.c lib/bootargs.c)
 
 set(module hyp)
-ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c hyp/vm_config.c lib/kv_text.c lib/format.c)
+ferry_fuzzer(vm_config tests/fuzz/fuzz_vm_config.c lib/vm_config.c lib/kv_text.c lib/format.c)
 ferry_fuzzer(image tests/fuzz/fuzz_image.c hyp/image.c lib/format.c)
 # The real device-package loader and its synchronization into a real VM (fake arch).
 ferry_fuzzer(vm_package tests/fuzz/fuzz_vm_package.c tests/support/host_vm.c

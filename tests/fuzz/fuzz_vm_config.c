@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hyp/vm_config.h"
+#include "lib/vm_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -49,7 +49,7 @@ fi
 start_relay "$relay" "$run_dir/a.sock" "$run_dir/b.sock" "$work/relay.log" $fault
 boot() { # board creds-dir socket log
 	timeout 120 "$ferry" boot --cpus 1 --mem 256 --semihosting --link "$2" --net "$3" \
-		--append "ferry.link_test=$bytes" >"$4" 2>&1
+		--ferry "ferry.link_test=$bytes" >"$4" 2>&1
 	echo $? >"$4.rc"
 }
 boot a "$work/creds/a" "$run_dir/a.sock" "$work/a.log" &

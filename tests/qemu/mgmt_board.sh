@@ -5,8 +5,9 @@
 # then; the guest passes and powers off, the board stays up empty; `ferry
 # vm-boot` boots the guest again, which passes again; `ferry quit` ends it.
 # A client that connects is greeted first (QMP's greeting) and then gets the
-# events raised while nobody was connected (the guest's SHUTDOWN); QMP's
-# qmp_capabilities, query-version, query-status and query-commands answer.
+# events raised while nobody was connected (the guest's SHUTDOWN, stamped
+# with wall-clock time) once it negotiated (qmp_capabilities), and nothing
+# before; QMP's query-version, query-status and query-commands answer.
 #
 #   mgmt_board.sh FERRY GUEST WORK
 set -uo pipefail
@@ -39,7 +40,7 @@ waits_for() {
 waits_for 1 "the board stays up"
 # A client written from the QMP specification, not from the board's code.
 /usr/bin/python3 - "$run_dir/b.mgmt" >"$work/greeted.txt" 2>&1 <<'EOF' || fail "no greeting, or no kept SHUTDOWN, or no answer to qmp_capabilities"
-import json, socket, sys
+import json, socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(10)
 s.connect(sys.argv[1])
@@ -48,9 +49,20 @@ first = json.loads(f.readline())
 print("first:", json.dumps(first))
 assert set(first["QMP"]["version"]["qemu"]) == {"major", "minor", "micro"}, first
 assert first["QMP"]["capabilities"] == [], first
+def say(command, id):
+    f.write(json.dumps({"execute": command, "id": id}) + "\n")
+    f.flush()
+    answer = json.loads(f.readline())
+    print(command + ":", json.dumps(answer))
+    return answer
+# Nothing but qmp_capabilities before the negotiation; the kept events come after it.
+assert say("query-status", 0)["error"]["class"] == "CommandNotFound"
+assert say("qmp_capabilities", "c1") == {"return": {}, "id": "c1"}
 event = json.loads(f.readline())
 print("then:", json.dumps(event))
 assert event.get("event") == "SHUTDOWN", event
+t = event["timestamp"]["seconds"] + event["timestamp"]["microseconds"] / 1e6
+assert abs(t - time.time()) < 30, event  # wall-clock time, not the board's since boot
 def ask(command, id):
     f.write(json.dumps({"execute": command, "id": id}) + "\n")
     f.flush()
@@ -60,7 +72,7 @@ def ask(command, id):
             print(command + ":", json.dumps(answer))
             assert answer.get("id") == id, answer
             return answer
-assert ask("qmp_capabilities", "c1") == {"return": {}, "id": "c1"}
+assert ask("qmp_capabilities", "c2")["error"]["class"] == "CommandNotFound"  # done already
 version = ask("query-version", 2)["return"]
 assert version["package"] == first["QMP"]["version"]["package"], version
 status = ask("query-status", 3)["return"]

@@ -18,6 +18,7 @@
 #                   [--reject-src RE]... [--reject-dst RE]...
 #                   [--by-mgmt "ARGS" --rc-tool N [--expect-tool RE]...
 #                    [--cancel-after SECONDS]]   (Ctrl-C to the tool: it cancels)
+#                   [--kill-src-after SECONDS]   (the source's QEMU killed under the tool)
 #                   [--then-mgmt "ARGS" --rc-tool2 N [--expect-tool2 RE]...]
 #                                                (a second migration once the first ended)
 #                   [--partition-when src|dst ERE]  (the relay, started with
@@ -27,7 +28,7 @@
 #                       management channel is asked: `ferry boards --json` must match ERE)
 set -uo pipefail
 ferry= relay= work= guest= vcpus=1 mem=64M at=1500 fault= dst_ferry= src_ferry= other= mode=precopy
-rc_src=0 rc_dst=0 by_mgmt= rc_tool=0 cancel_after= then_mgmt= rc_tool2=0 partition_side= partition_re=
+rc_src=0 rc_dst=0 by_mgmt= rc_tool=0 cancel_after= kill_src_after= then_mgmt= rc_tool2=0 partition_side= partition_re=
 query_re= src_image= dst_image= trace_src= trace_dst=
 expect_src=() expect_dst=() reject_src=() reject_dst=() expect_tool=() expect_tool2=()
 while [ $# -gt 0 ]; do
@@ -60,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--rc-tool) rc_tool=$2 ;;
 	--expect-tool) expect_tool+=("$2") ;;
 	--cancel-after) cancel_after=$2 ;;
+	--kill-src-after) kill_src_after=$2 ;;
 	--then-mgmt) then_mgmt=$2 ;;
 	--rc-tool2) rc_tool2=$2 ;;
 	--expect-tool2) expect_tool2+=("$2") ;;
@@ -134,6 +136,11 @@ else
 	if [ -n "$cancel_after" ]; then
 		sleep "$cancel_after"
 		pkill -INT -P $pid_tool -x ferry
+	fi
+	if [ -n "$kill_src_after" ]; then
+		sleep "$kill_src_after"
+		pkill -KILL -f -- "qemu-system-.*$run_dir/src.mgmt"
+		kill "$quitter_pid" 2>/dev/null # the board will never be empty to be told to quit
 	fi
 	wait $pid_tool
 	echo $? >"$work/tool.log.rc"

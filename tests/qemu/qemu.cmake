@@ -53,7 +53,7 @@ ferry_qemu_test(boot.qemu.single_cpu RC 0
   REJECT "cpu1")
 
 ferry_qemu_test(boot.qemu.crash_report RC 3
-  BOOT --semihosting --append ferry.test=crash
+  BOOT --semihosting --ferry ferry.test=crash
   EXPECT "^FERRY PANIC on cpu0: synchronous exception at EL2"
          "ESR_EL2 +0x97c08005: Data Abort \\(same EL\\), translation fault level 1, read of 8 bytes via x0"
          "FAR_EL2 +0x0000007f00000000"
@@ -69,10 +69,15 @@ ferry_qemu_test(boot.qemu.too_little_ram RC 2
          "^Ferry: this board is not qemu-virt \\(1 problems\\): stopping"
   REJECT "Ferry ready")
 
-# Without semihosting Ferry powers off through PSCI SYSTEM_OFF: QEMU exits 0.
+# Without semihosting Ferry powers off through PSCI SYSTEM_OFF: QEMU exits 0,
+# and the tool exits with the verdict Ferry printed last (tools/ferry/launch.c).
 ferry_qemu_test(boot.qemu.psci_power_off RC 0
   BOOT
-  EXPECT "^Ferry ready: 2/2 CPUs online" "^No VM configured: powering off")
+  EXPECT "^Ferry ready: 2/2 CPUs online" "^No VM configured: powering off"
+         "^Ferry: powered off, exit code 0")
+ferry_qemu_test(boot.qemu.verdict_without_semihosting RC 3
+  BOOT --ferry ferry.test=crash
+  EXPECT "^FERRY PANIC: stopping the board" "^Ferry: powered off, exit code 3")
 
 # Bare-metal guests (tests/guests/), each on 1 and 2 vCPUs, under Ferry and,
 # as the reference that the guest sees a standard machine, directly on QEMU.
@@ -258,6 +263,24 @@ ferry_migrate_test(precopy_no_convergence_postcopy --guest ${MIGRATING_HOT}
 add_test(NAME mgmt.qemu.boards COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/mgmt_board.sh
   $<TARGET_FILE:ferry> ${MIGRATING_IDLE} ${CMAKE_BINARY_DIR}/pair-tests/mgmt.qemu.boards)
 set_tests_properties(mgmt.qemu.boards PROPERTIES TIMEOUT 120 LABELS qemu)
+# The README's and the docs' recipes run as written (tests/docs/recipes.sh).
+foreach(recipe "README.md by-hand" "README.md link" "docs/running-guests.md dry-run")
+  string(REPLACE " " ";" _r "${recipe}")
+  list(GET _r 0 _file)
+  list(GET _r 1 _name)
+  add_test(NAME e2e.qemu.recipe_${_name} COMMAND ${CMAKE_SOURCE_DIR}/tests/docs/recipes.sh
+    ${CMAKE_SOURCE_DIR}/${_file} ${_name} ${CMAKE_BINARY_DIR}
+    ${CMAKE_BINARY_DIR}/pair-tests/recipe_${_name})
+  set_tests_properties(e2e.qemu.recipe_${_name} PROPERTIES TIMEOUT 600 LABELS qemu
+    RESOURCE_LOCK board_pair)
+endforeach()
+# QEMU's own QMP client library drives a migration between two boards; one
+# board requires its management token (docs/management.md).
+add_test(NAME mgmt.qemu.qmp_library COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/qmp_library.sh
+  $<TARGET_FILE:ferry> ${CMAKE_BINARY_DIR}/board/guests/guest_migrating_soak.elf
+  ${FERRY_DEPS_DIR}/src/qemu-qmp ${CMAKE_BINARY_DIR}/pair-tests/mgmt.qemu.qmp_library)
+set_tests_properties(mgmt.qemu.qmp_library PROPERTIES TIMEOUT 300 LABELS qemu
+  RESOURCE_LOCK board_pair)
 # The version window (docs/migration-protocol.md, "Versions"): the next
 # release's format (ferry-next.elf: one section at a new version, one new
 # optional subsection) and this one's migrate both ways; two next boards
@@ -310,6 +333,14 @@ ferry_migrate_test(mgmt_no_convergence_fails --guest ${MIGRATING_HOT} --rc-src 0
   --by-mgmt "--on-no-convergence fail" --rc-tool 1
   --expect-tool "migration +failed \\(precopy\\): .*given up, the VM runs on here"
   --expect-src "FERRY-TEST migrating_hot: PASS" --reject-dst "FERRY-TEST")
+# The source board dies under `ferry migrate` after the migration began:
+# the tool cannot know where the VM runs and says so (exit 4), where a
+# board it could not reach at all is "nothing changed" (exit 1,
+# tools.cli.migrate_unreachable).
+ferry_migrate_test(mgmt_source_killed --guest ${MIGRATING} --rc-src 137 --rc-dst 4
+  --by-mgmt "--max-bandwidth 2" --kill-src-after 3 --rc-tool 4
+  --expect-tool "the migration had begun, where the VM runs is unknown here"
+  --reject-dst "FERRY-TEST")
 # Ctrl-C to `ferry migrate` of a slow (bandwidth-capped) migration: the board cancels.
 ferry_migrate_test(mgmt_cancel --guest ${MIGRATING} --rc-src 0 --rc-dst 4
   --by-mgmt "--max-bandwidth 2" --cancel-after 2 --rc-tool 1
@@ -321,6 +352,11 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
   add_test(NAME e2e.qemu.linux_demo COMMAND $<TARGET_FILE:ferry> demo
     --work ${CMAKE_BINARY_DIR}/pair-tests/linux_demo)
   set_tests_properties(e2e.qemu.linux_demo PROPERTIES TIMEOUT 400 LABELS qemu
+    RESOURCE_LOCK "board_pair;linux")
+  # Ctrl-C to the demo during its migration: cancelled, boards stopped, nothing left.
+  add_test(NAME e2e.qemu.linux_demo_interrupted COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/demo_interrupt.sh
+    $<TARGET_FILE:ferry> ${CMAKE_BINARY_DIR}/pair-tests/linux_demo_interrupted)
+  set_tests_properties(e2e.qemu.linux_demo_interrupted PROPERTIES TIMEOUT 400 LABELS qemu
     RESOURCE_LOCK "board_pair;linux")
   # The same Linux while board A's Ferry is replaced by the next image (ferry update).
   add_test(NAME e2e.qemu.linux_update COMMAND $<TARGET_FILE:ferry> demo --update

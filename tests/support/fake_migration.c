@@ -36,6 +36,11 @@ static void count_progress(void *ctx, const struct mig_progress *p)
 	struct fake_migration *m = ctx;
 
 	m->progress_reports++;
+	if (p->round == 1 && p->state == MIG_ACTIVE) {
+		if (p->dirty_pages_per_s > m->round1_dirty_rate_max)
+			m->round1_dirty_rate_max = p->dirty_pages_per_s;
+		m->round1_time_left |= p->time_left_ns > 0;
+	}
 	if (m->cancel_after_first_round && p->round >= 1)
 		mig_source_cancel(m->source);
 }

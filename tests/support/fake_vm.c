@@ -34,6 +34,7 @@ static void logged_write(struct fake_vm *vm, uint64_t p)
 	if (vm->tracking && mig_bit_test(vm->readonly, p)) {
 		mig_bit_set(vm->dirty, p);
 		mig_bit_clear(vm->readonly, p);
+		vm->marks++;
 	}
 }
 
@@ -82,6 +83,17 @@ static void arm_for_copy(void *ctx, uint64_t first_word, const uint64_t *words, 
 		vm->armed_stopped += vm->running ? 0 : n;
 	}
 	pthread_mutex_unlock(&vm->lock);
+}
+
+static uint64_t dirty_marks(void *ctx)
+{
+	struct fake_vm *vm = ctx;
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->marks;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
 }
 
 static void dirty_stop(void *ctx)
@@ -359,6 +371,7 @@ const struct mig_vm_ops fake_vm_ops = {
 	.dirty_collect = dirty_collect,
 	.arm_for_copy = arm_for_copy,
 	.dirty_stop = dirty_stop,
+	.dirty_marks = dirty_marks,
 	.throttle = throttle,
 	.throttle_collection = throttle_collection,
 	.stop = stop,

@@ -36,6 +36,7 @@ struct fake_vm {
 	uint64_t pages;
 	uint64_t *dirty;
 	uint64_t *readonly; /**< pages a write to which is logged (armed for their copy) */
+	uint64_t marks;	    /**< writes logged since tracking began (dirty_marks) */
 	pthread_mutex_t lock;
 	pthread_cond_t placed;
 	bool tracking, running, ending;
@@ -186,6 +187,9 @@ struct fake_migration {
 	int src_events, dst_events; /**< channel events of the first link */
 	uint64_t src_sent;	    /**< bytes the source sent on the first link */
 	unsigned progress_reports;
+	/* The first round's progress as it went: its highest dirty rate, and a time left given. */
+	uint64_t round1_dirty_rate_max;
+	bool round1_time_left;
 };
 
 /**

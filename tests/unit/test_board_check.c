@@ -78,6 +78,11 @@ static const void *build(const struct tree *t)
 	prop_reg2(fdt, 0x09000000, 0x1000, 0, 0, 1);
 	fdt_end_node(fdt);
 
+	fdt_begin_node(fdt, "pl031@9010000");
+	fdt_property(fdt, "compatible", "arm,pl031\0arm,primecell", 24);
+	prop_reg2(fdt, 0x09010000, 0x1000, 0, 0, 1);
+	fdt_end_node(fdt);
+
 	fdt_begin_node(fdt, "fw-cfg@9020000");
 	fdt_property_string(fdt, "compatible", "qemu,fw-cfg-mmio");
 	prop_reg2(fdt, 0x09020000, 0x18, 0, 0, 1);

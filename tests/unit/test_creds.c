@@ -84,6 +84,23 @@ static void assert_text(const char *path, const char *want)
 	assert_string_equal(got, want);
 }
 
+/* Both files hold a management token (64 lowercase hex digits and a newline), not the same. */
+static bool same_token_shape(const char *a, const char *b)
+{
+	char ta[80] = "", tb[80] = "";
+	FILE *fa = fopen(a, "r"), *fb = fopen(b, "r");
+	bool ok = fa && fb && fgets(ta, sizeof(ta), fa) && fgets(tb, sizeof(tb), fb);
+
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	ok = ok && strlen(ta) == 65 && strlen(tb) == 65 && strcmp(ta, tb) != 0;
+	for (size_t i = 0; ok && i < 64; i++)
+		ok = strchr("0123456789abcdef", ta[i]) && strchr("0123456789abcdef", tb[i]);
+	return ok;
+}
+
 static void assert_refused(const char *dir, bool cert, const char *a, const char *b,
 			   const char *why)
 {
@@ -107,6 +124,9 @@ static void test_made_private(void **state)
 	assert_int_equal(mode_of(at("psk/b")), 0700);
 	assert_int_equal(mode_of(at("psk/a/link.conf")), 0600);
 	assert_int_equal(mode_of(at("psk/b/link.conf")), 0600);
+	/* each board its own management token: 64 hex digits, secret */
+	assert_int_equal(mode_of(at("psk/a/mgmt.token")), 0600);
+	assert_true(same_token_shape(at("psk/a/mgmt.token"), at("psk/b/mgmt.token")));
 
 	assert_true(creds_make(at("cert"), true, "board-a", "board_b", err, sizeof(err)));
 	assert_int_equal(mode_of(at("cert")), 0700);

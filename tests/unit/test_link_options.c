@@ -95,6 +95,28 @@ static void test_open_secret_refused(void **state)
 	assert_true(load(at("cert/a"), err, sizeof(err)));
 }
 
+/* The management token: as made it loads; open to others, or not a token, it is refused. */
+static void test_mgmt_token(void **state)
+{
+	char err[512], token[MGMT_TOKEN_HEX + 1];
+	FILE *f;
+
+	(void)state;
+	assert_true(mgmt_token_load(at("psk/a/mgmt.token"), token, err, sizeof(err)));
+	assert_int_equal(strlen(token), MGMT_TOKEN_HEX);
+	assert_int_equal(chmod(at("psk/a/mgmt.token"), 0644), 0);
+	assert_false(mgmt_token_load(at("psk/a/mgmt.token"), token, err, sizeof(err)));
+	assert_non_null(strstr(err, "is open to other users"));
+	assert_int_equal(chmod(at("psk/a/mgmt.token"), 0600), 0);
+	f = fopen(at("psk/a/short.token"), "w");
+	assert_non_null(f);
+	fputs("0123abcd\n", f);
+	fclose(f);
+	assert_int_equal(chmod(at("psk/a/short.token"), 0600), 0);
+	assert_false(mgmt_token_load(at("psk/a/short.token"), token, err, sizeof(err)));
+	assert_non_null(strstr(err, "is not a management token"));
+}
+
 /* A link planted in place of link.conf: whatever it points to is not handed to the board. */
 static void test_symlink_refused(void **state)
 {
@@ -121,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_open_secret_refused),
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_foreign_secret_refused),
+		cmocka_unit_test(test_mgmt_token),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -262,12 +262,12 @@ static void test_migrate_arguments(void **state)
 	mgmt_init(&m, &fake_ops, &b);
 	say(&m, &b,
 	    "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"board-b\",\"mode\":\"postcopy\","
-	    "\"downtime-limit\":15,\"max-bandwidth\":100,\"postcopy-after-rounds\":2}}\n");
+	    "\"downtime-limit\":15,\"max-bandwidth\":125000000,\"postcopy-after-rounds\":2}}\n");
 	assert_int_equal(b.migrates, 1);
 	assert_string_equal(b.last.peer, "board-b");
 	assert_true(b.last.postcopy);
 	assert_int_equal(b.last.downtime_limit_ms, 15);
-	assert_int_equal(b.last.max_bandwidth_mbs, 100);
+	assert_int_equal(b.last.max_bandwidth, 125000000); /* bytes/s, as QMP's */
 	assert_int_equal(b.last.postcopy_after_rounds, 2);
 	say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"}}\n");
 	assert_false(b.last.postcopy);
@@ -402,7 +402,102 @@ static void test_qmp_queries(void **state)
 	(void)state;
 	mgmt_init(&m, &fake_ops, &b);
 	mgmt_connected(&m, true, "1.2.3-gfff");
+	say(&m, &b, "{\"execute\":\"qmp_capabilities\"}");
 	check_answers(&m, &b, qmp, sizeof(qmp) / sizeof(qmp[0]));
+}
+
+/* QMP's migrate-set-parameters: what later migrations use unless they say otherwise. */
+static void test_migrate_parameters(void **state)
+{
+	static const struct exchange wrong[] = {
+		{ "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"downtime-limit\":0}}",
+		  "'downtime-limit' is at least 1 ms" },
+		{ "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":-1}}",
+		  "'max-bandwidth' must be a whole number" },
+		{ "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"multifd\":true}}",
+		  "unknown argument 'multifd'" },
+	};
+	struct fake_board b = { 0 };
+	struct mgmt m;
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	m.downtime_limit_ms = 5; /* the board's default */
+	assert_string_equal(say(&m, &b, "{\"execute\":\"query-migrate-parameters\"}"),
+			    "{\"return\":{\"downtime-limit\":5,\"max-bandwidth\":0}}\n");
+	assert_string_equal(say(&m, &b,
+				"{\"execute\":\"migrate-set-parameters\",\"arguments\":{"
+				"\"downtime-limit\":20,\"max-bandwidth\":33554432}}"),
+			    "{\"return\":{}}\n");
+	check_answers(&m, &b, wrong, sizeof(wrong) / sizeof(wrong[0]));
+	assert_string_equal(say(&m, &b, "{\"execute\":\"query-migrate-parameters\"}"),
+			    "{\"return\":{\"downtime-limit\":20,\"max-bandwidth\":33554432}}\n");
+	say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"}}");
+	assert_int_equal(b.last.downtime_limit_ms, 20);
+	assert_int_equal(b.last.max_bandwidth, 33554432);
+	say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\",\"max-bandwidth\":0}}");
+	assert_int_equal(b.last.max_bandwidth, 0);
+}
+
+/*
+ * QMP's negotiation (QMP specification, section 4): after the greeting
+ * only qmp_capabilities runs, and events wait for it; a board with a
+ * management token runs nothing for a client that has not given it.
+ */
+static void test_negotiation_and_token(void **state)
+{
+	static const char token[] = "00112233445566778899aabbccddeeff"
+				    "00112233445566778899aabbccddeeff";
+	static const struct exchange refused[] = {
+		{ "{\"execute\":\"stop\",\"id\":1}",
+		  "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"Expecting capabilities "
+		  "negotiation with 'qmp_capabilities'\"},\"id\":1}" },
+		{ "{\"execute\":\"qmp_capabilities\"}", "requires its management token" },
+		{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"ferry-token\":"
+		  "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeefe\"}}",
+		  "requires its management token" },
+		{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"ferry-token\":"
+		  "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0\"}}",
+		  "requires its management token" },
+		{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"ferry-token\":7}}",
+		  "requires its management token" },
+		{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"oob\"]}}",
+		  "no capabilities to enable" },
+		{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":3}}",
+		  "no capabilities to enable" },
+		{ "{\"execute\":\"query-commands\"}", "Expecting capabilities negotiation" },
+	};
+	struct fake_board b = { 0 };
+	struct mgmt m;
+	struct json_out o;
+	char buf[256], given[200];
+
+	(void)state;
+	mgmt_init(&m, &fake_ops, &b);
+	assert_false(mgmt_require_token(&m, "short"));
+	assert_false(mgmt_require_token(&m, "00112233445566778899AABBCCDDEEFF"
+					    "00112233445566778899aabbccddeeff"));
+	assert_true(mgmt_require_token(&m, token));
+	mgmt_connected(&m, true, "0.1.0");
+	mgmt_event_begin(&m, &o, buf, sizeof(buf), "STOP");
+	mgmt_event_send(&m, &o);
+	assert_null(strstr(b.out, "STOP")); /* held until command mode */
+	check_answers(&m, &b, refused, sizeof(refused) / sizeof(refused[0]));
+	assert_int_equal(b.stops, 0);
+	snprintf(given, sizeof(given),
+		 "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[],"
+		 "\"ferry-token\":\"%s\"},\"id\":\"n\"}",
+		 token);
+	assert_string_equal(say(&m, &b, given),
+			    "{\"return\":{},\"id\":\"n\"}\n{\"event\":\"STOP\",\"timestamp\":{"
+			    "\"seconds\":3,\"microseconds\":42},\"data\":{}}\n");
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\"}"), "\"return\""));
+	assert_non_null(strstr(say(&m, &b, given), "negotiation is already complete"));
+	/* the next client negotiates anew */
+	mgmt_connected(&m, false, "0.1.0");
+	mgmt_connected(&m, true, "0.1.0");
+	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"stop\"}"), "Expecting capabilities"));
+	assert_int_equal(b.stops, 1);
 }
 
 /* QMP clients send no newline: a command ends where its object closes, strings and all. */
@@ -454,15 +549,14 @@ static void test_greeting_and_kept_events(void **state)
 				       "\"major\":0},\"package\":\"0.1.0-gabc\"},"
 				       "\"capabilities\":[]}}\n";
 
-	assert_memory_equal(b.out, greeting, sizeof(greeting) - 1);
-	/* the 16 newest, oldest first */
-	assert_null(strstr(b.out, "\"n\":2}"));
-	assert_non_null(p = strstr(b.out, "\"n\":3}"));
+	assert_string_equal(b.out, greeting); /* events wait for command mode */
+	/* the half line was dropped: a new command stands on its own; then the 16 newest */
+	p = say(&m, &b, "{\"execute\":\"qmp_capabilities\",\"id\":7}\n");
+	assert_int_equal(strncmp(p, "{\"return\":{},\"id\":7}\n", 21), 0);
+	assert_null(strstr(p, "\"n\":2}"));
+	assert_non_null(p = strstr(p, "\"n\":3}"));
 	assert_non_null(strstr(p, "\"n\":18}"));
 	assert_int_equal(m.events_dropped, 3);
-	/* the half line was dropped: a new command stands on its own */
-	assert_non_null(strstr(say(&m, &b, "{\"execute\":\"qmp_capabilities\",\"id\":7}\n"),
-			       "{\"return\":{},\"id\":7}"));
 }
 
 int main(void)
@@ -479,6 +573,8 @@ int main(void)
 		cmocka_unit_test(test_greeting_and_kept_events),
 		cmocka_unit_test(test_qmp_queries),
 		cmocka_unit_test(test_commands_framed_by_json),
+		cmocka_unit_test(test_migrate_parameters),
+		cmocka_unit_test(test_negotiation_and_token),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,7 +168,11 @@ static void test_precopy_idle_vm(void **state)
 	assert_true(f->m.src.bytes_sent < (PAGES / 3 + 1) * 4200ull + 2 * 4096);
 }
 
-/* The bandwidth cap: the first round alone takes at least its bytes at that rate. */
+/*
+ * The bandwidth cap: the first round alone takes at least its bytes at that
+ * rate. A round this long reports as it goes, not only at its end, with
+ * the time left from the first round on.
+ */
 static void test_bandwidth_cap(void **state)
 {
 	struct fixture *f = *state;
@@ -176,11 +180,22 @@ static void test_bandwidth_cap(void **state)
 
 	f->m.max_bandwidth = rate;
 	completed(f);
-	/* a round this long reports as it goes, not only at its end */
 	assert_true(f->m.progress_reports > f->m.src.rounds + 2);
+	assert_true(f->m.round1_time_left);
 	/* less a burst of 100 ms allowed ahead of the cap */
 	assert_true(f->m.src.total_ns + 100000000ull >=
 		    (f->m.src.bytes_sent - 16384) * 1000000000ull / rate);
+}
+
+/* A guest that writes meanwhile: the first round's progress already measures its rate. */
+static void test_dirty_rate_from_the_first_round(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.max_bandwidth = 4u << 20;
+	f->m.dirtying = true;
+	completed(f);
+	assert_true(f->m.round1_dirty_rate_max > 0);
 }
 
 static void test_precopy_dirtying_vm(void **state)
@@ -752,6 +767,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_precopy_idle_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dirty_rate_from_the_first_round, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_settle_gives_up_after_its_passes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_settle_waits_out_a_shrinking_burst, setup,

@@ -111,6 +111,13 @@ static void test_management_channel(void **state)
 	}
 	assert_true(net >= 0 && serial > net);
 	assert_string_equal(argv[serial + 3], "virtserialport,chardev=mgmt,nr=1,name=ferry.mgmt");
+	assert_null(find_after(argv, "-fw_cfg"));
+	/* the management token goes to the board as a fw_cfg file */
+	opt.mgmt_token = "/tmp/c/a/mgmt.token";
+	n = qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch));
+	assert_true(n > 0);
+	assert_string_equal(find_after(argv, "-fw_cfg"),
+			    "name=opt/ferry/mgmt-token,file=/tmp/c/a/mgmt.token");
 }
 
 /* The UART trace for benchmarks: QEMU's own wall-clock stamp of every byte. */

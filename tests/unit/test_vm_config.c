@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "hyp/vm_config.h"
+#include "lib/vm_config.h"
 
 static struct vm_config cfg;
 static char err[128];

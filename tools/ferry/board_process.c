@@ -34,6 +34,11 @@ bool board_start(struct board_process *b, const char *name, char *const argv[],
 		return false;
 	}
 	if (b->pid == 0) {
+		/*
+		 * A process group of its own: the terminal's Ctrl-C goes to the
+		 * command, which cancels what it does and then stops its boards.
+		 */
+		setpgid(0, 0);
 		dup2(in[0], 0);
 		dup2(out, 1);
 		dup2(out, 2);

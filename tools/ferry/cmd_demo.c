@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "tools/ferry/commands.h"
 #include "tools/ferry/creds.h"
 #include "tools/ferry/migrate_session.h"
+#include "tools/ferry/migrate_view.h"
 #include "tools/ferry/runtime_dir.h"
 #include "tools/ferry/udp_flow.h"
 
@@ -45,6 +47,7 @@ struct demo {
 	unsigned round_trips; /**< 0: A -> B once; else A -> B -> A this many times */
 	bool update;	      /**< instead: A's Ferry updated under the VM (ferry update) */
 	bool failover;	      /**< instead: B a hot standby, A's emulator killed (ferry protect) */
+	unsigned long long max_bandwidth_mbs; /**< the migrations' pace (MB/s), 0: the link's */
 	struct board_process a, b;
 	/** "migration: the VM runs here" seen on A, on B, since failover() began watching. */
 	bool runs_on_a, runs_on_b;
@@ -52,7 +55,13 @@ struct demo {
 	int udp_port;
 };
 
-static void say(const char *what) { printf("\n\033[1m== %s\033[0m\n", what), fflush(stdout); }
+static void say(const char *what)
+{
+	bool bold = view_styled(stdout);
+
+	printf("\n%s== %s%s\n", bold ? "\033[1m" : "", what, bold ? "\033[0m" : "");
+	fflush(stdout);
+}
 
 /** say(), its title formatted. */
 __attribute__((format(printf, 1, 2))) static void sayf(const char *fmt, ...)
@@ -110,6 +119,8 @@ static bool telling(const char *line)
  * Shows both consoles' new lines until one of `board` contains `want`
  * (NULL: just drain); false after timeout_ms or when that board ended.
  */
+static volatile sig_atomic_t stopping;
+
 static bool watch(struct demo *d, struct board_process *board, const char *want, int timeout_ms)
 {
 	long long give_up = now_ms() + timeout_ms;
@@ -135,7 +146,7 @@ static bool watch(struct demo *d, struct board_process *board, const char *want,
 		fflush(stdout);
 		if (seen || !want)
 			return true;
-		if (board_wait(board, 0) || now_ms() >= give_up)
+		if (stopping || board_wait(board, 0) || now_ms() >= give_up)
 			return false;
 		usleep(50000);
 	}
@@ -144,11 +155,24 @@ static bool watch(struct demo *d, struct board_process *board, const char *want,
 static int fail(struct demo *d, const char *why)
 {
 	watch(d, &d->a, NULL, 0);
+	if (stopping)
+		why = "interrupted";
 	fprintf(stderr, "ferry demo: %s (consoles: %s/a.log, %s/b.log)\n", why, d->work, d->work);
 	board_stop(&d->a);
 	board_stop(&d->b);
 	board_stop(&d->lan);
+	if (stopping || migrate_session_interrupted()) {
+		fprintf(stderr, "ferry demo: the boards were stopped\n");
+		return 130; /* as a shell reports SIGINT */
+	}
 	return 1;
+}
+
+/* Ctrl-C (or SIGTERM, SIGHUP) outside a migration: the demo stops its boards and ends. */
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
 }
 
 /* A port of this host's loopback nobody uses now, for the LAN's forward. */
@@ -306,6 +330,7 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 {
 	struct migrate_request r = { .peer = to == &d->b ? "board-b" : "board-a",
 				     .mode = d->mode,
+				     .max_bandwidth_mbs = d->max_bandwidth_mbs,
 				     .silence_s = 120 };
 	struct mgmt_client c;
 	char err[512], path[600], want[64], title[160];
@@ -325,12 +350,28 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	flowing = udp_flow_start(&flow, d->udp_port, err, sizeof(err));
 	if (flowing)
 		sleep(1);
-	rc = migrate_session(&c, &r, "ferry demo");
+	rc = stopping ? 1 : migrate_session(&c, &r, "ferry demo");
 	mgmt_client_close(&c);
-	if (rc != 0)
-		return *why = "the migration did not complete", false;
-	if (!watch(d, to, "migration: the VM runs here", 30000))
-		return *why = "the receiving board never said the VM runs there", false;
+	if (rc == 0 && migrate_session_interrupted()) {
+		/* Ctrl-C came too late: the migration had completed. */
+		if (flowing)
+			tell_flow(&flow, "move");
+		return *why = "interrupted (Ctrl-C) once the migration had completed: the VM runs "
+			      "on the receiving board",
+		       false;
+	}
+	if (rc != 0 || !watch(d, to, "migration: the VM runs here", 30000)) {
+		/* The flow's threads end before this frame does; what it saw is told. */
+		if (flowing)
+			tell_flow(&flow, "attempt");
+		if (stopping || (rc == 1 && migrate_session_interrupted()))
+			/* Ctrl-C: the board cancelled, or the migration ended before it could. */
+			*why = "the migration was cancelled (Ctrl-C): the VM ran on where it was";
+		else
+			*why = rc ? "the migration did not complete"
+				  : "the receiving board never said the VM runs there";
+		return false;
+	}
 	watch(d, from, NULL, 0);
 	sleep(2);
 	if (flowing)
@@ -537,7 +578,7 @@ static void demo_usage(FILE *out)
 	fprintf(out,
 		"usage: ferry demo [--mode precopy|postcopy] [--round-trips N | --update |\n"
 		"                  --failover]\n"
-		"                 [--kernel IMAGE]\n"
+		"                 [--max-bandwidth MB/S] [--kernel IMAGE]\n"
 		"                 [--initrd FILE] [--work DIR]\n"
 		"  Two boards: Debian Linux with a memory-writing job live-migrated from A to\n"
 		"  B over TLS, a command answered on B, the report, and what a datagram a\n"
@@ -547,8 +588,11 @@ static void demo_usage(FILE *out)
 		"  under the running VM, which moves to B and back; with --failover, board B a\n"
 		"  hot standby of A's VM (ferry protect) and A's emulator killed while Linux\n"
 		"  runs its job: B takes over and Linux answers there; then A, restarted empty,\n"
-		"  becomes B's standby, B is killed and A takes over. tools/run.sh demo sets up\n"
-		"  and builds first. The consoles' logs go in --work (default "
+		"  becomes B's standby, B is killed and A takes over. --max-bandwidth paces the\n"
+		"  migrations while the VM runs. Ctrl-C during a migration cancels it (the VM\n"
+		"  runs on where it was), then the boards are stopped; at any other time they\n"
+		"  are stopped at once. tools/run.sh demo sets up and builds first. The consoles' "
+		"logs go in --work (default "
 		"%s/demo);\n"
 		"  the sockets and the key in a private directory under $XDG_RUNTIME_DIR\n"
 		"  (or /tmp), removed at the end.\n",
@@ -565,6 +609,7 @@ int cmd_demo(int argc, char **argv)
 		{ "round-trips", required_argument, NULL, 'r' },
 		{ "update", no_argument, NULL, 'u' },
 		{ "failover", no_argument, NULL, 'f' },
+		{ "max-bandwidth", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -597,6 +642,18 @@ int cmd_demo(int argc, char **argv)
 		case 'u':
 			d.update = true;
 			break;
+		case 'b': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+
+			if (!*optarg || *end || v < 1 || v > 100000) {
+				fprintf(stderr,
+					"ferry demo: --max-bandwidth is 1 to 100000 (MB/s)\n");
+				return 2;
+			}
+			d.max_bandwidth_mbs = v;
+			break;
+		}
 		case 'f':
 			d.failover = true;
 			break;
@@ -648,6 +705,9 @@ int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "ferry demo: %s: %s\n", d.work, strerror(errno));
 		return 2;
 	}
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_stop);
 	if (!runtime_dir_make(d.run, sizeof(d.run), err, sizeof(err))) {
 		fprintf(stderr, "ferry demo: %s\n", err);
 		return 2;

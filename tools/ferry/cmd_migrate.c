@@ -29,9 +29,12 @@ static void migrate_usage(FILE *out)
 		"                         (give up: the VM runs on here)\n"
 		"  --postcopy-after-rounds N  postcopy: N precopy rounds first (default 0)\n"
 		"  --json                 events and the report as JSON lines, for scripts\n"
-		"Exit code: 0 completed, 1 failed or cancelled (the VM runs on at the source),\n"
-		"3 unresolved (the VM stays stopped), 4 the board could not be followed,\n"
-		"5 lost (postcopy could not finish: the VM runs nowhere).\n");
+		"Exit code: 0 completed (the VM runs on the peer); 1 nothing changed: the\n"
+		"migration was refused, failed or was cancelled, or the board could not be\n"
+		"reached (the VM is where it was); 2 bad options; 3 unresolved (the VM stays\n"
+		"stopped until the boards agree); 4 the board went silent after the migration\n"
+		"began (where the VM runs is unknown here); 5 lost (postcopy could not\n"
+		"finish: the VM runs nowhere).\n");
 }
 
 static bool number(const char *opt, const char *arg, unsigned long long max,

@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "boards/board.h"
+#include "lib/vm_config.h"
+#include "tools/ferry/background.h"
 #include "tools/ferry/commands.h"
+#include "tools/ferry/image_version.h"
 #include "tools/ferry/link_options.h"
 #include "tools/ferry/launch.h"
 #include "tools/ferry/supervise.h"
@@ -57,6 +60,11 @@ static void run_usage(FILE *out)
 		"                   board then stays up after its VM, and this command keeps\n"
 		"                   QEMU as its child, restarting it on another image when\n"
 		"                   'ferry update' asks (at SOCKET.run)\n"
+		"  --mgmt-token FILE  the board runs commands only for a client that gives\n"
+		"                   this token (ferry creds' NAME/mgmt.token); the tool's\n"
+		"                   commands give the one FERRY_MGMT_TOKEN_FILE names\n"
+		"  --background LOG  run the board detached, its console in LOG; return once it\n"
+		"                   is ready (with --mgmt: its channel answers), saying its pid\n"
 		"  --dry-run        print the QEMU command instead of running it\n",
 		board_current.cpu_count_launch, FERRY_DEFAULT_IMAGE, GUEST_MAC_DEFAULT);
 }
@@ -141,6 +149,7 @@ int cmd_run(int argc, char **argv)
 		{ "incoming", no_argument, NULL, 'I' },
 		{ "lan", required_argument, NULL, 'L' },
 		{ "mac", required_argument, NULL, 'M' },
+		{ "background", required_argument, NULL, 'B' },
 		LINK_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -149,7 +158,7 @@ int cmd_run(int argc, char **argv)
 	unsigned mem = 256, vcpus = 1, cpus = 0;
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	int direct = 0, dry_run = 0, incoming = 0, c, argc_q;
-	const char *qargv[QEMU_ARGV_MAX], *ferry_args = "";
+	const char *qargv[QEMU_ARGV_MAX], *ferry_args = "", *background = NULL;
 	char scratch[8192], record[1536];
 	static struct run_plan plan;
 	struct link_files files;
@@ -224,6 +233,9 @@ int cmd_run(int argc, char **argv)
 			opt.lan_socket = optarg;
 			break;
 		}
+		case 'B':
+			background = optarg;
+			break;
 		case 'M':
 			if (!valid_mac(optarg)) {
 				fprintf(stderr,
@@ -249,6 +261,11 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((guest && readable("guest image", guest)) || (initrd && readable("initrd", initrd)))
 		return 2;
+	if (background && direct) {
+		/* Readiness is Ferry's to say (its console or its management channel). */
+		fprintf(stderr, "ferry run: --background needs Ferry (not --direct)\n");
+		return 2;
+	}
 	if (incoming && direct) {
 		fprintf(stderr, "ferry run: --incoming needs Ferry (not --direct)\n");
 		return 2;
@@ -262,8 +279,13 @@ int cmd_run(int argc, char **argv)
 
 		argc_q = qemu_cmdline_direct(&d, qargv, scratch, sizeof(scratch));
 	} else {
+		struct vm_config cfg;
+		char why[160];
+
 		if (readable("Ferry image", opt.image))
 			return 2;
+		if (!dry_run)
+			image_version_warn("ferry run", opt.image);
 		/* With a link or management, one more CPU for them beside the vCPUs. */
 		unsigned control = opt.link_conf || opt.mgmt_socket || opt.lan_socket ? 1 : 0;
 
@@ -279,6 +301,20 @@ int cmd_run(int argc, char **argv)
 			     append, mac ? "mac=" : "", mac ? mac : "",
 			     mac ? "\n" : "") >= (int)sizeof(record)) {
 			fprintf(stderr, "ferry run: the guest command line is too long\n");
+			return 2;
+		}
+		/* The board would refuse these only once booted. */
+		if (!vm_config_parse(record, strlen(record), &cfg, why, sizeof(why))) {
+			fprintf(stderr, "ferry run: the VM's configuration: %s\n", why);
+			return 2;
+		}
+		if (cpus < vcpus + control) {
+			fprintf(stderr,
+				"ferry run: --cpus %u: the board needs %u (the %u vCPUs%s)\n", cpus,
+				vcpus + control, vcpus,
+				control ? " and a CPU beside them for the link, the management "
+					  "channel and the LAN"
+					: "");
 			return 2;
 		}
 		opt.cpus = cpus;
@@ -297,6 +333,12 @@ int cmd_run(int argc, char **argv)
 	if (argc_q < 0) {
 		fprintf(stderr, "ferry run: the QEMU command line is too long\n");
 		return 2;
+	}
+	if (background && !dry_run) {
+		int rc = background_start(background, opt.mgmt_socket, "ferry run");
+
+		if (rc >= 0)
+			return rc; /* the command; the board goes on in the child */
 	}
 	if (!direct && !dry_run && opt.mgmt_socket) {
 		/* A board that can be restarted on another image (ferry update). */

@@ -191,6 +191,26 @@ static void link_conf(char *out, size_t size, const char *self, const char *peer
 		 first ? 1 : 2, first ? 2 : 1, first ? "listen" : "connect");
 }
 
+/*
+ * The board's management token (docs/management.md, "Who may command a
+ * board"): 32 random bytes as hex, for ferry run --mgmt-token and the
+ * clients that command it.
+ */
+static bool mgmt_token_file(const struct folder *d, struct rng *r, char *err, size_t n)
+{
+	uint8_t bytes[32];
+	char hex[2 * sizeof(bytes) + 2];
+
+	if (mbedtls_ctr_drbg_random(&r->drbg, bytes, sizeof(bytes))) {
+		snprintf(err, n, "no random bytes for the management token");
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+	strcat(hex, "\n");
+	return write_new(d, "mgmt.token", hex, 0600, err, n);
+}
+
 static bool board_files(const struct folder *top, const char *self, const char *peer, bool first,
 			bool cert, const char *psk_hex, mbedtls_pk_context *ca_key,
 			const char *ca_pem, struct rng *r, char *err, size_t n)
@@ -204,7 +224,7 @@ static bool board_files(const struct folder *top, const char *self, const char *
 	if (!open_private(&d, top->fd, self, err, n))
 		return false;
 	link_conf(text, sizeof(text), self, peer, cert, psk_hex, first);
-	if (!write_new(&d, "link.conf", text, 0600, err, n)) {
+	if (!write_new(&d, "link.conf", text, 0600, err, n) || !mgmt_token_file(&d, r, err, n)) {
 		close(d.fd);
 		return false;
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "link/link_config.h"
+#include "tools/ferry/mgmt_client.h"
 #include "tools/ferry/unix_path.h"
 
 /**
@@ -53,6 +54,33 @@ static const char *socket_option(int c)
 	       : c == LINK_OPT_NET	? "--net"
 	       : c == LINK_OPT_QEMU_QMP ? "--qemu-qmp"
 					: "--net-listen";
+}
+
+bool mgmt_token_load(const char *path, char *token, char *err, size_t n)
+{
+	char text[MGMT_TOKEN_HEX + 3];
+	int fd = open_secret(path, err, n);
+	ssize_t len;
+
+	if (fd < 0)
+		return false;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len < 0) {
+		snprintf(err, n, "cannot read %s: %s", path, strerror(errno));
+		return false;
+	}
+	text[len] = '\0';
+	if (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (len != MGMT_TOKEN_HEX || strspn(text, "0123456789abcdef") != MGMT_TOKEN_HEX) {
+		snprintf(err, n,
+			 "%s is not a management token (%d hex digits: ferry creds makes one)",
+			 path, MGMT_TOKEN_HEX);
+		return false;
+	}
+	memcpy(token, text, MGMT_TOKEN_HEX + 1);
+	return true;
 }
 
 bool link_options_load(const char *dir, struct link_files *f, struct boot_options *opt, char *err,
@@ -119,6 +147,24 @@ int link_option(int c, const char *arg, struct link_files *files, struct boot_op
 			return -1;
 		}
 		return 1;
+	case LINK_OPT_MGMT_TOKEN: {
+		char token[MGMT_TOKEN_HEX + 1];
+
+		/* The board refuses a bad one only once booted. */
+		if (!mgmt_token_load(arg, token, err, sizeof(err))) {
+			fprintf(stderr, "%s: --mgmt-token: %s\n", who, err);
+			return -1;
+		}
+		/* QEMU's option syntax: a comma would end the file's name there. */
+		if (strchr(arg, ',')) {
+			fprintf(stderr, "%s: --mgmt-token: %s: a path with a comma\n", who, arg);
+			return -1;
+		}
+		opt->mgmt_token = arg;
+		/* This command's own clients of the board (readiness, ferry update's quit). */
+		mgmt_client_use_token(arg);
+		return 1;
+	}
 	case LINK_OPT_NET:
 	case LINK_OPT_NET_LISTEN:
 	case LINK_OPT_MGMT:

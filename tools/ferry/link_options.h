@@ -28,7 +28,8 @@ enum {
 	LINK_OPT_NET_LISTEN,
 	LINK_OPT_MGMT,
 	LINK_OPT_TRACE,
-	LINK_OPT_QEMU_QMP
+	LINK_OPT_QEMU_QMP,
+	LINK_OPT_MGMT_TOKEN
 };
 /* clang-format off */
 #define LINK_LONGOPTS                                                  \
@@ -37,7 +38,8 @@ enum {
 	{ "net-listen", required_argument, NULL, LINK_OPT_NET_LISTEN }, \
 	{ "mgmt", required_argument, NULL, LINK_OPT_MGMT },            \
 	{ "trace-uart", required_argument, NULL, LINK_OPT_TRACE },      \
-	{ "qemu-qmp", required_argument, NULL, LINK_OPT_QEMU_QMP }
+	{ "qemu-qmp", required_argument, NULL, LINK_OPT_QEMU_QMP },     \
+	{ "mgmt-token", required_argument, NULL, LINK_OPT_MGMT_TOKEN }
 /* clang-format on */
 
 /**
@@ -46,5 +48,13 @@ enum {
  */
 int link_option(int c, const char *arg, struct link_files *files, struct boot_options *opt,
 		const char *who);
+
+/* A management token (ferry creds' NAME/mgmt.token): 64 hex digits. */
+#define MGMT_TOKEN_HEX 64
+/**
+ * Reads a management token from a secret file (this user's, closed to
+ * others) into token (MGMT_TOKEN_HEX + 1 bytes); false with err.
+ */
+bool mgmt_token_load(const char *path, char *token, char *err, size_t n);
 
 #endif

@@ -13,11 +13,17 @@
  *   ferry quit             an empty board powers off
  *   ferry update           a board's Ferry image replaced under its VM (moved to a peer and back)
  *   ferry demo             two boards, a Linux guest migrated live from one to the other
+ *   ferry --version        this tool's version and its image's
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "tools/ferry/commands.h"
+#include "tools/ferry/image_version.h"
+
+#ifndef FERRY_DEFAULT_IMAGE
+#define FERRY_DEFAULT_IMAGE "build/board/ferry.elf"
+#endif
 
 static void usage(FILE *out)
 {
@@ -37,7 +43,39 @@ static void usage(FILE *out)
 		"  quit     an empty board powers off\n"
 		"  update   a board's Ferry image replaced under its running VM (via its peer)\n"
 		"  lan      the guests' LAN between boards, with a host endpoint (a switch)\n"
-		"Run 'ferry <command> --help' for a command's options.\n");
+		"Run 'ferry <command> --help' for a command's options;\n"
+		"'ferry --version [--image ELF]' for the tool's and the image's versions.\n");
+}
+
+/*
+ * The tool's version and stream format, and its image's (or --image's):
+ * a warning when the two differ. 0, or 1 when the image cannot be read.
+ */
+static int version(int argc, char **argv)
+{
+	const char *image = FERRY_DEFAULT_IMAGE;
+	struct image_version tool, img;
+	char err[512];
+
+	if (argc == 3 && !strcmp(argv[1], "--image")) {
+		image = argv[2];
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: ferry --version [--image ELF]\n");
+		return 2;
+	}
+	image_version_tool(&tool);
+	printf("ferry %s (stream format %u, reads %u to %u)\n", tool.version, tool.format,
+	       tool.oldest, tool.format);
+	if (!image_version_read(image, &img, err, sizeof(err))) {
+		printf("image %s: unknown\n", image);
+		fprintf(stderr, "ferry: %s\n", err);
+		return 1;
+	}
+	printf("image %s: %s (stream format %u, reads %u to %u)\n", image, img.version, img.format,
+	       img.oldest, img.format);
+	if (image_version_mismatch(&tool, &img, err, sizeof(err)))
+		fprintf(stderr, "ferry: warning: %s\n", err);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -48,6 +86,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+		return version(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boot") == 0)
 		return cmd_boot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)

@@ -6,13 +6,18 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tools/ferry/link_options.h"
 #include "tools/ferry/unix_path.h"
+
+/* How long a board may take, once reached, to answer the negotiation (it may still be booting). */
+#define NEGOTIATE_MS 20000u
 
 static long long now_ms(void)
 {
@@ -20,6 +25,53 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static const char *token_file; /**< mgmt_client_use_token's, else FERRY_MGMT_TOKEN_FILE */
+
+void mgmt_client_use_token(const char *path) { token_file = path; }
+
+/*
+ * QMP's capabilities negotiation (QMP specification, section 4), once the
+ * board greeted: the board drops what a client sent before it saw the
+ * client come (docs/management.md). A board whose channel cannot tell a
+ * client came (no MULTIPORT) never greets: after the wait the tool
+ * negotiates anyway, and that board answers that it is in command mode
+ * already, which is no failure. The management token goes only to a board
+ * that asks for it.
+ */
+static bool negotiate(struct mgmt_client *c, unsigned timeout_ms, char *err, size_t n)
+{
+	const char *file = token_file ? token_file : getenv("FERRY_MGMT_TOKEN_FILE");
+	char command[192], token[MGMT_TOKEN_HEX + 1];
+	long long give_up = now_ms() + timeout_ms;
+
+	while (!c->greeted && now_ms() < give_up) {
+		int got = mgmt_client_next(c, 100, err, n);
+
+		if (got < 0)
+			return false;
+		if (got > 0)
+			break; /* a line before any greeting: a board in command mode */
+	}
+	if (mgmt_client_command(c, "{\"execute\":\"qmp_capabilities\"}", (int)timeout_ms, NULL,
+				NULL, err, n) ||
+	    strstr(err, "negotiation is already complete"))
+		return true;
+	if (!strstr(err, "requires its management token"))
+		return false;
+	if (!file || !*file) {
+		snprintf(err, n,
+			 "the board requires its management token: name its file in "
+			 "FERRY_MGMT_TOKEN_FILE (ferry creds made it: DIR/NAME/mgmt.token)");
+		return false;
+	}
+	if (!mgmt_token_load(file, token, err, n))
+		return false;
+	snprintf(command, sizeof(command),
+		 "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"ferry-token\":\"%s\"}}",
+		 token);
+	return mgmt_client_command(c, command, (int)timeout_ms, NULL, NULL, err, n);
 }
 
 bool mgmt_client_open(struct mgmt_client *c, const char *path, unsigned timeout_ms, char *err,
@@ -39,8 +91,12 @@ bool mgmt_client_open(struct mgmt_client *c, const char *path, unsigned timeout_
 			snprintf(err, n, "socket: %s", strerror(errno));
 			return false;
 		}
-		if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
-			return true;
+		if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+			if (negotiate(c, timeout_ms + NEGOTIATE_MS, err, n))
+				return true;
+			mgmt_client_close(c);
+			return false;
+		}
 		snprintf(err, n, "cannot reach the board's management channel %s: %s", path,
 			 strerror(errno));
 		close(c->fd);
@@ -120,8 +176,10 @@ int mgmt_client_next(struct mgmt_client *c, int timeout_ms, char *err, size_t n)
 					 why);
 				return -1;
 			}
-			if (json_get(c->line, c->toks, 0, "QMP") >= 0)
-				continue; /* the greeting of a board that saw us connect */
+			if (json_get(c->line, c->toks, 0, "QMP") >= 0) {
+				c->greeted = true; /* a board that saw us connect */
+				continue;
+			}
 			return 1;
 		}
 		if (c->len == sizeof(c->buf)) {
@@ -153,6 +211,8 @@ int mgmt_client_next(struct mgmt_client *c, int timeout_ms, char *err, size_t n)
 
 int mgmt_client_get(const struct mgmt_client *c, int obj, const char *key)
 {
+	if (c->count <= 0 || obj < 0)
+		return -1;
 	return json_get(c->line, c->toks, obj, key);
 }
 
@@ -180,14 +240,20 @@ bool mgmt_client_command(struct mgmt_client *c, const char *json, int timeout_ms
 			 void (*on_event)(void *ctx, struct mgmt_client *c), void *ctx, char *err,
 			 size_t n)
 {
+	long long give_up = now_ms() + timeout_ms;
+
+	c->count = 0; /* the last line is this command's answer, or none */
 	if (!mgmt_client_send(c, json)) {
 		snprintf(err, n, "the board's management channel is closed");
 		return false;
 	}
 	for (;;) {
-		int got = mgmt_client_next(c, timeout_ms, err, n);
+		long long left = give_up - now_ms();
+		int got = left > 0 ? mgmt_client_next(c, (int)left, err, n) : 0;
 		int e;
 
+		if (got == 0 && now_ms() < give_up)
+			continue; /* a signal: the wait goes on */
 		if (got == 0)
 			snprintf(err, n, "no answer from the board within %d ms", timeout_ms);
 		if (got <= 0)

@@ -21,10 +21,21 @@ struct mgmt_client {
 	/* The last line read, and its tokens. */
 	char line[MGMT_CLIENT_LINE_MAX];
 	struct json_tok toks[MGMT_CLIENT_TOKENS];
-	int count;
+	int count;    /**< its tokens; 0: no line (yet) */
+	bool greeted; /**< the board greeted this client (QMP) */
 };
 
-/** Connects, retrying for up to timeout_ms while the board starts; false with err. */
+/**
+ * The management token to give a board that asks for it, from this file
+ * (ferry run --mgmt-token, for its own board); without, the file
+ * FERRY_MGMT_TOKEN_FILE names.
+ */
+void mgmt_client_use_token(const char *path);
+
+/**
+ * Connects, retrying for up to timeout_ms while the board starts, waits for
+ * its greeting and negotiates (QMP); false with err.
+ */
 bool mgmt_client_open(struct mgmt_client *c, const char *path, unsigned timeout_ms, char *err,
 		      size_t err_size);
 void mgmt_client_close(struct mgmt_client *c);

@@ -73,7 +73,7 @@ static void on_event(void *ctx, struct mgmt_client *c)
 
 int migrate_session(struct mgmt_client *c, const struct migrate_request *r, const char *who)
 {
-	struct follow f = { .r = r, .tty = isatty(2), .outcome = -1 };
+	struct follow f = { .r = r, .tty = view_redraw(stderr), .outcome = -1 };
 	struct sigaction sa = { .sa_handler = on_sigint }, old;
 	char cmd[512], err[256];
 	struct json_out o;
@@ -93,7 +93,7 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 	if (r->downtime_limit_ms)
 		json_out_u64(&o, "downtime-limit", r->downtime_limit_ms);
 	if (r->max_bandwidth_mbs)
-		json_out_u64(&o, "max-bandwidth", r->max_bandwidth_mbs);
+		json_out_u64(&o, "max-bandwidth", r->max_bandwidth_mbs * 1000000u); /* bytes/s */
 	if (r->postcopy_after_rounds)
 		json_out_u64(&o, "postcopy-after-rounds", r->postcopy_after_rounds);
 	if (r->epoch_ms)
@@ -115,15 +115,24 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 	 * client with the events it kept while nobody listened (docs/management.md),
 	 * an earlier migration's among them.
 	 */
-	if (!mgmt_client_command(c, cmd, 5000, NULL, NULL, err, sizeof(err))) {
-		fprintf(stderr, "%s: the board refused: %s\n", who, err);
-		return 1;
-	}
+	/* Ctrl-C from here on cancels: while the answer is awaited, at once after it. */
 	interrupted = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
+	if (!mgmt_client_command(c, cmd, 5000, NULL, NULL, err, sizeof(err))) {
+		bool refused = mgmt_client_get(c, 0, "error") >= 0;
+
+		sigaction(SIGINT, &old, NULL);
+		if (refused) { /* the board's "no": nothing changed */
+			fprintf(stderr, "%s: the board refused: %s\n", who, err);
+			return 1;
+		}
+		/* No answer: the board may have begun it. */
+		fprintf(stderr, "%s: %s: whether the migration began is unknown here\n", who, err);
+		return 4;
+	}
 	while (f.outcome < 0) {
-		int got = mgmt_client_next(c, (int)r->silence_s * 1000, err, sizeof(err));
+		int got;
 
 		if (interrupted && !cancel_sent) {
 			/* The answer comes later, among the events; the end event says what won. */
@@ -131,11 +140,14 @@ int migrate_session(struct mgmt_client *c, const struct migrate_request *r, cons
 			mgmt_client_send(c, "{\"execute\":\"migrate-cancel\"}");
 			cancel_sent = true;
 		}
+		got = mgmt_client_next(c, (int)r->silence_s * 1000, err, sizeof(err));
 		if (got < 0 || (got == 0 && !interrupted)) {
 			if (f.bar_open)
 				migrate_view_progress_done(stderr, f.tty);
-			fprintf(stderr, "%s: %s\n", who,
-				got < 0 ? err : "no news from the board for too long");
+			fprintf(stderr,
+				"%s: %s: the migration had begun, where the VM runs is unknown "
+				"here ('ferry boards --mgmt' on each board says)\n",
+				who, got < 0 ? err : "no news from the board for too long");
 			sigaction(SIGINT, &old, NULL);
 			return 4;
 		}
@@ -159,10 +171,13 @@ int migrate_session_at(const char *sock, const struct migrate_request *r, const 
 	int rc;
 
 	if (!mgmt_client_open(&c, sock, 2000, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", who, err);
-		return 4;
+		/* Nothing was asked: the VM is where it was (exit 1, not 4: its fate is known). */
+		fprintf(stderr, "%s: %s: nothing was asked of it\n", who, err);
+		return 1;
 	}
 	rc = migrate_session(&c, r, who);
 	mgmt_client_close(&c);
 	return rc;
 }
+
+bool migrate_session_interrupted(void) { return interrupted != 0; }

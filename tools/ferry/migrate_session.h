@@ -28,13 +28,17 @@ struct migrate_request {
 
 /**
  * Runs it on the board behind c. Returns 0 when the migration completed, 1
- * when it failed or was cancelled (the VM runs on at the source), 3 when it
- * is unresolved (the VM stays stopped), 4 when the board could not be
- * followed to the end.
+ * when it was refused, failed or was cancelled (the VM runs on at the
+ * source), 3 when it is unresolved (the VM stays stopped), 4 when the
+ * board could not be followed to the end, 5 when it was lost. SIGINT
+ * (Ctrl-C) meanwhile asks the board to cancel.
  */
 int migrate_session(struct mgmt_client *c, const struct migrate_request *r, const char *who);
 
-/** migrate_session over the board's management channel at sock (4: it could not be opened). */
+/** migrate_session over the board's management channel at sock (1: it could not be opened). */
 int migrate_session_at(const char *sock, const struct migrate_request *r, const char *who);
+
+/** Whether SIGINT came during the last migrate_session (and a cancel was asked). */
+bool migrate_session_interrupted(void);
 
 #endif

@@ -2,7 +2,9 @@
 /** The progress bar and the report, see migrate_view.h. */
 #include "tools/ferry/migrate_view.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BAR_WIDTH 24
 
@@ -13,29 +15,49 @@ static void ms3(char *out, size_t n, unsigned long long us)
 
 void migrate_view_progress(FILE *out, bool tty, const struct mgmt_client *c, int data)
 {
-	char status[32], bar[BAR_WIDTH + 1], throttle[64] = "";
+	char status[32], bar[BAR_WIDTH + 1], throttle[64] = "", eta[48] = "";
 	unsigned long long total = mgmt_client_u64(c, data, "pages-total"),
-			   left = mgmt_client_u64(c, data, "pages-remaining");
-	unsigned pct =
-		total ? (unsigned)((total - (left > total ? total : left)) * 100 / total) : 100;
+			   left = mgmt_client_u64(c, data, "pages-remaining"),
+			   elapsed = mgmt_client_u64(c, data, "elapsed-ms"),
+			   time_left = mgmt_client_u64(c, data, "time-left-ms");
+	/* The whole migration's share done once the time left is known, else this round's. */
+	unsigned pct = time_left ? (unsigned)(elapsed * 100 / (elapsed + time_left))
+		       : total	 ? (unsigned)((total - (left > total ? total : left)) * 100 / total)
+				 : 100;
 	unsigned filled = pct * BAR_WIDTH / 100;
 
 	for (unsigned i = 0; i < BAR_WIDTH; i++)
 		bar[i] = i < filled ? '#' : '-';
 	bar[BAR_WIDTH] = '\0';
 	mgmt_client_str(c, data, "status", status, sizeof(status));
+	if (time_left)
+		snprintf(eta, sizeof(eta), ", about %.1f s left", (double)time_left / 1000.0);
 	if (mgmt_client_u64(c, data, "throttle-pages-per-s"))
 		snprintf(throttle, sizeof(throttle), ", guest throttled to %llu pages/s",
 			 mgmt_client_u64(c, data, "throttle-pages-per-s"));
 	fprintf(out,
 		"%s  %-16s round %-2llu [%s] %3u%%  %6.1f MiB sent, %llu pages to go, dirtying "
-		"%llu pages/s, expected downtime %.1f ms%s%s",
+		"%llu pages/s, expected downtime %.1f ms%s%s%s",
 		tty ? "\r\033[K" : "", status, mgmt_client_u64(c, data, "round"), bar, pct,
 		(double)mgmt_client_u64(c, data, "ram-sent") / (1 << 20), left,
 		mgmt_client_u64(c, data, "dirty-pages-rate"),
-		(double)mgmt_client_u64(c, data, "expected-downtime-us") / 1000.0, throttle,
+		(double)mgmt_client_u64(c, data, "expected-downtime-us") / 1000.0, eta, throttle,
 		tty ? "" : "\n");
 	fflush(out);
+}
+
+bool view_redraw(FILE *out)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(fileno(out)) && !(term && !strcmp(term, "dumb"));
+}
+
+bool view_styled(FILE *out)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	return view_redraw(out) && !(no_color && *no_color);
 }
 
 void migrate_view_progress_done(FILE *out, bool tty)

@@ -8,6 +8,14 @@
 
 #include "tools/ferry/mgmt_client.h"
 
+/**
+ * Whether out is a terminal that takes a line redrawn in place (not
+ * TERM=dumb): the progress bar then keeps to one line.
+ */
+bool view_redraw(FILE *out);
+/** Whether out takes bold text: a terminal as above, and NO_COLOR unset or empty (no-color.org). */
+bool view_styled(FILE *out);
+
 /** A MIGRATION_PROGRESS event's data (token `data` of the last line) as one bar on out. */
 void migrate_view_progress(FILE *out, bool tty, const struct mgmt_client *c, int data);
 

@@ -116,6 +116,10 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		add(&b, "-device");
 		add(&b, "virtserialport,chardev=mgmt,nr=1,name=ferry.mgmt");
 	}
+	if (opt->mgmt_token) {
+		add(&b, "-fw_cfg");
+		addf(&b, "name=opt/ferry/mgmt-token,file=%s", opt->mgmt_token);
+	}
 	if (opt->lan_socket) {
 		/*
 		 * The guests' LAN, apart from the link: a port of `ferry lan`. Added

@@ -25,6 +25,9 @@ struct boot_options {
 	unsigned char net_mac_last; /**< last byte of the device's MAC */
 	/** Unix socket (QEMU listens) of the management channel (docs/management.md), or NULL. */
 	const char *mgmt_socket;
+	/** File of the management token the board requires (fw_cfg opt/ferry/mgmt-token), or NULL.
+	 */
+	const char *mgmt_token;
 	/** Unix socket of the guests' LAN, a port of `ferry lan` (QEMU connects), or NULL. */
 	const char *lan_socket;
 	/**

@@ -11,8 +11,8 @@
  *
  * Outside input: every value is checked, errors name the line.
  */
-#ifndef HYP_VM_CONFIG_H
-#define HYP_VM_CONFIG_H
+#ifndef LIB_VM_CONFIG_H
+#define LIB_VM_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /** VM configuration records, see vm_config.h. */
-#include "hyp/vm_config.h"
+#include "lib/vm_config.h"
 
 #include <string.h>
 
