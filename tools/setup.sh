@@ -207,22 +207,29 @@ cp "$cache/src/mbedtls/LICENSE" "$cache/licenses/mbedtls-LICENSE"
 cp "$cache/src/mbedtls/3rdparty/p256-m/README.md" "$cache/licenses/mbedtls-p256-m-README.md"
 cp "$cache/src/lwip/COPYING" "$cache/licenses/lwip-COPYING"
 
-# libfdt: only scripts/dtc/libfdt of the u-boot source is needed, so it is
-# taken from the upstream tarball that apt verified.
-fetch_source u-boot 2025.01 --tar-only
-orig=$(orig_of u-boot 2025.01)
-ver=$(orig_version "$orig")
-if [ "$(recorded libfdt-from-u-boot)" != "$ver" ] || [ ! -f "$cache/src/libfdt/libfdt.h" ]; then
-	say "extracting libfdt from u-boot $ver"
+# take_folder NAME TARBALL FOLDER DEST LICENCE LICENCE_AS CHECK: one folder of
+# an upstream tarball apt verified, and its licence, into DEST (its file
+# CHECK present), unless the cache holds it from this version already.
+take_folder() {
+	local name=$1 tarball=$2 folder=$3 dest=$4 licence=$5 licence_as=$6 check=$7 ver tmp
+	ver=$(orig_version "$tarball")
+	[ "$(recorded "$name")" = "$ver" ] && [ -f "$dest/$check" ] && return 0
+	say "extracting $folder from $(basename "$tarball")"
 	tmp=$(mktemp -d)
-	tar -xf "$orig" -C "$tmp" --wildcards '*/scripts/dtc/libfdt/*' '*/Licenses/bsd-2-clause.txt' ||
-		die "u-boot source $orig has no scripts/dtc/libfdt"
-	rm -rf "$cache/src/libfdt"
-	mv "$tmp"/*/scripts/dtc/libfdt "$cache/src/libfdt"
-	cp "$tmp"/*/Licenses/bsd-2-clause.txt "$cache/licenses/libfdt-BSD-2-Clause.txt"
+	tar -xf "$tarball" -C "$tmp" --wildcards "*/$folder/*" "*/$licence" ||
+		die "$tarball has no $folder"
+	rm -rf "$dest"
+	mkdir -p "$(dirname "$dest")"
+	mv "$tmp"/*/"$folder" "$dest"
+	cp "$tmp"/*/"$licence" "$cache/licenses/$licence_as"
 	rm -rf "$tmp"
-	record libfdt-from-u-boot "$ver"
-fi
+	record "$name" "$ver"
+}
+
+# libfdt: only scripts/dtc/libfdt of the u-boot source is needed.
+fetch_source u-boot 2025.01 --tar-only
+take_folder libfdt-from-u-boot "$(orig_of u-boot 2025.01)" scripts/dtc/libfdt "$cache/src/libfdt" \
+	Licenses/bsd-2-clause.txt libfdt-BSD-2-Clause.txt libfdt.h
 
 # --- 4. newlib for aarch64-none-elf ----------------------------------------------
 
@@ -265,20 +272,8 @@ fi
 # python/qemu/qmp of Debian's qemu source: only that folder of the upstream
 # tarball apt verified (LGPL-2.0-or-later, tests only: nothing of it is built in).
 fetch_source qemu 10. --tar-only
-qemu_tar=$(orig_of qemu 10.)
-qemu_ver=$(orig_version "$qemu_tar")
-if [ "$(recorded qemu-qmp)" != "$qemu_ver" ] || [ ! -f "$cache/src/qemu-qmp/qemu/qmp/__init__.py" ]; then
-	say "extracting QEMU's Python QMP library from qemu $qemu_ver"
-	tmp=$(mktemp -d)
-	tar -xf "$qemu_tar" -C "$tmp" --wildcards '*/python/qemu/qmp/*' '*/COPYING.LIB' ||
-		die "qemu source $qemu_tar has no python/qemu/qmp"
-	rm -rf "$cache/src/qemu-qmp"
-	mkdir -p "$cache/src/qemu-qmp/qemu"
-	mv "$tmp"/*/python/qemu/qmp "$cache/src/qemu-qmp/qemu/qmp"
-	cp "$tmp"/*/COPYING.LIB "$cache/licenses/qemu-qmp-COPYING.LIB"
-	rm -rf "$tmp"
-	record qemu-qmp "$qemu_ver"
-fi
+take_folder qemu-qmp "$(orig_of qemu 10.)" python/qemu/qmp "$cache/src/qemu-qmp/qemu/qmp" \
+	COPYING.LIB qemu-qmp-COPYING.LIB __init__.py
 
 # --- 5. guest images for the tests: Debian's arm64 kernel and busybox ------------------
 
