@@ -188,6 +188,9 @@ if(FERRY_BUILD_BOARD)
   # The tool and the image it launches are of one build: no warning.
   add_test(NAME tools.cli.version COMMAND ferry --version --image ${FERRY_BOARD_IMAGE})
   set_tests_properties(tools.cli.version PROPERTIES FAIL_REGULAR_EXPRESSION "warning|unknown")
+  add_test(NAME tools.cli.version_json COMMAND sh -c "$<TARGET_FILE:ferry> --version --json --image \
+${FERRY_BOARD_IMAGE} | /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); \
+assert d[\"image\"][\"version\"] == d[\"tool\"][\"version\"] and \"warning\" not in d, d'")
   # A bad VM configuration refused on the host, before QEMU (docs/running-guests.md).
   add_test(NAME tools.cli.run_checks COMMAND ${CMAKE_SOURCE_DIR}/tests/support/cli_checks.sh
     $<TARGET_FILE:ferry> ${FERRY_BOARD_IMAGE} ${CMAKE_BINARY_DIR}/board/guests/guest_hello.elf)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/json_out.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/image_version.h"
 
@@ -44,7 +45,43 @@ static void usage(FILE *out)
 		"  update   a board's Ferry image replaced under its running VM (via its peer)\n"
 		"  lan      the guests' LAN between boards, with a host endpoint (a switch)\n"
 		"Run 'ferry <command> --help' for a command's options;\n"
-		"'ferry --version [--image ELF]' for the tool's and the image's versions.\n");
+		"'ferry --version [--image ELF] [--json]' for the tool's and the image's "
+		"versions.\n");
+}
+
+/* --version --json: one object, for scripts. */
+static int version_json(const struct image_version *tool, const char *image)
+{
+	struct image_version img;
+	char buf[1024], err[512];
+	struct json_out o;
+	size_t len;
+	bool read = image_version_read(image, &img, err, sizeof(err));
+
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_object(&o, "tool");
+	json_out_str(&o, "version", tool->version);
+	json_out_u64(&o, "format", tool->format);
+	json_out_u64(&o, "oldest", tool->oldest);
+	json_out_end(&o);
+	json_out_object(&o, "image");
+	json_out_str(&o, "path", image);
+	if (read) {
+		json_out_str(&o, "version", img.version);
+		json_out_u64(&o, "format", img.format);
+		json_out_u64(&o, "oldest", img.oldest);
+	} else {
+		json_out_str(&o, "error", err);
+	}
+	json_out_end(&o);
+	if (read && image_version_mismatch(tool, &img, err, sizeof(err)))
+		json_out_str(&o, "warning", err);
+	json_out_end(&o);
+	if (!json_out_text(&o, &len))
+		return 1;
+	printf("%s\n", buf);
+	return read ? 0 : 1;
 }
 
 /*
@@ -56,14 +93,21 @@ static int version(int argc, char **argv)
 	const char *image = FERRY_DEFAULT_IMAGE;
 	struct image_version tool, img;
 	char err[512];
+	bool json = false;
 
-	if (argc == 3 && !strcmp(argv[1], "--image")) {
-		image = argv[2];
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: ferry --version [--image ELF]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--image") && i + 1 < argc) {
+			image = argv[++i];
+		} else {
+			fprintf(stderr, "usage: ferry --version [--image ELF] [--json]\n");
+			return 2;
+		}
 	}
 	image_version_tool(&tool);
+	if (json)
+		return version_json(&tool, image);
 	printf("ferry %s (stream format %u, reads %u to %u)\n", tool.version, tool.format,
 	       tool.oldest, tool.format);
 	if (!image_version_read(image, &img, err, sizeof(err))) {
