@@ -8,9 +8,12 @@
 set -uo pipefail
 ferry=$1 work=$2
 rm -rf "$work" && mkdir -p "$work"
-# The demo's private directory (sockets, key) goes under this one: what is left is found there.
-export XDG_RUNTIME_DIR=$work/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+# The demo's private directory (sockets, key) goes under this one, short (a
+# unix socket's path is at most 107 bytes, a deep build tree's is longer):
+# what is left is found there.
+XDG_RUNTIME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ferry.XXXXXX") || exit 2
+export XDG_RUNTIME_DIR
+trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
 status=0
 fail() { echo "FAIL: $*"; status=1; }
 "$ferry" demo --max-bandwidth 2 --work "$work/demo" >"$work/out.txt" 2>&1 &
