@@ -337,6 +337,16 @@ enum mig_state mig_source_reconnect(struct mig_source *s, struct mig_channel *ch
  */
 bool mig_source_cancel(struct mig_source *s);
 
+/**
+ * QMP's migrate-set-parameters for a migration under way: the downtime
+ * limit (ns, not 0) from the next round's verdict on, the bandwidth cap
+ * (bytes/s, 0: none) from the next send. Only from the thread that runs
+ * the source (the board's control CPU serves its management channel in
+ * the engine's waits).
+ */
+void mig_source_set_limits(struct mig_source *s, uint64_t downtime_limit_ns,
+			   uint64_t max_bandwidth);
+
 /** Ends a migration that never began (no link): failed with why; the VM was never stopped. */
 void mig_source_abandon(struct mig_source *s, const char *why);
 

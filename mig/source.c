@@ -527,6 +527,7 @@ static enum mig_state precopy(struct mig_source *s)
 		s->dirty_rate = round.ns ? round.dirty_pages * MIG_NS_PER_S / round.ns : 0;
 		if (s->rep.throttle_pages_per_s)
 			s->rep.throttled_rounds++;
+		policy.downtime_limit_ns = s->cfg.precopy.downtime_limit_ns; /* as set meanwhile */
 		d = mig_precopy_decide(&s->pre, &policy, &round);
 		s->rep.rounds = s->pre.rounds;
 		if (d == MIG_NEXT_ROUND &&

@@ -385,3 +385,10 @@ int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *re
 }
 
 /** Tells the destination which pages it must fetch later (POSTCOPY_DISCARD chunks). */
+
+void mig_source_set_limits(struct mig_source *s, uint64_t downtime_limit_ns, uint64_t max_bandwidth)
+{
+	if (downtime_limit_ns)
+		s->cfg.precopy.downtime_limit_ns = downtime_limit_ns;
+	s->cfg.max_bandwidth = max_bandwidth;
+}

@@ -380,6 +380,14 @@ static bool cmd_migrate(void *ctx, const struct mgmt_migrate_args *a, char *err,
 	return true;
 }
 
+/* migrate-set-parameters, as QEMU's: a migration this board sends now follows them too. */
+static void cmd_set_parameters(void *ctx, uint64_t downtime_limit_ms, uint64_t max_bandwidth)
+{
+	(void)ctx;
+	if (c.job.source)
+		mig_source_set_limits(c.job.source, downtime_limit_ms * 1000000ull, max_bandwidth);
+}
+
 static bool cmd_migrate_cancel(void *ctx, char *err, size_t n)
 {
 	(void)ctx;
@@ -700,6 +708,7 @@ static const struct mgmt_ops board_mgmt_ops = {
 	.migrate_incoming = cmd_migrate_incoming,
 	.vm_boot = cmd_vm_boot,
 	.quit = cmd_quit,
+	.set_parameters = cmd_set_parameters,
 };
 
 /* A client came (greeted) or left, as the device says. */

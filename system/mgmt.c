@@ -287,6 +287,8 @@ static bool set_parameters(struct mgmt *m, struct request *r)
 	}
 	m->downtime_limit_ms = limit;
 	m->max_bandwidth = bandwidth;
+	if (m->ops->set_parameters)
+		m->ops->set_parameters(m->ctx, limit, bandwidth);
 	return true;
 }
 

@@ -68,6 +68,8 @@ struct mgmt_ops {
 	bool (*migrate_incoming)(void *ctx, char *err, size_t n);
 	bool (*vm_boot)(void *ctx, char *err, size_t n);
 	bool (*quit)(void *ctx, char *err, size_t n);
+	/** Optional: migrate-set-parameters reaches a migration under way too. */
+	void (*set_parameters)(void *ctx, uint64_t downtime_limit_ms, uint64_t max_bandwidth);
 };
 
 struct mgmt {

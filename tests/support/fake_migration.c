@@ -36,6 +36,8 @@ static void count_progress(void *ctx, const struct mig_progress *p)
 	struct fake_migration *m = ctx;
 
 	m->progress_reports++;
+	if (m->lift_cap_at_first_progress && m->progress_reports == 1)
+		mig_source_set_limits(m->source, m->precopy.downtime_limit_ns, 0);
 	if (p->round == 1 && p->state == MIG_ACTIVE) {
 		if (p->dirty_pages_per_s > m->round1_dirty_rate_max)
 			m->round1_dirty_rate_max = p->dirty_pages_per_s;

@@ -166,6 +166,7 @@ struct fake_migration {
 	int fault_at;
 	unsigned fault_after_ms; /**< the fault strikes this long after the link began, if set */
 	bool cancel_after_first_round;
+	bool lift_cap_at_first_progress;   /**< the bandwidth cap lifted while the migration runs */
 	struct mig_protect_params protect; /**< MIG_MODE_PROTECT */
 	/**
 	 * takeover=manual, a standby left waiting after the first link: 1, the

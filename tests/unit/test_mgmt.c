@@ -110,6 +110,7 @@ struct fake_board {
 	unsigned migrates, stops, resolves, recovers;
 	char force[16]; /**< the last migrate-resolve's, "" without */
 	bool refuse;
+	uint64_t set_limit_ms, set_bandwidth; /**< the last migrate-set-parameters passed on */
 };
 
 static void fake_write(void *ctx, const char *text, size_t len)
@@ -175,6 +176,14 @@ static void fake_query(void *ctx, struct json_out *ret)
 	json_out_str(ret, "status", "active");
 }
 
+static void fake_set_parameters(void *ctx, uint64_t limit_ms, uint64_t bandwidth)
+{
+	struct fake_board *b = ctx;
+
+	b->set_limit_ms = limit_ms;
+	b->set_bandwidth = bandwidth;
+}
+
 static const struct mgmt_ops fake_ops = {
 	.write = fake_write,
 	.now_us = fake_now,
@@ -190,6 +199,7 @@ static const struct mgmt_ops fake_ops = {
 	.migrate_incoming = fake_simple,
 	.vm_boot = fake_simple,
 	.quit = fake_simple,
+	.set_parameters = fake_set_parameters,
 };
 
 static const char *say(struct mgmt *m, struct fake_board *b, const char *line)
@@ -432,6 +442,9 @@ static void test_migrate_parameters(void **state)
 	check_answers(&m, &b, wrong, sizeof(wrong) / sizeof(wrong[0]));
 	assert_string_equal(say(&m, &b, "{\"execute\":\"query-migrate-parameters\"}"),
 			    "{\"return\":{\"downtime-limit\":20,\"max-bandwidth\":33554432}}\n");
+	/* passed on to the board (a migration under way follows them), refusals not */
+	assert_int_equal(b.set_limit_ms, 20);
+	assert_int_equal(b.set_bandwidth, 33554432);
 	say(&m, &b, "{\"execute\":\"migrate\",\"arguments\":{\"peer\":\"b\"}}");
 	assert_int_equal(b.last.downtime_limit_ms, 20);
 	assert_int_equal(b.last.max_bandwidth, 33554432);

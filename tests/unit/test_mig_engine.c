@@ -187,6 +187,19 @@ static void test_bandwidth_cap(void **state)
 		    (f->m.src.bytes_sent - 16384) * 1000000000ull / rate);
 }
 
+/* The cap lifted under way (QMP's migrate-set-parameters): the rest goes at the link's pace. */
+static void test_bandwidth_cap_lifted(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t rate = 1u << 20;
+
+	f->m.max_bandwidth = rate;
+	f->m.lift_cap_at_first_progress = true;
+	completed(f);
+	/* at the cap alone, its bytes would have taken this long */
+	assert_true(f->m.src.total_ns * 2 < f->m.src.bytes_sent * 1000000000ull / rate);
+}
+
 /* A guest that writes meanwhile: the first round's progress already measures its rate. */
 static void test_dirty_rate_from_the_first_round(void **state)
 {
@@ -769,6 +782,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_rate_from_the_first_round, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_bandwidth_cap_lifted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settle_gives_up_after_its_passes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_settle_waits_out_a_shrinking_burst, setup,
