@@ -25,8 +25,17 @@ pid_a=$!
 for _ in $(seq 600); do grep -q "beat 5 at" "$work/a.log" 2>/dev/null && break; sleep 0.1; done
 "$ferry" update --board "$run_dir/a.mgmt" --image "$next" --via "$run_dir/b.mgmt" \
 	>"$work/update.log" 2>&1 || fail "ferry update (to the next image) exited $?"
-"$ferry" update --board "$run_dir/a.mgmt" --image "$image" --via "$run_dir/b.mgmt" \
-	>"$work/rollback.log" 2>&1 || fail "ferry update (back) exited $?"
+# Back, with --json: stdout is JSON lines only, both migrations' events and the update's end.
+"$ferry" update --board "$run_dir/a.mgmt" --image "$image" --via "$run_dir/b.mgmt" --json \
+	>"$work/rollback.json" 2>"$work/rollback.log" || fail "ferry update (back) exited $?"
+/usr/bin/python3 - "$work/rollback.json" <<'PY' || fail "ferry update --json: not JSON lines with both migrations and the end"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+done = [l for l in lines if l.get("event") == "MIGRATION_COMPLETED"]
+assert len(done) == 2, done
+assert lines[-1]["update"] == "completed" and lines[-1]["away-ms"] > 0, lines[-1]
+print(f"ferry update --json: {len(lines)} lines, the VM away {lines[-1]['away-ms']} ms")
+PY
 # The guest ends by itself on A (it runs 25 s); then both boards, empty, quit.
 for _ in $(seq 400); do grep -q "FERRY-TEST" "$work/a.log" && break; sleep 0.1; done
 for _ in $(seq 100); do grep -q "the board stays up" "$work/a.log" && break; sleep 0.1; done

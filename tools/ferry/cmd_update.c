@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/json_out.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/migrate_session.h"
 #include "tools/ferry/unix_path.h"
@@ -90,10 +91,15 @@ static bool command(const char *sock, const char *json, char *err, size_t n)
 	return ok;
 }
 
+/* --json: stdout carries JSON lines only; what is said for people goes to stderr. */
+static bool as_json;
+
+static FILE *human(void) { return as_json ? stderr : stdout; }
+
 /** One migration from the board behind `from` to its peer: migrate_session's exit code. */
 static int move(const char *from, const char *peer)
 {
-	struct migrate_request r = { .peer = peer, .silence_s = 120 };
+	struct migrate_request r = { .peer = peer, .silence_s = 120, .json = as_json };
 	struct mgmt_client c;
 	char err[512];
 	int rc;
@@ -163,12 +169,14 @@ static bool restart(const char *mgmt, const char *image, char *err, size_t n)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: ferry update --board A.mgmt --image NEW.elf --via B.mgmt\n"
+	fprintf(out, "usage: ferry update --board A.mgmt --image NEW.elf --via B.mgmt [--json]\n"
 		     "  Updates board A's Ferry image under its running VM: the VM moves to\n"
 		     "  board B (empty: it waits for it), A restarts on NEW.elf, the VM moves\n"
 		     "  back; both reports and the time the VM spent away. A must have been\n"
 		     "  started by ferry run --mgmt, which restarts it; B may be empty or\n"
-		     "  waiting for a VM (ferry run --incoming --mgmt).\n");
+		     "  waiting for a VM (ferry run --incoming --mgmt). --json: both migrations'\n"
+		     "  events and reports, then the update's end, as JSON lines on stdout (the\n"
+		     "  rest goes to stderr).\n");
 }
 
 int update_board(const char *a, const char *image_arg, const char *b)
@@ -202,8 +210,8 @@ int update_board(const char *a, const char *image_arg, const char *b)
 			va.state, va.vm[0] ? va.vm : "none", vb.state);
 		return 1;
 	}
-	printf("== The VM moves from board A (%s) to board B (%s)\n", a, b);
-	fflush(stdout);
+	fprintf(human(), "== The VM moves from board A (%s) to board B (%s)\n", a, b);
+	fflush(human());
 	if ((!strcmp(vb.state, "empty") &&
 	     !command(b, "{\"execute\":\"migrate-incoming\"}", err, sizeof(err))) ||
 	    !await_state(b, "receiving", err, sizeof(err))) {
@@ -219,21 +227,36 @@ int update_board(const char *a, const char *image_arg, const char *b)
 		return 1;
 	}
 	away = now_s();
-	printf("\n== Board A restarts on %s\n", image);
-	fflush(stdout);
+	fprintf(human(), "\n== Board A restarts on %s\n", image);
+	fflush(human());
 	if (!restart(a, image, err, sizeof(err)) ||
 	    !await_state(a, "receiving", err, sizeof(err))) {
 		fprintf(stderr, "ferry update: %s; the VM runs on at board B\n", err);
 		return 1;
 	}
-	printf("\n== The VM moves back to board A\n");
-	fflush(stdout);
+	fprintf(human(), "\n== The VM moves back to board A\n");
+	fflush(human());
 	rc = move(b, vb.peer);
 	if (rc != 0) {
 		say_where(rc, "board B");
 		return 1;
 	}
 	away = now_s() - away;
+	if (as_json) {
+		char buf[PATH_MAX + 128];
+		struct json_out o;
+		size_t len;
+
+		json_out_init(&o, buf, sizeof(buf));
+		json_out_object(&o, NULL);
+		json_out_str(&o, "update", "completed");
+		json_out_str(&o, "image", image);
+		json_out_u64(&o, "away-ms", (uint64_t)(away * 1000.0));
+		json_out_end(&o);
+		if (json_out_text(&o, &len))
+			printf("%s\n", buf);
+		return 0;
+	}
 	printf("\n  Board A runs %s; the VM was away from it %.1f s (its downtimes are in the "
 	       "two reports above).\n",
 	       image, away);
@@ -246,6 +269,7 @@ int cmd_update(int argc, char **argv)
 		{ "board", required_argument, NULL, 'b' },
 		{ "image", required_argument, NULL, 'i' },
 		{ "via", required_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -266,6 +290,9 @@ int cmd_update(int argc, char **argv)
 			break;
 		case 'i':
 			image = optarg;
+			break;
+		case 'j':
+			as_json = true;
 			break;
 		case 'h':
 			usage(stdout);
