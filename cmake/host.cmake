@@ -198,6 +198,16 @@ endif()
 # A board that cannot be reached: nothing was asked, the VM is where it was (exit 1, not 4).
 add_test(NAME tools.cli.migrate_unreachable COMMAND sh -c
   "$<TARGET_FILE:ferry> migrate --mgmt /nonexistent/ferry.mgmt --peer b; test $? = 1")
+# `ferry creds --json`: what was made, where `ferry run --link` and `--mgmt-token` take it.
+add_test(NAME tools.cli.creds_json COMMAND sh -c "d=$(mktemp -d /tmp/fc.XXXXXX) && \
+$<TARGET_FILE:ferry> creds --json $d/c a b > $d/out.json && /usr/bin/python3 -c 'import json, os, sys; \
+d = json.load(open(sys.argv[1])); b = d[\"boards\"]; \
+assert d[\"credentials\"] == \"psk\" and [x[\"role\"] for x in b] == [\"listen\", \"connect\"], d; \
+assert all(os.path.isfile(x[\"link\"] + \"/link.conf\") and os.path.isfile(x[\"mgmt-token\"]) for x in b), d' \
+$d/out.json; rc=$?; rm -rf $d; exit $rc")
+# `ferry boards --json` without boards: the kinds it launches, as JSON.
+add_test(NAME tools.cli.boards_json COMMAND sh -c "$<TARGET_FILE:ferry> boards --json | \
+/usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); assert d[\"kind\"] == \"qemu-virt\", d'")
 ferry_unit_test(tools.unit.lan_switch tests/unit/test_lan_switch.c ferry_tool_lib)
 # Socket paths: through the library, and through the tool's commands as a user runs them.
 ferry_unit_test(tools.unit.socket_path tests/unit/test_socket_path.c ferry_tool_lib)

@@ -115,8 +115,10 @@ supervisor_says() {
 		grep -q "waiting for the supervisor" "$work/$1.log" 2>/dev/null && break
 		sleep 0.05
 	done
-	"$ferry" resolve --mgmt "$run_dir/$1.mgmt" --force "$2" >"$work/resolve.log" 2>&1 ||
-		fail "ferry resolve: $(cat "$work/resolve.log")"
+	"$ferry" resolve --mgmt "$run_dir/$1.mgmt" --force "$2" --json >"$work/resolve.json" \
+		2>"$work/resolve.log" || fail "ferry resolve: $(cat "$work/resolve.log")"
+	grep -qF "\"resolve\":\"taken\",\"force\":\"$2\"" "$work/resolve.json" ||
+		fail "ferry resolve --json said: $(cat "$work/resolve.json")"
 }
 
 # The break, a random while into the protection (the seed is printed: a failure can be rerun).

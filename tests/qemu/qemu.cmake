@@ -363,9 +363,10 @@ if(EXISTS ${FERRY_LINUX_DIR}/Image)
     --work ${CMAKE_BINARY_DIR}/pair-tests/linux_update)
   set_tests_properties(e2e.qemu.linux_update PROPERTIES TIMEOUT 600 LABELS qemu
     RESOURCE_LOCK "board_pair;linux")
-  # The same Linux taken A -> B -> A three times, a command answered after each move.
-  add_test(NAME e2e.qemu.linux_round_trips COMMAND $<TARGET_FILE:ferry> demo --round-trips 3
-    --work ${CMAKE_BINARY_DIR}/pair-tests/linux_round_trips)
+  # The same Linux taken A -> B -> A three times, a command answered after each move;
+  # what it reports as JSON lines (--json).
+  add_test(NAME e2e.qemu.linux_round_trips COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/demo_json.sh
+    $<TARGET_FILE:ferry> ${CMAKE_BINARY_DIR}/pair-tests/linux_round_trips 6 --round-trips 3)
   set_tests_properties(e2e.qemu.linux_round_trips PROPERTIES TIMEOUT 600 LABELS qemu
     RESOURCE_LOCK "board_pair;linux")
   # The same Linux protected by B (ferry protect), A's emulator killed: B takes over.

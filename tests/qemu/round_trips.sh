@@ -92,11 +92,22 @@ done
 [ "${now:-0}" -ge $((${last:-0} + 12)) ] || fail "the guest on a stopped beating (beat ${now:-none})"
 grep -Eq "FAIL|PANIC" "$work/a.log" "$work/b.log" && fail "a board failed"
 # B, empty, told to wait for a VM that never comes, stops waiting when told.
-"$ferry" incoming --mgmt "$(mgmt b)" || fail "ferry incoming on b (at the end) exited $?"
-"$ferry" incoming --cancel --mgmt "$(mgmt b)" || fail "ferry incoming --cancel on b exited $?"
+# These three say the state they reached with --json.
+# said WHAT WANT: the command's JSON line ($out) names the state WANT.
+said() {
+	grep -qF "\"state\":\"$2\"" <<<"$out" || fail "ferry $1 --json said '$out', not state $2"
+}
+out=$("$ferry" incoming --json --mgmt "$(mgmt b)") || fail "ferry incoming on b (at the end) exited $?"
+said incoming receiving
+out=$("$ferry" incoming --cancel --json --mgmt "$(mgmt b)") ||
+	fail "ferry incoming --cancel on b exited $?"
+said "incoming --cancel" empty
 grep -q "migration: no longer waiting for a VM (migrate-cancel)" "$work/b.log" ||
 	fail "b did not say it stopped waiting"
-[ $status = 0 ] && { "$ferry" quit --mgmt "$(mgmt b)" || fail "ferry quit on b exited $?"; }
+if [ $status = 0 ]; then
+	out=$("$ferry" quit --json --mgmt "$(mgmt b)") || fail "ferry quit on b exited $?"
+	said quit powered-off
+fi
 grep -q "Ferry: told to quit on the management channel: powering off" "$work/b.log" ||
 	fail "b did not power off when told"
 end_boards "$run_dir"

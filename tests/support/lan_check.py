@@ -12,6 +12,7 @@ answered from there, exactly once, and the first board sees none of them.
   lan_check.py FERRY   (its socket in a new short directory: unix socket
                         paths have a 108-byte limit, a checkout's path none)
 """
+import json
 import os
 import select
 import shutil
@@ -138,8 +139,8 @@ def main():
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    lan = subprocess.Popen([ferry, "lan", "--socket", path, "--udp", f"{port}:{ECHO_PORT}"],
-                           stderr=subprocess.PIPE, text=True)
+    lan = subprocess.Popen([ferry, "lan", "--socket", path, "--udp", f"{port}:{ECHO_PORT}",
+                            "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(250):
             if os.path.exists(path):
@@ -165,12 +166,19 @@ def main():
             fail(f"after the move: {a.echoes} echoes from A, {b.echoes} from B")
     finally:
         lan.terminate()
-        err = lan.communicate(timeout=10)[1]
+        out, err = lan.communicate(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     if lan.returncode != 0:
         fail(f"ferry lan exited {lan.returncode}: {err}")
     if "1 stations moved" not in err:
         fail(f"the switch did not see the guest move: {err}")
+    # --json: the same story as JSON lines, for scripts.
+    events = [json.loads(line) for line in out.splitlines()]
+    names = [e["event"] for e in events]
+    if names != ["ready", "port-joined", "port-joined", "stopped"] or \
+            events[0]["socket"] != path or events[-1]["stations-moved"] != 1 or \
+            events[-1]["frames-in"] < 200:
+        fail(f"--json said: {out}")
     print("PASS: 100 datagrams answered once each, 50 before and 50 after the move")
 
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/json_out.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/mgmt_client.h"
 #include "tools/ferry/unix_path.h"
@@ -65,6 +66,23 @@ static int wait_done(struct mgmt_client *c, const struct action *a, const char *
 	return 1;
 }
 
+/* --json: the state the board reached, as one JSON object. */
+static void done_json(const struct action *a, const char *sock)
+{
+	char buf[8192];
+	struct json_out o;
+	size_t len;
+
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_str(&o, "board", sock);
+	json_out_str(&o, "command", a->tool);
+	json_out_str(&o, "state", a->wants ? a->wants : "powered-off");
+	json_out_end(&o);
+	if (json_out_text(&o, &len))
+		printf("%s\n", buf);
+}
+
 /* `ferry incoming --cancel`: the board stops waiting (migrate-cancel). */
 static const struct action stop_waiting = { "incoming --cancel", "migrate-cancel", "empty", "" };
 
@@ -73,6 +91,7 @@ static int run_action(const struct action *a, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "mgmt", required_argument, NULL, 'm' },
 		{ "cancel", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -80,6 +99,7 @@ static int run_action(const struct action *a, int argc, char **argv)
 	struct mgmt_client c;
 	char err[1024], cmd[64];
 	int ch, rc;
+	bool json = false;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -97,15 +117,20 @@ static int run_action(const struct action *a, int argc, char **argv)
 			}
 			a = &stop_waiting;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
-			printf("usage: ferry %s --mgmt SOCKET\n  %s\n", a->tool, a->help);
+			printf("usage: ferry %s --mgmt SOCKET [--json]\n  %s\n"
+			       "  --json: the state reached, as one JSON object\n",
+			       a->tool, a->help);
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (!sock || optind != argc) {
-		fprintf(stderr, "usage: ferry %s --mgmt SOCKET\n", a->tool);
+		fprintf(stderr, "usage: ferry %s --mgmt SOCKET [--json]\n", a->tool);
 		return 2;
 	}
 	if (!mgmt_client_open(&c, sock, 5000, err, sizeof(err))) {
@@ -120,6 +145,8 @@ static int run_action(const struct action *a, int argc, char **argv)
 	}
 	rc = wait_done(&c, a, sock);
 	mgmt_client_close(&c);
+	if (rc == 0 && json)
+		done_json(a, sock);
 	return rc;
 }
 

@@ -13,15 +13,35 @@
 #include "tools/ferry/mgmt_client.h"
 #include "tools/ferry/unix_path.h"
 
-static void list_kinds(void)
+static void list_kinds(bool json)
 {
 	const struct board_desc *b = &board_current;
+	char buf[1024];
+	struct json_out o;
+	size_t len;
 
-	printf("%-10s RAM at 0x%llx (default %u MiB), %u CPUs (at most %u), GICv3 at 0x%llx, "
-	       "PL011 at 0x%llx, migration link on virtio-mmio slot %u\n",
-	       b->name, (unsigned long long)b->ram_base, b->ram_mib_launch, b->cpu_count_launch,
-	       b->cpu_count_max, (unsigned long long)b->gic.gicd_base,
-	       (unsigned long long)b->uart.base, b->virtio.link_slot);
+	if (!json) {
+		printf("%-10s RAM at 0x%llx (default %u MiB), %u CPUs (at most %u), GICv3 at "
+		       "0x%llx, PL011 at 0x%llx, migration link on virtio-mmio slot %u\n",
+		       b->name, (unsigned long long)b->ram_base, b->ram_mib_launch,
+		       b->cpu_count_launch, b->cpu_count_max, (unsigned long long)b->gic.gicd_base,
+		       (unsigned long long)b->uart.base, b->virtio.link_slot);
+		return;
+	}
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_str(&o, "kind", b->name);
+	json_out_u64(&o, "ram-base", b->ram_base);
+	json_out_u64(&o, "ram-mib", b->ram_mib_launch);
+	json_out_u64(&o, "cpus", b->cpu_count_launch);
+	json_out_u64(&o, "cpus-max", b->cpu_count_max);
+	json_out_u64(&o, "gicd-base", b->gic.gicd_base);
+	json_out_u64(&o, "uart-base", b->uart.base);
+	json_out_u64(&o, "link-slot", b->virtio.link_slot);
+	json_out_str(&o, "qemu", b->qemu_binary);
+	json_out_end(&o);
+	if (json_out_text(&o, &len))
+		printf("%s\n", buf);
 }
 
 /** One running board: its VMs and its migration; false when it cannot be asked. */
@@ -124,7 +144,7 @@ int cmd_boards(int argc, char **argv)
 		return 2;
 	}
 	if (!count) {
-		list_kinds();
+		list_kinds(json);
 		return 0;
 	}
 	for (unsigned i = 0; i < count; i++)

@@ -3,23 +3,64 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/json_out.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/creds.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: ferry creds [--cert] DIR BOARD_A BOARD_B\n"
+	fprintf(out, "usage: ferry creds [--cert] [--json] DIR BOARD_A BOARD_B\n"
 		     "  Makes the link credentials of two boards in DIR/BOARD_A and DIR/BOARD_B:\n"
 		     "  a pre-shared key (default), or with --cert a CA (DIR/ca.key, DIR/ca.crt)\n"
 		     "  and one certificate a board. BOARD_A listens, BOARD_B connects.\n"
 		     "  DIR is made 0700; an existing one must be yours and closed to others.\n"
 		     "  No file is overwritten: remove DIR to start over. Board names are\n"
-		     "  letters, digits, '-' and '_'.\n");
+		     "  letters, digits, '-' and '_'. Each board's folder also holds its\n"
+		     "  mgmt.token (ferry run --mgmt-token). --json: what was made, as one\n"
+		     "  JSON object.\n");
+}
+
+/* One board's folder and files, as ferry run and boot take them. */
+static void board_json(struct json_out *o, const char *dir, const char *name, bool listens)
+{
+	char path[4096];
+
+	json_out_object(o, NULL);
+	json_out_str(o, "name", name);
+	json_out_str(o, "role", listens ? "listen" : "connect");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	json_out_str(o, "link", path); /* ferry run --link */
+	snprintf(path, sizeof(path), "%s/%s/mgmt.token", dir, name);
+	json_out_str(o, "mgmt-token", path); /* ferry run --mgmt-token */
+	json_out_end(o);
+}
+
+static int made_json(const char *dir, bool cert, const char *a, const char *b)
+{
+	char buf[6 * 4096]; /* five paths at most PATH_MAX each, and the rest */
+	struct json_out o;
+	size_t len;
+
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_str(&o, "credentials", cert ? "certificate" : "psk");
+	json_out_str(&o, "dir", dir);
+	json_out_array(&o, "boards");
+	board_json(&o, dir, a, true);
+	board_json(&o, dir, b, false);
+	json_out_end(&o);
+	json_out_end(&o);
+	if (!json_out_text(&o, &len)) {
+		fprintf(stderr, "ferry creds: the folder's name is too long to report\n");
+		return 1;
+	}
+	printf("%s\n", buf);
+	return 0;
 }
 
 int cmd_creds(int argc, char **argv)
 {
-	bool cert = false;
+	bool cert = false, json = false;
 	const char *pos[3];
 	int npos = 0;
 	char err[256];
@@ -31,6 +72,8 @@ int cmd_creds(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--cert")) {
 			cert = true;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
 		} else if (argv[i][0] == '-' || npos == 3) {
 			fprintf(stderr, "ferry creds: unexpected argument '%s'\n", argv[i]);
 			usage(stderr);
@@ -47,6 +90,8 @@ int cmd_creds(int argc, char **argv)
 		fprintf(stderr, "ferry creds: %s\n", err);
 		return 1;
 	}
+	if (json)
+		return made_json(pos[0], cert, pos[1], pos[2]);
 	printf("ferry creds: %s credentials for %s and %s in %s\n", cert ? "certificate" : "PSK",
 	       pos[1], pos[2], pos[0]);
 	return 0;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/json_out.h"
 #include "tools/ferry/board_process.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/creds.h"
@@ -47,6 +48,7 @@ struct demo {
 	unsigned round_trips; /**< 0: A -> B once; else A -> B -> A this many times */
 	bool update;	      /**< instead: A's Ferry updated under the VM (ferry update) */
 	bool failover;	      /**< instead: B a hot standby, A's emulator killed (ferry protect) */
+	bool json;	      /**< the migrations' events and reports, the flows, as JSON lines */
 	unsigned long long max_bandwidth_mbs; /**< the migrations' pace (MB/s), 0: the link's */
 	struct board_process a, b;
 	/** "migration: the VM runs here" seen on A, on B, since failover() began watching. */
@@ -55,12 +57,15 @@ struct demo {
 	int udp_port;
 };
 
+/* What is said for people: stdout, or stderr with --json (stdout then carries JSON lines only). */
+static FILE *people;
+
 static void say(const char *what)
 {
-	bool bold = view_styled(stdout);
+	bool bold = view_styled(people);
 
-	printf("\n%s== %s%s\n", bold ? "\033[1m" : "", what, bold ? "\033[0m" : "");
-	fflush(stdout);
+	fprintf(people, "\n%s== %s%s\n", bold ? "\033[1m" : "", what, bold ? "\033[0m" : "");
+	fflush(people);
 }
 
 /** say(), its title formatted. */
@@ -136,14 +141,14 @@ static bool watch(struct demo *d, struct board_process *board, const char *want,
 			while (board_next_line(both[i], line, sizeof(line))) {
 				printable(line);
 				if (telling(line))
-					printf("  %s | %s\n", both[i]->name, line);
+					fprintf(people, "  %s | %s\n", both[i]->name, line);
 				if (want && both[i] == board && strstr(line, want))
 					seen = true;
 				if (!strcmp(line, "migration: the VM runs here"))
 					*(both[i] == &d->a ? &d->runs_on_a : &d->runs_on_b) = true;
 			}
 		}
-		fflush(stdout);
+		fflush(people);
 		if (seen || !want)
 			return true;
 		if (stopping || board_wait(board, 0) || now_ms() >= give_up)
@@ -294,18 +299,40 @@ static bool incoming(struct demo *d, struct board_process *to, char *err, size_t
 }
 
 /** The guest's UDP echo's answers through a move or a takeover, told; datagrams answered twice. */
-static unsigned tell_flow(struct udp_flow *flow, const char *through)
+static unsigned tell_flow(const struct demo *d, struct udp_flow *flow, const char *through)
 {
 	struct udp_flow_result fr;
 
 	udp_flow_stop(flow, 1000, &fr);
-	printf("  guest's network  %u datagrams to its UDP echo, one a millisecond, before, "
-	       "during and after the %s:\n"
-	       "                   %u answered once, %u lost, %u answered twice; the longest "
-	       "wait between two answers %.1f ms\n",
-	       fr.sent, through, fr.answered_once, fr.lost, fr.twice,
-	       (double)fr.longest_gap_us / 1000.0);
-	fflush(stdout);
+	fprintf(people,
+		"  guest's network  %u datagrams to its UDP echo, one a millisecond, before, "
+		"during and after the %s:\n"
+		"                   %u answered once, %u lost, %u answered twice; the longest "
+		"wait between two answers %.1f ms\n",
+		fr.sent, through, fr.answered_once, fr.lost, fr.twice,
+		(double)fr.longest_gap_us / 1000.0);
+	fflush(people);
+	if (d->json) {
+		char buf[512];
+		struct json_out o;
+		size_t len;
+
+		json_out_init(&o, buf, sizeof(buf));
+		json_out_object(&o, NULL);
+		json_out_object(&o, "udp-flow");
+		json_out_str(&o, "through", through);
+		json_out_u64(&o, "sent", fr.sent);
+		json_out_u64(&o, "answered-once", fr.answered_once);
+		json_out_u64(&o, "lost", fr.lost);
+		json_out_u64(&o, "answered-twice", fr.twice);
+		json_out_u64(&o, "longest-gap-us", fr.longest_gap_us);
+		json_out_end(&o);
+		json_out_end(&o);
+		if (json_out_text(&o, &len)) {
+			printf("%s\n", buf);
+			fflush(stdout);
+		}
+	}
 	return fr.twice;
 }
 
@@ -331,6 +358,7 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	struct migrate_request r = { .peer = to == &d->b ? "board-b" : "board-a",
 				     .mode = d->mode,
 				     .max_bandwidth_mbs = d->max_bandwidth_mbs,
+				     .json = d->json,
 				     .silence_s = 120 };
 	struct mgmt_client c;
 	char err[512], path[600], want[64], title[160];
@@ -355,7 +383,7 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	if (rc == 0 && migrate_session_interrupted()) {
 		/* Ctrl-C came too late: the migration had completed. */
 		if (flowing)
-			tell_flow(&flow, "move");
+			tell_flow(d, &flow, "move");
 		return *why = "interrupted (Ctrl-C) once the migration had completed: the VM runs "
 			      "on the receiving board",
 		       false;
@@ -363,7 +391,7 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	if (rc != 0 || !watch(d, to, "migration: the VM runs here", 30000)) {
 		/* The flow's threads end before this frame does; what it saw is told. */
 		if (flowing)
-			tell_flow(&flow, "attempt");
+			tell_flow(d, &flow, "attempt");
 		if (stopping || (rc == 1 && migrate_session_interrupted()))
 			/* Ctrl-C: the board cancelled, or the migration ended before it could. */
 			*why = "the migration was cancelled (Ctrl-C): the VM ran on where it was";
@@ -375,7 +403,7 @@ static bool move(struct demo *d, struct board_process *from, struct board_proces
 	watch(d, from, NULL, 0);
 	sleep(2);
 	if (flowing)
-		tell_flow(&flow, "move");
+		tell_flow(d, &flow, "move");
 	snprintf(want, sizeof(want), ", now on board %s", to->name);
 	if (!answers(d, to, want))
 		return *why = "the guest did not answer on the board it reached", false;
@@ -395,7 +423,7 @@ static int run_update(struct demo *d)
 	say(title);
 	mgmt_path(d, &d->a, a, sizeof(a));
 	mgmt_path(d, &d->b, b, sizeof(b));
-	if (update_board(a, image, b) != 0)
+	if (update_board(a, image, b, d->json) != 0)
 		return fail(d, "the update did not complete");
 	if (!watch(d, &d->a, "migration: the VM runs here", 30000))
 		return fail(d, "board A never said the VM runs there again");
@@ -410,7 +438,7 @@ static int run_update(struct demo *d)
 	board_stop(&d->a);
 	board_stop(&d->b);
 	board_stop(&d->lan);
-	printf("\n  The guest kept running while board A's Ferry was replaced.\n");
+	fprintf(people, "\n  The guest kept running while board A's Ferry was replaced.\n");
 	return 0;
 }
 
@@ -427,6 +455,7 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 {
 	struct migrate_request r = { .peer = standby == &d->b ? "board-b" : "board-a",
 				     .mode = "protect",
+				     .json = d->json,
 				     .silence_s = 120 };
 	char path[600], err[512], want[64];
 	struct udp_flow flow;
@@ -463,10 +492,11 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 	 */
 	*why = NULL;
 	if (*runs_on_standby) {
-		printf("  (board %s fenced itself before the kill: no acknowledgement renewed its "
-		       "lease in time, and %s took over by the lease)\n",
-		       primary->name, standby->name);
-		fflush(stdout);
+		fprintf(people,
+			"  (board %s fenced itself before the kill: no acknowledgement renewed its "
+			"lease in time, and %s took over by the lease)\n",
+			primary->name, standby->name);
+		fflush(people);
 	}
 	if (!board_kill_emulator(primary))
 		*why = "the primary's emulator could not be found to kill";
@@ -474,7 +504,7 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 		*why = "the standby never took over";
 	if (*why) {
 		if (flowing)
-			tell_flow(&flow, "takeover");
+			tell_flow(d, &flow, "takeover");
 		return false;
 	}
 	watch(d, standby, "migration: takeover", 2000);
@@ -484,7 +514,7 @@ static bool failover(struct demo *d, struct board_process *primary, struct board
 	 * Output commit: an answer leaves the primary only once the standby
 	 * holds the checkpoint that sent it, so its copy never answers one again.
 	 */
-	if (flowing && tell_flow(&flow, "takeover") > 0)
+	if (flowing && tell_flow(d, &flow, "takeover") > 0)
 		return *why = "a datagram was answered twice across the takeover", false;
 	snprintf(want, sizeof(want), ", on board %s after board %s died", standby->name,
 		 primary->name);
@@ -516,8 +546,9 @@ static int run_failover(struct demo *d)
 	board_stop(&d->a);
 	board_stop(&d->b);
 	board_stop(&d->lan);
-	printf("\n  The guest kept running: board A died under it and B went on from its last "
-	       "checkpoint; A came back as B's standby, B died, and A went on.\n");
+	fprintf(people,
+		"\n  The guest kept running: board A died under it and B went on from its last "
+		"checkpoint; A came back as B's standby, B died, and A went on.\n");
 	return 0;
 }
 
@@ -564,12 +595,14 @@ static int run_demo(struct demo *d)
 	board_stop(&d->b);
 	board_stop(&d->lan);
 	if (d->round_trips)
-		printf("\n  The guest kept running: it went A -> B -> A %u time%s and answered "
-		       "after each move; the boards stayed up.\n",
-		       d->round_trips, d->round_trips > 1 ? "s" : "");
+		fprintf(people,
+			"\n  The guest kept running: it went A -> B -> A %u time%s and answered "
+			"after each move; the boards stayed up.\n",
+			d->round_trips, d->round_trips > 1 ? "s" : "");
 	else
-		printf("\n  The guest kept running: it answered on board B; board A let it "
-		       "go.\n");
+		fprintf(people,
+			"\n  The guest kept running: it answered on board B; board A let it "
+			"go.\n");
 	return 0;
 }
 
@@ -579,7 +612,7 @@ static void demo_usage(FILE *out)
 		"usage: ferry demo [--mode precopy|postcopy] [--round-trips N | --update |\n"
 		"                  --failover]\n"
 		"                 [--max-bandwidth MB/S] [--kernel IMAGE]\n"
-		"                 [--initrd FILE] [--work DIR]\n"
+		"                 [--initrd FILE] [--work DIR] [--json]\n"
 		"  Two boards: Debian Linux with a memory-writing job live-migrated from A to\n"
 		"  B over TLS, a command answered on B, the report, and what a datagram a\n"
 		"  millisecond to the guest's UDP echo (ferry lan) saw; with --round-trips, from\n"
@@ -595,7 +628,8 @@ static void demo_usage(FILE *out)
 		"logs go in --work (default "
 		"%s/demo);\n"
 		"  the sockets and the key in a private directory under $XDG_RUNTIME_DIR\n"
-		"  (or /tmp), removed at the end.\n",
+		"  (or /tmp), removed at the end. --json: the migrations' events and reports\n"
+		"  and each UDP flow's counts as JSON lines on stdout, the rest on stderr.\n",
 		FERRY_BUILD_DIR);
 }
 
@@ -610,6 +644,7 @@ int cmd_demo(int argc, char **argv)
 		{ "update", no_argument, NULL, 'u' },
 		{ "failover", no_argument, NULL, 'f' },
 		{ "max-bandwidth", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -657,6 +692,9 @@ int cmd_demo(int argc, char **argv)
 		case 'f':
 			d.failover = true;
 			break;
+		case 'j':
+			d.json = true;
+			break;
 		case 'r': {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -681,6 +719,7 @@ int cmd_demo(int argc, char **argv)
 			return 2;
 		}
 	}
+	people = d.json ? stderr : stdout;
 	if (optind != argc || (d.round_trips > 0) + d.update + d.failover > 1) {
 		fprintf(stderr, "ferry demo: --round-trips, --update and --failover are one at a "
 				"time\n");

@@ -11,6 +11,7 @@
  * what it opens itself leaves from the host's loopback address only.
  *
  *   ferry lan --socket PATH [--udp HOSTPORT:GUESTPORT]... [--tcp HOSTPORT:GUESTPORT]...
+ *             [--json]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/json_out.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/lan_switch.h"
 #include "tools/ferry/unix_path.h"
@@ -40,6 +42,9 @@
 #define TIMERS_MAX   16u
 #define FORWARDS_MAX 16u
 #define POLL_MAX     256u
+/* The LAN's addresses, as QEMU's user network has them (docs/running-guests.md). */
+#define HOST_IP	 "10.0.2.2"
+#define GUEST_IP "10.0.2.15"
 
 struct port {
 	int fd;
@@ -67,6 +72,39 @@ static struct {
 } lan;
 
 static volatile sig_atomic_t quit;
+/* --json: what the switch tells people on stderr, also as JSON lines on stdout. */
+static bool as_json;
+
+/* One JSON line: {"event": name, port or the switch's counters}. */
+static void json_event(const char *name, int port, const char *socket)
+{
+	char buf[8192];
+	struct json_out o;
+	size_t len;
+
+	if (!as_json)
+		return;
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_str(&o, "event", name);
+	if (port >= 0)
+		json_out_u64(&o, "port", (uint64_t)port);
+	if (socket) {
+		json_out_str(&o, "socket", socket);
+		json_out_str(&o, "host", HOST_IP);
+		json_out_str(&o, "guest", GUEST_IP);
+	}
+	if (!strcmp(name, "stopped")) {
+		json_out_u64(&o, "frames-in", lan.sw.frames_in);
+		json_out_u64(&o, "dropped", lan.sw.frames_dropped + lan.dropped_out);
+		json_out_u64(&o, "stations-moved", lan.sw.moves);
+	}
+	json_out_end(&o);
+	if (json_out_text(&o, &len)) {
+		printf("%s\n", buf);
+		fflush(stdout);
+	}
+}
 
 static void on_signal(int sig)
 {
@@ -89,6 +127,7 @@ static void port_close(unsigned p)
 	lan.ports[p] = (struct port){ .fd = -1 };
 	lan_switch_port(&lan.sw, p, false);
 	fprintf(stderr, "lan: port %u left\n", p);
+	json_event("port-left", (int)p, NULL);
 }
 
 /* A frame for a board: queued behind what it has not read yet, or dropped. */
@@ -227,8 +266,8 @@ static Slirp *host_endpoint(void)
 	loopback_only.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
 	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
-	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
-	inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
+	inet_pton(AF_INET, HOST_IP, &cfg.vhost);
+	inet_pton(AF_INET, GUEST_IP, &cfg.vdhcp_start);
 	inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
 	return slirp_new(&cfg, &callbacks, NULL);
 }
@@ -252,6 +291,7 @@ static void port_accept(int listener)
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 			lan_switch_port(&lan.sw, p, true);
 			fprintf(stderr, "lan: port %u joined\n", p);
+			json_event("port-joined", (int)p, NULL);
 			return;
 		}
 	fprintf(stderr, "lan: no port left for another board\n");
@@ -343,11 +383,18 @@ static bool parse_forward(const char *arg, int *host, int *guest)
 	return true;
 }
 
-static int usage(void)
+static void usage(FILE *out)
 {
-	fprintf(stderr, "usage: ferry lan --socket PATH [--udp HOSTPORT:GUESTPORT]... "
-			"[--tcp HOSTPORT:GUESTPORT]...\n");
-	return 2;
+	fprintf(out,
+		"usage: ferry lan --socket PATH [--udp HOSTPORT:GUESTPORT]... "
+		"[--tcp HOSTPORT:GUESTPORT]... [--json]\n"
+		"  The guests' LAN: boards join with 'ferry run --lan PATH'. The host is\n"
+		"  " HOST_IP " on it, the guest " GUEST_IP "; --udp and --tcp forward\n"
+		"  127.0.0.1:HOSTPORT to the guest's GUESTPORT (at most %u). It runs until\n"
+		"  SIGINT or SIGTERM, then says how many frames it carried and dropped.\n"
+		"  --json: boards joining and leaving, readiness and the counts as JSON\n"
+		"  lines on stdout.\n",
+		FORWARDS_MAX);
 }
 
 /* The next slirp timer due, in ms from now (at most `cap`). */
@@ -383,10 +430,11 @@ static void run_timers(void)
 
 int cmd_lan(int argc, char **argv)
 {
-	static const struct option opts[] = { { "socket", required_argument, NULL, 's' },
-					      { "udp", required_argument, NULL, 'u' },
-					      { "tcp", required_argument, NULL, 't' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' }, { "udp", required_argument, NULL, 'u' },
+		{ "tcp", required_argument, NULL, 't' },    { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 }
+	};
 	struct {
 		int udp, host, guest;
 	} fwd[FORWARDS_MAX];
@@ -398,7 +446,15 @@ int cmd_lan(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 's') {
 			path = optarg;
-		} else if ((c == 'u' || c == 't') && nfwd < FORWARDS_MAX) {
+		} else if (c == 'j') {
+			as_json = true;
+		} else if (c == 'h') {
+			usage(stdout);
+			return 0;
+		} else if ((c == 'u' || c == 't') && nfwd == FORWARDS_MAX) {
+			fprintf(stderr, "ferry lan: at most %u forwards\n", FORWARDS_MAX);
+			return 2;
+		} else if (c == 'u' || c == 't') {
 			fwd[nfwd].udp = c == 'u';
 			if (!parse_forward(optarg, &fwd[nfwd].host, &fwd[nfwd].guest)) {
 				fprintf(stderr,
@@ -408,11 +464,14 @@ int cmd_lan(int argc, char **argv)
 			}
 			nfwd++;
 		} else {
-			return usage();
+			usage(stderr);
+			return 2;
 		}
 	}
-	if (!path || optind != argc)
-		return usage();
+	if (!path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
 	lan_switch_init(&lan.sw);
 	for (unsigned p = 0; p < LAN_PORTS_MAX; p++)
 		lan.ports[p].fd = -1;
@@ -423,7 +482,7 @@ int cmd_lan(int argc, char **argv)
 	}
 	lan_switch_port(&lan.sw, HOST_PORT, true);
 	inet_pton(AF_INET, "127.0.0.1", &loopback);
-	inet_pton(AF_INET, "10.0.2.15", &guest_ip);
+	inet_pton(AF_INET, GUEST_IP, &guest_ip);
 	for (unsigned i = 0; i < nfwd; i++)
 		if (slirp_add_hostfwd(lan.slirp, fwd[i].udp, loopback, fwd[i].host, guest_ip,
 				      fwd[i].guest)) {
@@ -437,7 +496,9 @@ int cmd_lan(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	fprintf(stderr, "lan: boards join at %s; host endpoint 10.0.2.2, guest 10.0.2.15\n", path);
+	fprintf(stderr, "lan: boards join at %s; host endpoint " HOST_IP ", guest " GUEST_IP "\n",
+		path);
+	json_event("ready", -1, path);
 	while (!quit) {
 		uint32_t timeout = next_timer_ms(100);
 		unsigned at[LAN_PORTS_MAX];
@@ -485,6 +546,7 @@ int cmd_lan(int argc, char **argv)
 		(unsigned long long)lan.sw.frames_in,
 		(unsigned long long)(lan.sw.frames_dropped + lan.dropped_out),
 		(unsigned long long)lan.sw.moves);
+	json_event("stopped", -1, NULL);
 	unlink(path);
 	slirp_cleanup(lan.slirp);
 	return 0;

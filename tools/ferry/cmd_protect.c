@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/json_out.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/migrate_session.h"
 #include "tools/ferry/unix_path.h"
@@ -121,7 +122,7 @@ int cmd_protect(int argc, char **argv)
 static void resolve_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ferry resolve --mgmt SOCKET [--force WHERE]\n"
+		"usage: ferry resolve --mgmt SOCKET [--force WHERE] [--json]\n"
 		"  Without --force: a board whose migration is in doubt asks its peer again now.\n"
 		"  --force source        the VM is at the source: an unresolved source resumes "
 		"it;\n"
@@ -131,7 +132,25 @@ static void resolve_usage(FILE *out)
 		"                        VM (say it only once the primary is dead)\n"
 		"  --force lost          a paused postcopy: the other board is gone, the VM with "
 		"it\n"
+		"  --json                what was taken, as one JSON object\n"
 		"Exit code: 0 taken, 1 refused (the board says why), 4 no board to ask.\n");
+}
+
+/* --json: the word the board took, as one JSON object. */
+static void resolve_json(const char *sock, const char *force)
+{
+	char buf[8192];
+	struct json_out o;
+	size_t len;
+
+	json_out_init(&o, buf, sizeof(buf));
+	json_out_object(&o, NULL);
+	json_out_str(&o, "board", sock);
+	json_out_str(&o, "resolve", "taken");
+	json_out_str(&o, "force", force ? force : "none");
+	json_out_end(&o);
+	if (json_out_text(&o, &len))
+		printf("%s\n", buf);
 }
 
 int cmd_resolve(int argc, char **argv)
@@ -139,6 +158,7 @@ int cmd_resolve(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "mgmt", required_argument, NULL, 'm' },
 		{ "force", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -146,6 +166,7 @@ int cmd_resolve(int argc, char **argv)
 	struct mgmt_client c;
 	char err[1024], cmd[128];
 	int ch;
+	bool json = false;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -162,6 +183,9 @@ int cmd_resolve(int argc, char **argv)
 				return 2;
 			}
 			force = optarg;
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'h':
 			resolve_usage(stdout);
@@ -191,6 +215,9 @@ int cmd_resolve(int argc, char **argv)
 		return 1;
 	}
 	mgmt_client_close(&c);
-	printf("resolve: taken\n");
+	if (json)
+		resolve_json(sock, force);
+	else
+		printf("resolve: taken\n");
 	return 0;
 }

@@ -179,13 +179,14 @@ static void usage(FILE *out)
 		     "  rest goes to stderr).\n");
 }
 
-int update_board(const char *a, const char *image_arg, const char *b)
+int update_board(const char *a, const char *image_arg, const char *b, bool json)
 {
 	char err[1024], image[PATH_MAX];
 	struct board_view va, vb;
 	double away;
 	int rc;
 
+	as_json = json;
 	/* The path as board A's ferry run, in its own directory, will open it. */
 	if (!realpath(image_arg, image) || access(image, R_OK) != 0) {
 		fprintf(stderr, "ferry update: %s cannot be read\n", image_arg);
@@ -306,5 +307,5 @@ int cmd_update(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return update_board(a, image, b);
+	return update_board(a, image, b, as_json);
 }
