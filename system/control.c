@@ -270,8 +270,10 @@ static void on_ended(void *ctx, bool incoming, const struct mig_report *r)
 	c.have_report = true;
 	c.report_incoming = incoming;
 	c.arrived |= incoming && mig_state_runs_on_destination(r->state);
+	/* Each state once: the last progress may have entered it already. */
+	if (!c.have_progress || c.last_state != r->state)
+		event_status(mig_state_name(r->state));
 	c.last_state = r->state;
-	event_status(mig_state_name(r->state));
 	mgmt_event_begin(&c.mgmt, &o, buf, sizeof(buf),
 			 ok ? "MIGRATION_COMPLETED" : "MIGRATION_FAILED");
 	report_members(&o, r, incoming);

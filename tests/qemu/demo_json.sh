@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # `ferry demo --json`: stdout carries JSON lines only, one object a line:
 # each migration's events (MIGRATES completed ones) and each UDP flow's
-# counts (one a move, none lost or answered twice); what is said for
-# people goes to stderr.
+# counts (one a move, none answered twice: a datagram lost is the network
+# tests' to judge, e2e.qemu.lan_*); what is said for people goes to stderr.
 #
 #   demo_json.sh FERRY WORK MIGRATES [DEMO ARGS...]
 set -uo pipefail
@@ -30,8 +30,8 @@ for n, line in enumerate(open(path), 1):
         flows.append(obj["udp-flow"])
 if completed != want or len(flows) != want:
     sys.exit(f"FAIL: {completed} migrations completed, {len(flows)} flows told; {want} wanted")
-bad = [f for f in flows if f["lost"] or f["answered-twice"] or not f["answered-once"]]
+bad = [f for f in flows if f["answered-twice"] or not f["answered-once"]]
 if bad:
-    sys.exit(f"FAIL: flows with datagrams lost or answered twice: {bad}")
+    sys.exit(f"FAIL: flows with datagrams answered twice or none answered: {bad}")
 print(f"PASS: {completed} migrations and their flows as JSON lines")
 PY

@@ -94,6 +94,10 @@ async def main():
             end = event
     print("A events:", [(e["event"], e["data"].get("status")) for e in seen])
     check(end["event"] == "MIGRATION_COMPLETED", f"the migration ended {end}")
+    # QMP's MIGRATION event says each state once, as it is entered.
+    states = [e["data"]["status"] for e in seen if e["event"] == "MIGRATION"]
+    check(states and states[-1] == "completed" and
+          all(x != y for x, y in zip(states, states[1:])), f"MIGRATION states {states}")
     check(abs(wall_clock(end) - time.time()) < 5, f"wall-clock timestamp {end['timestamp']}")
     done = await a.execute("query-migrate")
     print("A query-migrate after:", {k: done.get(k) for k in ("status", "downtime", "total-time", "ram")})

@@ -4,8 +4,10 @@
 # (2 vCPUs: memory, counter, timer and SGIs checked all along), board B
 # waits for a VM; `ferry update` moves the VM to B, restarts A on NEXT (the
 # next release's stream format), moves it back; then again onto IMAGE, the
-# image A started with (a rollback), through B, now empty. The guest must
-# pass on A, both updates complete, A say it restarted twice.
+# image A started with (a rollback), through B, now empty. Each board
+# requires its own management token: `ferry update` without them changes
+# nothing, with --board-token and --via-token it goes. The guest must pass
+# on A, both updates complete, A say it restarted twice.
 #
 #   update.sh FERRY GUEST IMAGE NEXT WORK
 set -uo pipefail
@@ -16,17 +18,26 @@ ferry=$1 guest=$2 image=$3 next=$4 work=$5
 . "$(dirname "$0")/pair_lib.sh"
 fresh_pair "$ferry" "$work"
 timeout 200 "$ferry" run --incoming --vcpus 2 --mem 64M --semihosting --link "$work/creds/b" \
-	--net-listen "$run_dir/n.sock" --mgmt "$run_dir/b.mgmt" >"$work/b.log" 2>&1 &
+	--net-listen "$run_dir/n.sock" --mgmt "$run_dir/b.mgmt" --mgmt-token "$work/creds/b/mgmt.token" \
+	>"$work/b.log" 2>&1 &
 pid_b=$!
 for _ in $(seq 200); do [ -S "$run_dir/n.sock" ] && break; sleep 0.05; done
 timeout 200 "$ferry" run --guest "$guest" --vcpus 2 --mem 64M --semihosting --image "$image" \
-	--link "$work/creds/a" --net "$run_dir/n.sock" --mgmt "$run_dir/a.mgmt" >"$work/a.log" 2>&1 &
+	--link "$work/creds/a" --net "$run_dir/n.sock" --mgmt "$run_dir/a.mgmt" \
+	--mgmt-token "$work/creds/a/mgmt.token" >"$work/a.log" 2>&1 &
 pid_a=$!
 for _ in $(seq 600); do grep -q "beat 5 at" "$work/a.log" 2>/dev/null && break; sleep 0.1; done
-"$ferry" update --board "$run_dir/a.mgmt" --image "$next" --via "$run_dir/b.mgmt" \
+tokens=(--board-token "$work/creds/a/mgmt.token" --via-token "$work/creds/b/mgmt.token")
+# Without the boards' tokens: refused before anything moved (exit 1).
+FERRY_MGMT_TOKEN_FILE= "$ferry" update --board "$run_dir/a.mgmt" --image "$next" \
+	--via "$run_dir/b.mgmt" >"$work/untokened.log" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "requires its management token" "$work/untokened.log" ||
+	fail "ferry update without tokens exited $rc: $(cat "$work/untokened.log")"
+"$ferry" update --board "$run_dir/a.mgmt" --image "$next" --via "$run_dir/b.mgmt" "${tokens[@]}" \
 	>"$work/update.log" 2>&1 || fail "ferry update (to the next image) exited $?"
 # Back, with --json: stdout is JSON lines only, both migrations' events and the update's end.
-"$ferry" update --board "$run_dir/a.mgmt" --image "$image" --via "$run_dir/b.mgmt" --json \
+"$ferry" update --board "$run_dir/a.mgmt" --image "$image" --via "$run_dir/b.mgmt" --json "${tokens[@]}" \
 	>"$work/rollback.json" 2>"$work/rollback.log" || fail "ferry update (back) exited $?"
 /usr/bin/python3 - "$work/rollback.json" <<'PY' || fail "ferry update --json: not JSON lines with both migrations and the end"
 import json, sys
@@ -39,15 +50,17 @@ PY
 # The guest ends by itself on A (it runs 25 s); then both boards, empty, quit.
 for _ in $(seq 400); do grep -q "FERRY-TEST" "$work/a.log" && break; sleep 0.1; done
 for _ in $(seq 100); do grep -q "the board stays up" "$work/a.log" && break; sleep 0.1; done
-"$ferry" quit --mgmt "$run_dir/a.mgmt" || fail "ferry quit on a exited $?"
-"$ferry" quit --mgmt "$run_dir/b.mgmt" || fail "ferry quit on b exited $?"
+FERRY_MGMT_TOKEN_FILE=$work/creds/a/mgmt.token "$ferry" quit --mgmt "$run_dir/a.mgmt" ||
+	fail "ferry quit on a exited $?"
+FERRY_MGMT_TOKEN_FILE=$work/creds/b/mgmt.token "$ferry" quit --mgmt "$run_dir/b.mgmt" ||
+	fail "ferry quit on b exited $?"
 for name in a b; do
 	grep -q "Ferry: told to quit on the management channel: powering off" "$work/$name.log" ||
 		fail "board $name did not power off when told"
 done
 end_boards "$run_dir"
 wait $pid_a $pid_b 2>/dev/null
-for log in update rollback; do
+for log in untokened update rollback; do
 	echo "----- ferry update ($log) -----"
 	tail -3 "$work/$log.log"
 done

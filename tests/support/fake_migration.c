@@ -42,6 +42,9 @@ static void count_progress(void *ctx, const struct mig_progress *p)
 		if (p->dirty_pages_per_s > m->round1_dirty_rate_max)
 			m->round1_dirty_rate_max = p->dirty_pages_per_s;
 		m->round1_time_left |= p->time_left_ns > 0;
+		/* the first report with a rate: within the round, before its verdict */
+		if (p->dirty_pages_per_s && !m->round1_first_rated_reports++)
+			m->round1_expected_downtime = p->expected_downtime_ns;
 	}
 	if (m->cancel_after_first_round && p->round >= 1)
 		mig_source_cancel(m->source);

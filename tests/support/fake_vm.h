@@ -191,6 +191,8 @@ struct fake_migration {
 	/* The first round's progress as it went: its highest dirty rate, and a time left given. */
 	uint64_t round1_dirty_rate_max;
 	bool round1_time_left;
+	unsigned round1_first_rated_reports;
+	uint64_t round1_expected_downtime; /**< ns, its first report with a dirty rate */
 };
 
 /**

@@ -200,7 +200,10 @@ static void test_bandwidth_cap_lifted(void **state)
 	assert_true(f->m.src.total_ns * 2 < f->m.src.bytes_sent * 1000000000ull / rate);
 }
 
-/* A guest that writes meanwhile: the first round's progress already measures its rate. */
+/*
+ * A guest that writes meanwhile: the first round's progress already
+ * measures its rate, and expects a downtime of at least the pages it wrote.
+ */
 static void test_dirty_rate_from_the_first_round(void **state)
 {
 	struct fixture *f = *state;
@@ -209,6 +212,10 @@ static void test_dirty_rate_from_the_first_round(void **state)
 	f->m.dirtying = true;
 	completed(f);
 	assert_true(f->m.round1_dirty_rate_max > 0);
+	/* the measured fixed cost and a page written, at 4 MiB/s on the wire */
+	assert_true(f->m.round1_expected_downtime >=
+		    f->m.src.cost_source_ns + f->m.src.cost_link_ns + f->m.src.cost_dest_ns +
+			    4096ull * 1000000000ull / (4u << 20));
 }
 
 static void test_precopy_dirtying_vm(void **state)

@@ -120,6 +120,39 @@ static void test_management_channel(void **state)
 			    "name=opt/ferry/mgmt-token,file=/tmp/c/a/mgmt.token");
 }
 
+/* A path with commas in it: QEMU reads a doubled comma as one, in every option value. */
+static void test_commas_in_paths(void **state)
+{
+	struct boot_options opt = { .image = "x",
+				    .vm_record = "name=vm0\nmem=64M",
+				    .guest_kernel = "/tmp/a,b/Image",
+				    .link_conf = "/tmp/a,b/link.conf",
+				    .net_socket = "/tmp/a,b/s",
+				    .mgmt_socket = "/tmp/a,b/m",
+				    .mgmt_token = "/tmp/a,,b/t",
+				    .lan_socket = "/tmp/,l" };
+	const char *argv[QEMU_ARGV_MAX];
+	char scratch[4096];
+	int n;
+	bool kernel = false, link = false, token = false;
+
+	(void)state;
+	n = qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch));
+	assert_true(n > 0);
+	for (int i = 0; i + 1 < n; i++) {
+		kernel |= !strcmp(argv[i + 1], "name=opt/ferry/kernel,file=/tmp/a,,b/Image");
+		link |= !strcmp(argv[i + 1], "name=opt/ferry/link,file=/tmp/a,,b/link.conf");
+		token |= !strcmp(argv[i + 1], "name=opt/ferry/mgmt-token,file=/tmp/a,,,,b/t");
+	}
+	assert_true(kernel && link && token);
+	assert_string_equal(find_after(argv, "-chardev"),
+			    "socket,id=mgmt,path=/tmp/a,,b/m,server=on,wait=off");
+	assert_string_equal(find_after(argv, "-netdev"),
+			    "stream,id=link,server=off,addr.type=unix,addr.path=/tmp/a,,b/s");
+	/* a scratch buffer too small for the doubled commas is an error, not a cut path */
+	assert_int_equal(qemu_cmdline(&board_current, &opt, argv, scratch, 200), -1);
+}
+
 /* The UART trace for benchmarks: QEMU's own wall-clock stamp of every byte. */
 static void test_uart_trace(void **state)
 {
@@ -160,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_semihosting_and_append),
 		cmocka_unit_test(test_link_and_network),
 		cmocka_unit_test(test_management_channel),
+		cmocka_unit_test(test_commas_in_paths),
 		cmocka_unit_test(test_uart_trace),
 		cmocka_unit_test(test_scratch_overflow_is_an_error),
 	};

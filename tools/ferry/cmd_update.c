@@ -20,6 +20,8 @@
 
 #include "lib/json_out.h"
 #include "tools/ferry/commands.h"
+#include "tools/ferry/link_options.h"
+#include "tools/ferry/mgmt_client.h"
 #include "tools/ferry/migrate_session.h"
 #include "tools/ferry/unix_path.h"
 
@@ -170,13 +172,16 @@ static bool restart(const char *mgmt, const char *image, char *err, size_t n)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: ferry update --board A.mgmt --image NEW.elf --via B.mgmt [--json]\n"
+		     "                    [--board-token FILE] [--via-token FILE]\n"
 		     "  Updates board A's Ferry image under its running VM: the VM moves to\n"
 		     "  board B (empty: it waits for it), A restarts on NEW.elf, the VM moves\n"
 		     "  back; both reports and the time the VM spent away. A must have been\n"
 		     "  started by ferry run --mgmt, which restarts it; B may be empty or\n"
 		     "  waiting for a VM (ferry run --incoming --mgmt). --json: both migrations'\n"
 		     "  events and reports, then the update's end, as JSON lines on stdout (the\n"
-		     "  rest goes to stderr).\n");
+		     "  rest goes to stderr). --board-token and --via-token: the management\n"
+		     "  token of each board that requires one (ferry creds' NAME/mgmt.token;\n"
+		     "  else FERRY_MGMT_TOKEN_FILE's, for both).\n");
 }
 
 int update_board(const char *a, const char *image_arg, const char *b, bool json)
@@ -270,12 +275,14 @@ int cmd_update(int argc, char **argv)
 		{ "board", required_argument, NULL, 'b' },
 		{ "image", required_argument, NULL, 'i' },
 		{ "via", required_argument, NULL, 'v' },
+		{ "board-token", required_argument, NULL, 'B' },
+		{ "via-token", required_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *a = NULL, *b = NULL, *image = NULL;
-	char err[512];
+	const char *a = NULL, *b = NULL, *image = NULL, *a_token = NULL, *b_token = NULL;
+	char err[512], token[MGMT_TOKEN_HEX + 1];
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -292,6 +299,17 @@ int cmd_update(int argc, char **argv)
 		case 'i':
 			image = optarg;
 			break;
+		case 'B':
+		case 'V':
+			/* Refused here rather than by the board: unreadable, open to others, no
+			 * token. */
+			if (!mgmt_token_load(optarg, token, err, sizeof(err))) {
+				fprintf(stderr, "ferry update: --%s-token: %s\n",
+					ch == 'B' ? "board" : "via", err);
+				return 2;
+			}
+			*(ch == 'B' ? &a_token : &b_token) = optarg;
+			break;
 		case 'j':
 			as_json = true;
 			break;
@@ -307,5 +325,8 @@ int cmd_update(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if ((a_token && !mgmt_client_token_for(a, a_token)) ||
+	    (b_token && !mgmt_client_token_for(b, b_token)))
+		return 2; /* two fit */
 	return update_board(a, image, b, as_json);
 }

@@ -28,8 +28,32 @@ static long long now_ms(void)
 }
 
 static const char *token_file; /**< mgmt_client_use_token's, else FERRY_MGMT_TOKEN_FILE */
+/* One board's own token file (mgmt_client_token_for), before the default. */
+#define TOKENS_MAX 4
+static struct {
+	const char *socket, *file;
+} tokens[TOKENS_MAX];
+static unsigned tokens_count;
 
 void mgmt_client_use_token(const char *path) { token_file = path; }
+
+bool mgmt_client_token_for(const char *socket, const char *file)
+{
+	if (tokens_count == TOKENS_MAX)
+		return false;
+	tokens[tokens_count].socket = socket;
+	tokens[tokens_count++].file = file;
+	return true;
+}
+
+/** The token file for the board at socket: its own, else the default; NULL: none. */
+static const char *token_file_for(const char *socket)
+{
+	for (unsigned i = 0; i < tokens_count; i++)
+		if (!strcmp(tokens[i].socket, socket))
+			return tokens[i].file;
+	return token_file ? token_file : getenv("FERRY_MGMT_TOKEN_FILE");
+}
 
 /*
  * QMP's capabilities negotiation (QMP specification, section 4), once the
@@ -40,9 +64,10 @@ void mgmt_client_use_token(const char *path) { token_file = path; }
  * already, which is no failure. The management token goes only to a board
  * that asks for it.
  */
-static bool negotiate(struct mgmt_client *c, unsigned timeout_ms, char *err, size_t n)
+static bool negotiate(struct mgmt_client *c, const char *socket, unsigned timeout_ms, char *err,
+		      size_t n)
 {
-	const char *file = token_file ? token_file : getenv("FERRY_MGMT_TOKEN_FILE");
+	const char *file = token_file_for(socket);
 	char command[192], token[MGMT_TOKEN_HEX + 1];
 	long long give_up = now_ms() + timeout_ms;
 
@@ -92,7 +117,7 @@ bool mgmt_client_open(struct mgmt_client *c, const char *path, unsigned timeout_
 			return false;
 		}
 		if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-			if (negotiate(c, timeout_ms + NEGOTIATE_MS, err, n))
+			if (negotiate(c, path, timeout_ms + NEGOTIATE_MS, err, n))
 				return true;
 			mgmt_client_close(c);
 			return false;

@@ -33,6 +33,13 @@ struct mgmt_client {
 void mgmt_client_use_token(const char *path);
 
 /**
+ * The token file of the board at this management socket (a command that
+ * reaches two boards, each with its own token), before the default above.
+ * False when too many are given.
+ */
+bool mgmt_client_token_for(const char *socket, const char *file);
+
+/**
  * Connects, retrying for up to timeout_ms while the board starts, waits for
  * its greeting and negotiates (QMP); false with err.
  */

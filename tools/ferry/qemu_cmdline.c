@@ -41,6 +41,36 @@ static void __attribute__((format(printf, 2, 3))) addf(struct argv_builder *b, c
 	b->left -= (size_t)n + 1;
 }
 
+/**
+ * `value` as a value in a QEMU option (name=value,...): QEMU's option
+ * syntax ends a value at a single comma and reads two as one comma
+ * (QemuOpts and keyval alike), so commas are doubled. Kept in the scratch
+ * buffer; the argument built with it comes after it there.
+ */
+static const char *opt_value(struct argv_builder *b, const char *value)
+{
+	char *out = b->scratch;
+	size_t n = 0;
+
+	for (const char *c = value; *c; c++) {
+		if (n + 3 > b->left) {
+			b->overflow = true;
+			return "";
+		}
+		if (*c == ',')
+			out[n++] = ',';
+		out[n++] = *c;
+	}
+	if (n + 1 > b->left) {
+		b->overflow = true;
+		return "";
+	}
+	out[n++] = '\0';
+	b->scratch += n;
+	b->left -= n;
+	return out;
+}
+
 int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt, const char **argv,
 		 char *scratch, size_t scratch_size)
 {
@@ -57,25 +87,15 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 	add(&b, "-kernel");
 	add(&b, opt->image);
 	if (opt->vm_record) {
-		char escaped[2048];
-		size_t n = 0;
-
-		/* QEMU option values double their commas. */
-		for (const char *c = opt->vm_record; *c && n + 2 < sizeof(escaped); c++) {
-			if (*c == ',')
-				escaped[n++] = ',';
-			escaped[n++] = *c;
-		}
-		escaped[n] = '\0';
 		add(&b, "-fw_cfg");
-		addf(&b, "name=opt/ferry/vm,string=%s", escaped);
+		addf(&b, "name=opt/ferry/vm,string=%s", opt_value(&b, opt->vm_record));
 		if (opt->guest_kernel) {
 			add(&b, "-fw_cfg");
-			addf(&b, "name=opt/ferry/kernel,file=%s", opt->guest_kernel);
+			addf(&b, "name=opt/ferry/kernel,file=%s", opt_value(&b, opt->guest_kernel));
 		}
 		if (opt->guest_initrd) {
 			add(&b, "-fw_cfg");
-			addf(&b, "name=opt/ferry/initrd,file=%s", opt->guest_initrd);
+			addf(&b, "name=opt/ferry/initrd,file=%s", opt_value(&b, opt->guest_initrd));
 		}
 	}
 	if (opt->link_conf) {
@@ -88,14 +108,15 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 			if (!files[i][1])
 				continue;
 			add(&b, "-fw_cfg");
-			addf(&b, "name=opt/ferry/%s,file=%s", files[i][0], files[i][1]);
+			addf(&b, "name=opt/ferry/%s,file=%s", files[i][0],
+			     opt_value(&b, files[i][1]));
 		}
 	}
 	if (opt->net_socket) {
 		/* One Ethernet between boards: QEMU's stream netdev over a unix socket. */
 		add(&b, "-netdev");
 		addf(&b, "stream,id=link,server=%s,addr.type=unix,addr.path=%s",
-		     opt->net_server ? "on" : "off", opt->net_socket);
+		     opt->net_server ? "on" : "off", opt_value(&b, opt->net_socket));
 		add(&b, "-device");
 		addf(&b, "virtio-net-device,netdev=link,mac=52:54:00:fe:00:%02x",
 		     opt->net_mac_last);
@@ -110,7 +131,8 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		 * network device: that keeps the link's slot.
 		 */
 		add(&b, "-chardev");
-		addf(&b, "socket,id=mgmt,path=%s,server=on,wait=off", opt->mgmt_socket);
+		addf(&b, "socket,id=mgmt,path=%s,server=on,wait=off",
+		     opt_value(&b, opt->mgmt_socket));
 		add(&b, "-device");
 		add(&b, "virtio-serial-device,max_ports=2");
 		add(&b, "-device");
@@ -118,7 +140,7 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 	}
 	if (opt->mgmt_token) {
 		add(&b, "-fw_cfg");
-		addf(&b, "name=opt/ferry/mgmt-token,file=%s", opt->mgmt_token);
+		addf(&b, "name=opt/ferry/mgmt-token,file=%s", opt_value(&b, opt->mgmt_token));
 	}
 	if (opt->lan_socket) {
 		/*
@@ -126,7 +148,8 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		 * last: the board finds it below the link's and the console's slots.
 		 */
 		add(&b, "-netdev");
-		addf(&b, "stream,id=lan,server=off,addr.type=unix,addr.path=%s", opt->lan_socket);
+		addf(&b, "stream,id=lan,server=off,addr.type=unix,addr.path=%s",
+		     opt_value(&b, opt->lan_socket));
 		add(&b, "-device");
 		addf(&b, "virtio-net-device,netdev=lan,mac=52:54:00:1a:00:%02x", opt->net_mac_last);
 	}
@@ -141,7 +164,7 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 	}
 	if (opt->qemu_qmp) {
 		add(&b, "-qmp");
-		addf(&b, "unix:%s,server=on,wait=off", opt->qemu_qmp);
+		addf(&b, "unix:%s,server=on,wait=off", opt_value(&b, opt->qemu_qmp));
 	}
 	if (opt->semihosting) {
 		/* SYS_EXIT carries Ferry's verdict out as QEMU's exit code. */
