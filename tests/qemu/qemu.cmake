@@ -264,7 +264,7 @@ add_test(NAME mgmt.qemu.boards COMMAND ${CMAKE_SOURCE_DIR}/tests/qemu/mgmt_board
   $<TARGET_FILE:ferry> ${MIGRATING_IDLE} ${CMAKE_BINARY_DIR}/pair-tests/mgmt.qemu.boards)
 set_tests_properties(mgmt.qemu.boards PROPERTIES TIMEOUT 120 LABELS qemu)
 # The README's and the docs' recipes run as written (tests/docs/recipes.sh).
-foreach(recipe "README.md by-hand" "README.md link" "docs/running-guests.md dry-run"
+foreach(recipe "README.md boot" "README.md by-hand" "README.md link" "docs/running-guests.md dry-run"
     "docs/management.md management")
   string(REPLACE " " ";" _r "${recipe}")
   list(GET _r 0 _file)
