@@ -83,15 +83,16 @@ static void round_so_far(const struct mig_source *s, uint64_t now, struct mig_pr
 	 * Before the first verdict (precopy_policy.c) there is no expected
 	 * downtime yet: the switchover as if this round were the last, the pages
 	 * the guest wrote in it so far sent whole, as the policy counts them
-	 * after a first round, and the measured fixed cost.
+	 * after a first round, the device package and the measured fixed cost.
 	 */
 	if (!p->expected_downtime_ns && s->ops->dirty_marks) {
 		uint64_t marks = s->ops->dirty_marks(s->vm->ctx) - s->round_start_marks;
+		unsigned __int128 ns = ((unsigned __int128)marks * MIG_PAGE_WIRE_BYTES +
+					s->cfg.precopy.device_bytes) *
+					       MIG_NS_PER_S / p->bandwidth +
+				       s->cfg.precopy.fixed_ns;
 
-		p->expected_downtime_ns =
-			(uint64_t)((unsigned __int128)marks * MIG_PAGE_WIRE_BYTES * MIG_NS_PER_S /
-				   p->bandwidth) +
-			s->cfg.precopy.fixed_ns;
+		p->expected_downtime_ns = ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
 	}
 	/* What a page costs on the wire this round (zero pages and deltas are small). */
 	per_page = pages ? (bytes + pages - 1) / pages : MIG_PAGE_SIZE;

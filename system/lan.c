@@ -20,6 +20,8 @@
  */
 #define HELD_FRAMES    256u
 #define ETHERTYPE_RARP 0x8035u
+/* A source's take: the device read again this often at most as the backlog empties. */
+#define TAKE_REFILLS 4u
 /* How long a destination's guest waits for the source's last frames at most. */
 #define LAN_AWAIT_MS 200u
 
@@ -450,15 +452,20 @@ static void ask(void)
 
 /*
  * The control CPU's look while it waits: skipped while a vCPU's CPU moves the
- * frames (the device's interrupt goes there while a VM is here: route), but
+ * frames (the device's interrupt goes there while a VM runs here: route), but
  * for a destination's guest that waits for its source's frames (work ends
- * that wait after LAN_AWAIT_MS, frames or not), and never waiting for the
- * lock (a protected VM's primary must not: ask).
+ * that wait after LAN_AWAIT_MS, frames or not) and for a VM that stands (no
+ * notify of its guest pulls the device's frames in, whose interrupt a full
+ * backlog left off), and never waiting for the lock (a protected VM's
+ * primary must not: ask).
  */
 void lan_poll(void)
 {
+	const struct vm *vm = __atomic_load_n(&lan.vm, __ATOMIC_RELAXED);
+
 	if (!lan.present ||
-	    (routed_to_vcpu() && !__atomic_load_n(&lan.awaiting, __ATOMIC_RELAXED)) ||
+	    (routed_to_vcpu() && vm && vm_net_running(vm) &&
+	     !__atomic_load_n(&lan.awaiting, __ATOMIC_RELAXED)) ||
 	    !arch_spin_trylock(&lan.lock))
 		return;
 	work();
@@ -473,9 +480,17 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 {
 	struct frame_queue *q = &lan.backlog;
 	size_t n = 0;
+	unsigned refills = 0;
 
 	(void)ctx;
 	arch_spin_lock(&lan.lock);
+	/*
+	 * What waits in the device comes into the backlog first, as room is
+	 * made: with the VM stopped no guest's notify does it, and a full
+	 * backlog left the device unread, its interrupt off (work), the
+	 * destination's announce stuck in it behind the VM's frames.
+	 */
+	work();
 	while (q->head != q->tail) {
 		unsigned i = q->tail % QUEUE_FRAMES;
 		uint16_t len = q->f[i].len;
@@ -489,6 +504,9 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 			n += 2u + len;
 		}
 		q->tail++;
+		/* Room again: the device's next frames (a few times: a flood does not hold us). */
+		if (q->head == q->tail && refills++ < TAKE_REFILLS)
+			work();
 	}
 	*drained = lan.gone_heard && q->head == q->tail;
 	unlock();

@@ -134,7 +134,7 @@ static void test_commas_in_paths(void **state)
 	const char *argv[QEMU_ARGV_MAX];
 	char scratch[4096];
 	int n;
-	bool kernel = false, link = false, token = false;
+	bool kernel = false, link = false, token = false, lan = false;
 
 	(void)state;
 	n = qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch));
@@ -149,6 +149,11 @@ static void test_commas_in_paths(void **state)
 			    "socket,id=mgmt,path=/tmp/a,,b/m,server=on,wait=off");
 	assert_string_equal(find_after(argv, "-netdev"),
 			    "stream,id=link,server=off,addr.type=unix,addr.path=/tmp/a,,b/s");
+	for (int i = 0; i + 1 < n; i++)
+		lan |= !strcmp(argv[i], "-netdev") &&
+		       !strcmp(argv[i + 1],
+			       "stream,id=lan,server=off,addr.type=unix,addr.path=/tmp/,,l");
+	assert_true(lan);
 	/* a scratch buffer too small for the doubled commas is an error, not a cut path */
 	assert_int_equal(qemu_cmdline(&board_current, &opt, argv, scratch, 200), -1);
 }
@@ -168,10 +173,13 @@ static void test_uart_trace(void **state)
 	opt.uart_trace = NULL;
 	assert_true(qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch)) > 0);
 	assert_null(find_after(argv, "-trace"));
-	assert_null(find_after(argv, "-qmp"));
-	opt.qemu_qmp = "/tmp/q.qmp";
+	assert_null(find_after(argv, "-mon"));
+	/* QEMU's own QMP: its path a named value, so neither '=' nor ',' in it is syntax */
+	opt.qemu_qmp = "/tmp/a=b,c/q.qmp";
 	assert_true(qemu_cmdline(&board_current, &opt, argv, scratch, sizeof(scratch)) > 0);
-	assert_string_equal(find_after(argv, "-qmp"), "unix:/tmp/q.qmp,server=on,wait=off");
+	assert_string_equal(find_after(argv, "-chardev"),
+			    "socket,id=qemu-qmp,path=/tmp/a=b,,c/q.qmp,server=on,wait=off");
+	assert_string_equal(find_after(argv, "-mon"), "chardev=qemu-qmp,mode=control");
 }
 
 static void test_scratch_overflow_is_an_error(void **state)

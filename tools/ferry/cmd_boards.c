@@ -49,6 +49,7 @@ static bool show_board(const char *sock, bool json)
 {
 	struct mgmt_client c;
 	char err[256], name[64], state[32], status[32], role[16];
+	static char vms_json[MGMT_CLIENT_LINE_MAX];
 	int ret, vms;
 
 	if (!mgmt_client_open(&c, sock, 1000, err, sizeof(err)) ||
@@ -58,18 +59,11 @@ static bool show_board(const char *sock, bool json)
 		mgmt_client_close(&c);
 		return false;
 	}
-	if (json) {
-		char head[600];
-		struct json_out o;
-		size_t len;
-
-		/* {"board": SOCK (escaped), then the two answers as they came */
-		json_out_init(&o, head, sizeof(head));
-		json_out_object(&o, NULL);
-		json_out_str(&o, "board", sock);
-		json_out_end(&o);
-		if (json_out_text(&o, &len))
-			printf("%.*s,\"query-vms\":%s,", (int)len - 1, head, c.line);
+	/* --json: the first answer kept until the second came: a line is whole, or none. */
+	if (json && snprintf(vms_json, sizeof(vms_json), "%s", c.line) >= (int)sizeof(vms_json)) {
+		fprintf(stderr, "ferry boards: %s: query-vms's answer is too long\n", sock);
+		mgmt_client_close(&c);
+		return false;
 	}
 	ret = mgmt_client_get(&c, 0, "return");
 	vms = mgmt_client_get(&c, ret, "vms");
@@ -92,7 +86,18 @@ static bool show_board(const char *sock, bool json)
 	}
 	ret = mgmt_client_get(&c, 0, "return");
 	if (json) {
-		printf("\"query-migrate\":%s}\n", c.line);
+		char head[600];
+		struct json_out o;
+		size_t len;
+
+		/* {"board": SOCK (escaped), then the two answers as they came */
+		json_out_init(&o, head, sizeof(head));
+		json_out_object(&o, NULL);
+		json_out_str(&o, "board", sock);
+		json_out_end(&o);
+		if (json_out_text(&o, &len))
+			printf("%.*s,\"query-vms\":%s,\"query-migrate\":%s}\n", (int)len - 1, head,
+			       vms_json, c.line);
 	} else {
 		mgmt_client_str(&c, ret, "status", status, sizeof(status));
 		mgmt_client_str(&c, ret, "role", role, sizeof(role));

@@ -78,7 +78,7 @@ int cmd_boot(int argc, char **argv)
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	struct link_files files;
 	const char *qargv[QEMU_ARGV_MAX], *background = NULL;
-	char scratch[4096];
+	char scratch[16384]; /* paths, their commas doubled (qemu_cmdline.c) */
 	int dry_run = 0, c;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

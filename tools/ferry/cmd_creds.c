@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /** ferry creds: credentials for a pair of boards (docs/link.md). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,24 +21,28 @@ static void usage(FILE *out)
 		     "  JSON object.\n");
 }
 
-/* One board's folder and files, as ferry run and boot take them. */
-static void board_json(struct json_out *o, const char *dir, const char *name, bool listens)
+/* One board's folder and files, as ferry run and boot take them; false when a path is too long. */
+static bool board_json(struct json_out *o, const char *dir, const char *name, bool listens)
 {
-	char path[4096];
+	char path[PATH_MAX];
 
 	json_out_object(o, NULL);
 	json_out_str(o, "name", name);
 	json_out_str(o, "role", listens ? "listen" : "connect");
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return false;
 	json_out_str(o, "link", path); /* ferry run --link */
-	snprintf(path, sizeof(path), "%s/%s/mgmt.token", dir, name);
+	if (snprintf(path, sizeof(path), "%s/%s/mgmt.token", dir, name) >= (int)sizeof(path))
+		return false;
 	json_out_str(o, "mgmt-token", path); /* ferry run --mgmt-token */
 	json_out_end(o);
+	return true;
 }
 
 static int made_json(const char *dir, bool cert, const char *a, const char *b)
 {
-	char buf[6 * 4096]; /* five paths at most PATH_MAX each, and the rest */
+	/* five paths of at most PATH_MAX, each character at most 6 escaped (\u00XX) */
+	static char buf[5 * 6 * PATH_MAX + 512];
 	struct json_out o;
 	size_t len;
 
@@ -46,12 +51,11 @@ static int made_json(const char *dir, bool cert, const char *a, const char *b)
 	json_out_str(&o, "credentials", cert ? "certificate" : "psk");
 	json_out_str(&o, "dir", dir);
 	json_out_array(&o, "boards");
-	board_json(&o, dir, a, true);
-	board_json(&o, dir, b, false);
-	json_out_end(&o);
-	json_out_end(&o);
-	if (!json_out_text(&o, &len)) {
-		fprintf(stderr, "ferry creds: the folder's name is too long to report\n");
+	if (!board_json(&o, dir, a, true) || !board_json(&o, dir, b, false) ||
+	    (json_out_end(&o), json_out_end(&o), !json_out_text(&o, &len))) {
+		fprintf(stderr,
+			"ferry creds: the credentials are made, but their paths are too long to "
+			"report\n");
 		return 1;
 	}
 	printf("%s\n", buf);

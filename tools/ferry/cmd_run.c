@@ -115,7 +115,7 @@ struct run_plan {
 	struct boot_options opt;
 	const char *ferry_args;
 	bool incoming;
-	char boot_args[512], scratch[8192];
+	char boot_args[512], scratch[16384];
 };
 
 static int build_board(void *ctx, const char *image, const char **qargv)
@@ -159,7 +159,7 @@ int cmd_run(int argc, char **argv)
 	struct boot_options opt = { .image = FERRY_DEFAULT_IMAGE };
 	int direct = 0, dry_run = 0, incoming = 0, c, argc_q;
 	const char *qargv[QEMU_ARGV_MAX], *ferry_args = "", *background = NULL;
-	char scratch[8192], record[1536];
+	char scratch[16384], record[1536];
 	static struct run_plan plan;
 	struct link_files files;
 

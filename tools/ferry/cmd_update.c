@@ -180,8 +180,9 @@ static void usage(FILE *out)
 		     "  waiting for a VM (ferry run --incoming --mgmt). --json: both migrations'\n"
 		     "  events and reports, then the update's end, as JSON lines on stdout (the\n"
 		     "  rest goes to stderr). --board-token and --via-token: the management\n"
-		     "  token of each board that requires one (ferry creds' NAME/mgmt.token;\n"
-		     "  else FERRY_MGMT_TOKEN_FILE's, for both).\n");
+		     "  token of each board that requires one (ferry creds' NAME/mgmt.token);\n"
+		     "  without either, FERRY_MGMT_TOKEN_FILE's goes to both; with one, the\n"
+		     "  other board gets none.\n");
 }
 
 int update_board(const char *a, const char *image_arg, const char *b, bool json)
@@ -249,7 +250,7 @@ int update_board(const char *a, const char *image_arg, const char *b, bool json)
 	}
 	away = now_s() - away;
 	if (as_json) {
-		char buf[PATH_MAX + 128];
+		static char buf[6 * PATH_MAX + 128]; /* each character at most 6 escaped */
 		struct json_out o;
 		size_t len;
 

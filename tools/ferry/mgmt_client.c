@@ -46,13 +46,19 @@ bool mgmt_client_token_for(const char *socket, const char *file)
 	return true;
 }
 
-/** The token file for the board at socket: its own, else the default; NULL: none. */
+/**
+ * The token file for the board at socket: its own; else the default, but
+ * not FERRY_MGMT_TOKEN_FILE's once any board has its own (that file may be
+ * another board's: its token is not for this one); NULL: none.
+ */
 static const char *token_file_for(const char *socket)
 {
 	for (unsigned i = 0; i < tokens_count; i++)
 		if (!strcmp(tokens[i].socket, socket))
 			return tokens[i].file;
-	return token_file ? token_file : getenv("FERRY_MGMT_TOKEN_FILE");
+	if (token_file || tokens_count)
+		return token_file;
+	return getenv("FERRY_MGMT_TOKEN_FILE");
 }
 
 /*

@@ -34,7 +34,8 @@ void mgmt_client_use_token(const char *path);
 
 /**
  * The token file of the board at this management socket (a command that
- * reaches two boards, each with its own token), before the default above.
+ * reaches two boards, each with its own token), before the default above;
+ * once one is given, FERRY_MGMT_TOKEN_FILE's goes to no other board.
  * False when too many are given.
  */
 bool mgmt_client_token_for(const char *socket, const char *file);

@@ -163,8 +163,12 @@ int qemu_cmdline(const struct board_desc *board, const struct boot_options *opt,
 		add(&b, opt->uart_trace);
 	}
 	if (opt->qemu_qmp) {
-		add(&b, "-qmp");
-		addf(&b, "unix:%s,server=on,wait=off", opt_value(&b, opt->qemu_qmp));
+		/* As -qmp unix:PATH, but with the path a named value: '=' in it is no key. */
+		add(&b, "-chardev");
+		addf(&b, "socket,id=qemu-qmp,path=%s,server=on,wait=off",
+		     opt_value(&b, opt->qemu_qmp));
+		add(&b, "-mon");
+		add(&b, "chardev=qemu-qmp,mode=control");
 	}
 	if (opt->semihosting) {
 		/* SYS_EXIT carries Ferry's verdict out as QEMU's exit code. */
