@@ -31,6 +31,21 @@ static void *dest_thread(void *arg)
 	return NULL;
 }
 
+/* m->source for other threads: set and cleared by the harness, used under it. */
+static pthread_mutex_t source_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int fake_migration_cancel(struct fake_migration *m)
+{
+	int r;
+
+	pthread_mutex_lock(&source_lock);
+	r = m->source ? 1 : m->source_ended ? -1 : 0;
+	if (r > 0)
+		mig_source_cancel(m->source);
+	pthread_mutex_unlock(&source_lock);
+	return r;
+}
+
 static void count_progress(void *ctx, const struct mig_progress *p)
 {
 	struct fake_migration *m = ctx;
@@ -170,7 +185,10 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 	pthread_create(&dst_work, NULL, fake_vm_workload, dst);
 	if (m->dirtying)
 		pthread_create(&src_work, NULL, fake_vm_workload, src);
+	pthread_mutex_lock(&source_lock);
 	m->source = s;
+	m->source_ended = false;
+	pthread_mutex_unlock(&source_lock);
 	open_records(&fl, m, src->pages);
 	m->src_state = over_link(s, d, &fl, true, &m->dst_state);
 	m->src_first_state = m->src_state;
@@ -220,6 +238,10 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 	m->src = *mig_source_report(s);
 	m->dst = *mig_dest_report(d);
 	m->dst_settled = mig_dest_settled(d);
+	pthread_mutex_lock(&source_lock);
+	m->source = NULL; /* another thread's fake_migration_cancel finds none from now on */
+	m->source_ended = true;
+	pthread_mutex_unlock(&source_lock);
 	mig_source_free(s);
 	mig_dest_free(d);
 	return m->src_state;

@@ -179,7 +179,8 @@ struct fake_migration {
 	bool dest_vm_ends;	  /**< the destination's VM powers off when the first link ends */
 	bool source_format_newer; /**< the source's HELLO: one format newer, with the window */
 	const struct mig_frames_ops *src_frames, *dst_frames; /**< the guest's frames, or NULL */
-	struct mig_source *source; /**< set by the harness while it runs */
+	struct mig_source *source; /**< set by the harness while it runs (fake_migration_cancel) */
+	bool source_ended;	   /**< it ran, and was freed */
 	/* results */
 	enum mig_state src_state, dst_state; /**< after the resolution */
 	enum mig_state src_first_state;	     /**< when the first link ended */
@@ -204,5 +205,11 @@ enum mig_state fake_vm_link(struct mig_source *s, struct mig_dest *d, bool recon
 
 /** Migrates src into dst as `m` says, then reconnects as needed; returns the source's state. */
 enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct fake_migration *m);
+
+/**
+ * From another thread than fake_vm_migrate's: cancels m's migration. 1 asked,
+ * 0 not begun yet, -1 over already (its source freed).
+ */
+int fake_migration_cancel(struct fake_migration *m);
 
 #endif

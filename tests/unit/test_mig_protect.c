@@ -75,9 +75,8 @@ static void *cancel_later(void *arg)
 	struct canceller *c = arg;
 
 	usleep(c->after_ms * 1000u);
-	while (!c->m->source)
+	while (!fake_migration_cancel(c->m)) /* 0: not begun yet */
 		usleep(1000);
-	mig_source_cancel(c->m->source);
 	return NULL;
 }
 
@@ -299,34 +298,56 @@ static void test_peer_not_a_standby(void **state)
  */
 static void test_checkpoints_bounded(void **state)
 {
-	struct fixture *f = *state;
-	struct canceller c = { &f->m, 4000 };
-	uint64_t bound;
-	enum mig_state st;
-	pthread_t t;
+	const uint64_t lease_ns = 200000000; /* the bound: a quarter of it */
+	const uint64_t link_rate = 16000000; /* bytes/s */
 
-	f->m.link_rate = 8000000;
-	f->m.dest_local.capabilities &= ~(uint32_t)(MIG_CAP_SPARSE_PAGES | MIG_CAP_DELTA_PAGES);
-	f->m.protect = (struct mig_protect_params){ .epoch_ns = 20000000,
-						    .lease_ns = 200000000,
-						    .fence_ns = 2000000 };
-	pthread_create(&t, NULL, cancel_later, &c);
-	st = fake_vm_migrate(&f->src, &f->dst, &f->m);
-	pthread_join(t, NULL);
-	bound = f->m.src.epoch_pages_bound;
-	if (st != MIG_CANCELLED || bound < 32 || bound > 2 * 97 ||
-	    f->src.collection_quota_set != bound)
-		print_message("%s (%s): bound %llu (the VM told %llu), the largest checkpoint %llu "
-			      "pages\n",
-			      mig_state_name(st), f->m.src.error, (unsigned long long)bound,
-			      (unsigned long long)f->src.collection_quota_set,
-			      (unsigned long long)f->m.src.epoch_pages_max);
-	assert_int_equal(st, MIG_CANCELLED);
-	/* 8 MB/s for 50 ms: some 97 pages (the sleeps make it slower, never faster) */
-	assert_true(bound >= 32 && bound <= 2 * 97);
-	assert_int_equal(f->src.collection_quota_set, bound);
-	assert_true(f->m.src.epochs_acked >= 5);
-	assert_false(f->src.fenced_self);
+	for (unsigned attempt = 1;; attempt++) {
+		struct fixture *f = *state;
+		struct canceller c = { &f->m, 4000 };
+		uint64_t bound;
+		enum mig_state st;
+		pthread_t t;
+
+		f->m.link_rate = link_rate;
+		f->m.dest_local.capabilities &=
+			~(uint32_t)(MIG_CAP_SPARSE_PAGES | MIG_CAP_DELTA_PAGES);
+		f->m.protect = (struct mig_protect_params){ .epoch_ns = 20000000,
+							    .lease_ns = lease_ns,
+							    .fence_ns = 2000000 };
+		pthread_create(&t, NULL, cancel_later, &c);
+		st = fake_vm_migrate(&f->src, &f->dst, &f->m);
+		pthread_join(t, NULL);
+		bound = f->m.src.epoch_pages_bound;
+		if (st != MIG_CANCELLED || bound < 32 ||
+		    bound > 2 * link_rate * (lease_ns / 4) / 1000000000 / 4104 ||
+		    f->src.collection_quota_set != bound)
+			print_message("%s (%s): bound %llu (the VM told %llu), the largest "
+				      "checkpoint %llu pages\n",
+				      mig_state_name(st), f->m.src.error, (unsigned long long)bound,
+				      (unsigned long long)f->src.collection_quota_set,
+				      (unsigned long long)f->m.src.epoch_pages_max);
+		/*
+		 * The lease is real time: a host that holds these threads back
+		 * past it (a loaded CI machine) fences the pair, as it must.
+		 * That says nothing of the bound: the run is made again, twice
+		 * at most.
+		 */
+		if (st == MIG_FENCED && attempt < 3) {
+			print_message("attempt %u fenced by the host's stalls: again\n", attempt);
+			teardown(state);
+			assert_int_equal(setup(state), 0);
+			continue;
+		}
+		assert_int_equal(st, MIG_CANCELLED);
+		/* 16 MB/s for a quarter of the lease, 50 ms: some 195 pages (the sleeps make it
+		 * slower, never faster) */
+		assert_true(bound >= 32 &&
+			    bound <= 2 * link_rate * (lease_ns / 4) / 1000000000 / 4104);
+		assert_int_equal(f->src.collection_quota_set, bound);
+		assert_true(f->m.src.epochs_acked >= 5);
+		assert_false(f->src.fenced_self);
+		return;
+	}
 }
 
 /* Epochs that the lease would not outlast twice: refused before anything is protected. */
