@@ -59,7 +59,7 @@ add_library(ferry_tool_lib STATIC tools/ferry/qemu_cmdline.c tools/ferry/launch.
   tools/ferry/creds.c tools/ferry/link_options.c tools/ferry/mgmt_client.c
   tools/ferry/migrate_view.c tools/ferry/migrate_session.c tools/ferry/unix_path.c
   tools/ferry/runtime_dir.c tools/ferry/lan_switch.c tools/ferry/image_version.c
-  tools/ferry/background.c
+  tools/ferry/background.c tools/ferry/json_line.c
   ${FERRY_BOARD_SOURCES})
 target_include_directories(ferry_tool_lib PUBLIC ${CMAKE_SOURCE_DIR}
   PRIVATE ${CMAKE_BINARY_DIR}/generated)

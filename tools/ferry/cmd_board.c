@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/json_out.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/mgmt_client.h"
 #include "tools/ferry/unix_path.h"
@@ -69,18 +69,14 @@ static int wait_done(struct mgmt_client *c, const struct action *a, const char *
 /* --json: the state the board reached, as one JSON object. */
 static void done_json(const struct action *a, const char *sock)
 {
-	char buf[8192];
+	char buf[8192]; /* a socket's path is at most 107 bytes */
 	struct json_out o;
-	size_t len;
 
-	json_out_init(&o, buf, sizeof(buf));
-	json_out_object(&o, NULL);
+	json_line_begin(&o, buf, sizeof(buf));
 	json_out_str(&o, "board", sock);
 	json_out_str(&o, "command", a->tool);
 	json_out_str(&o, "state", a->wants ? a->wants : "powered-off");
-	json_out_end(&o);
-	if (json_out_text(&o, &len))
-		printf("%s\n", buf);
+	json_line_print(&o);
 }
 
 /* `ferry incoming --cancel`: the board stops waiting (migrate-cancel). */

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "boards/board.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/commands.h"
-#include "lib/json_out.h"
 #include "tools/ferry/mgmt_client.h"
 #include "tools/ferry/unix_path.h"
 
@@ -18,7 +18,6 @@ static void list_kinds(bool json)
 	const struct board_desc *b = &board_current;
 	char buf[1024];
 	struct json_out o;
-	size_t len;
 
 	if (!json) {
 		printf("%-10s RAM at 0x%llx (default %u MiB), %u CPUs (at most %u), GICv3 at "
@@ -28,8 +27,7 @@ static void list_kinds(bool json)
 		       (unsigned long long)b->uart.base, b->virtio.link_slot);
 		return;
 	}
-	json_out_init(&o, buf, sizeof(buf));
-	json_out_object(&o, NULL);
+	json_line_begin(&o, buf, sizeof(buf));
 	json_out_str(&o, "kind", b->name);
 	json_out_u64(&o, "ram-base", b->ram_base);
 	json_out_u64(&o, "ram-mib", b->ram_mib_launch);
@@ -39,9 +37,7 @@ static void list_kinds(bool json)
 	json_out_u64(&o, "uart-base", b->uart.base);
 	json_out_u64(&o, "link-slot", b->virtio.link_slot);
 	json_out_str(&o, "qemu", b->qemu_binary);
-	json_out_end(&o);
-	if (json_out_text(&o, &len))
-		printf("%s\n", buf);
+	json_line_print(&o);
 }
 
 /** One running board: its VMs and its migration; false when it cannot be asked. */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json_out.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/creds.h"
 
@@ -44,21 +44,18 @@ static int made_json(const char *dir, bool cert, const char *a, const char *b)
 	/* five paths of at most PATH_MAX, each character at most 6 escaped (\u00XX) */
 	static char buf[5 * 6 * PATH_MAX + 512];
 	struct json_out o;
-	size_t len;
 
-	json_out_init(&o, buf, sizeof(buf));
-	json_out_object(&o, NULL);
+	json_line_begin(&o, buf, sizeof(buf));
 	json_out_str(&o, "credentials", cert ? "certificate" : "psk");
 	json_out_str(&o, "dir", dir);
 	json_out_array(&o, "boards");
 	if (!board_json(&o, dir, a, true) || !board_json(&o, dir, b, false) ||
-	    (json_out_end(&o), json_out_end(&o), !json_out_text(&o, &len))) {
+	    (json_out_end(&o), !json_line_print(&o))) {
 		fprintf(stderr,
 			"ferry creds: the credentials are made, but their paths are too long to "
 			"report\n");
 		return 1;
 	}
-	printf("%s\n", buf);
 	return 0;
 }
 

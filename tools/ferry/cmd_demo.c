@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/json_out.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/board_process.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/creds.h"
@@ -315,10 +315,8 @@ static unsigned tell_flow(const struct demo *d, struct udp_flow *flow, const cha
 	if (d->json) {
 		char buf[512];
 		struct json_out o;
-		size_t len;
 
-		json_out_init(&o, buf, sizeof(buf));
-		json_out_object(&o, NULL);
+		json_line_begin(&o, buf, sizeof(buf));
 		json_out_object(&o, "udp-flow");
 		json_out_str(&o, "through", through);
 		json_out_u64(&o, "sent", fr.sent);
@@ -327,11 +325,7 @@ static unsigned tell_flow(const struct demo *d, struct udp_flow *flow, const cha
 		json_out_u64(&o, "answered-twice", fr.twice);
 		json_out_u64(&o, "longest-gap-us", fr.longest_gap_us);
 		json_out_end(&o);
-		json_out_end(&o);
-		if (json_out_text(&o, &len)) {
-			printf("%s\n", buf);
-			fflush(stdout);
-		}
+		json_line_print(&o);
 	}
 	return fr.twice;
 }

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/json_out.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/lan_switch.h"
 #include "tools/ferry/unix_path.h"
@@ -78,14 +78,12 @@ static bool as_json;
 /* One JSON line: {"event": name, port or the switch's counters}. */
 static void json_event(const char *name, int port, const char *socket)
 {
-	char buf[8192];
+	char buf[8192]; /* a socket's path is at most 107 bytes */
 	struct json_out o;
-	size_t len;
 
 	if (!as_json)
 		return;
-	json_out_init(&o, buf, sizeof(buf));
-	json_out_object(&o, NULL);
+	json_line_begin(&o, buf, sizeof(buf));
 	json_out_str(&o, "event", name);
 	if (port >= 0)
 		json_out_u64(&o, "port", (uint64_t)port);
@@ -99,11 +97,7 @@ static void json_event(const char *name, int port, const char *socket)
 		json_out_u64(&o, "dropped", lan.sw.frames_dropped + lan.dropped_out);
 		json_out_u64(&o, "stations-moved", lan.sw.moves);
 	}
-	json_out_end(&o);
-	if (json_out_text(&o, &len)) {
-		printf("%s\n", buf);
-		fflush(stdout);
-	}
+	json_line_print(&o);
 }
 
 static void on_signal(int sig)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/json_out.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/migrate_session.h"
 #include "tools/ferry/unix_path.h"
@@ -139,18 +139,14 @@ static void resolve_usage(FILE *out)
 /* --json: the word the board took, as one JSON object. */
 static void resolve_json(const char *sock, const char *force)
 {
-	char buf[8192];
+	char buf[8192]; /* a socket's path is at most 107 bytes */
 	struct json_out o;
-	size_t len;
 
-	json_out_init(&o, buf, sizeof(buf));
-	json_out_object(&o, NULL);
+	json_line_begin(&o, buf, sizeof(buf));
 	json_out_str(&o, "board", sock);
 	json_out_str(&o, "resolve", "taken");
 	json_out_str(&o, "force", force ? force : "none");
-	json_out_end(&o);
-	if (json_out_text(&o, &len))
-		printf("%s\n", buf);
+	json_line_print(&o);
 }
 
 int cmd_resolve(int argc, char **argv)

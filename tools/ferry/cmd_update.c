@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/json_out.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/link_options.h"
 #include "tools/ferry/mgmt_client.h"
@@ -252,17 +252,12 @@ int update_board(const char *a, const char *image_arg, const char *b, bool json)
 	if (as_json) {
 		static char buf[6 * PATH_MAX + 128]; /* each character at most 6 escaped */
 		struct json_out o;
-		size_t len;
 
-		json_out_init(&o, buf, sizeof(buf));
-		json_out_object(&o, NULL);
+		json_line_begin(&o, buf, sizeof(buf));
 		json_out_str(&o, "update", "completed");
 		json_out_str(&o, "image", image);
 		json_out_u64(&o, "away-ms", (uint64_t)(away * 1000.0));
-		json_out_end(&o);
-		if (json_out_text(&o, &len))
-			printf("%s\n", buf);
-		return 0;
+		return json_line_print(&o) ? 0 : 1;
 	}
 	printf("\n  Board A runs %s; the VM was away from it %.1f s (its downtimes are in the "
 	       "two reports above).\n",

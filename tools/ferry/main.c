@@ -15,10 +15,11 @@
  *   ferry demo             two boards, a Linux guest migrated live from one to the other
  *   ferry --version        this tool's version and its image's
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json_out.h"
+#include "tools/ferry/json_line.h"
 #include "tools/ferry/commands.h"
 #include "tools/ferry/image_version.h"
 
@@ -53,13 +54,12 @@ static void usage(FILE *out)
 static int version_json(const struct image_version *tool, const char *image)
 {
 	struct image_version img;
-	char buf[1024], err[512];
+	static char buf[6 * PATH_MAX + 1024]; /* the image's path, each character escaped */
+	char err[512];
 	struct json_out o;
-	size_t len;
 	bool read = image_version_read(image, &img, err, sizeof(err));
 
-	json_out_init(&o, buf, sizeof(buf));
-	json_out_object(&o, NULL);
+	json_line_begin(&o, buf, sizeof(buf));
 	json_out_object(&o, "tool");
 	json_out_str(&o, "version", tool->version);
 	json_out_u64(&o, "format", tool->format);
@@ -77,10 +77,8 @@ static int version_json(const struct image_version *tool, const char *image)
 	json_out_end(&o);
 	if (read && image_version_mismatch(tool, &img, err, sizeof(err)))
 		json_out_str(&o, "warning", err);
-	json_out_end(&o);
-	if (!json_out_text(&o, &len))
+	if (!json_line_print(&o))
 		return 1;
-	printf("%s\n", buf);
 	return read ? 0 : 1;
 }
 
