@@ -311,7 +311,6 @@ static void rehearse_handlers(struct mig_dest *d)
 	copy.ch = &link;
 	copy.pages = 0; /* every page here */
 	copy.postcopy = copy.ping_pending = copy.pong_owed = false;
-	copy.frames = NULL; /* no announce: the VM is not to run here for this */
 	copy.phase = MIG_PHASE_RECEIVING;
 	for (size_t i = 0; i < sizeof(flight) / sizeof(flight[0]); i++) {
 		struct mig_record rec = { .type = flight[i].type };
@@ -501,13 +500,6 @@ static bool ping(struct mig_dest *d, struct mig_record *rec)
 	return true;
 }
 
-/* RUN is in hand: the VM's frames may come here (struct mig_frames_ops, arriving). */
-static void arriving(struct mig_dest *d)
-{
-	if (d->frames && d->frames->arriving)
-		d->frames->arriving(d->frames->ctx);
-}
-
 /**
  * The record behind a PING(PACKAGE_LOADED) that found bytes waiting. RUN:
  * synchronized and started in one step, PONG after the start, so that
@@ -530,8 +522,6 @@ static bool pending_ping(struct mig_dest *d, const struct mig_record *rec)
 		format_snprintf(d->rep.error, sizeof(d->rep.error), "malformed RUN");
 		return false;
 	}
-	if (run_now)
-		arriving(d);
 	if (!synchronize(d, run_now))
 		return false;
 	if (run_now)
@@ -692,7 +682,7 @@ static bool cancel(struct mig_dest *d)
 /** One record of the stream; false ends the link with d->rep.state set. */
 static bool handle(struct mig_dest *d, struct mig_record *rec)
 {
-	bool ok = true, one_flight = d->ping_pending; /* a RUN here arrived in pending_ping */
+	bool ok = true;
 
 	if (d->ping_pending && !pending_ping(d, rec)) {
 		fail(d, d->rep.error);
@@ -745,8 +735,6 @@ static bool handle(struct mig_dest *d, struct mig_record *rec)
 			ok = false;
 			break;
 		}
-		if (!one_flight)
-			arriving(d);
 		run(d);
 		break;
 	case MIG_REC_FRAMES:

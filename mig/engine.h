@@ -276,13 +276,6 @@ struct mig_frames_ops {
 	/** Destination: the source passes no more on. */
 	void (*drained)(void *ctx);
 	/**
-	 * Destination, optional: RUN is in hand, the VM is to run here: its
-	 * frames may come here from now on (the announce), kept until it runs
-	 * and the source's last came, rather than from its start on, so that
-	 * the source hears of it and says it is done by the time it runs.
-	 */
-	void (*arriving)(void *ctx);
-	/**
 	 * Protection's primary, all three optional (output commit,
 	 * docs/protection.md, "Output"). hold: the VM's frames out are kept
 	 * from MIG_OUTPUT_HOLD on (its transmit queue waits while the keep is
@@ -302,8 +295,8 @@ struct mig_frames_ops {
 #define MIG_FRAME_MAX 1518u
 /*
  * How long the source waits for the destination's announce after VM_STARTED
- * before it says it passes no more on: the destination announces once it
- * has RUN (arriving), before VM_STARTED.
+ * before it says it passes no more on: the destination announces when its
+ * VM first runs, within a millisecond or two (ferry lan, 10 runs).
  */
 #define MIG_FRAMES_WAIT_NS 200000000ull
 

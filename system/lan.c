@@ -454,12 +454,10 @@ static void ask(void)
  * The control CPU's look while it waits: skipped while a vCPU's CPU moves the
  * frames (the device's interrupt goes there while a VM runs here: route), but
  * for a destination's guest that waits for its source's frames (work ends
- * that wait after LAN_AWAIT_MS, frames or not), for a VM that stands (no
+ * that wait after LAN_AWAIT_MS, frames or not) and for a VM that stands (no
  * notify of its guest pulls the device's frames in, whose interrupt a full
- * backlog left off) and for one that runs here again after its destination
- * announced it (its migration failed after RUN: work announces it here
- * again, or its frames would go on to the other board), and never waiting
- * for the lock (a protected VM's primary must not: ask).
+ * backlog left off), and never waiting for the lock (a protected VM's
+ * primary must not: ask).
  */
 void lan_poll(void)
 {
@@ -467,8 +465,7 @@ void lan_poll(void)
 
 	if (!lan.present ||
 	    (routed_to_vcpu() && vm && vm_net_running(vm) &&
-	     !__atomic_load_n(&lan.awaiting, __ATOMIC_RELAXED) &&
-	     !__atomic_load_n(&lan.gone_heard, __ATOMIC_RELAXED)) ||
+	     !__atomic_load_n(&lan.awaiting, __ATOMIC_RELAXED)) ||
 	    !arch_spin_trylock(&lan.lock))
 		return;
 	work();
@@ -523,20 +520,6 @@ static void deliver(void *ctx, const uint8_t *frame, size_t len)
 	arch_spin_lock(&lan.lock);
 	if (lan.vm && len <= VNET_FRAME_MAX && queue_put(&lan.passed, frame, len))
 		lan.passed_in++;
-	unlock();
-}
-
-/*
- * Destination: RUN is in hand. The announce goes now, not at the start: the
- * switch sends the VM's frames here (kept until it runs), and the source,
- * hearing it, passes on its last while this board starts the VM.
- */
-static void arriving(void *ctx)
-{
-	(void)ctx;
-	arch_spin_lock(&lan.lock);
-	if (lan.vm && !lan.announced)
-		announce(lan.vm);
 	unlock();
 }
 
@@ -603,7 +586,6 @@ static const struct mig_frames_ops frames_ops = {
 	.take = take,
 	.deliver = deliver,
 	.drained = drained,
-	.arriving = arriving,
 	.hold = hold,
 	.cut = cut,
 	.release = release,

@@ -394,9 +394,7 @@ static void test_format_window(void **state)
 
 /* Source: frames numbered 0.. become available a few at a time; drained after the last. */
 static struct {
-	unsigned made, delivered, drained, out_of_order, arriving;
-	struct fake_vm *dst;  /**< the destination's VM */
-	bool arrived_running; /**< arriving came once the VM ran already */
+	unsigned made, delivered, drained, out_of_order;
 } fr;
 
 static size_t frames_take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
@@ -428,26 +426,14 @@ static void frames_drained(void *ctx)
 	fr.drained++;
 }
 
-/* RUN is in hand: before the VM's start, so that its announce is heard meanwhile. */
-static void frames_arriving(void *ctx)
-{
-	(void)ctx;
-	pthread_mutex_lock(&fr.dst->lock);
-	fr.arrived_running |= fr.dst->running;
-	pthread_mutex_unlock(&fr.dst->lock);
-	fr.arriving++;
-}
-
 static const struct mig_frames_ops src_frames = { .take = frames_take };
 static const struct mig_frames_ops dst_frames = { .deliver = frames_deliver,
-						  .drained = frames_drained,
-						  .arriving = frames_arriving };
+						  .drained = frames_drained };
 
 /* Every frame that reached the source after the stop reaches the destination, once, in order. */
 static void frames_follow(struct fixture *f, enum mig_mode mode)
 {
 	memset(&fr, 0, sizeof(fr));
-	fr.dst = &f->dst;
 	f->m.mode = mode;
 	f->m.postcopy_after_rounds = 1;
 	f->m.src_frames = &src_frames;
@@ -456,23 +442,12 @@ static void frames_follow(struct fixture *f, enum mig_mode mode)
 	assert_int_equal(fr.delivered, FRAMES_TOTAL);
 	assert_int_equal(fr.out_of_order, 0);
 	assert_int_equal(fr.drained, 1);
-	assert_int_equal(fr.arriving, 1);
-	assert_false(fr.arrived_running);
 	assert_int_equal(f->m.src.frames_passed_bytes, FRAMES_TOTAL * 62u);
 }
 
 static void test_frames_follow_precopy(void **state) { frames_follow(*state, MIG_MODE_PRECOPY); }
 
 static void test_frames_follow_postcopy(void **state) { frames_follow(*state, MIG_MODE_POSTCOPY); }
-
-/* Confirmed: RUN comes alone, after PONG; the announce still precedes the start. */
-static void test_frames_follow_confirmed(void **state)
-{
-	struct fixture *f = *state;
-
-	f->m.switchover = MIG_SWITCHOVER_CONFIRMED;
-	frames_follow(f, MIG_MODE_PRECOPY);
-}
 
 static void test_postcopy_from_the_start(void **state)
 {
@@ -830,7 +805,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_postcopy_from_the_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_follow_precopy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_follow_postcopy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frames_follow_confirmed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_failure_resumes_source, setup, teardown),
