@@ -449,6 +449,15 @@ static void test_frames_follow_precopy(void **state) { frames_follow(*state, MIG
 
 static void test_frames_follow_postcopy(void **state) { frames_follow(*state, MIG_MODE_POSTCOPY); }
 
+/* Confirmed: RUN comes alone, after PONG. */
+static void test_frames_follow_confirmed(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.switchover = MIG_SWITCHOVER_CONFIRMED;
+	frames_follow(f, MIG_MODE_PRECOPY);
+}
+
 static void test_postcopy_from_the_start(void **state)
 {
 	struct fixture *f = *state;
@@ -805,6 +814,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_postcopy_from_the_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_follow_precopy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_follow_postcopy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_follow_confirmed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_failure_resumes_source, setup, teardown),
