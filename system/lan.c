@@ -454,17 +454,19 @@ static void ask(void)
  * The control CPU's look while it waits: skipped while a vCPU's CPU moves the
  * frames (the device's interrupt goes there while a VM runs here: route), but
  * for a destination's guest that waits for its source's frames (work ends
- * that wait after LAN_AWAIT_MS, frames or not) and for a VM that stands (no
- * notify of its guest pulls the device's frames in, whose interrupt a full
- * backlog left off), and never waiting for the lock (a protected VM's
- * primary must not: ask).
+ * that wait after LAN_AWAIT_MS, frames or not) and for a VM that stands
+ * with room in its backlog (no notify of its guest pulls the device's
+ * frames in; a full one has no room for them: take makes it), and never
+ * waiting for the lock (a protected VM's primary must not: ask).
  */
 void lan_poll(void)
 {
 	const struct vm *vm = __atomic_load_n(&lan.vm, __ATOMIC_RELAXED);
+	/* A hint without the lock: a stale one costs one look more or less. */
+	bool full = lan.backlog.head - lan.backlog.tail == QUEUE_FRAMES;
 
 	if (!lan.present ||
-	    (routed_to_vcpu() && vm && vm_net_running(vm) &&
+	    (routed_to_vcpu() && vm && (vm_net_running(vm) || full) &&
 	     !__atomic_load_n(&lan.awaiting, __ATOMIC_RELAXED)) ||
 	    !arch_spin_trylock(&lan.lock))
 		return;
@@ -480,7 +482,7 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 {
 	struct frame_queue *q = &lan.backlog;
 	size_t n = 0;
-	unsigned refills = 0;
+	unsigned refills = 0, frames = 0;
 
 	(void)ctx;
 	arch_spin_lock(&lan.lock);
@@ -490,14 +492,17 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 	 * backlog left the device unread, its interrupt off (work), the
 	 * destination's announce stuck in it behind the VM's frames.
 	 */
-	work();
+	if (q->head - q->tail < QUEUE_FRAMES)
+		work();
 	while (q->head != q->tail) {
 		unsigned i = q->tail % QUEUE_FRAMES;
 		uint16_t len = q->f[i].len;
 
-		if (memcmp(q->f[i].frame, lan.vm->cfg.mac, 6) == 0) {
-			if (2u + len > cap - n)
+		if (len >= 14 && memcmp(q->f[i].frame, lan.vm->cfg.mac, 6) == 0) {
+			/* No more a record than the destination's queue holds (deliver). */
+			if (2u + len > cap - n || frames == QUEUE_FRAMES)
 				break;
+			frames++;
 			buf[n] = (uint8_t)len;
 			buf[n + 1] = (uint8_t)(len >> 8);
 			memcpy(buf + n + 2, q->f[i].frame, len);
@@ -518,6 +523,9 @@ static void deliver(void *ctx, const uint8_t *frame, size_t len)
 {
 	(void)ctx;
 	arch_spin_lock(&lan.lock);
+	/* Room first: what came before goes to the guest if it can take it (the VM runs). */
+	if (lan.vm && lan.passed.head - lan.passed.tail == QUEUE_FRAMES)
+		queue_deliver(&lan.passed);
 	if (lan.vm && len <= VNET_FRAME_MAX && queue_put(&lan.passed, frame, len))
 		lan.passed_in++;
 	unlock();

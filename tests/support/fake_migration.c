@@ -178,6 +178,9 @@ enum mig_state fake_vm_migrate(struct fake_vm *src, struct fake_vm *dst, struct 
 	if (!s || !d) {
 		mig_source_free(s);
 		mig_dest_free(d);
+		pthread_mutex_lock(&source_lock);
+		m->source_ended = true; /* a canceller waits no more */
+		pthread_mutex_unlock(&source_lock);
 		return m->src_state = MIG_FAILED;
 	}
 	mig_dest_set_frames(d, m->dst_frames);

@@ -333,6 +333,12 @@ static void test_checkpoints_bounded(void **state)
 		 * at most.
 		 */
 		if (st == MIG_FENCED && attempt < 3) {
+			/* What was bounded before the fence is judged all the same. */
+			if (bound) {
+				assert_true(bound >= 32 && bound <= 2 * link_rate * (lease_ns / 4) /
+									    1000000000 / 4104);
+				assert_int_equal(f->src.collection_quota_set, bound);
+			}
 			print_message("attempt %u fenced by the host's stalls: again\n", attempt);
 			teardown(state);
 			assert_int_equal(setup(state), 0);
