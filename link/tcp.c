@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/virtio_net.h"
 #include "lib/format.h"
 #include "link/net.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 
 /*
@@ -119,12 +121,15 @@ struct link_tcp *link_tcp_open_within(const struct link_config *cfg, unsigned wa
 	struct link_tcp *t = calloc(1, sizeof(*t));
 	uint64_t deadline = link_net_now_ms() + wait_ms;
 	ip4_addr_t peer;
+	struct virtio_net_stats before, after;
+	unsigned attempts = 0, refused = 0;
 
 	if (!t) {
 		format_snprintf(err, n, "out of memory for the TCP connection");
 		return NULL;
 	}
 	ip4_addr_set_u32(&peer, lwip_htonl(cfg->peer_ip));
+	virtio_net_stats(link_net_nic(), &before);
 	if (cfg->listen) {
 		struct tcp_pcb *pcb = tcp_new();
 
@@ -151,10 +156,21 @@ struct link_tcp *link_tcp_open_within(const struct link_config *cfg, unsigned wa
 			if (!t->pcb || t->closed) {
 				struct tcp_pcb *pcb = tcp_new();
 
+				refused += attempts && t->error == ERR_RST;
+				attempts++;
 				t->closed = false;
+				t->error = ERR_OK;
 				if (!pcb)
 					break;
 				adopt(t, pcb, cfg);
+				/*
+				 * A lost SYN goes again after 1 s (RFC 6298 section 2.1's
+				 * initial RTO), not lwIP's 3 s: a board-to-board link
+				 * allows seconds for its connection, and at 3 s one lost
+				 * SYN and its retransmission use them up. lwIP keeps this
+				 * RTO, unbacked-off, while the connection is opening.
+				 */
+				pcb->rto = (s16_t)(1000 / TCP_SLOW_INTERVAL);
 				if (tcp_connect(pcb, &peer, cfg->port, on_connected) != ERR_OK)
 					break;
 			}
@@ -164,9 +180,16 @@ struct link_tcp *link_tcp_open_within(const struct link_config *cfg, unsigned wa
 		}
 	}
 	if (!t->pcb || t->pcb->state != ESTABLISHED) {
-		format_snprintf(err, n, "no TCP connection with %u.%u.%u.%u:%u within %u ms",
+		/* What crossed the wire meanwhile tells a silent peer from a refusing one. */
+		virtio_net_stats(link_net_nic(), &after);
+		format_snprintf(err, n,
+				"no TCP connection with %u.%u.%u.%u:%u within %u ms (attempts: %u, "
+				"refused: %u; frames: %llu out, %llu in)",
 				cfg->peer_ip >> 24, cfg->peer_ip >> 16 & 255,
-				cfg->peer_ip >> 8 & 255, cfg->peer_ip & 255, cfg->port, wait_ms);
+				cfg->peer_ip >> 8 & 255, cfg->peer_ip & 255, cfg->port, wait_ms,
+				attempts, refused + (t->error == ERR_RST),
+				(unsigned long long)(after.tx_frames - before.tx_frames),
+				(unsigned long long)(after.rx_frames - before.rx_frames));
 		link_tcp_close(t);
 		return NULL;
 	}

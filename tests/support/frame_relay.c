@@ -37,12 +37,30 @@
 
 enum fault { NONE, FLIP, CUT, PLAINTEXT, BLACKOUT, PARTITION };
 
-static volatile sig_atomic_t partition_asked;
+static volatile sig_atomic_t partition_asked, end_asked;
 
 static void ask_partition(int sig)
 {
 	(void)sig;
 	partition_asked = 1;
+}
+
+/* What crossed, for a test that failed: a silent board, or a lost wire. */
+static unsigned long long frames_from[2], opening_from[2];
+
+static int tell_counts(int rc)
+{
+	fprintf(stderr,
+		"frame_relay: frames from board 0: %llu (%llu opening a connection), from board "
+		"1: %llu (%llu)\n",
+		frames_from[0], opening_from[0], frames_from[1], opening_from[1]);
+	return rc;
+}
+
+static void ask_end(int sig)
+{
+	(void)sig;
+	end_asked = 1;
 }
 
 /** Sets *until to now + ms. */
@@ -201,6 +219,8 @@ int main(int argc, char **argv)
 		struct sigaction sa = { .sa_handler = ask_partition };
 
 		sigaction(SIGUSR1, &sa, NULL);
+		sa.sa_handler = ask_end;
+		sigaction(SIGTERM, &sa, NULL);
 	}
 	lfd[0] = listen_on(argv[1]);
 	lfd[1] = listen_on(argv[2]);
@@ -217,6 +237,8 @@ int main(int argc, char **argv)
 
 		if (ready < 0 && errno != EINTR)
 			return 1;
+		if (end_asked)
+			return tell_counts(0);
 		if (partition_asked && fault == PARTITION) {
 			partition_asked = 0;
 			dark_for(&dark_until, blackout_ms);
@@ -238,7 +260,7 @@ int main(int argc, char **argv)
 			}
 			if (!read_all(fd[i], frame, 4)) {
 				if (!rejoin)
-					return 0; /* a board is gone: so is the wire */
+					return tell_counts(0); /* a board is gone: so is the wire */
 				close(fd[i]);
 				fd[i] = -1;
 				fprintf(stderr, "frame_relay: board %d left\n", i);
@@ -254,6 +276,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "frame_relay: board %d left\n", i);
 				continue;
 			}
+			frames_from[i]++;
+			opening_from[i] += opens_connection(frame + 4, len);
 			payload = tcp_payload(frame + 4, len, &plen, &tcp, &tcp_len);
 			if (payload) {
 				if (fault == FLIP && !flipped && payload_seen >= after) {
