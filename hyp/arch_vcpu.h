@@ -132,6 +132,13 @@ bool arch_vcpu_timer_due(uint64_t *due);
  */
 bool arch_vcpu_timer_asserted(void);
 
+/**
+ * Has the EL1 virtual timer of this CPU evaluate its condition now, changing
+ * nothing (CNTV_CVAL_EL0 written with its own value): hardware evaluates it
+ * continuously, an emulator may only when a timer register is written.
+ */
+void arch_vcpu_timer_refresh(void);
+
 /** Disables the EL1 virtual timer of this CPU (after its vCPU stopped for good). */
 void arch_vcpu_timer_stop(void);
 

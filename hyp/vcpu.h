@@ -19,7 +19,8 @@ struct vcpu_stats {
 	uint64_t hvc;
 	uint64_t sysreg;
 	uint64_t irq;
-	uint64_t timer_released; /**< its timer's interrupt found stuck and released */
+	uint64_t timer_released;  /**< its timer's interrupt found stuck and released */
+	uint64_t timer_refreshed; /**< its timer made to evaluate its condition (timer_refresh) */
 };
 
 struct vcpu {

@@ -182,6 +182,12 @@ bool arch_vcpu_timer_asserted(void)
 	       (CNTV_CTL_ENABLE | CNTV_CTL_ISTATUS);
 }
 
+void arch_vcpu_timer_refresh(void)
+{
+	sysreg_write(cntv_cval_el0, sysreg_read(cntv_cval_el0));
+	isb();
+}
+
 void arch_vcpu_timer_stop(void)
 {
 	sysreg_write(cntv_ctl_el0, 0);

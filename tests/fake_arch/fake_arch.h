@@ -70,7 +70,7 @@ struct fake_hw {
 	uint64_t ich_lr_el2[VGIC_LR_MAX];
 	uint32_t ich_hcr_el2;
 	/** Counts: vCPU switches, and stage-2 maintenance this CPU did. */
-	uint64_t loads, puts, entries, timer_stops, timer_loads, irq_deactivations;
+	uint64_t loads, puts, entries, timer_stops, timer_loads, irq_deactivations, timer_refreshes;
 	uint64_t s2_flush_vm, s2_flush_local, s2_publish;
 };
 

@@ -128,6 +128,20 @@ void arch_irq_deactivate(uint32_t intid)
 		fake_cpu_raise_irq(fake_cpu_this(), intid);
 }
 
+/* As an emulator that evaluates the condition on a write: ISTATUS follows the counters. */
+void arch_vcpu_timer_refresh(void)
+{
+	struct fake_hw *hw = fake_hw(fake_cpu_this());
+	uint64_t due;
+
+	count(&hw->timer_refreshes);
+	if (arch_vcpu_timer_due(&due) && arch_counter_now() >= due &&
+	    !(hw->timer.cntv_ctl_el0 & 4u)) {
+		hw->timer.cntv_ctl_el0 |= 4u; /* ISTATUS */
+		fake_cpu_raise_irq(fake_cpu_this(), GUEST_VTIMER_INTID);
+	}
+}
+
 void arch_vcpu_timer_stop(void)
 {
 	struct fake_hw *hw = fake_hw(fake_cpu_this());

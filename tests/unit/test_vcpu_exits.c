@@ -33,6 +33,7 @@ static struct {
 	uint64_t kicks_at_wake;
 	volatile bool go;
 	bool timer_stuck;
+	bool timer_stale;
 } seen;
 
 static int setup(void **state)
@@ -188,6 +189,11 @@ static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 				return e;
 			break;
 		case AT(3):
+			if (seen.timer_stale) {
+				/* Its time has come (CVAL 0), ISTATUS not yet evaluated. */
+				g->hw->timer.cntv_cval_el0 = 0;
+				g->hw->timer.cntv_ctl_el0 = 1;
+			}
 			if (seen.timer_stuck) {
 				/* CNTV_CTL_EL0: ENABLE, ISTATUS; CVAL 0: its time has come. */
 				g->hw->timer.cntv_cval_el0 = 0;
@@ -246,6 +252,28 @@ static void test_stuck_vtimer_interrupt_is_released(void **state)
 	assert_int_equal(seen.acked[0], GUEST_VTIMER_INTID);
 	assert_int_equal(h->vm.vcpus[0].stats.timer_released, 1);
 	assert_int_equal(fake_hw(0)->irq_deactivations, 1);
+}
+
+/*
+ * The timer's time has come by the counters and it does not assert yet
+ * (an emulator that evaluates it late): at the WFI Ferry has it evaluated,
+ * its PPI comes at once and is forwarded; no sleep, no backstop.
+ */
+static void test_late_vtimer_is_refreshed(void **state)
+{
+	uint64_t waits_timed_out = fake_cpu_stats(0).idle_timeouts;
+
+	(void)state;
+	vtimer_irq_once();
+	seen.timer_stale = true;
+	h = guest_vm_boot(1, guest_vtimer, 0);
+	guest_vm_ends(h, VM_POWER_OFF);
+	assert_int_equal(fake_cpu_stats(0).idle_timeouts, waits_timed_out);
+	assert_int_equal(seen.acked[0], GUEST_VTIMER_INTID);
+	assert_true(seen.lr_at_ack & (1ull << 61));
+	assert_int_equal(h->vm.vcpus[0].stats.timer_refreshed, 1);
+	assert_int_equal(h->vm.vcpus[0].stats.timer_released, 0);
+	assert_int_equal(fake_hw(0)->timer_refreshes, 1);
 }
 
 /* --- data aborts on devices ---------------------------------------------------------- */
@@ -494,6 +522,7 @@ int main(void)
 		GUEST_VM_TEST(test_wfi_wakes_on_sgi_from_other_vcpu, setup),
 		GUEST_VM_TEST(test_vtimer_interrupt_wakes_wfi, setup),
 		GUEST_VM_TEST(test_stuck_vtimer_interrupt_is_released, setup),
+		GUEST_VM_TEST(test_late_vtimer_is_refreshed, setup),
 		GUEST_VM_TEST(test_dabt_on_pl011, setup),
 		GUEST_VM_TEST(test_dabt_on_gic_distributor, setup),
 		GUEST_VM_TEST(test_gicd_irouter_keeps_aff3_and_routing_mode, setup),
