@@ -5,12 +5,15 @@ one board running Debian's kernel with its own virtio_net module driving
 Ferry's network device (ferry.net in tests/guests/linux/init: 10.0.2.15, a
 UDP echo on port 7, TCP port 9 printing the sha256 of what it received).
 The host sends numbered datagrams through the forward on 127.0.0.1 and
-gets each answered exactly once, then 1 MiB over TCP whose sum the guest
-prints. Judged by those answers and the guest's console line.
+gets each answered exactly once, then one while the VM stands (stopped on
+the management channel) that is answered once it goes on, with nothing
+else sent, then 1 MiB over TCP whose sum the guest prints. Judged by
+those answers and the guest's console line.
 
   lan_guest.py FERRY IMAGE INITRD   (sockets in a new short directory)
 """
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -142,6 +145,48 @@ def udp_echo(port):
     print(f"lan_guest: {DATAGRAMS} datagrams answered once each", flush=True)
 
 
+def qmp(path, command):
+    """One command on the board's management channel (QMP: greeting, negotiation)."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(path)
+    f = s.makefile("rw")
+    f.readline()  # the greeting
+    for cmd in ({"execute": "qmp_capabilities"}, {"execute": command}):
+        f.write(json.dumps(cmd) + "\n")
+        f.flush()
+        while "event" in (r := json.loads(f.readline())):
+            pass
+        if "return" not in r:
+            fail(f"{cmd['execute']}: {r}")
+    s.close()
+
+
+def stood_datagram(port, mgmt):
+    """A datagram that reaches the VM while it stands waits for it, and is answered once it
+    goes on, with nothing after it to bring it in."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    qmp(mgmt, "stop")
+    msg = b"stood 000001"
+    s.sendto(msg, ("127.0.0.1", port))
+    try:
+        fail(f"answered while the VM stood: {answer(s)!r}")
+    except socket.timeout:
+        pass
+    qmp(mgmt, "cont")
+    went_on = time.monotonic()
+    s.settimeout(3)
+    try:
+        got = answer(s)
+    except socket.timeout:
+        fail("the datagram sent while the VM stood was not answered once it went on")
+    if got != msg:
+        fail(f"the datagram sent while the VM stood: answered {got!r}")
+    print("lan_guest: a datagram sent while the VM stood answered %.1f ms after it went on"
+          % ((time.monotonic() - went_on) * 1000), flush=True)
+
+
 def tcp_sum(port, console):
     data = os.urandom(TCP_BYTES)
     want = hashlib.sha256(data).hexdigest()
@@ -167,11 +212,11 @@ def main():
     work = tempfile.mkdtemp(prefix="fl.", dir="/tmp")
     procs = []
     try:
-        sock = os.path.join(work, "lan")
+        sock, mgmt = os.path.join(work, "lan"), os.path.join(work, "mgmt")
         udp, tcp = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
         procs.append(start_lan(ferry, sock, ["--udp", f"{udp}:7", "--tcp", f"{tcp}:9"]))
         board = subprocess.Popen([ferry, "run", "--guest", image, "--initrd", initrd,
-                                  "--mem", "512M", "--lan", sock, "--append",
+                                  "--mem", "512M", "--lan", sock, "--mgmt", mgmt, "--append",
                                   "console=ttyAMA0 ferry.net"],
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT)
@@ -180,6 +225,7 @@ def main():
         console.wait(r"FERRY-LINUX: network eth0 52:54:00:12:34:56 up", BOOT_S)
         console.wait(r"FERRY-LINUX: shell ready", 30)
         udp_echo(udp)
+        stood_datagram(udp, mgmt)
         tcp_sum(tcp, console)
         print("PASS", flush=True)
     finally:
