@@ -122,7 +122,8 @@ void arch_s2_flush_local(void);
 /**
  * The EL1 virtual timer of this CPU is enabled and unmasked: *due is the
  * physical count at which its condition holds (CNTV_CVAL_EL0 + CNTVOFF_EL2,
- * Arm ARM D11.2.4). False when it cannot fire.
+ * Arm ARM D11.2.4; UINT64_MAX for a CVAL that sum would wrap). False when it
+ * cannot fire.
  */
 bool arch_vcpu_timer_due(uint64_t *due);
 

@@ -20,7 +20,7 @@ struct vcpu_stats {
 	uint64_t sysreg;
 	uint64_t irq;
 	uint64_t timer_released;  /**< its timer's interrupt found stuck and released */
-	uint64_t timer_refreshed; /**< its timer made to evaluate its condition (timer_refresh) */
+	uint64_t timer_refreshed; /**< its timer made to evaluate its condition at a WFI */
 };
 
 struct vcpu {

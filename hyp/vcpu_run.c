@@ -109,31 +109,20 @@ static bool release_stuck_timer(struct vcpu *v)
 }
 
 /**
- * The guest's timer whose time has come by the counters (CNTVCT_EL0, that
- * is CNTPCT_EL0 less CNTVOFF_EL2, at CNTV_CVAL_EL0: Arm ARM D11.2.4) while
- * it does not assert its interrupt yet: made to evaluate its condition
- * now. An emulated board evaluates it from its host's main loop, which a
- * busy host runs late: QEMU's TCG left a Linux guest asleep in WFI 3-22 ms
- * past its timer's time, ISTATUS still 0, and a guest handler that reads
- * ISTATUS 0 ignores the interrupt. After the refresh the PPI asserts at
- * once and is forwarded as always (vtimer_irq). On hardware it asserts
- * already, and this costs three register reads.
- */
-static bool timer_refresh(struct vcpu *v)
-{
-	uint64_t due;
-
-	if (!arch_vcpu_timer_due(&due) || arch_counter_now() < due || arch_vcpu_timer_asserted())
-		return false;
-	arch_vcpu_timer_refresh();
-	v->stats.timer_refreshed++;
-	return true;
-}
-
-/**
  * WFI: sleep until the vCPU has an interrupt to take (or its VM stops).
  * While its timer is set, a backstop ends the sleep VTIMER_LATE_MS after
  * the timer's time, should its interrupt not come.
+ *
+ * A timer whose time has come by the counters (CNTVCT_EL0, that is
+ * CNTPCT_EL0 less CNTVOFF_EL2, at CNTV_CVAL_EL0: Arm ARM D11.2.4) but that
+ * does not assert yet is made to evaluate its condition first
+ * (arch_vcpu_timer_refresh): an emulated board evaluates it from its
+ * host's main loop, which a busy host runs late, and QEMU's TCG left a
+ * Linux guest asleep here 3-22 ms past its timer's time, ISTATUS still 0.
+ * Refreshed, its PPI asserts at once and is taken in the idle wait. Only
+ * here, where the vCPU would sleep: each timer register read takes the
+ * emulator's big lock (as the counter, PARK_CLOCK_LOOK_EVERY), too dear
+ * for every entry into the guest.
  */
 static void handle_wfi(struct vcpu *v)
 {
@@ -144,19 +133,23 @@ static void handle_wfi(struct vcpu *v)
 
 	v->stats.wfi++;
 	for (;;) {
-		uint64_t due, now;
-		bool wake;
+		uint64_t due = 0, now = 0;
+		bool wake, timer = arch_vcpu_timer_due(&due);
 
-		/* Its interrupt, if due, pending before the look (taken in the idle wait). */
-		timer_refresh(v);
+		if (timer) {
+			now = arch_counter_now();
+			if (now >= due && !arch_vcpu_timer_asserted()) {
+				arch_vcpu_timer_refresh();
+				v->stats.timer_refreshed++;
+			}
+		}
 		arch_spin_lock(&vm->lock);
 		wake = vgic_vcpu_has_pending(&vm->vgic, v->index) ||
 		       vgic_lrs_hold_pending(&v->regs.gic, vm->lr_count);
 		arch_spin_unlock(&vm->lock);
 		if (wake || vm->stop != VM_RUNNING || v->power != VCPU_ON || vm->pause_req)
 			break;
-		if (arch_vcpu_timer_due(&due)) {
-			now = arch_counter_now();
+		if (timer) {
 			if (woke >= due && woke - due >= late && release_stuck_timer(v)) {
 				woke = 0; /* pending now: the next wait takes it */
 			} else if (now < due) {
@@ -429,8 +422,6 @@ void vcpu_run_loop(struct vcpu *v)
 		}
 		if (!v->loaded)
 			vcpu_load(v, false);
-		if (timer_refresh(v))
-			arch_irq_window(); /* its PPI, forwarded into this entry's list registers */
 		flush_lrs(v);
 
 		if (v->entry_due) { /* the first guest instruction since the parking: when */

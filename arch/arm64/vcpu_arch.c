@@ -170,7 +170,10 @@ bool arch_vcpu_timer_due(uint64_t *due)
 
 	if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) != CNTV_CTL_ENABLE)
 		return false;
-	*due = sysreg_read(cntv_cval_el0) + sysreg_read(cntvoff_el2);
+	uint64_t cval = sysreg_read(cntv_cval_el0), off = sysreg_read(cntvoff_el2);
+
+	/* A CVAL past the physical count's reach (a guest's "never") is never due here. */
+	*due = cval > UINT64_MAX - off ? UINT64_MAX : cval + off;
 	return true;
 }
 

@@ -106,7 +106,9 @@ bool arch_vcpu_timer_due(uint64_t *due)
 
 	if ((hw->timer.cntv_ctl_el0 & 3u) != 1u) /* ENABLE, not IMASK */
 		return false;
-	*due = hw->timer.cntv_cval_el0 + hw->cntvoff_el2;
+	*due = hw->timer.cntv_cval_el0 > UINT64_MAX - hw->cntvoff_el2
+		       ? UINT64_MAX
+		       : hw->timer.cntv_cval_el0 + hw->cntvoff_el2;
 	return true;
 }
 

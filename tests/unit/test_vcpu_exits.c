@@ -34,6 +34,7 @@ static struct {
 	volatile bool go;
 	bool timer_stuck;
 	bool timer_stale;
+	bool timer_never;
 } seen;
 
 static int setup(void **state)
@@ -189,6 +190,11 @@ static struct vcpu_exit guest_vtimer(struct fake_guest *g)
 				return e;
 			break;
 		case AT(3):
+			if (seen.timer_never) {
+				/* Enabled, unmasked, CVAL at the counter's end: "never". */
+				g->hw->timer.cntv_cval_el0 = UINT64_MAX;
+				g->hw->timer.cntv_ctl_el0 = 1;
+			}
 			if (seen.timer_stale) {
 				/* Its time has come (CVAL 0), ISTATUS not yet evaluated. */
 				g->hw->timer.cntv_cval_el0 = 0;
@@ -274,6 +280,28 @@ static void test_late_vtimer_is_refreshed(void **state)
 	assert_int_equal(h->vm.vcpus[0].stats.timer_refreshed, 1);
 	assert_int_equal(h->vm.vcpus[0].stats.timer_released, 0);
 	assert_int_equal(fake_hw(0)->timer_refreshes, 1);
+}
+
+/*
+ * A timer set at the counter's end never comes due: CVAL plus the VM's
+ * offset would wrap, and must not read as a time long past (refreshed at
+ * every WFI). The vCPU sleeps until another interrupt wakes it.
+ */
+static void test_vtimer_never_due(void **state)
+{
+	(void)state;
+	vtimer_irq_once();
+	seen.timer_never = true;
+	h = guest_vm_boot(1, guest_vtimer, 0);
+	assert_true(
+		HOST_VM_WAIT(__atomic_load_n(&h->vm.vcpus[0].stats.wfi, __ATOMIC_RELAXED) == 1 &&
+				     fake_cpu_stats(0).idle_waits > 0,
+			     WAIT_MS));
+	fake_cpu_raise_irq(0, GUEST_VTIMER_INTID);
+	guest_vm_ends(h, VM_POWER_OFF);
+	assert_int_equal(seen.acked[0], GUEST_VTIMER_INTID);
+	assert_int_equal(h->vm.vcpus[0].stats.timer_refreshed, 0);
+	assert_int_equal(fake_hw(0)->timer_refreshes, 0);
 }
 
 /* --- data aborts on devices ---------------------------------------------------------- */
@@ -523,6 +551,7 @@ int main(void)
 		GUEST_VM_TEST(test_vtimer_interrupt_wakes_wfi, setup),
 		GUEST_VM_TEST(test_stuck_vtimer_interrupt_is_released, setup),
 		GUEST_VM_TEST(test_late_vtimer_is_refreshed, setup),
+		GUEST_VM_TEST(test_vtimer_never_due, setup),
 		GUEST_VM_TEST(test_dabt_on_pl011, setup),
 		GUEST_VM_TEST(test_dabt_on_gic_distributor, setup),
 		GUEST_VM_TEST(test_gicd_irouter_keeps_aff3_and_routing_mode, setup),
