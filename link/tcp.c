@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "drivers/virtio_net.h"
+#include "hyp/console.h"
 #include "lib/format.h"
 #include "link/net.h"
 #include "lwip/priv/tcp_priv.h"
@@ -90,12 +91,15 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
-	if (t->pcb) {
-		tcp_abort(pcb); /* one peer only */
-		return ERR_ABRT;
-	}
-	if (ip4_addr_get_u32(&pcb->remote_ip) != lwip_htonl(accept_cfg->peer_ip)) {
-		tcp_abort(pcb); /* not the configured peer */
+	/* Said, for a connection its peer then finds closed at its handshake. */
+	if (t->pcb || ip4_addr_get_u32(&pcb->remote_ip) != lwip_htonl(accept_cfg->peer_ip)) {
+		uint32_t ip = lwip_ntohl(ip4_addr_get_u32(&pcb->remote_ip));
+
+		console_printf("link: a connection from %u.%u.%u.%u:%u refused: %s\n", ip >> 24,
+			       ip >> 16 & 255, ip >> 8 & 255, ip & 255, pcb->remote_port,
+			       t->pcb ? "one at a time, and one is accepted"
+				      : "not the configured peer");
+		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
 	adopt(t, pcb, accept_cfg);
