@@ -83,6 +83,28 @@ static void adopt(struct link_tcp *t, struct tcp_pcb *pcb, const struct link_con
 	pcb->keep_cnt = 4;
 }
 
+/*
+ * How long a listener whose wait is over stays open for a connection it is
+ * still opening: its peer's ACK may follow the SYN-ACK by a retransmitted
+ * SYN (1 s, link_tcp_open_within) and a SYN-ACK again.
+ */
+#define LISTEN_GRACE_MS 2000u
+
+/*
+ * A connection the listener is opening: its SYN came, the SYN-ACK went,
+ * the ACK has not come. Closed now, the listener leaves it to lwIP to
+ * reset when the ACK comes (tcp_in.c: "listen pcb might be closed by
+ * now"), and its peer, which counts it open, finds it closed at its first
+ * record: a migration's handshake failed so, with nothing said here.
+ */
+static bool opening(const struct tcp_pcb *listener)
+{
+	for (const struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		if (p->state == SYN_RCVD && (const void *)p->listener == (const void *)listener)
+			return true;
+	return false;
+}
+
 static const struct link_config *accept_cfg;
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -148,7 +170,9 @@ struct link_tcp *link_tcp_open_within(const struct link_config *cfg, unsigned wa
 		accept_cfg = cfg;
 		tcp_arg(t->listener, t);
 		tcp_accept(t->listener, on_accept);
-		while (!t->pcb && link_net_now_ms() < deadline)
+		while (!t->pcb &&
+		       (link_net_now_ms() < deadline ||
+			(opening(t->listener) && link_net_now_ms() < deadline + LISTEN_GRACE_MS)))
 			link_net_pump(10);
 		tcp_close(t->listener);
 		t->listener = NULL;
