@@ -28,6 +28,7 @@ struct link_tcp {
 	unsigned rx_head, rx_count;
 	bool closed; /**< the peer closed or reset, or keepalive gave up */
 	err_t error;
+	unsigned refused; /**< connections the listener refused (said up to REFUSALS_TOLD) */
 };
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -97,13 +98,17 @@ static void adopt(struct link_tcp *t, struct tcp_pcb *pcb, const struct link_con
  * now"), and its peer, which counts it open, finds it closed at its first
  * record: a migration's handshake failed so, with nothing said here.
  */
-static bool opening(const struct tcp_pcb *listener)
+static bool opening(const struct tcp_pcb *listener, uint32_t peer_ip)
 {
 	for (const struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-		if (p->state == SYN_RCVD && (const void *)p->listener == (const void *)listener)
+		if (p->state == SYN_RCVD && (const void *)p->listener == (const void *)listener &&
+		    ip4_addr_get_u32(&p->remote_ip) == lwip_htonl(peer_ip))
 			return true;
 	return false;
 }
+
+/* Refusals said one by one; past that counted, and said once as a number. */
+#define REFUSALS_TOLD 4u
 
 static const struct link_config *accept_cfg;
 
@@ -117,10 +122,12 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (t->pcb || ip4_addr_get_u32(&pcb->remote_ip) != lwip_htonl(accept_cfg->peer_ip)) {
 		uint32_t ip = lwip_ntohl(ip4_addr_get_u32(&pcb->remote_ip));
 
-		console_printf("link: a connection from %u.%u.%u.%u:%u refused: %s\n", ip >> 24,
-			       ip >> 16 & 255, ip >> 8 & 255, ip & 255, pcb->remote_port,
-			       t->pcb ? "one at a time, and one is accepted"
-				      : "not the configured peer");
+		if (t->refused++ < REFUSALS_TOLD)
+			console_printf("link: a connection from %u.%u.%u.%u:%u refused: %s\n",
+				       ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255,
+				       pcb->remote_port,
+				       t->pcb ? "one at a time, and one is accepted"
+					      : "not the configured peer");
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
@@ -170,12 +177,15 @@ struct link_tcp *link_tcp_open_within(const struct link_config *cfg, unsigned wa
 		accept_cfg = cfg;
 		tcp_arg(t->listener, t);
 		tcp_accept(t->listener, on_accept);
-		while (!t->pcb &&
-		       (link_net_now_ms() < deadline ||
-			(opening(t->listener) && link_net_now_ms() < deadline + LISTEN_GRACE_MS)))
+		while (!t->pcb && (link_net_now_ms() < deadline ||
+				   (opening(t->listener, cfg->peer_ip) &&
+				    link_net_now_ms() < deadline + LISTEN_GRACE_MS)))
 			link_net_pump(10);
 		tcp_close(t->listener);
 		t->listener = NULL;
+		if (t->refused > REFUSALS_TOLD)
+			console_printf("link: %u more connections refused\n",
+				       t->refused - REFUSALS_TOLD);
 	} else {
 		/* The listener may boot later: try again until the deadline. */
 		while (!t->pcb || t->pcb->state != ESTABLISHED) {
