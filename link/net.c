@@ -145,6 +145,9 @@ bool link_net_up(const struct link_config *cfg, uintptr_t virtio_base, char *err
 uint64_t link_net_now_ms(void) { return arch_counter_now() / (arch_counter_freq() / 1000); }
 
 static void (*idle_work)(void);
+static bool wake_asked;
+
+void link_net_wake(void) { __atomic_store_n(&wake_asked, true, __ATOMIC_RELEASE); }
 
 void link_net_set_idle_work(void (*work)(void)) { idle_work = work; }
 
@@ -164,7 +167,8 @@ void link_net_pump(unsigned timeout_ms)
 
 		sys_check_timeouts();
 		now = arch_counter_now();
-		if (frames || now >= deadline)
+		if (frames || now >= deadline ||
+		    __atomic_exchange_n(&wake_asked, false, __ATOMIC_ACQ_REL))
 			return;
 		/* Nothing yet: sleep until the device's interrupt or the deadline. */
 		if (!virtio_net_wait_arm(&nic))

@@ -49,8 +49,18 @@ void link_net_set_bench_sink(void (*sink)(const uint8_t *frame, size_t len));
 /** Sends one raw frame (the link benchmark); false when the device is full. */
 bool link_net_send_raw(const void *frame, size_t len);
 
-/** Processes frames and timers; sleeps up to timeout_ms when there is nothing to do. */
+/**
+ * Processes frames and timers; sleeps up to timeout_ms when there is nothing
+ * to do, or until link_net_wake.
+ */
 void link_net_pump(unsigned timeout_ms);
+
+/**
+ * Has the pump return at its next look (from any CPU; kick the pumping CPU
+ * too, out of its sleep): news for its caller that came some other way than
+ * the link (the guests' LAN heard a migrated VM's announce).
+ */
+void link_net_wake(void);
 
 /**
  * Work the pumping CPU also does while it waits for the network (the

@@ -9,6 +9,7 @@
 #include "hyp/arch.h"
 #include "hyp/console.h"
 #include "hyp/irq.h"
+#include "link/net.h"
 #include "system/board_check.h"
 
 #define LAN_IRQ_PRIORITY 0x80
@@ -58,6 +59,7 @@ static struct {
 	uint32_t intid;
 	bool irq_on;	     /* lan_take_irq was called */
 	uint64_t home_mpidr; /* the control CPU: the interrupt's target with no VM here */
+	unsigned home_cpu;   /* its index */
 	uint64_t cpu_mpidr[BOARD_CPU_MAX];
 	unsigned cpu_count;
 	struct vm *vm;
@@ -69,6 +71,8 @@ static struct {
 	bool here;
 	bool announced;	 /* the VM's MAC, since it runs here */
 	bool gone_heard; /* source: the destination announced it, no more come here */
+	/* Source, for its report: when it first looked for the announce (take), heard it. */
+	uint64_t looked_at, heard_at;
 	/* Destination: the source's frames first; the guest's own wait for them. */
 	bool awaiting;
 	bool first_out_told; /* the guest's first frame out since its announce, in the log */
@@ -133,6 +137,15 @@ static void frame_in(void *ctx, const uint8_t *frame, size_t len)
 	    !vm_net_running(lan.vm)) {
 		lan.gone_heard = true;
 		lan.here = false;
+		lan.heard_at = arch_counter_now();
+		/*
+		 * A source passing frames on waits for this on the control CPU
+		 * (take, each millisecond): heard on another, it is woken now.
+		 */
+		if (arch_cpu_index() != lan.home_cpu) {
+			link_net_wake();
+			arch_kick_cpu(lan.home_cpu);
+		}
 		return;
 	}
 	if (!lan.here)
@@ -299,6 +312,7 @@ void lan_attach(struct vm *vm, bool incoming)
 	lan.here = !incoming;
 	lan.awaiting = incoming;
 	lan.announced = lan.gone_heard = false;
+	lan.looked_at = lan.heard_at = 0;
 	lan.in = lan.waited = lan.out = lan.dropped = lan.passed_in = 0;
 	lan.held.head = lan.held.tail = lan.held.upto = lan.held.kept = lan.held.dropped = 0;
 	lan.held.on = false;
@@ -338,6 +352,7 @@ void lan_take_irq(void)
 		return;
 	arch_spin_lock(&lan.lock);
 	lan.home_mpidr = arch_cpu_mpidr();
+	lan.home_cpu = arch_cpu_index();
 	lan.irq_on = true;
 	gicv3_spi_enable(lan.intid, LAN_IRQ_PRIORITY, lan.home_mpidr);
 	route();
@@ -476,6 +491,24 @@ void lan_poll(void)
 
 /* --- across a migration (mig_frames_ops) ------------------------------------------ */
 
+static uint64_t us_between(uint64_t from, uint64_t to)
+{
+	return to > from ? (to - from) * 1000000u / arch_counter_freq() : 0;
+}
+
+/* Source: how the destination's announce reached it and its last frames left (take). */
+static void tell_passing(void)
+{
+	uint64_t now = arch_counter_now();
+	uint64_t from = lan.heard_at > lan.looked_at ? lan.heard_at : lan.looked_at;
+
+	console_printf("lan: %s: the destination's announce heard %llu us after this board "
+		       "first looked for it, its last frames passed on %llu us after that\n",
+		       lan.vm->cfg.name,
+		       (unsigned long long)us_between(lan.looked_at, lan.heard_at),
+		       (unsigned long long)us_between(from, now));
+}
+
 /* Source: the frames kept for the VM since it stopped, unicast to it (a broadcast reached its new
  * board too). */
 static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
@@ -492,6 +525,8 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 	 * backlog left the device unread, its interrupt off (work), the
 	 * destination's announce stuck in it behind the VM's frames.
 	 */
+	if (!lan.looked_at)
+		lan.looked_at = arch_counter_now();
 	if (q->head - q->tail < QUEUE_FRAMES)
 		work();
 	while (q->head != q->tail) {
@@ -514,6 +549,8 @@ static size_t take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 			work();
 	}
 	*drained = lan.gone_heard && q->head == q->tail;
+	if (*drained)
+		tell_passing();
 	unlock();
 	return n;
 }
