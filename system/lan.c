@@ -135,17 +135,20 @@ static void frame_in(void *ctx, const uint8_t *frame, size_t len)
 	 */
 	if (from_vm(frame, len) && (frame[12] << 8 | frame[13]) == ETHERTYPE_RARP &&
 	    !vm_net_running(lan.vm)) {
-		lan.gone_heard = true;
-		lan.here = false;
-		lan.heard_at = arch_counter_now();
 		/*
 		 * A source passing frames on waits for this on the control CPU
-		 * (take, each millisecond): heard on another, it is woken now.
+		 * (take, each millisecond): heard on another, it is woken now,
+		 * once (more such frames wake nobody).
 		 */
-		if (arch_cpu_index() != lan.home_cpu) {
-			link_net_wake();
-			arch_kick_cpu(lan.home_cpu);
+		if (!lan.gone_heard) {
+			lan.heard_at = arch_counter_now();
+			if (arch_cpu_index() != lan.home_cpu) {
+				link_net_wake();
+				arch_kick_cpu(lan.home_cpu);
+			}
 		}
+		lan.gone_heard = true;
+		lan.here = false;
 		return;
 	}
 	if (!lan.here)
@@ -377,8 +380,11 @@ static void work(void)
 			vm_net_kicked(lan.vm);
 			/* Running here again (its migration failed, or the announce was not its
 			 * own). */
-			if (lan.gone_heard && vm_net_running(lan.vm))
-				lan.gone_heard = lan.announced = false;
+			if (vm_net_running(lan.vm)) {
+				if (lan.gone_heard)
+					lan.gone_heard = lan.announced = false;
+				lan.looked_at = lan.heard_at = 0; /* the next migration's own */
+			}
 			if (!lan.announced && vm_net_running(lan.vm))
 				announce(lan.vm);
 			/* What the source passed on, then what waited here, then the guest's own.
