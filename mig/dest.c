@@ -309,7 +309,8 @@ static void rehearse_handlers(struct mig_dest *d)
 	copy.vm = &board;
 	copy.ops = &mock_board;
 	copy.ch = &link;
-	copy.pages = 0; /* every page here */
+	copy.pages = 0;	    /* every page here */
+	copy.frames = NULL; /* no announce, no frames: nothing moves */
 	copy.postcopy = copy.ping_pending = copy.pong_owed = false;
 	copy.phase = MIG_PHASE_RECEIVING;
 	for (size_t i = 0; i < sizeof(flight) / sizeof(flight[0]); i++) {
@@ -544,6 +545,10 @@ static void run(struct mig_dest *d)
 	struct mig_writer w;
 
 	d->rep.dest_started_ns = d->ops->start(d->vm->ctx);
+	/* Its announce first: the switch sends the VM's frames here sooner, the source stops
+	 * sooner. */
+	if (d->frames && d->frames->started)
+		d->frames->started(d->frames->ctx);
 	if (d->pong_owed) {
 		d->pong_owed = false;
 		mig_chan_header(out, MIG_REC_PONG, 0, sizeof(uint32_t));

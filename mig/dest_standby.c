@@ -267,6 +267,8 @@ enum mig_state mig_dest_take_over(struct mig_dest *d)
 		d->frames->drained(d->frames->ctx);
 	}
 	d->ops->start(d->vm->ctx);
+	if (d->frames && d->frames->started)
+		d->frames->started(d->frames->ctx);
 	d->rep.takeover_start_ns = d->ops->now_ns(d->vm->ctx) - decided;
 	d->phase = MIG_PHASE_RUNNING;
 	/*

@@ -276,6 +276,14 @@ struct mig_frames_ops {
 	/** Destination: the source passes no more on. */
 	void (*drained)(void *ctx);
 	/**
+	 * Source, optional: the destination announced the VM (it announces
+	 * once the VM runs there), so the frames kept here may pass on before
+	 * its PONG has come.
+	 */
+	bool (*gone)(void *ctx);
+	/** Destination, optional: the VM runs here from now on (its announce goes at once). */
+	void (*started)(void *ctx);
+	/**
 	 * Protection's primary, all three optional (output commit,
 	 * docs/protection.md, "Output"). hold: the VM's frames out are kept
 	 * from MIG_OUTPUT_HOLD on (its transmit queue waits while the keep is
@@ -294,9 +302,10 @@ struct mig_frames_ops {
 /** Longest frame in a FRAMES record (Ethernet with an 802.1Q tag, no FCS). */
 #define MIG_FRAME_MAX 1518u
 /*
- * How long the source waits for the destination's announce after VM_STARTED
- * before it says it passes no more on: the destination announces when its
- * VM first runs, within a millisecond or two (ferry lan, 10 runs).
+ * How long the source waits for the destination's announce after RUN (and
+ * again after VM_STARTED) before it says it passes no more on: the
+ * destination announces as its VM starts, heard here within a millisecond
+ * or two (ferry lan, 10 runs).
  */
 #define MIG_FRAMES_WAIT_NS 200000000ull
 

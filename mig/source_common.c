@@ -374,7 +374,7 @@ int mig_source_serve_return_path(struct mig_source *s)
 	}
 }
 
-int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec)
+static int expect(struct mig_source *s, uint16_t want, struct mig_record *rec, bool passing)
 {
 	/*
 	 * One deadline for the whole wait: a peer that keeps sending other
@@ -388,6 +388,16 @@ int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *re
 
 		if (now >= deadline)
 			return MIG_CHAN_TIMEOUT;
+		/* A millisecond's look at a time, the guest's frames passed on in between. */
+		if (passing && !s->frames_done) {
+			if (mig_source_pass_frames_early(s))
+				return MIG_CHAN_BROKEN;
+			err = mig_chan_ready(s->ch, 1);
+			if (err < 0)
+				return err;
+			if (!err)
+				continue;
+		}
 		err = mig_chan_recv(s->ch, s->rbuf, rec,
 				    (unsigned)((deadline - now) / 1000000u) + 1);
 		if (err)
@@ -397,6 +407,16 @@ int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *re
 		if (serve_record(s, rec))
 			return MIG_CHAN_BAD;
 	}
+}
+
+int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec)
+{
+	return expect(s, want, rec, false);
+}
+
+int mig_source_expect_passing(struct mig_source *s, uint16_t want, struct mig_record *rec)
+{
+	return expect(s, want, rec, true);
 }
 
 /** Tells the destination which pages it must fetch later (POSTCOPY_DISCARD chunks). */

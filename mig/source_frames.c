@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * The guest's network frames the source passes on after its VM left
- * (engine.h, struct mig_frames_ops): FRAMES records, the last flagged
- * MIG_FLAG_LAST once the destination's announce was heard here or
- * MIG_FRAMES_WAIT_NS after VM_STARTED.
+ * (engine.h, struct mig_frames_ops): FRAMES records, from the moment the VM
+ * is known to run there, the last flagged MIG_FLAG_LAST once the
+ * destination's announce was heard here or MIG_FRAMES_WAIT_NS after RUN
+ * (then after VM_STARTED).
  */
 #include "mig/page_sets.h"
 #include "mig/source_internal.h"
@@ -37,4 +38,13 @@ int mig_source_pass_frames(struct mig_source *s, bool wait)
 		if (mig_chan_ready(s->ch, 1) < 0)
 			return -1;
 	}
+}
+
+int mig_source_pass_frames_early(struct mig_source *s)
+{
+	const struct mig_frames_ops *f = s->cfg.frames;
+
+	if (!f || s->frames_done || (!s->pong_in && !(f->gone && f->gone(f->ctx))))
+		return 0;
+	return mig_source_pass_frames(s, false);
 }

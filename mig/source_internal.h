@@ -86,7 +86,9 @@ struct mig_source {
 	uint32_t caps;	     /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
 	bool peer_error;       /**< the destination said ERROR since the stop */
-	uint64_t frames_until; /**< MIG_FRAMES_WAIT_NS after VM_STARTED: FRAMES end by then */
+	uint64_t frames_until; /**< MIG_FRAMES_WAIT_NS after RUN, then after VM_STARTED: FRAMES end
+				  by then */
+	bool pong_in;	       /**< PONG(PACKAGE_LOADED) came: the VM runs there once RUN does */
 	bool frames_done;      /**< the last FRAMES went out */
 	int control;	       /**< enum mig_control, atomic */
 	uint64_t t_start, t_stop;
@@ -170,6 +172,12 @@ int mig_source_serve_return_path(struct mig_source *s);
 /** Waits for a return-path record of type want, serving others meanwhile; 0 or < 0. */
 int mig_source_expect(struct mig_source *s, uint16_t want, struct mig_record *rec);
 
+/**
+ * The same, after RUN: meanwhile the guest's frames kept here pass on as
+ * soon as the VM is known to run there (mig_source_pass_frames_early).
+ */
+int mig_source_expect_passing(struct mig_source *s, uint16_t want, struct mig_record *rec);
+
 /** Protection from the end of precopy on: checkpoints every epoch (source_protect.c). */
 enum mig_state mig_source_protect(struct mig_source *s);
 
@@ -207,5 +215,15 @@ enum mig_state mig_source_postcopy_push(struct mig_source *s);
  * wait, until no more can come. 0, or -1 when the link is lost.
  */
 int mig_source_pass_frames(struct mig_source *s, bool wait);
+
+/**
+ * After RUN, while the source waits for PONG or VM_STARTED: the frames kept
+ * so far pass on once the VM is known to run there (its PONG came, or its
+ * announce was heard here: it announces once it runs), the last with them
+ * when no more can come. Before, they stay here: a destination that then
+ * refuses would drop them, and the VM runs on here. 0, or -1 when the link
+ * is lost.
+ */
+int mig_source_pass_frames_early(struct mig_source *s);
 
 #endif

@@ -131,16 +131,30 @@ static int send_package(struct mig_source *s, bool with_run)
 	return 0;
 }
 
-/** PONG(PACKAGE_LOADED): the destination loaded *and* synchronized the state. */
-static int expect_pong(struct mig_source *s)
+/**
+ * PONG(PACKAGE_LOADED): the destination loaded *and* synchronized the
+ * state. With RUN out already (one flight), the guest's frames pass on
+ * meanwhile once the destination's announce says the VM runs there.
+ */
+static int expect_pong(struct mig_source *s, bool run_out)
 {
 	struct mig_record rec;
 
-	if (mig_source_expect(s, MIG_REC_PONG, &rec) ||
+	if ((run_out ? mig_source_expect_passing(s, MIG_REC_PONG, &rec)
+		     : mig_source_expect(s, MIG_REC_PONG, &rec)) ||
 	    mig_get_u32(&rec.payload) != MIG_PING_PACKAGE_LOADED || rec.length != 4)
 		return -1;
 	s->rep.steps.pong = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->pong_in = true;
 	return 0;
+}
+
+/* RUN is out: the guest's frames end by this deadline at the latest (source_frames.c). */
+static void run_out(struct mig_source *s)
+{
+	s->rep.state = MIG_UNRESOLVED;
+	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	s->frames_until = s->ops->now_ns(s->vm->ctx) + MIG_FRAMES_WAIT_NS;
 }
 
 /** The commit, unless a cancel came first (decided once, atomically). */
@@ -161,7 +175,7 @@ static enum mig_state after_run(struct mig_source *s)
 	const struct mig_vm_ops *ops = s->ops;
 	struct mig_record rec;
 
-	if (mig_source_expect(s, MIG_REC_VM_STARTED, &rec))
+	if (mig_source_expect_passing(s, MIG_REC_VM_STARTED, &rec))
 		return unresolved(s, "no VM_STARTED after RUN");
 	/* Malformed, it proves nothing: asking again over a new link will. */
 	if (rec.length != MIG_VM_STARTED_BYTES)
@@ -190,14 +204,13 @@ static enum mig_state after_run(struct mig_source *s)
  */
 static enum mig_state switchover_confirmed(struct mig_source *s)
 {
-	if (send_package(s, false) || expect_pong(s))
+	if (send_package(s, false) || expect_pong(s, false))
 		return resume_here(s);
 	if (!commit(s))
 		return mig_source_cancelled(s, true);
 	if (mig_chan_send(s->ch, MIG_REC_RUN, 0, NULL, 0))
 		return unresolved(s, "link lost while sending RUN"); /* it may have arrived */
-	s->rep.state = MIG_UNRESOLVED;
-	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
+	run_out(s);
 	return after_run(s);
 }
 
@@ -222,9 +235,8 @@ static enum mig_state switchover_one_flight(struct mig_source *s)
 	default:
 		return unresolved(s, "link lost while sending the package and RUN");
 	}
-	s->rep.state = MIG_UNRESOLVED;
-	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
-	if (expect_pong(s)) {
+	run_out(s);
+	if (expect_pong(s, true)) {
 		if (s->peer_error)
 			return resume_here(s); /* refused before PONG: never ran there */
 		return unresolved(s, "no PONG after the package and RUN");
@@ -294,7 +306,8 @@ void mig_source_rehearse_switchover(struct mig_source *s)
 	copy.vm = &vm;
 	copy.ops = &mock_vm;
 	copy.ch = &link;
-	copy.pages = 0; /* no page: the real bitmap is never looked at */
+	copy.pages = 0;		/* no page: the real bitmap is never looked at */
+	copy.cfg.frames = NULL; /* the guest's frames stay where they are */
 	copy.control = MIG_CTL_OPEN;
 	(void)mig_source_switchover(&copy);
 	rehearsed = NULL;

@@ -70,7 +70,7 @@ static struct {
 	 */
 	bool here;
 	bool announced;	 /* the VM's MAC, since it runs here */
-	bool gone_heard; /* source: the destination announced it, no more come here */
+	bool gone_heard; /* source: the destination announced it, no more come here (gone) */
 	/* Source, for its report: when it first looked for the announce (take), heard it. */
 	uint64_t looked_at, heard_at;
 	/* Destination: the source's frames first; the guest's own wait for them. */
@@ -589,6 +589,28 @@ static void drained(void *ctx)
 	unlock();
 }
 
+/* Source: the destination's announce was heard (its VM runs there). */
+static bool gone(void *ctx)
+{
+	(void)ctx;
+	return __atomic_load_n(&lan.gone_heard, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Destination: the VM's vCPUs are on their way into the guest. Its announce
+ * goes now, not at the next look (work): each moment sooner is a moment
+ * less of frames taking the way through the source, and a moment sooner
+ * that the source hears it and says it has passed on the last.
+ */
+static void started(void *ctx)
+{
+	(void)ctx;
+	arch_spin_lock(&lan.lock);
+	if (lan.vm && !lan.announced)
+		announce(lan.vm);
+	unlock();
+}
+
 /*
  * Protection's primary: the guest's frames kept from now on, or leaving at
  * once again (those kept first, or dropped).
@@ -637,6 +659,8 @@ static const struct mig_frames_ops frames_ops = {
 	.take = take,
 	.deliver = deliver,
 	.drained = drained,
+	.gone = gone,
+	.started = started,
 	.hold = hold,
 	.cut = cut,
 	.release = release,

@@ -388,6 +388,15 @@ static void test_format_window(void **state)
 	assert_int_equal(f->m.dst.stream_format, MIG_FORMAT_VERSION);
 }
 
+static void failure_before_run(struct fixture *f)
+{
+	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
+	/* failed, or (a refused HELLO) nothing began there */
+	assert_true(f->m.dst_state == MIG_FAILED || f->m.dst_state == MIG_SETUP);
+	assert_true(f->src.running); /* nothing lost: it runs on at the source */
+	assert_false(f->dst.running);
+}
+
 /* --- the guest's frames across the switchover (mig_frames_ops) --- */
 
 #define FRAMES_TOTAL 40u
@@ -395,6 +404,10 @@ static void test_format_window(void **state)
 /* Source: frames numbered 0.. become available a few at a time; drained after the last. */
 static struct {
 	unsigned made, delivered, drained, out_of_order;
+	unsigned takes;	   /* the source's looks at its frames */
+	bool gone;	   /* the source heard the destination's announce */
+	unsigned started;  /* the destination's VM started (its announce) */
+	bool started_late; /* a frame was delivered before it */
 } fr;
 
 static size_t frames_take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
@@ -402,6 +415,7 @@ static size_t frames_take(void *ctx, uint8_t *buf, size_t cap, bool *drained)
 	size_t n = 0;
 
 	(void)ctx;
+	fr.takes++;
 	for (unsigned k = 0; k < 3 && fr.made < FRAMES_TOTAL && n + 2 + 60 <= cap; k++) {
 		buf[n] = 60, buf[n + 1] = 0;
 		memset(buf + n + 2, 0, 60);
@@ -417,6 +431,8 @@ static void frames_deliver(void *ctx, const uint8_t *frame, size_t len)
 	(void)ctx;
 	if (len != 60 || frame[0] != fr.delivered)
 		fr.out_of_order++;
+	if (!fr.started)
+		fr.started_late = true;
 	fr.delivered++;
 }
 
@@ -426,9 +442,22 @@ static void frames_drained(void *ctx)
 	fr.drained++;
 }
 
-static const struct mig_frames_ops src_frames = { .take = frames_take };
+static bool frames_gone(void *ctx)
+{
+	(void)ctx;
+	return fr.gone;
+}
+
+static void frames_started(void *ctx)
+{
+	(void)ctx;
+	fr.started++;
+}
+
+static const struct mig_frames_ops src_frames = { .take = frames_take, .gone = frames_gone };
 static const struct mig_frames_ops dst_frames = { .deliver = frames_deliver,
-						  .drained = frames_drained };
+						  .drained = frames_drained,
+						  .started = frames_started };
 
 /* Every frame that reached the source after the stop reaches the destination, once, in order. */
 static void frames_follow(struct fixture *f, enum mig_mode mode)
@@ -443,11 +472,49 @@ static void frames_follow(struct fixture *f, enum mig_mode mode)
 	assert_int_equal(fr.out_of_order, 0);
 	assert_int_equal(fr.drained, 1);
 	assert_int_equal(f->m.src.frames_passed_bytes, FRAMES_TOTAL * 62u);
+	/* Its announce went as the VM started there, before any frame reached it. */
+	assert_int_equal(fr.started, 1);
+	assert_false(fr.started_late);
 }
 
 static void test_frames_follow_precopy(void **state) { frames_follow(*state, MIG_MODE_PRECOPY); }
 
 static void test_frames_follow_postcopy(void **state) { frames_follow(*state, MIG_MODE_POSTCOPY); }
+
+/* One flight, the announce heard while PONG is on its way: the frames pass on without it. */
+static void test_frames_follow_announce(void **state)
+{
+	struct fixture *f = *state;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.gone = true;
+	f->m.src_frames = &src_frames;
+	f->m.dst_frames = &dst_frames;
+	completed(f);
+	assert_int_equal(fr.delivered, FRAMES_TOTAL);
+	assert_int_equal(fr.out_of_order, 0);
+	assert_int_equal(fr.drained, 1);
+	assert_int_equal(fr.started, 1);
+}
+
+/*
+ * One flight, a destination that refuses after RUN (before PONG), no
+ * announce heard: the frames stay at the source, whose VM runs on and
+ * takes them (passed on, the refusing destination would drop them).
+ */
+static void test_frames_stay_until_the_vm_runs_there(void **state)
+{
+	struct fixture *f = *state;
+
+	memset(&fr, 0, sizeof(fr));
+	f->m.src_frames = &src_frames;
+	f->m.dst_frames = &dst_frames;
+	f->dst.fail_sync = true;
+	failure_before_run(f);
+	assert_int_equal(fr.takes, 0);
+	assert_int_equal(fr.delivered, 0);
+	assert_int_equal(fr.started, 0);
+}
 
 /* Confirmed: RUN comes alone, after PONG. */
 static void test_frames_follow_confirmed(void **state)
@@ -526,15 +593,6 @@ static void test_small_vm(void **state)
 		fake_vm_free(&src);
 		fake_vm_free(&dst);
 	}
-}
-
-static void failure_before_run(struct fixture *f)
-{
-	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_FAILED);
-	/* failed, or (a refused HELLO) nothing began there */
-	assert_true(f->m.dst_state == MIG_FAILED || f->m.dst_state == MIG_SETUP);
-	assert_true(f->src.running); /* nothing lost: it runs on at the source */
-	assert_false(f->dst.running);
 }
 
 static void test_load_failure_resumes_source(void **state)
@@ -815,6 +873,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_frames_follow_precopy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_follow_postcopy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_follow_confirmed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_follow_announce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frames_stay_until_the_vm_runs_there, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_failure_resumes_source, setup, teardown),
