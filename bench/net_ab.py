@@ -41,7 +41,7 @@ def one(tree, migrations):
            "pause_gap_us": ferry["pauses"]["service_gap_us"]["median"]}
     if migrations:
         moves = [r for r in ferry["runs"] if not r.get("pause") and "error" not in r]
-        for key in ("service_gap_us", "seen_us", "heartbeat_gap_us"):
+        for key in ("service_gap_us", "seen_us", "heartbeat_gap_us", "gap_less_heartbeat_gap_us"):
             values = [r[key] for r in moves if r.get(key) is not None]
             out[key] = statistics.median(values) if values else None
         for key in ("bytes", "throttle-wait-ms", "delta-pages"):

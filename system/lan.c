@@ -71,7 +71,7 @@ static struct {
 	bool here;
 	bool announced;	 /* the VM's MAC, since it runs here */
 	bool gone_heard; /* source: the destination announced it, no more come here (gone) */
-	/* Source, for its report: when it first looked for the announce (take), heard it. */
+	/* Source, for its report: when it first looked for the announce (gone, take), heard it. */
 	uint64_t looked_at, heard_at;
 	/* Destination: the source's frames first; the guest's own wait for them. */
 	bool awaiting;
@@ -589,11 +589,18 @@ static void drained(void *ctx)
 	unlock();
 }
 
-/* Source: the destination's announce was heard (its VM runs there). */
+/* Source, from RUN on: the destination's announce was heard (its VM runs there). */
 static bool gone(void *ctx)
 {
+	bool heard;
+
 	(void)ctx;
-	return __atomic_load_n(&lan.gone_heard, __ATOMIC_ACQUIRE);
+	arch_spin_lock(&lan.lock);
+	if (!lan.looked_at)
+		lan.looked_at = arch_counter_now(); /* the first look: RUN just went out */
+	heard = lan.gone_heard;
+	unlock();
+	return heard;
 }
 
 /*
