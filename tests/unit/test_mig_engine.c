@@ -286,15 +286,26 @@ static void test_precopy_throttled_converges(void **state)
 {
 	struct fixture *f = *state;
 
-	f->m.dirtying = true;
 	/*
-	 * 1 ms: a few pages and the package. Tighter, a host loaded by the
-	 * suite's boards starved the link's measured bandwidth until the
-	 * package's share alone did not fit (2 of 25 runs beside 3 busy loops).
+	 * A host that stalls the guest's thread long enough lets precopy
+	 * converge unthrottled (seen once in a suite beside two boards): such a
+	 * run shows nothing of the throttle, and another is made, 3 in all.
 	 */
-	f->m.precopy.downtime_limit_ns = 1000000;
-	f->m.precopy.on_no_convergence = MIG_NC_THROTTLE;
-	completed(f);
+	for (int attempt = 1;; attempt++) {
+		f->m.dirtying = true;
+		/*
+		 * 1 ms: a few pages and the package. Tighter, a host loaded by the
+		 * suite's boards starved the link's measured bandwidth until the
+		 * package's share alone did not fit (2 of 25 runs beside 3 busy loops).
+		 */
+		f->m.precopy.downtime_limit_ns = 1000000;
+		f->m.precopy.on_no_convergence = MIG_NC_THROTTLE;
+		completed(f);
+		if (f->m.src.throttle_pages_per_s > 0 || attempt == 3)
+			break;
+		release(f);
+		fresh(f);
+	}
 	assert_false(f->m.src.switched_to_postcopy);
 	assert_int_equal(f->m.src.mode, MIG_MODE_PRECOPY);
 	assert_true(f->m.src.throttle_pages_per_s > 0);
