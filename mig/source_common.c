@@ -389,7 +389,7 @@ static int expect(struct mig_source *s, uint16_t want, struct mig_record *rec, b
 		if (now >= deadline)
 			return MIG_CHAN_TIMEOUT;
 		/* A millisecond's look at a time, the guest's frames passed on in between. */
-		if (passing && !s->frames_done) {
+		if (passing && s->cfg.frames && !s->frames_done) {
 			if (mig_source_pass_frames_early(s))
 				return MIG_CHAN_BROKEN;
 			err = mig_chan_ready(s->ch, 1);

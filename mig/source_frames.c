@@ -3,8 +3,8 @@
  * The guest's network frames the source passes on after its VM left
  * (engine.h, struct mig_frames_ops): FRAMES records, from the moment the VM
  * is known to run there, the last flagged MIG_FLAG_LAST once the
- * destination's announce was heard here or MIG_FRAMES_WAIT_NS after RUN
- * (then after VM_STARTED).
+ * destination's announce was heard here or MIG_FRAMES_WAIT_NS after the
+ * first (and after VM_STARTED).
  */
 #include "mig/page_sets.h"
 #include "mig/source_internal.h"
@@ -44,7 +44,11 @@ int mig_source_pass_frames_early(struct mig_source *s)
 {
 	const struct mig_frames_ops *f = s->cfg.frames;
 
-	if (!f || s->frames_done || (!s->pong_in && !(f->gone && f->gone(f->ctx))))
+	if (!f || s->frames_done || (!s->runs_there && !(f->gone && f->gone(f->ctx))))
 		return 0;
+	if (!s->frames_begun) {
+		s->frames_begun = true;
+		s->frames_until = s->ops->now_ns(s->vm->ctx) + MIG_FRAMES_WAIT_NS;
+	}
 	return mig_source_pass_frames(s, false);
 }

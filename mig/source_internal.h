@@ -85,12 +85,13 @@ struct mig_source {
 	bool announced;	     /**< protection held, and said so (a progress report) */
 	uint32_t caps;	     /**< agreed in HELLO/ACCEPT */
 	bool switchover_acked;
-	bool peer_error;       /**< the destination said ERROR since the stop */
-	uint64_t frames_until; /**< MIG_FRAMES_WAIT_NS after RUN, then after VM_STARTED: FRAMES end
-				  by then */
-	bool pong_in;	       /**< PONG(PACKAGE_LOADED) came: the VM runs there once RUN does */
-	bool frames_done;      /**< the last FRAMES went out */
-	int control;	       /**< enum mig_control, atomic */
+	bool peer_error; /**< the destination said ERROR since the stop */
+	/** MIG_FRAMES_WAIT_NS after the first FRAMES, then after VM_STARTED: they end by then */
+	uint64_t frames_until;
+	bool frames_begun; /**< the first FRAMES went (frames_until is set) */
+	bool runs_there;   /**< PONG came after RUN (one flight): the VM runs there */
+	bool frames_done;  /**< the last FRAMES went out */
+	int control;	   /**< enum mig_control, atomic */
 	uint64_t t_start, t_stop;
 	struct mig_precopy_state pre;
 	uint64_t dirty_rate;
@@ -218,11 +219,11 @@ int mig_source_pass_frames(struct mig_source *s, bool wait);
 
 /**
  * After RUN, while the source waits for PONG or VM_STARTED: the frames kept
- * so far pass on once the VM is known to run there (its PONG came, or its
- * announce was heard here: it announces once it runs), the last with them
- * when no more can come. Before, they stay here: a destination that then
- * refuses would drop them, and the VM runs on here. 0, or -1 when the link
- * is lost.
+ * so far pass on once the VM is known to run there (PONG after RUN, or its
+ * announce heard here: it announces once it runs), the last with them when
+ * no more can come. Before, they stay here: a destination that refuses
+ * after RUN, or that RUN never reached, would not have them, and the VM
+ * runs on here. 0, or -1 when the link is lost.
  */
 int mig_source_pass_frames_early(struct mig_source *s);
 

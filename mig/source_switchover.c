@@ -145,16 +145,18 @@ static int expect_pong(struct mig_source *s, bool run_out)
 	    mig_get_u32(&rec.payload) != MIG_PING_PACKAGE_LOADED || rec.length != 4)
 		return -1;
 	s->rep.steps.pong = s->ops->now_ns(s->vm->ctx) - s->t_stop;
-	s->pong_in = true;
+	/*
+	 * After RUN it follows the start. Before (confirmed), it proves no
+	 * start: a RUN lost with the link leaves the VM to resume here.
+	 */
+	s->runs_there = run_out;
 	return 0;
 }
 
-/* RUN is out: the guest's frames end by this deadline at the latest (source_frames.c). */
 static void run_out(struct mig_source *s)
 {
 	s->rep.state = MIG_UNRESOLVED;
 	s->rep.steps.run_sent = s->ops->now_ns(s->vm->ctx) - s->t_stop;
-	s->frames_until = s->ops->now_ns(s->vm->ctx) + MIG_FRAMES_WAIT_NS;
 }
 
 /** The commit, unless a cancel came first (decided once, atomically). */

@@ -753,6 +753,9 @@ static void check_rules(struct fixture *f, struct tally *t)
 			t->lost++;
 		else
 			assert_true(f->src.running);
+		/* The guest's frames stayed with it: none was passed on to a board that never ran
+		 * it. */
+		assert_int_equal(fr.made, 0);
 		break;
 	case MIG_COMPLETED:
 		t->completed++;
@@ -792,6 +795,9 @@ static void run_matrix(struct fixture *f, enum mig_mode mode, enum mig_switchove
 	f->m.mode = mode;
 	f->m.switchover = switchover;
 	f->m.postcopy_after_rounds = 0;
+	f->m.src_frames = &src_frames;
+	f->m.dst_frames = &dst_frames;
+	memset(&fr, 0, sizeof(fr));
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
 	src_events = f->m.src_events;
 	dst_events = f->m.dst_events;
@@ -806,6 +812,9 @@ static void run_matrix(struct fixture *f, enum mig_mode mode, enum mig_switchove
 		f->m.postcopy_after_rounds = 0;
 		f->m.fault = kind;
 		f->m.fault_at = at;
+		f->m.src_frames = &src_frames;
+		f->m.dst_frames = &dst_frames;
+		memset(&fr, 0, sizeof(fr));
 		if (kind == FAULT_STALL)
 			f->m.timeout_ms = 150;
 		fake_vm_migrate(&f->src, &f->dst, &f->m);
