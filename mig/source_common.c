@@ -388,11 +388,20 @@ static int expect(struct mig_source *s, uint16_t want, struct mig_record *rec, b
 
 		if (now >= deadline)
 			return MIG_CHAN_TIMEOUT;
-		/* A millisecond's look at a time, the guest's frames passed on in between. */
+		/*
+		 * A millisecond's look at a time, the guest's frames passed on in
+		 * between: what came is read first. A send that fails leaves the
+		 * link lost, but an ERROR that came before it is still read (a
+		 * destination that refused is then known to hold nothing).
+		 */
 		if (passing && s->cfg.frames && !s->frames_done) {
-			if (mig_source_pass_frames_early(s))
+			err = mig_chan_ready(s->ch, 0);
+			if (!err && mig_source_pass_frames_early(s)) {
+				(void)mig_source_serve_return_path(s);
 				return MIG_CHAN_BROKEN;
-			err = mig_chan_ready(s->ch, 1);
+			}
+			if (!err)
+				err = mig_chan_ready(s->ch, 1);
 			if (err < 0)
 				return err;
 			if (!err)

@@ -527,6 +527,26 @@ static void test_frames_stay_until_the_vm_runs_there(void **state)
 	assert_int_equal(fr.started, 0);
 }
 
+/*
+ * One flight, an announce heard that the destination never sent (a LAN
+ * host spoofing the VM's MAC) and a destination that refuses after RUN:
+ * the frames went early and are lost with that host's spoofing, but the
+ * refusal is still read and the VM runs on here at once.
+ */
+static void test_forged_announce_then_refusal_resumes_here(void **state)
+{
+	struct fixture *f = *state;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.gone = true;
+	f->m.src_frames = &src_frames;
+	f->m.dst_frames = &dst_frames;
+	f->dst.fail_sync = true;
+	failure_before_run(f);
+	assert_non_null(strstr(f->m.src.error, "injected synchronization failure"));
+	assert_int_equal(fr.delivered, 0);
+}
+
 /* Confirmed: RUN comes alone, after PONG. */
 static void test_frames_follow_confirmed(void **state)
 {
@@ -896,6 +916,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_frames_follow_announce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_stay_until_the_vm_runs_there, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_forged_announce_then_refusal_resumes_here,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postcopy_dirtying_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_failure_resumes_source, setup, teardown),
