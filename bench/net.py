@@ -40,6 +40,10 @@ Per migration (and per pause):
       last heartbeat to its destination's first), wall time: the downtime
       and whatever held the guest back around it (a throttle, a cold
       emulator); the service gap less it: what the network added to that;
+  with nothing happening, the silence around a moment: at a moment every
+      10 ms of the steady window, the longest silence between two answers in
+      a row that spans it: what a switchover's service gap would be if the
+      switchover did nothing at all (p50, p90, p99);
   longest wait: the longest a datagram sent during the migration (from its
       start to 3 s after its end) waited for its answer;
   lost, answered twice, out of order: datagrams sent from the migration's
@@ -298,6 +302,26 @@ def switchover(system, run, began_us):
     return seen_downtime_us(src, dst), src[-1], dst[0]
 
 
+# The moments the steady window's silences are looked at around, this far apart.
+AROUND_EVERY_US = 10_000
+
+
+def silences_around(times, start, end):
+    """With nothing happening, what a switchover's service gap is measured
+    against: at a moment every AROUND_EVERY_US of [start, end), the longest
+    silence between two answers in a row that spans it (µs)."""
+    times = [t for t in times if start <= t < end]
+    gaps = list(zip(times, times[1:]))
+    out, i = [], 0
+    for moment in range(int(start) + AROUND_EVERY_US, int(end) - AROUND_EVERY_US,
+                        AROUND_EVERY_US):
+        while i < len(gaps) and gaps[i][1] < moment:
+            i += 1
+        if i < len(gaps) and gaps[i][0] <= moment:
+            out.append(gaps[i][1] - gaps[i][0])
+    return out
+
+
 def judge(flow, system, runs):
     arrivals = sorted(flow.answers)
     times = [a for a, _ in arrivals]
@@ -350,9 +374,14 @@ def judge(flow, system, runs):
         for key in ("src_trace", "dst_trace"):
             run.pop(key)
         out.append(run)
+    around = silences_around(times, flow.sent_at[0] + 500_000, steady_to)
     return out, {"datagrams": len(steady), "wait_p50_us": percentile(steady, 50),
                  "wait_p99_us": percentile(steady, 99),
-                 "longest_wait_us": max(steady) if steady else None}
+                 "longest_wait_us": max(steady) if steady else None,
+                 "silence_around_a_moment_us": {"p50": percentile(around, 50),
+                                                "p90": percentile(around, 90),
+                                                "p99": percentile(around, 99),
+                                                "n": len(around)}}
 
 
 def waits_of(flow, first_at, nums):
