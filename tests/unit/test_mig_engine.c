@@ -470,22 +470,34 @@ static const struct mig_frames_ops dst_frames = { .deliver = frames_deliver,
 						  .drained = frames_drained,
 						  .started = frames_started };
 
-/* Every frame that reached the source after the stop reaches the destination, once, in order. */
-static void frames_follow(struct fixture *f, enum mig_mode mode)
+/* The fake's frames on both sides; announce_heard: the source heard the destination's. */
+static void with_frames(struct fixture *f, bool announce_heard)
 {
 	memset(&fr, 0, sizeof(fr));
-	f->m.mode = mode;
-	f->m.postcopy_after_rounds = 1;
+	fr.gone = announce_heard;
 	f->m.src_frames = &src_frames;
 	f->m.dst_frames = &dst_frames;
-	completed(f);
+}
+
+/* Every frame that reached the source after the stop reached the destination, once, in order. */
+static void frames_all_followed(void)
+{
 	assert_int_equal(fr.delivered, FRAMES_TOTAL);
 	assert_int_equal(fr.out_of_order, 0);
 	assert_int_equal(fr.drained, 1);
-	assert_int_equal(f->m.src.frames_passed_bytes, FRAMES_TOTAL * 62u);
 	/* Its announce went as the VM started there, before any frame reached it. */
 	assert_int_equal(fr.started, 1);
 	assert_false(fr.started_late);
+}
+
+static void frames_follow(struct fixture *f, enum mig_mode mode)
+{
+	f->m.mode = mode;
+	f->m.postcopy_after_rounds = 1;
+	with_frames(f, false);
+	completed(f);
+	frames_all_followed();
+	assert_int_equal(f->m.src.frames_passed_bytes, FRAMES_TOTAL * 62u);
 }
 
 static void test_frames_follow_precopy(void **state) { frames_follow(*state, MIG_MODE_PRECOPY); }
@@ -497,15 +509,9 @@ static void test_frames_follow_announce(void **state)
 {
 	struct fixture *f = *state;
 
-	memset(&fr, 0, sizeof(fr));
-	fr.gone = true;
-	f->m.src_frames = &src_frames;
-	f->m.dst_frames = &dst_frames;
+	with_frames(f, true);
 	completed(f);
-	assert_int_equal(fr.delivered, FRAMES_TOTAL);
-	assert_int_equal(fr.out_of_order, 0);
-	assert_int_equal(fr.drained, 1);
-	assert_int_equal(fr.started, 1);
+	frames_all_followed();
 }
 
 /*
@@ -517,9 +523,7 @@ static void test_frames_stay_until_the_vm_runs_there(void **state)
 {
 	struct fixture *f = *state;
 
-	memset(&fr, 0, sizeof(fr));
-	f->m.src_frames = &src_frames;
-	f->m.dst_frames = &dst_frames;
+	with_frames(f, false);
 	f->dst.fail_sync = true;
 	failure_before_run(f);
 	assert_int_equal(fr.takes, 0);
@@ -537,10 +541,7 @@ static void test_forged_announce_then_refusal_resumes_here(void **state)
 {
 	struct fixture *f = *state;
 
-	memset(&fr, 0, sizeof(fr));
-	fr.gone = true;
-	f->m.src_frames = &src_frames;
-	f->m.dst_frames = &dst_frames;
+	with_frames(f, true);
 	f->dst.fail_sync = true;
 	failure_before_run(f);
 	assert_non_null(strstr(f->m.src.error, "injected synchronization failure"));
@@ -815,9 +816,7 @@ static void run_matrix(struct fixture *f, enum mig_mode mode, enum mig_switchove
 	f->m.mode = mode;
 	f->m.switchover = switchover;
 	f->m.postcopy_after_rounds = 0;
-	f->m.src_frames = &src_frames;
-	f->m.dst_frames = &dst_frames;
-	memset(&fr, 0, sizeof(fr));
+	with_frames(f, false);
 	assert_int_equal(fake_vm_migrate(&f->src, &f->dst, &f->m), MIG_COMPLETED);
 	src_events = f->m.src_events;
 	dst_events = f->m.dst_events;
@@ -832,9 +831,7 @@ static void run_matrix(struct fixture *f, enum mig_mode mode, enum mig_switchove
 		f->m.postcopy_after_rounds = 0;
 		f->m.fault = kind;
 		f->m.fault_at = at;
-		f->m.src_frames = &src_frames;
-		f->m.dst_frames = &dst_frames;
-		memset(&fr, 0, sizeof(fr));
+		with_frames(f, false);
 		if (kind == FAULT_STALL)
 			f->m.timeout_ms = 150;
 		fake_vm_migrate(&f->src, &f->dst, &f->m);
